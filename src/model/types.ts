@@ -139,3 +139,10 @@ export interface QuarantineReason {
 }
 
 export type OcpiVersion = '2.1.1' | '2.2' | '2.2.1' | '2.3.0';
+
+/** An explicit link a record states to another record, e.g. an OCM POI naming its OCPI origin. */
+export interface ExternalRef {
+  kind: 'ocpi-location' | 'evse-id' | 'register-id';
+  value: string;
+  provider?: string;
+}

@@ -1,0 +1,48 @@
+// createApp(): the Hono core that both the Node and the Workers entry serve.
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { silentLogger } from '../log.js';
+import type { AppDeps, AppEnv } from './deps.js';
+import { ApiError, errorBody } from './errors.js';
+import { locationsApp } from './locations.js';
+import { sourcesApp } from './sources.js';
+
+export function createApp(deps: AppDeps) {
+  const log = deps.log ?? silentLogger;
+  const clock = deps.clock ?? (() => new Date());
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = Date.now();
+    c.set('db', await deps.getDb());
+    c.set('now', clock());
+    c.set('log', log.child({ request_id: c.get('requestId') }));
+    await next();
+    c.get('log').info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started },
+      'request',
+    );
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', time: c.get('now').toISOString() }));
+  app.route('/v1/locations', locationsApp);
+  app.route('/v1/sources', sourcesApp);
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      return c.json(errorBody(err.code, err.message), err.status);
+    }
+    if (err instanceof HTTPException) {
+      return c.json(errorBody('http_error', err.message || 'request refused'), err.status);
+    }
+    (c.get('log') ?? log).error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
+    return c.json(errorBody('internal', 'internal error'), 500);
+  });
+  return app;
+}
+
+export type AtlasApp = ReturnType<typeof createApp>;

@@ -1,0 +1,129 @@
+// Location rows -> RFC 7946 GeoJSON features. Coordinates are [lon, lat] numbers rounded to 7
+// decimals (about 1 cm), the precision RFC 7946 §11.2 suggests is ample.
+import type { Feature, FeatureCollection, Point } from 'geojson';
+import type { ConnectorRow, EvseRow, LocationRow } from '../db/queries/locations.js';
+
+export const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
+
+const kw = (w: number | null) => (w == null ? null : Math.round(w / 100) / 10);
+
+function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+function baseProperties(row: LocationRow) {
+  return {
+    id: row.pk,
+    name: row.name,
+    address: row.address,
+    city: row.city,
+    postal_code: row.postal_code,
+    country: row.country,
+    operator: row.operator_name,
+    source: row.source_id,
+    source_location_id: row.ocpi_id,
+    max_power_kw: kw(row.max_power_w),
+    last_updated: row.last_updated,
+  };
+}
+
+function connectorSummary(connectors: ConnectorRow[]) {
+  const counts = new Map<string, { standard: string; power_kw: number | null; count: number }>();
+  for (const c of connectors) {
+    const key = `${c.standard}|${c.max_power_w}`;
+    const entry = counts.get(key);
+    if (entry) entry.count++;
+    else counts.set(key, { standard: c.standard, power_kw: kw(c.max_power_w), count: 1 });
+  }
+  return [...counts.values()];
+}
+
+function statusSummary(evses: EvseRow[]) {
+  const out: Record<string, number> = {};
+  for (const e of evses) out[e.status] = (out[e.status] ?? 0) + 1;
+  return out;
+}
+
+function point(row: LocationRow): Point {
+  return { type: 'Point', coordinates: [round7(row.lon), round7(row.lat)] };
+}
+
+export function locationCollection(
+  rows: LocationRow[],
+  evses: EvseRow[],
+  connectors: ConnectorRow[],
+): FeatureCollection<Point> {
+  const evsesByLoc = groupBy(evses, (e) => e.location_pk);
+  const connByLoc = groupBy(connectors, (c) => c.location_pk);
+  return {
+    type: 'FeatureCollection',
+    features: rows.map((row) => {
+      const ev = evsesByLoc.get(row.pk) ?? [];
+      return {
+        type: 'Feature',
+        id: row.pk,
+        geometry: point(row),
+        properties: {
+          ...baseProperties(row),
+          evse_count: ev.length,
+          status: statusSummary(ev),
+          connectors: connectorSummary(connByLoc.get(row.pk) ?? []),
+        },
+      };
+    }),
+  };
+}
+
+const parseJson = <T>(s: string | null, fallback: T): T => (s == null ? fallback : (JSON.parse(s) as T));
+
+export function locationDetail(row: LocationRow, evses: EvseRow[], connectors: ConnectorRow[]): Feature<Point> {
+  const connByEvse = groupBy(connectors, (c) => c.evse_pk);
+  return {
+    type: 'Feature',
+    id: row.pk,
+    geometry: point(row),
+    properties: {
+      ...baseProperties(row),
+      state: row.state,
+      party: { country_code: row.country_code, party_id: row.party_id },
+      operator_website: row.operator_website,
+      suboperator: row.suboperator_name,
+      owner: row.owner_name,
+      parking_type: row.parking_type,
+      time_zone: row.time_zone,
+      facilities: parseJson<string[]>(row.facilities, []),
+      opening_times: parseJson<unknown>(row.opening_times, null),
+      charging_when_closed: row.charging_when_closed == null ? null : row.charging_when_closed === 1,
+      evses: evses.map((e) => ({
+        uid: e.uid,
+        evse_id: e.evse_id,
+        status: e.status,
+        status_updated_at: e.status_updated_at,
+        capabilities: parseJson<string[]>(e.capabilities, []),
+        floor_level: e.floor_level,
+        physical_reference: e.physical_reference,
+        coordinates: e.lat != null && e.lon != null ? [round7(e.lon), round7(e.lat)] : null,
+        parking_restrictions: parseJson<string[]>(e.parking_restrictions, []),
+        max_power_kw: kw(e.max_power_w),
+        last_updated: e.last_updated,
+        connectors: (connByEvse.get(e.pk) ?? []).map((c) => ({
+          id: c.connector_id,
+          standard: c.standard,
+          format: c.format,
+          power_type: c.power_type,
+          max_voltage: c.max_voltage,
+          max_amperage: c.max_amperage,
+          max_power_kw: kw(c.max_power_w),
+          tariff_ids: parseJson<string[]>(c.tariff_ids, []),
+        })),
+      })),
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Query parameters shared by several resources, validated with zod at the edge.
+import { z } from 'zod';
+import type { Bbox } from '../db/spatial-key.js';
+import { ApiError, badParameter } from './errors.js';
+
+const finite = (name: string) =>
+  z.string().trim().min(1, `${name} is empty`).pipe(z.coerce.number<string>().refine(Number.isFinite, `${name} is not a number`));
+
+export const bboxParam = z
+  .string()
+  .transform((s, ctx): Bbox => {
+    const parts = s.split(',');
+    if (parts.length !== 4) {
+      ctx.addIssue({ code: 'custom', message: 'expected minLon,minLat,maxLon,maxLat (4 numbers)' });
+      return z.NEVER;
+    }
+    const nums = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+    if (nums.some((n) => !Number.isFinite(n))) {
+      ctx.addIssue({ code: 'custom', message: 'every bbox value must be a number' });
+      return z.NEVER;
+    }
+    const [minLon, minLat, maxLon, maxLat] = nums as [number, number, number, number];
+    if ([minLon, maxLon].some((v) => v < -180 || v > 180)) {
+      ctx.addIssue({ code: 'custom', message: 'longitudes must be within -180..180' });
+      return z.NEVER;
+    }
+    if ([minLat, maxLat].some((v) => v < -90 || v > 90)) {
+      ctx.addIssue({ code: 'custom', message: 'latitudes must be within -90..90' });
+      return z.NEVER;
+    }
+    if (minLat > maxLat) {
+      ctx.addIssue({ code: 'custom', message: 'minLat must not be greater than maxLat' });
+      return z.NEVER;
+    }
+    // minLon > maxLon is a box across the antimeridian (RFC 7946 §5.2); queries split it.
+    return { minLon, minLat, maxLon, maxLat };
+  });
+
+export const limitParam = (max: number, def: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be at least 1`).max(max, `must be at most ${max}`))
+    .optional()
+    .transform((v) => v ?? def);
+
+export { finite as finiteNumber };
+
+/**
+ * Parses a query object with the schema and rejects unknown parameters, so a typo such as
+ * `bbbox=` is a 400 that says so rather than a silently unfiltered answer.
+ */
+export function parseQuery<T extends z.ZodObject>(schema: T, query: Record<string, string>): z.infer<T> {
+  const known = new Set(Object.keys(schema.shape));
+  for (const key of Object.keys(query)) {
+    if (!known.has(key)) {
+      throw new ApiError(
+        400,
+        'unknown_parameter',
+        `${key}: unknown parameter (accepted: ${[...known].join(', ') || 'none'})`,
+      );
+    }
+  }
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) throw badParameter(parsed.error);
+  return parsed.data;
+}

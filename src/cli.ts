@@ -1,0 +1,77 @@
+// The `atlas` command: serve | sync [--source ID]... [--full|--incremental] | sources | export.
+import { parseArgs } from 'node:util';
+import { parseEnv } from './env.js';
+import { SourcesFileError } from './ingest/sources-file.js';
+import { createLogger, openAtlas, startServer } from './node/server.js';
+import { sourcesCommand } from './node/sources-command.js';
+import { syncCommand } from './node/sync-command.js';
+
+const USAGE = `usage: atlas <command>
+  serve                                   serve the API (PORT, ATLAS_DB, ATLAS_SOURCES)
+  sync [--source ID]... [--full|--incremental]
+                                          pull every (or the named) source once
+  sources                                 source health: last run, counts, quarantine
+  export --format geojson|ndjson|csv --out FILE
+                                          write a dump of the published data`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const env = parseEnv(process.env);
+  switch (command) {
+    case 'serve': {
+      const server = await startServer(env);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+      });
+      await server.close();
+      return 0;
+    }
+    case 'sync': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          source: { type: 'string', multiple: true },
+          full: { type: 'boolean' },
+          incremental: { type: 'boolean' },
+        },
+      });
+      // Log lines go to stderr so stdout stays the run summary.
+      const atlas = await openAtlas(env, createLogger(process.stdout.isTTY ? 'warn' : env.LOG_LEVEL));
+      try {
+        return await syncCommand(atlas, {
+          sourceIds: values.source ?? [],
+          mode: values.full ? 'full' : values.incremental ? 'incremental' : 'auto',
+          tty: Boolean(process.stdout.isTTY),
+          out: process.stdout,
+        });
+      } finally {
+        await atlas.close();
+      }
+    }
+    case 'sources': {
+      const atlas = await openAtlas(env, createLogger('warn'));
+      try {
+        return await sourcesCommand(atlas, process.stdout);
+      } finally {
+        await atlas.close();
+      }
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof SourcesFileError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`atlas: ${message}\n`);
+    process.exit(1);
+  },
+);

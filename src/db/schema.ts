@@ -1,0 +1,308 @@
+// The atlas's tables, designed for the whole mission: pulled and pushed OCPI data, status over
+// time, quarantine, sync health and deduplicated sites. Runs unchanged on better-sqlite3 and D1.
+//
+// Keys: every location / EVSE / connector / tariff has a deterministic text primary key (a hash
+// of its natural OCPI key, lower-cased), so a whole location can be written as one batch of
+// independent statements without reading generated ids back: D1 has no interactive transactions.
+// Spatial index: `cell` is a Morton (Z-order) key of a 2^16 x 2^16 lon/lat grid, an ordinary
+// integer index; D1 refuses R*Tree virtual tables.
+import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** OCPI CiString: compared case-insensitively by SQLite itself (spec §8). */
+const ciText = customType<{ data: string; driverData: string }>({
+  dataType: () => 'text COLLATE NOCASE',
+});
+
+export const sources = sqliteTable('sources', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  type: text('type').notNull().default('ocpi'),
+  license: text('license'),
+  attribution: text('attribution'),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  /** Negotiated OCPI version, endpoints and token encoding, as discovered (never a token). */
+  version: text('version'),
+  endpoints: text('endpoints', { mode: 'json' }).$type<Record<string, string>>(),
+  tokenEncoding: text('token_encoding'),
+  /** 'fallback' when the CPO only accepted the other encoding (shown in source health). */
+  tokenEncodingNote: text('token_encoding_note'),
+  parties: text('parties', { mode: 'json' }).$type<{ country_code: string; party_id: string }[]>(),
+  lastSuccessAt: text('last_success_at'),
+  lastFullSuccessAt: text('last_full_success_at'),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** Secrets learned at run time (token C from a handshake, our token B). Never selected by the API. */
+export const sourceSecrets = sqliteTable('source_secrets', {
+  sourceId: text('source_id').primaryKey(),
+  tokenC: text('token_c'),
+  tokenB: text('token_b'),
+  updatedAt: text('updated_at').notNull(),
+});
+
+export const locations = sqliteTable(
+  'locations',
+  {
+    pk: text('pk').primaryKey(),
+    sourceId: text('source_id').notNull(),
+    countryCode: ciText('country_code').notNull(),
+    partyId: ciText('party_id').notNull(),
+    ocpiId: ciText('ocpi_id').notNull(),
+    publish: integer('publish', { mode: 'boolean' }).notNull(),
+    name: text('name'),
+    address: text('address'),
+    city: text('city'),
+    postalCode: text('postal_code'),
+    state: text('state'),
+    country: text('country'),
+    lat: real('lat').notNull(),
+    lon: real('lon').notNull(),
+    cell: integer('cell').notNull(),
+    parkingType: text('parking_type'),
+    timeZone: text('time_zone'),
+    operatorName: text('operator_name'),
+    operatorWebsite: text('operator_website'),
+    suboperatorName: text('suboperator_name'),
+    ownerName: text('owner_name'),
+    facilities: text('facilities', { mode: 'json' }).$type<string[]>().notNull(),
+    openingTimes: text('opening_times', { mode: 'json' }),
+    chargingWhenClosed: integer('charging_when_closed', { mode: 'boolean' }),
+    warnings: text('warnings', { mode: 'json' }).notNull(),
+    /** Rated power of the strongest connector, W: lets power filters skip a join. */
+    maxPowerW: integer('max_power_w'),
+    lastUpdated: text('last_updated').notNull(),
+    /** Hash of the normalized record: an identical re-pull is counted as unchanged, not rewritten. */
+    contentHash: text('content_hash').notNull(),
+    removedAt: text('removed_at'),
+    siteId: text('site_id'),
+    /** Id of the last sync run that saw this record: a completed full pull removes the unseen. */
+    lastSeenRun: integer('last_seen_run'),
+    firstSeenAt: text('first_seen_at').notNull(),
+    syncedAt: text('synced_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('locations_natural_key').on(t.sourceId, t.countryCode, t.partyId, t.ocpiId),
+    index('locations_cell').on(t.cell),
+    index('locations_site').on(t.siteId),
+    index('locations_source_seen').on(t.sourceId, t.lastSeenRun),
+  ],
+);
+
+export const evses = sqliteTable(
+  'evses',
+  {
+    pk: text('pk').primaryKey(),
+    locationPk: text('location_pk').notNull(),
+    uid: ciText('uid').notNull(),
+    evseId: text('evse_id'),
+    /** evse_id upper-cased without '*' / '-': the form compared across sources. */
+    evseIdNorm: text('evse_id_norm'),
+    status: text('status').notNull(),
+    /** When the status took effect per the CPO (OCPI last_updated of the status). */
+    statusUpdatedAt: text('status_updated_at'),
+    statusVia: text('status_via'),
+    capabilities: text('capabilities', { mode: 'json' }).$type<string[]>().notNull(),
+    floorLevel: text('floor_level'),
+    physicalReference: text('physical_reference'),
+    lat: real('lat'),
+    lon: real('lon'),
+    parkingRestrictions: text('parking_restrictions', { mode: 'json' }).$type<string[]>().notNull(),
+    maxPowerW: integer('max_power_w'),
+    lastUpdated: text('last_updated'),
+    removedAt: text('removed_at'),
+  },
+  (t) => [
+    uniqueIndex('evses_location_uid').on(t.locationPk, t.uid),
+    index('evses_evse_id_norm').on(t.evseIdNorm),
+  ],
+);
+
+export const connectors = sqliteTable(
+  'connectors',
+  {
+    pk: text('pk').primaryKey(),
+    evsePk: text('evse_pk').notNull(),
+    locationPk: text('location_pk').notNull(),
+    connectorId: ciText('connector_id').notNull(),
+    standard: text('standard').notNull(),
+    format: text('format'),
+    powerType: text('power_type'),
+    maxVoltage: integer('max_voltage'),
+    maxAmperage: integer('max_amperage'),
+    maxPowerW: integer('max_power_w'),
+    tariffIds: text('tariff_ids', { mode: 'json' }).$type<string[]>().notNull(),
+    termsAndConditions: text('terms_and_conditions'),
+    lastUpdated: text('last_updated'),
+  },
+  (t) => [
+    uniqueIndex('connectors_evse_id').on(t.evsePk, t.connectorId),
+    index('connectors_location').on(t.locationPk),
+  ],
+);
+
+export const tariffs = sqliteTable(
+  'tariffs',
+  {
+    pk: text('pk').primaryKey(),
+    sourceId: text('source_id').notNull(),
+    countryCode: ciText('country_code').notNull(),
+    partyId: ciText('party_id').notNull(),
+    tariffId: ciText('tariff_id').notNull(),
+    currency: text('currency').notNull(),
+    type: text('type'),
+    elements: text('elements', { mode: 'json' }).notNull(),
+    altText: text('alt_text', { mode: 'json' }).notNull(),
+    altUrl: text('alt_url'),
+    minPrice: text('min_price', { mode: 'json' }),
+    maxPrice: text('max_price', { mode: 'json' }),
+    startDateTime: text('start_date_time'),
+    endDateTime: text('end_date_time'),
+    taxIncluded: text('tax_included'),
+    summary: text('summary'),
+    isFree: integer('is_free', { mode: 'boolean' }).notNull().default(false),
+    warnings: text('warnings', { mode: 'json' }).notNull(),
+    lastUpdated: text('last_updated').notNull(),
+    contentHash: text('content_hash').notNull(),
+    removedAt: text('removed_at'),
+    lastSeenRun: integer('last_seen_run'),
+    syncedAt: text('synced_at').notNull(),
+  },
+  (t) => [uniqueIndex('tariffs_natural_key').on(t.sourceId, t.countryCode, t.partyId, t.tariffId)],
+);
+
+/** Which tariff ids a connector references (OCPI tariff_ids), for joins in both directions. */
+export const connectorTariffs = sqliteTable(
+  'connector_tariffs',
+  {
+    connectorPk: text('connector_pk').notNull(),
+    locationPk: text('location_pk').notNull(),
+    tariffId: ciText('tariff_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectorPk, t.tariffId] }),
+    index('connector_tariffs_tariff').on(t.tariffId),
+    index('connector_tariffs_location').on(t.locationPk),
+  ],
+);
+
+export const syncRuns = sqliteTable(
+  'sync_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sourceId: text('source_id').notNull(),
+    kind: text('kind').notNull(), // full | incremental
+    status: text('status').notNull(), // running | ok | failed | suspect
+    startedAt: text('started_at').notNull(),
+    finishedAt: text('finished_at'),
+    version: text('version'),
+    dateFrom: text('date_from'),
+    pages: integer('pages').notNull().default(0),
+    requests: integer('requests').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+    upserted: integer('upserted').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    removed: integer('removed').notNull().default(0),
+    quarantined: integer('quarantined').notNull().default(0),
+    duplicates: integer('duplicates').notNull().default(0),
+    warnings: integer('warnings').notNull().default(0),
+    tariffsUpserted: integer('tariffs_upserted').notNull().default(0),
+    error: text('error'),
+    /** Where a stepwise (Workers) run resumes: next page URL and counters. */
+    cursor: text('cursor', { mode: 'json' }),
+  },
+  (t) => [index('sync_runs_source').on(t.sourceId, t.id)],
+);
+
+export const quarantine = sqliteTable(
+  'quarantine',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sourceId: text('source_id').notNull(),
+    runId: integer('run_id'),
+    objectType: text('object_type').notNull(), // location | tariff | evse | connector
+    recordId: text('record_id'),
+    field: text('field').notNull(),
+    rule: text('rule').notNull(),
+    message: text('message').notNull(),
+    raw: text('raw').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('quarantine_source').on(t.sourceId, t.id)],
+);
+
+/** Every EVSE status change; `id` doubles as the cursor of /v1/availability and the SSE stream. */
+export const evseStatusEvents = sqliteTable(
+  'evse_status_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    evsePk: text('evse_pk').notNull(),
+    locationPk: text('location_pk').notNull(),
+    cell: integer('cell').notNull(),
+    oldStatus: text('old_status'),
+    newStatus: text('new_status').notNull(),
+    occurredAt: text('occurred_at').notNull(),
+    receivedAt: text('received_at').notNull(),
+    via: text('via').notNull(), // push | pull
+  },
+  (t) => [
+    index('status_events_evse_time').on(t.evsePk, t.occurredAt),
+    index('status_events_received').on(t.receivedAt),
+    index('status_events_cell').on(t.cell, t.id),
+  ],
+);
+
+/** Raw events older than the retention window, rolled up: seconds spent in each status per hour. */
+export const evseStatusHourly = sqliteTable(
+  'evse_status_hourly',
+  {
+    evsePk: text('evse_pk').notNull(),
+    hour: text('hour').notNull(),
+    status: text('status').notNull(),
+    seconds: integer('seconds').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.evsePk, t.hour, t.status] })],
+);
+
+/** A physical site: one or more source locations grouped by dedupe. */
+export const sites = sqliteTable(
+  'sites',
+  {
+    id: text('id').primaryKey(),
+    lat: real('lat').notNull(),
+    lon: real('lon').notNull(),
+    cell: integer('cell').notNull(),
+    /** Resolved fields with provenance per field ({ value, source, record, last_updated }). */
+    fields: text('fields', { mode: 'json' }).notNull(),
+    /** When this site was merged into another, the id that replaces it. */
+    mergedInto: text('merged_into'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('sites_cell').on(t.cell), index('sites_merged_into').on(t.mergedInto)],
+);
+
+/** Merges and splits, so old site ids can point to their successors. */
+export const siteEvents = sqliteTable('site_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind').notNull(), // merge | split
+  fromIds: text('from_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  toIds: text('to_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  at: text('at').notNull(),
+});
+
+/** Small key/value facts, e.g. the data version used for ETags. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+/** Explicit links a record states to other records (an OCM POI naming the OCPI location it came from). */
+export const locationRefs = sqliteTable(
+  'location_refs',
+  {
+    locationPk: text('location_pk').notNull(),
+    kind: text('kind').notNull(), // ocpi-location | evse-id | register-id
+    value: ciText('value').notNull(),
+    provider: text('provider'),
+  },
+  (t) => [primaryKey({ columns: [t.locationPk, t.kind, t.value] }), index('location_refs_value').on(t.kind, t.value)],
+);

@@ -1,0 +1,71 @@
+// The embedded default: better-sqlite3 in WAL mode, migrated by drizzle's migrator.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.js';
+import { type AtlasOrm, assertParamLimit, type Db, type Stmt } from './types.js';
+
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+export interface OpenSqliteOptions {
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  readonly?: boolean;
+}
+
+export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const sqlite = new Database(file, { readonly: options.readonly ?? false });
+  if (!options.readonly) {
+    sqlite.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode (only an OS crash can lose the
+    // last commits), and it is what makes many small transactions fast.
+    sqlite.pragma('synchronous = NORMAL');
+  }
+  sqlite.pragma('busy_timeout = 5000');
+  const orm = drizzle(sqlite, { schema });
+  if (options.migrate ?? !options.readonly) migrate(orm, { migrationsFolder: MIGRATIONS_DIR });
+  return wrapSqlite(sqlite, orm as unknown as AtlasOrm);
+}
+
+function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = sqlite.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+  const runAll = sqlite.transaction((stmts: Stmt[]) =>
+    stmts.map((s) => {
+      assertParamLimit(s);
+      return prepare(s.sql).run(...(s.params as unknown[])).changes;
+    }),
+  );
+  return {
+    kind: 'sqlite',
+    orm,
+    async all<T>(sql: string, params: unknown[] = []) {
+      return prepare(sql).all(...params) as T[];
+    },
+    async get<T>(sql: string, params: unknown[] = []) {
+      return prepare(sql).get(...params) as T | undefined;
+    },
+    async batch(stmts: Stmt[]) {
+      return runAll(stmts);
+    },
+    async snapshotTo(path: string) {
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+      prepare('VACUUM INTO ?').run(path);
+    },
+    async close() {
+      cache.clear();
+      sqlite.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// One async data-access interface over better-sqlite3 (Node) and D1 (Workers). Everything outside
+// src/db and the entry files talks to this, never to a driver.
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type * as schema from './schema.js';
+
+/** A statement with its bound parameters. D1 allows at most 100 parameters per statement. */
+export interface Stmt {
+  sql: string;
+  params: unknown[];
+}
+
+export const MAX_BOUND_PARAMS = 100;
+
+export type AtlasOrm = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>;
+
+export interface Db {
+  readonly kind: 'sqlite' | 'd1';
+  /** Drizzle over the same connection, for typed queries. */
+  readonly orm: AtlasOrm;
+  all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  get<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  /**
+   * Runs the statements atomically, in order: one transaction with cached prepared statements on
+   * better-sqlite3, one batch on D1 (which has no interactive transactions). Returns rows changed
+   * per statement.
+   */
+  batch(stmts: Stmt[]): Promise<number[]>;
+  /** Writes a consistent copy of the whole database to a file (Node only; dumps). */
+  snapshotTo?(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function assertParamLimit(stmt: Stmt): void {
+  if (stmt.params.length > MAX_BOUND_PARAMS) {
+    throw new Error(`statement binds ${stmt.params.length} parameters; the limit is ${MAX_BOUND_PARAMS}`);
+  }
+}

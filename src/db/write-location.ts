@@ -1,0 +1,228 @@
+// Statements that write one canonical location with its EVSEs and connectors. They are plain
+// single-row statements (well under D1's 100 bound parameters each), meant to run together in one
+// Db.batch so a location is always either as before or as after.
+import { connectorKey, evseKey, locationKey, normalizeEvseId } from '../model/ids.js';
+import type { Evse, Location } from '../model/types.js';
+import { cellOf } from './spatial-key.js';
+import type { Stmt } from './types.js';
+
+export interface WriteContext {
+  sourceId: string;
+  /** When we learned this (ISO). */
+  now: string;
+  via: 'pull' | 'push';
+  runId: number | null;
+  contentHash: string;
+}
+
+const UPSERT_LOCATION = `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, name, address,
+  city, postal_code, state, country, lat, lon, cell, parking_type, time_zone, operator_name, operator_website,
+  suboperator_name, owner_name, facilities, opening_times, charging_when_closed, warnings, max_power_w,
+  last_updated, content_hash, removed_at, last_seen_run, first_seen_at, synced_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)
+ON CONFLICT(pk) DO UPDATE SET country_code=excluded.country_code, party_id=excluded.party_id,
+  ocpi_id=excluded.ocpi_id, publish=excluded.publish, name=excluded.name, address=excluded.address,
+  city=excluded.city, postal_code=excluded.postal_code, state=excluded.state, country=excluded.country,
+  lat=excluded.lat, lon=excluded.lon, cell=excluded.cell, parking_type=excluded.parking_type,
+  time_zone=excluded.time_zone, operator_name=excluded.operator_name, operator_website=excluded.operator_website,
+  suboperator_name=excluded.suboperator_name, owner_name=excluded.owner_name, facilities=excluded.facilities,
+  opening_times=excluded.opening_times, charging_when_closed=excluded.charging_when_closed,
+  warnings=excluded.warnings, max_power_w=excluded.max_power_w, last_updated=excluded.last_updated,
+  content_hash=excluded.content_hash, removed_at=NULL, last_seen_run=excluded.last_seen_run,
+  synced_at=excluded.synced_at`;
+
+// Status only moves forward in time: a pull or push older than what we hold (e.g. a pull page
+// fetched before a newer push arrived) leaves the newer status in place.
+const UPSERT_EVSE = `INSERT INTO evses (pk, location_pk, uid, evse_id, evse_id_norm, status, status_updated_at,
+  status_via, capabilities, floor_level, physical_reference, lat, lon, parking_restrictions, max_power_w,
+  last_updated, removed_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(pk) DO UPDATE SET uid=excluded.uid, evse_id=excluded.evse_id, evse_id_norm=excluded.evse_id_norm,
+  status=CASE WHEN evses.status_updated_at IS NULL OR excluded.status_updated_at >= evses.status_updated_at
+    THEN excluded.status ELSE evses.status END,
+  status_via=CASE WHEN evses.status_updated_at IS NULL OR excluded.status_updated_at >= evses.status_updated_at
+    THEN excluded.status_via ELSE evses.status_via END,
+  status_updated_at=MAX(COALESCE(evses.status_updated_at, ''), COALESCE(excluded.status_updated_at, '')),
+  capabilities=excluded.capabilities, floor_level=excluded.floor_level,
+  physical_reference=excluded.physical_reference, lat=excluded.lat, lon=excluded.lon,
+  parking_restrictions=excluded.parking_restrictions, max_power_w=excluded.max_power_w,
+  last_updated=excluded.last_updated,
+  removed_at=CASE WHEN excluded.removed_at IS NOT NULL THEN COALESCE(evses.removed_at, excluded.removed_at)
+    ELSE NULL END`;
+
+// Records a status change only when it is one: a different status that is not older than ours.
+// Runs before the EVSE upsert in the same batch so it sees the previous row.
+const INSERT_STATUS_EVENT = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
+  occurred_at, received_at, via)
+SELECT ?, ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?
+WHERE NOT EXISTS (SELECT 1 FROM evses WHERE pk = ? AND (status = ? OR status_updated_at > ?))`;
+
+const UPSERT_CONNECTOR = `INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, format,
+  power_type, max_voltage, max_amperage, max_power_w, tariff_ids, terms_and_conditions, last_updated)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(pk) DO UPDATE SET connector_id=excluded.connector_id, standard=excluded.standard,
+  format=excluded.format, power_type=excluded.power_type, max_voltage=excluded.max_voltage,
+  max_amperage=excluded.max_amperage, max_power_w=excluded.max_power_w, tariff_ids=excluded.tariff_ids,
+  terms_and_conditions=excluded.terms_and_conditions, last_updated=excluded.last_updated`;
+
+/** Ids that are no longer in the record are written as a JSON list, so one statement covers any count. */
+const REMOVE_ABSENT_EVSES = `UPDATE evses SET removed_at = ?
+WHERE location_pk = ? AND removed_at IS NULL AND pk NOT IN (SELECT value FROM json_each(?))`;
+const DELETE_ABSENT_CONNECTORS = `DELETE FROM connectors
+WHERE location_pk = ? AND pk NOT IN (SELECT value FROM json_each(?))`;
+const DELETE_CONNECTOR_TARIFFS = 'DELETE FROM connector_tariffs WHERE location_pk = ?';
+const INSERT_CONNECTOR_TARIFF =
+  'INSERT OR IGNORE INTO connector_tariffs (connector_pk, location_pk, tariff_id) VALUES (?,?,?)';
+
+export function locationPkOf(sourceId: string, loc: Pick<Location, 'countryCode' | 'partyId' | 'id'>): string {
+  return locationKey(sourceId, loc.countryCode, loc.partyId, loc.id);
+}
+
+export function maxPowerOf(evse: Evse): number | null {
+  let max: number | null = null;
+  for (const c of evse.connectors) {
+    if (c.maxPowerW != null && (max == null || c.maxPowerW > max)) max = c.maxPowerW;
+  }
+  return max;
+}
+
+/** All statements that make the stored location equal to `loc` (EVSEs not in it are flagged removed). */
+export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
+  const pk = locationPkOf(ctx.sourceId, loc);
+  const cell = cellOf(loc.lat, loc.lon);
+  let locMax: number | null = null;
+  const stmts: Stmt[] = [];
+  const evsePks: string[] = [];
+  const connectorPks: string[] = [];
+  const evseStmts: Stmt[] = [];
+  for (const evse of loc.evses) {
+    const epk = evseKey(pk, evse.uid);
+    evsePks.push(epk);
+    const max = maxPowerOf(evse);
+    if (max != null && (locMax == null || max > locMax)) locMax = max;
+    evseStmts.push(...statusEventStmts(epk, pk, cell, evse.status, evse.lastUpdated ?? loc.lastUpdated, ctx));
+    evseStmts.push(evseUpsertStmt(epk, pk, evse, max, ctx, loc.lastUpdated));
+    for (const c of evse.connectors) {
+      const cpk = connectorKey(epk, c.id);
+      connectorPks.push(cpk);
+      evseStmts.push({
+        sql: UPSERT_CONNECTOR,
+        params: [
+          cpk,
+          epk,
+          pk,
+          c.id,
+          c.standard,
+          c.format,
+          c.powerType,
+          c.maxVoltage,
+          c.maxAmperage,
+          c.maxPowerW,
+          JSON.stringify(c.tariffIds),
+          c.termsAndConditions,
+          c.lastUpdated,
+        ],
+      });
+      for (const t of c.tariffIds) evseStmts.push({ sql: INSERT_CONNECTOR_TARIFF, params: [cpk, pk, t] });
+    }
+  }
+  stmts.push({
+    sql: UPSERT_LOCATION,
+    params: [
+      pk,
+      ctx.sourceId,
+      loc.countryCode,
+      loc.partyId,
+      loc.id,
+      loc.publish ? 1 : 0,
+      loc.name,
+      loc.address,
+      loc.city,
+      loc.postalCode,
+      loc.state,
+      loc.country,
+      loc.lat,
+      loc.lon,
+      cell,
+      loc.parkingType,
+      loc.timeZone,
+      loc.operator?.name ?? null,
+      loc.operator?.website ?? null,
+      loc.suboperator?.name ?? null,
+      loc.owner?.name ?? null,
+      JSON.stringify(loc.facilities),
+      loc.openingTimes ? JSON.stringify(loc.openingTimes) : null,
+      loc.chargingWhenClosed == null ? null : loc.chargingWhenClosed ? 1 : 0,
+      JSON.stringify(loc.warnings),
+      locMax,
+      loc.lastUpdated,
+      ctx.contentHash,
+      ctx.runId,
+      ctx.now,
+      ctx.now,
+    ],
+  });
+  stmts.push({ sql: DELETE_CONNECTOR_TARIFFS, params: [pk] });
+  stmts.push(...evseStmts);
+  stmts.push({ sql: REMOVE_ABSENT_EVSES, params: [ctx.now, pk, JSON.stringify(evsePks)] });
+  stmts.push({ sql: DELETE_ABSENT_CONNECTORS, params: [pk, JSON.stringify(connectorPks)] });
+  return stmts;
+}
+
+function evseUpsertStmt(
+  epk: string,
+  locationPk: string,
+  evse: Evse,
+  maxPowerW: number | null,
+  ctx: WriteContext,
+  fallbackUpdated: string,
+): Stmt {
+  const removed = evse.status === 'REMOVED' ? ctx.now : null;
+  return {
+    sql: UPSERT_EVSE,
+    params: [
+      epk,
+      locationPk,
+      evse.uid,
+      evse.evseId,
+      normalizeEvseId(evse.evseId),
+      evse.status,
+      evse.lastUpdated ?? fallbackUpdated,
+      ctx.via,
+      JSON.stringify(evse.capabilities),
+      evse.floorLevel,
+      evse.physicalReference,
+      evse.coordinates?.lat ?? null,
+      evse.coordinates?.lon ?? null,
+      JSON.stringify(evse.parkingRestrictions),
+      maxPowerW,
+      evse.lastUpdated,
+      removed,
+    ],
+  };
+}
+
+/** The event row for a status change (a no-op when the status is unchanged or older than ours). */
+export function statusEventStmts(
+  evsePk: string,
+  locationPk: string,
+  cell: number,
+  status: string,
+  occurredAt: string,
+  ctx: Pick<WriteContext, 'now' | 'via'>,
+): Stmt[] {
+  return [
+    {
+      sql: INSERT_STATUS_EVENT,
+      params: [evsePk, locationPk, cell, evsePk, status, occurredAt, ctx.now, ctx.via, evsePk, status, occurredAt],
+    },
+  ];
+}
+
+/** Marks a location seen by a run without rewriting it (identical content re-pulled). */
+export function touchLocationStmt(pk: string, runId: number | null, now: string): Stmt {
+  return {
+    sql: 'UPDATE locations SET last_seen_run = ?, synced_at = ? WHERE pk = ?',
+    params: [runId, now, pk],
+  };
+}

@@ -1,0 +1,27 @@
+// Configuration by environment, parsed once (DESIGN.md "Contracts").
+import { z } from 'zod';
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  ATLAS_DB: z.string().min(1).default('data/atlas.db'),
+  ATLAS_SOURCES: z.string().min(1).optional(),
+  /** Public base URL of this instance, announced to CPOs in the credentials handshake. */
+  ATLAS_PUBLIC_URL: z.url().optional(),
+  /** How many sources may sync at the same time. */
+  ATLAS_SYNC_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  /** Seconds after which an EVSE status counts as stale. */
+  ATLAS_STALE_AFTER_S: z.coerce.number().int().positive().default(900),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(env: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,186 @@
+// One page of raw records -> validated, normalized, deduplicated within the run, and written in
+// one batch: every location of the page lands with all its EVSEs and connectors, or none does.
+import { writeLocationStmts, locationPkOf, touchLocationStmt } from '../db/write-location.js';
+import { tariffPkOf, writeTariffStmts } from '../db/write-tariff.js';
+import type { Db, Stmt } from '../db/types.js';
+import { hash64 } from '../model/ids.js';
+import type { ExternalRef, Location, NormalizeResult, QuarantineReason, Tariff } from '../model/types.js';
+import type { RunCounters } from './run-record.js';
+
+export interface PageContext {
+  db: Db;
+  sourceId: string;
+  runId: number;
+  now: string;
+  counters: RunCounters;
+  /** Newest last_updated per record key seen in this run, to resolve duplicate ids across pages. */
+  seen: Map<string, string>;
+}
+
+export interface Quarantined {
+  objectType: 'location' | 'tariff';
+  recordId: string | null;
+  reason: QuarantineReason;
+  raw: unknown;
+}
+
+const INSERT_QUARANTINE = `INSERT INTO quarantine (source_id, run_id, object_type, record_id, field, rule, message, raw,
+  created_at) VALUES (?,?,?,?,?,?,?,?,?)`;
+
+export function quarantineStmt(ctx: Pick<PageContext, 'sourceId' | 'runId' | 'now'>, q: Quarantined): Stmt {
+  return {
+    sql: INSERT_QUARANTINE,
+    params: [
+      ctx.sourceId,
+      ctx.runId,
+      q.objectType,
+      q.recordId,
+      q.reason.field,
+      q.reason.rule,
+      q.reason.message,
+      JSON.stringify(q.raw) ?? 'null',
+      ctx.now,
+    ],
+  };
+}
+
+/** A record of a page after validation: kept (with optional explicit links) or to be quarantined. */
+export type PageItem =
+  | { ok: true; value: Location; refs?: ExternalRef[] }
+  | { ok: false; reason: QuarantineReason; recordId: string | null; raw: unknown };
+
+/** Adapts an OCPI normalizer to page items. */
+export function ocpiItem(raw: unknown, normalize: (raw: unknown) => NormalizeResult<Location>): PageItem {
+  const r = normalize(raw);
+  return r.ok ? r : { ok: false, reason: r.reason, recordId: rawId(raw), raw };
+}
+
+const INSERT_REF = 'INSERT OR IGNORE INTO location_refs (location_pk, kind, value, provider) VALUES (?,?,?,?)';
+
+export function rawId(raw: unknown): string | null {
+  if (typeof raw === 'object' && raw !== null && 'id' in raw) {
+    const id = (raw as { id: unknown }).id;
+    if (typeof id === 'string' || typeof id === 'number') return String(id);
+  }
+  return null;
+}
+
+/** Content hashes of records we already hold, in chunks that stay under D1's parameter limit. */
+async function storedHashes(db: Db, table: 'locations' | 'tariffs', pks: string[]) {
+  const out = new Map<string, { hash: string; removed: boolean }>();
+  if (pks.length === 0) return out;
+  const rows = await db.all<{ pk: string; content_hash: string; removed_at: string | null }>(
+    `SELECT pk, content_hash, removed_at FROM ${table} WHERE pk IN (SELECT value FROM json_each(?))`,
+    [JSON.stringify(pks)],
+  );
+  for (const r of rows) out.set(r.pk, { hash: r.content_hash, removed: r.removed_at != null });
+  return out;
+}
+
+interface Keyed<T> {
+  pk: string;
+  value: T;
+  hash: string;
+}
+
+/**
+ * Keeps the newest record per key within the page and across earlier pages of the run (a feed
+ * that lists one id twice is resolved by last_updated, and counted).
+ */
+function dedupeInRun<T extends { lastUpdated: string }>(items: Keyed<T>[], ctx: PageContext): Keyed<T>[] {
+  const byPk = new Map<string, Keyed<T>>();
+  for (const item of items) {
+    const earlier = ctx.seen.get(item.pk);
+    const inPage = byPk.get(item.pk);
+    if (earlier !== undefined || inPage) {
+      ctx.counters.duplicates++;
+      const newest = inPage ? inPage.value.lastUpdated : (earlier as string);
+      if (item.value.lastUpdated < newest) continue;
+    }
+    byPk.set(item.pk, item);
+  }
+  for (const item of byPk.values()) ctx.seen.set(item.pk, item.value.lastUpdated);
+  return [...byPk.values()];
+}
+
+export async function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
+  const stmts: Stmt[] = [];
+  const keyed: Keyed<Location>[] = [];
+  const refs = new Map<string, ExternalRef[]>();
+  for (const r of items) {
+    if (!r.ok) {
+      ctx.counters.quarantined++;
+      stmts.push(quarantineStmt(ctx, { objectType: 'location', recordId: r.recordId, reason: r.reason, raw: r.raw }));
+      continue;
+    }
+    const pk = locationPkOf(ctx.sourceId, r.value);
+    if (r.refs?.length) refs.set(pk, r.refs);
+    keyed.push({ pk, value: r.value, hash: hash64(JSON.stringify([r.value, r.refs ?? null])) });
+  }
+  const unique = dedupeInRun(keyed, ctx);
+  const stored = await storedHashes(
+    ctx.db,
+    'locations',
+    unique.map((k) => k.pk),
+  );
+  for (const { pk, value, hash } of unique) {
+    const held = stored.get(pk);
+    if (held && held.hash === hash && !held.removed) {
+      ctx.counters.unchanged++;
+      stmts.push(touchLocationStmt(pk, ctx.runId, ctx.now));
+      continue;
+    }
+    ctx.counters.upserted++;
+    ctx.counters.warnings += value.warnings.length;
+    stmts.push(
+      ...writeLocationStmts(value, { sourceId: ctx.sourceId, now: ctx.now, via: 'pull', runId: ctx.runId, contentHash: hash }),
+    );
+    stmts.push({ sql: 'DELETE FROM location_refs WHERE location_pk = ?', params: [pk] });
+    for (const ref of refs.get(pk) ?? []) stmts.push({ sql: INSERT_REF, params: [pk, ref.kind, ref.value, ref.provider ?? null] });
+  }
+  if (stmts.length > 0) await ctx.db.batch(stmts);
+}
+
+export async function applyTariffPage(
+  raws: unknown[],
+  normalize: (raw: unknown) => NormalizeResult<Tariff>,
+  summarize: (t: Tariff) => string,
+  ctx: PageContext,
+): Promise<void> {
+  const stmts: Stmt[] = [];
+  const keyed: Keyed<Tariff>[] = [];
+  for (const raw of raws) {
+    const r = normalize(raw);
+    if (!r.ok) {
+      ctx.counters.quarantined++;
+      stmts.push(quarantineStmt(ctx, { objectType: 'tariff', recordId: rawId(raw), reason: r.reason, raw }));
+      continue;
+    }
+    keyed.push({ pk: `t:${tariffPkOf(ctx.sourceId, r.value)}`, value: r.value, hash: hash64(JSON.stringify(r.value)) });
+  }
+  const unique = dedupeInRun(keyed, ctx);
+  const stored = await storedHashes(
+    ctx.db,
+    'tariffs',
+    unique.map((k) => k.pk.slice(2)),
+  );
+  for (const { pk, value, hash } of unique) {
+    const tpk = pk.slice(2);
+    const held = stored.get(tpk);
+    if (held && held.hash === hash && !held.removed) {
+      stmts.push({ sql: 'UPDATE tariffs SET last_seen_run = ?, synced_at = ? WHERE pk = ?', params: [ctx.runId, ctx.now, tpk] });
+      continue;
+    }
+    ctx.counters.tariffsUpserted++;
+    stmts.push(
+      ...writeTariffStmts(value, {
+        sourceId: ctx.sourceId,
+        now: ctx.now,
+        runId: ctx.runId,
+        contentHash: hash,
+        summary: summarize(value),
+      }),
+    );
+  }
+  if (stmts.length > 0) await ctx.db.batch(stmts);
+}

@@ -1,0 +1,80 @@
+// The sync_runs row of one run: created when it starts, counters updated per page, closed at the end.
+import type { Db } from '../db/types.js';
+
+export interface RunCounters {
+  pages: number;
+  requests: number;
+  retries: number;
+  upserted: number;
+  unchanged: number;
+  removed: number;
+  quarantined: number;
+  duplicates: number;
+  warnings: number;
+  tariffsUpserted: number;
+}
+
+export const zeroCounters = (): RunCounters => ({
+  pages: 0,
+  requests: 0,
+  retries: 0,
+  upserted: 0,
+  unchanged: 0,
+  removed: 0,
+  quarantined: 0,
+  duplicates: 0,
+  warnings: 0,
+  tariffsUpserted: 0,
+});
+
+export type RunStatus = 'running' | 'ok' | 'failed' | 'suspect';
+
+export async function startRun(
+  db: Db,
+  sourceId: string,
+  kind: 'full' | 'incremental',
+  startedAt: string,
+  dateFrom: string | null,
+): Promise<number> {
+  const row = await db.get<{ id: number }>(
+    `INSERT INTO sync_runs (source_id, kind, status, started_at, date_from) VALUES (?, ?, 'running', ?, ?) RETURNING id`,
+    [sourceId, kind, startedAt, dateFrom],
+  );
+  return row!.id;
+}
+
+export function countersStmt(runId: number, c: RunCounters, version: string | null) {
+  return {
+    sql: `UPDATE sync_runs SET pages=?, requests=?, retries=?, upserted=?, unchanged=?, removed=?, quarantined=?,
+      duplicates=?, warnings=?, tariffs_upserted=?, version=COALESCE(?, version) WHERE id=?`,
+    params: [
+      c.pages,
+      c.requests,
+      c.retries,
+      c.upserted,
+      c.unchanged,
+      c.removed,
+      c.quarantined,
+      c.duplicates,
+      c.warnings,
+      c.tariffsUpserted,
+      version,
+      runId,
+    ],
+  };
+}
+
+export async function finishRun(
+  db: Db,
+  runId: number,
+  status: RunStatus,
+  finishedAt: string,
+  c: RunCounters,
+  version: string | null,
+  error: string | null,
+): Promise<void> {
+  await db.batch([
+    countersStmt(runId, c, version),
+    { sql: 'UPDATE sync_runs SET status=?, finished_at=?, error=? WHERE id=?', params: [status, finishedAt, error, runId] },
+  ]);
+}

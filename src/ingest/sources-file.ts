@@ -1,0 +1,107 @@
+// The sources file (ATLAS_SOURCES): validated once at startup, with errors that name the file and
+// the field, so an operator can fix it without reading code.
+import { z } from 'zod';
+
+const OCPI_VERSIONS = ['2.1.1', '2.2', '2.2.1', '2.3.0'] as const;
+export const REGISTER_TYPES = ['ocm', 'bnetza-csv', 'bnetza-json', 'irve', 'afdc-csv'] as const;
+
+const party = z.object({
+  country_code: z.string().regex(/^[A-Za-z]{2}$/, 'a two-letter country code'),
+  party_id: z.string().regex(/^[A-Za-z0-9]{3}$/, 'a three-character party id'),
+});
+
+const common = {
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" or "_" (at most 64), starting with a letter or digit'),
+  name: z.string().min(1),
+  schedule: z.string().min(1).default('*/30 * * * *'),
+  /** Schedule of the full pulls, the only ones that may mark records removed. */
+  full_schedule: z.string().min(1).default('17 3 * * *'),
+  license: z.string().min(1).optional(),
+  attribution: z.string().min(1).optional(),
+  enabled: z.boolean().default(true),
+};
+
+const ocpiSource = z.object({
+  ...common,
+  type: z.literal('ocpi').default('ocpi'),
+  versions_url: z.url({ protocol: /^https?$/ }),
+  token: z.string().min(1),
+  /** When true, `token` is a token A and the credentials handshake runs first (requires ATLAS_PUBLIC_URL). */
+  register: z.boolean().default(false),
+  version: z.enum(OCPI_VERSIONS).optional(),
+  push_token: z.string().min(1).optional(),
+  parties: z.array(party).default([]),
+  page_size: z.number().int().positive().max(10_000).optional(),
+  /** A full pull holding fewer than this share of what we hold is suspect and not applied. */
+  suspect_ratio: z.number().min(0).max(1).default(0.5),
+});
+
+const registerSource = z.object({
+  ...common,
+  type: z.enum(REGISTER_TYPES),
+  url: z.string().min(1),
+});
+
+export type OcpiSourceConfig = z.infer<typeof ocpiSource>;
+export type RegisterSourceConfig = z.infer<typeof registerSource>;
+export type SourceConfig = OcpiSourceConfig | RegisterSourceConfig;
+
+export function isOcpiSource(s: SourceConfig): s is OcpiSourceConfig {
+  return s.type === 'ocpi';
+}
+
+/** A source entry: OCPI unless `type` names an open-register format. */
+const sourceEntry = z.unknown().transform((raw, ctx): SourceConfig => {
+  const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+  const schema = type === undefined || type === 'ocpi' ? ocpiSource : registerSource;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
+const sourcesFile = z
+  .union([z.array(z.unknown()), z.object({ sources: z.array(z.unknown()) })])
+  .transform((v) => (Array.isArray(v) ? v : v.sources))
+  .pipe(z.array(sourceEntry))
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((s, i) => {
+      const key = s.id.toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate source id "${s.id}"` });
+      seen.add(key);
+    });
+  });
+
+export class SourcesFileError extends Error {}
+
+/** Parses the sources file's text; throws SourcesFileError naming the file and the field at fault. */
+export function parseSourcesFile(text: string, fileName: string): SourceConfig[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new SourcesFileError(`sources file ${fileName} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = sourcesFile.safeParse(json);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${formatPath(json, issue.path)}: ${issue.message}`);
+    throw new SourcesFileError(`sources file ${fileName} is invalid:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+function formatPath(json: unknown, path: PropertyKey[]): string {
+  const list = Array.isArray(json) ? json : (json as { sources?: unknown[] } | null)?.sources;
+  const [first, ...rest] = path;
+  const prefix = Array.isArray(json) ? '' : 'sources';
+  if (typeof first !== 'number') return path.join('.') || '(file)';
+  const entry = list?.[first] as { id?: unknown } | undefined;
+  const name = typeof entry?.id === 'string' ? ` (id "${entry.id}")` : '';
+  const field = rest.length > 0 ? `.${rest.join('.')}` : '';
+  return `${prefix}[${first}]${name}${field}`;
+}

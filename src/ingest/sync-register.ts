@@ -1,0 +1,71 @@
+// One sync run of an open register (OCM, BNetzA, IRVE, AFDC): the whole file is read, imported in
+// chunks, and, being a full snapshot, may flag records it no longer lists (unless suspect).
+import type { Db } from '../db/types.js';
+import type { Logger } from '../log.js';
+import { type PageContext, type PageItem, applyLocationPage } from './apply-page.js';
+import { parseRegister } from './registers/index.js';
+import { finishRun, type RunStatus, startRun, zeroCounters } from './run-record.js';
+import type { RegisterSourceConfig } from './sources-file.js';
+import type { SyncProgress, SyncResult } from './sync-source.js';
+import { applyFullPullRemovals } from './sync-source.js';
+
+const CHUNK = 200;
+const SUSPECT_RATIO = 0.5;
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export interface RegisterSyncDeps {
+  db: Db;
+  clock: () => Date;
+  log: Logger;
+  readText: (pathOrUrl: string) => Promise<string>;
+}
+
+export async function syncRegisterSource(
+  source: RegisterSourceConfig,
+  deps: RegisterSyncDeps,
+  options: { onProgress?: (p: SyncProgress) => void } = {},
+): Promise<SyncResult> {
+  const { db } = deps;
+  const started = iso(deps.clock());
+  const runId = await startRun(db, source.id, 'full', started, null);
+  const counters = zeroCounters();
+  const ctx: PageContext = { db, sourceId: source.id, runId, now: started, counters, seen: new Map() };
+  const log = deps.log.child({ source: source.id, run: runId });
+  try {
+    const text = await deps.readText(source.url);
+    counters.requests = 1;
+    let chunk: PageItem[] = [];
+    let records = 0;
+    const flush = async () => {
+      counters.pages++;
+      await applyLocationPage(chunk, ctx);
+      records += chunk.length;
+      chunk = [];
+      options.onProgress?.({ sourceId: source.id, phase: 'locations', pages: counters.pages, records });
+    };
+    for (const rec of parseRegister(source.type, text)) {
+      chunk.push(
+        rec.ok
+          ? { ok: true, value: rec.location, refs: rec.externalRefs }
+          : { ok: false, reason: rec.reason, recordId: rec.recordId, raw: rec.raw },
+      );
+      if (chunk.length >= CHUNK) await flush();
+    }
+    if (chunk.length > 0) await flush();
+    const verdict = await applyFullPullRemovals(db, source.id, SUSPECT_RATIO, runId, ctx.seen.size, false, iso(deps.clock()), counters);
+    const status: RunStatus = verdict ? 'suspect' : 'ok';
+    await finishRun(db, runId, status, iso(deps.clock()), counters, null, verdict);
+    if (status === 'ok') {
+      await db.batch([
+        { sql: 'UPDATE sources SET last_success_at = ?, last_full_success_at = ? WHERE id = ?', params: [started, started, source.id] },
+      ]);
+    }
+    log.info({ ...counters, status }, 'register sync finished');
+    return { sourceId: source.id, runId, kind: 'full', status, counters, error: verdict };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await finishRun(db, runId, 'failed', iso(deps.clock()), counters, null, message);
+    log.error({ error: message }, 'register sync failed');
+    return { sourceId: source.id, runId, kind: 'full', status: 'failed', counters, error: message };
+  }
+}

@@ -1,0 +1,196 @@
+// One sync run of one OCPI source: discover, pull Locations and Tariffs page by page, write each
+// page as it arrives, and only after a complete full pull mark what the feed no longer lists.
+import type { Db } from '../db/types.js';
+import type { Logger } from '../log.js';
+import { redact } from '../log.js';
+import { normalizeLocation } from '../model/normalize-location.js';
+import { normalizeTariff, summarizeTariff } from '../model/normalize-tariff.js';
+import type { OcpiVersion } from '../model/types.js';
+import { type Discovery, discover } from '../ocpi/client/discovery.js';
+import type { OcpiClient } from '../ocpi/client/index.js';
+import { pullPages } from '../ocpi/client/pages.js';
+import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
+import { countersStmt, finishRun, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
+import type { OcpiSourceConfig } from './sources-file.js';
+import { loadSourceState, saveDiscovery, tokenFor } from './source-state.js';
+
+export type SyncMode = 'auto' | 'full' | 'incremental';
+
+export interface SyncDeps {
+  db: Db;
+  client: OcpiClient;
+  clock: () => Date;
+  log: Logger;
+}
+
+export interface SyncProgress {
+  sourceId: string;
+  phase: 'locations' | 'tariffs';
+  pages: number;
+  records: number;
+}
+
+export interface SyncOptions {
+  mode?: SyncMode;
+  onProgress?: (p: SyncProgress) => void;
+  /** Overlap subtracted from the last successful start for date_from (writes are idempotent). */
+  overlapSeconds?: number;
+}
+
+export interface SyncResult {
+  sourceId: string;
+  runId: number;
+  kind: 'full' | 'incremental';
+  status: RunStatus;
+  counters: RunCounters;
+  error: string | null;
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export async function syncOcpiSource(
+  source: OcpiSourceConfig,
+  deps: SyncDeps,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const { db, client, log } = deps;
+  const started = deps.clock();
+  const state = await loadSourceState(db, source.id);
+  const kind: 'full' | 'incremental' =
+    options.mode === 'full' || (options.mode !== 'incremental' && !state.lastFullSuccessAt) || !state.lastSuccessAt
+      ? 'full'
+      : 'incremental';
+  const dateFrom =
+    kind === 'incremental' && state.lastSuccessAt
+      ? iso(new Date(Date.parse(state.lastSuccessAt) - (options.overlapSeconds ?? 300) * 1000))
+      : null;
+  const runId = await startRun(db, source.id, kind, iso(started), dateFrom);
+  const counters = zeroCounters();
+  const secrets = [source.token, source.push_token, state.tokenC];
+  const statsBefore = { ...client.stats };
+  let version: OcpiVersion | null = null;
+  const runLog = log.child({ source: source.id, run: runId, kind });
+  runLog.info({ date_from: dateFrom }, 'sync started');
+
+  const ctx: PageContext = { db, sourceId: source.id, runId, now: iso(started), counters, seen: new Map() };
+  const syncCounters = () => {
+    counters.requests = client.stats.requests - statsBefore.requests;
+    counters.retries = client.stats.retries - statsBefore.retries;
+  };
+  try {
+    const token = tokenFor(source, state);
+    const found: Discovery = await discover(
+      { versionsUrl: source.versions_url, token, version: source.version, tokenEncoding: state.tokenEncoding ?? undefined },
+      client,
+    );
+    version = found.version;
+    await saveDiscovery(db, source.id, found, iso(started));
+    const locationsUrl = found.endpoints.locations;
+    if (!locationsUrl) throw new Error(`the CPO's ${found.version} details list no locations endpoint`);
+
+    const pull = { token, tokenEncoding: found.tokenEncoding, version: found.version, dateFrom, limit: source.page_size };
+    let records = 0;
+    for await (const page of pullPages(locationsUrl, pull, client)) {
+      ctx.now = iso(deps.clock());
+      counters.pages++;
+      records += page.items.length;
+      await applyLocationPage(
+        page.items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, found.version))),
+        ctx,
+      );
+      syncCounters();
+      await db.batch([countersStmt(runId, counters, version)]);
+      options.onProgress?.({ sourceId: source.id, phase: 'locations', pages: counters.pages, records });
+    }
+    const locationsSeen = ctx.seen.size;
+
+    if (found.endpoints.tariffs) {
+      ctx.seen = new Map();
+      records = 0;
+      for await (const page of pullPages(found.endpoints.tariffs, pull, client)) {
+        ctx.now = iso(deps.clock());
+        counters.pages++;
+        records += page.items.length;
+        await applyTariffPage(page.items, (raw) => normalizeTariff(raw, found.version), summarizeTariff, ctx);
+        syncCounters();
+        await db.batch([countersStmt(runId, counters, version)]);
+        options.onProgress?.({ sourceId: source.id, phase: 'tariffs', pages: counters.pages, records });
+      }
+    }
+
+    let status: RunStatus = 'ok';
+    let note: string | null = null;
+    if (kind === 'full') {
+      const verdict = await applyFullPullRemovals(db, source.id, source.suspect_ratio, runId, locationsSeen, Boolean(found.endpoints.tariffs), iso(deps.clock()), counters);
+      if (verdict) {
+        status = 'suspect';
+        note = verdict;
+        runLog.warn({ reason: verdict }, 'full pull held back as suspect');
+      }
+    }
+    syncCounters();
+    await finishRun(db, runId, status, iso(deps.clock()), counters, version, note);
+    if (status === 'ok') await markSuccess(db, source.id, kind, iso(started));
+    runLog.info({ ...counters, status }, 'sync finished');
+    return { sourceId: source.id, runId, kind, status, counters, error: note };
+  } catch (err) {
+    syncCounters();
+    const message = redact(err instanceof Error ? err.message : String(err), secrets);
+    await finishRun(db, runId, 'failed', iso(deps.clock()), counters, version, message);
+    runLog.error({ error: message, ...counters }, 'sync failed');
+    return { sourceId: source.id, runId, kind, status: 'failed', counters, error: message };
+  }
+}
+
+/**
+ * After a complete full pull, flags (never deletes) what the feed no longer lists. A pull that
+ * lists far fewer records than we hold is more likely a broken feed than a mass closure: it is
+ * reported as suspect and removes nothing. Returns the reason when suspect.
+ */
+export async function applyFullPullRemovals(
+  db: Db,
+  sourceId: string,
+  suspectRatio: number,
+  runId: number,
+  seen: number,
+  tariffsPulled: boolean,
+  now: string,
+  counters: RunCounters,
+): Promise<string | null> {
+  const held = await db.get<{ n: number }>(
+    'SELECT count(*) AS n FROM locations WHERE source_id = ? AND removed_at IS NULL',
+    [sourceId],
+  );
+  const holding = held?.n ?? 0;
+  if (holding > 0 && seen < holding * suspectRatio) {
+    return `full pull listed ${seen} locations but we hold ${holding}: below the suspect ratio ${suspectRatio}, nothing removed`;
+  }
+  const stmts = [
+    {
+      sql: `UPDATE locations SET removed_at = ? WHERE source_id = ? AND removed_at IS NULL
+        AND (last_seen_run IS NULL OR last_seen_run <> ?)`,
+      params: [now, sourceId, runId],
+    },
+  ];
+  // Tariffs vanish only through a full pull of the tariffs module itself (spec §3).
+  if (tariffsPulled) {
+    stmts.push({
+      sql: `UPDATE tariffs SET removed_at = ? WHERE source_id = ? AND removed_at IS NULL
+        AND (last_seen_run IS NULL OR last_seen_run <> ?)`,
+      params: [now, sourceId, runId],
+    });
+  }
+  const [removed] = await db.batch(stmts);
+  counters.removed = removed ?? 0;
+  return null;
+}
+
+async function markSuccess(db: Db, sourceId: string, kind: 'full' | 'incremental', startedAt: string) {
+  await db.batch([
+    {
+      sql: `UPDATE sources SET last_success_at = ?, last_full_success_at = CASE WHEN ? = 'full' THEN ? ELSE last_full_success_at END
+        WHERE id = ?`,
+      params: [startedAt, kind, startedAt, sourceId],
+    },
+  ]);
+}

@@ -1,0 +1,25 @@
+// Reads ATLAS_SOURCES, or falls back to the demo source, and checks the cron expressions, so a bad
+// file stops startup with a message naming the file and the field.
+import { readFileSync } from 'node:fs';
+import cron from 'node-cron';
+import { parseSourcesFile, type SourceConfig, SourcesFileError } from '../ingest/sources-file.js';
+
+export function loadSourcesFile(file: string): SourceConfig[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SourcesFileError(`sources file ${file} cannot be read: ${(err as Error).message}`);
+  }
+  const sources = parseSourcesFile(text, file);
+  sources.forEach((s, i) => {
+    for (const field of ['schedule', 'full_schedule'] as const) {
+      if (!cron.validate(s[field])) {
+        throw new SourcesFileError(
+          `sources file ${file} is invalid:\n  [${i}] (id "${s.id}").${field}: "${s[field]}" is not a cron expression`,
+        );
+      }
+    }
+  });
+  return sources;
+}

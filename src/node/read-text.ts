@@ -1,0 +1,17 @@
+// How a register source's `url` is read on Node: http(s) by fetch, anything else as a local file,
+// gunzipped when it ends in .gz.
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+
+export async function readText(pathOrUrl: string): Promise<string> {
+  let bytes: Buffer;
+  if (/^https?:\/\//i.test(pathOrUrl)) {
+    const res = await fetch(pathOrUrl);
+    if (!res.ok) throw new Error(`GET ${pathOrUrl} answered HTTP ${res.status}`);
+    bytes = Buffer.from(await res.arrayBuffer());
+  } else {
+    bytes = await readFile(pathOrUrl);
+  }
+  if (pathOrUrl.endsWith('.gz') || (bytes[0] === 0x1f && bytes[1] === 0x8b)) bytes = gunzipSync(bytes);
+  return bytes.toString('utf8');
+}
