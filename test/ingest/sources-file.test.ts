@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseSourcesFile, SourcesFileError } from '../../src/ingest/sources-file.js';
+
+const ok = {
+  id: 'cpo-a',
+  name: 'CPO A',
+  versions_url: 'https://cpo.example/ocpi/versions',
+  token: 'secret-token-a',
+  license: 'CC-BY-4.0',
+  attribution: 'CPO A',
+};
+
+describe('sources file', () => {
+  it('accepts a bare array and an object with sources[], defaulting type, schedule and enabled', () => {
+    for (const text of [JSON.stringify([ok]), JSON.stringify({ sources: [ok] })]) {
+      const [s] = parseSourcesFile(text, 'sources.json');
+      expect(s).toMatchObject({ id: 'cpo-a', type: 'ocpi', enabled: true, schedule: '*/30 * * * *', parties: [] });
+    }
+  });
+
+  it('accepts register sources with url instead of versions_url and token', () => {
+    const [s] = parseSourcesFile(JSON.stringify([{ id: 'koeln', name: 'BNetzA', type: 'bnetza-csv', url: 'x.csv' }]), 'f');
+    expect(s).toMatchObject({ type: 'bnetza-csv', url: 'x.csv' });
+  });
+
+  it('rejects invalid JSON naming the file', () => {
+    expect(() => parseSourcesFile('{ not json', '/etc/atlas/sources.json')).toThrowError(
+      /sources file \/etc\/atlas\/sources.json is not valid JSON/,
+    );
+  });
+
+  it('names the file, the entry and the field when versions_url is missing', () => {
+    const { versions_url: _, ...missing } = ok;
+    let error: unknown;
+    try {
+      parseSourcesFile(JSON.stringify([ok, { ...missing, id: 'cpo-b' }]), 'my-sources.json');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SourcesFileError);
+    expect((error as Error).message).toContain('my-sources.json');
+    expect((error as Error).message).toMatch(/\[1\] \(id "cpo-b"\)\.versions_url/);
+    // The token of a valid entry must not be echoed back in the message.
+    expect((error as Error).message).not.toContain('secret-token-a');
+  });
+
+  it('rejects an unknown type, a duplicate id and a bad party', () => {
+    expect(() => parseSourcesFile(JSON.stringify([{ ...ok, type: 'ftp' }]), 'f')).toThrowError(/\[0\].*type/);
+    expect(() => parseSourcesFile(JSON.stringify([ok, { ...ok }]), 'f')).toThrowError(/duplicate source id "cpo-a"/);
+    expect(() =>
+      parseSourcesFile(JSON.stringify([{ ...ok, parties: [{ country_code: 'NLD', party_id: 'ABC' }] }]), 'f'),
+    ).toThrowError(/parties\.0\.country_code/);
+  });
+});
