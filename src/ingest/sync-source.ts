@@ -88,7 +88,13 @@ export async function syncOcpiSource(
     const locationsUrl = found.endpoints.locations;
     if (!locationsUrl) throw new Error(`the CPO's ${found.version} details list no locations endpoint`);
 
-    const pull = { token, tokenEncoding: found.tokenEncoding, version: found.version, dateFrom, limit: source.page_size };
+    const pull = {
+      token,
+      tokenEncoding: found.tokenEncoding,
+      version: found.version,
+      dateFrom: dateFrom ?? undefined,
+      limit: source.page_size,
+    };
     let records = 0;
     for await (const page of pullPages(locationsUrl, pull, client)) {
       ctx.now = iso(deps.clock());

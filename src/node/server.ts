@@ -23,8 +23,8 @@ export interface AtlasContext {
   close(): Promise<void>;
 }
 
-export function createLogger(level: Env['LOG_LEVEL']): Logger {
-  return pino({ level, base: { service: 'atlas' } }) as unknown as Logger;
+export function createLogger(level: Env['LOG_LEVEL'], destination?: pino.DestinationStream): Logger {
+  return pino({ level, base: { service: 'atlas' } }, destination) as unknown as Logger;
 }
 
 /** Opens the database and the sources (the demo source when ATLAS_SOURCES is unset). */

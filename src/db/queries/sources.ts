@@ -71,16 +71,16 @@ export interface SourceCounts {
 export async function sourceCounts(db: Db, sourceId: string): Promise<SourceCounts> {
   const row = await db.get<SourceCounts>(
     `SELECT
-       (SELECT count(*) FROM locations WHERE source_id = ?1 AND removed_at IS NULL) AS locations,
-       (SELECT count(*) FROM locations WHERE source_id = ?1 AND removed_at IS NULL AND publish = 1) AS published_locations,
-       (SELECT count(*) FROM locations WHERE source_id = ?1 AND removed_at IS NOT NULL) AS removed_locations,
+       (SELECT count(*) FROM locations WHERE source_id = ? AND removed_at IS NULL) AS locations,
+       (SELECT count(*) FROM locations WHERE source_id = ? AND removed_at IS NULL AND publish = 1) AS published_locations,
+       (SELECT count(*) FROM locations WHERE source_id = ? AND removed_at IS NOT NULL) AS removed_locations,
        (SELECT count(*) FROM evses e JOIN locations l ON l.pk = e.location_pk
-          WHERE l.source_id = ?1 AND e.removed_at IS NULL AND l.removed_at IS NULL) AS evses,
-       (SELECT count(*) FROM tariffs WHERE source_id = ?1 AND removed_at IS NULL) AS tariffs,
-       (SELECT count(*) FROM quarantine WHERE source_id = ?1) AS quarantined,
+          WHERE l.source_id = ? AND e.removed_at IS NULL AND l.removed_at IS NULL) AS evses,
+       (SELECT count(*) FROM tariffs WHERE source_id = ? AND removed_at IS NULL) AS tariffs,
+       (SELECT count(*) FROM quarantine WHERE source_id = ?) AS quarantined,
        (SELECT coalesce(sum(json_array_length(warnings)), 0) FROM locations
-          WHERE source_id = ?1 AND removed_at IS NULL) AS warnings`,
-    [sourceId],
+          WHERE source_id = ? AND removed_at IS NULL) AS warnings`,
+    Array(7).fill(sourceId),
   );
   return row!;
 }
