@@ -259,6 +259,12 @@ export const evseStatusHourly = sqliteTable(
     hour: text('hour').notNull(),
     status: text('status').notNull(),
     seconds: integer('seconds').notNull(),
+    /**
+     * The status at the end of this hour (same on every row of the hour). Rows exist only for hours
+     * in which the status changed; a later hour without rows carries this status, so a quiet EVSE
+     * costs no rows at all.
+     */
+    endStatus: text('end_status'),
   },
   (t) => [primaryKey({ columns: [t.evsePk, t.hour, t.status] })],
 );

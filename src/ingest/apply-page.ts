@@ -57,6 +57,13 @@ export function ocpiItem(raw: unknown, normalize: (raw: unknown) => NormalizeRes
 
 const INSERT_REF = 'INSERT OR IGNORE INTO location_refs (location_pk, kind, value, provider) VALUES (?,?,?,?)';
 
+function keepSeenStmt(ctx: PageContext, ocpiId: string): Stmt {
+  return {
+    sql: 'UPDATE locations SET last_seen_run = ? WHERE source_id = ? AND ocpi_id = ?',
+    params: [ctx.runId, ctx.sourceId, ocpiId],
+  };
+}
+
 export function rawId(raw: unknown): string | null {
   if (typeof raw === 'object' && raw !== null && 'id' in raw) {
     const id = (raw as { id: unknown }).id;
@@ -111,6 +118,9 @@ export async function applyLocationPage(items: PageItem[], ctx: PageContext): Pr
     if (!r.ok) {
       ctx.counters.quarantined++;
       stmts.push(quarantineStmt(ctx, { objectType: 'location', recordId: r.recordId, reason: r.reason, raw: r.raw }));
+      // A record the feed still lists, even broken, is not gone: a full pull must not flag what we
+      // hold of it as removed. The id alone (any party) is enough to keep it, which errs on keeping.
+      if (r.recordId) stmts.push(keepSeenStmt(ctx, r.recordId));
       continue;
     }
     const pk = locationPkOf(ctx.sourceId, r.value);

@@ -1,10 +1,27 @@
 // Read queries for the public location view. Published = OCPI publish, not removed, and from a
-// source whose licence allows republishing (a source without a stated licence is never served).
+// source whose licence allows republishing (see REPUBLISHABLE_SOURCES).
 import { type Bbox, cellRanges } from '../spatial-key.js';
 import type { Db } from '../types.js';
+import { SqlParams } from './sql-params.js';
 
-export const PUBLISHED = `l.publish = 1 AND l.removed_at IS NULL
-  AND l.source_id IN (SELECT id FROM sources WHERE license IS NOT NULL)`;
+/**
+ * Licence values that say "do not republish" although they are not empty. A source without a
+ * stated licence is never served either: the API and the dumps only carry what we may pass on.
+ */
+export const NOT_REPUBLISHABLE_LICENSES = ['proprietary', 'none', 'unknown', 'all rights reserved', 'n/a', ''];
+
+export const REPUBLISHABLE_SOURCES = `SELECT id FROM sources WHERE license IS NOT NULL
+  AND lower(trim(license)) NOT IN (${NOT_REPUBLISHABLE_LICENSES.map((l) => `'${l}'`).join(', ')})`;
+
+export function isRepublishableLicense(license: string | null): boolean {
+  return license != null && !NOT_REPUBLISHABLE_LICENSES.includes(license.trim().toLowerCase());
+}
+
+/** The published condition on a locations alias. */
+export const publishedSql = (alias: string) =>
+  `${alias}.publish = 1 AND ${alias}.removed_at IS NULL AND ${alias}.source_id IN (${REPUBLISHABLE_SOURCES})`;
+
+export const PUBLISHED = publishedSql('l');
 
 export interface LocationRow {
   pk: string;
@@ -34,20 +51,24 @@ export interface LocationRow {
   site_id: string | null;
 }
 
-const LOCATION_COLUMNS = `l.pk, l.source_id, l.country_code, l.party_id, l.ocpi_id, l.name, l.address, l.city,
+export const LOCATION_COLUMNS = `l.pk, l.source_id, l.country_code, l.party_id, l.ocpi_id, l.name, l.address, l.city,
   l.postal_code, l.state, l.country, l.lat, l.lon, l.parking_type, l.time_zone, l.operator_name,
   l.operator_website, l.suboperator_name, l.owner_name, l.facilities, l.opening_times, l.charging_when_closed,
   l.max_power_w, l.last_updated, l.site_id`;
 
+/** The boxes to query: one, or two when the box crosses the antimeridian (RFC 7946 §5.2). */
+export function splitAtAntimeridian(box: Bbox): Bbox[] {
+  return box.minLon <= box.maxLon
+    ? [box]
+    : [
+        { ...box, maxLon: 180 },
+        { ...box, minLon: -180 },
+      ];
+}
+
 /** SQL and parameters selecting rows inside the box (split in two across the antimeridian). */
 export function bboxFilter(box: Bbox, alias = 'l'): { sql: string; params: unknown[] } {
-  const boxes: Bbox[] =
-    box.minLon <= box.maxLon
-      ? [box]
-      : [
-          { ...box, maxLon: 180 },
-          { ...box, minLon: -180 },
-        ];
+  const boxes = splitAtAntimeridian(box);
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const b of boxes) {
@@ -60,30 +81,137 @@ export function bboxFilter(box: Bbox, alias = 'l'): { sql: string; params: unkno
   return { sql: `(${parts.join(' OR ')})`, params };
 }
 
+/**
+ * The same box condition with numbered parameters: the key ranges travel as one JSON parameter, so
+ * a query that repeats the box (sites, a union of three parts) stays far below D1's 100 bound
+ * parameters, and SQLite still answers each range from the cell index.
+ */
+export function bboxCondition(box: Bbox, alias: string, p: SqlParams): string {
+  const boxes = splitAtAntimeridian(box);
+  const parts = boxes.map((b) => {
+    const ranges = p.add(JSON.stringify(cellRanges(b, boxes.length === 1 ? 24 : 12)));
+    return `(EXISTS (SELECT 1 FROM json_each(${ranges}) r
+        WHERE ${alias}.cell BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]'))
+      AND ${alias}.lat BETWEEN ${p.add(b.minLat)} AND ${p.add(b.maxLat)}
+      AND ${alias}.lon BETWEEN ${p.add(b.minLon)} AND ${p.add(b.maxLon)})`;
+  });
+  return `(${parts.join(' OR ')})`;
+}
+
+/** What a map or a researcher filters on; every field optional, all given ones must hold. */
+export interface LocationFilter {
+  /** ISO 3166-1 alpha-3 codes of the site's country (alpha-2 of the party when the site has none). */
+  countries?: { alpha3: string; alpha2: string | null }[];
+  operator?: string;
+  /** OCPI ConnectorType values, upper-cased. */
+  connectors?: string[];
+  minPowerW?: number;
+  maxPowerW?: number;
+  /** At least one EVSE whose current status is AVAILABLE. */
+  available?: boolean;
+  /** true: a connector references a no-cost tariff; false: none does. */
+  free?: boolean;
+  sources?: string[];
+  /** Licence ids of the sources, lower-cased. */
+  licenses?: string[];
+  /** `YYYY-MM-DDTHH:MM:SSZ`, compared with the OCPI last_updated (which covers EVSEs and connectors). */
+  updatedSince?: string;
+}
+
+/** Conditions on a locations alias for the filter (without the box), ANDed together. */
+export function filterConditions(f: LocationFilter, alias: string, p: SqlParams): string[] {
+  const l = alias;
+  const out: string[] = [];
+  if (f.countries?.length) {
+    const a3 = p.add(JSON.stringify(f.countries.map((c) => c.alpha3)));
+    const a2 = p.add(JSON.stringify(f.countries.map((c) => c.alpha2).filter(Boolean)));
+    out.push(`(upper(${l}.country) IN (SELECT value FROM json_each(${a3}))
+      OR (${l}.country IS NULL AND upper(${l}.country_code) IN (SELECT value FROM json_each(${a2}))))`);
+  }
+  if (f.operator != null) out.push(`${l}.operator_name = ${p.add(f.operator)} COLLATE NOCASE`);
+  if (f.connectors?.length || f.minPowerW != null || f.maxPowerW != null) {
+    const conds = [`c.location_pk = ${l}.pk`];
+    if (f.connectors?.length) {
+      conds.push(`upper(c.standard) IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.connectors))}))`);
+    }
+    if (f.minPowerW != null) {
+      // The location's strongest connector is stored on the row: a cheap prefilter before the join.
+      out.push(`${l}.max_power_w >= ${p.add(f.minPowerW)}`);
+      conds.push(`c.max_power_w >= ${p.add(f.minPowerW)}`);
+    }
+    if (f.maxPowerW != null) conds.push(`c.max_power_w <= ${p.add(f.maxPowerW)}`);
+    out.push(`EXISTS (SELECT 1 FROM connectors c JOIN evses e ON e.pk = c.evse_pk AND e.removed_at IS NULL
+      WHERE ${conds.join(' AND ')})`);
+  }
+  if (f.available) {
+    out.push(`EXISTS (SELECT 1 FROM evses e WHERE e.location_pk = ${l}.pk AND e.removed_at IS NULL
+      AND e.status = 'AVAILABLE')`);
+  }
+  if (f.free != null) {
+    out.push(`${f.free ? '' : 'NOT '}EXISTS (SELECT 1 FROM connector_tariffs ct
+      JOIN connectors c ON c.pk = ct.connector_pk
+      JOIN evses e ON e.pk = c.evse_pk AND e.removed_at IS NULL
+      JOIN tariffs t ON t.source_id = ${l}.source_id AND t.country_code = ${l}.country_code
+        AND t.party_id = ${l}.party_id AND t.tariff_id = ct.tariff_id
+      WHERE ct.location_pk = ${l}.pk AND t.is_free = 1 AND t.removed_at IS NULL)`);
+  }
+  if (f.sources?.length) {
+    out.push(`${l}.source_id IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.sources))}))`);
+  }
+  if (f.licenses?.length) {
+    out.push(`${l}.source_id IN (SELECT id FROM sources
+      WHERE lower(trim(license)) IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.licenses))})))`);
+  }
+  if (f.updatedSince) out.push(`${l}.last_updated >= ${p.add(f.updatedSince)}`);
+  return out;
+}
+
 export interface LocationQuery {
   bbox?: Bbox;
+  filter?: LocationFilter;
+  /** Keyset paging: only rows whose pk sorts after this one. */
+  after?: string;
   limit: number;
 }
 
+/**
+ * Published locations in pk order. The pk is a hash, so ordering by it is stable (cursor paging)
+ * and spreads a limited answer over the whole box instead of filling one corner first.
+ */
 export async function publishedLocations(db: Db, q: LocationQuery): Promise<LocationRow[]> {
-  const where = [PUBLISHED];
-  const params: unknown[] = [];
-  if (q.bbox) {
-    const f = bboxFilter(q.bbox);
-    where.push(f.sql);
-    params.push(...f.params);
-  }
-  // Ordering by the hashed primary key is stable and spreads a limited answer over the whole box
-  // instead of filling one corner first.
-  params.push(q.limit);
+  const p = new SqlParams();
+  const where = [PUBLISHED, ...filterConditions(q.filter ?? {}, 'l', p)];
+  if (q.bbox) where.push(bboxCondition(q.bbox, 'l', p));
+  if (q.after != null) where.push(`l.pk > ${p.add(q.after)}`);
   return db.all<LocationRow>(
-    `SELECT ${LOCATION_COLUMNS} FROM locations l WHERE ${where.join(' AND ')} ORDER BY l.pk LIMIT ?`,
-    params,
+    `SELECT ${LOCATION_COLUMNS} FROM locations l WHERE ${where.join(' AND ')} ORDER BY l.pk LIMIT ${p.add(q.limit)}`,
+    p.values,
   );
+}
+
+/** Every published location in the box with its position only: the candidates of a `near` query. */
+export async function publishedLocationPoints(
+  db: Db,
+  box: Bbox,
+  filter: LocationFilter,
+): Promise<{ pk: string; lat: number; lon: number }[]> {
+  const p = new SqlParams();
+  const where = [PUBLISHED, bboxCondition(box, 'l', p), ...filterConditions(filter, 'l', p)];
+  return db.all(`SELECT l.pk, l.lat, l.lon FROM locations l WHERE ${where.join(' AND ')}`, p.values);
 }
 
 export async function publishedLocation(db: Db, pk: string): Promise<LocationRow | undefined> {
   return db.get<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations l WHERE l.pk = ? AND ${PUBLISHED}`, [pk]);
+}
+
+/** Published locations by pk, in pk order (missing or unpublished ones are left out). */
+export async function publishedLocationsByPk(db: Db, pks: string[]): Promise<LocationRow[]> {
+  if (pks.length === 0) return [];
+  return db.all<LocationRow>(
+    `SELECT ${LOCATION_COLUMNS} FROM locations l
+     WHERE l.pk IN (SELECT value FROM json_each(?)) AND ${PUBLISHED} ORDER BY l.pk`,
+    [JSON.stringify(pks)],
+  );
 }
 
 export interface EvseRow {

@@ -1,0 +1,94 @@
+// Each misbehaviour of a CPO, after a good first sync: nothing we held is lost, and what happened
+// is visible in source health.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import type { FaultMode, FaultOptions } from '../../src/fake-cpo/app.js';
+import { loadFeed } from '../helpers/feeds.js';
+import { type Harness, heldLocations, startHarness, TEST_TOKEN } from '../helpers/sync-harness.js';
+
+const feed = loadFeed('lakd@2023-07-04');
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function health(harness: Harness) {
+  const app = createApp({ getDb: () => harness.db });
+  const res = await app.request('/v1/sources/cpo');
+  const text = await res.text();
+  expect(text).not.toContain(TEST_TOKEN);
+  return JSON.parse(text) as { last_run: Record<string, unknown>; counts: { locations: number } };
+}
+
+type Expect = { status: 'ok' | 'failed'; error?: RegExp; check?: (h: Harness, run: Awaited<ReturnType<Harness['sync']>>) => Promise<void> | void };
+
+const cases: [FaultMode, FaultOptions, Expect][] = [
+  ['timeout', { page: 2 }, { status: 'failed', error: /time/i }],
+  ['500', { page: 2 }, { status: 'failed', error: /500/ }],
+  ['503-retry-after', { page: 2, times: 2, retryAfterSeconds: 1 }, {
+    status: 'ok',
+    check: (_h, run) => expect(run.counters.retries).toBeGreaterThanOrEqual(2),
+  }],
+  ['401', { page: 2 }, { status: 'failed', error: /401/ }],
+  ['malformed-json', { page: 2 }, { status: 'failed', error: /json/i }],
+  ['truncated-body', { page: 2 }, { status: 'failed', error: /truncat|json|body/i }],
+  ['wrong-envelope', { page: 2 }, { status: 'failed', error: /3000/ }],
+  ['link-loop', { page: 3 }, { status: 'failed', error: /loop/i }],
+  ['lying-total', {}, { status: 'ok' }],
+  ['empty-page', { page: 2 }, { status: 'ok' }],
+  ['duplicate-ids', { page: 2, duplicates: 3 }, {
+    status: 'ok',
+    check: (_h, run) => expect(run.counters.duplicates).toBe(3),
+  }],
+  ['schema-violation', { page: 2 }, {
+    status: 'ok',
+    check: async (harness, run) => {
+      // The fault breaks the first two records of the page (one without coordinates, one of the wrong shape).
+      expect(run.counters.quarantined).toBe(2);
+      const app = createApp({ getDb: () => harness.db });
+      const q = (await (await app.request('/v1/sources/cpo/quarantine')).json()) as { records: { reason: { field: string } }[] };
+      expect(q.records).toHaveLength(2);
+      for (const r of q.records) expect(r.reason.field).toBeTruthy();
+    },
+  }],
+  ['slow-drip', { page: 2, chunkBytes: 4096, chunkDelayMs: 2 }, { status: 'ok' }],
+];
+
+describe('a failing or lying CPO never wipes what we hold', () => {
+  it.each(cases)('%s', async (fault, faultOptions, expected) => {
+    h = await startHarness({ locations: feed.locations, versions: ['2.2.1'], pageSize: 40 });
+    const first = await h.sync('full');
+    expect(first.status).toBe('ok');
+    const before = await heldLocations(h.db);
+    expect(before.size).toBe(379);
+
+    await h.replaceCpo({ locations: feed.locations, versions: ['2.2.1'], pageSize: 40, fault, faultOptions });
+    const run = await h.sync('full', { timeoutMs: 1_500, retries: 2 });
+    expect(run.status, run.error ?? '').toBe(expected.status);
+    if (expected.error) expect(run.error).toMatch(expected.error);
+    expect(run.error ?? '').not.toContain(TEST_TOKEN);
+    await expected.check?.(h, run);
+
+    // Everything held before is still held, with the same EVSEs, and nothing was flagged removed.
+    const after = await heldLocations(h.db);
+    for (const [id, loc] of before) expect(after.get(id)?.uids, id).toEqual(loc.uids);
+    expect(run.counters.removed).toBe(0);
+
+    const shown = await health(h);
+    expect(shown.last_run.status).toBe(expected.status);
+    if (expected.status === 'failed') expect(String(shown.last_run.error)).toMatch(expected.error!);
+    expect(shown.counts.locations).toBe(379);
+  });
+
+  it('a full pull that lists far fewer locations than we hold is suspect and removes nothing', async () => {
+    h = await startHarness({ locations: feed.locations, versions: ['2.2.1'], pageSize: 40 });
+    expect((await h.sync('full')).status).toBe('ok');
+    h.cpo.setData(feed.locations.slice(0, 100));
+    const run = await h.sync('full');
+    expect(run.status).toBe('suspect');
+    expect(run.error).toMatch(/100 locations but we hold 379/);
+    expect((await heldLocations(h.db)).size).toBe(379);
+    expect((await health(h)).last_run.status).toBe('suspect');
+  });
+});
