@@ -3,11 +3,32 @@ import { type ImportedRecord, parseRegister } from '../../../src/ingest/register
 
 // The 2022 layout's header, as in the Köln file (including the register's typo "Ladeeinrichung").
 const HEADER = [
-  'Betreiber', 'Straße', 'Hausnummer', 'Adresszusatz', 'Postleitzahl', 'Ort', 'Bundesland',
-  'Kreis/kreisfreie Stadt', 'Breitengrad', 'Längengrad', 'Inbetriebnahmedatum', 'Anschlussleistung',
-  'Art der Ladeeinrichung', 'Anzahl Ladepunkte',
-  'Steckertypen1', 'P1 [kW]', 'Public Key1', 'Steckertypen2', 'P2 [kW]', 'Public Key2',
-  'Steckertypen3', 'P3 [kW]', 'Public Key3', 'Steckertypen4', 'P4 [kW]', 'Public Key4',
+  'Betreiber',
+  'Straße',
+  'Hausnummer',
+  'Adresszusatz',
+  'Postleitzahl',
+  'Ort',
+  'Bundesland',
+  'Kreis/kreisfreie Stadt',
+  'Breitengrad',
+  'Längengrad',
+  'Inbetriebnahmedatum',
+  'Anschlussleistung',
+  'Art der Ladeeinrichung',
+  'Anzahl Ladepunkte',
+  'Steckertypen1',
+  'P1 [kW]',
+  'Public Key1',
+  'Steckertypen2',
+  'P2 [kW]',
+  'Public Key2',
+  'Steckertypen3',
+  'P3 [kW]',
+  'Public Key3',
+  'Steckertypen4',
+  'P4 [kW]',
+  'Public Key4',
 ];
 
 const DEFAULT_ROW: Record<string, string> = {
@@ -78,7 +99,9 @@ describe('BNetzA CSV (2022 layout)', () => {
   });
 
   it('keeps a quoted field with ";" inside in its column', () => {
-    const location = onlyLocation(parseRegister('bnetza-csv', bnetzaCsv({ Betreiber: 'Netz; Service & "Co" KG' })));
+    const location = onlyLocation(
+      parseRegister('bnetza-csv', bnetzaCsv({ Betreiber: 'Netz; Service & "Co" KG' })),
+    );
     expect(location.operator?.name).toBe('Netz; Service & "Co" KG');
     expect(location.lat).toBe(50.937417);
   });
@@ -232,10 +255,16 @@ describe('BNetzA API JSON', () => {
 
   it('keeps a connector without connector_type as UNKNOWN, with a warning', () => {
     const location = onlyLocation(
-      parseRegister('bnetza-json', apiJson(apiStation({ evses: [{ connectors: [{ max_electric_power_connector: 11 }] }] }))),
+      parseRegister(
+        'bnetza-json',
+        apiJson(apiStation({ evses: [{ connectors: [{ max_electric_power_connector: 11 }] }] })),
+      ),
     );
     expect(location.evses[0]?.connectors[0]).toMatchObject({ standard: 'UNKNOWN', maxPowerW: 11000 });
-    expect(location.warnings).toContainEqual({ field: 'evses[0].connectors[0].connector_type', rule: 'missing' });
+    expect(location.warnings).toContainEqual({
+      field: 'evses[0].connectors[0].connector_type',
+      rule: 'missing',
+    });
   });
 
   it('quarantines a station at 0,0 and keeps the others', () => {
@@ -243,15 +272,16 @@ describe('BNetzA API JSON', () => {
       'bnetza-json',
       apiJson(apiStation({ id: 1, coordinates: { latitude: 0, longitude: 0 } }), apiStation({ id: 2 })),
     );
-    expect([...records].map((r) => (r.ok ? r.location.id : `quarantined ${r.recordId} ${r.reason.rule}`))).toEqual([
-      'quarantined 1 null-island',
-      '2',
-    ]);
+    expect(
+      [...records].map((r) => (r.ok ? r.location.id : `quarantined ${r.recordId} ${r.reason.rule}`)),
+    ).toEqual(['quarantined 1 null-island', '2']);
     expect(records.summary).toEqual({ read: 2, imported: 1, quarantined: 1, skipped: 0 });
   });
 
   it('quarantines a file that is not JSON as one record', () => {
     const records = parseRegister('bnetza-json', '{"chargingStations": [');
-    expect([...records]).toMatchObject([{ ok: false, recordId: null, reason: { field: '(file)', rule: 'json' } }]);
+    expect([...records]).toMatchObject([
+      { ok: false, recordId: null, reason: { field: '(file)', rule: 'json' } },
+    ]);
   });
 });

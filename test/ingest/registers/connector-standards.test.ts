@@ -22,7 +22,10 @@ describe('register connector labels -> OCPI ConnectorType', () => {
   });
 
   it('keeps an unknown BNetzA label raw', () => {
-    expect(connectorFromGermanLabel(' AC CEE 5 polig ')).toEqual({ standard: 'AC CEE 5 polig', format: null });
+    expect(connectorFromGermanLabel(' AC CEE 5 polig ')).toEqual({
+      standard: 'AC CEE 5 polig',
+      format: null,
+    });
   });
 
   it.each([

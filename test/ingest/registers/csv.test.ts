@@ -25,7 +25,10 @@ describe('parseCsv (RFC 4180)', () => {
   });
 
   it('drops a leading BOM so the first header name is clean', () => {
-    expect(readCsvTable('\uFEFFBetreiber;Ort\nX;Köln', { separator: ';' }).header).toEqual(['Betreiber', 'Ort']);
+    expect(readCsvTable('\uFEFFBetreiber;Ort\nX;Köln', { separator: ';' }).header).toEqual([
+      'Betreiber',
+      'Ort',
+    ]);
   });
 
   it('keeps empty fields, including a trailing one, and skips blank lines', () => {

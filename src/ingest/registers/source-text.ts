@@ -1,0 +1,26 @@
+// Helpers on a register's whole text, shared by the JSON and NDJSON formats.
+
+/** The Köln CSV, the 2023 AFDC CSV and OCPI feed "punkt" start with a UTF-8 BOM; JSON.parse rejects it. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Non-blank lines with their 1-based numbers, without splitting the whole text at once (IRVE is 71 MB). */
+export function* nonBlankLines(text: string): Generator<{ line: string; lineNo: number }> {
+  const body = stripBom(text);
+  let start = 0;
+  let lineNo = 0;
+  while (start < body.length) {
+    const nl = body.indexOf('\n', start);
+    const end = nl === -1 ? body.length : nl;
+    lineNo++;
+    const line = body.slice(start, end).trim();
+    if (line.length > 0) yield { line, lineNo };
+    start = end + 1;
+  }
+}
+
+/** JSON.parse's message, for a quarantine reason. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,16 @@
+// OCPI DateTime on the wire (digest §8): always UTC, emitted as YYYY-MM-DDTHH:MM:SSZ because 2.1.1
+// allows no fraction; read leniently, since a missing Z still means UTC.
+
+export function formatOcpiDateTime(value: Date | string): string {
+  const date = typeof value === 'string' ? new Date(parseOcpiDateTime(value) ?? Number.NaN) : value;
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not a date-time: ${String(value)}`);
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Milliseconds since the epoch, or null when the text is no ISO 8601 date-time. */
+export function parseOcpiDateTime(text: string): number | null {
+  const match = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text.trim());
+  if (!match) return null;
+  const ms = Date.parse(match[3] ? text.trim() : `${text.trim()}Z`);
+  return Number.isNaN(ms) ? null : ms;
+}

@@ -1,0 +1,31 @@
+// Serves any Hono app (or fetch handler) on 127.0.0.1 on a free port, for tests that need real
+// HTTP: headers, streaming, timeouts, a peer calling back. Always close() it in afterEach/afterAll.
+import { serve } from '@hono/node-server';
+
+export interface ServedApp {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function serveApp(app: {
+  fetch: (request: Request) => Response | Promise<Response>;
+}): Promise<ServedApp> {
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      { fetch: (request) => app.fetch(request), hostname: '127.0.0.1', port: 0 },
+      (info) => {
+        resolve({
+          url: `http://127.0.0.1:${info.port}`,
+          close: () =>
+            new Promise<void>((done, fail) => {
+              // Keep-alive sockets (fetch pools them) and stalled replies would hold close() open.
+              if ('closeAllConnections' in server) server.closeAllConnections();
+              server.close((err) => (err ? fail(err) : done()));
+            }),
+        });
+      },
+    );
+    server.once('error', reject);
+  });
+}
