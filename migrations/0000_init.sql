@@ -38,13 +38,13 @@ CREATE TABLE `evse_status_events` (
 );
 --> statement-breakpoint
 CREATE INDEX `status_events_evse_time` ON `evse_status_events` (`evse_pk`,`occurred_at`);--> statement-breakpoint
-CREATE INDEX `status_events_received` ON `evse_status_events` (`received_at`);--> statement-breakpoint
 CREATE INDEX `status_events_cell` ON `evse_status_events` (`cell`,`id`);--> statement-breakpoint
 CREATE TABLE `evse_status_hourly` (
 	`evse_pk` text NOT NULL,
 	`hour` text NOT NULL,
 	`status` text NOT NULL,
 	`seconds` integer NOT NULL,
+	`end_status` text,
 	PRIMARY KEY(`evse_pk`, `hour`, `status`)
 );
 --> statement-breakpoint

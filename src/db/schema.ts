@@ -246,7 +246,6 @@ export const evseStatusEvents = sqliteTable(
   },
   (t) => [
     index('status_events_evse_time').on(t.evsePk, t.occurredAt),
-    index('status_events_received').on(t.receivedAt),
     index('status_events_cell').on(t.cell, t.id),
   ],
 );

@@ -26,6 +26,12 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
     sqlite.pragma('synchronous = NORMAL');
   }
   sqlite.pragma('busy_timeout = 5000');
+  // Record keys are hashes, so writes land all over the B-trees: a 64 MB page cache (default 2 MB)
+  // keeps a large sync from re-reading index pages from disk. Measured in npm run bench (sync).
+  sqlite.pragma('cache_size = -65536');
+  // Checkpoint less often: a hot index page rewritten by many page-sized transactions is then
+  // copied back to the database file once instead of once per checkpoint (measured: sync bench).
+  sqlite.pragma('wal_autocheckpoint = 10000');
   const orm = drizzle(sqlite, { schema });
   if (options.migrate ?? !options.readonly) migrate(orm, { migrationsFolder: MIGRATIONS_DIR });
   return wrapSqlite(sqlite, orm as unknown as AtlasOrm);

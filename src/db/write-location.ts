@@ -13,7 +13,16 @@ export interface WriteContext {
   via: 'pull' | 'push';
   runId: number | null;
   contentHash: string;
+  /**
+   * What we hold of this location's EVSE statuses, read beforehand for a whole page: lets status
+   * events be decided here instead of by a per-EVSE subquery, and skips the clean-up statements of
+   * a location we do not hold yet. Absent: decided in SQL (safe for one-off writes such as pushes).
+   */
+  held?: { isNew: boolean; statuses: Map<string, { status: string; updatedAt: string | null }> };
 }
+
+const INSERT_EVENT_PLAIN = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
+  occurred_at, received_at, via) VALUES (?,?,?,?,?,?,?,?)`;
 
 const UPSERT_LOCATION = `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, name, address,
   city, postal_code, state, country, lat, lon, cell, parking_type, time_zone, operator_name, operator_website,
@@ -57,7 +66,7 @@ const INSERT_STATUS_EVENT = `INSERT INTO evse_status_events (evse_pk, location_p
 SELECT ?, ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?
 WHERE NOT EXISTS (SELECT 1 FROM evses WHERE pk = ? AND (status = ? OR status_updated_at > ?))`;
 
-const UPSERT_CONNECTOR = `INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, format,
+export const UPSERT_CONNECTOR = `INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, format,
   power_type, max_voltage, max_amperage, max_power_w, tariff_ids, terms_and_conditions, last_updated)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(pk) DO UPDATE SET connector_id=excluded.connector_id, standard=excluded.standard,
@@ -71,7 +80,7 @@ WHERE location_pk = ? AND removed_at IS NULL AND pk NOT IN (SELECT value FROM js
 const DELETE_ABSENT_CONNECTORS = `DELETE FROM connectors
 WHERE location_pk = ? AND pk NOT IN (SELECT value FROM json_each(?))`;
 const DELETE_CONNECTOR_TARIFFS = 'DELETE FROM connector_tariffs WHERE location_pk = ?';
-const INSERT_CONNECTOR_TARIFF =
+export const INSERT_CONNECTOR_TARIFF =
   'INSERT OR IGNORE INTO connector_tariffs (connector_pk, location_pk, tariff_id) VALUES (?,?,?)';
 
 export function locationPkOf(sourceId: string, loc: Pick<Location, 'countryCode' | 'partyId' | 'id'>): string {
@@ -100,7 +109,19 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
     evsePks.push(epk);
     const max = maxPowerOf(evse);
     if (max != null && (locMax == null || max > locMax)) locMax = max;
-    evseStmts.push(...statusEventStmts(epk, pk, cell, evse.status, evse.lastUpdated ?? loc.lastUpdated, ctx));
+    const occurredAt = evse.lastUpdated ?? loc.lastUpdated;
+    if (ctx.held) {
+      const prev = ctx.held.statuses.get(epk);
+      const changed = !prev || (prev.status !== evse.status && !(prev.updatedAt && prev.updatedAt > occurredAt));
+      if (changed) {
+        evseStmts.push({
+          sql: INSERT_EVENT_PLAIN,
+          params: [epk, pk, cell, prev?.status ?? null, evse.status, occurredAt, ctx.now, ctx.via],
+        });
+      }
+    } else {
+      evseStmts.push(...statusEventStmts(epk, pk, cell, evse.status, occurredAt, ctx));
+    }
     evseStmts.push(evseUpsertStmt(epk, pk, evse, max, ctx, loc.lastUpdated));
     for (const c of evse.connectors) {
       const cpk = connectorKey(epk, c.id);
@@ -162,14 +183,17 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
       ctx.now,
     ],
   });
-  stmts.push({ sql: DELETE_CONNECTOR_TARIFFS, params: [pk] });
+  const isNew = ctx.held?.isNew ?? false;
+  if (!isNew) stmts.push({ sql: DELETE_CONNECTOR_TARIFFS, params: [pk] });
   stmts.push(...evseStmts);
-  stmts.push({ sql: REMOVE_ABSENT_EVSES, params: [ctx.now, pk, JSON.stringify(evsePks)] });
-  stmts.push({ sql: DELETE_ABSENT_CONNECTORS, params: [pk, JSON.stringify(connectorPks)] });
+  if (!isNew) {
+    stmts.push({ sql: REMOVE_ABSENT_EVSES, params: [ctx.now, pk, JSON.stringify(evsePks)] });
+    stmts.push({ sql: DELETE_ABSENT_CONNECTORS, params: [pk, JSON.stringify(connectorPks)] });
+  }
   return stmts;
 }
 
-function evseUpsertStmt(
+export function evseUpsertStmt(
   epk: string,
   locationPk: string,
   evse: Evse,

@@ -84,6 +84,18 @@ async function storedHashes(db: Db, table: 'locations' | 'tariffs', pks: string[
   return out;
 }
 
+/** Current status of every EVSE of the given locations, in one query. */
+async function heldStatuses(db: Db, locationPks: string[]) {
+  const out = new Map<string, { status: string; updatedAt: string | null }>();
+  if (locationPks.length === 0) return out;
+  const rows = await db.all<{ pk: string; status: string; status_updated_at: string | null }>(
+    'SELECT pk, status, status_updated_at FROM evses WHERE location_pk IN (SELECT value FROM json_each(?))',
+    [JSON.stringify(locationPks)],
+  );
+  for (const r of rows) out.set(r.pk, { status: r.status, updatedAt: r.status_updated_at });
+  return out;
+}
+
 interface Keyed<T> {
   pk: string;
   value: T;
@@ -133,6 +145,14 @@ export async function applyLocationPage(items: PageItem[], ctx: PageContext): Pr
     'locations',
     unique.map((k) => k.pk),
   );
+  const toWrite = unique.filter(({ pk, hash }) => {
+    const held = stored.get(pk);
+    return !(held && held.hash === hash && !held.removed);
+  });
+  const statuses = await heldStatuses(
+    ctx.db,
+    toWrite.filter((k) => stored.has(k.pk)).map((k) => k.pk),
+  );
   for (const { pk, value, hash } of unique) {
     const held = stored.get(pk);
     if (held && held.hash === hash && !held.removed) {
@@ -143,7 +163,14 @@ export async function applyLocationPage(items: PageItem[], ctx: PageContext): Pr
     ctx.counters.upserted++;
     ctx.counters.warnings += value.warnings.length;
     stmts.push(
-      ...writeLocationStmts(value, { sourceId: ctx.sourceId, now: ctx.now, via: 'pull', runId: ctx.runId, contentHash: hash }),
+      ...writeLocationStmts(value, {
+        sourceId: ctx.sourceId,
+        now: ctx.now,
+        via: 'pull',
+        runId: ctx.runId,
+        contentHash: hash,
+        held: { isNew: !held, statuses },
+      }),
     );
     stmts.push({ sql: 'DELETE FROM location_refs WHERE location_pk = ?', params: [pk] });
     for (const ref of refs.get(pk) ?? []) stmts.push({ sql: INSERT_REF, params: [pk, ref.kind, ref.value, ref.provider ?? null] });

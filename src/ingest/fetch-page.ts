@@ -33,7 +33,10 @@ export interface FetchedPage {
   link: string | null;
 }
 
-export function firstPageUrl(moduleUrl: string, options: { limit?: number; dateFrom?: string | null }): string {
+export function firstPageUrl(
+  moduleUrl: string,
+  options: { limit?: number; dateFrom?: string | null },
+): string {
   const params: Record<string, string> = { offset: '0' };
   if (options.limit !== undefined) params.limit = String(options.limit);
   if (options.dateFrom) params.date_from = formatOcpiDateTime(options.dateFrom);
@@ -46,10 +49,14 @@ export async function fetchPage(url: string, request: PageRequest, client: OcpiC
   const where = safeUrl(url, token);
   const items = ocpiData(reply.body, where, token);
   if (!Array.isArray(items)) {
-    throw new OcpiBodyError(`${where} sent ${shapeOf(items)} where a list of objects was expected`, 'unexpected-shape', {
-      url: where,
-      retryable: false,
-    });
+    throw new OcpiBodyError(
+      `${where} sent ${shapeOf(items)} where a list of objects was expected`,
+      'unexpected-shape',
+      {
+        url: where,
+        retryable: false,
+      },
+    );
   }
   const link = nextLinkTarget(reply.headers.get('link'));
   return {
@@ -88,7 +95,8 @@ function offsetFallbackUrl(
   if (nextOffset >= page.totalCount) return null;
   const params: Record<string, string> = { offset: String(nextOffset) };
   const asked = numberParam(url, 'limit') ?? limit;
-  if (page.xLimit !== null && (asked === undefined || asked > page.xLimit)) params.limit = String(page.xLimit);
+  if (page.xLimit !== null && (asked === undefined || asked > page.xLimit))
+    params.limit = String(page.xLimit);
   return withParams(url, params);
 }
 
@@ -123,7 +131,10 @@ function absoluteUrl(target: string, base: string, where: string): string {
   try {
     resolved = new URL(target, base);
   } catch {
-    throw new OcpiBodyError(`${where} sent an unusable next link`, 'unexpected-shape', { url: where, retryable: false });
+    throw new OcpiBodyError(`${where} sent an unusable next link`, 'unexpected-shape', {
+      url: where,
+      retryable: false,
+    });
   }
   return /^[a-z][a-z0-9+.-]*:/i.test(target) ? target : resolved.href;
 }

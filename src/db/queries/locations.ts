@@ -2,6 +2,7 @@
 // source whose licence allows republishing (see REPUBLISHABLE_SOURCES).
 import { type Bbox, cellRanges } from '../spatial-key.js';
 import type { Db } from '../types.js';
+import { scanAll, splitAtAntimeridian, spreadScan } from './spread-scan.js';
 import { SqlParams } from './sql-params.js';
 
 /**
@@ -55,16 +56,6 @@ export const LOCATION_COLUMNS = `l.pk, l.source_id, l.country_code, l.party_id, 
   l.postal_code, l.state, l.country, l.lat, l.lon, l.parking_type, l.time_zone, l.operator_name,
   l.operator_website, l.suboperator_name, l.owner_name, l.facilities, l.opening_times, l.charging_when_closed,
   l.max_power_w, l.last_updated, l.site_id`;
-
-/** The boxes to query: one, or two when the box crosses the antimeridian (RFC 7946 §5.2). */
-export function splitAtAntimeridian(box: Bbox): Bbox[] {
-  return box.minLon <= box.maxLon
-    ? [box]
-    : [
-        { ...box, maxLon: 180 },
-        { ...box, minLon: -180 },
-      ];
-}
 
 /** SQL and parameters selecting rows inside the box (split in two across the antimeridian). */
 export function bboxFilter(box: Bbox, alias = 'l'): { sql: string; params: unknown[] } {
@@ -175,18 +166,26 @@ export interface LocationQuery {
 }
 
 /**
- * Published locations in pk order. The pk is a hash, so ordering by it is stable (cursor paging)
- * and spreads a limited answer over the whole box instead of filling one corner first.
+ * Published locations in pk order (see spread-scan.ts: stable for cursor paging, and a limited
+ * answer is a spread over the whole box instead of its corner).
  */
 export async function publishedLocations(db: Db, q: LocationQuery): Promise<LocationRow[]> {
-  const p = new SqlParams();
-  const where = [PUBLISHED, ...filterConditions(q.filter ?? {}, 'l', p)];
-  if (q.bbox) where.push(bboxCondition(q.bbox, 'l', p));
-  if (q.after != null) where.push(`l.pk > ${p.add(q.after)}`);
-  return db.all<LocationRow>(
-    `SELECT ${LOCATION_COLUMNS} FROM locations l WHERE ${where.join(' AND ')} ORDER BY l.pk LIMIT ${p.add(q.limit)}`,
-    p.values,
+  return publishedLocationsByPk(db, await publishedLocationIds(db, q));
+}
+
+/** The pks of `publishedLocations`, read from the index alone. */
+export async function publishedLocationIds(db: Db, q: LocationQuery): Promise<string[]> {
+  const rows = await spreadScan<{ pk: string }>(
+    db,
+    {
+      columns: 'l.pk',
+      box: q.bbox,
+      after: q.after,
+      where: (p) => [PUBLISHED, ...filterConditions(q.filter ?? {}, 'l', p)],
+    },
+    q.limit,
   );
+  return rows.map((r) => r.pk);
 }
 
 /** Every published location in the box with its position only: the candidates of a `near` query. */
@@ -195,9 +194,11 @@ export async function publishedLocationPoints(
   box: Bbox,
   filter: LocationFilter,
 ): Promise<{ pk: string; lat: number; lon: number }[]> {
-  const p = new SqlParams();
-  const where = [PUBLISHED, bboxCondition(box, 'l', p), ...filterConditions(filter, 'l', p)];
-  return db.all(`SELECT l.pk, l.lat, l.lon FROM locations l WHERE ${where.join(' AND ')}`, p.values);
+  return scanAll(db, {
+    columns: 'l.pk, l.lat, l.lon',
+    box,
+    where: (p) => [PUBLISHED, ...filterConditions(filter, 'l', p)],
+  });
 }
 
 export async function publishedLocation(db: Db, pk: string): Promise<LocationRow | undefined> {

@@ -1,0 +1,41 @@
+// Runs one sync of the bench source in a fresh process, so its peak RSS is the sync's alone.
+// Prints one JSON line: { ms, counters, status, maxRssMb }.
+import { parseArgs } from 'node:util';
+import { openSqlite } from '../../src/db/sqlite.js';
+import { upsertSources } from '../../src/ingest/source-state.js';
+import type { OcpiSourceConfig } from '../../src/ingest/sources-file.js';
+import { syncOcpiSource } from '../../src/ingest/sync-source.js';
+import { silentLogger } from '../../src/log.js';
+import { createOcpiClient } from '../../src/ocpi/client/index.js';
+
+const { values } = parseArgs({
+  options: { db: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, mode: { type: 'string' } },
+});
+const db = openSqlite(values.db!);
+const source: OcpiSourceConfig = {
+  id: 'bench',
+  name: 'bench',
+  type: 'ocpi',
+  versions_url: values.url!,
+  token: values.token!,
+  register: false,
+  parties: [],
+  schedule: '* * * * *',
+  full_schedule: '* * * * *',
+  license: 'CC0-1.0',
+  enabled: true,
+  suspect_ratio: 0.5,
+  page_size: 1000,
+};
+await upsertSources(db, [source], new Date().toISOString());
+const started = performance.now();
+const result = await syncOcpiSource(
+  source,
+  { db, client: createOcpiClient({}), clock: () => new Date(), log: silentLogger },
+  { mode: values.mode === 'incremental' ? 'incremental' : 'full', overlapSeconds: 0 },
+);
+const ms = performance.now() - started;
+await db.close();
+process.stdout.write(
+  `${JSON.stringify({ ms, status: result.status, error: result.error, counters: result.counters, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+);

@@ -1,0 +1,125 @@
+// Sync benchmark (issue 4): a full sync of a synthetic feed of 210k EVSEs from the fake CPO on
+// loopback, against a raw better-sqlite3 prepared-statement insert of the same rows measured in the
+// same run; an incremental sync with 1 % changed against the full sync; peak RSS of the sync.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/sqlite.js';
+import { syntheticFeed, type SyntheticLocation } from './ocpi-feed.js';
+
+const LOCATIONS = 70_000;
+const EVSES_PER = 3;
+const TOKEN = 'bench-token-7c1e';
+
+async function startCpo(file: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/fake-cpo.ts', '--data', file, '--page-size', '1000', '--token', TOKEN],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    const m = /^versions_url=(.+)$/.exec(line);
+    if (m) return { child, url: m[1]! };
+  }
+  throw new Error('fake CPO did not start');
+}
+
+function runChild(args: string[]): Promise<{ ms: number; status: string; error: string | null; counters: Record<string, number>; maxRssMb: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/sync-child.ts', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`sync child exited ${code}`))));
+  });
+}
+
+/** The baseline: the same rows through plain prepared statements in one transaction. */
+function rawInsert(file: string, feed: SyntheticLocation[]): number {
+  openSqlite(file).close();
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const loc = db.prepare(
+    `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, name, address, city, postal_code,
+       country, lat, lon, cell, time_zone, facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+     VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?,0,?,'[]','[]',?,'',?,?)`,
+  );
+  const evse = db.prepare(
+    `INSERT INTO evses (pk, location_pk, uid, evse_id, status, capabilities, parking_restrictions, last_updated)
+     VALUES (?,?,?,?,?,?,'[]',?)`,
+  );
+  const conn = db.prepare(
+    `INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, format, power_type, max_voltage,
+       max_amperage, max_power_w, tariff_ids, last_updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+  );
+  const started = performance.now();
+  db.transaction(() => {
+    for (const l of feed) {
+      const pk = `${l.party_id}/${l.id}`;
+      loc.run(pk, 'raw', l.country_code, l.party_id, l.id, l.name, l.address, l.city, l.postal_code, l.country,
+        Number(l.coordinates.latitude), Number(l.coordinates.longitude), l.time_zone, l.last_updated, l.last_updated, l.last_updated);
+      for (const e of l.evses) {
+        const epk = `${pk}/${e.uid}`;
+        evse.run(epk, pk, e.uid, e.evse_id, e.status, JSON.stringify(e.capabilities), e.last_updated);
+        for (const c of e.connectors) {
+          conn.run(`${epk}/${c.id}`, epk, pk, c.id, c.standard, c.format, c.power_type, c.max_voltage, c.max_amperage,
+            c.max_electric_power, JSON.stringify(c.tariff_ids), c.last_updated);
+        }
+      }
+    }
+  })();
+  const ms = performance.now() - started;
+  db.close();
+  return ms;
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'atlas-bench-sync-'));
+  try {
+    const feed = syntheticFeed(LOCATIONS, EVSES_PER);
+    const evses = LOCATIONS * EVSES_PER;
+    const fullFile = join(dir, 'feed.json');
+    writeFileSync(fullFile, JSON.stringify(feed));
+
+    const rawMs = rawInsert(join(dir, 'raw.db'), feed);
+
+    let cpo = await startCpo(fullFile);
+    const dbFile = join(dir, 'atlas.db');
+    const full = await runChild(['--db', dbFile, '--url', cpo.url, '--token', TOKEN, '--mode', 'full']);
+    cpo.child.kill();
+    if (full.status !== 'ok') throw new Error(`full sync ${full.status}: ${full.error}`);
+
+    // 1 % of the locations change at the CPO after the full sync.
+    const later = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const changed = feed.map((l, i) => (i % 100 === 0 ? { ...l, name: `${l.name} (renamed)`, last_updated: later } : l));
+    const incFile = join(dir, 'feed-1pct.json');
+    writeFileSync(incFile, JSON.stringify(changed));
+    cpo = await startCpo(incFile);
+    const inc = await runChild(['--db', dbFile, '--url', cpo.url, '--token', TOKEN, '--mode', 'incremental']);
+    cpo.child.kill();
+    if (inc.status !== 'ok') throw new Error(`incremental sync ${inc.status}: ${inc.error}`);
+
+    const fullRate = evses / (full.ms / 1000);
+    const rawRate = evses / (rawMs / 1000);
+    console.log(`\nsync benchmark: ${LOCATIONS} locations, ${evses} EVSEs, ${evses} connectors, fake CPO pages of 1000 on loopback`);
+    console.table([
+      { measure: 'raw better-sqlite3 insert (baseline)', seconds: (rawMs / 1000).toFixed(2), 'EVSEs/s': Math.round(rawRate), ratio: '1.00', target: '' },
+      { measure: 'full sync over OCPI', seconds: (full.ms / 1000).toFixed(2), 'EVSEs/s': Math.round(fullRate), ratio: (fullRate / rawRate).toFixed(2), target: '>= 0.5x raw insert' },
+      { measure: `incremental sync, 1 % changed (${inc.counters.upserted} upserted)`, seconds: (inc.ms / 1000).toFixed(2), 'EVSEs/s': '', ratio: (inc.ms / full.ms).toFixed(3), target: '<= 0.05x full sync time' },
+      { measure: 'peak RSS of the full sync process (MB)', seconds: '', 'EVSEs/s': '', ratio: full.maxRssMb.toFixed(0), target: '<= 256 MB' },
+      { measure: 'peak RSS of the incremental sync process (MB)', seconds: '', 'EVSEs/s': '', ratio: inc.maxRssMb.toFixed(0), target: '<= 256 MB' },
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,126 @@
+// Statements that write one EVSE or one connector of a stored location: what an OCPI push at EVSE
+// or connector depth changes. They reuse the location writer's statements (status event first,
+// then the forward-only EVSE upsert), so a status seen in a push is recorded exactly as one seen in
+// a pull, only with via = 'push'.
+import { connectorKey } from '../model/ids.js';
+import type { Connector, Evse } from '../model/types.js';
+import type { Stmt } from './types.js';
+import {
+  evseUpsertStmt,
+  INSERT_CONNECTOR_TARIFF,
+  maxPowerOf,
+  statusEventStmts,
+  UPSERT_CONNECTOR,
+  type WriteContext,
+} from './write-location.js';
+
+export type EvseWriteContext = Pick<WriteContext, 'now' | 'via'>;
+
+/** Where an EVSE sits: its location's pk and spatial cell (the cell goes on each status event). */
+export interface EvsePlace {
+  locationPk: string;
+  cell: number;
+}
+
+// A status moves only forward in time (like the location writer's upsert): SET expressions see the
+// row as it was, so every CASE below compares against the old status_updated_at. Placeholders are
+// positional (better-sqlite3 binds ?NNN only by name), hence the repeated parameters.
+const UPDATE_EVSE_STATUS = `UPDATE evses SET
+  status = CASE WHEN status_updated_at IS NULL OR ? >= status_updated_at THEN ? ELSE status END,
+  status_via = CASE WHEN status_updated_at IS NULL OR ? >= status_updated_at THEN ? ELSE status_via END,
+  removed_at = CASE WHEN status_updated_at IS NULL OR ? >= status_updated_at
+    THEN CASE WHEN ? = 'REMOVED' THEN COALESCE(removed_at, ?) ELSE NULL END ELSE removed_at END,
+  status_updated_at = MAX(COALESCE(status_updated_at, ''), ?),
+  last_updated = MAX(COALESCE(last_updated, ''), ?)
+WHERE pk = ?`;
+
+/** OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). */
+const BUMP_LOCATION = 'UPDATE locations SET last_updated = MAX(last_updated, ?) WHERE pk = ?';
+const BUMP_EVSE = 'UPDATE evses SET last_updated = MAX(COALESCE(last_updated, \'\'), ?) WHERE pk = ?';
+
+const REFRESH_EVSE_POWER = `UPDATE evses SET max_power_w = (SELECT max(max_power_w) FROM connectors WHERE evse_pk = ?)
+WHERE pk = ?`;
+const REFRESH_LOCATION_POWER = `UPDATE locations SET max_power_w = (SELECT max(max_power_w) FROM evses
+  WHERE location_pk = ? AND removed_at IS NULL) WHERE pk = ?`;
+
+/** A status change alone (the common PATCH {status, last_updated}): event, EVSE row, parent. */
+export function evseStatusStmts(
+  evsePk: string,
+  place: EvsePlace,
+  status: string,
+  occurredAt: string,
+  ctx: EvseWriteContext,
+): Stmt[] {
+  return [
+    ...statusEventStmts(evsePk, place.locationPk, place.cell, status, occurredAt, ctx),
+    {
+      sql: UPDATE_EVSE_STATUS,
+      params: [occurredAt, status, occurredAt, ctx.via, occurredAt, status, ctx.now, occurredAt, occurredAt, evsePk],
+    },
+    { sql: BUMP_LOCATION, params: [occurredAt, place.locationPk] },
+  ];
+}
+
+function connectorStmts(c: Connector, evsePk: string, locationPk: string): Stmt[] {
+  const cpk = connectorKey(evsePk, c.id);
+  return [
+    { sql: 'DELETE FROM connector_tariffs WHERE connector_pk = ?', params: [cpk] },
+    {
+      sql: UPSERT_CONNECTOR,
+      params: [
+        cpk,
+        evsePk,
+        locationPk,
+        c.id,
+        c.standard,
+        c.format,
+        c.powerType,
+        c.maxVoltage,
+        c.maxAmperage,
+        c.maxPowerW,
+        JSON.stringify(c.tariffIds),
+        c.termsAndConditions,
+        c.lastUpdated,
+      ],
+    },
+    ...c.tariffIds.map((t) => ({ sql: INSERT_CONNECTOR_TARIFF, params: [cpk, locationPk, t] })),
+  ];
+}
+
+/**
+ * Makes the stored EVSE equal to `evse` (a PUT or a merged PATCH at EVSE depth): its connectors
+ * not in it are deleted, the location's strongest power and last_updated follow.
+ */
+export function writeEvseStmts(evsePk: string, evse: Evse, place: EvsePlace, ctx: EvseWriteContext): Stmt[] {
+  const updated = evse.lastUpdated ?? ctx.now;
+  const cpks = evse.connectors.map((c) => connectorKey(evsePk, c.id));
+  const stmts: Stmt[] = [
+    ...statusEventStmts(evsePk, place.locationPk, place.cell, evse.status, updated, ctx),
+    evseUpsertStmt(evsePk, place.locationPk, evse, maxPowerOf(evse), { ...ctx, sourceId: '', runId: null, contentHash: '' }, updated),
+    {
+      sql: `DELETE FROM connector_tariffs WHERE connector_pk IN (SELECT pk FROM connectors WHERE evse_pk = ?
+        AND pk NOT IN (SELECT value FROM json_each(?)))`,
+      params: [evsePk, JSON.stringify(cpks)],
+    },
+    {
+      sql: 'DELETE FROM connectors WHERE evse_pk = ? AND pk NOT IN (SELECT value FROM json_each(?))',
+      params: [evsePk, JSON.stringify(cpks)],
+    },
+  ];
+  for (const c of evse.connectors) stmts.push(...connectorStmts(c, evsePk, place.locationPk));
+  stmts.push({ sql: REFRESH_LOCATION_POWER, params: [place.locationPk, place.locationPk] });
+  stmts.push({ sql: BUMP_LOCATION, params: [updated, place.locationPk] });
+  return stmts;
+}
+
+/** Makes one stored connector equal to `c`; the EVSE's and location's power and last_updated follow. */
+export function writeConnectorStmts(c: Connector, evsePk: string, place: EvsePlace, ctx: EvseWriteContext): Stmt[] {
+  const updated = c.lastUpdated ?? ctx.now;
+  return [
+    ...connectorStmts(c, evsePk, place.locationPk),
+    { sql: REFRESH_EVSE_POWER, params: [evsePk, evsePk] },
+    { sql: REFRESH_LOCATION_POWER, params: [place.locationPk, place.locationPk] },
+    { sql: BUMP_EVSE, params: [updated, evsePk] },
+    { sql: BUMP_LOCATION, params: [updated, place.locationPk] },
+  ];
+}

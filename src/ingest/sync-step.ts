@@ -1,0 +1,500 @@
+// A sync run split into steps whose progress lives in the database (sync_runs.cursor), for hosts
+// that cannot hold a pull open (Workers: bounded CPU, subrequests and wall time per invocation).
+// A step is discovery, one page, or the closing of the run. Each step's writes and the cursor that
+// points past it are one Db.batch, so a step that fails leaves nothing behind and the next
+// invocation repeats it; it never half-applies. The rules are those of syncOcpiSource (Node).
+import type { Db, Stmt } from '../db/types.js';
+import { locationPkOf } from '../db/write-location.js';
+import { tariffPkOf } from '../db/write-tariff.js';
+import type { Logger } from '../log.js';
+import { redact } from '../log.js';
+import { hash64 } from '../model/ids.js';
+import { normalizeLocation } from '../model/normalize-location.js';
+import { normalizeTariff, summarizeTariff } from '../model/normalize-tariff.js';
+import { discover } from '../ocpi/client/discovery.js';
+import { OcpiClientError, OcpiDiscoveryError, OcpiPaginationError } from '../ocpi/client/errors.js';
+import type { OcpiClient } from '../ocpi/client/http.js';
+import { DEFAULT_MAX_PAGES } from '../ocpi/client/pages.js';
+import { safeUrl } from '../ocpi/client/safe-url.js';
+import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
+import { fetchPage, firstPageUrl, nextPageUrl, visitKey } from './fetch-page.js';
+import { countersStmt, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
+import { loadSourceState, type SourceState, saveDiscovery, tokenFor } from './source-state.js';
+import type { OcpiSourceConfig } from './sources-file.js';
+import {
+  enterPhase,
+  newCursor,
+  parseCursor,
+  type StepCursor,
+  saveCursorStmt,
+  VISITED_KEPT,
+} from './step-cursor.js';
+import { applyFullPullRemovals, type SyncMode } from './sync-source.js';
+
+export interface StepDeps {
+  db: Db;
+  client: OcpiClient;
+  clock: () => Date;
+  log: Logger;
+}
+
+/** A running stepwise run as stored: its sync_runs row and cursor. */
+export interface StepRun {
+  id: number;
+  sourceId: string;
+  kind: 'full' | 'incremental';
+  startedAt: string;
+  dateFrom: string | null;
+  counters: RunCounters;
+  cursor: StepCursor;
+}
+
+export type StepOutcome =
+  | { state: 'continue' }
+  /** The step failed and was not applied; a later invocation tries it again. */
+  | { state: 'retry'; error: string }
+  | { state: 'finished'; status: RunStatus; error: string | null };
+
+/**
+ * Invocations in a row a step may fail before its run is closed as failed. Each attempt already
+ * includes the client's own retries with backoff, so five spans several cron periods: long enough
+ * for a CPO's restart, short enough that a dead feed does not hold its source forever.
+ */
+export const MAX_STEP_ATTEMPTS = 5;
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+interface RunRow {
+  id: number;
+  source_id: string;
+  kind: string;
+  started_at: string;
+  date_from: string | null;
+  cursor: string | null;
+  pages: number;
+  requests: number;
+  retries: number;
+  upserted: number;
+  unchanged: number;
+  removed: number;
+  quarantined: number;
+  duplicates: number;
+  warnings: number;
+  tariffs_upserted: number;
+}
+
+/** The source's running run, or null. A running run without a readable cursor cannot resume: it is closed as failed. */
+export async function runningStepRun(deps: StepDeps, sourceId: string): Promise<StepRun | null> {
+  const row = await deps.db.get<RunRow>(
+    `SELECT id, source_id, kind, started_at, date_from, cursor, pages, requests, retries, upserted, unchanged, removed,
+       quarantined, duplicates, warnings, tariffs_upserted
+     FROM sync_runs WHERE source_id = ? AND status = 'running' ORDER BY id DESC LIMIT 1`,
+    [sourceId],
+  );
+  if (!row) return null;
+  const counters: RunCounters = {
+    pages: row.pages,
+    requests: row.requests,
+    retries: row.retries,
+    upserted: row.upserted,
+    unchanged: row.unchanged,
+    removed: row.removed,
+    quarantined: row.quarantined,
+    duplicates: row.duplicates,
+    warnings: row.warnings,
+    tariffsUpserted: row.tariffs_upserted,
+  };
+  const cursor = parseCursor(row.cursor);
+  if (!cursor) {
+    const error = 'interrupted: the run has no cursor to resume from';
+    await deps.db.batch(
+      closeRunStmts(row.id, sourceId, 'failed', iso(deps.clock()), counters, null, error, null),
+    );
+    deps.log.warn({ source: sourceId, run: row.id }, 'closed a run that cannot be resumed');
+    return null;
+  }
+  const kind = row.kind === 'incremental' ? 'incremental' : 'full';
+  return { id: row.id, sourceId, kind, startedAt: row.started_at, dateFrom: row.date_from, counters, cursor };
+}
+
+/** Full or incremental, and from when: the same choice syncOcpiSource makes. */
+export function runPlan(mode: SyncMode, state: SourceState, overlapSeconds = 300) {
+  const kind: 'full' | 'incremental' =
+    mode === 'full' || (mode !== 'incremental' && !state.lastFullSuccessAt) || !state.lastSuccessAt
+      ? 'full'
+      : 'incremental';
+  const dateFrom =
+    kind === 'incremental' && state.lastSuccessAt
+      ? iso(new Date(Date.parse(state.lastSuccessAt) - overlapSeconds * 1000))
+      : null;
+  return { kind, dateFrom };
+}
+
+export async function startStepRun(
+  source: OcpiSourceConfig,
+  mode: SyncMode,
+  deps: StepDeps,
+): Promise<StepRun> {
+  const started = deps.clock();
+  const state = await loadSourceState(deps.db, source.id);
+  const { kind, dateFrom } = runPlan(mode, state);
+  const id = await startRun(deps.db, source.id, kind, iso(started), dateFrom);
+  // A crash before this lands leaves a run without cursor, closed by runningStepRun next time.
+  const cursor = newCursor(crypto.randomUUID());
+  await deps.db.batch([saveCursorStmt(id, cursor)]);
+  deps.log.info({ source: source.id, run: id, kind, date_from: dateFrom }, 'sync started (stepwise)');
+  return {
+    id,
+    sourceId: source.id,
+    kind,
+    startedAt: iso(started),
+    dateFrom,
+    counters: zeroCounters(),
+    cursor,
+  };
+}
+
+/** Does the next step of the run. `run` is updated in place when the step lands. */
+export async function syncStep(source: OcpiSourceConfig, run: StepRun, deps: StepDeps): Promise<StepOutcome> {
+  const statsBefore = { requests: deps.client.stats.requests, retries: deps.client.stats.retries };
+  const counters: RunCounters = { ...run.counters };
+  const countRequests = () => {
+    counters.requests = run.counters.requests + deps.client.stats.requests - statsBefore.requests;
+    counters.retries = run.counters.retries + deps.client.stats.retries - statsBefore.retries;
+  };
+  let state: SourceState | null = null;
+  try {
+    state = await loadSourceState(deps.db, source.id);
+    const token = tokenFor(source, state);
+    switch (run.cursor.phase) {
+      case 'discover':
+        return await discoverStep(source, run, token, state, counters, countRequests, deps);
+      case 'locations':
+      case 'tariffs':
+        return await pageStep(source, run, token, counters, countRequests, deps);
+      case 'finish':
+        return await finishStep(source, run, counters, deps);
+    }
+  } catch (err) {
+    countRequests();
+    const secrets = [source.token, source.push_token, state?.tokenC];
+    return failStep(source, run, err, counters, secrets, deps);
+  }
+}
+
+async function discoverStep(
+  source: OcpiSourceConfig,
+  run: StepRun,
+  token: string,
+  state: SourceState,
+  counters: RunCounters,
+  countRequests: () => void,
+  deps: StepDeps,
+): Promise<StepOutcome> {
+  const found = await discover(
+    {
+      versionsUrl: source.versions_url,
+      token,
+      version: source.version,
+      tokenEncoding: state.tokenEncoding ?? undefined,
+      correlationId: run.cursor.correlationId,
+    },
+    deps.client,
+  );
+  const where = safeUrl(found.detailsUrl, token);
+  const locationsUrl = found.endpoints.locations;
+  if (!locationsUrl) {
+    throw new OcpiDiscoveryError(`the CPO's ${found.version} details list no locations endpoint`, {
+      url: where,
+      retryable: false,
+    });
+  }
+  countRequests();
+  const now = iso(deps.clock());
+  await saveDiscovery(deps.db, source.id, found, now);
+  const next = enterPhase(
+    {
+      ...run.cursor,
+      version: found.version,
+      tokenEncoding: found.tokenEncoding,
+      tariffsUrl: found.endpoints.tariffs ?? null,
+    },
+    'locations',
+    firstPageUrl(locationsUrl, { limit: source.page_size, dateFrom: run.dateFrom }),
+  );
+  await deps.db.batch([countersStmt(run.id, counters, found.version), saveCursorStmt(run.id, next)]);
+  run.counters = counters;
+  run.cursor = next;
+  return { state: 'continue' };
+}
+
+async function pageStep(
+  source: OcpiSourceConfig,
+  run: StepRun,
+  token: string,
+  counters: RunCounters,
+  countRequests: () => void,
+  deps: StepDeps,
+): Promise<StepOutcome> {
+  const { cursor } = run;
+  const version = cursor.version;
+  const url = cursor.next;
+  if (!url || !version || !cursor.tokenEncoding)
+    throw new Error(`cursor of run ${run.id} lacks a page URL or version`);
+  const where = safeUrl(url, token);
+  const key = hash64(visitKey(url));
+  if (cursor.visited.includes(key)) {
+    throw new OcpiPaginationError(
+      `${where} was requested twice in one crawl: the CPO's next links loop`,
+      'loop',
+      {
+        url: where,
+        retryable: false,
+      },
+    );
+  }
+  if (cursor.pages >= DEFAULT_MAX_PAGES) {
+    throw new OcpiPaginationError(
+      `stopped after ${DEFAULT_MAX_PAGES} pages; next was ${where}`,
+      'max-pages',
+      {
+        url: where,
+        retryable: false,
+      },
+    );
+  }
+
+  const page = await fetchPage(
+    url,
+    { token, tokenEncoding: cursor.tokenEncoding, version, correlationId: cursor.correlationId },
+    deps.client,
+  );
+  countRequests();
+  counters.pages++;
+  const { next, rewound } = nextPageUrl(url, page, cursor.lastTotal, source.page_size);
+  let after: StepCursor = {
+    ...cursor,
+    next,
+    lastTotal: page.totalCount ?? cursor.lastTotal,
+    pages: cursor.pages + 1,
+    visited: rewound ? [] : [...cursor.visited, key].slice(-VISITED_KEPT),
+    failures: 0,
+    lastError: null,
+  };
+  if (next === null) {
+    after =
+      cursor.phase === 'locations' && cursor.tariffsUrl
+        ? enterPhase(
+            after,
+            'tariffs',
+            firstPageUrl(cursor.tariffsUrl, { limit: source.page_size, dateFrom: run.dateFrom }),
+          )
+        : enterPhase(after, 'finish', null);
+  }
+
+  const commit = committingWith(deps.db, () => [
+    countersStmt(run.id, counters, version),
+    saveCursorStmt(run.id, after),
+  ]);
+  const ctx: PageContext = {
+    db: commit.db,
+    sourceId: source.id,
+    runId: run.id,
+    now: iso(deps.clock()),
+    counters,
+    seen: new Map(),
+  };
+  if (cursor.phase === 'locations') {
+    const items = page.items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, version)));
+    const pks = items.flatMap((i) => (i.ok ? [locationPkOf(source.id, i.value)] : []));
+    ctx.seen = await seenInRun(deps.db, 'locations', run, pks, '');
+    await applyLocationPage(items, ctx);
+  } else {
+    const normalize = (raw: unknown) => normalizeTariff(raw, version);
+    const pks = page.items.flatMap((raw) => {
+      const r = normalize(raw);
+      return r.ok ? [tariffPkOf(source.id, r.value)] : [];
+    });
+    ctx.seen = await seenInRun(deps.db, 'tariffs', run, pks, 't:');
+    await applyTariffPage(page.items, normalize, summarizeTariff, ctx);
+  }
+  // A page with nothing to write still moves the cursor.
+  if (!commit.committed()) await deps.db.batch(commit.trailer());
+  run.counters = counters;
+  run.cursor = after;
+  deps.log.debug(
+    { source: source.id, run: run.id, phase: cursor.phase, url: where, items: page.items.length },
+    'sync step',
+  );
+  return { state: 'continue' };
+}
+
+async function finishStep(
+  source: OcpiSourceConfig,
+  run: StepRun,
+  counters: RunCounters,
+  deps: StepDeps,
+): Promise<StepOutcome> {
+  const { db } = deps;
+  const now = iso(deps.clock());
+  const version = run.cursor.version;
+  let status: RunStatus = 'ok';
+  let note: string | null = null;
+  if (run.kind === 'full') {
+    // What syncOcpiSource counts in its in-run map: the valid locations this run took.
+    const seen = await db.get<{ n: number }>(
+      'SELECT count(*) AS n FROM locations WHERE source_id = ? AND last_seen_run = ? AND synced_at >= ?',
+      [source.id, run.id, run.startedAt],
+    );
+    // Counted before the removal lands, so the removal and the closing of the run are one batch.
+    const unseen = await db.get<{ n: number }>(
+      `SELECT count(*) AS n FROM locations WHERE source_id = ? AND removed_at IS NULL
+        AND (last_seen_run IS NULL OR last_seen_run <> ?)`,
+      [source.id, run.id],
+    );
+    counters.removed = unseen?.n ?? 0;
+    const commit = committingWith(db, () =>
+      closeRunStmts(run.id, source.id, 'ok', now, counters, version, null, run),
+    );
+    note = await applyFullPullRemovals(
+      commit.db,
+      source.id,
+      source.suspect_ratio,
+      run.id,
+      seen?.n ?? 0,
+      Boolean(run.cursor.tariffsUrl),
+      now,
+      counters,
+    );
+    if (note) {
+      status = 'suspect';
+      counters.removed = 0;
+      await db.batch(closeRunStmts(run.id, source.id, status, now, counters, version, note, run));
+      deps.log.warn({ source: source.id, run: run.id, reason: note }, 'full pull held back as suspect');
+    } else if (!commit.committed()) {
+      await db.batch(commit.trailer());
+    }
+  } else {
+    await db.batch(closeRunStmts(run.id, source.id, 'ok', now, counters, version, null, run));
+  }
+  run.counters = counters;
+  deps.log.info({ source: source.id, run: run.id, kind: run.kind, status, ...counters }, 'sync finished');
+  return { state: 'finished', status, error: note };
+}
+
+async function failStep(
+  source: OcpiSourceConfig,
+  run: StepRun,
+  err: unknown,
+  counters: RunCounters,
+  secrets: (string | null | undefined)[],
+  deps: StepDeps,
+): Promise<StepOutcome> {
+  // Nothing of the failed step was written; only the requests it made are counted.
+  const attempted: RunCounters = { ...run.counters, requests: counters.requests, retries: counters.retries };
+  const message = redact(err instanceof Error ? err.message : String(err), secrets);
+  const failures = run.cursor.failures + 1;
+  // Client errors say whether trying again can help; anything else (a D1 hiccup) is worth a retry.
+  const retryable = err instanceof OcpiClientError ? err.retryable : true;
+  const log = deps.log.child({ source: source.id, run: run.id });
+  if (!retryable || failures >= MAX_STEP_ATTEMPTS) {
+    const error = retryable ? `${message} (gave up after ${failures} attempts)` : message;
+    await deps.db.batch(
+      closeRunStmts(
+        run.id,
+        source.id,
+        'failed',
+        iso(deps.clock()),
+        attempted,
+        run.cursor.version,
+        error,
+        null,
+      ),
+    );
+    run.counters = attempted;
+    log.error({ error, phase: run.cursor.phase, ...attempted }, 'sync failed');
+    return { state: 'finished', status: 'failed', error };
+  }
+  const cursor: StepCursor = { ...run.cursor, failures, lastError: message };
+  await deps.db.batch([countersStmt(run.id, attempted, run.cursor.version), saveCursorStmt(run.id, cursor)]);
+  run.counters = attempted;
+  run.cursor = cursor;
+  log.warn(
+    { error: message, phase: cursor.phase, attempt: failures },
+    'sync step failed; it will be retried',
+  );
+  return { state: 'retry', error: message };
+}
+
+/**
+ * Closes a run: final counters, status, no cursor, and on success the source's last success
+ * times (from the run's start, as syncOcpiSource does). Pass `succeeded` only for status 'ok'.
+ */
+function closeRunStmts(
+  runId: number,
+  sourceId: string,
+  status: RunStatus,
+  finishedAt: string,
+  counters: RunCounters,
+  version: string | null,
+  error: string | null,
+  succeeded: Pick<StepRun, 'kind' | 'startedAt'> | null,
+): Stmt[] {
+  const stmts: Stmt[] = [
+    countersStmt(runId, counters, version),
+    {
+      sql: 'UPDATE sync_runs SET status = ?, finished_at = ?, error = ?, cursor = NULL WHERE id = ?',
+      params: [status, finishedAt, error, runId],
+    },
+  ];
+  if (status === 'ok' && succeeded) {
+    stmts.push({
+      sql: `UPDATE sources SET last_success_at = ?,
+        last_full_success_at = CASE WHEN ? = 'full' THEN ? ELSE last_full_success_at END WHERE id = ?`,
+      params: [succeeded.startedAt, succeeded.kind, succeeded.startedAt, sourceId],
+    });
+  }
+  return stmts;
+}
+
+/**
+ * Records this run already took from earlier pages, keyed as applyLocationPage/applyTariffPage key
+ * their in-run `seen` map: what lets them resolve an id listed on two pages. Written or touched by
+ * this run means last_seen_run and a synced_at from this run (a quarantined copy only marks the row
+ * it keeps as seen, without syncing it).
+ */
+async function seenInRun(
+  db: Db,
+  table: 'locations' | 'tariffs',
+  run: StepRun,
+  pks: string[],
+  prefix: string,
+): Promise<Map<string, string>> {
+  const seen = new Map<string, string>();
+  if (pks.length === 0) return seen;
+  const rows = await db.all<{ pk: string; last_updated: string }>(
+    `SELECT pk, last_updated FROM ${table}
+     WHERE last_seen_run = ? AND synced_at >= ? AND pk IN (SELECT value FROM json_each(?))`,
+    [run.id, run.startedAt, JSON.stringify(pks)],
+  );
+  for (const r of rows) seen.set(prefix + r.pk, r.last_updated);
+  return seen;
+}
+
+/**
+ * A Db whose batches carry the given trailing statements (the cursor and counters), so a page's
+ * writes and the step's bookkeeping land together or not at all. Results are reported for the
+ * caller's own statements only.
+ */
+function committingWith(db: Db, trailer: () => Stmt[]) {
+  let committed = false;
+  const wrapped: Db = {
+    ...db,
+    async batch(stmts: Stmt[]) {
+      const results = await db.batch([...stmts, ...trailer()]);
+      committed = true;
+      return results.slice(0, stmts.length);
+    },
+  };
+  return { db: wrapped, committed: () => committed, trailer };
+}
