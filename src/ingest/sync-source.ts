@@ -85,6 +85,9 @@ export async function syncOcpiSource(
     );
     version = found.version;
     await saveDiscovery(db, source.id, found, iso(started));
+    // 2.1.1 objects carry no owner ids: the party the source is configured for owns them.
+    const party = source.parties[0];
+    const ownerCtx = party ? { countryCode: party.country_code, partyId: party.party_id } : undefined;
     const locationsUrl = found.endpoints.locations;
     if (!locationsUrl) throw new Error(`the CPO's ${found.version} details list no locations endpoint`);
 
@@ -101,7 +104,7 @@ export async function syncOcpiSource(
       counters.pages++;
       records += page.items.length;
       await applyLocationPage(
-        page.items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, found.version))),
+        page.items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, found.version, ownerCtx))),
         ctx,
       );
       syncCounters();
@@ -117,7 +120,7 @@ export async function syncOcpiSource(
         ctx.now = iso(deps.clock());
         counters.pages++;
         records += page.items.length;
-        await applyTariffPage(page.items, (raw) => normalizeTariff(raw, found.version), summarizeTariff, ctx);
+        await applyTariffPage(page.items, (raw) => normalizeTariff(raw, found.version, ownerCtx), summarizeTariff, ctx);
         syncCounters();
         await db.batch([countersStmt(runId, counters, version)]);
         options.onProgress?.({ sourceId: source.id, phase: 'tariffs', pages: counters.pages, records });
