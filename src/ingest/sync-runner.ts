@@ -15,6 +15,7 @@ export interface SyncRunnerDeps {
   /** Reads a register source's `url` (http(s) URL or local path); supplied by the host. */
   readText: (pathOrUrl: string) => Promise<string>;
   concurrency: number;
+  publicUrl?: string;
 }
 
 export interface SyncRunner {

@@ -12,6 +12,7 @@ import { pullPages } from '../ocpi/client/pages.js';
 import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
 import { countersStmt, finishRun, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
 import type { OcpiSourceConfig } from './sources-file.js';
+import { registerSource } from './handshake.js';
 import { loadSourceState, saveDiscovery, tokenFor } from './source-state.js';
 
 export type SyncMode = 'auto' | 'full' | 'incremental';
@@ -21,6 +22,8 @@ export interface SyncDeps {
   client: OcpiClient;
   clock: () => Date;
   log: Logger;
+  /** Our public base URL, announced in a credentials handshake (ATLAS_PUBLIC_URL). */
+  publicUrl?: string;
 }
 
 export interface SyncProgress {
@@ -78,7 +81,11 @@ export async function syncOcpiSource(
     counters.retries = client.stats.retries - statsBefore.retries;
   };
   try {
-    const token = tokenFor(source, state);
+    const token =
+      source.register && !state.tokenC
+        ? await registerSource(db, source, client, deps.publicUrl, iso(started))
+        : tokenFor(source, state);
+    secrets.push(token);
     const found: Discovery = await discover(
       { versionsUrl: source.versions_url, token, version: source.version, tokenEncoding: state.tokenEncoding ?? undefined },
       client,

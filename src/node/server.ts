@@ -41,6 +41,7 @@ export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
     log,
     readText,
     concurrency: env.ATLAS_SYNC_CONCURRENCY,
+    publicUrl: env.ATLAS_PUBLIC_URL,
   });
   return {
     db,
@@ -65,7 +66,7 @@ export interface RunningServer {
 
 export async function startServer(env: Env, log: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningServer> {
   const atlas = await openAtlas(env, log);
-  const app = createApp({ getDb: () => atlas.db, log });
+  const app = createApp({ getDb: () => atlas.db, log, sources: atlas.sources });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) => resolve({ server: s, port: info.port }));
   });
