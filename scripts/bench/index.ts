@@ -1,5 +1,7 @@
 // `npm run bench [-- NAME...]`: runs the benchmarks one after another, each printing its figures
 // next to a baseline measured in the same run. Names: sync, push, sse, api, dedupe.
+export {};
+
 const ALL = ['sync', 'push', 'sse', 'api', 'dedupe'] as const;
 
 const wanted = process.argv.slice(2);

@@ -9,7 +9,12 @@ import { silentLogger } from '../../src/log.js';
 import { createOcpiClient } from '../../src/ocpi/client/index.js';
 
 const { values } = parseArgs({
-  options: { db: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, mode: { type: 'string' } },
+  options: {
+    db: { type: 'string' },
+    url: { type: 'string' },
+    token: { type: 'string' },
+    mode: { type: 'string' },
+  },
 });
 const db = openSqlite(values.db!);
 const source: OcpiSourceConfig = {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/db/sqlite.js';
-import { syntheticFeed, type SyntheticLocation } from './ocpi-feed.js';
+import { type SyntheticLocation, syntheticFeed } from './ocpi-feed.js';
 
 const LOCATIONS = 70_000;
 const EVSES_PER = 3;
@@ -28,7 +28,15 @@ async function startCpo(file: string): Promise<{ child: ChildProcess; url: strin
   throw new Error('fake CPO did not start');
 }
 
-function runChild(args: string[]): Promise<{ ms: number; status: string; error: string | null; counters: Record<string, number>; maxRssMb: number }> {
+function runChild(
+  args: string[],
+): Promise<{
+  ms: number;
+  status: string;
+  error: string | null;
+  counters: Record<string, number>;
+  maxRssMb: number;
+}> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/sync-child.ts', ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -37,7 +45,11 @@ function runChild(args: string[]): Promise<{ ms: number; status: string; error: 
     child.stdout.on('data', (d) => {
       out += d;
     });
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`sync child exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`sync child exited ${code}`)),
+    );
   });
 }
 
@@ -64,14 +76,42 @@ function rawInsert(file: string, feed: SyntheticLocation[]): number {
   db.transaction(() => {
     for (const l of feed) {
       const pk = `${l.party_id}/${l.id}`;
-      loc.run(pk, 'raw', l.country_code, l.party_id, l.id, l.name, l.address, l.city, l.postal_code, l.country,
-        Number(l.coordinates.latitude), Number(l.coordinates.longitude), l.time_zone, l.last_updated, l.last_updated, l.last_updated);
+      loc.run(
+        pk,
+        'raw',
+        l.country_code,
+        l.party_id,
+        l.id,
+        l.name,
+        l.address,
+        l.city,
+        l.postal_code,
+        l.country,
+        Number(l.coordinates.latitude),
+        Number(l.coordinates.longitude),
+        l.time_zone,
+        l.last_updated,
+        l.last_updated,
+        l.last_updated,
+      );
       for (const e of l.evses) {
         const epk = `${pk}/${e.uid}`;
         evse.run(epk, pk, e.uid, e.evse_id, e.status, JSON.stringify(e.capabilities), e.last_updated);
         for (const c of e.connectors) {
-          conn.run(`${epk}/${c.id}`, epk, pk, c.id, c.standard, c.format, c.power_type, c.max_voltage, c.max_amperage,
-            c.max_electric_power, JSON.stringify(c.tariff_ids), c.last_updated);
+          conn.run(
+            `${epk}/${c.id}`,
+            epk,
+            pk,
+            c.id,
+            c.standard,
+            c.format,
+            c.power_type,
+            c.max_voltage,
+            c.max_amperage,
+            c.max_electric_power,
+            JSON.stringify(c.tariff_ids),
+            c.last_updated,
+          );
         }
       }
     }
@@ -99,7 +139,9 @@ export async function run(): Promise<void> {
 
     // 1 % of the locations change at the CPO after the full sync.
     const later = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const changed = feed.map((l, i) => (i % 100 === 0 ? { ...l, name: `${l.name} (renamed)`, last_updated: later } : l));
+    const changed = feed.map((l, i) =>
+      i % 100 === 0 ? { ...l, name: `${l.name} (renamed)`, last_updated: later } : l,
+    );
     const incFile = join(dir, 'feed-1pct.json');
     writeFileSync(incFile, JSON.stringify(changed));
     cpo = await startCpo(incFile);
@@ -109,13 +151,45 @@ export async function run(): Promise<void> {
 
     const fullRate = evses / (full.ms / 1000);
     const rawRate = evses / (rawMs / 1000);
-    console.log(`\nsync benchmark: ${LOCATIONS} locations, ${evses} EVSEs, ${evses} connectors, fake CPO pages of 1000 on loopback`);
+    console.log(
+      `\nsync benchmark: ${LOCATIONS} locations, ${evses} EVSEs, ${evses} connectors, fake CPO pages of 1000 on loopback`,
+    );
     console.table([
-      { measure: 'raw better-sqlite3 insert (baseline)', seconds: (rawMs / 1000).toFixed(2), 'EVSEs/s': Math.round(rawRate), ratio: '1.00', target: '' },
-      { measure: 'full sync over OCPI', seconds: (full.ms / 1000).toFixed(2), 'EVSEs/s': Math.round(fullRate), ratio: (fullRate / rawRate).toFixed(2), target: '>= 0.5x raw insert' },
-      { measure: `incremental sync, 1 % changed (${inc.counters.upserted} upserted)`, seconds: (inc.ms / 1000).toFixed(2), 'EVSEs/s': '', ratio: (inc.ms / full.ms).toFixed(3), target: '<= 0.05x full sync time' },
-      { measure: 'peak RSS of the full sync process (MB)', seconds: '', 'EVSEs/s': '', ratio: full.maxRssMb.toFixed(0), target: '<= 256 MB' },
-      { measure: 'peak RSS of the incremental sync process (MB)', seconds: '', 'EVSEs/s': '', ratio: inc.maxRssMb.toFixed(0), target: '<= 256 MB' },
+      {
+        measure: 'raw better-sqlite3 insert (baseline)',
+        seconds: (rawMs / 1000).toFixed(2),
+        'EVSEs/s': Math.round(rawRate),
+        ratio: '1.00',
+        target: '',
+      },
+      {
+        measure: 'full sync over OCPI',
+        seconds: (full.ms / 1000).toFixed(2),
+        'EVSEs/s': Math.round(fullRate),
+        ratio: (fullRate / rawRate).toFixed(2),
+        target: '>= 0.5x raw insert',
+      },
+      {
+        measure: `incremental sync, 1 % changed (${inc.counters.upserted} upserted)`,
+        seconds: (inc.ms / 1000).toFixed(2),
+        'EVSEs/s': '',
+        ratio: (inc.ms / full.ms).toFixed(3),
+        target: '<= 0.05x full sync time',
+      },
+      {
+        measure: 'peak RSS of the full sync process (MB)',
+        seconds: '',
+        'EVSEs/s': '',
+        ratio: full.maxRssMb.toFixed(0),
+        target: '<= 256 MB',
+      },
+      {
+        measure: 'peak RSS of the incremental sync process (MB)',
+        seconds: '',
+        'EVSEs/s': '',
+        ratio: inc.maxRssMb.toFixed(0),
+        target: '<= 256 MB',
+      },
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

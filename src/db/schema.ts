@@ -6,7 +6,16 @@
 // independent statements without reading generated ids back: D1 has no interactive transactions.
 // Spatial index: `cell` is a Morton (Z-order) key of a 2^16 x 2^16 lon/lat grid, an ordinary
 // integer index; D1 refuses R*Tree virtual tables.
-import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  customType,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 /** OCPI CiString: compared case-insensitively by SQLite itself (spec §8). */
 const ciText = customType<{ data: string; driverData: string }>({
@@ -309,5 +318,8 @@ export const locationRefs = sqliteTable(
     value: ciText('value').notNull(),
     provider: text('provider'),
   },
-  (t) => [primaryKey({ columns: [t.locationPk, t.kind, t.value] }), index('location_refs_value').on(t.kind, t.value)],
+  (t) => [
+    primaryKey({ columns: [t.locationPk, t.kind, t.value] }),
+    index('location_refs_value').on(t.kind, t.value),
+  ],
 );

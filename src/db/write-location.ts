@@ -83,7 +83,10 @@ const DELETE_CONNECTOR_TARIFFS = 'DELETE FROM connector_tariffs WHERE location_p
 export const INSERT_CONNECTOR_TARIFF =
   'INSERT OR IGNORE INTO connector_tariffs (connector_pk, location_pk, tariff_id) VALUES (?,?,?)';
 
-export function locationPkOf(sourceId: string, loc: Pick<Location, 'countryCode' | 'partyId' | 'id'>): string {
+export function locationPkOf(
+  sourceId: string,
+  loc: Pick<Location, 'countryCode' | 'partyId' | 'id'>,
+): string {
   return locationKey(sourceId, loc.countryCode, loc.partyId, loc.id);
 }
 
@@ -112,7 +115,8 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
     const occurredAt = evse.lastUpdated ?? loc.lastUpdated;
     if (ctx.held) {
       const prev = ctx.held.statuses.get(epk);
-      const changed = !prev || (prev.status !== evse.status && !(prev.updatedAt && prev.updatedAt > occurredAt));
+      const changed =
+        !prev || (prev.status !== evse.status && !(prev.updatedAt && prev.updatedAt > occurredAt));
       if (changed) {
         evseStmts.push({
           sql: INSERT_EVENT_PLAIN,
@@ -238,7 +242,19 @@ export function statusEventStmts(
   return [
     {
       sql: INSERT_STATUS_EVENT,
-      params: [evsePk, locationPk, cell, evsePk, status, occurredAt, ctx.now, ctx.via, evsePk, status, occurredAt],
+      params: [
+        evsePk,
+        locationPk,
+        cell,
+        evsePk,
+        status,
+        occurredAt,
+        ctx.now,
+        ctx.via,
+        evsePk,
+        status,
+        occurredAt,
+      ],
     },
   ];
 }

@@ -63,6 +63,10 @@ export function writeTariffStmts(t: Tariff, ctx: TariffWriteContext): Stmt[] {
   ];
 }
 
-export function deleteTariffStmt(sourceId: string, t: Pick<Tariff, 'countryCode' | 'partyId' | 'id'>, now: string): Stmt {
+export function deleteTariffStmt(
+  sourceId: string,
+  t: Pick<Tariff, 'countryCode' | 'partyId' | 'id'>,
+  now: string,
+): Stmt {
   return { sql: 'UPDATE tariffs SET removed_at = ? WHERE pk = ?', params: [now, tariffPkOf(sourceId, t)] };
 }

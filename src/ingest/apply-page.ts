@@ -1,8 +1,9 @@
 // One page of raw records -> validated, normalized, deduplicated within the run, and written in
 // one batch: every location of the page lands with all its EVSEs and connectors, or none does.
-import { writeLocationStmts, locationPkOf, touchLocationStmt } from '../db/write-location.js';
-import { tariffPkOf, writeTariffStmts } from '../db/write-tariff.js';
+
 import type { Db, Stmt } from '../db/types.js';
+import { locationPkOf, touchLocationStmt, writeLocationStmts } from '../db/write-location.js';
+import { tariffPkOf, writeTariffStmts } from '../db/write-tariff.js';
 import { hash64 } from '../model/ids.js';
 import type { ExternalRef, Location, NormalizeResult, QuarantineReason, Tariff } from '../model/types.js';
 import type { RunCounters } from './run-record.js';
@@ -55,7 +56,8 @@ export function ocpiItem(raw: unknown, normalize: (raw: unknown) => NormalizeRes
   return r.ok ? r : { ok: false, reason: r.reason, recordId: rawId(raw), raw };
 }
 
-const INSERT_REF = 'INSERT OR IGNORE INTO location_refs (location_pk, kind, value, provider) VALUES (?,?,?,?)';
+const INSERT_REF =
+  'INSERT OR IGNORE INTO location_refs (location_pk, kind, value, provider) VALUES (?,?,?,?)';
 
 function keepSeenStmt(ctx: PageContext, ocpiId: string): Stmt {
   return {
@@ -129,7 +131,9 @@ export async function applyLocationPage(items: PageItem[], ctx: PageContext): Pr
   for (const r of items) {
     if (!r.ok) {
       ctx.counters.quarantined++;
-      stmts.push(quarantineStmt(ctx, { objectType: 'location', recordId: r.recordId, reason: r.reason, raw: r.raw }));
+      stmts.push(
+        quarantineStmt(ctx, { objectType: 'location', recordId: r.recordId, reason: r.reason, raw: r.raw }),
+      );
       // A record the feed still lists, even broken, is not gone: a full pull must not flag what we
       // hold of it as removed. The id alone (any party) is enough to keep it, which errs on keeping.
       if (r.recordId) stmts.push(keepSeenStmt(ctx, r.recordId));
@@ -173,7 +177,8 @@ export async function applyLocationPage(items: PageItem[], ctx: PageContext): Pr
       }),
     );
     stmts.push({ sql: 'DELETE FROM location_refs WHERE location_pk = ?', params: [pk] });
-    for (const ref of refs.get(pk) ?? []) stmts.push({ sql: INSERT_REF, params: [pk, ref.kind, ref.value, ref.provider ?? null] });
+    for (const ref of refs.get(pk) ?? [])
+      stmts.push({ sql: INSERT_REF, params: [pk, ref.kind, ref.value, ref.provider ?? null] });
   }
   if (stmts.length > 0) await ctx.db.batch(stmts);
 }
@@ -193,7 +198,11 @@ export async function applyTariffPage(
       stmts.push(quarantineStmt(ctx, { objectType: 'tariff', recordId: rawId(raw), reason: r.reason, raw }));
       continue;
     }
-    keyed.push({ pk: `t:${tariffPkOf(ctx.sourceId, r.value)}`, value: r.value, hash: hash64(JSON.stringify(r.value)) });
+    keyed.push({
+      pk: `t:${tariffPkOf(ctx.sourceId, r.value)}`,
+      value: r.value,
+      hash: hash64(JSON.stringify(r.value)),
+    });
   }
   const unique = dedupeInRun(keyed, ctx);
   const stored = await storedHashes(
@@ -205,7 +214,10 @@ export async function applyTariffPage(
     const tpk = pk.slice(2);
     const held = stored.get(tpk);
     if (held && held.hash === hash && !held.removed) {
-      stmts.push({ sql: 'UPDATE tariffs SET last_seen_run = ?, synced_at = ? WHERE pk = ?', params: [ctx.runId, ctx.now, tpk] });
+      stmts.push({
+        sql: 'UPDATE tariffs SET last_seen_run = ?, synced_at = ? WHERE pk = ?',
+        params: [ctx.runId, ctx.now, tpk],
+      });
       continue;
     }
     ctx.counters.tariffsUpserted++;

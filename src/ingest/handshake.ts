@@ -2,11 +2,16 @@
 // with the CPO once, keep its token C (to pull with) and our token B (it calls us with) in
 // source_secrets, and the parties it named (what it may push for) on the source.
 import type { Db } from '../db/types.js';
-import type { OcpiClient } from '../ocpi/client/index.js';
 import { type OurParty, registerWithCpo } from '../ocpi/client/credentials.js';
+import type { OcpiClient } from '../ocpi/client/index.js';
 import type { OcpiSourceConfig } from './sources-file.js';
 
-export const DEFAULT_OUR_PARTY: OurParty = { countryCode: 'NL', partyId: 'OCA', name: 'Open Charging Atlas', role: 'NSP' };
+export const DEFAULT_OUR_PARTY: OurParty = {
+  countryCode: 'NL',
+  partyId: 'OCA',
+  name: 'Open Charging Atlas',
+  role: 'NSP',
+};
 
 /** 32 random hex characters: a token the CPO will present to us. */
 export function newToken(): string {

@@ -75,6 +75,9 @@ export async function finishRun(
 ): Promise<void> {
   await db.batch([
     countersStmt(runId, c, version),
-    { sql: 'UPDATE sync_runs SET status=?, finished_at=?, error=? WHERE id=?', params: [status, finishedAt, error, runId] },
+    {
+      sql: 'UPDATE sync_runs SET status=?, finished_at=?, error=? WHERE id=?',
+      params: [status, finishedAt, error, runId],
+    },
   ]);
 }

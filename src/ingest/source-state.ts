@@ -20,13 +20,17 @@ export async function loadSourceState(db: Db, sourceId: string): Promise<SourceS
     token_encoding: string | null;
     last_success_at: string | null;
     last_full_success_at: string | null;
-  }>('SELECT version, token_encoding, last_success_at, last_full_success_at FROM sources WHERE id = ?', [sourceId]);
-  const secret = await db.get<{ token_c: string | null }>('SELECT token_c FROM source_secrets WHERE source_id = ?', [
+  }>('SELECT version, token_encoding, last_success_at, last_full_success_at FROM sources WHERE id = ?', [
     sourceId,
   ]);
+  const secret = await db.get<{ token_c: string | null }>(
+    'SELECT token_c FROM source_secrets WHERE source_id = ?',
+    [sourceId],
+  );
   return {
     version: (row?.version as OcpiVersion | null) ?? null,
-    tokenEncoding: row?.token_encoding === 'raw' || row?.token_encoding === 'base64' ? row.token_encoding : null,
+    tokenEncoding:
+      row?.token_encoding === 'raw' || row?.token_encoding === 'base64' ? row.token_encoding : null,
     tokenC: secret?.token_c ?? null,
     lastSuccessAt: row?.last_success_at ?? null,
     lastFullSuccessAt: row?.last_full_success_at ?? null,

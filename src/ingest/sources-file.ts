@@ -13,7 +13,10 @@ const party = z.object({
 const common = {
   id: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" or "_" (at most 64), starting with a letter or digit'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+      'letters, digits, "-" or "_" (at most 64), starting with a letter or digit',
+    ),
   name: z.string().min(1),
   schedule: z.string().min(1).default('*/30 * * * *'),
   /** Schedule of the full pulls, the only ones that may mark records removed. */
@@ -72,7 +75,8 @@ const sourcesFile = z
     const seen = new Set<string>();
     list.forEach((s, i) => {
       const key = s.id.toLowerCase();
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate source id "${s.id}"` });
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate source id "${s.id}"` });
       seen.add(key);
     });
   });

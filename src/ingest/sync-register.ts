@@ -2,7 +2,7 @@
 // chunks, and, being a full snapshot, may flag records it no longer lists (unless suspect).
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
-import { type PageContext, type PageItem, applyLocationPage } from './apply-page.js';
+import { applyLocationPage, type PageContext, type PageItem } from './apply-page.js';
 import { parseRegister } from './registers/index.js';
 import { finishRun, type RunStatus, startRun, zeroCounters } from './run-record.js';
 import type { RegisterSourceConfig } from './sources-file.js';
@@ -52,12 +52,24 @@ export async function syncRegisterSource(
       if (chunk.length >= CHUNK) await flush();
     }
     if (chunk.length > 0) await flush();
-    const verdict = await applyFullPullRemovals(db, source.id, SUSPECT_RATIO, runId, ctx.seen.size, false, iso(deps.clock()), counters);
+    const verdict = await applyFullPullRemovals(
+      db,
+      source.id,
+      SUSPECT_RATIO,
+      runId,
+      ctx.seen.size,
+      false,
+      iso(deps.clock()),
+      counters,
+    );
     const status: RunStatus = verdict ? 'suspect' : 'ok';
     await finishRun(db, runId, status, iso(deps.clock()), counters, null, verdict);
     if (status === 'ok') {
       await db.batch([
-        { sql: 'UPDATE sources SET last_success_at = ?, last_full_success_at = ? WHERE id = ?', params: [started, started, source.id] },
+        {
+          sql: 'UPDATE sources SET last_success_at = ?, last_full_success_at = ? WHERE id = ?',
+          params: [started, started, source.id],
+        },
       ]);
     }
     log.info({ ...counters, status }, 'register sync finished');

@@ -4,8 +4,8 @@ import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
 import type { OcpiClient } from '../ocpi/client/index.js';
 import { isOcpiSource, type SourceConfig } from './sources-file.js';
-import { type SyncMode, type SyncProgress, type SyncResult, syncOcpiSource } from './sync-source.js';
 import { syncRegisterSource } from './sync-register.js';
+import { type SyncMode, type SyncProgress, type SyncResult, syncOcpiSource } from './sync-source.js';
 
 export interface SyncRunnerDeps {
   db: Db;
@@ -19,8 +19,16 @@ export interface SyncRunnerDeps {
 }
 
 export interface SyncRunner {
-  run(source: SourceConfig, mode?: SyncMode, onProgress?: (p: SyncProgress) => void): Promise<SyncResult | null>;
-  runAll(sources: SourceConfig[], mode?: SyncMode, onProgress?: (p: SyncProgress) => void): Promise<SyncResult[]>;
+  run(
+    source: SourceConfig,
+    mode?: SyncMode,
+    onProgress?: (p: SyncProgress) => void,
+  ): Promise<SyncResult | null>;
+  runAll(
+    sources: SourceConfig[],
+    mode?: SyncMode,
+    onProgress?: (p: SyncProgress) => void,
+  ): Promise<SyncResult[]>;
   /** Ids of sources syncing right now. */
   running(): string[];
 }

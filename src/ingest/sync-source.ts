@@ -10,10 +10,17 @@ import { type Discovery, discover } from '../ocpi/client/discovery.js';
 import type { OcpiClient } from '../ocpi/client/index.js';
 import { pullPages } from '../ocpi/client/pages.js';
 import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
-import { countersStmt, finishRun, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
-import type { OcpiSourceConfig } from './sources-file.js';
 import { registerSource } from './handshake.js';
+import {
+  countersStmt,
+  finishRun,
+  type RunCounters,
+  type RunStatus,
+  startRun,
+  zeroCounters,
+} from './run-record.js';
 import { loadSourceState, saveDiscovery, tokenFor } from './source-state.js';
+import type { OcpiSourceConfig } from './sources-file.js';
 
 export type SyncMode = 'auto' | 'full' | 'incremental';
 
@@ -60,7 +67,9 @@ export async function syncOcpiSource(
   const started = deps.clock();
   const state = await loadSourceState(db, source.id);
   const kind: 'full' | 'incremental' =
-    options.mode === 'full' || (options.mode !== 'incremental' && !state.lastFullSuccessAt) || !state.lastSuccessAt
+    options.mode === 'full' ||
+    (options.mode !== 'incremental' && !state.lastFullSuccessAt) ||
+    !state.lastSuccessAt
       ? 'full'
       : 'incremental';
   const dateFrom =
@@ -87,7 +96,12 @@ export async function syncOcpiSource(
         : tokenFor(source, state);
     secrets.push(token);
     const found: Discovery = await discover(
-      { versionsUrl: source.versions_url, token, version: source.version, tokenEncoding: state.tokenEncoding ?? undefined },
+      {
+        versionsUrl: source.versions_url,
+        token,
+        version: source.version,
+        tokenEncoding: state.tokenEncoding ?? undefined,
+      },
       client,
     );
     version = found.version;
@@ -127,7 +141,12 @@ export async function syncOcpiSource(
         ctx.now = iso(deps.clock());
         counters.pages++;
         records += page.items.length;
-        await applyTariffPage(page.items, (raw) => normalizeTariff(raw, found.version, ownerCtx), summarizeTariff, ctx);
+        await applyTariffPage(
+          page.items,
+          (raw) => normalizeTariff(raw, found.version, ownerCtx),
+          summarizeTariff,
+          ctx,
+        );
         syncCounters();
         await db.batch([countersStmt(runId, counters, version)]);
         options.onProgress?.({ sourceId: source.id, phase: 'tariffs', pages: counters.pages, records });
@@ -137,7 +156,16 @@ export async function syncOcpiSource(
     let status: RunStatus = 'ok';
     let note: string | null = null;
     if (kind === 'full') {
-      const verdict = await applyFullPullRemovals(db, source.id, source.suspect_ratio, runId, locationsSeen, Boolean(found.endpoints.tariffs), iso(deps.clock()), counters);
+      const verdict = await applyFullPullRemovals(
+        db,
+        source.id,
+        source.suspect_ratio,
+        runId,
+        locationsSeen,
+        Boolean(found.endpoints.tariffs),
+        iso(deps.clock()),
+        counters,
+      );
       if (verdict) {
         status = 'suspect';
         note = verdict;

@@ -14,10 +14,20 @@ export interface DemoSource {
 export async function startDemoSource(): Promise<DemoSource> {
   const token = randomBytes(18).toString('base64url');
   const data = demoLocations();
-  const cpo = createFakeCpo({ locations: data.locations, tariffs: data.tariffs, versions: ['2.2.1'], pageSize: 50, token });
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
-    const s = serve({ fetch: cpo.app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => resolve({ server: s, port: info.port }));
+  const cpo = createFakeCpo({
+    locations: data.locations,
+    tariffs: data.tariffs,
+    versions: ['2.2.1'],
+    pageSize: 50,
+    token,
   });
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
+    (resolve) => {
+      const s = serve({ fetch: cpo.app.fetch, hostname: '127.0.0.1', port: 0 }, (info) =>
+        resolve({ server: s, port: info.port }),
+      );
+    },
+  );
   return {
     source: {
       id: 'demo',

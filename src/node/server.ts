@@ -4,10 +4,10 @@ import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Db } from '../db/types.js';
+import type { Env } from '../env.js';
 import { upsertSources } from '../ingest/source-state.js';
 import type { SourceConfig } from '../ingest/sources-file.js';
 import { createSyncRunner, type SyncRunner } from '../ingest/sync-runner.js';
-import type { Env } from '../env.js';
 import type { Logger } from '../log.js';
 import { createOcpiClient } from '../ocpi/client/index.js';
 import { startDemoSource } from './demo-source.js';
@@ -64,12 +64,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(env: Env, log: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningServer> {
+export async function startServer(
+  env: Env,
+  log: Logger = createLogger(env.LOG_LEVEL),
+): Promise<RunningServer> {
   const atlas = await openAtlas(env, log);
   const app = createApp({ getDb: () => atlas.db, log, sources: atlas.sources });
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) => resolve({ server: s, port: info.port }));
-  });
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
+    (resolve) => {
+      const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) =>
+        resolve({ server: s, port: info.port }),
+      );
+    },
+  );
   const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url, db: env.ATLAS_DB, sources: atlas.sources.map((s) => s.id) }, 'atlas listening');

@@ -11,7 +11,9 @@ export async function syncCommand(
   const known = new Map(atlas.sources.map((s) => [s.id.toLowerCase(), s]));
   const unknown = opts.sourceIds.filter((id) => !known.has(id.toLowerCase()));
   if (unknown.length > 0) {
-    opts.out.write(`unknown source: ${unknown.join(', ')} (configured: ${[...known.values()].map((s) => s.id).join(', ')})\n`);
+    opts.out.write(
+      `unknown source: ${unknown.join(', ')} (configured: ${[...known.values()].map((s) => s.id).join(', ')})\n`,
+    );
     return 2;
   }
   const chosen =

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema.js';
 import { MIGRATIONS_DIR, openSqlite } from '../../src/db/sqlite.js';
 
-const tables = Object.values(schema).filter(
+const tables = (Object.values(schema) as unknown[]).filter(
   (v): v is SQLiteTable => typeof v === 'object' && v !== null && Symbol.for('drizzle:IsDrizzleTable') in v,
 );
 
@@ -18,7 +18,16 @@ describe('schema and migrations', () => {
     const before = readdirSync(out).sort();
     const log = execFileSync(
       'npx',
-      ['drizzle-kit', 'generate', '--dialect', 'sqlite', '--schema', 'src/db/schema.ts', '--out', relative(process.cwd(), out)],
+      [
+        'drizzle-kit',
+        'generate',
+        '--dialect',
+        'sqlite',
+        '--schema',
+        'src/db/schema.ts',
+        '--out',
+        relative(process.cwd(), out),
+      ],
       { encoding: 'utf8' },
     );
     expect(readdirSync(out).sort()).toEqual(before);

@@ -9,7 +9,8 @@ function rng(seed: number) {
   };
 }
 
-const inRanges = (cell: number, ranges: [number, number][]) => ranges.some(([a, b]) => cell >= a && cell <= b);
+const inRanges = (cell: number, ranges: [number, number][]) =>
+  ranges.some(([a, b]) => cell >= a && cell <= b);
 
 describe('spatial key', () => {
   it('covers every point inside a box with at most the allowed number of ranges', () => {

@@ -17,14 +17,27 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'atlas-cli-'));
   const data = demoLocations();
-  served = await serveApp(createFakeCpo({ locations: data.locations, tariffs: data.tariffs, token: TOKEN }).app);
+  served = await serveApp(
+    createFakeCpo({ locations: data.locations, tariffs: data.tariffs, token: TOKEN }).app,
+  );
   const sources = join(dir, 'sources.json');
   writeFileSync(
     sources,
     JSON.stringify([
-      { id: 'good', name: 'Good CPO', versions_url: `${served.url}/ocpi/versions`, token: TOKEN, license: 'CC0-1.0' },
+      {
+        id: 'good',
+        name: 'Good CPO',
+        versions_url: `${served.url}/ocpi/versions`,
+        token: TOKEN,
+        license: 'CC0-1.0',
+      },
       // Nothing listens on port 9 of loopback: the connection is refused at once.
-      { id: 'down', name: 'Down CPO', versions_url: 'http://127.0.0.1:9/ocpi/versions', token: 'down-token-1234' },
+      {
+        id: 'down',
+        name: 'Down CPO',
+        versions_url: 'http://127.0.0.1:9/ocpi/versions',
+        token: 'down-token-1234',
+      },
     ]),
   );
   env = { ...process.env, ATLAS_DB: join(dir, 'atlas.db'), ATLAS_SOURCES: sources, LOG_LEVEL: 'silent' };
@@ -37,7 +50,10 @@ afterAll(async () => {
 
 function atlas(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {

@@ -134,12 +134,17 @@ describe('demo server', () => {
 describe('startup with a bad sources file', () => {
   it.each([
     ['{ not json', /sources file .*bad\.json is not valid JSON/],
-    [JSON.stringify([{ id: 'x', name: 'X', token: 't' }]), /sources file .*bad\.json is invalid:\n.*\[0\] \(id "x"\)\.versions_url/],
+    [
+      JSON.stringify([{ id: 'x', name: 'X', token: 't' }]),
+      /sources file .*bad\.json is invalid:\n.*\[0\] \(id "x"\)\.versions_url/,
+    ],
   ])('stops with a message naming the file and the field', async (text, message) => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, text);
     await expect(
-      startServer(parseEnv({ PORT: '0', ATLAS_DB: join(dir, 'bad.db'), ATLAS_SOURCES: file, LOG_LEVEL: 'silent' })),
+      startServer(
+        parseEnv({ PORT: '0', ATLAS_DB: join(dir, 'bad.db'), ATLAS_SOURCES: file, LOG_LEVEL: 'silent' }),
+      ),
     ).rejects.toThrowError(message);
   });
 });

@@ -98,5 +98,10 @@ export async function heldLocations(db: Db, sourceId = 'cpo') {
      FROM locations l WHERE l.source_id = ? AND l.removed_at IS NULL`,
     [sourceId],
   );
-  return new Map(rows.map((r) => [r.ocpi_id, { lastUpdated: r.last_updated, uids: JSON.parse(r.uids ?? '[]') as string[] }]));
+  return new Map(
+    rows.map((r) => [
+      r.ocpi_id,
+      { lastUpdated: r.last_updated, uids: JSON.parse(r.uids ?? '[]') as string[] },
+    ]),
+  );
 }

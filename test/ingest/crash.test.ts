@@ -24,7 +24,9 @@ function expected(list: unknown[]) {
   for (const raw of list) {
     const r = normalizeLocation(raw, '2.2.1');
     if (!r.ok) continue;
-    const uids = [...new Set(r.value.evses.filter((e) => e.status !== 'REMOVED').map((e) => e.uid.toLowerCase()))].sort();
+    const uids = [
+      ...new Set(r.value.evses.filter((e) => e.status !== 'REMOVED').map((e) => e.uid.toLowerCase())),
+    ].sort();
     out.set(r.value.id.toLowerCase(), { lastUpdated: r.value.lastUpdated, uids });
   }
   return out;
@@ -51,7 +53,14 @@ beforeAll(async () => {
   writeFileSync(
     sources,
     JSON.stringify([
-      { id: 'cpo', name: 'crash CPO', versions_url: `${served.url}/ocpi/versions`, token: TOKEN, license: 'CC0-1.0', page_size: 8 },
+      {
+        id: 'cpo',
+        name: 'crash CPO',
+        versions_url: `${served.url}/ocpi/versions`,
+        token: TOKEN,
+        license: 'CC0-1.0',
+        page_size: 8,
+      },
     ]),
   );
   env = { ...process.env, ATLAS_DB: dbFile, ATLAS_SOURCES: sources, LOG_LEVEL: 'silent' };
@@ -73,9 +82,16 @@ const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
 /** Resolves once the CPO has served `pages` location pages since `from` (the child is mid-sync). */
-async function waitForPages(pages: number, from: number, child: ChildProcess, deadline: number): Promise<boolean> {
+async function waitForPages(
+  pages: number,
+  from: number,
+  child: ChildProcess,
+  deadline: number,
+): Promise<boolean> {
   while (Date.now() < deadline && child.exitCode === null) {
-    const served = cpo.requests.slice(from).filter((r) => r.path.endsWith('/locations') && r.status === 200).length;
+    const served = cpo.requests
+      .slice(from)
+      .filter((r) => r.path.endsWith('/locations') && r.status === 200).length;
     if (served >= pages) return true;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -119,7 +135,11 @@ describe('SIGKILL during atlas sync', () => {
         const key = id.toLowerCase();
         const matches = versions.some((v) => {
           const e = v.get(key);
-          return e !== undefined && e.lastUpdated === loc.lastUpdated && JSON.stringify(e.uids) === JSON.stringify(loc.uids.map((u) => u.toLowerCase()).sort());
+          return (
+            e !== undefined &&
+            e.lastUpdated === loc.lastUpdated &&
+            JSON.stringify(e.uids) === JSON.stringify(loc.uids.map((u) => u.toLowerCase()).sort())
+          );
         });
         expect(matches, `location ${id} is neither wholly before nor wholly after`).toBe(true);
       }
@@ -133,7 +153,9 @@ describe('SIGKILL during atlas sync', () => {
     expect(await exited(child)).toBe(0);
     const db = openSqlite(dbFile, { migrate: false });
     const held = await heldLocations(db);
-    const failedRuns = await db.all<{ n: number }>(`SELECT count(*) AS n FROM sync_runs WHERE status = 'running'`);
+    const failedRuns = await db.all<{ n: number }>(
+      `SELECT count(*) AS n FROM sync_runs WHERE status = 'running'`,
+    );
     await db.close();
     const want = versions[1]!;
     expect(held.size).toBe(want.size);

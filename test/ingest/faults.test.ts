@@ -21,15 +21,23 @@ async function health(harness: Harness) {
   return JSON.parse(text) as { last_run: Record<string, unknown>; counts: { locations: number } };
 }
 
-type Expect = { status: 'ok' | 'failed'; error?: RegExp; check?: (h: Harness, run: Awaited<ReturnType<Harness['sync']>>) => Promise<void> | void };
+type Expect = {
+  status: 'ok' | 'failed';
+  error?: RegExp;
+  check?: (h: Harness, run: Awaited<ReturnType<Harness['sync']>>) => Promise<void> | void;
+};
 
 const cases: [FaultMode, FaultOptions, Expect][] = [
   ['timeout', { page: 2 }, { status: 'failed', error: /time/i }],
   ['500', { page: 2 }, { status: 'failed', error: /500/ }],
-  ['503-retry-after', { page: 2, times: 2, retryAfterSeconds: 1 }, {
-    status: 'ok',
-    check: (_h, run) => expect(run.counters.retries).toBeGreaterThanOrEqual(2),
-  }],
+  [
+    '503-retry-after',
+    { page: 2, times: 2, retryAfterSeconds: 1 },
+    {
+      status: 'ok',
+      check: (_h, run) => expect(run.counters.retries).toBeGreaterThanOrEqual(2),
+    },
+  ],
   ['401', { page: 2 }, { status: 'failed', error: /401/ }],
   ['malformed-json', { page: 2 }, { status: 'failed', error: /json/i }],
   ['truncated-body', { page: 2 }, { status: 'failed', error: /truncat|json|body/i }],
@@ -37,21 +45,31 @@ const cases: [FaultMode, FaultOptions, Expect][] = [
   ['link-loop', { page: 3 }, { status: 'failed', error: /loop/i }],
   ['lying-total', {}, { status: 'ok' }],
   ['empty-page', { page: 2 }, { status: 'ok' }],
-  ['duplicate-ids', { page: 2, duplicates: 3 }, {
-    status: 'ok',
-    check: (_h, run) => expect(run.counters.duplicates).toBe(3),
-  }],
-  ['schema-violation', { page: 2 }, {
-    status: 'ok',
-    check: async (harness, run) => {
-      // The fault breaks the first two records of the page (one without coordinates, one of the wrong shape).
-      expect(run.counters.quarantined).toBe(2);
-      const app = createApp({ getDb: () => harness.db });
-      const q = (await (await app.request('/v1/sources/cpo/quarantine')).json()) as { records: { reason: { field: string } }[] };
-      expect(q.records).toHaveLength(2);
-      for (const r of q.records) expect(r.reason.field).toBeTruthy();
+  [
+    'duplicate-ids',
+    { page: 2, duplicates: 3 },
+    {
+      status: 'ok',
+      check: (_h, run) => expect(run.counters.duplicates).toBe(3),
     },
-  }],
+  ],
+  [
+    'schema-violation',
+    { page: 2 },
+    {
+      status: 'ok',
+      check: async (harness, run) => {
+        // The fault breaks the first two records of the page (one without coordinates, one of the wrong shape).
+        expect(run.counters.quarantined).toBe(2);
+        const app = createApp({ getDb: () => harness.db });
+        const q = (await (await app.request('/v1/sources/cpo/quarantine')).json()) as {
+          records: { reason: { field: string } }[];
+        };
+        expect(q.records).toHaveLength(2);
+        for (const r of q.records) expect(r.reason.field).toBeTruthy();
+      },
+    },
+  ],
   ['slow-drip', { page: 2, chunkBytes: 4096, chunkDelayMs: 2 }, { status: 'ok' }],
 ];
 

@@ -24,7 +24,11 @@ describe('credentials handshake on the pull side', () => {
     const db: Db = openSqlite(':memory:');
     closers.push(() => db.close());
     const data = demoLocations();
-    const cpo = createFakeCpo({ locations: data.locations, tariffs: data.tariffs, registration: { tokenA: TOKEN_A } });
+    const cpo = createFakeCpo({
+      locations: data.locations,
+      tariffs: data.tariffs,
+      registration: { tokenA: TOKEN_A },
+    });
     const cpoServed: ServedApp = await serveApp(cpo.app);
     closers.push(() => cpoServed.close());
     const source: OcpiSourceConfig = {
@@ -46,13 +50,21 @@ describe('credentials handshake on the pull side', () => {
     const ours = await serveApp(createApp({ getDb: () => db, sources: [source] }));
     closers.push(() => ours.close());
 
-    const deps = { db, client: createOcpiClient({}), clock: () => new Date(), log: silentLogger, publicUrl: ours.url };
+    const deps = {
+      db,
+      client: createOcpiClient({}),
+      clock: () => new Date(),
+      log: silentLogger,
+      publicUrl: ours.url,
+    };
     const run = await syncOcpiSource(source, deps, { mode: 'full' });
     expect(run.error).toBeNull();
     expect(run.status).toBe('ok');
     expect(run.counters.upserted).toBe(data.locations.length);
 
-    const secrets = await db.get<{ token_b: string; token_c: string }>('SELECT token_b, token_c FROM source_secrets');
+    const secrets = await db.get<{ token_b: string; token_c: string }>(
+      'SELECT token_b, token_c FROM source_secrets',
+    );
     expect(secrets?.token_c).toBe(cpo.currentToken());
     expect(secrets?.token_c).not.toBe(TOKEN_A);
     // The CPO called our versions endpoint with the B we sent before it answered.
@@ -62,13 +74,17 @@ describe('credentials handshake on the pull side', () => {
     expect(pulls.length).toBeGreaterThan(0);
     expect(pulls.every((r) => r.auth?.token === 'C')).toBe(true);
 
-    const withA = await fetch(`${cpoServed.url}/ocpi/2.2.1/locations`, { headers: { Authorization: `Token ${btoa(TOKEN_A)}` } });
+    const withA = await fetch(`${cpoServed.url}/ocpi/2.2.1/locations`, {
+      headers: { Authorization: `Token ${btoa(TOKEN_A)}` },
+    });
     expect(withA.status).toBe(401);
 
     // A second run needs no new handshake.
     const again = await syncOcpiSource(source, deps, { mode: 'full' });
     expect(again.status).toBe('ok');
-    expect(cpo.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/credentials'))).toHaveLength(1);
+    expect(cpo.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/credentials'))).toHaveLength(
+      1,
+    );
     const health = await (await createApp({ getDb: () => db }).request('/v1/sources/reg')).text();
     for (const t of [TOKEN_A, secrets!.token_b, secrets!.token_c]) expect(health).not.toContain(t);
   });
@@ -90,7 +106,12 @@ describe('credentials handshake on the pull side', () => {
       suspect_ratio: 0.5,
     } as OcpiSourceConfig;
     await upsertSources(db, [source], new Date().toISOString());
-    const run = await syncOcpiSource(source, { db, client: createOcpiClient({}), clock: () => new Date(), log: silentLogger });
+    const run = await syncOcpiSource(source, {
+      db,
+      client: createOcpiClient({}),
+      clock: () => new Date(),
+      log: silentLogger,
+    });
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/ATLAS_PUBLIC_URL/);
     expect(run.error).not.toContain(TOKEN_A);

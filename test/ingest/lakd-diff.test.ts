@@ -37,10 +37,14 @@ describe('lt-lakd-ocpi 2023-07-04 then 2024-06-06', () => {
       `SELECT ocpi_id FROM locations WHERE source_id = 'cpo' AND removed_at IS NOT NULL`,
     );
     expect(removed).toHaveLength(106);
-    expect(removed.every((r) => a.has(r.ocpi_id.toLowerCase()) && !b.has(r.ocpi_id.toLowerCase()))).toBe(true);
+    expect(removed.every((r) => a.has(r.ocpi_id.toLowerCase()) && !b.has(r.ocpi_id.toLowerCase()))).toBe(
+      true,
+    );
     // Removed means kept and flagged: the 2023 record of id 156 is still in the database.
     expect(removed.map((r) => r.ocpi_id)).toContain('156');
-    const total = await h.db.get<{ n: number }>(`SELECT count(*) AS n FROM locations WHERE source_id = 'cpo'`);
+    const total = await h.db.get<{ n: number }>(
+      `SELECT count(*) AS n FROM locations WHERE source_id = 'cpo'`,
+    );
     expect(total!.n).toBe(379 + 318);
   });
 
@@ -49,7 +53,9 @@ describe('lt-lakd-ocpi 2023-07-04 then 2024-06-06', () => {
     h = await startHarness({ locations: feed.locations, versions: ['2.2.1'], pageSize: 50 });
     const first = await h.sync('full');
     expect(first.status).toBe('ok');
-    const lastSuccess = (await h.db.get<{ t: string }>(`SELECT last_success_at AS t FROM sources WHERE id = 'cpo'`))!.t;
+    const lastSuccess = (await h.db.get<{ t: string }>(
+      `SELECT last_success_at AS t FROM sources WHERE id = 'cpo'`,
+    ))!.t;
 
     // Three locations change at the CPO after our first run.
     const changedAt = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -14,12 +14,21 @@ describe('sources file', () => {
   it('accepts a bare array and an object with sources[], defaulting type, schedule and enabled', () => {
     for (const text of [JSON.stringify([ok]), JSON.stringify({ sources: [ok] })]) {
       const [s] = parseSourcesFile(text, 'sources.json');
-      expect(s).toMatchObject({ id: 'cpo-a', type: 'ocpi', enabled: true, schedule: '*/30 * * * *', parties: [] });
+      expect(s).toMatchObject({
+        id: 'cpo-a',
+        type: 'ocpi',
+        enabled: true,
+        schedule: '*/30 * * * *',
+        parties: [],
+      });
     }
   });
 
   it('accepts register sources with url instead of versions_url and token', () => {
-    const [s] = parseSourcesFile(JSON.stringify([{ id: 'koeln', name: 'BNetzA', type: 'bnetza-csv', url: 'x.csv' }]), 'f');
+    const [s] = parseSourcesFile(
+      JSON.stringify([{ id: 'koeln', name: 'BNetzA', type: 'bnetza-csv', url: 'x.csv' }]),
+      'f',
+    );
     expect(s).toMatchObject({ type: 'bnetza-csv', url: 'x.csv' });
   });
 
@@ -46,7 +55,9 @@ describe('sources file', () => {
 
   it('rejects an unknown type, a duplicate id and a bad party', () => {
     expect(() => parseSourcesFile(JSON.stringify([{ ...ok, type: 'ftp' }]), 'f')).toThrowError(/\[0\].*type/);
-    expect(() => parseSourcesFile(JSON.stringify([ok, { ...ok }]), 'f')).toThrowError(/duplicate source id "cpo-a"/);
+    expect(() => parseSourcesFile(JSON.stringify([ok, { ...ok }]), 'f')).toThrowError(
+      /duplicate source id "cpo-a"/,
+    );
     expect(() =>
       parseSourcesFile(JSON.stringify([{ ...ok, parties: [{ country_code: 'NLD', party_id: 'ABC' }] }]), 'f'),
     ).toThrowError(/parties\.0\.country_code/);

@@ -86,7 +86,10 @@ export async function sourceCounts(db: Db, sourceId: string): Promise<SourceCoun
 }
 
 /** Data-quality warnings of a source's records, counted by field and rule. */
-export async function warningCounts(db: Db, sourceId: string): Promise<{ field: string; rule: string; count: number }[]> {
+export async function warningCounts(
+  db: Db,
+  sourceId: string,
+): Promise<{ field: string; rule: string; count: number }[]> {
   return db.all(
     `SELECT json_extract(w.value, '$.field') AS field, json_extract(w.value, '$.rule') AS rule, count(*) AS count
      FROM locations l, json_each(l.warnings) w
@@ -107,7 +110,12 @@ export interface QuarantineRow {
   created_at: string;
 }
 
-export async function quarantineOf(db: Db, sourceId: string, afterId: number, limit: number): Promise<QuarantineRow[]> {
+export async function quarantineOf(
+  db: Db,
+  sourceId: string,
+  afterId: number,
+  limit: number,
+): Promise<QuarantineRow[]> {
   return db.all<QuarantineRow>(
     `SELECT id, run_id, object_type, record_id, field, rule, message, raw, created_at
      FROM quarantine WHERE source_id = ? AND id > ? ORDER BY id LIMIT ?`,
