@@ -74,7 +74,8 @@ if (values.help) {
 
 const versions = values.version.split(',').map((v) => v.trim());
 for (const v of versions) {
-  if (!SUPPORTED_VERSIONS.includes(v as OcpiVersion)) fail(`unknown version ${v} (${SUPPORTED_VERSIONS.join(', ')})`);
+  if (!SUPPORTED_VERSIONS.includes(v as OcpiVersion))
+    fail(`unknown version ${v} (${SUPPORTED_VERSIONS.join(', ')})`);
 }
 if (values.fault !== undefined && !FAULT_MODES.includes(values.fault as FaultMode)) {
   fail(`unknown fault ${values.fault}`);
