@@ -1,5 +1,6 @@
 // How a register source's `url` is read on Node: http(s) by fetch, anything else as a local file,
-// gunzipped when it ends in .gz.
+// gunzipped when it is gzip. Decided by the magic bytes, not the name: fetch already inflates a
+// Content-Encoding: gzip response, so a .gz URL can arrive as plain text.
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 
@@ -12,6 +13,6 @@ export async function readText(pathOrUrl: string): Promise<string> {
   } else {
     bytes = await readFile(pathOrUrl);
   }
-  if (pathOrUrl.endsWith('.gz') || (bytes[0] === 0x1f && bytes[1] === 0x8b)) bytes = gunzipSync(bytes);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
   return bytes.toString('utf8');
 }

@@ -1,5 +1,5 @@
 // Open registers (OCM, BNetzA, IRVE, AFDC) -> canonical Locations. Pure: text in, records out; reading
-// files (and .gz) is in read-source-file.ts so this module stays free of I/O (it runs on Workers too).
+// files (and .gz) is the host's (src/node/read-text.ts), so this module stays free of I/O (it runs on Workers too).
 import { parseAfdcCsv } from './afdc-csv.js';
 import { parseBnetzaCsv } from './bnetza-csv.js';
 import { parseBnetzaJson } from './bnetza-json.js';

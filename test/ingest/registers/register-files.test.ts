@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ImportedRecord, ImportSummary, RegisterFormat } from '../../../src/ingest/registers/index.js';
-import { readRegisterFile } from '../../../src/ingest/registers/read-source-file.js';
+import { readRegisterFile } from '../../helpers/read-register.js';
 import { sharedData } from './shared-data.js';
 
 interface CountRow extends ImportSummary {
