@@ -9,15 +9,15 @@ import { tariffPkOf } from '../db/write-tariff.js';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
 import { hash64 } from '../model/ids.js';
-import { normalizeLocation } from '../model/normalize-location.js';
+import { type NormalizeContext, normalizeLocation } from '../model/normalize-location.js';
 import { normalizeTariff, summarizeTariff } from '../model/normalize-tariff.js';
 import { discover } from '../ocpi/client/discovery.js';
 import { OcpiClientError, OcpiDiscoveryError, OcpiPaginationError } from '../ocpi/client/errors.js';
 import type { OcpiClient } from '../ocpi/client/http.js';
-import { DEFAULT_MAX_PAGES } from '../ocpi/client/pages.js';
+import { DEFAULT_MAX_PAGES, fetchPage, firstPageUrl, nextPageUrl, visitKey } from '../ocpi/client/pages.js';
 import { safeUrl } from '../ocpi/client/safe-url.js';
 import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
-import { fetchPage, firstPageUrl, nextPageUrl, visitKey } from './fetch-page.js';
+import { registerSource } from './handshake.js';
 import { countersStmt, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
 import { loadSourceState, type SourceState, saveDiscovery, tokenFor } from './source-state.js';
 import type { OcpiSourceConfig } from './sources-file.js';
@@ -36,6 +36,8 @@ export interface StepDeps {
   client: OcpiClient;
   clock: () => Date;
   log: Logger;
+  /** Our public base URL, announced in a credentials handshake (ATLAS_PUBLIC_URL). */
+  publicUrl?: string;
 }
 
 /** A running stepwise run as stored: its sync_runs row and cursor. */
@@ -163,9 +165,16 @@ export async function syncStep(source: OcpiSourceConfig, run: StepRun, deps: Ste
     counters.retries = run.counters.retries + deps.client.stats.retries - statsBefore.retries;
   };
   let state: SourceState | null = null;
+  const secrets: (string | null | undefined)[] = [source.token, source.push_token];
   try {
     state = await loadSourceState(deps.db, source.id);
-    const token = tokenFor(source, state);
+    secrets.push(state.tokenC);
+    // A source given a token A registers once, in the discovery step; the C it gets is kept.
+    const token =
+      source.register && !state.tokenC && run.cursor.phase === 'discover'
+        ? await registerSource(deps.db, source, deps.client, deps.publicUrl, iso(deps.clock()))
+        : tokenFor(source, state);
+    secrets.push(token);
     switch (run.cursor.phase) {
       case 'discover':
         return await discoverStep(source, run, token, state, counters, countRequests, deps);
@@ -177,7 +186,6 @@ export async function syncStep(source: OcpiSourceConfig, run: StepRun, deps: Ste
     }
   } catch (err) {
     countRequests();
-    const secrets = [source.token, source.push_token, state?.tokenC];
     return failStep(source, run, err, counters, secrets, deps);
   }
 }
@@ -304,13 +312,14 @@ async function pageStep(
     counters,
     seen: new Map(),
   };
+  const owner = ownerOf(source);
   if (cursor.phase === 'locations') {
-    const items = page.items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, version)));
+    const items = page.items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, version, owner)));
     const pks = items.flatMap((i) => (i.ok ? [locationPkOf(source.id, i.value)] : []));
     ctx.seen = await seenInRun(deps.db, 'locations', run, pks, '');
     await applyLocationPage(items, ctx);
   } else {
-    const normalize = (raw: unknown) => normalizeTariff(raw, version);
+    const normalize = (raw: unknown) => normalizeTariff(raw, version, owner);
     const pks = page.items.flatMap((raw) => {
       const r = normalize(raw);
       return r.ok ? [tariffPkOf(source.id, r.value)] : [];
@@ -426,6 +435,12 @@ async function failStep(
   return { state: 'retry', error: message };
 }
 
+/** 2.1.1 objects carry no owner ids: the party the source is configured for owns them. */
+function ownerOf(source: OcpiSourceConfig): NormalizeContext | undefined {
+  const party = source.parties[0];
+  return party ? { countryCode: party.country_code, partyId: party.party_id } : undefined;
+}
+
 /**
  * Closes a run: final counters, status, no cursor, and on success the source's last success
  * times (from the run's start, as syncOcpiSource does). Pass `succeeded` only for status 'ok'.
@@ -491,6 +506,8 @@ function committingWith(db: Db, trailer: () => Stmt[]) {
   const wrapped: Db = {
     ...db,
     async batch(stmts: Stmt[]) {
+      // A second batch would land after the cursor already moved past the page: refuse it.
+      if (committed) throw new Error('a sync step must write its page in one batch');
       const results = await db.batch([...stmts, ...trailer()]);
       committed = true;
       return results.slice(0, stmts.length);

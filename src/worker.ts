@@ -1,0 +1,98 @@
+// Workers entry: the same createApp() over the D1 binding, and a Cron Trigger that advances the
+// syncs stepwise. Nothing of node: or better-sqlite3 is reachable from here (test/worker-bundle
+// checks wrangler's bundle).
+import { type AtlasApp, createApp } from './api/app.js';
+import { errorBody } from './api/errors.js';
+import { d1Db } from './db/d1.js';
+import { runScheduledSyncs } from './ingest/scheduled-syncs.js';
+import type { SourceConfig } from './ingest/sources-file.js';
+import type { Logger } from './log.js';
+import { createOcpiClient } from './ocpi/client/index.js';
+import { consoleLogger } from './workers/console-log.js';
+import { parseWorkerSettings, type WorkerBindings, type WorkerSettings } from './workers/env.js';
+import { workerSources } from './workers/sources.js';
+
+/** The parts of the runtime's ScheduledController and ExecutionContext used here. */
+interface ScheduledEvent {
+  readonly scheduledTime: number;
+  readonly cron: string;
+}
+interface InvocationContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+interface Atlas {
+  settings: WorkerSettings;
+  sources: SourceConfig[];
+  log: Logger;
+  app: AtlasApp;
+}
+
+// Bindings are fixed for an isolate's life: parse them and build the app once per env object.
+const built = new WeakMap<WorkerBindings, Atlas>();
+
+function atlasFor(env: WorkerBindings): Atlas {
+  let atlas = built.get(env);
+  if (!atlas) {
+    const settings = parseWorkerSettings(env);
+    const sources = workerSources(env);
+    const log = consoleLogger(settings.LOG_LEVEL, { service: 'atlas' });
+    const app = createApp({
+      getDb: () => d1Db(env.DB),
+      log,
+      sources,
+      publicUrl: settings.ATLAS_PUBLIC_URL,
+      staleAfterS: settings.ATLAS_STALE_AFTER_S,
+    });
+    atlas = { settings, sources, log, app };
+    built.set(env, atlas);
+  }
+  return atlas;
+}
+
+export default {
+  fetch(request: Request, env: WorkerBindings, ctx: InvocationContext): Response | Promise<Response> {
+    let atlas: Atlas;
+    try {
+      atlas = atlasFor(env);
+    } catch (err) {
+      // A wrong binding is the operator's to fix; say so without echoing values (they may be secrets).
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'invalid Worker configuration', error: String(err) }),
+      );
+      return Response.json(errorBody('misconfigured', 'the Worker configuration is invalid; see its logs'), {
+        status: 500,
+      });
+    }
+    return atlas.app.fetch(request, env, ctx as never);
+  },
+
+  async scheduled(event: ScheduledEvent, env: WorkerBindings, _ctx: InvocationContext): Promise<void> {
+    const { settings, sources } = atlasFor(env);
+    const log = consoleLogger(settings.LOG_LEVEL, { service: 'atlas', cron: event.cron });
+    // The invocation's clock starts at the trigger's scheduled time (in production, about now), so
+    // schedules and run times agree, and a test can drive both by the time it fires at.
+    const firedAt = Date.now();
+    const clock = () => new Date(event.scheduledTime + (Date.now() - firedAt));
+    const report = await runScheduledSyncs(
+      sources,
+      {
+        db: d1Db(env.DB),
+        client: createOcpiClient({
+          retries: settings.ATLAS_HTTP_RETRIES,
+          timeoutMs: settings.ATLAS_HTTP_TIMEOUT_MS,
+          log,
+        }),
+        clock,
+        log,
+        publicUrl: settings.ATLAS_PUBLIC_URL,
+      },
+      {
+        now: new Date(event.scheduledTime),
+        maxSteps: settings.ATLAS_SYNC_STEPS,
+        maxMs: settings.ATLAS_SYNC_WALL_S * 1000,
+      },
+    );
+    log.info({ ...report }, 'scheduled syncs done');
+  },
+};

@@ -1,0 +1,48 @@
+// The Worker's bindings, parsed with the same care as the Node environment (src/env.ts): a wrong
+// value stops the cron run, and the API answers that it is misconfigured, naming the binding.
+import { z } from 'zod';
+import type { D1DatabaseLike } from '../db/d1.js';
+import { LOG_LEVELS } from './console-log.js';
+
+/** What wrangler.toml and `wrangler secret put` provide. */
+export interface WorkerBindings {
+  DB: D1DatabaseLike;
+  /** The sources file's JSON (same format as ATLAS_SOURCES on Node); a secret when it holds tokens. */
+  ATLAS_SOURCES_JSON?: string;
+  ATLAS_SYNC_STEPS?: string;
+  ATLAS_SYNC_WALL_S?: string;
+  ATLAS_HTTP_RETRIES?: string;
+  ATLAS_HTTP_TIMEOUT_MS?: string;
+  ATLAS_PUBLIC_URL?: string;
+  ATLAS_STALE_AFTER_S?: string;
+  LOG_LEVEL?: string;
+  // ATLAS_TOKEN_<ID> / ATLAS_PUSH_TOKEN_<ID> secrets are looked up by name (src/workers/sources.ts).
+}
+
+const settingsSchema = z.object({
+  /** Steps (discovery, one page, closing a run) one cron invocation may do, all sources together. */
+  ATLAS_SYNC_STEPS: z.coerce.number().int().positive().max(500).default(25),
+  /** Seconds of wall time after which an invocation starts no new step (Cron Triggers stop at 900). */
+  ATLAS_SYNC_WALL_S: z.coerce.number().int().positive().max(840).default(600),
+  /** Retries per OCPI request within one step; the step itself is retried by later invocations. */
+  ATLAS_HTTP_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  ATLAS_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Public base URL of this instance, announced to CPOs in the credentials handshake. */
+  ATLAS_PUBLIC_URL: z.url().optional(),
+  /** Seconds after which an EVSE status counts as stale. */
+  ATLAS_STALE_AFTER_S: z.coerce.number().int().positive().default(900),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export type WorkerSettings = z.infer<typeof settingsSchema>;
+
+export class WorkerConfigError extends Error {}
+
+export function parseWorkerSettings(env: WorkerBindings): WorkerSettings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new WorkerConfigError(`invalid Worker bindings:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

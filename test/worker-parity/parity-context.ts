@@ -1,0 +1,36 @@
+// What the Node side of the parity check hands the Workers tests (vitest provide/inject): the feed
+// both builds pull, and the Node build's answers to the parity queries, byte for byte. Type-only,
+// so both tsconfigs (Node and Workers) include it.
+
+export interface ParityCase {
+  path: string;
+  status: number;
+  contentType: string | null;
+  body: string;
+}
+
+export interface WorkerParity {
+  /** The sources file both builds read (the token replaced by a placeholder). */
+  sourcesJson: string;
+  sourceId: string;
+  /** The fake CPO's token: the Worker gets it as the ATLAS_TOKEN_<ID> secret. */
+  token: string;
+  tokenBinding: string;
+  /** Base URL of the fake CPO on loopback, served by Node. */
+  cpoUrl: string;
+  /**
+   * Base URL the Node build answered on. The Worker is asked with the same origin, since answers
+   * carry absolute links built from the request URL.
+   */
+  nodeUrl: string;
+  /** Locations in the feed, and pages of it at the source's page size. */
+  feedLocations: number;
+  pageSize: number;
+  cases: ParityCase[];
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    workerParity: WorkerParity;
+  }
+}
