@@ -24,7 +24,7 @@ CREATE TABLE `connectors` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `connectors_evse_id` ON `connectors` (`evse_pk`,`connector_id`);--> statement-breakpoint
-CREATE INDEX `connectors_location` ON `connectors` (`location_pk`);--> statement-breakpoint
+CREATE INDEX `connectors_location` ON `connectors` (`location_pk`,`evse_pk`,`standard`,`max_power_w`);--> statement-breakpoint
 CREATE TABLE `evse_status_events` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`evse_pk` text NOT NULL,
@@ -69,6 +69,7 @@ CREATE TABLE `evses` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `evses_location_uid` ON `evses` (`location_pk`,`uid`);--> statement-breakpoint
+CREATE INDEX `evses_live` ON `evses` (`location_pk`,`status`,`pk`,`removed_at`) WHERE removed_at IS NULL;--> statement-breakpoint
 CREATE INDEX `evses_evse_id_norm` ON `evses` (`evse_id_norm`);--> statement-breakpoint
 CREATE TABLE `location_refs` (
 	`location_pk` text NOT NULL,
@@ -119,6 +120,7 @@ CREATE UNIQUE INDEX `locations_natural_key` ON `locations` (`source_id`,`country
 CREATE INDEX `locations_cell` ON `locations` (`cell`);--> statement-breakpoint
 CREATE INDEX `locations_site` ON `locations` (`site_id`);--> statement-breakpoint
 CREATE INDEX `locations_source_seen` ON `locations` (`source_id`,`last_seen_run`);--> statement-breakpoint
+CREATE INDEX `locations_spread` ON `locations` (unicode(pk),`cell`,`lat`,`lon`,`pk`,`source_id`,`site_id`) WHERE publish = 1 AND removed_at IS NULL;--> statement-breakpoint
 CREATE TABLE `meta` (
 	`key` text PRIMARY KEY NOT NULL,
 	`value` text NOT NULL
@@ -158,6 +160,7 @@ CREATE TABLE `sites` (
 --> statement-breakpoint
 CREATE INDEX `sites_cell` ON `sites` (`cell`);--> statement-breakpoint
 CREATE INDEX `sites_merged_into` ON `sites` (`merged_into`);--> statement-breakpoint
+CREATE INDEX `sites_spread` ON `sites` (unicode(id),`cell`,`lat`,`lon`,`id`) WHERE merged_into IS NULL;--> statement-breakpoint
 CREATE TABLE `source_secrets` (
 	`source_id` text PRIMARY KEY NOT NULL,
 	`token_c` text,

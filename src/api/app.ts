@@ -3,10 +3,20 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { silentLogger } from '../log.js';
+import { createAvailabilityApp } from './availability.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { ApiError, errorBody } from './errors.js';
+import { createDumpsApp } from './dumps.js';
+import { httpBehaviour } from './http/middleware.js';
+import { createDocsApp } from './openapi.js';
+import { sitesApp } from './sites.js';
+import { operatorsApp, statsApp } from './stats.js';
+import { tariffsApp } from './tariffs.js';
+import { historyApp } from './history.js';
 import { locationsApp } from './locations.js';
+import { createOcpiApp } from './ocpi/app.js';
 import { sourcesApp } from './sources.js';
+import { occupancyApp } from './stats-occupancy.js';
 
 export function createApp(deps: AppDeps) {
   const log = deps.log ?? silentLogger;
@@ -26,9 +36,22 @@ export function createApp(deps: AppDeps) {
     );
   });
 
+  app.use(httpBehaviour(deps.http));
+
   app.get('/healthz', (c) => c.json({ status: 'ok', time: c.get('now').toISOString() }));
   app.route('/v1/locations', locationsApp);
+  app.route('/v1/sites', sitesApp);
+  app.route('/v1/tariffs', tariffsApp);
+  // Answers `/` and `/by-*` only, so /v1/stats/occupancy below stays the availability resource's.
+  app.route('/v1/stats', statsApp);
+  app.route('/v1/operators', operatorsApp);
+  app.route('/v1/dumps', createDumpsApp(deps.http));
+  app.route('/', createDocsApp(deps.http));
   app.route('/v1/sources', sourcesApp);
+  app.route('/v1/availability', createAvailabilityApp(deps));
+  app.route('/v1/evses', historyApp);
+  app.route('/v1/stats/occupancy', occupancyApp);
+  app.route('/ocpi', createOcpiApp(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

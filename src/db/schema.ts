@@ -6,6 +6,7 @@
 // independent statements without reading generated ids back: D1 has no interactive transactions.
 // Spatial index: `cell` is a Morton (Z-order) key of a 2^16 x 2^16 lon/lat grid, an ordinary
 // integer index; D1 refuses R*Tree virtual tables.
+import { sql } from 'drizzle-orm';
 import {
   customType,
   index,
@@ -94,6 +95,11 @@ export const locations = sqliteTable(
     index('locations_cell').on(t.cell),
     index('locations_site').on(t.siteId),
     index('locations_source_seen').on(t.sourceId, t.lastSeenRun),
+    // Published locations by pk bucket, then cell, covering the bbox prefilter: a limited bbox query
+    // reads buckets in pk order until the limit is met (src/db/queries/spread-scan.ts).
+    index('locations_spread')
+      .on(sql`unicode(pk)`, t.cell, t.lat, t.lon, t.pk, t.sourceId, t.siteId)
+      .where(sql`publish = 1 AND removed_at IS NULL`),
   ],
 );
 
@@ -122,6 +128,9 @@ export const evses = sqliteTable(
   },
   (t) => [
     uniqueIndex('evses_location_uid').on(t.locationPk, t.uid),
+    // Live EVSEs of a location with their status, read from the index alone (list summaries, filters).
+    // removed_at is a column too: SQLite counts an index as covering only if it holds every column used.
+    index('evses_live').on(t.locationPk, t.status, t.pk, t.removedAt).where(sql`removed_at IS NULL`),
     index('evses_evse_id_norm').on(t.evseIdNorm),
   ],
 );
@@ -145,7 +154,8 @@ export const connectors = sqliteTable(
   },
   (t) => [
     uniqueIndex('connectors_evse_id').on(t.evsePk, t.connectorId),
-    index('connectors_location').on(t.locationPk),
+    // Covers the list summary (type and power per location) without reading the table.
+    index('connectors_location').on(t.locationPk, t.evsePk, t.standard, t.maxPowerW),
   ],
 );
 
@@ -291,7 +301,12 @@ export const sites = sqliteTable(
     mergedInto: text('merged_into'),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [index('sites_cell').on(t.cell), index('sites_merged_into').on(t.mergedInto)],
+  (t) => [
+    index('sites_cell').on(t.cell),
+    index('sites_merged_into').on(t.mergedInto),
+    // Live sites by id bucket, then cell: the same spread scan as locations_spread.
+    index('sites_spread').on(sql`unicode(id)`, t.cell, t.lat, t.lon, t.id).where(sql`merged_into IS NULL`),
+  ],
 );
 
 /** Merges and splits, so old site ids can point to their successors. */

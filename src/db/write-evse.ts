@@ -22,28 +22,27 @@ export interface EvsePlace {
   cell: number;
 }
 
-// A status moves only forward in time (like the location writer's upsert): SET expressions see the
-// row as it was, so every CASE below compares against the old status_updated_at. Placeholders are
-// positional (better-sqlite3 binds ?NNN only by name), hence the repeated parameters.
-const UPDATE_EVSE_STATUS = `UPDATE evses SET
-  status = CASE WHEN status_updated_at IS NULL OR ? >= status_updated_at THEN ? ELSE status END,
-  status_via = CASE WHEN status_updated_at IS NULL OR ? >= status_updated_at THEN ? ELSE status_via END,
-  removed_at = CASE WHEN status_updated_at IS NULL OR ? >= status_updated_at
-    THEN CASE WHEN ? = 'REMOVED' THEN COALESCE(removed_at, ?) ELSE NULL END ELSE removed_at END,
-  status_updated_at = MAX(COALESCE(status_updated_at, ''), ?),
-  last_updated = MAX(COALESCE(last_updated, ''), ?)
-WHERE pk = ?`;
+// A status moves only forward in time (like the location writer's upsert): the row is updated only
+// when the change is not older than the EVSE as we hold it, so a late, older PATCH changes nothing
+// and the statement's change count tells the caller whether it applied.
+const UPDATE_EVSE_STATUS = `UPDATE evses SET status = ?, status_via = ?,
+  removed_at = CASE WHEN ? = 'REMOVED' THEN COALESCE(removed_at, ?) ELSE NULL END,
+  status_updated_at = ?, last_updated = ?
+WHERE pk = ? AND COALESCE(status_updated_at, '') <= ? AND COALESCE(last_updated, '') <= ?`;
 
 /** OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). */
 const BUMP_LOCATION = 'UPDATE locations SET last_updated = MAX(last_updated, ?) WHERE pk = ?';
-const BUMP_EVSE = 'UPDATE evses SET last_updated = MAX(COALESCE(last_updated, \'\'), ?) WHERE pk = ?';
+const BUMP_EVSE = "UPDATE evses SET last_updated = MAX(COALESCE(last_updated, ''), ?) WHERE pk = ?";
 
 const REFRESH_EVSE_POWER = `UPDATE evses SET max_power_w = (SELECT max(max_power_w) FROM connectors WHERE evse_pk = ?)
 WHERE pk = ?`;
 const REFRESH_LOCATION_POWER = `UPDATE locations SET max_power_w = (SELECT max(max_power_w) FROM evses
   WHERE location_pk = ? AND removed_at IS NULL) WHERE pk = ?`;
 
-/** A status change alone (the common PATCH {status, last_updated}): event, EVSE row, parent. */
+/**
+ * A status change alone (the common PATCH {status, last_updated}): event, EVSE row, parent. Nothing
+ * changes when it is older than the EVSE we hold; see statusApplied().
+ */
 export function evseStatusStmts(
   evsePk: string,
   place: EvsePlace,
@@ -55,10 +54,15 @@ export function evseStatusStmts(
     ...statusEventStmts(evsePk, place.locationPk, place.cell, status, occurredAt, ctx),
     {
       sql: UPDATE_EVSE_STATUS,
-      params: [occurredAt, status, occurredAt, ctx.via, occurredAt, status, ctx.now, occurredAt, occurredAt, evsePk],
+      params: [status, ctx.via, status, ctx.now, occurredAt, occurredAt, evsePk, occurredAt, occurredAt],
     },
     { sql: BUMP_LOCATION, params: [occurredAt, place.locationPk] },
   ];
+}
+
+/** From the change counts of evseStatusStmts: whether the EVSE row took the status. */
+export function statusApplied(changes: number[]): boolean {
+  return changes[changes.length - 2] === 1;
 }
 
 function connectorStmts(c: Connector, evsePk: string, locationPk: string): Stmt[] {
@@ -96,7 +100,14 @@ export function writeEvseStmts(evsePk: string, evse: Evse, place: EvsePlace, ctx
   const cpks = evse.connectors.map((c) => connectorKey(evsePk, c.id));
   const stmts: Stmt[] = [
     ...statusEventStmts(evsePk, place.locationPk, place.cell, evse.status, updated, ctx),
-    evseUpsertStmt(evsePk, place.locationPk, evse, maxPowerOf(evse), { ...ctx, sourceId: '', runId: null, contentHash: '' }, updated),
+    evseUpsertStmt(
+      evsePk,
+      place.locationPk,
+      evse,
+      maxPowerOf(evse),
+      { ...ctx, sourceId: '', runId: null, contentHash: '' },
+      updated,
+    ),
     {
       sql: `DELETE FROM connector_tariffs WHERE connector_pk IN (SELECT pk FROM connectors WHERE evse_pk = ?
         AND pk NOT IN (SELECT value FROM json_each(?)))`,
@@ -114,7 +125,12 @@ export function writeEvseStmts(evsePk: string, evse: Evse, place: EvsePlace, ctx
 }
 
 /** Makes one stored connector equal to `c`; the EVSE's and location's power and last_updated follow. */
-export function writeConnectorStmts(c: Connector, evsePk: string, place: EvsePlace, ctx: EvseWriteContext): Stmt[] {
+export function writeConnectorStmts(
+  c: Connector,
+  evsePk: string,
+  place: EvsePlace,
+  ctx: EvseWriteContext,
+): Stmt[] {
   const updated = c.lastUpdated ?? ctx.now;
   return [
     ...connectorStmts(c, evsePk, place.locationPk),

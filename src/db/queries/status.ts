@@ -159,7 +159,11 @@ const HISTORY_EVSE_COLUMNS = `e.pk, e.location_pk, e.uid, e.evse_id, e.status, e
  * A published EVSE by our id, or else by its eMI3 evse_id (compared without separators); when
  * several sources report that evse_id, the one with the freshest status wins.
  */
-export async function publishedEvse(db: Db, id: string, evseIdNorm: string | null): Promise<HistoryEvse | undefined> {
+export async function publishedEvse(
+  db: Db,
+  id: string,
+  evseIdNorm: string | null,
+): Promise<HistoryEvse | undefined> {
   const byPk = await db.get<HistoryEvse>(
     `SELECT ${HISTORY_EVSE_COLUMNS} FROM evses e JOIN locations l ON l.pk = e.location_pk
      WHERE e.pk = ? AND ${PUBLISHED}`,
@@ -300,7 +304,9 @@ interface RawEvent {
  * status at the end of the hour. An hour without rows carries the end status of the EVSE's last
  * hour with rows, so a charger that stays AVAILABLE for a month costs nothing. Each chunk of EVSEs
  * is one transaction (rows written and events deleted together), so an interrupted rollup can
- * simply run again. Events that arrive late, dated before the previous cutoff, count from it.
+ * simply run again. Only events also *received* before the cutoff are taken, so the deleted ids
+ * are the oldest ones (a cursor older than the oldest kept id has lost events, a newer one has
+ * not); a late event, dated before the previous cutoff, counts from that cutoff.
  */
 export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<RollupResult> {
   const retentionMs = (opts.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
@@ -314,8 +320,9 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
   const maxId = await latestEventId(db);
   const pks = (
     await db.all<{ evse_pk: string }>(
-      'SELECT DISTINCT evse_pk FROM evse_status_events WHERE occurred_at < ? AND id <= ? ORDER BY evse_pk',
-      [cutoff, maxId],
+      `SELECT DISTINCT evse_pk FROM evse_status_events WHERE occurred_at < ? AND received_at < ? AND id <= ?
+       ORDER BY evse_pk`,
+      [cutoff, cutoff, maxId],
     )
   ).map((r) => r.evse_pk);
   const chunk = opts.chunk ?? 500;
@@ -323,9 +330,9 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
     const ids = JSON.stringify(pks.slice(i, i + chunk));
     const events = await db.all<RawEvent>(
       `SELECT s.id, s.evse_pk, s.new_status, s.occurred_at FROM json_each(?) j
-       JOIN evse_status_events s ON s.evse_pk = j.value AND s.occurred_at < ? AND s.id <= ?
+       JOIN evse_status_events s ON s.evse_pk = j.value AND s.occurred_at < ? AND s.received_at < ? AND s.id <= ?
        ORDER BY s.evse_pk, s.occurred_at, s.id`,
-      [ids, cutoff, maxId],
+      [ids, cutoff, cutoff, maxId],
     );
     const carried = new Map<string, string>();
     if (previous !== null) {
@@ -353,8 +360,8 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
     }
     stmts.push({
       sql: `DELETE FROM evse_status_events WHERE evse_pk IN (SELECT value FROM json_each(?)) AND occurred_at < ?
-        AND id <= ?`,
-      params: [ids, cutoff, maxId],
+        AND received_at < ? AND id <= ?`,
+      params: [ids, cutoff, cutoff, maxId],
     });
     const changed = await db.batch(stmts);
     result.eventsDeleted += changed[changed.length - 1] ?? 0;

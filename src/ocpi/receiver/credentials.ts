@@ -17,16 +17,24 @@ export function readPeerCredentials(body: unknown, version: OcpiVersion): PeerCr
   const parsed = credentialsSchemas[version].safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw invalidParameters(`credentials ${issue?.path.join('.') || 'object'}: ${issue?.message ?? 'invalid'}`);
+    throw invalidParameters(
+      `credentials ${issue?.path.join('.') || 'object'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
-  const c = parsed.data as { token: string; url: string; roles?: { country_code: string; party_id: string }[] };
+  const c = parsed.data as {
+    token: string;
+    url: string;
+    roles?: { country_code: string; party_id: string }[];
+  };
   if (!TOKEN.test(c.token)) throw invalidParameters('credentials token: 1 to 64 printable ASCII characters');
   if (!/^https?:\/\/\S+$/.test(c.url)) throw invalidParameters('credentials url: an http(s) versions URL');
   const list = c.roles ?? [c as unknown as { country_code: string; party_id: string }];
   const parties: Party[] = [];
   for (const r of list) {
     if (!/^[A-Za-z]{2}$/.test(r.country_code) || !/^[A-Za-z0-9]{3}$/.test(r.party_id)) {
-      throw invalidParameters(`credentials party ${r.country_code}/${r.party_id}: country_code ci(2), party_id ci(3)`);
+      throw invalidParameters(
+        `credentials party ${r.country_code}/${r.party_id}: country_code ci(2), party_id ci(3)`,
+      );
     }
     const p = { country_code: r.country_code.toUpperCase(), party_id: r.party_id.toUpperCase() };
     if (!parties.some((q) => q.country_code === p.country_code && q.party_id === p.party_id)) parties.push(p);

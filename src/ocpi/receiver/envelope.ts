@@ -45,6 +45,8 @@ export class OcpiError extends Error {
   }
 }
 
-export const invalidParameters = (message: string) => new OcpiError(200, OcpiStatus.invalidParameters, message);
-export const unauthorized = (message = 'unknown or missing token') => new OcpiError(401, OcpiStatus.clientError, message);
+export const invalidParameters = (message: string) =>
+  new OcpiError(200, OcpiStatus.invalidParameters, message);
+export const unauthorized = (message = 'unknown or missing token') =>
+  new OcpiError(401, OcpiStatus.clientError, message);
 export const notFoundOcpi = (message: string) => new OcpiError(404, OcpiStatus.unknownLocation, message);

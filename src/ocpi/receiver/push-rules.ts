@@ -1,8 +1,9 @@
 // The checks every push passes before anything is written (SPEC-DIGEST §1 "Push"): the body is a
 // JSON object, the owner ids in the path belong to the pushing token, ids in path and body agree,
 // a 2.2+ PATCH carries last_updated, and each given field has the type its version allows.
-import type { OcpiVersion } from '../../model/types.js';
+
 import { toUtcIso } from '../../model/normalize-values.js';
+import type { OcpiVersion } from '../../model/types.js';
 import { type LocationDepth, partialLocationPatchSchema } from '../schemas.js';
 import { invalidParameters, OcpiError, OcpiStatus } from './envelope.js';
 
@@ -56,12 +57,15 @@ export function checkBodyId(
 ): void {
   const given = body[key];
   if (given === undefined || given === null) {
-    if (required) throw invalidParameters(`${key} is missing from the body (the path says ${JSON.stringify(pathId)})`);
+    if (required)
+      throw invalidParameters(`${key} is missing from the body (the path says ${JSON.stringify(pathId)})`);
     return;
   }
   const id = idOf(given);
   if (id === null || !sameId(version, id, pathId)) {
-    throw invalidParameters(`${key} ${JSON.stringify(given)} in the body does not match ${JSON.stringify(pathId)} in the path`);
+    throw invalidParameters(
+      `${key} ${JSON.stringify(given)} in the body does not match ${JSON.stringify(pathId)} in the path`,
+    );
   }
 }
 
@@ -99,7 +103,11 @@ export function checkBodyOwner(
 
 /** Transport chapter: a server may answer 404 to a client addressing another party's objects. */
 export function foreignParty(p: Party): OcpiError {
-  return new OcpiError(404, OcpiStatus.clientError, `party ${p.country_code}/${p.party_id} is not one this token may push for`);
+  return new OcpiError(
+    404,
+    OcpiStatus.clientError,
+    `party ${p.country_code}/${p.party_id} is not one this token may push for`,
+  );
 }
 
 /**
@@ -111,15 +119,20 @@ export function checkLocationPatch(
   depth: LocationDepth,
   body: Record<string, unknown>,
 ): string | null {
-  if (version !== '2.1.1' && (body.last_updated === undefined || body.last_updated === null)) {
-    throw invalidParameters('last_updated is required in a PATCH (OCPI 2.2+)');
-  }
+  requirePatchLastUpdated(version, body);
   const parsed = partialLocationPatchSchema(version, depth).safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw invalidParameters(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid value'}`);
   }
   return readLastUpdated(body);
+}
+
+/** SPEC-DIGEST §1: a 2.2+ PATCH SHALL carry last_updated. */
+export function requirePatchLastUpdated(version: OcpiVersion, body: Record<string, unknown>): void {
+  if (version !== '2.1.1' && (body.last_updated === undefined || body.last_updated === null)) {
+    throw invalidParameters('last_updated is required in a PATCH (OCPI 2.2+)');
+  }
 }
 
 /** last_updated of a body as canonical UTC; 2001 when present but not a DateTime. */
@@ -132,6 +145,9 @@ export function readLastUpdated(body: Record<string, unknown>): string | null {
 }
 
 /** Whole-value replacement of each field the PATCH gives (SPEC-DIGEST §1: no deep merge rules). */
-export function mergePatch(stored: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+export function mergePatch(
+  stored: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
   return { ...stored, ...patch };
 }

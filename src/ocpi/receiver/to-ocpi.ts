@@ -47,7 +47,10 @@ export function evseToOcpi(e: Evse, version: OcpiVersion): Json {
     connectors: e.connectors.map((c) => connectorToOcpi(c, version)),
     floor_level: e.floorLevel,
     coordinates: e.coordinates
-      ? { latitude: coordinate(e.coordinates.lat, version), longitude: coordinate(e.coordinates.lon, version) }
+      ? {
+          latitude: coordinate(e.coordinates.lat, version),
+          longitude: coordinate(e.coordinates.lon, version),
+        }
       : null,
     physical_reference: e.physicalReference,
     parking_restrictions: e.parkingRestrictions,
@@ -75,8 +78,15 @@ function hoursToOcpi(h: OpeningTimes, version: OcpiVersion): Json {
 export function locationToOcpi(l: Location, version: OcpiVersion): Json {
   const owner = is211(version)
     ? { type: l.parkingType }
-    : { country_code: l.countryCode, party_id: l.partyId, publish: l.publish, state: l.state, parking_type: l.parkingType };
-  const business = (b: Location['operator']) => (b ? withoutNulls({ name: b.name, website: b.website }) : null);
+    : {
+        country_code: l.countryCode,
+        party_id: l.partyId,
+        publish: l.publish,
+        state: l.state,
+        parking_type: l.parkingType,
+      };
+  const business = (b: Location['operator']) =>
+    b ? withoutNulls({ name: b.name, website: b.website }) : null;
   return withoutNulls({
     ...owner,
     id: l.id,
@@ -126,7 +136,12 @@ export function tariffToOcpi(t: Tariff, version: OcpiVersion): Json {
     elements: t.elements.map((e) =>
       withoutNulls({
         price_components: e.priceComponents.map((p) =>
-          withoutNulls({ type: p.type, price: p.price, vat: is211(version) ? null : p.vat, step_size: p.stepSize }),
+          withoutNulls({
+            type: p.type,
+            price: p.price,
+            vat: is211(version) ? null : p.vat,
+            step_size: p.stepSize,
+          }),
         ),
         restrictions: e.restrictions,
       }),

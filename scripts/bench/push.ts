@@ -1,0 +1,263 @@
+// Push benchmark (issue 5): OCPI 2.2.1 status PATCHes applied per second over loopback HTTP, for
+// 30 s, against a plain better-sqlite3 UPDATE loop on the same database in the same run.
+//
+// The atlas serves from a child process (its own core: this machine has two), autocannon drives it
+// from this one with keep-alive connections. Each PATCH flips one EVSE's status with a newer
+// last_updated, round-robin over 10,000 EVSEs, so every request is a real change: a status event,
+// the EVSE row, its location's last_updated, one transaction. "Applied" is counted in the database
+// afterwards (status events written), not from the HTTP replies.
+//
+//   npx tsx scripts/bench/push.ts            (BENCH_PUSH_SECONDS=5 for a quick look)
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/sqlite.js';
+import { writeLocationStmts } from '../../src/db/write-location.js';
+import type { Location } from '../../src/model/types.js';
+
+const TOKEN = 'bench-push-token-5a1f';
+const LOCATIONS = 1_000;
+const EVSES_PER = 10;
+const CONNECTIONS = 64;
+const SECONDS = Number(process.env.BENCH_PUSH_SECONDS ?? 30);
+const BASELINE_SECONDS = Math.min(10, SECONDS);
+const SELF = fileURLToPath(import.meta.url);
+
+function benchLocation(i: number): Location {
+  return {
+    countryCode: 'NL',
+    partyId: 'BEN',
+    id: `L${i}`,
+    publish: true,
+    name: `Bench ${i}`,
+    address: 'Straat 1',
+    city: 'Utrecht',
+    postalCode: null,
+    state: null,
+    country: 'NLD',
+    lat: 52 + (i % 100) / 1000,
+    lon: 5 + Math.floor(i / 100) / 1000,
+    parkingType: null,
+    timeZone: 'Europe/Amsterdam',
+    operator: null,
+    suboperator: null,
+    owner: null,
+    facilities: [],
+    openingTimes: null,
+    chargingWhenClosed: null,
+    evses: Array.from({ length: EVSES_PER }, (_, e) => ({
+      uid: `E${e}`,
+      evseId: null,
+      status: 'AVAILABLE',
+      capabilities: [],
+      floorLevel: null,
+      physicalReference: null,
+      coordinates: null,
+      parkingRestrictions: [],
+      connectors: [
+        {
+          id: '1',
+          standard: 'IEC_62196_T2',
+          format: 'SOCKET',
+          powerType: 'AC_3_PHASE',
+          maxVoltage: 230,
+          maxAmperage: 32,
+          maxPowerW: 22_000,
+          tariffIds: [],
+          termsAndConditions: null,
+          lastUpdated: '2025-01-01T00:00:00Z',
+        },
+      ],
+      lastUpdated: '2025-01-01T00:00:00Z',
+    })),
+    lastUpdated: '2025-01-01T00:00:00Z',
+    warnings: [],
+  };
+}
+
+async function prepare(file: string): Promise<void> {
+  const db = openSqlite(file);
+  await db.batch([
+    {
+      sql: `INSERT INTO sources (id, name, type, license, enabled, parties, updated_at)
+        VALUES ('bench', 'bench', 'ocpi', 'CC0-1.0', 1, '[{"country_code":"NL","party_id":"BEN"}]', '2025-01-01T00:00:00Z')`,
+      params: [],
+    },
+  ]);
+  for (let i = 0; i < LOCATIONS; i += 100) {
+    const stmts = [];
+    for (let j = i; j < i + 100; j++) {
+      stmts.push(
+        ...writeLocationStmts(benchLocation(j), {
+          sourceId: 'bench',
+          now: '2025-01-01T00:00:00Z',
+          via: 'pull',
+          runId: null,
+          contentHash: '',
+        }),
+      );
+    }
+    await db.batch(stmts);
+  }
+  await db.close();
+}
+
+/** Child mode: serve the atlas on a loopback port and print it. */
+async function serveChild(file: string): Promise<void> {
+  const { serve } = await import('@hono/node-server');
+  const { createApp } = await import('../../src/api/app.js');
+  const db = openSqlite(file);
+  const app = createApp({
+    getDb: () => db,
+    http: { rateLimit: false },
+    sources: [
+      {
+        id: 'bench',
+        name: 'bench',
+        type: 'ocpi',
+        versions_url: 'http://127.0.0.1:9/versions',
+        token: 'unused',
+        register: false,
+        push_token: TOKEN,
+        parties: [{ country_code: 'NL', party_id: 'BEN' }],
+        schedule: '* * * * *',
+        full_schedule: '* * * * *',
+        license: 'CC0-1.0',
+        enabled: true,
+        suspect_ratio: 0.5,
+      },
+    ],
+  });
+  serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log(`port=${info.port}`));
+  // Exit (not die) on SIGTERM, so a --cpu-prof given through BENCH_NODE_ARGS gets written.
+  process.once('SIGTERM', () => process.exit(0));
+}
+
+async function startServer(file: string): Promise<{ child: ChildProcess; port: number }> {
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', SELF, '--serve', file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const m = /^port=(\d+)$/.exec(line);
+    if (m) return { child, port: Number(m[1]) };
+  }
+  throw new Error('push bench server did not start');
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+async function pushLoad(port: number): Promise<autocannon.Result> {
+  const auth = `Token ${Buffer.from(TOKEN).toString('base64')}`;
+  const total = LOCATIONS * EVSES_PER;
+  let n = 0;
+  const base = Date.parse('2025-02-01T00:00:00Z');
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'PATCH',
+        setupRequest: (req) => {
+          const k = n++;
+          const evse = k % total;
+          const round = Math.floor(k / total);
+          // One second per round: a later PATCH of the same EVSE is always newer.
+          const body = JSON.stringify({
+            status: round % 2 ? 'AVAILABLE' : 'CHARGING',
+            last_updated: iso(base + round * 1000),
+          });
+          return {
+            ...req,
+            path: `/ocpi/2.2.1/receiver/locations/NL/BEN/L${Math.floor(evse / EVSES_PER)}/E${evse % EVSES_PER}`,
+            body,
+          };
+        },
+      },
+    ],
+  });
+}
+
+/** The baseline: the same kind of status change as a single UPDATE per transaction, nothing else. */
+function updateLoop(file: string): { ops: number; seconds: number } {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const pks = db.prepare('SELECT pk FROM evses ORDER BY pk').pluck().all() as string[];
+  const update = db.prepare('UPDATE evses SET status = ?, status_updated_at = ? WHERE pk = ?');
+  const base = Date.parse('2025-03-01T00:00:00Z');
+  const started = performance.now();
+  let ops = 0;
+  while (performance.now() - started < BASELINE_SECONDS * 1000) {
+    for (let i = 0; i < 1000; i++, ops++) {
+      const round = Math.floor(ops / pks.length);
+      update.run(round % 2 ? 'AVAILABLE' : 'CHARGING', iso(base + round * 1000), pks[ops % pks.length]);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return { ops, seconds };
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'atlas-bench-push-'));
+  const file = join(dir, 'atlas.db');
+  try {
+    await prepare(file);
+    const { child, port } = await startServer(file);
+    let result: autocannon.Result;
+    try {
+      result = await pushLoad(port);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    const db = new Database(file, { readonly: true });
+    const pushEvents = db
+      .prepare("SELECT count(*) FROM evse_status_events WHERE via = 'push'")
+      .pluck()
+      .get() as number;
+    db.close();
+    const baseline = updateLoop(file);
+
+    const applied = pushEvents / SECONDS;
+    const base = baseline.ops / baseline.seconds;
+    const ok = result['2xx'];
+    console.table([
+      {
+        measure: `status PATCH over HTTP (${CONNECTIONS} connections, ${SECONDS} s)`,
+        'per second': Math.round(applied),
+        'p50 ms': result.latency.p50,
+        'p99 ms': result.latency.p99,
+        note: `${ok} answered 2xx, ${result.non2xx} other, ${result.errors} errors; ${pushEvents} applied`,
+      },
+      {
+        measure: `baseline: better-sqlite3 UPDATE loop (${BASELINE_SECONDS} s)`,
+        'per second': Math.round(base),
+        'p50 ms': '',
+        'p99 ms': '',
+        note: 'one UPDATE per transaction, WAL, synchronous=NORMAL, same file',
+      },
+    ]);
+    console.log(
+      `push: ${Math.round(applied)} status PATCHes applied/s = ${(applied / base).toFixed(3)} x the raw UPDATE loop` +
+        ` (target >= 5000/s: ${applied >= 5000 ? 'met' : 'NOT met'})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const serveIndex = process.argv.indexOf('--serve');
+if (serveIndex !== -1) {
+  await serveChild(process.argv[serveIndex + 1]!);
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await run();
+}

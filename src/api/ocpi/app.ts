@@ -1,0 +1,132 @@
+// The OCPI platform endpoints we host, mounted at /ocpi: versions, version details, credentials and
+// the Locations and Tariffs receivers for 2.1.1, 2.2.1 and 2.3.0. Every answer is an OCPI envelope
+// (SPEC-DIGEST §2), errors included; no token appears in any log line.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { DEFAULT_OUR_PARTY } from '../../ingest/handshake.js';
+import { createOcpiClient } from '../../ocpi/client/index.js';
+import { tokenCandidates } from '../../ocpi/receiver/auth.js';
+import { envelope, OcpiError, OcpiStatus, unauthorized } from '../../ocpi/receiver/envelope.js';
+import { isReceiverVersion, versionDetails, versionList } from '../../ocpi/receiver/versions.js';
+import type { AppDeps } from '../deps.js';
+import { createCallerRegistry } from './callers.js';
+import { type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
+import { createCredentialsApp } from './credentials.js';
+import { EvsePlaces } from './location-pushes.js';
+import { createLocationsReceiver } from './locations.js';
+import { createTariffsReceiver } from './tariffs.js';
+import { createWriteQueue } from './write-queue.js';
+
+/** A Location with a few hundred EVSEs is well under this; anything bigger is not a push. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+function tooLarge(): never {
+  throw new OcpiError(413, OcpiStatus.clientError, `request body larger than ${MAX_BODY_BYTES} bytes`);
+}
+
+export function createOcpiApp(deps: AppDeps) {
+  let client: ReturnType<typeof createOcpiClient> | undefined;
+  const ocpi: OcpiDeps = {
+    callers: createCallerRegistry(deps.sources ?? []),
+    writes: createWriteQueue(),
+    places: new EvsePlaces(),
+    notifier: deps.statusNotifier,
+    publicUrl: deps.publicUrl,
+    // The same identity as in the handshakes we start ourselves (ingest/handshake.ts).
+    party: deps.ocpiParty ?? DEFAULT_OUR_PARTY,
+    client: () => {
+      client ??= deps.ocpiClient ?? createOcpiClient({ retries: 1, timeoutMs: 10_000, log: deps.log });
+      return client;
+    },
+  };
+
+  // A pushing CPO sends the same header thousands of times: decode it once.
+  const decoded = new Map<string, string[]>();
+  const candidates = (header: string | undefined, version: string): string[] => {
+    if (header === undefined) return [];
+    const key = `${version === '2.1.1' ? 'raw' : 'b64'} ${header}`;
+    let list = decoded.get(key);
+    if (!list) {
+      list = tokenCandidates(header, version === '2.1.1' ? '2.1.1' : null);
+      if (decoded.size >= 1_000) decoded.clear();
+      decoded.set(key, list);
+    }
+    return list;
+  };
+
+  const app = new Hono<OcpiEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof OcpiError) {
+      c.get('log').info(
+        { status: err.httpStatus, ocpi_status: err.statusCode, reason: err.message },
+        'ocpi request refused',
+      );
+      return c.json(envelope(err.statusCode, c.get('now'), undefined, err.message), err.httpStatus);
+    }
+    c.get('log').error({ err: { message: err.message, stack: err.stack } }, 'ocpi handler failed');
+    return c.json(envelope(OcpiStatus.serverError, c.get('now'), undefined, 'internal error'), 500);
+  });
+
+  // Correlation ids travel back unchanged (2.2+ transport chapter); the request id middleware of
+  // createApp already echoes X-Request-ID.
+  app.use(async (c, next) => {
+    await next();
+    const correlation = c.req.header('X-Correlation-ID');
+    if (correlation) c.header('X-Correlation-ID', correlation);
+  });
+  // Functional modules answer with the routing headers swapped: to = the sender, from = us.
+  app.use('/:version/receiver/*', async (c, next) => {
+    await next();
+    if (c.req.param('version') === '2.1.1') return;
+    const fromCc = c.req.header('OCPI-from-country-code');
+    const fromPid = c.req.header('OCPI-from-party-id');
+    if (fromCc && fromPid) {
+      c.header('OCPI-to-country-code', fromCc);
+      c.header('OCPI-to-party-id', fromPid);
+      c.header('OCPI-from-country-code', c.req.header('OCPI-to-country-code') ?? ocpi.party.countryCode);
+      c.header('OCPI-from-party-id', c.req.header('OCPI-to-party-id') ?? ocpi.party.partyId);
+    }
+  });
+
+  // Every request, versions included, carries a token that maps to a source (401 otherwise).
+  // ('/:version/*' also matches /versions, with version = 'versions'.)
+  app.use('/:version/*', async (c, next) => {
+    const version = c.req.param('version');
+    if (version !== 'versions' && !isReceiverVersion(version)) {
+      throw new OcpiError(404, OcpiStatus.unsupportedVersion, `unsupported OCPI version ${version}`);
+    }
+    if (version !== 'versions') c.set('version', version);
+    const caller = await ocpi.callers.identify(
+      c.get('db'),
+      candidates(c.req.header('Authorization'), version),
+    );
+    if (!caller) throw unauthorized();
+    c.set('caller', caller);
+    c.set('log', c.get('log').child({ source: caller.source.id }));
+    await next();
+  });
+
+  // Declared sizes are checked from the header, which keeps the Node adapter's direct body read (a
+  // body-counting stream costs a fifth of a status PATCH); only chunked uploads are counted.
+  const counted = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => tooLarge() });
+  app.use('/:version/receiver/*', async (c, next) => {
+    const declared = c.req.header('Content-Length');
+    if (declared === undefined) return counted(c, next);
+    if (Number(declared) > MAX_BODY_BYTES) tooLarge();
+    await next();
+  });
+
+  app.get('/versions', (c) => reply(c, versionList(ocpiBase(c, ocpi.publicUrl))));
+  app.get('/:version/details', (c) =>
+    reply(c, versionDetails(ocpiBase(c, ocpi.publicUrl), c.get('version'))),
+  );
+  app.route('/:version/credentials', createCredentialsApp(ocpi));
+  app.route('/:version/receiver/locations', createLocationsReceiver(ocpi));
+  app.route('/:version/receiver/tariffs', createTariffsReceiver());
+
+  app.all('*', (c) => {
+    throw new OcpiError(404, OcpiStatus.clientError, `no OCPI endpoint ${c.req.method} ${c.req.path}`);
+  });
+  return app;
+}

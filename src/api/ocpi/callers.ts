@@ -1,0 +1,151 @@
+// Who is calling our OCPI endpoints: a credentials token -> the source it belongs to and the parties
+// it may push for.
+//
+// Tokens a source is known by (docs/ocpi-push.md):
+// - `push_token` of its sources-file entry. It is also the token A with which that CPO may register
+//   with us; once it has, that exact value is dead (SPEC-DIGEST §4) and only the new token works.
+// - source_secrets.token_b: the token the CPO presents to us after any credentials handshake (our
+//   token B when we registered with it, the token C we issued when it registered with us).
+// Parties: the entry's `parties` plus those stored in sources.parties (filled by a handshake).
+//
+// Lookups are answered from memory (pushes come at thousands per second); the database part is
+// reloaded every few seconds, and at once (at most once a second) when an unknown token shows up,
+// so a handshake made by another process is picked up without a restart.
+import type { Db } from '../../db/types.js';
+import { isOcpiSource, type OcpiSourceConfig, type SourceConfig } from '../../ingest/sources-file.js';
+import { hash64 } from '../../model/ids.js';
+import type { Party } from '../../ocpi/receiver/push-rules.js';
+
+export interface Caller {
+  source: OcpiSourceConfig;
+  parties: Party[];
+  /** Which kind of token authenticated: the entry's push_token (token A) or a handshake token. */
+  via: 'push_token' | 'registered';
+  /** The token the request carried (needed to answer GET credentials); never logged. */
+  token: string;
+}
+
+export const REGISTRATION_KEY_PREFIX = 'ocpi_registration:';
+
+/** What we keep of a registration made with us, in `meta` (no secret in it). */
+export interface RegistrationRecord {
+  version: string;
+  url: string;
+  registered_at: string;
+  /** hash64 of the push_token that was used as token A: that value no longer authenticates. */
+  consumed_token_a: string;
+}
+
+interface DbSnapshot {
+  tokens: Map<string, string>;
+  parties: Map<string, Party[]>;
+  consumedA: Map<string, string>;
+  registered: Set<string>;
+}
+
+const RELOAD_MS = 5_000;
+const MISS_RELOAD_MS = 1_000;
+
+export interface CallerRegistry {
+  identify(db: Db, candidates: string[]): Promise<Caller | null>;
+  /** Whether the source has a registration made with us. */
+  isRegistered(db: Db, sourceId: string): Promise<boolean>;
+  sourceByPushToken(token: string): OcpiSourceConfig | undefined;
+  /** Forget the database snapshot (after this process changed credentials). */
+  invalidate(): void;
+}
+
+export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
+  const ocpi = sources.filter(isOcpiSource).filter((s) => s.enabled);
+  const byId = new Map(ocpi.map((s) => [s.id, s]));
+  const byPushToken = new Map<string, OcpiSourceConfig>();
+  for (const s of ocpi) if (s.push_token) byPushToken.set(s.push_token, s);
+
+  let snapshot: DbSnapshot | null = null;
+  let loadedAt = 0;
+  let lastMissReload = 0;
+
+  async function load(db: Db, now: number): Promise<DbSnapshot> {
+    const ids = JSON.stringify([...byId.keys()]);
+    const secrets = await db.all<{ source_id: string; token_b: string }>(
+      `SELECT source_id, token_b FROM source_secrets
+       WHERE token_b IS NOT NULL AND source_id IN (SELECT value FROM json_each(?))`,
+      [ids],
+    );
+    const partyRows = await db.all<{ id: string; parties: string | null }>(
+      'SELECT id, parties FROM sources WHERE id IN (SELECT value FROM json_each(?))',
+      [ids],
+    );
+    const regs = await db.all<{ key: string; value: string }>(
+      'SELECT key, value FROM meta WHERE key LIKE ?',
+      [`${REGISTRATION_KEY_PREFIX}%`],
+    );
+    const snap: DbSnapshot = {
+      tokens: new Map(),
+      parties: new Map(),
+      consumedA: new Map(),
+      registered: new Set(),
+    };
+    for (const s of secrets) snap.tokens.set(s.token_b, s.source_id);
+    for (const p of partyRows) snap.parties.set(p.id, p.parties ? (JSON.parse(p.parties) as Party[]) : []);
+    for (const r of regs) {
+      const id = r.key.slice(REGISTRATION_KEY_PREFIX.length);
+      const rec = JSON.parse(r.value) as Partial<RegistrationRecord>;
+      if (rec.consumed_token_a) snap.consumedA.set(id, rec.consumed_token_a);
+      if (rec.registered_at) snap.registered.add(id);
+    }
+    snapshot = snap;
+    loadedAt = now;
+    return snap;
+  }
+
+  async function current(db: Db, now: number): Promise<DbSnapshot> {
+    return snapshot && now - loadedAt < RELOAD_MS ? snapshot : load(db, now);
+  }
+
+  function partiesOf(source: OcpiSourceConfig, snap: DbSnapshot): Party[] {
+    const out = [...source.parties];
+    for (const p of snap.parties.get(source.id) ?? []) {
+      const known = out.some(
+        (q) =>
+          q.country_code.toUpperCase() === p.country_code.toUpperCase() &&
+          q.party_id.toUpperCase() === p.party_id.toUpperCase(),
+      );
+      if (!known) out.push(p);
+    }
+    return out;
+  }
+
+  function match(snap: DbSnapshot, candidates: string[]): Caller | null {
+    for (const token of candidates) {
+      const registeredId = snap.tokens.get(token);
+      const registered = registeredId ? byId.get(registeredId) : undefined;
+      if (registered)
+        return { source: registered, parties: partiesOf(registered, snap), via: 'registered', token };
+      const pushing = byPushToken.get(token);
+      if (pushing && snap.consumedA.get(pushing.id) !== hash64(token)) {
+        return { source: pushing, parties: partiesOf(pushing, snap), via: 'push_token', token };
+      }
+    }
+    return null;
+  }
+
+  return {
+    async identify(db, candidates) {
+      if (candidates.length === 0) return null;
+      // Wall-clock time, not the app's clock: this is cache bookkeeping, not data.
+      const now = Date.now();
+      const found = match(await current(db, now), candidates);
+      if (found || now - lastMissReload < MISS_RELOAD_MS) return found;
+      lastMissReload = now;
+      return match(await load(db, now), candidates);
+    },
+    async isRegistered(db, sourceId) {
+      return (await current(db, Date.now())).registered.has(sourceId);
+    },
+    sourceByPushToken: (token) => byPushToken.get(token),
+    invalidate() {
+      snapshot = null;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// The server side of the credentials handshake (SPEC-DIGEST §4, reversed roles): a CPO registers
+// with us using the token A the operator wrote into its sources entry as `push_token`.
+//
+// POST (with A): we read its credentials (its token B, versions URL, parties), fetch its versions and
+// details with B before answering (failure 3001, no credentials module 3003), mint a token C and
+// answer with our credentials carrying C. From then on the CPO calls us with C; A is dead.
+// PUT (with C): the same exchange again (new version, new B, rotation): a new C replaces the old.
+// DELETE (with C): the registration ends; neither C nor A authenticates any more.
+// GET (with C): our credentials as they stand (the caller's own C).
+//
+// Storage, by direction rather than by letter (docs/ocpi-push.md): source_secrets.token_c is the
+// token WE present to the CPO (its B here; its C when we registered with it), so a sync of this
+// source pulls with it; source_secrets.token_b is the token the CPO presents to US (our C here).
+import { Hono } from 'hono';
+import type { Db } from '../../db/types.js';
+import { hash64 } from '../../model/ids.js';
+import type { OcpiVersion } from '../../model/types.js';
+import { credentialsObject } from '../../ocpi/client/credentials.js';
+import { discover } from '../../ocpi/client/discovery.js';
+import { readPeerCredentials } from '../../ocpi/receiver/credentials.js';
+import { OcpiError, OcpiStatus } from '../../ocpi/receiver/envelope.js';
+import { readJsonObject } from '../../ocpi/receiver/push-rules.js';
+import { REGISTRATION_KEY_PREFIX, type RegistrationRecord } from './callers.js';
+import { type OcpiContext, type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** 43 characters of base64url from 32 random bytes: printable ASCII, as tokens must be. */
+function mintToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+const notRegistered = () =>
+  new OcpiError(405, OcpiStatus.clientError, 'not registered: POST credentials first');
+
+function ours(c: OcpiContext, deps: OcpiDeps, token: string) {
+  return credentialsObject(c.get('version'), token, `${ocpiBase(c, deps.publicUrl)}/versions`, {
+    ...deps.party,
+    role: deps.party.role ?? 'NSP',
+  });
+}
+
+async function exchange(c: OcpiContext, deps: OcpiDeps) {
+  const version: OcpiVersion = c.get('version');
+  const caller = c.get('caller');
+  const log = c.get('log');
+  const theirs = readPeerCredentials(readJsonObject(await c.req.text()), version);
+  let found: Awaited<ReturnType<typeof discover>>;
+  try {
+    found = await discover({ versionsUrl: theirs.url, token: theirs.token, version }, deps.client());
+  } catch (err) {
+    // The client's errors carry no token (src/ocpi/client/errors.ts).
+    log.warn({ source: caller.source.id, err: (err as Error).message }, 'credentials callback failed');
+    throw new OcpiError(
+      200,
+      OcpiStatus.unableToUseClientApi,
+      `unable to use your API: ${(err as Error).message}`,
+    );
+  }
+  if (!found.endpoints.credentials) {
+    throw new OcpiError(
+      200,
+      OcpiStatus.noMatchingEndpoints,
+      `your ${version} details list no credentials endpoint`,
+    );
+  }
+  const tokenC = mintToken();
+  const now = iso(c.get('now'));
+  const previous = await registration(c.get('db'), caller.source.id);
+  const record: RegistrationRecord = {
+    version,
+    url: theirs.url,
+    registered_at: now,
+    // POST authenticates with A: that value dies now. A PUT keeps the A consumed at POST time.
+    consumed_token_a: caller.via === 'push_token' ? hash64(caller.token) : (previous?.consumed_token_a ?? ''),
+  };
+  const s = caller.source;
+  await c.get('db').batch([
+    {
+      sql: `INSERT INTO source_secrets (source_id, token_c, token_b, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(source_id) DO UPDATE SET token_c = excluded.token_c, token_b = excluded.token_b,
+          updated_at = excluded.updated_at`,
+      params: [s.id, theirs.token, tokenC, now],
+    },
+    {
+      sql: `INSERT INTO sources (id, name, type, license, attribution, enabled, parties, version, endpoints,
+          token_encoding, updated_at) VALUES (?, ?, 'ocpi', ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET parties = excluded.parties, version = excluded.version,
+          endpoints = excluded.endpoints, token_encoding = excluded.token_encoding, updated_at = excluded.updated_at`,
+      params: [
+        s.id,
+        s.name,
+        s.license ?? null,
+        s.attribution ?? null,
+        s.enabled ? 1 : 0,
+        JSON.stringify(theirs.parties),
+        found.version,
+        JSON.stringify(found.endpoints),
+        found.tokenEncoding,
+        now,
+      ],
+    },
+    {
+      sql: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      params: [REGISTRATION_KEY_PREFIX + s.id, JSON.stringify(record)],
+    },
+  ]);
+  deps.callers.invalidate();
+  log.info({ source: s.id, version, parties: theirs.parties }, 'CPO registered its credentials');
+  return reply(c, ours(c, deps, tokenC));
+}
+
+async function registration(db: Db, sourceId: string): Promise<RegistrationRecord | null> {
+  const row = await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [
+    REGISTRATION_KEY_PREFIX + sourceId,
+  ]);
+  return row ? (JSON.parse(row.value) as RegistrationRecord) : null;
+}
+
+export function createCredentialsApp(deps: OcpiDeps) {
+  return new Hono<OcpiEnv>()
+    .get('/', (c) => {
+      if (c.get('caller').via !== 'registered') throw notRegistered();
+      return reply(c, ours(c, deps, c.get('caller').token));
+    })
+    .post('/', async (c) => {
+      if (c.get('caller').via === 'registered') {
+        throw new OcpiError(405, OcpiStatus.clientError, 'already registered: use PUT to update credentials');
+      }
+      return exchange(c, deps);
+    })
+    .put('/', async (c) => {
+      if (c.get('caller').via !== 'registered') throw notRegistered();
+      return exchange(c, deps);
+    })
+    .delete('/', async (c) => {
+      const caller = c.get('caller');
+      if (caller.via !== 'registered') throw notRegistered();
+      const db = c.get('db');
+      const previous = await registration(db, caller.source.id);
+      const ended = { ...previous, registered_at: undefined, unregistered_at: iso(c.get('now')) };
+      await db.batch([
+        {
+          sql: 'UPDATE source_secrets SET token_b = NULL, token_c = NULL, updated_at = ? WHERE source_id = ?',
+          params: [iso(c.get('now')), caller.source.id],
+        },
+        {
+          sql: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+          params: [REGISTRATION_KEY_PREFIX + caller.source.id, JSON.stringify(ended)],
+        },
+      ]);
+      deps.callers.invalidate();
+      return reply(c);
+    });
+}

@@ -1,0 +1,257 @@
+// Applying a Locations push (PUT or PATCH at location, EVSE or connector depth) to the store, through
+// the same statement builders as a pull (write-location.ts, write-evse.ts) with via = 'push'.
+//
+// Every function checks everything first and then writes one atomic batch, or nothing: a refused
+// push leaves the store as it was. An update older than what we hold is acknowledged and skipped
+// (out-of-order delivery must not roll a status back).
+import {
+  storedConnector,
+  storedEvse,
+  storedEvseHead,
+  storedLocation,
+} from '../../db/queries/stored-objects.js';
+import type { Db, Stmt } from '../../db/types.js';
+import {
+  type EvsePlace,
+  evseStatusStmts,
+  statusApplied,
+  writeConnectorStmts,
+  writeEvseStmts,
+} from '../../db/write-evse.js';
+import { locationPkOf, writeLocationStmts } from '../../db/write-location.js';
+import { connectorKey, evseKey, hash64, locationKey } from '../../model/ids.js';
+import { normalizeConnector, normalizeEvse, normalizeLocation } from '../../model/normalize-location.js';
+import { readEnum } from '../../model/normalize-values.js';
+import type { Location, OcpiVersion, QuarantineReason } from '../../model/types.js';
+import { STATUS } from '../../ocpi/enums.js';
+import { invalidParameters, notFoundOcpi } from '../../ocpi/receiver/envelope.js';
+import {
+  checkLocationPatch,
+  mergePatch,
+  readLastUpdated,
+  requirePatchLastUpdated,
+} from '../../ocpi/receiver/push-rules.js';
+import { connectorToOcpi, evseToOcpi, locationToOcpi } from '../../ocpi/receiver/to-ocpi.js';
+
+export interface PushTarget {
+  db: Db;
+  sourceId: string;
+  version: OcpiVersion;
+  countryCode: string;
+  partyId: string;
+  locationId: string;
+  /** When we received it, canonical UTC. */
+  now: string;
+  /** Commits one push's statements atomically (grouped with concurrent pushes: write-queue.ts). */
+  write: (stmts: Stmt[]) => Promise<number[]>;
+  places: EvsePlaces;
+}
+
+/**
+ * Where known EVSEs sit (location pk, cell), remembered so a status PATCH needs no read: EVSE rows
+ * are never deleted (only flagged removed), and a location write here forgets its cell.
+ */
+export class EvsePlaces {
+  private readonly evses = new Map<string, string>();
+  private readonly cells = new Map<string, number>();
+
+  get(evsePk: string): EvsePlace | undefined {
+    const locationPk = this.evses.get(evsePk);
+    const cell = locationPk === undefined ? undefined : this.cells.get(locationPk);
+    return locationPk === undefined || cell === undefined ? undefined : { locationPk, cell };
+  }
+
+  set(evsePk: string, place: EvsePlace): void {
+    if (this.evses.size >= 500_000) this.evses.clear();
+    if (this.cells.size >= 100_000) this.cells.clear();
+    this.evses.set(evsePk, place.locationPk);
+    this.cells.set(place.locationPk, place.cell);
+  }
+
+  forgetLocation(locationPk: string): void {
+    this.cells.delete(locationPk);
+  }
+}
+
+/** created/updated: written (HTTP 201/200); stale: older than what we hold, acknowledged only. */
+export type PushOutcome = 'created' | 'updated' | 'stale';
+
+const refused = (what: string, r: QuarantineReason) =>
+  invalidParameters(`${what} ${r.field}: ${r.message} (${r.rule})`);
+
+function locationPk(t: PushTarget): string {
+  return locationKey(t.sourceId, t.countryCode, t.partyId, t.locationId);
+}
+
+/** Strictly older: an update with the same last_updated is applied again (idempotent re-push). */
+const older = (incoming: string | null, held: string | null) =>
+  incoming !== null && held !== null && incoming < held;
+
+async function writeLocation(t: PushTarget, loc: Location, runId: number | null): Promise<void> {
+  // The owner comes from the path (already checked against the body); ids keep the CPO's spelling.
+  const value: Location = {
+    ...loc,
+    countryCode: t.countryCode.toUpperCase(),
+    partyId: t.partyId.toUpperCase(),
+  };
+  // Same content hash as a pull of this record (apply-page.ts), so an identical pull is "unchanged".
+  const contentHash = hash64(JSON.stringify([value, null]));
+  t.places.forgetLocation(locationPkOf(t.sourceId, value));
+  await t.write(
+    writeLocationStmts(value, { sourceId: t.sourceId, now: t.now, via: 'push', runId, contentHash }),
+  );
+}
+
+export async function putLocation(t: PushTarget, body: Record<string, unknown>): Promise<PushOutcome> {
+  const r = normalizeLocation(body, t.version, { countryCode: t.countryCode, partyId: t.partyId });
+  if (!r.ok) throw refused('Location', r.reason);
+  const pk = locationPkOf(t.sourceId, { ...r.value, countryCode: t.countryCode, partyId: t.partyId });
+  const held = await t.db.get<{
+    last_updated: string;
+    last_seen_run: number | null;
+    removed_at: string | null;
+  }>('SELECT last_updated, last_seen_run, removed_at FROM locations WHERE pk = ?', [pk]);
+  const live = held !== undefined && held.removed_at === null;
+  if (live && older(r.value.lastUpdated, held.last_updated)) return 'stale';
+  // A push keeps the pull run's mark: the location stays "seen" by the full pull in progress.
+  await writeLocation(t, r.value, held?.last_seen_run ?? null);
+  return live ? 'updated' : 'created';
+}
+
+export async function patchLocation(t: PushTarget, body: Record<string, unknown>): Promise<PushOutcome> {
+  const lastUpdated = checkLocationPatch(t.version, 'location', body);
+  const held = await storedLocation(t.db, locationPk(t));
+  if (!held || held.removed) throw notFoundOcpi(`unknown location ${t.locationId}: PUT it first`);
+  if (older(lastUpdated, held.location.lastUpdated)) return 'stale';
+  const merged = mergePatch(locationToOcpi(held.location, t.version), body);
+  // 2.1.1 PATCHes may omit last_updated: the change is then as of its arrival.
+  if (lastUpdated === null) merged.last_updated = t.now;
+  const r = normalizeLocation(merged, t.version, { countryCode: t.countryCode, partyId: t.partyId });
+  if (!r.ok) throw refused('Location', r.reason);
+  await writeLocation(t, { ...r.value, id: held.location.id }, held.lastSeenRun);
+  return 'updated';
+}
+
+async function locationPlace(t: PushTarget): Promise<{ locationPk: string; cell: number }> {
+  const pk = locationPk(t);
+  const loc = await t.db.get<{ cell: number; removed_at: string | null }>(
+    'SELECT cell, removed_at FROM locations WHERE pk = ?',
+    [pk],
+  );
+  if (!loc || loc.removed_at !== null)
+    throw notFoundOcpi(`unknown location ${t.locationId}: PUT the location first`);
+  return { locationPk: pk, cell: loc.cell };
+}
+
+const newest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);
+
+export async function putEvse(
+  t: PushTarget,
+  evseUid: string,
+  body: Record<string, unknown>,
+): Promise<PushOutcome> {
+  const r = normalizeEvse(body, t.version);
+  if (!r.ok) throw refused('EVSE', r.reason);
+  const place = await locationPlace(t);
+  const epk = evseKey(place.locationPk, evseUid);
+  const head = await storedEvseHead(t.db, epk);
+  const live = head !== undefined && head.removed_at === null;
+  if (head && older(r.value.lastUpdated, newest(head.last_updated, head.status_updated_at))) return 'stale';
+  await t.write(writeEvseStmts(epk, r.value, place, { now: t.now, via: 'push' }));
+  return live ? 'updated' : 'created';
+}
+
+/** Fields a status PATCH may carry and still take the short path (no read-merge-normalize). */
+const STATUS_ONLY = new Set(['status', 'last_updated', 'uid']);
+
+export async function patchEvse(
+  t: PushTarget,
+  evseUid: string,
+  body: Record<string, unknown>,
+): Promise<PushOutcome> {
+  const epk = evseKey(locationPk(t), evseUid);
+  if (typeof body.status === 'string' && Object.keys(body).every((k) => STATUS_ONLY.has(k))) {
+    return patchEvseStatus(t, epk, evseUid, body);
+  }
+  const lastUpdated = checkLocationPatch(t.version, 'evse', body) ?? t.now;
+  const held = await storedEvse(t.db, epk);
+  if (!held) throw notFoundOcpi(`unknown EVSE ${evseUid} of location ${t.locationId}`);
+  if (older(lastUpdated, held.evse.lastUpdated)) return 'stale';
+  const place = await locationPlace(t);
+  const merged = mergePatch(evseToOcpi(held.evse, t.version), body);
+  merged.last_updated = lastUpdated;
+  const r = normalizeEvse(merged, t.version);
+  if (!r.ok) throw refused('EVSE', r.reason);
+  await t.write(writeEvseStmts(epk, { ...r.value, uid: held.evse.uid }, place, { now: t.now, via: 'push' }));
+  return 'updated';
+}
+
+/**
+ * The hot path, a status PATCH: no read of the EVSE (its place is remembered) and no merge; the
+ * status statement itself refuses a change older than the EVSE we hold.
+ */
+async function patchEvseStatus(
+  t: PushTarget,
+  epk: string,
+  evseUid: string,
+  body: Record<string, unknown>,
+): Promise<PushOutcome> {
+  // checkLocationPatch's rules, spelled out for the only two fields of this path.
+  requirePatchLastUpdated(t.version, body);
+  const lastUpdated = readLastUpdated(body) ?? t.now;
+  let place = t.places.get(epk);
+  if (!place) {
+    const head = await storedEvseHead(t.db, epk);
+    if (!head) throw notFoundOcpi(`unknown EVSE ${evseUid} of location ${t.locationId}`);
+    place = { locationPk: head.location_pk, cell: head.cell };
+    t.places.set(epk, place);
+  }
+  // The normalizer's own enum reader, so a pushed status is spelled as a pulled one.
+  const status = readEnum(body.status, STATUS, [], '', 'status', true) ?? 'UNKNOWN';
+  const changes = await t.write(
+    evseStatusStmts(epk, place, status, lastUpdated, { now: t.now, via: 'push' }),
+  );
+  return statusApplied(changes) ? 'updated' : 'stale';
+}
+
+async function evsePlace(t: PushTarget, evseUid: string) {
+  const epk = evseKey(locationPk(t), evseUid);
+  const head = await storedEvseHead(t.db, epk);
+  if (!head || head.removed_at !== null)
+    throw notFoundOcpi(`unknown EVSE ${evseUid} of location ${t.locationId}`);
+  return { epk, place: { locationPk: head.location_pk, cell: head.cell } };
+}
+
+export async function putConnector(
+  t: PushTarget,
+  evseUid: string,
+  connectorId: string,
+  body: Record<string, unknown>,
+): Promise<PushOutcome> {
+  const r = normalizeConnector(body, t.version);
+  if (!r.ok) throw refused('Connector', r.reason);
+  const { epk, place } = await evsePlace(t, evseUid);
+  const held = await storedConnector(t.db, connectorKey(epk, connectorId));
+  if (held && older(r.value.lastUpdated, held.lastUpdated)) return 'stale';
+  await t.write(writeConnectorStmts(r.value, epk, place, { now: t.now, via: 'push' }));
+  return held ? 'updated' : 'created';
+}
+
+export async function patchConnector(
+  t: PushTarget,
+  evseUid: string,
+  connectorId: string,
+  body: Record<string, unknown>,
+): Promise<PushOutcome> {
+  const lastUpdated = checkLocationPatch(t.version, 'connector', body) ?? t.now;
+  const { epk, place } = await evsePlace(t, evseUid);
+  const held = await storedConnector(t.db, connectorKey(epk, connectorId));
+  if (!held) throw notFoundOcpi(`unknown connector ${connectorId} of EVSE ${evseUid}`);
+  if (older(lastUpdated, held.lastUpdated)) return 'stale';
+  const merged = mergePatch(connectorToOcpi(held, t.version), body);
+  merged.last_updated = lastUpdated;
+  const r = normalizeConnector(merged, t.version);
+  if (!r.ok) throw refused('Connector', r.reason);
+  await t.write(writeConnectorStmts({ ...r.value, id: held.id }, epk, place, { now: t.now, via: 'push' }));
+  return 'updated';
+}

@@ -1,0 +1,117 @@
+// Our Locations receiver: PUT / PATCH / GET {country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]
+// (SPEC-DIGEST §1 "Push"). Order of checks: token (401, in the app), party of the path (404), body
+// is JSON (400), ids and owner in the body (2001 / 404), then the write.
+import { Hono } from 'hono';
+import { storedConnector, storedEvse, storedLocation } from '../../db/queries/stored-objects.js';
+import { connectorKey, evseKey, locationKey } from '../../model/ids.js';
+import { notFoundOcpi } from '../../ocpi/receiver/envelope.js';
+import { checkBodyId, checkBodyOwner, readJsonObject } from '../../ocpi/receiver/push-rules.js';
+import { connectorToOcpi, evseToOcpi, locationToOcpi } from '../../ocpi/receiver/to-ocpi.js';
+import { type OcpiContext, type OcpiDeps, type OcpiEnv, reply, requireOwnParty } from './context.js';
+import {
+  type PushOutcome,
+  type PushTarget,
+  patchConnector,
+  patchEvse,
+  patchLocation,
+  putConnector,
+  putEvse,
+  putLocation,
+} from './location-pushes.js';
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Checks the path's party, reads the body and names the target of the push. */
+async function pushTarget(
+  c: OcpiContext,
+  deps: OcpiDeps,
+): Promise<{ t: PushTarget; body: Record<string, unknown> }> {
+  const { cc, pid, locationId } = c.req.param() as { cc: string; pid: string; locationId: string };
+  requireOwnParty(c, cc, pid);
+  const body = readJsonObject(await c.req.text());
+  const version = c.get('version');
+  checkBodyOwner(version, body, { country_code: cc, party_id: pid }, c.get('caller').parties);
+  const db = c.get('db');
+  const t: PushTarget = {
+    db,
+    sourceId: c.get('caller').source.id,
+    version,
+    countryCode: cc,
+    partyId: pid,
+    locationId,
+    now: iso(c.get('now')),
+    write: (stmts) => deps.writes.write(db, stmts),
+    places: deps.places,
+  };
+  return { t, body };
+}
+
+function answer(c: OcpiContext, deps: OcpiDeps, outcome: PushOutcome) {
+  if (outcome === 'stale')
+    return reply(c, undefined, 200, 'older than the version we hold: acknowledged, not applied');
+  deps.notifier?.notify();
+  return reply(c, undefined, outcome === 'created' ? 201 : 200);
+}
+
+function locationPkOfPath(c: OcpiContext): string {
+  const { cc, pid, locationId } = c.req.param() as { cc: string; pid: string; locationId: string };
+  requireOwnParty(c, cc, pid);
+  return locationKey(c.get('caller').source.id, cc, pid, locationId);
+}
+
+export function createLocationsReceiver(deps: OcpiDeps) {
+  return (
+    new Hono<OcpiEnv>()
+      .put('/:cc/:pid/:locationId', async (c) => {
+        const { t, body } = await pushTarget(c, deps);
+        checkBodyId(t.version, body, 'id', t.locationId, true);
+        return answer(c, deps, await putLocation(t, body));
+      })
+      .patch('/:cc/:pid/:locationId', async (c) => {
+        const { t, body } = await pushTarget(c, deps);
+        checkBodyId(t.version, body, 'id', t.locationId, false);
+        return answer(c, deps, await patchLocation(t, body));
+      })
+      .put('/:cc/:pid/:locationId/:evseUid', async (c) => {
+        const { t, body } = await pushTarget(c, deps);
+        const evseUid = c.req.param('evseUid');
+        checkBodyId(t.version, body, 'uid', evseUid, true);
+        return answer(c, deps, await putEvse(t, evseUid, body));
+      })
+      .patch('/:cc/:pid/:locationId/:evseUid', async (c) => {
+        const { t, body } = await pushTarget(c, deps);
+        const evseUid = c.req.param('evseUid');
+        checkBodyId(t.version, body, 'uid', evseUid, false);
+        return answer(c, deps, await patchEvse(t, evseUid, body));
+      })
+      .put('/:cc/:pid/:locationId/:evseUid/:connectorId', async (c) => {
+        const { t, body } = await pushTarget(c, deps);
+        const { evseUid, connectorId } = c.req.param();
+        checkBodyId(t.version, body, 'id', connectorId, true);
+        return answer(c, deps, await putConnector(t, evseUid, connectorId, body));
+      })
+      .patch('/:cc/:pid/:locationId/:evseUid/:connectorId', async (c) => {
+        const { t, body } = await pushTarget(c, deps);
+        const { evseUid, connectorId } = c.req.param();
+        checkBodyId(t.version, body, 'id', connectorId, false);
+        return answer(c, deps, await patchConnector(t, evseUid, connectorId, body));
+      })
+      // GET lets the CPO check our copy of its object.
+      .get('/:cc/:pid/:locationId', async (c) => {
+        const held = await storedLocation(c.get('db'), locationPkOfPath(c));
+        if (!held || held.removed) throw notFoundOcpi(`unknown location ${c.req.param('locationId')}`);
+        return reply(c, locationToOcpi(held.location, c.get('version')));
+      })
+      .get('/:cc/:pid/:locationId/:evseUid', async (c) => {
+        const held = await storedEvse(c.get('db'), evseKey(locationPkOfPath(c), c.req.param('evseUid')));
+        if (!held || held.removed) throw notFoundOcpi(`unknown EVSE ${c.req.param('evseUid')}`);
+        return reply(c, evseToOcpi(held.evse, c.get('version')));
+      })
+      .get('/:cc/:pid/:locationId/:evseUid/:connectorId', async (c) => {
+        const epk = evseKey(locationPkOfPath(c), c.req.param('evseUid'));
+        const held = await storedConnector(c.get('db'), connectorKey(epk, c.req.param('connectorId')));
+        if (!held) throw notFoundOcpi(`unknown connector ${c.req.param('connectorId')}`);
+        return reply(c, connectorToOcpi(held, c.get('version')));
+      })
+  );
+}

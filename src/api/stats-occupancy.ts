@@ -1,0 +1,249 @@
+// /v1/stats/occupancy: the load-management view. Per interval, for the EVSEs in a box (or per grid
+// cell of it, as GeoJSON polygons): how many there are, the time-weighted share of them available,
+// charging, occupied, out of order or unknown, and power in use (the rated power of the charging
+// ones) against installed power. How this is estimated, and what it cannot tell: docs/load-estimation.md.
+
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Feature, FeatureCollection, Polygon } from 'geojson';
+import { evsesInArea, type HistoryEvse } from '../db/queries/status.js';
+import { loadTimelines } from '../live/evse-timelines.js';
+import { addToBuckets, type Bucket, bucketStarts, emptyBuckets } from '../live/timeline.js';
+import { ApiError } from './errors.js';
+import { errorResponses } from './geojson-schemas.js';
+import { resolveRange, timeRangeQuery } from './history.js';
+import { resourceApp } from './http/validation.js';
+import { bboxParam } from './params.js';
+
+const INTERVALS = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
+const MAX_EVSES = 50_000;
+const MAX_BUCKETS = 2_000;
+/** Cells x intervals in one answer. */
+const MAX_FIGURES = 200_000;
+const MAX_RANGE_DAYS = 366;
+
+const occupancyQuery = z.strictObject({
+  bbox: bboxParam.openapi({ description: 'minLon,minLat,maxLon,maxLat (WGS 84)' }),
+  ...timeRangeQuery,
+  interval: z
+    .enum(['15m', '1h', '1d'])
+    .default('1h')
+    .openapi({ description: 'interval length; intervals are aligned to UTC (midnight for 1d)' }),
+  grid: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'cell size in degrees, e.g. 0.05')
+    .transform(Number)
+    .pipe(z.number().min(0.001, 'at least 0.001 degrees').max(10, 'at most 10 degrees'))
+    .optional()
+    .openapi({
+      description: 'group by square cells of this many degrees: a GeoJSON FeatureCollection of polygons',
+    }),
+});
+
+const figuresSchema = z
+  .object({
+    start: z.string(),
+    end: z.string(),
+    available: z.number(),
+    charging: z.number(),
+    occupied: z.number().openapi({ description: 'BLOCKED or RESERVED' }),
+    out_of_order: z.number().openapi({ description: 'OUTOFORDER, INOPERATIVE, PLANNED, REMOVED' }),
+    unknown: z.number(),
+    charging_evses: z.number().openapi({ description: 'time-averaged number of EVSEs charging' }),
+    power_in_use_kw: z
+      .number()
+      .openapi({ description: 'time-averaged sum of the rated power of the EVSEs charging' }),
+  })
+  .openapi('OccupancyInterval', { description: 'shares of EVSE-time, summing to 1' });
+
+const occupancySchema = z
+  .object({
+    bbox: z.array(z.number()),
+    from: z.string(),
+    to: z.string(),
+    interval: z.string(),
+    method: z.string(),
+    evses: z.number(),
+    installed_kw: z.number(),
+    evses_without_power: z.number(),
+    intervals: z.array(figuresSchema),
+  })
+  .openapi('Occupancy');
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+const ratedKw = (e: HistoryEvse) => (e.max_power_w == null ? null : e.max_power_w / 1000);
+
+interface Population {
+  evses: number;
+  installedKw: number;
+  withoutPower: number;
+}
+
+function population(evses: HistoryEvse[]): Population {
+  let installedKw = 0;
+  let withoutPower = 0;
+  for (const e of evses) {
+    const kw = ratedKw(e);
+    if (kw == null) withoutPower++;
+    else installedKw += kw;
+  }
+  return { evses: evses.length, installedKw: round(installedKw, 1), withoutPower };
+}
+
+/** One interval's figures: shares of EVSE-time (summing to 1) and time-averaged kW. */
+function figures(b: Bucket, evses: number) {
+  const covered = (b.end - b.start) / 1000;
+  const total = evses * covered;
+  const share = (s: number) => (total > 0 ? round(s / total, 4) : 0);
+  return {
+    start: iso(b.start),
+    end: iso(b.end),
+    available: share(b.seconds.available),
+    charging: share(b.seconds.charging),
+    occupied: share(b.seconds.occupied),
+    out_of_order: share(b.seconds.out_of_order),
+    unknown: share(b.seconds.unknown),
+    charging_evses: covered > 0 ? round(b.seconds.charging / covered, 2) : 0,
+    power_in_use_kw: covered > 0 ? round(b.chargingKwSeconds / covered, 1) : 0,
+  };
+}
+
+function cellPolygon(col: number, row: number, size: number): Polygon {
+  const x0 = round(Math.max(-180, -180 + col * size), 7);
+  const x1 = round(Math.min(180, -180 + (col + 1) * size), 7);
+  const y0 = round(Math.max(-90, -90 + row * size), 7);
+  const y1 = round(Math.min(90, -90 + (row + 1) * size), 7);
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [x0, y0],
+        [x1, y0],
+        [x1, y1],
+        [x0, y1],
+        [x0, y0],
+      ],
+    ],
+  };
+}
+
+export const occupancyApp = resourceApp().openapi(
+  createRoute({
+    method: 'get',
+    path: '/',
+    summary: 'Occupancy and power in use per interval (the load view)',
+    description:
+      'Per interval: the EVSEs of the area, the time-weighted shares available / charging / occupied / out of ' +
+      'order / unknown, and power in use (rated power of the EVSEs charging, kW) against installed power. An ' +
+      'upper-bound estimate from status, not a meter reading: see docs/load-estimation.md. With `grid`, one ' +
+      'GeoJSON polygon per cell (application/geo+json) with the same figures as properties.',
+    tags: ['availability'],
+    request: { query: occupancyQuery },
+    responses: {
+      200: {
+        description: 'The figures',
+        content: {
+          'application/json': { schema: occupancySchema },
+          'application/geo+json': {
+            schema: z.object({ type: z.literal('FeatureCollection'), features: z.array(z.unknown()) }),
+          },
+        },
+      },
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const step = INTERVALS[q.interval];
+    const range = resolveRange(q, c.get('now').getTime(), MAX_RANGE_DAYS);
+    // Intervals are aligned to UTC (midnight for 1d): the first one starts at or before `from`.
+    const starts = bucketStarts(range.from, range.to, step);
+    if (starts.length > MAX_BUCKETS) {
+      throw new ApiError(
+        400,
+        'invalid_parameter',
+        `interval: ${starts.length} intervals in the range; at most ${MAX_BUCKETS}`,
+      );
+    }
+    const from = starts[0]!;
+    const db = c.get('db');
+    const evses = await evsesInArea(db, q.bbox, MAX_EVSES);
+    if (evses.length > MAX_EVSES) {
+      throw new ApiError(
+        400,
+        'too_many_evses',
+        `more than ${MAX_EVSES} EVSEs in this box: use a smaller bbox`,
+      );
+    }
+    const timelines = await loadTimelines(
+      db,
+      evses.map((e) => e.pk),
+      from,
+      range.to,
+    );
+    const header = {
+      from: iso(from),
+      to: iso(range.to),
+      interval: q.interval,
+      method: '/docs/load-estimation.md',
+    };
+
+    if (q.grid === undefined) {
+      const buckets = emptyBuckets(starts, step, range.to);
+      for (const e of evses) addToBuckets(buckets, timelines.get(e.pk) ?? [], ratedKw(e));
+      const pop = population(evses);
+      return c.json({
+        bbox: [q.bbox.minLon, q.bbox.minLat, q.bbox.maxLon, q.bbox.maxLat],
+        ...header,
+        evses: pop.evses,
+        installed_kw: pop.installedKw,
+        evses_without_power: pop.withoutPower,
+        intervals: buckets.map((b) => figures(b, pop.evses)),
+      });
+    }
+
+    const size = q.grid;
+    const cells = new Map<string, { col: number; row: number; evses: HistoryEvse[] }>();
+    for (const e of evses) {
+      const col = Math.floor((e.lon + 180) / size);
+      const row = Math.floor((e.lat + 90) / size);
+      const key = `${col}:${row}`;
+      const cell = cells.get(key) ?? { col, row, evses: [] };
+      cell.evses.push(e);
+      cells.set(key, cell);
+    }
+    if (cells.size * starts.length > MAX_FIGURES) {
+      throw new ApiError(
+        400,
+        'invalid_parameter',
+        `grid: ${cells.size} cells x ${starts.length} intervals; at most ${MAX_FIGURES} figures per answer`,
+      );
+    }
+    const features: Feature<Polygon>[] = [...cells.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, cell]) => {
+        const buckets = emptyBuckets(starts, step, range.to);
+        for (const e of cell.evses) addToBuckets(buckets, timelines.get(e.pk) ?? [], ratedKw(e));
+        const pop = population(cell.evses);
+        return {
+          type: 'Feature',
+          id: key,
+          geometry: cellPolygon(cell.col, cell.row, size),
+          properties: {
+            cell: key,
+            evses: pop.evses,
+            installed_kw: pop.installedKw,
+            evses_without_power: pop.withoutPower,
+            intervals: buckets.map((b) => figures(b, pop.evses)),
+          },
+        };
+      });
+    const collection: FeatureCollection<Polygon> & Record<string, unknown> = {
+      type: 'FeatureCollection',
+      ...header,
+      grid_deg: size,
+      features,
+    };
+    return c.json(collection, 200, { 'Content-Type': 'application/geo+json; charset=utf-8' });
+  },
+);
