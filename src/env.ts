@@ -12,6 +12,10 @@ const envSchema = z.object({
   ATLAS_SYNC_CONCURRENCY: z.coerce.number().int().positive().default(2),
   /** Seconds after which an EVSE status counts as stale. */
   ATLAS_STALE_AFTER_S: z.coerce.number().int().positive().default(900),
+  /** JSON file of site pairs to always or never merge (docs/dedupe.md). */
+  ATLAS_DEDUPE_OVERRIDES: z.string().min(1).optional(),
+  /** Days raw EVSE status events are kept before they are rolled up into hourly figures. */
+  ATLAS_STATUS_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -24,6 +24,14 @@ const common = {
   license: z.string().min(1).optional(),
   attribution: z.string().min(1).optional(),
   enabled: z.boolean().default(true),
+  /**
+   * What kind of publisher this is, for dedupe's field precedence (own live feed > access point >
+   * register > crowd). Default: ocpi -> cpo, ocm -> crowd, other registers -> register. Mark a
+   * national access point or roaming hub reached over OCPI as `nap`.
+   */
+  kind: z.enum(['cpo', 'nap', 'register', 'crowd']).optional(),
+  /** `station` when one record is one pole rather than a whole site (dedupe may then merge by place). */
+  granularity: z.enum(['site', 'station']).optional(),
 };
 
 const ocpiSource = z.object({
@@ -45,6 +53,8 @@ const registerSource = z.object({
   ...common,
   type: z.enum(REGISTER_TYPES),
   url: z.string().min(1),
+  /** OCM only: which of our source ids an OCM data provider imports from, e.g. {"32": "lakd"}. */
+  ocm_providers: z.record(z.string(), z.string()).optional(),
 });
 
 export type OcpiSourceConfig = z.infer<typeof ocpiSource>;

@@ -1,6 +1,8 @@
 // Runs syncs: never two runs of one source at once, at most `concurrency` sources at the same
 // time, whoever asks (the cron schedule, the CLI, a test).
 import type { Db } from '../db/types.js';
+import { changedLocationPks, dedupeSites } from '../dedupe/run-dedupe.js';
+import type { DedupeOptions } from '../dedupe/types.js';
 import type { Logger } from '../log.js';
 import type { OcpiClient } from '../ocpi/client/index.js';
 import { isOcpiSource, type SourceConfig } from './sources-file.js';
@@ -16,6 +18,10 @@ export interface SyncRunnerDeps {
   readText: (pathOrUrl: string) => Promise<string>;
   concurrency: number;
   publicUrl?: string;
+  /** Woken after each written page, so live status streams need not wait for their poll. */
+  notify?: () => void;
+  /** Dedupe settings; after every sync that wrote something, sites near changed records are rebuilt. */
+  dedupe?: DedupeOptions | false;
 }
 
 export interface SyncRunner {
@@ -31,6 +37,8 @@ export interface SyncRunner {
   ): Promise<SyncResult[]>;
   /** Ids of sources syncing right now. */
   running(): string[];
+  /** Resolves when the dedupe runs queued so far are done. */
+  settled(): Promise<void>;
 }
 
 export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
@@ -58,16 +66,45 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     active.add(source.id);
     try {
       await acquire();
+      let result: SyncResult;
       try {
-        return isOcpiSource(source)
+        result = isOcpiSource(source)
           ? await syncOcpiSource(source, deps, { mode, onProgress })
           : await syncRegisterSource(source, deps, { onProgress });
       } finally {
         release();
       }
+      // A failed run may still have written pages before it failed: regroup those too.
+      if (result.counters.upserted > 0 || result.counters.removed > 0) await dedupeAfterSync();
+      return result;
     } finally {
       active.delete(source.id);
     }
+  };
+
+  // One dedupe at a time, queued behind the syncs that need it.
+  let dedupeQueue: Promise<void> = Promise.resolve();
+  const dedupeAfterSync = () => {
+    if (deps.dedupe === false) return Promise.resolve();
+    const options = deps.dedupe ?? {};
+    dedupeQueue = dedupeQueue.then(async () => {
+      try {
+        const changed = await changedLocationPks(deps.db);
+        if (changed.length === 0) return;
+        const r = await dedupeSites(deps.db, {
+          ...options,
+          changedNear: changed,
+          now: deps.clock().toISOString(),
+        });
+        deps.log.info(
+          { changed: changed.length, sites_written: r.sitesWritten, merges: r.merges, splits: r.splits },
+          'dedupe done',
+        );
+      } catch (err) {
+        deps.log.error({ error: err instanceof Error ? err.message : String(err) }, 'dedupe failed');
+      }
+    });
+    return dedupeQueue;
   };
 
   return {
@@ -77,5 +114,6 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
       return results.filter((r): r is SyncResult => r !== null);
     },
     running: () => [...active],
+    settled: () => dedupeQueue,
   };
 }

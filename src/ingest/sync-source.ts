@@ -31,6 +31,8 @@ export interface SyncDeps {
   log: Logger;
   /** Our public base URL, announced in a credentials handshake (ATLAS_PUBLIC_URL). */
   publicUrl?: string;
+  /** Called after each written page (wakes live status streams). */
+  notify?: () => void;
 }
 
 export interface SyncProgress {
@@ -130,6 +132,7 @@ export async function syncOcpiSource(
       );
       syncCounters();
       await db.batch([countersStmt(runId, counters, version)]);
+      deps.notify?.();
       options.onProgress?.({ sourceId: source.id, phase: 'locations', pages: counters.pages, records });
     }
     const locationsSeen = ctx.seen.size;

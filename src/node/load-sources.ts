@@ -2,6 +2,8 @@
 // file stops startup with a message naming the file and the field.
 import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
+import { parseOverrides } from '../dedupe/overrides.js';
+import type { Overrides } from '../dedupe/types.js';
 import { parseSourcesFile, type SourceConfig, SourcesFileError } from '../ingest/sources-file.js';
 
 export function loadSourcesFile(file: string): SourceConfig[] {
@@ -22,4 +24,15 @@ export function loadSourcesFile(file: string): SourceConfig[] {
     }
   });
   return sources;
+}
+
+/** The dedupe overrides file (ATLAS_DEDUPE_OVERRIDES); a bad file stops startup naming it. */
+export function loadOverridesFile(file: string): Overrides {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SourcesFileError(`dedupe overrides file ${file} cannot be read: ${(err as Error).message}`);
+  }
+  return parseOverrides(text, file);
 }

@@ -4,22 +4,26 @@ import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Db } from '../db/types.js';
+import { dedupeOptionsFor } from '../dedupe/options-from-sources.js';
 import type { Env } from '../env.js';
 import { upsertSources } from '../ingest/source-state.js';
 import type { SourceConfig } from '../ingest/sources-file.js';
 import { createSyncRunner, type SyncRunner } from '../ingest/sync-runner.js';
+import { createStatusNotifier, type StatusNotifier } from '../live/status-notifier.js';
 import type { Logger } from '../log.js';
 import { createOcpiClient } from '../ocpi/client/index.js';
 import { startDemoSource } from './demo-source.js';
-import { loadSourcesFile } from './load-sources.js';
+import { nodeHttpOptions } from './http-hooks.js';
+import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
 import { readText } from './read-text.js';
-import { scheduleSources } from './schedule.js';
+import { scheduleSources, scheduleStatusRollup } from './schedule.js';
 
 export interface AtlasContext {
   db: Db;
   log: Logger;
   sources: SourceConfig[];
   runner: SyncRunner;
+  notifier: StatusNotifier;
   close(): Promise<void>;
 }
 
@@ -32,8 +36,10 @@ export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
   const sources = env.ATLAS_SOURCES ? loadSourcesFile(env.ATLAS_SOURCES) : [];
   const demo = env.ATLAS_SOURCES ? null : await startDemoSource();
   if (demo) sources.push(demo.source);
+  const overrides = env.ATLAS_DEDUPE_OVERRIDES ? loadOverridesFile(env.ATLAS_DEDUPE_OVERRIDES) : undefined;
   const db = openSqlite(env.ATLAS_DB);
   await upsertSources(db, sources, new Date().toISOString());
+  const notifier = createStatusNotifier();
   const runner = createSyncRunner({
     db,
     client: createOcpiClient({}),
@@ -42,12 +48,15 @@ export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
     readText,
     concurrency: env.ATLAS_SYNC_CONCURRENCY,
     publicUrl: env.ATLAS_PUBLIC_URL,
+    notify: () => notifier.notify(),
+    dedupe: dedupeOptionsFor(sources, overrides),
   });
   return {
     db,
     log,
     sources,
     runner,
+    notifier,
     async close() {
       await demo?.close();
       await db.close();
@@ -69,7 +78,15 @@ export async function startServer(
   log: Logger = createLogger(env.LOG_LEVEL),
 ): Promise<RunningServer> {
   const atlas = await openAtlas(env, log);
-  const app = createApp({ getDb: () => atlas.db, log, sources: atlas.sources });
+  const app = createApp({
+    getDb: () => atlas.db,
+    log,
+    sources: atlas.sources,
+    http: nodeHttpOptions(),
+    staleAfterS: env.ATLAS_STALE_AFTER_S,
+    statusNotifier: atlas.notifier,
+    publicUrl: env.ATLAS_PUBLIC_URL,
+  });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
     (resolve) => {
       const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) =>
@@ -81,8 +98,13 @@ export async function startServer(
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url, db: env.ATLAS_DB, sources: atlas.sources.map((s) => s.id) }, 'atlas listening');
   const enabled = atlas.sources.filter((s) => s.enabled);
-  const firstSync = atlas.runner.runAll(enabled, 'auto');
+  // Sites are rebuilt after the syncs, so "first sync done" includes dedupe.
+  const firstSync = atlas.runner.runAll(enabled, 'auto').then(async (r) => {
+    await atlas.runner.settled();
+    return r;
+  });
   const schedule = scheduleSources(enabled, atlas.runner, log);
+  const rollup = scheduleStatusRollup(atlas.db, env.ATLAS_STATUS_RETENTION_DAYS, log);
   return {
     url,
     port,
@@ -90,7 +112,9 @@ export async function startServer(
     firstSync,
     async close() {
       schedule.stop();
+      rollup.stop();
       await firstSync.catch(() => undefined);
+      await atlas.runner.settled();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await atlas.close();
     },

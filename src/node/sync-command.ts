@@ -48,6 +48,7 @@ export async function syncCommand(
   let results: SyncResult[];
   try {
     results = await atlas.runner.runAll(chosen, opts.mode, onProgress);
+    await atlas.runner.settled();
   } finally {
     multibar?.stop();
   }
