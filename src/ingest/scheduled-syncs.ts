@@ -2,7 +2,10 @@
 // schedule is due, and advance running runs by a bounded number of steps, round-robin so one big
 // feed does not starve the others. A lease in `meta` keeps overlapping invocations (a slow one and
 // the next minute's) from advancing the same run twice.
+
 import type { Db } from '../db/types.js';
+import { dedupeOptionsFor } from '../dedupe/options-from-sources.js';
+import { changedLocationPks, dedupeSites } from '../dedupe/run-dedupe.js';
 import { CronError, isDue, parseCron } from './cron-schedule.js';
 import { upsertSources } from './source-state.js';
 import { isOcpiSource, type OcpiSourceConfig, type SourceConfig } from './sources-file.js';
@@ -88,6 +91,18 @@ export async function runScheduledSyncs(
         });
     }
     report.pending = work.map((w) => w.source.id);
+    // As on Node: sites near the records a finished run changed are rebuilt, inside the lease so
+    // two invocations never regroup at once.
+    if (report.finished.length > 0) {
+      const changed = await changedLocationPks(deps.db);
+      if (changed.length > 0) {
+        await dedupeSites(deps.db, {
+          ...dedupeOptionsFor(sources),
+          changedNear: changed,
+          now: deps.clock().toISOString(),
+        });
+      }
+    }
   } finally {
     await releaseLease(deps.db, lease);
   }
