@@ -17,7 +17,7 @@ function decodeBase64Token(s: string): string | null {
   const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return null;
   }
