@@ -1,7 +1,9 @@
 // The `atlas` command: serve | sync [--source ID]... [--full|--incremental] | sources | export.
 import { parseArgs } from 'node:util';
 import { parseEnv } from './env.js';
+import { openSqlite } from './db/sqlite.js';
 import { SourcesFileError } from './ingest/sources-file.js';
+import { EXPORT_FORMATS, exportCommand } from './node/export-command.js';
 import { createLogger, openAtlas, startServer } from './node/server.js';
 import { sourcesCommand } from './node/sources-command.js';
 import { syncCommand } from './node/sync-command.js';
@@ -11,7 +13,7 @@ const USAGE = `usage: atlas <command>
   sync [--source ID]... [--full|--incremental]
                                           pull every (or the named) source once
   sources                                 source health: last run, counts, quarantine
-  export --format geojson|ndjson|csv --out FILE
+  export --format geojson|ndjson|csv|sqlite --out FILE[.gz]
                                           write a dump of the published data`;
 
 async function main(argv: string[]): Promise<number> {
@@ -46,6 +48,21 @@ async function main(argv: string[]): Promise<number> {
         });
       } finally {
         await atlas.close();
+      }
+    }
+    case 'export': {
+      const { values } = parseArgs({ args: rest, options: { format: { type: 'string' }, out: { type: 'string' } } });
+      const format = EXPORT_FORMATS.find((f) => f === values.format);
+      if (!format || !values.out) {
+        process.stderr.write(`export needs --format ${EXPORT_FORMATS.join('|')} and --out FILE\n${USAGE}\n`);
+        return 2;
+      }
+      // The data only: no sources file, no demo source, no sync.
+      const db = openSqlite(env.ATLAS_DB);
+      try {
+        return await exportCommand(db, { format, out: values.out, tty: Boolean(process.stderr.isTTY), log: process.stderr });
+      } finally {
+        await db.close();
       }
     }
     case 'sources': {

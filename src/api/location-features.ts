@@ -5,9 +5,9 @@ import type { ConnectorRow, EvseRow, LocationRow } from '../db/queries/locations
 
 export const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
 
-const kw = (w: number | null) => (w == null ? null : Math.round(w / 100) / 10);
+export const kw = (w: number | null) => (w == null ? null : Math.round(w / 100) / 10);
 
-function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+export function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const r of rows) {
     const k = key(r);
@@ -34,7 +34,7 @@ function baseProperties(row: LocationRow) {
   };
 }
 
-function connectorSummary(connectors: ConnectorRow[]) {
+export function connectorSummary(connectors: ConnectorRow[]) {
   const counts = new Map<string, { standard: string; power_kw: number | null; count: number }>();
   for (const c of connectors) {
     const key = `${c.standard}|${c.max_power_w}`;
@@ -45,13 +45,13 @@ function connectorSummary(connectors: ConnectorRow[]) {
   return [...counts.values()];
 }
 
-function statusSummary(evses: EvseRow[]) {
+export function statusSummary(evses: EvseRow[]) {
   const out: Record<string, number> = {};
   for (const e of evses) out[e.status] = (out[e.status] ?? 0) + 1;
   return out;
 }
 
-function point(row: LocationRow): Point {
+export function point(row: { lat: number; lon: number }): Point {
   return { type: 'Point', coordinates: [round7(row.lon), round7(row.lat)] };
 }
 
@@ -59,6 +59,7 @@ export function locationCollection(
   rows: LocationRow[],
   evses: EvseRow[],
   connectors: ConnectorRow[],
+  distances?: Map<string, number>,
 ): FeatureCollection<Point> {
   const evsesByLoc = groupBy(evses, (e) => e.location_pk);
   const connByLoc = groupBy(connectors, (c) => c.location_pk);
@@ -75,16 +76,21 @@ export function locationCollection(
           evse_count: ev.length,
           status: statusSummary(ev),
           connectors: connectorSummary(connByLoc.get(row.pk) ?? []),
+          ...(distances ? { distance_m: distances.get(row.pk) ?? null } : {}),
         },
       };
     }),
   };
 }
 
-const parseJson = <T>(s: string | null, fallback: T): T => (s == null ? fallback : (JSON.parse(s) as T));
+export const parseJson = <T>(s: string | null, fallback: T): T =>
+  s == null ? fallback : (JSON.parse(s) as T);
 
-export function locationDetail(row: LocationRow, evses: EvseRow[], connectors: ConnectorRow[]): Feature<Point> {
-  const connByEvse = groupBy(connectors, (c) => c.evse_pk);
+export function locationDetail(
+  row: LocationRow,
+  evses: EvseRow[],
+  connectors: ConnectorRow[],
+): Feature<Point> {
   return {
     type: 'Feature',
     id: row.pk,
@@ -101,29 +107,35 @@ export function locationDetail(row: LocationRow, evses: EvseRow[], connectors: C
       facilities: parseJson<string[]>(row.facilities, []),
       opening_times: parseJson<unknown>(row.opening_times, null),
       charging_when_closed: row.charging_when_closed == null ? null : row.charging_when_closed === 1,
-      evses: evses.map((e) => ({
-        uid: e.uid,
-        evse_id: e.evse_id,
-        status: e.status,
-        status_updated_at: e.status_updated_at,
-        capabilities: parseJson<string[]>(e.capabilities, []),
-        floor_level: e.floor_level,
-        physical_reference: e.physical_reference,
-        coordinates: e.lat != null && e.lon != null ? [round7(e.lon), round7(e.lat)] : null,
-        parking_restrictions: parseJson<string[]>(e.parking_restrictions, []),
-        max_power_kw: kw(e.max_power_w),
-        last_updated: e.last_updated,
-        connectors: (connByEvse.get(e.pk) ?? []).map((c) => ({
-          id: c.connector_id,
-          standard: c.standard,
-          format: c.format,
-          power_type: c.power_type,
-          max_voltage: c.max_voltage,
-          max_amperage: c.max_amperage,
-          max_power_kw: kw(c.max_power_w),
-          tariff_ids: parseJson<string[]>(c.tariff_ids, []),
-        })),
-      })),
+      evses: evseDetails(evses, connectors),
     },
   };
+}
+
+/** EVSEs with their connectors, as published in a detail view. */
+export function evseDetails(evses: EvseRow[], connectors: ConnectorRow[]) {
+  const connByEvse = groupBy(connectors, (c) => c.evse_pk);
+  return evses.map((e) => ({
+    uid: e.uid,
+    evse_id: e.evse_id,
+    status: e.status,
+    status_updated_at: e.status_updated_at,
+    capabilities: parseJson<string[]>(e.capabilities, []),
+    floor_level: e.floor_level,
+    physical_reference: e.physical_reference,
+    coordinates: e.lat != null && e.lon != null ? [round7(e.lon), round7(e.lat)] : null,
+    parking_restrictions: parseJson<string[]>(e.parking_restrictions, []),
+    max_power_kw: kw(e.max_power_w),
+    last_updated: e.last_updated,
+    connectors: (connByEvse.get(e.pk) ?? []).map((c) => ({
+      id: c.connector_id,
+      standard: c.standard,
+      format: c.format,
+      power_type: c.power_type,
+      max_voltage: c.max_voltage,
+      max_amperage: c.max_amperage,
+      max_power_kw: kw(c.max_power_w),
+      tariff_ids: parseJson<string[]>(c.tariff_ids, []),
+    })),
+  }));
 }

@@ -1,35 +1,94 @@
-// /v1/locations: source records as GeoJSON.
-import { Hono } from 'hono';
-import { z } from 'zod';
-import { evsesOf, publishedLocation, publishedLocations } from '../db/queries/locations.js';
-import type { AppEnv } from './deps.js';
+// /v1/locations: source records (before dedupe groups them into sites) as GeoJSON, with the same
+// filters and paging as /v1/sites.
+import { createRoute } from '@hono/zod-openapi';
+import {
+  evsesOf,
+  publishedLocation,
+  publishedLocationIds,
+  publishedLocationPoints,
+  publishedLocationsByPk,
+} from '../db/queries/locations.js';
 import { notFound } from './errors.js';
+import { distancePage, featureCollectionResponse, keysetPage, nearSearchBox } from './feature-pages.js';
+import {
+  errorResponses,
+  featureCollectionSchema,
+  featureSchema,
+  idParams,
+  notFoundResponse,
+} from './geojson-schemas.js';
+import { resourceApp } from './http/validation.js';
 import { locationCollection, locationDetail } from './location-features.js';
-import { bboxParam, limitParam, parseQuery } from './params.js';
+import { filterOf, siteQuerySchema } from './query-params.js';
 
-const listQuery = z.object({
-  bbox: bboxParam.optional(),
-  limit: limitParam(10_000, 1_000),
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Source locations as a GeoJSON FeatureCollection',
+  description: 'Every published location as its source reports it; the same parameters as /v1/sites.',
+  tags: ['locations'],
+  request: { query: siteQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of locations',
+      content: { 'application/geo+json': { schema: featureCollectionSchema } },
+    },
+    ...errorResponses,
+  },
 });
 
-export const locationsApp = new Hono<AppEnv>()
-  .get('/', async (c) => {
-    const q = parseQuery(listQuery, c.req.query());
+const detailRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One source location with its EVSEs and connectors',
+  tags: ['locations'],
+  request: { params: idParams },
+  responses: {
+    200: { description: 'The location', content: { 'application/geo+json': { schema: featureSchema } } },
+    ...notFoundResponse,
+    ...errorResponses,
+  },
+});
+
+export const locationsApp = resourceApp()
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid('query');
     const db = c.get('db');
-    const rows = await publishedLocations(db, q);
-    const { evses, connectors } = await evsesOf(
-      db,
-      rows.map((r) => r.pk),
-    );
-    c.header('Content-Type', 'application/geo+json');
-    return c.body(JSON.stringify(locationCollection(rows, evses, connectors)));
+    const filter = filterOf(q);
+    let page: { items: { id: string }[]; distances?: Map<string, number>; next: typeof q.cursor | null };
+    if (q.near) {
+      const box = nearSearchBox(q);
+      const points = box ? await publishedLocationPoints(db, box, filter) : [];
+      page = distancePage(
+        points.map((p) => ({ id: p.pk, lat: p.lat, lon: p.lon })),
+        q,
+      );
+    } else {
+      const ids = await publishedLocationIds(db, {
+        bbox: q.bbox,
+        filter,
+        after: q.cursor?.k,
+        limit: q.limit + 1,
+      });
+      page = keysetPage(
+        ids.map((id) => ({ id })),
+        q.limit,
+      );
+    }
+    const ids = page.items.map((i) => i.id);
+    const rows = await publishedLocationsByPk(db, ids);
+    const order = new Map(ids.map((id, i) => [id, i]));
+    rows.sort((a, b) => order.get(a.pk)! - order.get(b.pk)!);
+    const { evses, connectors } = await evsesOf(db, ids);
+    const collection = locationCollection(rows, evses, connectors, page.distances);
+    return featureCollectionResponse(c, collection.features, page.next ?? null) as never;
   })
-  .get('/:id', async (c) => {
+  .openapi(detailRoute, async (c) => {
     const db = c.get('db');
-    const id = c.req.param('id');
+    const { id } = c.req.valid('param');
     const row = await publishedLocation(db, id);
     if (!row) throw notFound(`location ${JSON.stringify(id)}`);
     const { evses, connectors } = await evsesOf(db, [row.pk]);
-    c.header('Content-Type', 'application/geo+json');
-    return c.body(JSON.stringify(locationDetail(row, evses, connectors)));
+    c.header('Content-Type', 'application/geo+json; charset=utf-8');
+    return c.body(JSON.stringify(locationDetail(row, evses, connectors))) as never;
   });

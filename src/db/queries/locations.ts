@@ -3,13 +3,20 @@
 import { type Bbox, cellRanges } from '../spatial-key.js';
 import type { Db } from '../types.js';
 import { scanAll, splitAtAntimeridian, spreadScan } from './spread-scan.js';
-import { SqlParams } from './sql-params.js';
+import type { SqlParams } from './sql-params.js';
 
 /**
  * Licence values that say "do not republish" although they are not empty. A source without a
  * stated licence is never served either: the API and the dumps only carry what we may pass on.
  */
-export const NOT_REPUBLISHABLE_LICENSES = ['proprietary', 'none', 'unknown', 'all rights reserved', 'n/a', ''];
+export const NOT_REPUBLISHABLE_LICENSES = [
+  'proprietary',
+  'none',
+  'unknown',
+  'all rights reserved',
+  'n/a',
+  '',
+];
 
 export const REPUBLISHABLE_SOURCES = `SELECT id FROM sources WHERE license IS NOT NULL
   AND lower(trim(license)) NOT IN (${NOT_REPUBLISHABLE_LICENSES.map((l) => `'${l}'`).join(', ')})`;
@@ -123,7 +130,9 @@ export function filterConditions(f: LocationFilter, alias: string, p: SqlParams)
   if (f.connectors?.length || f.minPowerW != null || f.maxPowerW != null) {
     const conds = [`c.location_pk = ${l}.pk`];
     if (f.connectors?.length) {
-      conds.push(`upper(c.standard) IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.connectors))}))`);
+      conds.push(
+        `upper(c.standard) IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.connectors))}))`,
+      );
     }
     if (f.minPowerW != null) {
       // The location's strongest connector is stored on the row: a cheap prefilter before the join.
@@ -202,7 +211,9 @@ export async function publishedLocationPoints(
 }
 
 export async function publishedLocation(db: Db, pk: string): Promise<LocationRow | undefined> {
-  return db.get<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations l WHERE l.pk = ? AND ${PUBLISHED}`, [pk]);
+  return db.get<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations l WHERE l.pk = ? AND ${PUBLISHED}`, [
+    pk,
+  ]);
 }
 
 /** Published locations by pk, in pk order (missing or unpublished ones are left out). */
@@ -246,7 +257,10 @@ export interface ConnectorRow {
 }
 
 /** EVSEs (not removed) and their connectors for a set of locations, in one query each. */
-export async function evsesOf(db: Db, locationPks: string[]): Promise<{ evses: EvseRow[]; connectors: ConnectorRow[] }> {
+export async function evsesOf(
+  db: Db,
+  locationPks: string[],
+): Promise<{ evses: EvseRow[]; connectors: ConnectorRow[] }> {
   if (locationPks.length === 0) return { evses: [], connectors: [] };
   const ids = JSON.stringify(locationPks);
   const evses = await db.all<EvseRow>(

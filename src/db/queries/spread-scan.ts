@@ -3,8 +3,9 @@
 // The pk is a hash, so the first N rows in pk order are a uniform sample of the box: a limited map
 // query gets a spread over the whole box, and keyset paging (pk > cursor) is stable. Reading every
 // row of a big box to sort it costs O(box); instead the index `locations_spread` is keyed by the
-// pk's first two hex digits (256 buckets) and then the Morton cell, so buckets are scanned in order,
-// each bucket by cell ranges, until the limit is reached: O(limit + box/256 per bucket) index reads.
+// pk's first hex digit (16 buckets, `unicode(pk)`: drizzle-kit cannot write an expression with commas
+// such as substr(pk, 1, 2) into a migration) and then the Morton cell, so buckets are scanned in
+// order, each by cell ranges, until the limit is reached: O(limit + box/16) index reads, no table.
 // Measured on 1M EVSEs (scripts/bench/api.ts): a 2 x 1.5 degree box, 1,000 of ~11,000 rows.
 import type { Bbox } from '../spatial-key.js';
 import { cellRanges } from '../spatial-key.js';
@@ -21,63 +22,130 @@ export function splitAtAntimeridian(box: Bbox): Bbox[] {
       ];
 }
 
-/** The 256 pk buckets; pks are 16 lower-case hex digits (src/model/ids.ts). */
-export const PK_BUCKETS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/**
+ * The buckets, in string order of the ids' first character. Ids are 16 lower-case hex digits
+ * (src/model/ids.ts, dedupe's site ids), each hex digit a bucket read by index seeks; the ranges
+ * between them catch any other id (none in practice) with a plain range scan, so nothing is missed.
+ */
+type Bucket = { eq: number } | { range: [number, number] };
+
+const code = (c: string) => c.charCodeAt(0);
+export const PK_BUCKETS: Bucket[] = [
+  { range: [0, code('0') - 1] },
+  ...[...'0123456789'].map((c) => ({ eq: code(c) })),
+  { range: [code('9') + 1, code('a') - 1] },
+  ...[...'abcdef'].map((c) => ({ eq: code(c) })),
+  { range: [code('f') + 1, 0x10ffff] },
+];
+
+/** A table with a hashed id and a spread index: `unicode(id), cell, lat, lon, id`. */
+export interface SpreadTable {
+  name: 'locations' | 'sites';
+  alias: string;
+  id: string;
+}
+
+export const LOCATIONS: SpreadTable = { name: 'locations', alias: 'l', id: 'pk' };
+export const SITES: SpreadTable = { name: 'sites', alias: 's', id: 'id' };
 
 export interface SpreadScan {
-  /** Columns over alias `l`; must include `l.pk`. */
+  /** Default: locations as `l`. */
+  table?: SpreadTable;
+  /** Columns over the table's alias; must include its id as `pk`. */
   columns: string;
   box?: Bbox;
   /**
-   * Conditions over alias `l` with placeholders of `params`. Must include the published condition
-   * (its `publish = 1 AND removed_at IS NULL` lets SQLite use the partial index).
+   * Conditions over the alias with placeholders of `p`. Must imply the spread index's WHERE
+   * (locations: `publish = 1 AND removed_at IS NULL`; sites: `merged_into IS NULL`).
    */
   where: (p: SqlParams) => string[];
   after?: string;
 }
 
-function scanSql(scan: SpreadScan, buckets: string[], limit: number): { sql: string; params: unknown[] } {
+/** The first bucket that can hold ids after `after`. */
+function firstBucket(after: string | undefined): number {
+  if (after == null || after === '') return 0;
+  const c = after.codePointAt(0)!;
+  return PK_BUCKETS.findIndex((b) => ('eq' in b ? b.eq >= c : b.range[1] >= c));
+}
+
+function scanSql(scan: SpreadScan, buckets: Bucket[], limit: number): { sql: string; params: unknown[] } {
+  const { name, alias: a, id } = scan.table ?? LOCATIONS;
   const p = new SqlParams();
-  const b = p.add(JSON.stringify(buckets));
   const where = scan.where(p);
-  if (scan.after != null) where.push(`l.pk > ${p.add(scan.after)}`);
+  if (scan.after != null) where.push(`${a}.${id} > ${p.add(scan.after)}`);
   const tail = where.length ? ` AND ${where.join(' AND ')}` : '';
+  const eqs = buckets.flatMap((b) => ('eq' in b ? [b.eq] : []));
+  const ranges = buckets.flatMap((b) => ('range' in b ? [b.range] : []));
   const boxes = scan.box ? splitAtAntimeridian(scan.box) : [null];
-  const parts = boxes.map((box) => {
-    if (!box) {
-      return `SELECT ${scan.columns} FROM json_each(${b}) b CROSS JOIN locations l
-        WHERE substr(l.pk, 1, 2) = b.value${tail}`;
+  const parts: string[] = [];
+  for (const box of boxes) {
+    const inBox = box
+      ? ` AND ${a}.lat BETWEEN ${p.add(box.minLat)} AND ${p.add(box.maxLat)}
+          AND ${a}.lon BETWEEN ${p.add(box.minLon)} AND ${p.add(box.maxLon)}`
+      : '';
+    const cells = box ? p.add(JSON.stringify(cellRanges(box, boxes.length === 1 ? 24 : 12))) : null;
+    if (eqs.length) {
+      const b = p.add(JSON.stringify(eqs));
+      // CROSS JOIN fixes the join order: bucket, then cell range, then an index seek on both.
+      parts.push(
+        cells
+          ? `SELECT ${scan.columns} FROM json_each(${b}) b CROSS JOIN json_each(${cells}) r CROSS JOIN ${name} ${a}
+            WHERE unicode(${a}.${id}) = b.value
+              AND ${a}.cell BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')${inBox}${tail}`
+          : `SELECT ${scan.columns} FROM json_each(${b}) b CROSS JOIN ${name} ${a}
+            WHERE unicode(${a}.${id}) = b.value${tail}`,
+      );
     }
-    const ranges = p.add(JSON.stringify(cellRanges(box, boxes.length === 1 ? 24 : 12)));
-    // CROSS JOIN fixes the join order: bucket, then cell range, then an index seek on both.
-    return `SELECT ${scan.columns} FROM json_each(${b}) b CROSS JOIN json_each(${ranges}) r CROSS JOIN locations l
-      WHERE substr(l.pk, 1, 2) = b.value
-        AND l.cell BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')
-        AND l.lat BETWEEN ${p.add(box.minLat)} AND ${p.add(box.maxLat)}
-        AND l.lon BETWEEN ${p.add(box.minLon)} AND ${p.add(box.maxLon)}${tail}`;
-  });
-  const union = parts.length === 1 ? parts[0]! : parts.map((s) => `SELECT * FROM (${s})`).join(' UNION ALL ');
+    for (const [lo, hi] of ranges) {
+      parts.push(`SELECT ${scan.columns} FROM ${name} ${a}
+        WHERE unicode(${a}.${id}) BETWEEN ${p.add(lo)} AND ${p.add(hi)}${inBox}${tail}`);
+    }
+  }
+  if (parts.length === 0) return p.bind(`SELECT ${scan.columns} FROM ${name} ${a} WHERE 0`);
+  const union = parts.length === 1 ? parts[0]! : parts.map((x) => `SELECT * FROM (${x})`).join(' UNION ALL ');
   return p.bind(`SELECT * FROM (${union}) ORDER BY pk LIMIT ${p.add(limit)}`);
+}
+
+/** Without a box the pk index itself gives the order: read it from the cursor on. */
+function pkOrderSql(scan: SpreadScan, limit: number): { sql: string; params: unknown[] } {
+  const { name, alias: a, id } = scan.table ?? LOCATIONS;
+  const p = new SqlParams();
+  const where = scan.where(p);
+  if (scan.after != null) where.push(`${a}.${id} > ${p.add(scan.after)}`);
+  return p.bind(
+    `SELECT ${scan.columns} FROM ${name} ${a} WHERE ${where.join(' AND ') || '1'} ORDER BY ${a}.${id} LIMIT ${p.add(limit)}`,
+  );
 }
 
 /**
  * The first `limit` rows in pk order. Buckets are taken in growing batches sized from the density
  * seen so far, so a dense box needs one query and a sparse one a few, never a scan of everything.
  */
-export async function spreadScan<T extends { pk: string }>(db: Db, scan: SpreadScan, limit: number): Promise<T[]> {
-  const first = scan.after == null ? 0 : PK_BUCKETS.findIndex((b) => b >= scan.after!.slice(0, 2));
+export async function spreadScan<T extends { pk: string }>(
+  db: Db,
+  scan: SpreadScan,
+  limit: number,
+): Promise<T[]> {
+  if (!scan.box) {
+    const q = pkOrderSql(scan, limit);
+    return db.all<T>(q.sql, q.params);
+  }
+  const first = firstBucket(scan.after);
   if (first < 0) return [];
   const out: T[] = [];
   let next = first;
-  let batch = 4;
+  // The first slice takes the (empty) range before '0' and bucket '0'.
+  let batch = 2;
   while (next < PK_BUCKETS.length && out.length < limit) {
     const buckets = PK_BUCKETS.slice(next, next + batch);
     const q = scanSql(scan, buckets, limit - out.length);
     const rows = await db.all<T>(q.sql, q.params);
     out.push(...rows);
     next += buckets.length;
-    const perBucket = Math.max(out.length, 1) / (next - first);
-    batch = Math.max(batch * 2, Math.ceil(((limit - out.length) / perBucket) * 1.25));
+    const perBucket = out.length / (next - first);
+    batch =
+      perBucket === 0 ? batch * 2 : Math.max(batch * 2, Math.ceil(((limit - out.length) / perBucket) * 1.25));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // total and per country, operator, connector type and power class.
 import type { Db } from '../types.js';
 import { filterConditions, type LocationFilter, PUBLISHED } from './locations.js';
+import { siteKeySql } from './sites.js';
 import { SqlParams } from './sql-params.js';
 
 export interface StatsRow {
@@ -36,7 +37,7 @@ const powerClassSql = (col: string) => {
 export async function statsBy(db: Db, dim: StatsDimension, filter: LocationFilter): Promise<StatsRow[]> {
   const p = new SqlParams();
   const where = [PUBLISHED, ...filterConditions(filter, 'l', p)].join(' AND ');
-  const base = `WITH pl AS (SELECT l.pk, coalesce(l.site_id, l.pk) AS site, l.country, l.country_code, l.operator_name
+  const base = `WITH pl AS (SELECT l.pk, ${siteKeySql('l')} AS site, l.country, l.country_code, l.operator_name
       FROM locations l WHERE ${where}),
     ev AS (SELECT e.pk, e.location_pk, e.max_power_w FROM evses e JOIN pl ON pl.pk = e.location_pk
       WHERE e.removed_at IS NULL),
@@ -56,7 +57,8 @@ export async function statsBy(db: Db, dim: StatsDimension, filter: LocationFilte
           : dim === 'operator'
             ? 'pl.operator_name'
             : powerClassSql('ev.max_power_w');
-    const key2 = dim === 'country' ? ', CASE WHEN pl.country IS NULL THEN upper(pl.country_code) END AS key2' : '';
+    const key2 =
+      dim === 'country' ? ', CASE WHEN pl.country IS NULL THEN upper(pl.country_code) END AS key2' : '';
     const group = dim === 'total' ? '' : `GROUP BY 1${dim === 'country' ? ', 2' : ''}`;
     // Locations without EVSEs still count as sites and locations (LEFT JOIN), but not in a power class.
     const join = dim === 'power_class' ? 'JOIN' : 'LEFT JOIN';
@@ -84,7 +86,7 @@ export async function operatorStats(
   const p = new SqlParams();
   const where = [PUBLISHED, 'l.operator_name IS NOT NULL', ...filterConditions(filter, 'l', p)];
   if (after != null) where.push(`l.operator_name > ${p.add(after)}`);
-  const s = p.bind(`WITH pl AS (SELECT l.pk, coalesce(l.site_id, l.pk) AS site,
+  const s = p.bind(`WITH pl AS (SELECT l.pk, ${siteKeySql('l')} AS site,
         coalesce(upper(l.country), upper(l.country_code)) AS country, l.operator_name
       FROM locations l WHERE ${where.join(' AND ')}),
     ev AS (SELECT e.pk, e.location_pk, e.max_power_w FROM evses e JOIN pl ON pl.pk = e.location_pk

@@ -181,7 +181,10 @@ export async function storedEvseHead(db: Db, evsePk: string): Promise<EvseHead |
 }
 
 /** The stored EVSE (removed or not) with its connectors. */
-export async function storedEvse(db: Db, evsePk: string): Promise<{ evse: Evse; removed: boolean } | undefined> {
+export async function storedEvse(
+  db: Db,
+  evsePk: string,
+): Promise<{ evse: Evse; removed: boolean } | undefined> {
   const row = await db.get<EvseDbRow>(
     `SELECT pk, uid, evse_id, status, status_updated_at, capabilities, floor_level, physical_reference, lat, lon,
        parking_restrictions, last_updated, removed_at FROM evses WHERE pk = ?`,

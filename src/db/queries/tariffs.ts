@@ -44,9 +44,12 @@ export interface TariffQuery {
 export async function publishedTariffs(db: Db, q: TariffQuery): Promise<TariffRow[]> {
   const p = new SqlParams();
   const where = [PUBLISHED_TARIFF];
-  if (q.sources?.length) where.push(`t.source_id IN (SELECT value FROM json_each(${p.add(JSON.stringify(q.sources))}))`);
+  if (q.sources?.length)
+    where.push(`t.source_id IN (SELECT value FROM json_each(${p.add(JSON.stringify(q.sources))}))`);
   if (q.countries?.length) {
-    where.push(`upper(t.country_code) IN (SELECT value FROM json_each(${p.add(JSON.stringify(q.countries))}))`);
+    where.push(
+      `upper(t.country_code) IN (SELECT value FROM json_each(${p.add(JSON.stringify(q.countries))}))`,
+    );
   }
   if (q.currency) where.push(`upper(t.currency) = ${p.add(q.currency)}`);
   if (q.free != null) where.push(`t.is_free = ${q.free ? 1 : 0}`);
@@ -59,7 +62,9 @@ export async function publishedTariffs(db: Db, q: TariffQuery): Promise<TariffRo
 }
 
 export async function publishedTariff(db: Db, pk: string): Promise<TariffRow | undefined> {
-  return db.get<TariffRow>(`SELECT ${TARIFF_COLUMNS} FROM tariffs t WHERE t.pk = ? AND ${PUBLISHED_TARIFF}`, [pk]);
+  return db.get<TariffRow>(`SELECT ${TARIFF_COLUMNS} FROM tariffs t WHERE t.pk = ? AND ${PUBLISHED_TARIFF}`, [
+    pk,
+  ]);
 }
 
 /**

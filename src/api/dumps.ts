@@ -1,0 +1,153 @@
+// /v1/dumps: the whole published data set for researchers, gzip-compressed and streamed.
+//
+// Attribution: a .gz holds one file, so there is no room for a LICENSE member inside it. Each dump
+// answers with `Link: </v1/dumps/LICENSE.txt>; rel="license"`, the same text is served at
+// /v1/dumps/LICENSE.txt (and written beside `atlas export` files), the GeoJSON carries top-level
+// `attribution` and `licenses` members, and the .sqlite a `dump_license` table. CSV has no standard
+// place for comments, so it relies on the sidecar.
+import { createRoute, z } from '@hono/zod-openapi';
+import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
+import { DUMP_FORMATS, gzip, licenseText, type TextDumpFormat, textDump } from './dump-formats.js';
+import { ApiError, notFound } from './errors.js';
+import { errorResponses, notFoundResponse } from './geojson-schemas.js';
+import type { HttpOptions } from './http/options.js';
+import { resourceApp } from './http/validation.js';
+
+const CONTENT_TYPES: Record<TextDumpFormat | 'sqlite', string> = {
+  geojson: 'application/geo+json',
+  ndjson: 'application/geo+json-seq',
+  csv: 'text/csv',
+  sqlite: 'application/vnd.sqlite3',
+};
+
+const FILES = [...DUMP_FORMATS, 'sqlite'] as const;
+
+const DUMP_CACHE_CONTROL = 'public, max-age=3600';
+
+/** Dumps take no parameters; any given is refused rather than silently ignored. */
+const noQuery = z.strictObject({});
+
+const fileParams = z.object({
+  file: z
+    .string()
+    .max(40)
+    .openapi({
+      param: { name: 'file', in: 'path' },
+      example: 'sites.geojson',
+      description: `sites.{${FILES.join(',')}}[.gz]`,
+    }),
+});
+
+export function createDumpsApp(opts: HttpOptions = {}) {
+  return resourceApp()
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/',
+        summary: 'The available dumps, their licence text and size',
+        tags: ['dumps'],
+        request: { query: noQuery },
+        responses: {
+          200: {
+            description: 'Index',
+            content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+          },
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const db = c.get('db');
+        const sources = await republishableSources(db);
+        return c.json({
+          sites: await countPublishedSites(db),
+          license: '/v1/dumps/LICENSE.txt',
+          sources: sources.map((s) => ({
+            id: s.id,
+            name: s.name,
+            license: s.license,
+            attribution: s.attribution,
+          })),
+          files: FILES.map((f) => ({
+            href: `/v1/dumps/sites.${f}.gz`,
+            format: f,
+            content_type: CONTENT_TYPES[f],
+            encoding: 'gzip',
+            available: f !== 'sqlite' || opts.sqliteDump != null,
+            rows:
+              f === 'csv'
+                ? 'one per EVSE, with its site'
+                : f === 'sqlite'
+                  ? 'the database, publishable rows only'
+                  : 'one feature per site',
+          })),
+        }) as never;
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/LICENSE.txt',
+        summary: 'Licences and attributions of the sources in the dumps',
+        tags: ['dumps'],
+        request: { query: noQuery },
+        responses: {
+          200: { description: 'Plain text', content: { 'text/plain': { schema: z.string() } } },
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const text = licenseText(await republishableSources(c.get('db')), c.get('now').toISOString());
+        c.header('Content-Type', 'text/plain; charset=utf-8');
+        return c.body(text) as never;
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/{file}',
+        summary: 'One dump, gzip-compressed and streamed',
+        description:
+          'sites.geojson (FeatureCollection with attribution), sites.ndjson (one feature per line), ' +
+          'sites.csv (one row per EVSE), sites.sqlite (snapshot of publishable rows, with a published_sites layer). ' +
+          'The `.gz` suffix is optional: the body is always gzip (Content-Type application/gzip).',
+        tags: ['dumps'],
+        request: { params: fileParams, query: noQuery },
+        responses: {
+          200: {
+            description: 'The gzip file',
+            content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+          ...notFoundResponse,
+          501: { description: 'No .sqlite dump on this deployment (D1)' },
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const { file } = c.req.valid('param');
+        const m = /^sites\.(geojson|ndjson|csv|sqlite)(\.gz)?$/.exec(file);
+        if (!m)
+          throw notFound(
+            `dump ${JSON.stringify(file)} (one of ${FILES.map((f) => `sites.${f}`).join(', ')})`,
+          );
+        const format = m[1] as (typeof FILES)[number];
+        const db = c.get('db');
+        let body: ReadableStream<Uint8Array>;
+        if (format === 'sqlite') {
+          if (!opts.sqliteDump)
+            throw new ApiError(501, 'not_implemented', 'this deployment cannot make .sqlite dumps');
+          body = await opts.sqliteDump(db);
+        } else {
+          body = gzip(textDump(db, format, c.get('now')), opts);
+        }
+        return new Response(body, {
+          headers: {
+            'Content-Type': 'application/gzip',
+            'Content-Disposition': `attachment; filename="sites.${format}.gz"`,
+            'X-Content-Type-Inside': CONTENT_TYPES[format],
+            Link: '</v1/dumps/LICENSE.txt>; rel="license"',
+            'Cache-Control': DUMP_CACHE_CONTROL,
+          },
+        }) as never;
+      },
+    );
+}

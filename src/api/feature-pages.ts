@@ -1,0 +1,87 @@
+// Paging shared by /v1/sites and /v1/locations: keyset pages in id order, or in distance order for
+// `near`, each with a `next` link that carries an opaque cursor (the last id, and its distance).
+
+import type { Feature, Point } from 'geojson';
+import type { Context } from 'hono';
+import type { Bbox } from '../db/spatial-key.js';
+import {
+  boxAround,
+  type Cursor,
+  DEFAULT_RADIUS_M,
+  distanceM,
+  encodeCursor,
+  inBox,
+  intersectBoxes,
+  type SiteQueryParams,
+} from './query-params.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Metres from `near`, by id (distance queries only). */
+  distances?: Map<string, number>;
+  next: Cursor | null;
+}
+
+type Positioned = { id: string; lat: number; lon: number };
+
+/** Where to look for the candidates of a distance query; null when the box and the circle do not meet. */
+export function nearSearchBox(q: SiteQueryParams): Bbox | null {
+  const circle = boxAround(q.near!, q.radius ?? DEFAULT_RADIUS_M);
+  if (!q.bbox) return circle;
+  const both = intersectBoxes(circle, q.bbox);
+  return both === 'complex' ? circle : both;
+}
+
+/** Sorts the candidates by distance (then id), keeps those in the circle and the box, and cuts a page. */
+export function distancePage<T extends Positioned>(candidates: T[], q: SiteQueryParams): Page<T> {
+  const radius = q.radius ?? DEFAULT_RADIUS_M;
+  const scored: { item: T; d: number }[] = [];
+  for (const item of candidates) {
+    const d = distanceM(q.near!, item);
+    if (d <= radius && (!q.bbox || inBox(item, q.bbox))) scored.push({ item, d });
+  }
+  scored.sort((a, b) => a.d - b.d || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0));
+  const after = q.cursor;
+  const start =
+    after?.d == null
+      ? 0
+      : scored.findIndex((s) => s.d > after.d! || (s.d === after.d && s.item.id > after.k));
+  const rest = start < 0 ? [] : scored.slice(start);
+  const page = rest.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((s) => s.item),
+    distances: new Map(page.map((s) => [s.item.id, Math.round(s.d * 10) / 10])),
+    next: rest.length > q.limit && last ? { k: last.item.id, d: last.d } : null,
+  };
+}
+
+/** A page from rows fetched with limit + 1 in id order. */
+export function keysetPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next: rows.length > limit && last ? { k: last.id } : null };
+}
+
+function nextUrl(c: Context, next: Cursor | null): string | null {
+  if (!next) return null;
+  const url = new URL(c.req.url);
+  url.searchParams.set('cursor', encodeCursor(next));
+  return url.toString();
+}
+
+/** A FeatureCollection with its paging links, as the geo+json response (and a Link header). */
+export function featureCollectionResponse(
+  c: Context,
+  features: Feature<Point>[],
+  next: Cursor | null,
+): Response {
+  const href = nextUrl(c, next);
+  const links = [{ rel: 'self', href: c.req.url, type: 'application/geo+json' }];
+  if (href) {
+    links.push({ rel: 'next', href, type: 'application/geo+json' });
+    c.header('Link', `<${href}>; rel="next"`);
+  }
+  c.header('Content-Type', 'application/geo+json; charset=utf-8');
+  return c.body(JSON.stringify({ type: 'FeatureCollection', features, next: href, links }));
+}

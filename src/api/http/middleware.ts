@@ -1,0 +1,176 @@
+// The public API's HTTP behaviour, in the order a request meets it: CORS (open, GET only), the
+// per-client rate limit, conditional requests (ETag / Last-Modified from the data version, 304),
+// the response cache, Cache-Control, and gzip / brotli. Streams (dumps, SSE) pass through unbuffered.
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../deps.js';
+import { errorBody } from '../errors.js';
+import {
+  compressBytes,
+  compressStream,
+  type Encoding,
+  isCompressible,
+  negotiateEncoding,
+} from './compression.js';
+import { type DataVersion, dataVersion } from './data-version.js';
+import { DEFAULT_RATE_LIMIT, DEFAULT_RESPONSE_CACHE, type HttpOptions } from './options.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createResponseCache } from './response-cache.js';
+
+/** Separates deployments in ETags: new code may render the same data differently. */
+const BUILD = Date.now().toString(36);
+
+const EXPOSED = [
+  'ETag',
+  'Last-Modified',
+  'Link',
+  'Retry-After',
+  'X-Request-Id',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+];
+
+/** A short shared freshness: live status changes by the minute, and revalidation is cheap (304). */
+export const DEFAULT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=60';
+
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  // Weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored.
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === opaque);
+}
+
+function notModified(c: Context, v: DataVersion): boolean {
+  const inm = c.req.header('if-none-match');
+  if (inm != null) return etagMatches(inm, v.etag);
+  const ims = c.req.header('if-modified-since');
+  if (ims == null) return false;
+  const t = Date.parse(ims);
+  return Number.isFinite(t) && v.lastModified.getTime() <= t;
+}
+
+/**
+ * Resources whose rendering depends on the data alone (not on the clock), so a rendered body may
+ * be reused while the data version holds. Availability and history compute staleness from the
+ * current time and are not cached here.
+ */
+const CACHEABLE =
+  /^\/(v1\/(sites|locations|tariffs|operators)(\/[^/]*)?|v1\/stats(\/by-[a-z-]+)?\/?|openapi\.json)$/;
+
+/** Live streams and health checks are never conditional or cached. */
+function isLive(c: Context): boolean {
+  return (c.req.header('accept') ?? '').includes('text/event-stream') || c.req.path === '/healthz';
+}
+
+function replaceResponse(c: Context, res: Response) {
+  // Assigning c.res merges the old headers into the new response; start from none.
+  c.res = undefined as unknown as Response;
+  c.res = res;
+}
+
+/**
+ * CORS open to every origin for GET (no credentials). Written with c.header rather than hono/cors,
+ * which touches c.res before the handler runs: Hono then rebuilds the final response from its body,
+ * copying every cached body once more (measured: a third of the cached path's time).
+ */
+function openCors(c: Context): Response | undefined {
+  c.header('Access-Control-Allow-Origin', '*');
+  if (c.req.method !== 'OPTIONS') {
+    c.header('Access-Control-Expose-Headers', EXPOSED.join(', '));
+    return undefined;
+  }
+  c.header('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
+  const asked = c.req.header('access-control-request-headers');
+  if (asked) c.header('Access-Control-Allow-Headers', asked);
+  c.header('Access-Control-Max-Age', '86400');
+  return c.body(null, 204);
+}
+
+export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv> {
+  const rate = opts.rateLimit === false ? null : (opts.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const take = rate ? createRateLimiter(rate, opts.nowMs ?? Date.now) : null;
+  const cache =
+    opts.responseCache === false ? null : createResponseCache(opts.responseCache ?? DEFAULT_RESPONSE_CACHE);
+  const clientIp = opts.clientIp ?? ((c: Context) => c.req.header('cf-connecting-ip'));
+
+  async function compressAndCache(c: Context, v: DataVersion, enc: Encoding, key: string) {
+    const res = c.res;
+    const type = res.headers.get('content-type');
+    if (!res.body || res.headers.has('content-encoding') || !isCompressible(type)) return;
+    const headers = new Headers(res.headers);
+    headers.delete('content-length');
+    headers.append('Vary', 'Accept-Encoding');
+    if (cache && type?.includes('json') && res.status === 200 && CACHEABLE.test(c.req.path)) {
+      const bytes = new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>;
+      const compress = enc !== 'identity' && bytes.byteLength >= 1024;
+      const body = compress ? await compressBytes(bytes, enc, opts) : bytes;
+      if (compress) headers.set('Content-Encoding', enc);
+      // Request-specific headers stay out of the shared entry.
+      const stored = [...headers].filter(([k]) => !/^(x-request-id|ratelimit-)/i.test(k));
+      cache.set(key, { version: v.etag, body, headers: stored });
+      replaceResponse(c, new Response(body, { status: res.status, headers }));
+      return;
+    }
+    if (enc === 'identity') return;
+    headers.set('Content-Encoding', enc);
+    replaceResponse(c, new Response(compressStream(res.body, enc, opts), { status: res.status, headers }));
+  }
+
+  async function handle(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | undefined> {
+    const preflight = openCors(c);
+    if (preflight) return preflight;
+    if (take && c.req.method !== 'OPTIONS') {
+      const d = take(clientIp(c) ?? 'shared');
+      c.header('RateLimit-Limit', String(rate!.capacity));
+      c.header('RateLimit-Remaining', String(d.remaining));
+      if (!d.allowed) {
+        c.header('Retry-After', String(d.retryAfterS));
+        c.header('Cache-Control', 'no-store');
+        return c.json(
+          errorBody('rate_limited', `too many requests from this client; retry after ${d.retryAfterS} s`),
+          429,
+        );
+      }
+    }
+    if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || isLive(c)) {
+      await next();
+      if (!c.res.headers.has('access-control-allow-origin'))
+        c.res.headers.set('Access-Control-Allow-Origin', '*');
+      return undefined;
+    }
+    const v = await dataVersion(c.get('db'), c.get('now'), BUILD);
+    const validators = { ETag: v.etag, 'Last-Modified': v.lastModified.toUTCString() };
+    if (notModified(c, v)) {
+      for (const [k, val] of Object.entries(validators)) c.header(k, val);
+      c.header('Cache-Control', DEFAULT_CACHE_CONTROL);
+      return c.body(null, 304);
+    }
+    const enc = negotiateEncoding(c.req.header('accept-encoding'), opts.brotli != null);
+    const key = `${c.req.url}|${enc}`;
+    const hit = CACHEABLE.test(c.req.path) ? cache?.get(key, v.etag) : undefined;
+    if (hit) {
+      for (const [k, val] of hit.headers) c.header(k, val, { append: k.toLowerCase() === 'vary' });
+      return c.body(hit.body, 200);
+    }
+    await next();
+    // A handler's own Response (a streamed dump) does not carry the headers set before it.
+    if (!c.res.headers.has('x-request-id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
+    if (!c.res.headers.has('access-control-allow-origin')) {
+      c.res.headers.set('Access-Control-Allow-Origin', '*');
+      c.res.headers.set('Access-Control-Expose-Headers', EXPOSED.join(', '));
+    }
+    if (c.res.status >= 200 && c.res.status < 300) {
+      for (const [k, val] of Object.entries(validators)) if (!c.res.headers.has(k)) c.res.headers.set(k, val);
+      if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', DEFAULT_CACHE_CONTROL);
+    } else if (c.res.status >= 400 && !c.res.headers.has('cache-control')) {
+      c.res.headers.set('Cache-Control', 'no-store');
+    }
+    await compressAndCache(c, v, enc, key);
+    return undefined;
+  }
+
+  return (c, next) => {
+    // The OCPI receiver is not the public API: CPOs push bursts there, under their own auth.
+    if (c.req.path === '/ocpi' || c.req.path.startsWith('/ocpi/')) return next();
+    return handle(c, next);
+  };
+}

@@ -1,0 +1,61 @@
+// What the HTTP layer needs from its host. Everything is optional: without a hook the feature falls
+// back to what runs everywhere (Workers included), as each field says.
+import type { Context } from 'hono';
+import type { Db } from '../../db/types.js';
+
+export interface RateLimitOptions {
+  /** Burst size: requests a client may make at once. */
+  capacity: number;
+  /** Tokens added per second: the sustained request rate per client. */
+  refillPerSecond: number;
+  /** Clients tracked at most; idle ones are forgotten first. */
+  maxClients?: number;
+}
+
+export interface ResponseCacheOptions {
+  /** Total bytes of cached bodies. */
+  maxBytes: number;
+  /** Larger bodies are never cached. */
+  maxEntryBytes: number;
+}
+
+export interface HttpOptions {
+  /**
+   * The client's address for rate limiting. Node passes the socket's remote address; the default
+   * reads CF-Connecting-IP (set by Cloudflare, not forgeable there) and otherwise puts every
+   * client in one bucket: X-Forwarded-For is never trusted, anyone can send it.
+   */
+  clientIp?: (c: Context) => string | undefined;
+  /** Token bucket per client; false disables it (benchmarks). */
+  rateLimit?: RateLimitOptions | false;
+  /**
+   * A brotli compressor. CompressionStream does gzip and deflate but not br on Node 20 or Workers,
+   * so Node passes one built on node:zlib; without it responses are gzip-only.
+   */
+  brotli?: () => TransformStream<Uint8Array, Uint8Array>;
+  /**
+   * A gzip compressor. Default: CompressionStream('gzip'). Node passes node:zlib, because Node 20's
+   * CompressionStream keeps its output buffers alive: streaming the 1M-EVSE GeoJSON dump through it
+   * grew arrayBuffers by 32 MB per 50,000 sites (scripts/bench/api.ts), through zlib not at all.
+   */
+  gzip?: () => TransformStream<Uint8Array, Uint8Array>;
+  /** Rendered JSON bodies kept per URL, encoding and data version; false disables it. */
+  responseCache?: ResponseCacheOptions | false;
+  /** The docs page's assets (swagger-ui-dist files) by file name; without it /docs links them but they 404. */
+  docsAsset?: (name: string) => Promise<Uint8Array | string | null>;
+  /** A publishable copy of the database, gzip-compressed (Node: VACUUM INTO, then filtered). */
+  sqliteDump?: (db: Db) => Promise<ReadableStream<Uint8Array>>;
+  /** Milliseconds clock of the rate limiter (tests drive it). */
+  nowMs?: () => number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
+  capacity: 120,
+  refillPerSecond: 10,
+  maxClients: 100_000,
+};
+export const DEFAULT_RESPONSE_CACHE: ResponseCacheOptions = {
+  // Modest: a Workers isolate has 128 MB in all.
+  maxBytes: 32 * 1024 * 1024,
+  maxEntryBytes: 4 * 1024 * 1024,
+};

@@ -1,0 +1,127 @@
+// /v1/sites: physical charging sites (dedupe groups, or single locations before dedupe) as GeoJSON.
+import { createRoute } from '@hono/zod-openapi';
+import { evsesOf } from '../db/queries/locations.js';
+import type { SitePoint } from '../db/queries/sites.js';
+import { findSite, siteFieldValues, siteMembers, sitePoints, siteSummaries } from '../db/queries/sites.js';
+import { listSources } from '../db/queries/sources.js';
+import { tariffsOfLocations } from '../db/queries/tariffs.js';
+import type { Db } from '../db/types.js';
+import { notFound } from './errors.js';
+import {
+  distancePage,
+  featureCollectionResponse,
+  keysetPage,
+  nearSearchBox,
+  type Page,
+} from './feature-pages.js';
+import {
+  errorResponses,
+  featureCollectionSchema,
+  featureSchema,
+  idParams,
+  notFoundResponse,
+} from './geojson-schemas.js';
+import { resourceApp } from './http/validation.js';
+import { filterOf, type SiteQueryParams, siteQuerySchema } from './query-params.js';
+import { siteDetail, siteListFeatures } from './site-features.js';
+
+const geojson = (schema: typeof featureCollectionSchema | typeof featureSchema, description: string) => ({
+  200: { description, content: { 'application/geo+json': { schema } } },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Sites as a GeoJSON FeatureCollection',
+  description:
+    'A site is one physical place: the published locations that dedupe grouped, or one location. ' +
+    'Pages are in a stable order (a hash of the id, so a limited bbox answer is spread over the whole box), ' +
+    'or by distance with `near`. A site matches when one of its locations matches every filter.',
+  tags: ['sites'],
+  request: { query: siteQuerySchema },
+  responses: { ...geojson(featureCollectionSchema, 'A page of sites'), ...errorResponses },
+});
+
+const detailRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One site with EVSEs, connectors, status, tariffs, opening hours, sources and provenance',
+  tags: ['sites'],
+  request: { params: idParams },
+  responses: {
+    ...geojson(featureSchema, 'The site'),
+    301: {
+      description: 'The site was merged into another (or the id is a location of a site): see Location',
+    },
+    ...notFoundResponse,
+    ...errorResponses,
+  },
+});
+
+/** One page of matching sites: by id, or by distance for `near`. */
+export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoint>> {
+  const filter = filterOf(q);
+  if (q.near) {
+    const box = nearSearchBox(q);
+    return box ? distancePage(await sitePoints(db, { bbox: box, filter }), q) : { items: [], next: null };
+  }
+  return keysetPage(
+    await sitePoints(db, { bbox: q.bbox, filter, after: q.cursor?.k, limit: q.limit + 1 }),
+    q.limit,
+  );
+}
+
+/** The list view of these sites (summaries folded by SQLite), in three queries. */
+export async function siteList(db: Db, points: SitePoint[], distances?: Map<string, number>) {
+  const [summaries, fields] = await Promise.all([
+    siteSummaries(db, points),
+    siteFieldValues(
+      db,
+      points.filter((p) => p.kind === 'site').map((p) => p.id),
+    ),
+  ]);
+  return siteListFeatures(points, summaries, fields, distances);
+}
+
+/** Everything the full features of these sites need (EVSE rows included), in a fixed number of queries. */
+export async function siteData(db: Db, points: SitePoint[]) {
+  const members = await siteMembers(db, points);
+  const locationPks = [...members.locations.values()].flat().map((l) => l.pk);
+  const { evses, connectors } = await evsesOf(db, locationPks);
+  return { points, ...members, evses, connectors };
+}
+
+export const sitesApp = resourceApp()
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid('query');
+    const db = c.get('db');
+    const page = await sitePage(db, q);
+    return featureCollectionResponse(c, await siteList(db, page.items, page.distances), page.next) as never;
+  })
+  .openapi(detailRoute, async (c) => {
+    const db = c.get('db');
+    const { id } = c.req.valid('param');
+    const found = await findSite(db, id);
+    if (found.found === 'none') throw notFound(`site ${JSON.stringify(id)}`);
+    if (found.found === 'moved') return c.redirect(`/v1/sites/${encodeURIComponent(found.to)}`, 301) as never;
+    const data = await siteData(db, [found.point]);
+    const locations = data.locations.get(found.point.id) ?? [];
+    const [tariffs, sources] = await Promise.all([
+      tariffsOfLocations(
+        db,
+        locations.map((l) => l.pk),
+      ),
+      listSources(db),
+    ]);
+    c.header('Content-Type', 'application/geo+json; charset=utf-8');
+    const feature = siteDetail({
+      site: found.point,
+      locations,
+      row: data.rows.get(found.point.id),
+      evses: data.evses,
+      connectors: data.connectors,
+      tariffs,
+      sources,
+    });
+    return c.body(JSON.stringify(feature)) as never;
+  });

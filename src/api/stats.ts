@@ -1,0 +1,177 @@
+// GET /v1/stats (and /v1/stats/by-*) and GET /v1/operators: counts of sites, locations, EVSEs,
+// connectors and installed kW. /v1/stats/occupancy belongs to the availability resource; this app
+// answers only `/` and `/by-*`, so both mount under /v1/stats.
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  operatorStats,
+  POWER_CLASS_BOUNDS_KW,
+  type StatsDimension,
+  type StatsRow,
+  statsBy,
+} from '../db/queries/stats.js';
+import type { Db } from '../db/types.js';
+import { alpha2ToAlpha3 } from '../model/countries.js';
+import { errorResponses } from './geojson-schemas.js';
+import { resourceApp } from './http/validation.js';
+import { limitParam } from './params.js';
+import { cursorParam, encodeCursor, filterOf, siteQueryFields } from './query-params.js';
+
+const filterQuery = siteQueryFields.pick({ country: true, operator: true, source: true, license: true });
+const statsQuery = z.strictObject(filterQuery.shape);
+const operatorsQuery = z.strictObject({
+  country: filterQuery.shape.country,
+  source: filterQuery.shape.source,
+  license: filterQuery.shape.license,
+  limit: limitParam(10_000, 1_000).openapi({
+    type: 'string',
+    description: 'page size, 1..10000 (default 1000)',
+  }),
+  cursor: cursorParam.optional().openapi({ description: 'opaque; follow the `next` link' }),
+});
+
+const kw = (w: number | null) => (w == null ? 0 : Math.round(w / 100) / 10);
+
+function counts(r: StatsRow) {
+  return {
+    sites: r.sites,
+    locations: r.locations,
+    evses: r.evses,
+    connectors: r.connectors,
+    installed_kw: kw(r.installed_w),
+  };
+}
+
+/** Country rows keyed by alpha-3; a site without a country counts under its party's country. */
+function byCountry(rows: StatsRow[]) {
+  const merged = new Map<string, ReturnType<typeof counts>>();
+  for (const r of rows) {
+    const key = r.key ?? (r.key2 ? (alpha2ToAlpha3(r.key2) ?? r.key2) : 'unknown');
+    const c = counts(r);
+    const m = merged.get(key);
+    if (!m) merged.set(key, c);
+    else {
+      // Sites and locations are distinct per row group; adding is exact because a location has one country.
+      for (const k of Object.keys(c) as (keyof typeof c)[]) m[k] += c[k];
+      m.installed_kw = Math.round(m.installed_kw * 10) / 10;
+    }
+  }
+  return [...merged.entries()].map(([country, c]) => ({ country, ...c })).sort((a, b) => b.evses - a.evses);
+}
+
+const DIMENSIONS = {
+  country: { key: 'country', rows: byCountry },
+  operator: { key: 'operator', rows: (rs: StatsRow[]) => rs.map((r) => ({ operator: r.key, ...counts(r) })) },
+  connector: {
+    key: 'standard',
+    rows: (rs: StatsRow[]) => rs.map((r) => ({ standard: r.key, ...counts(r) })),
+  },
+  power_class: {
+    key: 'power_class',
+    rows: (rs: StatsRow[]) => rs.map((r) => ({ power_class_kw: r.key, ...counts(r) })),
+  },
+} as const;
+
+async function dimension(db: Db, dim: keyof typeof DIMENSIONS, q: z.infer<typeof statsQuery>) {
+  const rows = await statsBy(db, dim as StatsDimension, filterOf(q as never));
+  return DIMENSIONS[dim].rows(rows);
+}
+
+const statsResponse = {
+  200: {
+    description: 'Counts',
+    content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+  },
+  ...errorResponses,
+};
+
+const byRoute = (path: string, summary: string) =>
+  createRoute({
+    method: 'get',
+    path,
+    summary,
+    tags: ['statistics'],
+    request: { query: statsQuery },
+    responses: statsResponse,
+  });
+
+export const statsApp = resourceApp()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      summary: 'Totals and counts by country, operator, connector type and power class',
+      description:
+        `Installed kW sums each EVSE's strongest connector (by connector type: that type's connectors). ` +
+        `Power classes are EVSE maximum power bands in kW: ${POWER_CLASS_BOUNDS_KW.join(', ')} and above.`,
+      tags: ['statistics'],
+      request: { query: statsQuery },
+      responses: statsResponse,
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const db = c.get('db');
+      const [total] = await statsBy(db, 'total', filterOf(q as never));
+      return c.json({
+        totals: total ? counts(total) : null,
+        by_country: await dimension(db, 'country', q),
+        by_operator: await dimension(db, 'operator', q),
+        by_connector: await dimension(db, 'connector', q),
+        by_power_class: await dimension(db, 'power_class', q),
+      }) as never;
+    },
+  )
+  .openapi(
+    byRoute('/by-country', 'Counts by country (ISO 3166-1 alpha-3)'),
+    async (c) =>
+      c.json({ by_country: await dimension(c.get('db'), 'country', c.req.valid('query')) }) as never,
+  )
+  .openapi(
+    byRoute('/by-operator', 'Counts by operator'),
+    async (c) =>
+      c.json({ by_operator: await dimension(c.get('db'), 'operator', c.req.valid('query')) }) as never,
+  )
+  .openapi(
+    byRoute('/by-connector', 'Counts by OCPI connector type'),
+    async (c) =>
+      c.json({ by_connector: await dimension(c.get('db'), 'connector', c.req.valid('query')) }) as never,
+  )
+  .openapi(
+    byRoute('/by-power-class', 'Counts by EVSE power class'),
+    async (c) =>
+      c.json({ by_power_class: await dimension(c.get('db'), 'power_class', c.req.valid('query')) }) as never,
+  );
+
+export const operatorsApp = resourceApp().openapi(
+  createRoute({
+    method: 'get',
+    path: '/',
+    summary: 'Operators with their counts, by name',
+    tags: ['statistics'],
+    request: { query: operatorsQuery },
+    responses: statsResponse,
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const rows = await operatorStats(c.get('db'), filterOf(q as never), q.cursor?.k, q.limit + 1);
+    const items = rows.slice(0, q.limit);
+    let next: string | null = null;
+    const last = items[items.length - 1];
+    if (rows.length > q.limit && last?.key) {
+      const url = new URL(c.req.url);
+      url.searchParams.set('cursor', encodeCursor({ k: last.key }));
+      next = url.toString();
+      c.header('Link', `<${next}>; rel="next"`);
+    }
+    return c.json({
+      operators: items.map((r) => ({
+        name: r.key,
+        ...counts(r),
+        countries: (r.countries ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc)),
+      })),
+      next,
+    }) as never;
+  },
+);

@@ -1,0 +1,146 @@
+// 1,000 randomly generated bad query strings at every list endpoint: never a 5xx, always the
+// documented error shape, naming the parameter at fault.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../helpers/synthetic-atlas.js';
+import { type Atlas, buildAtlas } from './atlas-fixture.js';
+
+let atlas: Atlas;
+beforeAll(async () => {
+  atlas = await buildAtlas({ locations: 200, seed: 3 });
+});
+afterAll(() => atlas.close());
+
+const ENDPOINTS = [
+  '/v1/sites',
+  '/v1/locations',
+  '/v1/tariffs',
+  '/v1/stats',
+  '/v1/stats/by-country',
+  '/v1/stats/by-connector',
+  '/v1/operators',
+  '/v1/dumps',
+];
+
+const KEYS = [
+  'bbox',
+  'near',
+  'radius',
+  'country',
+  'operator',
+  'connector',
+  'min_power_kw',
+  'max_power_kw',
+  'status',
+  'free',
+  'source',
+  'license',
+  'updated_since',
+  'limit',
+  'cursor',
+  'currency',
+  'bbbox',
+  'page',
+  'offset',
+  '',
+  'BBOX',
+  'limit[]',
+];
+
+const VALUES = [
+  '',
+  ' ',
+  'x',
+  '-1',
+  '0',
+  '1e400',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '10001',
+  '1.5',
+  '0x10',
+  '%',
+  '%E0%A4%A',
+  '%00',
+  '%FF',
+  '🔌',
+  'null',
+  'undefined',
+  '[]',
+  '{}',
+  '"',
+  "'",
+  ';DROP TABLE locations',
+  '1,2,3',
+  '1,2,3,4,5',
+  '200,0,10,10',
+  '0,100,10,10',
+  '10,10,0,0',
+  ',,,',
+  'a,b,c,d',
+  '91,0',
+  '0,181',
+  'available,x',
+  'true,false',
+  'TRUE',
+  '2024-13-45',
+  '2024-02-30T25:61:00Z',
+  '9999999-01-01',
+  'eyJrIjoxfQ',
+  'eyJrIjoiYSIsImQiOi0xfQ',
+  '!!!',
+  'ÿ'.repeat(50),
+  'x'.repeat(5000),
+  '1,'.repeat(200),
+  'DE,'.repeat(60),
+  'IEC_62196_T9',
+  '-0',
+  '+5',
+  '5 ',
+  '\t1',
+  '1e-400',
+];
+
+function randomQuery(rnd: () => number): string {
+  const n = 1 + Math.floor(rnd() * 3);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = KEYS[Math.floor(rnd() * KEYS.length)]!;
+    let value = VALUES[Math.floor(rnd() * VALUES.length)]!;
+    if (rnd() < 0.3)
+      value = Array.from({ length: 1 + Math.floor(rnd() * 12) }, () =>
+        String.fromCharCode(Math.floor(rnd() * 0x2fff)),
+      ).join('');
+    // Mostly encoded, sometimes raw (broken percent-escapes included).
+    parts.push(
+      `${rnd() < 0.7 ? encodeURIComponent(key) : key}=${rnd() < 0.7 ? encodeURIComponent(value) : value}`,
+    );
+  }
+  if (rnd() < 0.1) parts.push(parts[0]!); // a repeated parameter
+  return parts.join('&');
+}
+
+describe('bad query strings', () => {
+  it.each(ENDPOINTS)('never make %s answer 5xx, and every error has the documented shape', async (path) => {
+    const rnd = seededRandom(path.length * 7919);
+    let refused = 0;
+    for (let i = 0; i < 1_000; i++) {
+      const q = randomQuery(rnd);
+      const res = await fetch(`${atlas.server.url}${path}?${q}`);
+      const text = await res.text();
+      expect(res.status, `${path}?${q}`).toBeLessThan(500);
+      if (res.status >= 400) {
+        refused++;
+        const body = JSON.parse(text);
+        expect(body, `${path}?${q}`).toEqual({
+          error: { code: expect.any(String), message: expect.any(String) },
+        });
+        expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
+        expect(res.status).toBe(400);
+        // The message starts with the parameter at fault.
+        expect(body.error.message, `${path}?${q}`).toMatch(/^[^:]*:/);
+      }
+    }
+    expect(refused).toBeGreaterThan(800);
+  });
+});
