@@ -1,6 +1,7 @@
 // /v1/sources: who we aggregate, under which licence, and how their syncs are going. Never a token.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { isRepublishableLicense } from '../db/queries/locations.js';
 import {
   getSource,
   latestRuns,
@@ -46,7 +47,7 @@ function sourceView(s: SourceRow, lastRun: SyncRunRow | undefined) {
     license: s.license,
     attribution: s.attribution,
     // A source without a stated licence is synced and checked, but never republished.
-    published: s.license != null,
+    published: isRepublishableLicense(s.license),
     enabled: s.enabled === 1,
     ocpi_version: s.version,
     token_encoding: s.token_encoding,
@@ -71,7 +72,10 @@ export const sourcesApp = new Hono<AppEnv>()
     const db = c.get('db');
     const sources = await listSources(db);
     const data = await Promise.all(
-      sources.map(async (s) => ({ ...sourceView(s, (await latestRuns(db, s.id, 1))[0]), counts: await sourceCounts(db, s.id) })),
+      sources.map(async (s) => ({
+        ...sourceView(s, (await latestRuns(db, s.id, 1))[0]),
+        counts: await sourceCounts(db, s.id),
+      })),
     );
     return c.json({ sources: data });
   })
@@ -105,6 +109,9 @@ export const sourcesApp = new Hono<AppEnv>()
         raw: JSON.parse(r.raw) as unknown,
         quarantined_at: r.created_at,
       })),
-      next: rows.length === q.limit && last ? `/v1/sources/${encodeURIComponent(s.id)}/quarantine?after=${last.id}&limit=${q.limit}` : null,
+      next:
+        rows.length === q.limit && last
+          ? `/v1/sources/${encodeURIComponent(s.id)}/quarantine?after=${last.id}&limit=${q.limit}`
+          : null,
     });
   });

@@ -58,7 +58,24 @@ const CACHEABLE =
 
 /** Live streams and health checks are never conditional or cached. */
 function isLive(c: Context): boolean {
-  return (c.req.header('accept') ?? '').includes('text/event-stream') || c.req.path === '/healthz';
+  return (
+    c.req.path === '/v1/availability/stream' ||
+    (c.req.header('accept') ?? '').includes('text/event-stream') ||
+    c.req.path === '/healthz'
+  );
+}
+
+/**
+ * Answers that change with the clock as well as the data: staleness flags, and the default time
+ * windows of history and occupancy. Their validators also change every minute, so a 304 never
+ * hands out a stale flag for long.
+ */
+const CLOCK_DEPENDENT = /^\/v1\/(availability(\/.*)?|evses\/.+|stats\/occupancy\/?)$/;
+
+function withClock(v: DataVersion, now: Date): DataVersion {
+  const minute = Math.floor(now.getTime() / 60_000);
+  const lastModified = new Date(Math.max(v.lastModified.getTime(), minute * 60_000));
+  return { etag: v.etag.replace(/"$/, `-m${minute}"`), lastModified };
 }
 
 function replaceResponse(c: Context, res: Response) {
@@ -137,7 +154,8 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
         c.res.headers.set('Access-Control-Allow-Origin', '*');
       return undefined;
     }
-    const v = await dataVersion(c.get('db'), c.get('now'), BUILD);
+    const dataV = await dataVersion(c.get('db'), c.get('now'), BUILD);
+    const v = CLOCK_DEPENDENT.test(c.req.path) ? withClock(dataV, c.get('now')) : dataV;
     const validators = { ETag: v.etag, 'Last-Modified': v.lastModified.toUTCString() };
     if (notModified(c, v)) {
       for (const [k, val] of Object.entries(validators)) c.header(k, val);

@@ -1,0 +1,41 @@
+// Availability, history and occupancy change with the clock (staleness, default windows): their
+// validators must too, or a 304 would keep a "fresh" flag alive after it went stale.
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import { openSqlite } from '../../src/db/sqlite.js';
+
+describe('validators of clock-dependent answers', () => {
+  it('change every minute for availability but not for sites', async () => {
+    const db = openSqlite(':memory:');
+    let now = new Date('2026-11-25T10:00:10Z');
+    const app = createApp({ getDb: () => db, clock: () => now, http: { rateLimit: false } });
+    const etag = async (path: string) => (await app.request(path)).headers.get('etag');
+    const a1 = await etag('/v1/availability?bbox=0,0,1,1');
+    const s1 = await etag('/v1/sites?bbox=0,0,1,1');
+    expect(a1).toBeTruthy();
+    const cond = await app.request('/v1/availability?bbox=0,0,1,1', { headers: { 'If-None-Match': a1! } });
+    expect(cond.status).toBe(304);
+    now = new Date('2026-11-25T10:01:10Z');
+    const a2 = await etag('/v1/availability?bbox=0,0,1,1');
+    expect(a2).not.toBe(a1);
+    expect(await etag('/v1/sites?bbox=0,0,1,1')).toBe(s1);
+    const after = await app.request('/v1/availability?bbox=0,0,1,1', { headers: { 'If-None-Match': a1! } });
+    expect(after.status).toBe(200);
+    await db.close();
+  });
+
+  it('never answers the SSE stream path conditionally', async () => {
+    const db = openSqlite(':memory:');
+    const app = createApp({ getDb: () => db, http: { rateLimit: false } });
+    const ctrl = new AbortController();
+    const res = await app.request('/v1/availability/stream?bbox=0,0,1,1', {
+      headers: { 'If-None-Match': '*' },
+      signal: ctrl.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    ctrl.abort();
+    await res.body?.cancel().catch(() => undefined);
+    await db.close();
+  });
+});
