@@ -7,6 +7,8 @@
 // radius of them, everything linked to those (same site, same EVSE id, a stated reference), and
 // one more ring around that so the reconsidered records see all their candidates. Only clusters
 // that contain a record of the inner part are written.
+
+import { bumpDataVersionStmt } from '../db/queries/data-version.js';
 import { cellOf, cellRanges } from '../db/spatial-key.js';
 import type { Db, Stmt } from '../db/types.js';
 import type { ExternalRef } from '../model/types.js';
@@ -157,6 +159,8 @@ export async function dedupeSites(db: Db, options: DedupeSitesOptions = {}): Pro
       params: [e.kind, JSON.stringify(e.from), JSON.stringify(e.to), now],
     });
   }
+  // Sites changed outside a sync run: bump the data version so ETags and cached answers move on.
+  if (stmts.length > 0) stmts.push(bumpDataVersionStmt(now));
   await db.batch(stmts);
   return {
     mode: incremental ? 'incremental' : 'full',

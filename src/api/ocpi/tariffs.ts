@@ -1,6 +1,7 @@
 // Our Tariffs receiver: PUT / DELETE / GET {country_code}/{party_id}/{tariff_id}, and PATCH on 2.1.1
 // only (2.2 removed it, SPEC-DIGEST §1). Writes go through write-tariff.ts, as a pulled tariff does.
 import { Hono } from 'hono';
+import { bumpDataVersionStmt } from '../../db/queries/data-version.js';
 import { storedTariff } from '../../db/queries/stored-objects.js';
 import type { Db } from '../../db/types.js';
 import { deleteTariffStmt, tariffPkOf, writeTariffStmts } from '../../db/write-tariff.js';
@@ -44,15 +45,16 @@ function normalized(p: TariffPath, raw: Record<string, unknown>): Tariff {
 
 async function write(p: TariffPath, t: Tariff, now: string, runId: number | null): Promise<void> {
   // Content hash as apply-page.ts computes it, so an identical pull counts as unchanged.
-  await p.db.batch(
-    writeTariffStmts(t, {
+  await p.db.batch([
+    ...writeTariffStmts(t, {
       sourceId: p.sourceId,
       now,
       runId,
       contentHash: hash64(JSON.stringify(t)),
       summary: summarizeTariff(t),
     }),
-  );
+    bumpDataVersionStmt(now),
+  ]);
 }
 
 const STALE = 'older than the version we hold: acknowledged, not applied';
@@ -104,7 +106,10 @@ export function createTariffsReceiver() {
       const p = tariffPath(c);
       const held = await storedTariff(p.db, p.pk);
       if (!held || held.removed) throw unknownTariff(p.key.id);
-      await p.db.batch([deleteTariffStmt(p.sourceId, p.key, iso(c.get('now')))]);
+      await p.db.batch([
+        deleteTariffStmt(p.sourceId, p.key, iso(c.get('now'))),
+        bumpDataVersionStmt(iso(c.get('now'))),
+      ]);
       return reply(c);
     })
     .get('/:cc/:pid/:tariffId', async (c) => {

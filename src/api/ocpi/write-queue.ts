@@ -3,6 +3,8 @@
 // then pays for one commit per group instead of one per PATCH (measured in scripts/bench/push.ts).
 // Should the group's transaction fail, its pushes are retried one by one, so only the push at
 // fault fails.
+
+import { bumpDataVersionStmt } from '../../db/queries/data-version.js';
 import type { Db, Stmt } from '../../db/types.js';
 
 interface Pending {
@@ -28,7 +30,11 @@ export function createWriteQueue(): WriteQueue {
     for (let i = 0; i < group.length; i += MAX_GROUP) {
       const part = group.slice(i, i + MAX_GROUP);
       try {
-        const changes = await db.batch(part.flatMap((p) => p.stmts));
+        // Pushes change what the API serves outside sync runs: one data-version bump per commit.
+        const changes = await db.batch([
+          ...part.flatMap((p) => p.stmts),
+          bumpDataVersionStmt(new Date().toISOString()),
+        ]);
         let at = 0;
         for (const p of part) {
           p.resolve(changes.slice(at, at + p.stmts.length));
@@ -37,7 +43,7 @@ export function createWriteQueue(): WriteQueue {
       } catch {
         for (const p of part) {
           try {
-            p.resolve(await db.batch(p.stmts));
+            p.resolve(await db.batch([...p.stmts, bumpDataVersionStmt(new Date().toISOString())]));
           } catch (err) {
             p.reject(err);
           }
@@ -50,7 +56,7 @@ export function createWriteQueue(): WriteQueue {
     write(db, stmts) {
       // On Workers each request is its own I/O context: a commit made in one request may not settle
       // another's promises, and D1 is one network round trip per batch anyway. No grouping there.
-      if (db.kind !== 'sqlite') return db.batch(stmts);
+      if (db.kind !== 'sqlite') return db.batch([...stmts, bumpDataVersionStmt(new Date().toISOString())]);
       return new Promise<number[]>((resolve, reject) => {
         const group = waiting.get(db);
         if (group) {
