@@ -1,7 +1,7 @@
 // The `atlas` command: serve | sync [--source ID]... [--full|--incremental] | sources | export.
 import { parseArgs } from 'node:util';
-import { parseEnv } from './env.js';
 import { openSqlite } from './db/sqlite.js';
+import { parseEnv } from './env.js';
 import { SourcesFileError } from './ingest/sources-file.js';
 import { EXPORT_FORMATS, exportCommand } from './node/export-command.js';
 import { createLogger, openAtlas, startServer } from './node/server.js';
@@ -51,7 +51,10 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'export': {
-      const { values } = parseArgs({ args: rest, options: { format: { type: 'string' }, out: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { format: { type: 'string' }, out: { type: 'string' } },
+      });
       const format = EXPORT_FORMATS.find((f) => f === values.format);
       if (!format || !values.out) {
         process.stderr.write(`export needs --format ${EXPORT_FORMATS.join('|')} and --out FILE\n${USAGE}\n`);
@@ -60,7 +63,12 @@ async function main(argv: string[]): Promise<number> {
       // The data only: no sources file, no demo source, no sync.
       const db = openSqlite(env.ATLAS_DB);
       try {
-        return await exportCommand(db, { format, out: values.out, tty: Boolean(process.stderr.isTTY), log: process.stderr });
+        return await exportCommand(db, {
+          format,
+          out: values.out,
+          tty: Boolean(process.stderr.isTTY),
+          log: process.stderr,
+        });
       } finally {
         await db.close();
       }

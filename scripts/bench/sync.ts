@@ -28,9 +28,7 @@ async function startCpo(file: string): Promise<{ child: ChildProcess; url: strin
   throw new Error('fake CPO did not start');
 }
 
-function runChild(
-  args: string[],
-): Promise<{
+function runChild(args: string[]): Promise<{
   ms: number;
   status: string;
   error: string | null;

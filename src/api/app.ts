@@ -5,18 +5,18 @@ import { requestId } from 'hono/request-id';
 import { silentLogger } from '../log.js';
 import { createAvailabilityApp } from './availability.js';
 import type { AppDeps, AppEnv } from './deps.js';
-import { ApiError, errorBody } from './errors.js';
 import { createDumpsApp } from './dumps.js';
-import { httpBehaviour } from './http/middleware.js';
-import { createDocsApp } from './openapi.js';
-import { sitesApp } from './sites.js';
-import { operatorsApp, statsApp } from './stats.js';
-import { tariffsApp } from './tariffs.js';
+import { ApiError, errorBody } from './errors.js';
 import { historyApp } from './history.js';
+import { httpBehaviour } from './http/middleware.js';
 import { locationsApp } from './locations.js';
 import { createOcpiApp } from './ocpi/app.js';
+import { createDocsApp } from './openapi.js';
+import { sitesApp } from './sites.js';
 import { sourcesApp } from './sources.js';
+import { operatorsApp, statsApp } from './stats.js';
 import { occupancyApp } from './stats-occupancy.js';
+import { tariffsApp } from './tariffs.js';
 
 export function createApp(deps: AppDeps) {
   const log = deps.log ?? silentLogger;

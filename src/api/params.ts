@@ -4,37 +4,39 @@ import type { Bbox } from '../db/spatial-key.js';
 import { ApiError, badParameter } from './errors.js';
 
 const finite = (name: string) =>
-  z.string().trim().min(1, `${name} is empty`).pipe(z.coerce.number<string>().refine(Number.isFinite, `${name} is not a number`));
+  z
+    .string()
+    .trim()
+    .min(1, `${name} is empty`)
+    .pipe(z.coerce.number<string>().refine(Number.isFinite, `${name} is not a number`));
 
-export const bboxParam = z
-  .string()
-  .transform((s, ctx): Bbox => {
-    const parts = s.split(',');
-    if (parts.length !== 4) {
-      ctx.addIssue({ code: 'custom', message: 'expected minLon,minLat,maxLon,maxLat (4 numbers)' });
-      return z.NEVER;
-    }
-    const nums = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
-    if (nums.some((n) => !Number.isFinite(n))) {
-      ctx.addIssue({ code: 'custom', message: 'every bbox value must be a number' });
-      return z.NEVER;
-    }
-    const [minLon, minLat, maxLon, maxLat] = nums as [number, number, number, number];
-    if ([minLon, maxLon].some((v) => v < -180 || v > 180)) {
-      ctx.addIssue({ code: 'custom', message: 'longitudes must be within -180..180' });
-      return z.NEVER;
-    }
-    if ([minLat, maxLat].some((v) => v < -90 || v > 90)) {
-      ctx.addIssue({ code: 'custom', message: 'latitudes must be within -90..90' });
-      return z.NEVER;
-    }
-    if (minLat > maxLat) {
-      ctx.addIssue({ code: 'custom', message: 'minLat must not be greater than maxLat' });
-      return z.NEVER;
-    }
-    // minLon > maxLon is a box across the antimeridian (RFC 7946 §5.2); queries split it.
-    return { minLon, minLat, maxLon, maxLat };
-  });
+export const bboxParam = z.string().transform((s, ctx): Bbox => {
+  const parts = s.split(',');
+  if (parts.length !== 4) {
+    ctx.addIssue({ code: 'custom', message: 'expected minLon,minLat,maxLon,maxLat (4 numbers)' });
+    return z.NEVER;
+  }
+  const nums = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  if (nums.some((n) => !Number.isFinite(n))) {
+    ctx.addIssue({ code: 'custom', message: 'every bbox value must be a number' });
+    return z.NEVER;
+  }
+  const [minLon, minLat, maxLon, maxLat] = nums as [number, number, number, number];
+  if ([minLon, maxLon].some((v) => v < -180 || v > 180)) {
+    ctx.addIssue({ code: 'custom', message: 'longitudes must be within -180..180' });
+    return z.NEVER;
+  }
+  if ([minLat, maxLat].some((v) => v < -90 || v > 90)) {
+    ctx.addIssue({ code: 'custom', message: 'latitudes must be within -90..90' });
+    return z.NEVER;
+  }
+  if (minLat > maxLat) {
+    ctx.addIssue({ code: 'custom', message: 'minLat must not be greater than maxLat' });
+    return z.NEVER;
+  }
+  // minLon > maxLon is a box across the antimeridian (RFC 7946 §5.2); queries split it.
+  return { minLon, minLat, maxLon, maxLat };
+});
 
 export const limitParam = (max: number, def: number) =>
   z

@@ -13,11 +13,18 @@ function files(dir: string): string[] {
 
 const sources = files('src').map((p) => ({ path: relative('.', p), text: readFileSync(p, 'utf8') }));
 const importsOf = (text: string) =>
-  [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => m[1]!,
-  );
+  [
+    ...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm),
+    ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ].map((m) => m[1]!);
 
-const NODE_ALLOWED = [/^src\/node\//, /^src\/node\.ts$/, /^src\/cli\.ts$/, /^src\/db\/sqlite\.ts$/, /^src\/db\/queries\/dump-sqlite\.ts$/];
+const NODE_ALLOWED = [
+  /^src\/node\//,
+  /^src\/node\.ts$/,
+  /^src\/cli\.ts$/,
+  /^src\/db\/sqlite\.ts$/,
+  /^src\/db\/queries\/dump-sqlite\.ts$/,
+];
 
 describe('import boundaries', () => {
   it('only the Node host and the SQLite adapter import node: modules or better-sqlite3', () => {
@@ -25,7 +32,12 @@ describe('import boundaries', () => {
       NODE_ALLOWED.some((re) => re.test(path))
         ? []
         : importsOf(text)
-            .filter((spec) => spec.startsWith('node:') || spec === 'better-sqlite3' || spec.startsWith('drizzle-orm/better-sqlite3'))
+            .filter(
+              (spec) =>
+                spec.startsWith('node:') ||
+                spec === 'better-sqlite3' ||
+                spec.startsWith('drizzle-orm/better-sqlite3'),
+            )
             .map((spec) => `${path} imports ${spec}`),
     );
     expect(offenders).toEqual([]);

@@ -1,7 +1,11 @@
 // Records of a register given as a file path or as its text, for tests (production reads through
 // the Node host's readText and parseRegister).
 import { parseRegister } from '../../src/ingest/registers/index.js';
-import type { RegisterFormat, RegisterParseOptions, RegisterRecords } from '../../src/ingest/registers/types.js';
+import type {
+  RegisterFormat,
+  RegisterParseOptions,
+  RegisterRecords,
+} from '../../src/ingest/registers/types.js';
 import { readText } from '../../src/node/read-text.js';
 
 /** Text is recognised by a line break or a leading '{' / '[' (a path has neither). */

@@ -222,9 +222,10 @@ export async function dumpStore(db: Db): Promise<Record<string, unknown[]>> {
     'tariffs',
     'quarantine',
     'source_secrets',
-    'meta',
   ]) {
     out[table] = await db.all(`SELECT * FROM ${table} ORDER BY 1, 2`);
   }
+  // The data version is a cache validator, not data: a refused or stale push may bump it.
+  out.meta = await db.all(`SELECT * FROM meta WHERE key <> 'data_version' ORDER BY 1`);
   return out;
 }
