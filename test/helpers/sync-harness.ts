@@ -12,6 +12,7 @@ import { type SyncMode, type SyncResult, syncOcpiSource } from '../../src/ingest
 import { silentLogger } from '../../src/log.js';
 import { createOcpiClient, type OcpiClientOptions } from '../../src/ocpi/client/index.js';
 import { type ServedApp, serveApp } from './serve.js';
+import { ocpiSourceConfig } from './source-config.js';
 
 export interface Harness {
   db: Db;
@@ -36,22 +37,12 @@ export async function startHarness(
   const db = openSqlite(dbFile);
   let cpo = createFakeCpo({ ...cpoOptions, token: TEST_TOKEN });
   let served = await serveApp(cpo.app);
-  const config: OcpiSourceConfig = {
+  const config: OcpiSourceConfig = ocpiSourceConfig({
     id: 'cpo',
-    name: 'Test CPO',
-    type: 'ocpi',
     versions_url: `${served.url}/ocpi/versions`,
     token: TEST_TOKEN,
-    register: false,
-    parties: [],
-    schedule: '*/30 * * * *',
-    full_schedule: '0 3 * * *',
-    license: 'CC0-1.0',
-    attribution: 'test',
-    enabled: true,
-    suspect_ratio: 0.5,
     ...source,
-  };
+  });
   await upsertSources(db, [config], new Date().toISOString());
   const h: Harness = {
     db,

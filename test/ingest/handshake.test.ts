@@ -7,11 +7,11 @@ import type { Db } from '../../src/db/types.js';
 import { createFakeCpo } from '../../src/fake-cpo/app.js';
 import { demoLocations } from '../../src/fake-cpo/demo-data.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
-import type { OcpiSourceConfig } from '../../src/ingest/sources-file.js';
 import { syncOcpiSource } from '../../src/ingest/sync-source.js';
 import { silentLogger } from '../../src/log.js';
 import { createOcpiClient } from '../../src/ocpi/client/index.js';
 import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { ocpiSourceConfig } from '../helpers/source-config.js';
 
 const TOKEN_A = 'token-a-issued-offline-77';
 const closers: (() => Promise<void>)[] = [];
@@ -31,20 +31,12 @@ describe('credentials handshake on the pull side', () => {
     });
     const cpoServed: ServedApp = await serveApp(cpo.app);
     closers.push(() => cpoServed.close());
-    const source: OcpiSourceConfig = {
+    const source = ocpiSourceConfig({
       id: 'reg',
-      name: 'Registering CPO',
-      type: 'ocpi',
       versions_url: `${cpoServed.url}/ocpi/versions`,
       token: TOKEN_A,
       register: true,
-      parties: [],
-      schedule: '* * * * *',
-      full_schedule: '* * * * *',
-      license: 'CC0-1.0',
-      enabled: true,
-      suspect_ratio: 0.5,
-    };
+    });
     await upsertSources(db, [source], new Date().toISOString());
     // Our own platform endpoints, on loopback, so the CPO can call us back with token B.
     const ours = await serveApp(createApp({ getDb: () => db, sources: [source] }));
@@ -92,19 +84,12 @@ describe('credentials handshake on the pull side', () => {
   it('fails clearly when register is set but no public URL is configured', async () => {
     const db: Db = openSqlite(':memory:');
     closers.push(() => db.close());
-    const source = {
+    const source = ocpiSourceConfig({
       id: 'reg',
-      name: 'x',
-      type: 'ocpi',
       versions_url: 'http://127.0.0.1:9/ocpi/versions',
       token: TOKEN_A,
       register: true,
-      parties: [],
-      schedule: '* * * * *',
-      full_schedule: '* * * * *',
-      enabled: true,
-      suspect_ratio: 0.5,
-    } as OcpiSourceConfig;
+    });
     await upsertSources(db, [source], new Date().toISOString());
     const run = await syncOcpiSource(source, {
       db,

@@ -10,6 +10,7 @@ import { createSyncRunner } from '../../src/ingest/sync-runner.js';
 import { silentLogger } from '../../src/log.js';
 import { createOcpiClient } from '../../src/ocpi/client/index.js';
 import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { ocpiSourceConfig } from '../helpers/source-config.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -28,20 +29,7 @@ async function slowCpo(id: string): Promise<{ cpo: FakeCpo; source: OcpiSourceCo
   closers.push(() => served.close());
   return {
     cpo,
-    source: {
-      id,
-      name: id,
-      type: 'ocpi',
-      versions_url: `${served.url}/ocpi/versions`,
-      token: `tok-${id}-123`,
-      register: false,
-      parties: [],
-      schedule: '* * * * *',
-      full_schedule: '* * * * *',
-      license: 'CC0-1.0',
-      enabled: true,
-      suspect_ratio: 0.5,
-    },
+    source: ocpiSourceConfig({ id, versions_url: `${served.url}/ocpi/versions`, token: `tok-${id}-123` }),
   };
 }
 
