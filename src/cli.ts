@@ -1,5 +1,6 @@
 // The `atlas` command: serve | sync [--source ID]... [--full|--incremental] | sources | export.
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { openSqlite } from './db/sqlite.js';
 import { parseEnv } from './env.js';
 import { SourcesFileError } from './ingest/sources-file.js';
@@ -37,8 +38,11 @@ async function main(argv: string[]): Promise<number> {
           incremental: { type: 'boolean' },
         },
       });
-      // Log lines go to stderr so stdout stays the run summary.
-      const atlas = await openAtlas(env, createLogger(process.stdout.isTTY ? 'warn' : env.LOG_LEVEL));
+      // Log lines go to stderr so stdout stays the run summary (pipeable).
+      const atlas = await openAtlas(
+        env,
+        createLogger(process.stdout.isTTY ? 'warn' : env.LOG_LEVEL, pino.destination(2)),
+      );
       try {
         return await syncCommand(atlas, {
           sourceIds: values.source ?? [],

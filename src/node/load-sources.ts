@@ -1,6 +1,7 @@
 // Reads ATLAS_SOURCES, or falls back to the demo source, and checks the cron expressions, so a bad
 // file stops startup with a message naming the file and the field.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import cron from 'node-cron';
 import { parseOverrides } from '../dedupe/overrides.js';
 import type { Overrides } from '../dedupe/types.js';
@@ -13,7 +14,10 @@ export function loadSourcesFile(file: string): SourceConfig[] {
   } catch (err) {
     throw new SourcesFileError(`sources file ${file} cannot be read: ${(err as Error).message}`);
   }
-  const sources = parseSourcesFile(text, file);
+  // A register's local path is read relative to the sources file, wherever the atlas is started.
+  const sources = parseSourcesFile(text, file).map((s) =>
+    'url' in s && !/^https?:\/\//i.test(s.url) ? { ...s, url: resolve(dirname(file), s.url) } : s,
+  );
   sources.forEach((s, i) => {
     for (const field of ['schedule', 'full_schedule'] as const) {
       if (!cron.validate(s[field])) {

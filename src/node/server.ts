@@ -96,7 +96,10 @@ export async function startServer(
   );
   const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info({ url, db: env.ATLAS_DB, sources: atlas.sources.map((s) => s.id) }, 'atlas listening');
+  log.info(
+    { url, listen: `${env.HOST}:${port}`, db: env.ATLAS_DB, sources: atlas.sources.map((s) => s.id) },
+    'atlas listening',
+  );
   const enabled = atlas.sources.filter((s) => s.enabled);
   // Sites are rebuilt after the syncs, so "first sync done" includes dedupe.
   const firstSync = atlas.runner.runAll(enabled, 'auto').then(async (r) => {
@@ -113,8 +116,11 @@ export async function startServer(
     async close() {
       schedule.stop();
       rollup.stop();
+      log.info({}, 'atlas shutting down (waiting for running syncs)');
       await firstSync.catch(() => undefined);
       await atlas.runner.settled();
+      // Keep-alive sockets and open SSE streams would otherwise hold close() open indefinitely.
+      if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await atlas.close();
     },

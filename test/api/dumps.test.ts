@@ -92,7 +92,14 @@ describe('/v1/dumps', () => {
     try {
       const sources = db.prepare('SELECT id FROM sources ORDER BY id').all();
       expect(sources).toEqual([{ id: 'open-a' }, { id: 'open-b' }]);
-      expect(db.prepare('SELECT count(*) AS n FROM source_secrets').get()).toEqual({ n: 0 });
+      // No secrets table at all, no CPO endpoint URLs, no internal bookkeeping.
+      expect(
+        db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'source_secrets'`).get(),
+      ).toEqual({ n: 0 });
+      expect(db.prepare('SELECT count(*) AS n FROM sources WHERE endpoints IS NOT NULL').get()).toEqual({
+        n: 0,
+      });
+      expect(db.prepare('SELECT count(*) AS n FROM meta').get()).toEqual({ n: 0 });
       expect(
         db
           .prepare(

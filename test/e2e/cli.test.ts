@@ -49,9 +49,16 @@ afterAll(async () => {
 });
 
 function atlas(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return atlasWith(env, ...args);
+}
+
+function atlasWith(
+  childEnv: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env,
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -81,6 +88,13 @@ describe('atlas sync', () => {
     expect(r.out + r.err).not.toContain('down-token-1234');
     expect(r.out + r.err).not.toContain(TOKEN);
   }, 60_000);
+
+  it('keeps stdout to the summary lines even with info logging (logs go to stderr)', async () => {
+    const r = await atlasWith({ ...env, LOG_LEVEL: 'info' }, 'sync', '--source', 'good');
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n')).toEqual([expect.stringMatching(/^good: ok /)]);
+    expect(r.err).toMatch(/"msg":"sync finished"/);
+  });
 
   it('exits 2 for an unknown source id', async () => {
     const r = await atlas('sync', '--source', 'nope');

@@ -25,9 +25,12 @@ const REDUCE = [
   // Run errors may quote a peer's answer; they are for operators, not for republishing.
   'UPDATE sync_runs SET error = NULL, cursor = NULL',
   'DELETE FROM sites WHERE id NOT IN (SELECT site_id FROM locations WHERE site_id IS NOT NULL)',
-  // Secrets never leave the server, and unlicensed sources go with their data.
-  'DELETE FROM source_secrets',
+  // Secrets never leave the server (not even as an empty table), nor do the CPOs' private endpoint
+  // URLs or our internal bookkeeping; unlicensed sources go with their data.
+  'DROP TABLE source_secrets',
   `DELETE FROM sources WHERE id NOT IN (${REPUBLISHABLE_SOURCES})`,
+  'UPDATE sources SET endpoints = NULL, token_encoding = NULL, token_encoding_note = NULL, parties = NULL',
+  'DELETE FROM meta',
 ];
 
 const SITES_LAYER = [
