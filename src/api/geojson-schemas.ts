@@ -50,6 +50,9 @@ export const notFoundResponse = {
   404: { description: 'No such resource', content: { 'application/json': { schema: errorSchema } } },
 } as const;
 
+/** Single-item routes take no query parameters; an unknown one is a 400 like on the lists. */
+export const noQueryParams = z.strictObject({});
+
 export const idParams = z.object({
   id: z
     .string()

@@ -15,6 +15,7 @@ import {
   featureCollectionSchema,
   featureSchema,
   idParams,
+  noQueryParams,
   notFoundResponse,
 } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
@@ -42,7 +43,7 @@ const detailRoute = createRoute({
   path: '/{id}',
   summary: 'One source location with its EVSEs and connectors',
   tags: ['locations'],
-  request: { params: idParams },
+  request: { params: idParams, query: noQueryParams },
   responses: {
     200: { description: 'The location', content: { 'application/geo+json': { schema: featureSchema } } },
     ...notFoundResponse,

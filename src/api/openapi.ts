@@ -3,15 +3,19 @@
 // may be offline. The host hands the files in (HttpOptions.docsAsset): Node reads node_modules;
 // a Workers build must bundle them (e.g. wrangler `rules = [{ type = "Text", globs = ["**/swagger-ui*.css",
 // "**/swagger-ui-bundle.js"] }]` and a docsAsset that returns the imported strings).
+
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
+import { createAvailabilityApp } from './availability.js';
 import type { AppEnv } from './deps.js';
 import { createDumpsApp } from './dumps.js';
 import { notFound } from './errors.js';
+import { historyApp } from './history.js';
 import type { HttpOptions } from './http/options.js';
 import { locationsApp } from './locations.js';
 import { sitesApp } from './sites.js';
 import { operatorsApp, statsApp } from './stats.js';
+import { occupancyApp } from './stats-occupancy.js';
 import { tariffsApp } from './tariffs.js';
 
 /** The documented resources and where they are mounted. */
@@ -23,6 +27,13 @@ export function documentedResources(opts: HttpOptions) {
     ['/v1/stats', statsApp],
     ['/v1/operators', operatorsApp],
     ['/v1/dumps', createDumpsApp(opts)],
+    // Building the app reads no database: getDb is only called per request.
+    [
+      '/v1/availability',
+      createAvailabilityApp({ getDb: () => Promise.reject(new Error('documentation only')) }),
+    ],
+    ['/v1/evses', historyApp],
+    ['/v1/stats/occupancy', occupancyApp],
   ] as const;
 }
 

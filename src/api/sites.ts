@@ -19,6 +19,7 @@ import {
   featureCollectionSchema,
   featureSchema,
   idParams,
+  noQueryParams,
   notFoundResponse,
 } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
@@ -47,7 +48,7 @@ const detailRoute = createRoute({
   path: '/{id}',
   summary: 'One site with EVSEs, connectors, status, tariffs, opening hours, sources and provenance',
   tags: ['sites'],
-  request: { params: idParams },
+  request: { params: idParams, query: noQueryParams },
   responses: {
     ...geojson(featureSchema, 'The site'),
     301: {

@@ -67,8 +67,11 @@ const quarantineQuery = z.object({
   limit: limitParam(1_000, 100),
 });
 
+const noParams = z.object({});
+
 export const sourcesApp = new Hono<AppEnv>()
   .get('/', async (c) => {
+    parseQuery(noParams, c.req.query());
     const db = c.get('db');
     const sources = await listSources(db);
     const data = await Promise.all(
@@ -80,6 +83,7 @@ export const sourcesApp = new Hono<AppEnv>()
     return c.json({ sources: data });
   })
   .get('/:id', async (c) => {
+    parseQuery(noParams, c.req.query());
     const db = c.get('db');
     const s = await getSource(db, c.req.param('id'));
     if (!s) throw notFound(`source ${JSON.stringify(c.req.param('id'))}`);

@@ -185,7 +185,8 @@ export const occupancyApp = resourceApp().openapi(
       from: iso(from),
       to: iso(range.to),
       interval: q.interval,
-      method: '/docs/load-estimation.md',
+      method:
+        'power in use = sum of the rated power of EVSEs whose status is CHARGING, time-weighted per interval; an upper bound from status, not a meter reading (docs/load-estimation.md in the atlas repository)',
     };
 
     if (q.grid === undefined) {

@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { publishedTariff, publishedTariffs } from '../db/queries/tariffs.js';
 import { notFound } from './errors.js';
 import { keysetPage } from './feature-pages.js';
-import { errorResponses, idParams, notFoundResponse } from './geojson-schemas.js';
+import { errorResponses, idParams, noQueryParams, notFoundResponse } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
 import { limitParam } from './params.js';
 import { cursorParam, dateTimeParam, encodeCursor } from './query-params.js';
@@ -105,7 +105,7 @@ export const tariffsApp = resourceApp()
       path: '/{id}',
       summary: 'One tariff',
       tags: ['tariffs'],
-      request: { params: idParams },
+      request: { params: idParams, query: noQueryParams },
       responses: {
         200: { description: 'The tariff', content: { 'application/json': { schema: tariffSchema } } },
         ...notFoundResponse,
