@@ -4,53 +4,11 @@ import { z } from '@hono/zod-openapi';
 import type { LocationFilter } from '../db/queries/locations.js';
 import type { Bbox } from '../db/spatial-key.js';
 import { alpha2ToAlpha3, alpha3ToAlpha2 } from '../model/countries.js';
+import { CONNECTOR_TYPE, canonicalConnectorType } from '../ocpi/enums.js';
 import { bboxParam, limitParam } from './params.js';
 
-/** OCPI 2.2.1/2.3.0 ConnectorType values (spec §8.4.7), compared case-insensitively. */
-export const OCPI_CONNECTOR_TYPES = [
-  'CHADEMO',
-  'CHAOJI',
-  'DOMESTIC_A',
-  'DOMESTIC_B',
-  'DOMESTIC_C',
-  'DOMESTIC_D',
-  'DOMESTIC_E',
-  'DOMESTIC_F',
-  'DOMESTIC_G',
-  'DOMESTIC_H',
-  'DOMESTIC_I',
-  'DOMESTIC_J',
-  'DOMESTIC_K',
-  'DOMESTIC_L',
-  'DOMESTIC_M',
-  'DOMESTIC_N',
-  'DOMESTIC_O',
-  'GBT_AC',
-  'GBT_DC',
-  'IEC_60309_2_single_16',
-  'IEC_60309_2_three_16',
-  'IEC_60309_2_three_32',
-  'IEC_60309_2_three_64',
-  'IEC_62196_T1',
-  'IEC_62196_T1_COMBO',
-  'IEC_62196_T2',
-  'IEC_62196_T2_COMBO',
-  'IEC_62196_T3A',
-  'IEC_62196_T3C',
-  'MCS',
-  'NEMA_5_20',
-  'NEMA_6_30',
-  'NEMA_6_50',
-  'NEMA_10_30',
-  'NEMA_10_50',
-  'NEMA_14_30',
-  'NEMA_14_50',
-  'PANTOGRAPH_BOTTOM_UP',
-  'PANTOGRAPH_TOP_DOWN',
-  'SAE_J3400',
-  'TESLA_R',
-  'TESLA_S',
-];
+/** OCPI ConnectorType values (2.1.1 to 2.3.0, spec spelling), compared case-insensitively. */
+export const OCPI_CONNECTOR_TYPES: readonly string[] = [...CONNECTOR_TYPE].map(canonicalConnectorType);
 const CONNECTOR_UPPER = new Set(OCPI_CONNECTOR_TYPES.map((t) => t.toUpperCase()));
 
 /** The widest `near` radius: a distance query reads every candidate in its circle. */
