@@ -44,7 +44,12 @@ describe('unknown query parameters on single resources', () => {
   it('are a 400 naming the parameter on sources and single items too', async () => {
     const db = openSqlite(':memory:');
     const app = createApp({ getDb: () => db, http: { rateLimit: false } });
-    for (const path of ['/v1/sources?foo=1', '/v1/sources/x?foo=1', '/v1/sites/abc?foo=1', '/v1/tariffs/abc?foo=1']) {
+    for (const path of [
+      '/v1/sources?foo=1',
+      '/v1/sources/x?foo=1',
+      '/v1/sites/abc?foo=1',
+      '/v1/tariffs/abc?foo=1',
+    ]) {
       const res = await app.request(path);
       expect(res.status, path).toBe(400);
       const body = (await res.json()) as { error: { code: string; message: string } };
