@@ -36,6 +36,15 @@ export async function startRun(
   startedAt: string,
   dateFrom: string | null,
 ): Promise<number> {
+  // Runs of one source never overlap (the runner's lock, the Workers lease), so a run of this source
+  // still marked running is one whose process died (SIGKILL, a crash): close it for source health.
+  await db.batch([
+    {
+      sql: `UPDATE sync_runs SET status = 'failed', finished_at = ?,
+        error = 'interrupted: the process ended before the run finished' WHERE source_id = ? AND status = 'running'`,
+      params: [startedAt, sourceId],
+    },
+  ]);
   const row = await db.get<{ id: number }>(
     `INSERT INTO sync_runs (source_id, kind, status, started_at, date_from) VALUES (?, ?, 'running', ?, ?) RETURNING id`,
     [sourceId, kind, startedAt, dateFrom],
