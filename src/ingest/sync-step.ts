@@ -3,6 +3,7 @@
 // A step is discovery, one page, or the closing of the run. Each step's writes and the cursor that
 // points past it are one Db.batch, so a step that fails leaves nothing behind and the next
 // invocation repeats it; it never half-applies. The rules are those of syncOcpiSource (Node).
+import type { SyncRunRow } from '../db/queries/sources.js';
 import type { Db, Stmt } from '../db/types.js';
 import { locationPkOf } from '../db/write-location.js';
 import { tariffPkOf } from '../db/write-tariff.js';
@@ -66,24 +67,8 @@ export const MAX_STEP_ATTEMPTS = 5;
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-interface RunRow {
-  id: number;
-  source_id: string;
-  kind: string;
-  started_at: string;
-  date_from: string | null;
-  cursor: string | null;
-  pages: number;
-  requests: number;
-  retries: number;
-  upserted: number;
-  unchanged: number;
-  removed: number;
-  quarantined: number;
-  duplicates: number;
-  warnings: number;
-  tariffs_upserted: number;
-}
+/** A sync_runs row as source health reads it, plus the stepwise cursor. */
+type RunRow = Omit<SyncRunRow, 'status' | 'finished_at' | 'version' | 'error'> & { cursor: string | null };
 
 /** The source's running run, or null. A running run without a readable cursor cannot resume: it is closed as failed. */
 export async function runningStepRun(deps: StepDeps, sourceId: string): Promise<StepRun | null> {

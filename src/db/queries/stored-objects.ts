@@ -2,6 +2,8 @@
 // to answer a CPO's GET, to merge a PATCH into, and to tell an out-of-order update from a new one.
 import type { Connector, Evse, Location, OpeningTimes, Tariff } from '../../model/types.js';
 import type { Db } from '../types.js';
+import type { EvseRow } from './locations.js';
+import type { TariffRow } from './tariffs.js';
 
 export interface StoredLocation {
   location: Location;
@@ -40,21 +42,8 @@ interface LocationDbRow {
   removed_at: string | null;
 }
 
-interface EvseDbRow {
-  pk: string;
-  uid: string;
-  evse_id: string | null;
-  status: string;
-  status_updated_at: string | null;
-  capabilities: string;
-  floor_level: string | null;
-  physical_reference: string | null;
-  lat: number | null;
-  lon: number | null;
-  parking_restrictions: string;
-  last_updated: string | null;
-  removed_at: string | null;
-}
+/** An EVSE row as the public queries read it, without the power summary, with its removal flag. */
+type EvseDbRow = Omit<EvseRow, 'location_pk' | 'max_power_w'> & { removed_at: string | null };
 
 interface ConnectorDbRow {
   evse_pk: string;
@@ -208,25 +197,12 @@ export async function storedConnector(db: Db, connectorPk: string): Promise<Conn
   return row ? connectorOf(row) : undefined;
 }
 
-interface TariffDbRow {
-  country_code: string;
-  party_id: string;
-  tariff_id: string;
-  currency: string;
-  type: string | null;
-  elements: string;
-  alt_text: string;
-  alt_url: string | null;
-  min_price: string | null;
-  max_price: string | null;
-  start_date_time: string | null;
-  end_date_time: string | null;
-  tax_included: string | null;
+/** A tariff row as the public queries read it, plus what the receiver needs to compare versions. */
+type TariffDbRow = Omit<TariffRow, 'pk' | 'source_id' | 'summary' | 'is_free'> & {
   warnings: string;
-  last_updated: string;
   removed_at: string | null;
   last_seen_run: number | null;
-}
+};
 
 export async function storedTariff(
   db: Db,
