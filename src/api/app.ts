@@ -17,6 +17,7 @@ import { sourcesApp } from './sources.js';
 import { operatorsApp, statsApp } from './stats.js';
 import { occupancyApp } from './stats-occupancy.js';
 import { tariffsApp } from './tariffs.js';
+import { createTilesApp } from './tiles/app.js';
 
 export function createApp(deps: AppDeps) {
   const log = deps.log ?? silentLogger;
@@ -51,6 +52,8 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/availability', createAvailabilityApp(deps));
   app.route('/v1/evses', historyApp);
   app.route('/v1/stats/occupancy', occupancyApp);
+  // /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json, /v1/style.json
+  app.route('/v1', createTilesApp(deps));
   app.route('/ocpi', createOcpiApp(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

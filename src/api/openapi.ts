@@ -17,6 +17,7 @@ import { sitesApp } from './sites.js';
 import { operatorsApp, statsApp } from './stats.js';
 import { occupancyApp } from './stats-occupancy.js';
 import { tariffsApp } from './tariffs.js';
+import { createTilesApp } from './tiles/app.js';
 
 /** The documented resources and where they are mounted. */
 export function documentedResources(opts: HttpOptions) {
@@ -34,6 +35,7 @@ export function documentedResources(opts: HttpOptions) {
     ],
     ['/v1/evses', historyApp],
     ['/v1/stats/occupancy', occupancyApp],
+    ['/v1', createTilesApp({})],
   ] as const;
 }
 

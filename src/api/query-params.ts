@@ -182,13 +182,17 @@ export const siteQueryFields = z.strictObject({
   cursor: cursorParam.optional().openapi({ description: 'opaque; follow the `next` link' }),
 });
 
+function checkPowerRange(q: { min_power_kw?: number; max_power_kw?: number }, ctx: z.RefinementCtx) {
+  if (q.min_power_kw != null && q.max_power_kw != null && q.min_power_kw > q.max_power_kw) {
+    ctx.addIssue({ code: 'custom', path: ['min_power_kw'], message: 'is greater than max_power_kw' });
+  }
+}
+
 export const siteQuerySchema = siteQueryFields.superRefine((q, ctx) => {
   if (q.radius != null && q.near == null) {
     ctx.addIssue({ code: 'custom', path: ['radius'], message: 'needs near=lat,lon' });
   }
-  if (q.min_power_kw != null && q.max_power_kw != null && q.min_power_kw > q.max_power_kw) {
-    ctx.addIssue({ code: 'custom', path: ['min_power_kw'], message: 'is greater than max_power_kw' });
-  }
+  checkPowerRange(q, ctx);
   if (q.cursor && (q.near != null) !== (q.cursor.d != null)) {
     ctx.addIssue({
       code: 'custom',
@@ -200,7 +204,24 @@ export const siteQuerySchema = siteQueryFields.superRefine((q, ctx) => {
 
 export type SiteQueryParams = z.infer<typeof siteQuerySchema>;
 
-export function filterOf(q: SiteQueryParams): LocationFilter {
+/** The filters of /v1/sites that vector tiles take too, validated by the same fields. */
+export const tileQuerySchema = siteQueryFields
+  .pick({
+    connector: true,
+    min_power_kw: true,
+    max_power_kw: true,
+    operator: true,
+    country: true,
+    status: true,
+    free: true,
+    source: true,
+    license: true,
+  })
+  .superRefine(checkPowerRange);
+
+export type TileQueryParams = z.infer<typeof tileQuerySchema>;
+
+export function filterOf(q: Partial<SiteQueryParams>): LocationFilter {
   return {
     countries: q.country?.map((c) =>
       c.length === 2 ? { alpha3: alpha2ToAlpha3(c)!, alpha2: c } : { alpha3: c, alpha2: alpha3ToAlpha2(c) },

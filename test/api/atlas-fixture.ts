@@ -32,6 +32,8 @@ export async function buildAtlas(opts: {
   locations: number;
   seed: number;
   http?: HttpOptions;
+  /** Where the points fall (default: the synthetic generator's box). */
+  box?: Bbox;
 }): Promise<Atlas> {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-api-'));
   const file = join(dir, 'atlas.db');
@@ -45,6 +47,7 @@ export async function buildAtlas(opts: {
       seed: opts.seed,
       locations: opts.locations,
       antimeridianShare: 0.03,
+      box: opts.box,
     });
     pks.push(pk);
     chunk.push(...stmts);

@@ -3,7 +3,7 @@
 export type Encoding = 'br' | 'gzip' | 'identity';
 
 const COMPRESSIBLE =
-  /^(application\/(json|geo\+json|javascript|xml|x-ndjson|openapi\+json)|text\/(?!event-stream)|image\/svg\+xml)/;
+  /^(application\/(json|geo\+json|javascript|xml|x-ndjson|openapi\+json|vnd\.mapbox-vector-tile)|text\/(?!event-stream)|image\/svg\+xml)/;
 
 export function isCompressible(contentType: string | null): boolean {
   return contentType != null && COMPRESSIBLE.test(contentType);

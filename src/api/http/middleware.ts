@@ -54,7 +54,7 @@ function notModified(c: Context, v: DataVersion): boolean {
  * current time and are not cached here.
  */
 const CACHEABLE =
-  /^\/(v1\/(sites|locations|tariffs|operators)(\/[^/]*)?|v1\/stats(\/by-[a-z-]+)?\/?|openapi\.json)$/;
+  /^\/(v1\/(sites|locations|tariffs|operators)(\/[^/]*)?|v1\/stats(\/by-[a-z-]+)?\/?|v1\/(tiles|style)\.json|openapi\.json)$/;
 
 /** Live streams and health checks are never conditional or cached. */
 function isLive(c: Context): boolean {
@@ -67,10 +67,10 @@ function isLive(c: Context): boolean {
 
 /**
  * Answers that change with the clock as well as the data: staleness flags, and the default time
- * windows of history and occupancy. Their validators also change every minute, so a 304 never
+ * windows of history and occupancy, and tiles' available counts. Their validators also change every minute, so a 304 never
  * hands out a stale flag for long.
  */
-const CLOCK_DEPENDENT = /^\/v1\/(availability(\/.*)?|evses\/.+|stats\/occupancy\/?)$/;
+const CLOCK_DEPENDENT = /^\/v1\/(availability(\/.*)?|evses\/.+|stats\/occupancy\/?|tiles\/.+)$/;
 
 function withClock(v: DataVersion, now: Date): DataVersion {
   const minute = Math.floor(now.getTime() / 60_000);

@@ -42,9 +42,10 @@ export const siteKeySql = (alias: string) =>
     AND s.merged_into IS NULL) THEN ${alias}.site_id ELSE ${alias}.pk END`;
 
 /** A location outside any live site. */
-const NO_SITE = `(l.site_id IS NULL OR NOT EXISTS (SELECT 1 FROM sites s WHERE s.id = l.site_id AND s.merged_into IS NULL))`;
+export const NO_SITE = `(l.site_id IS NULL OR NOT EXISTS (SELECT 1 FROM sites s WHERE s.id = l.site_id AND s.merged_into IS NULL))`;
 
-function memberMatches(filter: LocationFilter, p: SqlParams): string {
+/** A live site (alias `s`) with a published location that matches the filter. */
+export function memberMatches(filter: LocationFilter, p: SqlParams): string {
   const f = filterConditions(filter, 'l', p);
   return `EXISTS (SELECT 1 FROM locations l WHERE l.site_id = s.id AND ${PUBLISHED}
     ${f.length ? `AND ${f.join(' AND ')}` : ''})`;

@@ -1,0 +1,135 @@
+// /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json and /v1/style.json. The tile path ends in `.mvt`,
+// which a typed OpenAPI route cannot match, so the routes are documented in the registry and
+// validated here with the same zod fields as /v1/sites.
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { publishedBounds, publishedSources } from '../../db/queries/tiles.js';
+import { DEFAULT_STALE_AFTER_S } from '../availability.js';
+import type { AppDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { errorResponses } from '../geojson-schemas.js';
+import { resourceApp, validationError } from '../http/validation.js';
+import { filterOf, type TileQueryParams, tileQuerySchema } from '../query-params.js';
+import { buildTile, SITE_MIN_ZOOM } from './build-tile.js';
+import { MAX_ZOOM, type TileId } from './tile-grid.js';
+import { mapStyle, tileJson } from './tilejson.js';
+
+export const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
+
+const whole = () =>
+  z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a whole number')
+    .transform(Number);
+
+export const tileParams = z
+  .object({
+    z: whole().pipe(z.number().max(MAX_ZOOM, `must be from 0 to ${MAX_ZOOM}`)),
+    x: whole(),
+    y: whole(),
+  })
+  .superRefine((t, ctx) => {
+    const n = 2 ** t.z;
+    for (const k of ['x', 'y'] as const) {
+      if (t[k] >= n)
+        ctx.addIssue({ code: 'custom', path: [k], message: `must be below 2^z = ${n} at z ${t.z}` });
+    }
+  })
+  .openapi({ description: 'z 0..22, x and y 0..2^z-1' });
+
+function parseTile(c: Context): TileId {
+  const file = c.req.param('file') ?? '';
+  if (!file.endsWith('.mvt')) {
+    throw new ApiError(
+      400,
+      'invalid_parameter',
+      'y: expected {y}.mvt (Mapbox Vector Tile is the only format)',
+    );
+  }
+  const parsed = tileParams.safeParse({ z: c.req.param('z'), x: c.req.param('x'), y: file.slice(0, -4) });
+  if (!parsed.success) throw validationError(parsed.error, 'path');
+  return parsed.data;
+}
+
+function parseFilters(c: Context): TileQueryParams {
+  const parsed = tileQuerySchema.safeParse(c.req.query());
+  if (!parsed.success) throw validationError(parsed.error, 'query');
+  return parsed.data;
+}
+
+/** The request's query string, kept as given once validated, for the tile URLs of tiles.json. */
+const rawQuery = (c: Context) => new URL(c.req.url).search.slice(1);
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const tileDoc = {
+  summary: 'A Mapbox Vector Tile (2.1, Web Mercator, extent 4096) of sites or clusters',
+  description:
+    `Zooms 0-${SITE_MIN_ZOOM - 1}: layer \`clusters\` (sites folded into a grid per tile: point_count, evse_count, ` +
+    `installed_kw, available, expansion_zoom, bbox). Zooms ${SITE_MIN_ZOOM}-${MAX_ZOOM}: layer \`sites\` (id, name, ` +
+    'operator, max_power_kw, evse_count, available, status, connectors, free). A tile owns only the sites inside ' +
+    'it. The filters are those of /v1/sites. A tile without sites is 200 with an empty body (a valid empty MVT). ' +
+    'Statuses older than the stale threshold are not counted as available.',
+  tags: ['tiles'],
+};
+
+export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl'>) {
+  const staleAfterS = deps.staleAfterS ?? DEFAULT_STALE_AFTER_S;
+  const baseOf = (c: Context) => deps.publicUrl?.replace(/\/$/, '') ?? new URL(c.req.url).origin;
+  const app = resourceApp();
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/tiles/{z}/{x}/{y}.mvt',
+    ...tileDoc,
+    request: { params: z.object({ z: z.string(), x: z.string(), y: z.string() }), query: tileQuerySchema },
+    responses: {
+      200: {
+        description: 'The tile',
+        content: { [MVT_TYPE]: { schema: z.string().openapi({ format: 'binary' }) } },
+      },
+      ...errorResponses,
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/tiles.json',
+    summary: 'TileJSON 3.0.0 of the tiles (filters are passed on to the tile URLs)',
+    tags: ['tiles'],
+    request: { query: tileQuerySchema },
+    responses: {
+      200: { description: 'TileJSON', content: { 'application/json': { schema: z.object({}) } } },
+      ...errorResponses,
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/style.json',
+    summary: 'A MapLibre style (v8): country outlines, clusters, sites coloured by status',
+    tags: ['tiles'],
+    request: { query: tileQuerySchema },
+    responses: {
+      200: { description: 'Style', content: { 'application/json': { schema: z.object({}) } } },
+      ...errorResponses,
+    },
+  });
+
+  app.get('/tiles/:z/:x/:file', async (c) => {
+    const tile = parseTile(c);
+    const filter = filterOf(parseFilters(c));
+    const fresh = iso(c.get('now').getTime() - staleAfterS * 1000);
+    const bytes = await buildTile(c.get('db'), { tile, filter, fresh });
+    c.header('Content-Type', MVT_TYPE);
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200);
+  });
+  app.get('/tiles.json', async (c) => {
+    parseFilters(c);
+    const db = c.get('db');
+    const [sources, bounds] = await Promise.all([publishedSources(db), publishedBounds(db)]);
+    return c.json(tileJson({ base: baseOf(c), query: rawQuery(c), sources, bounds }));
+  });
+  app.get('/style.json', (c) => {
+    parseFilters(c);
+    return c.json(mapStyle(baseOf(c), rawQuery(c)));
+  });
+  return app;
+}

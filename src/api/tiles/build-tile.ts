@@ -1,0 +1,123 @@
+// One vector tile from the database. Below SITE_MIN_ZOOM a tile holds only the `clusters` layer
+// (a CLUSTER_GRID x CLUSTER_GRID grid folded by SQLite); from SITE_MIN_ZOOM on only the `sites`
+// layer, one point per site. The switch is at a fixed zoom, not at a density, so a style can rely
+// on it (tiles.json states both layers' zoom ranges). A tile owns only the sites inside it (no
+// buffer): every site is in exactly one tile of a zoom, and a cluster's counts are its tile's.
+import type { Feature, Point } from 'geojson';
+import type { LocationFilter } from '../../db/queries/locations.js';
+import { sitePoints } from '../../db/queries/sites.js';
+import {
+  type ClusterCell,
+  clusterCells,
+  inTileArea,
+  type SiteCounts,
+  siteCounts,
+} from '../../db/queries/tiles.js';
+import type { Db } from '../../db/types.js';
+import { siteList } from '../sites.js';
+import { encodeTile, type TilePoint } from './encode.js';
+import { mercator, rowBoundaries, type TileId, tileArea, tilePixel } from './tile-grid.js';
+
+export const SITE_MIN_ZOOM = 11;
+/** Cells per tile side at cluster zooms: 64 px cells on a 512 px tile, room for a labelled circle. */
+export const CLUSTER_GRID = 8;
+
+export interface TileRequest {
+  tile: TileId;
+  filter: LocationFilter;
+  /** Statuses confirmed before this instant are stale and not counted as available or in use. */
+  fresh: string;
+}
+
+export async function buildTile(db: Db, r: TileRequest): Promise<Uint8Array> {
+  return r.tile.z >= SITE_MIN_ZOOM
+    ? encodeTile({ sites: await sitesOfTile(db, r) })
+    : encodeTile({ clusters: await clustersOfTile(db, r) });
+}
+
+/** One summary value a style can colour by: what a driver arriving now would most likely find. */
+export function siteStatus(c: SiteCounts): 'available' | 'occupied' | 'out_of_order' | 'unknown' {
+  if (c.available > 0) return 'available';
+  if (c.busy > 0) return 'occupied';
+  if (c.evses > 0 && c.broken === c.evses) return 'out_of_order';
+  return 'unknown';
+}
+
+type ConnectorSummary = { standard: string; power_kw: number | null; count: number };
+
+const compactConnectors = (list: ConnectorSummary[]) =>
+  list.map((c) => `${c.standard} ${c.power_kw ?? '?'}kW x${c.count}`).join(', ');
+
+async function sitesOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
+  const area = tileArea(r.tile);
+  const points = (await sitePoints(db, { bbox: area.box, filter: r.filter }))
+    .filter((p) => inTileArea(area, p.lat, p.lon))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const [features, counts] = await Promise.all([siteList(db, points), siteCounts(db, points, r.fresh)]);
+  return features.map((f: Feature<Point>, i) => {
+    const site = points[i]!;
+    const p = f.properties ?? {};
+    const c = counts.get(site.id) ?? { evses: 0, available: 0, busy: 0, broken: 0, installed_w: 0, free: 0 };
+    const [x, y] = tilePixel(r.tile, site.lat, site.lon);
+    return {
+      x,
+      y,
+      properties: {
+        id: site.id,
+        name: p.name ?? null,
+        operator: p.operator ?? null,
+        max_power_kw: p.max_power_kw ?? null,
+        evse_count: c.evses,
+        available: c.available,
+        status: siteStatus(c),
+        connectors: compactConnectors(p.connectors as ConnectorSummary[]),
+        free: c.free > 0,
+      },
+    };
+  });
+}
+
+/** The zoom at which a cluster's sites stop sharing one grid cell (at most SITE_MIN_ZOOM). */
+function expansionZoom(z: number, c: ClusterCell): number {
+  const a = mercator(c.min_lat, c.min_lon);
+  const b = mercator(c.max_lat, c.max_lon);
+  const span = Math.max(b.mx - a.mx, a.my - b.my);
+  if (span <= 0) return SITE_MIN_ZOOM;
+  const zoom = Math.ceil(Math.log2(1 / (span * CLUSTER_GRID)));
+  return Math.max(z + 1, Math.min(SITE_MIN_ZOOM, zoom));
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function abbreviated(n: number): string {
+  if (n >= 1_000_000) return `${round(n / 1_000_000, 1)}M`;
+  if (n >= 10_000) return `${Math.round(n / 1000)}k`;
+  if (n >= 1_000) return `${round(n / 1000, 1)}k`;
+  return String(n);
+}
+
+async function clustersOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
+  const cells = await clusterCells(db, {
+    area: tileArea(r.tile),
+    filter: r.filter,
+    size: CLUSTER_GRID,
+    rowLats: rowBoundaries(r.tile, CLUSTER_GRID),
+    fresh: r.fresh,
+  });
+  return cells.map((c) => {
+    const [x, y] = tilePixel(r.tile, c.lat, c.lon);
+    return {
+      x,
+      y,
+      properties: {
+        point_count: c.sites,
+        point_count_abbreviated: abbreviated(c.sites),
+        evse_count: c.evses,
+        installed_kw: round(c.installed_w / 1000, 1),
+        available: c.available,
+        expansion_zoom: expansionZoom(r.tile.z, c),
+        bbox: [c.min_lon, c.min_lat, c.max_lon, c.max_lat].map((v) => round(v, 6)).join(','),
+      },
+    };
+  });
+}

@@ -1,0 +1,187 @@
+// What vector tiles read: the live counts of the sites in a tile (site zooms), and the sites of a
+// tile folded into a grid of clusters by SQLite itself (cluster zooms), so no request ever holds
+// more than one tile's rows, never every site of a country.
+//
+// Both read the same site rule as /v1/sites (src/db/queries/sites.ts): a live `sites` row with a
+// matching published member, or a published location outside any live site. The per-site counts
+// are aggregated from EVSE rows here; when a precomputed per-site read model exists, SITE_COUNTS
+// is the one place to switch.
+import type { Bbox } from '../spatial-key.js';
+import { cellRanges } from '../spatial-key.js';
+import type { Db } from '../types.js';
+import { filterConditions, type LocationFilter, PUBLISHED, REPUBLISHABLE_SOURCES } from './locations.js';
+import { memberMatches, NO_SITE, type SitePoint } from './sites.js';
+import { SqlParams } from './sql-params.js';
+
+/** A tile in lon/lat: a closed box, and the east and south edges it does not own (null: it does). */
+export interface TileArea {
+  box: Bbox;
+  lonBelow: number | null;
+  latAbove: number | null;
+}
+
+/** Whether a point lies in the area, by the same rule as the SQL below. */
+export function inTileArea(a: TileArea, lat: number, lon: number): boolean {
+  const b = a.box;
+  return (
+    lon >= b.minLon &&
+    lon <= b.maxLon &&
+    lat >= b.minLat &&
+    lat <= b.maxLat &&
+    (a.lonBelow == null || lon < a.lonBelow) &&
+    (a.latAbove == null || lat > a.latAbove)
+  );
+}
+
+function inAreaSql(a: TileArea, alias: string, p: SqlParams): string {
+  const b = a.box;
+  const parts = [
+    `${alias}.lon >= ${p.add(b.minLon)}`,
+    a.lonBelow == null ? `${alias}.lon <= ${p.add(b.maxLon)}` : `${alias}.lon < ${p.add(a.lonBelow)}`,
+    `${alias}.lat <= ${p.add(b.maxLat)}`,
+    a.latAbove == null ? `${alias}.lat >= ${p.add(b.minLat)}` : `${alias}.lat > ${p.add(a.latAbove)}`,
+  ];
+  return parts.join(' AND ');
+}
+
+/** Status values counted as in use, and as out of order (OCPI Status). */
+const BUSY = `('CHARGING', 'BLOCKED', 'RESERVED')`;
+const BROKEN = `('OUTOFORDER', 'INOPERATIVE')`;
+
+/** Per-site counts over the live EVSEs of its members; a status older than `fresh` is not counted. */
+export interface SiteCounts {
+  evses: number;
+  available: number;
+  busy: number;
+  broken: number;
+  installed_w: number;
+  free: number;
+}
+
+/** Sites of a tile (kind 0: a lone location, 1: a `sites` row), read through the cell index. */
+function sitesInAreaSql(a: TileArea, filter: LocationFilter, p: SqlParams): string {
+  const ranges = p.add(JSON.stringify(cellRanges(a.box, 24)));
+  const cell = (alias: string) =>
+    `${alias}.cell BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')`;
+  const f = filterConditions(filter, 'l', p);
+  return `SELECT 0 AS kind, l.pk AS key, l.lat, l.lon FROM json_each(${ranges}) r CROSS JOIN locations l INDEXED BY locations_cell
+      WHERE ${cell('l')} AND ${inAreaSql(a, 'l', p)} AND ${PUBLISHED} AND ${NO_SITE}
+        ${f.length ? `AND ${f.join(' AND ')}` : ''}
+    UNION ALL
+    SELECT 1, s.id, s.lat, s.lon FROM json_each(${ranges}) r CROSS JOIN sites s INDEXED BY sites_cell
+      WHERE ${cell('s')} AND ${inAreaSql(a, 's', p)} AND s.merged_into IS NULL AND ${memberMatches(filter, p)}`;
+}
+
+/** The published locations of the sites in `pts` (kind, key), as (key, pk, free). */
+function membersSql(p: SqlParams, withFree: boolean): string {
+  const free = withFree ? `(${filterConditions({ free: true }, 'l', p)[0]!})` : '0';
+  return `SELECT pts.key, l.pk, ${free} AS free FROM pts CROSS JOIN locations l ON l.pk = pts.key WHERE pts.kind = 0
+    UNION ALL
+    SELECT pts.key, l.pk, ${free} FROM pts CROSS JOIN locations l INDEXED BY locations_site ON l.site_id = pts.key
+      WHERE pts.kind = 1 AND ${PUBLISHED}`;
+}
+
+/** Counts per site key over `members`: the single place that reads EVSE rows for tiles. */
+function siteCountsSql(p: SqlParams, fresh: string): string {
+  const f = p.add(fresh);
+  return `SELECT m.key,
+      count(e.pk) AS evses,
+      coalesce(sum(e.status = 'AVAILABLE' AND e.status_updated_at >= ${f}), 0) AS available,
+      coalesce(sum(e.status IN ${BUSY} AND e.status_updated_at >= ${f}), 0) AS busy,
+      coalesce(sum(e.status IN ${BROKEN} AND e.status_updated_at >= ${f}), 0) AS broken,
+      coalesce(sum(e.max_power_w), 0) AS installed_w,
+      max(m.free) AS free
+    FROM members m LEFT JOIN evses e ON e.location_pk = m.pk AND e.removed_at IS NULL
+    GROUP BY m.key`;
+}
+
+/** Live counts of the given sites (the sites layer reads their names and connectors from /v1/sites' queries). */
+export async function siteCounts(
+  db: Db,
+  points: Pick<SitePoint, 'id' | 'kind'>[],
+  fresh: string,
+): Promise<Map<string, SiteCounts>> {
+  if (points.length === 0) return new Map();
+  const p = new SqlParams();
+  const given = p.add(JSON.stringify(points.map((s) => [s.kind === 'site' ? 1 : 0, s.id])));
+  const q = p.bind(`WITH pts(kind, key) AS (
+      SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${given})),
+    members AS (${membersSql(p, true)})
+    ${siteCountsSql(p, fresh)}`);
+  const rows = await db.all<SiteCounts & { key: string }>(q.sql, q.params);
+  return new Map(rows.map(({ key, ...c }) => [key, c]));
+}
+
+export interface ClusterCell {
+  col: number;
+  row: number;
+  sites: number;
+  evses: number;
+  available: number;
+  installed_w: number;
+  lat: number;
+  lon: number;
+  min_lat: number;
+  min_lon: number;
+  max_lat: number;
+  max_lon: number;
+}
+
+export interface ClusterGrid {
+  area: TileArea;
+  filter: LocationFilter;
+  /** Columns (and rows) per tile. */
+  size: number;
+  /** The latitudes between rows, south to north (Web Mercator rows are not equal in latitude). */
+  rowLats: number[];
+  fresh: string;
+}
+
+/**
+ * The sites of a tile folded into grid cells: counts, sums and the mean position of each cell,
+ * in row then column order. Every site of the tile is in exactly one cell.
+ */
+export async function clusterCells(db: Db, g: ClusterGrid): Promise<ClusterCell[]> {
+  const p = new SqlParams();
+  const pts = sitesInAreaSql(g.area, g.filter, p);
+  const west = p.add(g.area.box.minLon);
+  const width = p.add(g.area.box.maxLon - g.area.box.minLon);
+  const size = p.add(g.size);
+  const row = g.rowLats.map((lat) => `(pts.lat <= ${p.add(lat)})`).join(' + ') || '0';
+  const q = p.bind(`WITH pts AS MATERIALIZED (${pts}),
+    members AS (${membersSql(p, false)}),
+    counts AS (${siteCountsSql(p, g.fresh)})
+    SELECT min(${size} - 1, CAST((pts.lon - ${west}) * ${size} / ${width} AS INTEGER)) AS col, ${row} AS row,
+      count(*) AS sites, sum(c.evses) AS evses, sum(c.available) AS available, sum(c.installed_w) AS installed_w,
+      avg(pts.lat) AS lat, avg(pts.lon) AS lon,
+      min(pts.lat) AS min_lat, min(pts.lon) AS min_lon, max(pts.lat) AS max_lat, max(pts.lon) AS max_lon
+    FROM pts JOIN counts c ON c.key = pts.key
+    GROUP BY col, row ORDER BY row, col`);
+  return db.all<ClusterCell>(q.sql, q.params);
+}
+
+export interface PublishedSource {
+  id: string;
+  name: string;
+  license: string;
+  attribution: string | null;
+}
+
+/** Sources with a republishable licence that have a published location: whose data tiles show. */
+export async function publishedSources(db: Db): Promise<PublishedSource[]> {
+  return db.all<PublishedSource>(
+    `SELECT s.id, s.name, s.license, s.attribution FROM sources s
+     WHERE s.id IN (${REPUBLISHABLE_SOURCES})
+       AND EXISTS (SELECT 1 FROM locations l WHERE l.source_id = s.id AND l.publish = 1 AND l.removed_at IS NULL)
+     ORDER BY s.id`,
+  );
+}
+
+/** The box around every published location, or null when there is none. */
+export async function publishedBounds(db: Db): Promise<Bbox | null> {
+  const r = await db.get<{ minLon: number | null; minLat: number; maxLon: number; maxLat: number }>(
+    `SELECT min(l.lon) AS minLon, min(l.lat) AS minLat, max(l.lon) AS maxLon, max(l.lat) AS maxLat
+     FROM locations l WHERE ${PUBLISHED}`,
+  );
+  return r && r.minLon != null ? (r as Bbox) : null;
+}
