@@ -16,6 +16,14 @@ const envSchema = z.object({
   ATLAS_DEDUPE_OVERRIDES: z.string().min(1).optional(),
   /** Days raw EVSE status events are kept before they are rolled up into hourly figures. */
   ATLAS_STATUS_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  /**
+   * Let a CPO registering with us name a versions URL on loopback, private or link-local addresses
+   * (docs/security.md). Off by default; the demo turns it on for its own loopback CPO.
+   */
+  ATLAS_OCPI_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

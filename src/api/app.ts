@@ -31,8 +31,15 @@ export function createApp(deps: AppDeps) {
     c.set('now', clock());
     c.set('log', log.child({ request_id: c.get('requestId') }));
     await next();
+    if (c.get('quiet')) return;
     c.get('log').info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Date.now() - started,
+        ...c.get('logFields'),
+      },
       'request',
     );
   });

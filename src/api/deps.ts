@@ -5,7 +5,9 @@ import type { StreamOptions } from '../live/availability-stream.js';
 import type { StatusNotifier } from '../live/status-notifier.js';
 import type { Logger } from '../log.js';
 import type { OcpiClient } from '../ocpi/client/http.js';
+import type { ResolveHost } from '../ocpi/client/target-guard.js';
 import type { HttpOptions } from './http/options.js';
+import type { FailureThrottleOptions } from './ocpi/auth-throttle.js';
 
 export interface AppDeps {
   getDb: () => Db | Promise<Db>;
@@ -23,6 +25,16 @@ export interface AppDeps {
   ocpiParty?: { countryCode: string; partyId: string; name: string; website?: string; role?: string };
   /** Client for the credentials handshake callback (default: the global fetch, 10 s timeout). */
   ocpiClient?: OcpiClient;
+  /**
+   * Let the credentials callback reach loopback, private and link-local addresses
+   * (ATLAS_OCPI_ALLOW_PRIVATE_TARGETS). Off by default: a registering CPO names the URL we fetch.
+   * Tests and the demo, whose CPOs run on loopback, turn it on.
+   */
+  ocpiAllowPrivateTargets?: boolean;
+  /** Failed OCPI authentications tolerated per client address (default: a burst of 20, then 1/s). */
+  ocpiAuthThrottle?: FailureThrottleOptions;
+  /** Name resolution for that check (Node: dns.lookup); without it only literal addresses are checked. */
+  resolveHost?: ResolveHost;
   /** Availability stream tuning: poll interval, heartbeat, per-client queue bound. */
   stream?: Partial<StreamOptions>;
   /** Public API HTTP behaviour: rate limit, compression, response cache, docs assets, .sqlite dumps. */
@@ -35,5 +47,9 @@ export type AppEnv = {
     log: Logger;
     now: Date;
     requestId: string;
+    /** Extra fields for the request's one log line (an OCPI refusal's reason, say). */
+    logFields?: Record<string, unknown>;
+    /** The request's log line is left out (a sampled refusal: see ocpi/auth-throttle.ts). */
+    quiet?: boolean;
   };
 };

@@ -26,6 +26,9 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
     sqlite.pragma('synchronous = NORMAL');
   }
   sqlite.pragma('busy_timeout = 5000');
+  // Deleted and overwritten content is zeroed in the page that held it (FAST: only where that costs
+  // no extra I/O), so a rotated or revoked token is not left readable in the file.
+  if (!options.readonly) sqlite.pragma('secure_delete = FAST');
   // Record keys are hashes, so writes land all over the B-trees: a 64 MB page cache (default 2 MB)
   // keeps a large sync from re-reading index pages from disk. Measured in npm run bench (sync).
   sqlite.pragma('cache_size = -65536');
@@ -68,6 +71,9 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
     async snapshotTo(path: string) {
       mkdirSync(dirname(resolve(path)), { recursive: true });
       prepare('VACUUM INTO ?').run(path);
+    },
+    async checkpoint() {
+      sqlite.pragma('wal_checkpoint(TRUNCATE)');
     },
     async close() {
       cache.clear();

@@ -27,6 +27,11 @@ export interface Db {
   batch(stmts: Stmt[]): Promise<number[]>;
   /** Writes a consistent copy of the whole database to a file (Node only; dumps). */
   snapshotTo?(path: string): Promise<void>;
+  /**
+   * Copies the WAL into the database file and empties it (SQLite only): after secrets were replaced,
+   * so their old values survive in neither file, and to keep the WAL bounded.
+   */
+  checkpoint?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@
 import type { Db } from '../db/types.js';
 import { type OurParty, registerWithCpo } from '../ocpi/client/credentials.js';
 import type { OcpiClient } from '../ocpi/client/index.js';
+import { tokenHash } from '../ocpi/receiver/auth.js';
 import type { OcpiSourceConfig } from './sources-file.js';
 
 export const DEFAULT_OUR_PARTY: OurParty = {
@@ -38,7 +39,8 @@ export async function registerSource(
     {
       sql: `INSERT INTO source_secrets (source_id, token_b, updated_at) VALUES (?, ?, ?)
         ON CONFLICT(source_id) DO UPDATE SET token_b = excluded.token_b, updated_at = excluded.updated_at`,
-      params: [source.id, tokenB, now],
+      // Stored as its hash: the receiver only compares what the CPO presents (callers.ts).
+      params: [source.id, await tokenHash(tokenB), now],
     },
   ]);
   const reg = await registerWithCpo(

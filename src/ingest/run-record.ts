@@ -1,5 +1,8 @@
 // The sync_runs row of one run: created when it starts, counters updated per page, closed at the end.
+
+import { forgetFutureTimesStmts } from '../db/queries/future-timestamps.js';
 import type { Db } from '../db/types.js';
+import { MAX_CLOCK_AHEAD_MS } from '../ocpi/receiver/push-rules.js';
 
 export interface RunCounters {
   pages: number;
@@ -27,6 +30,11 @@ export const zeroCounters = (): RunCounters => ({
   tariffsUpserted: 0,
 });
 
+/** Times beyond this are not believed: the receiver's own bound (push-rules.ts MAX_CLOCK_AHEAD_MS). */
+function aheadLimit(startedAt: string): string {
+  return new Date(Date.parse(startedAt) + MAX_CLOCK_AHEAD_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export type RunStatus = 'running' | 'ok' | 'failed' | 'suspect';
 
 export async function startRun(
@@ -44,6 +52,7 @@ export async function startRun(
         error = 'interrupted: the process ended before the run finished' WHERE source_id = ? AND status = 'running'`,
       params: [startedAt, sourceId],
     },
+    ...(kind === 'full' ? forgetFutureTimesStmts(sourceId, aheadLimit(startedAt)) : []),
   ]);
   const row = await db.get<{ id: number }>(
     `INSERT INTO sync_runs (source_id, kind, status, started_at, date_from) VALUES (?, ?, 'running', ?, ?) RETURNING id`,

@@ -4,6 +4,7 @@
 import type { Db } from '../db/types.js';
 import type { OcpiVersion } from '../model/types.js';
 import type { Discovery } from '../ocpi/client/discovery.js';
+import { endpointsWithoutCredentials } from '../ocpi/client/safe-url.js';
 import type { SourceConfig } from './sources-file.js';
 
 export interface SourceState {
@@ -52,7 +53,15 @@ export async function saveDiscovery(db: Db, sourceId: string, d: Discovery, now:
     {
       sql: `UPDATE sources SET version = ?, endpoints = ?, token_encoding = ?, token_encoding_note = ?, updated_at = ?
         WHERE id = ?`,
-      params: [d.version, JSON.stringify(d.endpoints), d.tokenEncoding, note, now, sourceId],
+      // Some CPOs put a token into their URLs: stored (and shown in source health) without it.
+      params: [
+        d.version,
+        JSON.stringify(endpointsWithoutCredentials(d.endpoints)),
+        d.tokenEncoding,
+        note,
+        now,
+        sourceId,
+      ],
     },
   ]);
 }

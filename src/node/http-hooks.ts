@@ -1,5 +1,6 @@
 // The Node host's side of the public API's HTTP behaviour: the socket address for rate limiting,
 // brotli from node:zlib, the docs page's assets from swagger-ui-dist, and .sqlite dumps.
+import { lookup } from 'node:dns/promises';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,11 @@ export async function sqliteDumpStream(db: Db): Promise<ReadableStream<Uint8Arra
   gz.once('close', cleanup);
   gz.once('error', cleanup);
   return Readable.toWeb(gz) as unknown as ReadableStream<Uint8Array>;
+}
+
+/** Every address a host name resolves to, for the credentials callback's target check. */
+export async function resolveHost(hostname: string): Promise<string[]> {
+  return (await lookup(hostname, { all: true })).map((a) => a.address);
 }
 
 export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptions {

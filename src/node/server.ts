@@ -13,7 +13,7 @@ import { createStatusNotifier, type StatusNotifier } from '../live/status-notifi
 import type { Logger } from '../log.js';
 import { createOcpiClient } from '../ocpi/client/index.js';
 import { startDemoSource } from './demo-source.js';
-import { nodeHttpOptions } from './http-hooks.js';
+import { nodeHttpOptions, resolveHost } from './http-hooks.js';
 import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
 import { readText } from './read-text.js';
 import { scheduleSources, scheduleStatusRollup } from './schedule.js';
@@ -24,6 +24,8 @@ export interface AtlasContext {
   sources: SourceConfig[];
   runner: SyncRunner;
   notifier: StatusNotifier;
+  /** Serving the built-in demo source (no ATLAS_SOURCES): its CPO runs on loopback. */
+  demo: boolean;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
     sources,
     runner,
     notifier,
+    demo: demo !== null,
     async close() {
       await demo?.close();
       await db.close();
@@ -86,6 +89,8 @@ export async function startServer(
     staleAfterS: env.ATLAS_STALE_AFTER_S,
     statusNotifier: atlas.notifier,
     publicUrl: env.ATLAS_PUBLIC_URL,
+    ocpiAllowPrivateTargets: env.ATLAS_OCPI_ALLOW_PRIVATE_TARGETS || atlas.demo,
+    resolveHost,
   });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
     (resolve) => {

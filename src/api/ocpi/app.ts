@@ -1,14 +1,18 @@
 // The OCPI platform endpoints we host, mounted at /ocpi: versions, version details, credentials and
 // the Locations and Tariffs receivers for 2.1.1, 2.2.1 and 2.3.0. Every answer is an OCPI envelope
 // (SPEC-DIGEST §2), errors included; no token appears in any log line.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { isStorageFull } from '../../db/storage-full.js';
 import { DEFAULT_OUR_PARTY } from '../../ingest/handshake.js';
+import type { OcpiClient } from '../../ocpi/client/http.js';
 import { createOcpiClient } from '../../ocpi/client/index.js';
+import { guardedClient } from '../../ocpi/client/target-guard.js';
 import { tokenCandidates } from '../../ocpi/receiver/auth.js';
 import { envelope, OcpiError, OcpiStatus, unauthorized } from '../../ocpi/receiver/envelope.js';
 import { isReceiverVersion, versionDetails, versionList } from '../../ocpi/receiver/versions.js';
 import type { AppDeps } from '../deps.js';
+import { createFailureThrottle, createLogSampler, DEFAULT_FAILURE_THROTTLE } from './auth-throttle.js';
 import { createCallerRegistry } from './callers.js';
 import { type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
 import { createCredentialsApp } from './credentials.js';
@@ -20,12 +24,18 @@ import { createWriteQueue } from './write-queue.js';
 /** A Location with a few hundred EVSEs is well under this; anything bigger is not a push. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
+class ThrottledError extends OcpiError {
+  constructor(readonly retryAfterS: number) {
+    super(429, OcpiStatus.clientError, `too many failed authentications; retry after ${retryAfterS} s`);
+  }
+}
+
 function tooLarge(): never {
   throw new OcpiError(413, OcpiStatus.clientError, `request body larger than ${MAX_BODY_BYTES} bytes`);
 }
 
 export function createOcpiApp(deps: AppDeps) {
-  let client: ReturnType<typeof createOcpiClient> | undefined;
+  let client: OcpiClient | undefined;
   const ocpi: OcpiDeps = {
     callers: createCallerRegistry(deps.sources ?? []),
     writes: createWriteQueue(),
@@ -34,8 +44,11 @@ export function createOcpiApp(deps: AppDeps) {
     publicUrl: deps.publicUrl,
     // The same identity as in the handshakes we start ourselves (ingest/handshake.ts).
     party: deps.ocpiParty ?? DEFAULT_OUR_PARTY,
-    client: () => {
-      client ??= deps.ocpiClient ?? createOcpiClient({ retries: 1, timeoutMs: 10_000, log: deps.log });
+    callbackClient: () => {
+      if (!client) {
+        const base = deps.ocpiClient ?? createOcpiClient({ retries: 1, timeoutMs: 10_000, log: deps.log });
+        client = deps.ocpiAllowPrivateTargets ? base : guardedClient(base, deps.resolveHost);
+      }
       return client;
     },
   };
@@ -54,15 +67,35 @@ export function createOcpiApp(deps: AppDeps) {
     return list;
   };
 
+  const throttle = createFailureThrottle(deps.ocpiAuthThrottle ?? DEFAULT_FAILURE_THROTTLE);
+  const sampleAuthLog = createLogSampler(10_000);
+  // The same address the public API's limiter uses (the socket's on Node).
+  const clientAddress = (c: Context) =>
+    deps.http?.clientIp?.(c) ?? c.req.header('cf-connecting-ip') ?? 'shared';
+
   const app = new Hono<OcpiEnv>();
 
   app.onError((err, c) => {
     if (err instanceof OcpiError) {
-      c.get('log').info(
-        { status: err.httpStatus, ocpi_status: err.statusCode, reason: err.message },
-        'ocpi request refused',
-      );
+      // One line per refusal: the request line carries the reason. Failed authentication is
+      // sampled per address (someone trying tokens would otherwise fill the disk with logs).
+      c.set('logFields', { ocpi_status: err.statusCode, reason: err.message });
+      if (err.httpStatus === 401 || err.httpStatus === 429) {
+        const stands = sampleAuthLog(clientAddress(c), c.get('now').getTime());
+        if (stands === 0) c.set('quiet', true);
+        else c.set('logFields', { ...c.get('logFields'), refusals: stands });
+      }
+      if (err instanceof ThrottledError) c.header('Retry-After', String(err.retryAfterS));
       return c.json(envelope(err.statusCode, c.get('now'), undefined, err.message), err.httpStatus);
+    }
+    if (isStorageFull(err)) {
+      // 503 + Retry-After: temporary by definition (RFC 9110 §15.6.4), so a CPO's push queue retries it.
+      c.get('log').error({ err: { message: err.message } }, 'ocpi push not stored: storage full');
+      c.header('Retry-After', '60');
+      return c.json(
+        envelope(OcpiStatus.serverError, c.get('now'), undefined, 'storage full: not stored, retry later'),
+        503,
+      );
     }
     c.get('log').error({ err: { message: err.message, stack: err.stack } }, 'ocpi handler failed');
     return c.json(envelope(OcpiStatus.serverError, c.get('now'), undefined, 'internal error'), 500);
@@ -90,27 +123,35 @@ export function createOcpiApp(deps: AppDeps) {
   });
 
   // Every request, versions included, carries a token that maps to a source (401 otherwise).
-  // ('/:version/*' also matches /versions, with version = 'versions'.)
+  // ('/:version/*' also matches /versions, with version = 'versions'.) An address with too many
+  // failures is refused before any lookup.
   app.use('/:version/*', async (c, next) => {
     const version = c.req.param('version');
     if (version !== 'versions' && !isReceiverVersion(version)) {
       throw new OcpiError(404, OcpiStatus.unsupportedVersion, `unsupported OCPI version ${version}`);
     }
     if (version !== 'versions') c.set('version', version);
+    const address = clientAddress(c);
+    const waitS = throttle.waitS(address, c.get('now').getTime());
+    if (waitS > 0) throw new ThrottledError(waitS);
     const caller = await ocpi.callers.identify(
       c.get('db'),
       candidates(c.req.header('Authorization'), version),
     );
-    if (!caller) throw unauthorized();
+    if (!caller) {
+      throttle.failed(address, c.get('now').getTime());
+      throw unauthorized();
+    }
     c.set('caller', caller);
     c.set('log', c.get('log').child({ source: caller.source.id }));
     await next();
   });
 
   // Declared sizes are checked from the header, which keeps the Node adapter's direct body read (a
-  // body-counting stream costs a fifth of a status PATCH); only chunked uploads are counted.
+  // body-counting stream costs a fifth of a status PATCH); only chunked uploads are counted. One
+  // limit for every OCPI path: credentials bodies are read whole too.
   const counted = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => tooLarge() });
-  app.use('/:version/receiver/*', async (c, next) => {
+  app.use('*', async (c, next) => {
     const declared = c.req.header('Content-Length');
     if (declared === undefined) return counted(c, next);
     if (Number(declared) > MAX_BODY_BYTES) tooLarge();

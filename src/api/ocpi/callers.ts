@@ -6,7 +6,11 @@
 //   with us; once it has, that exact value is dead (SPEC-DIGEST §4) and only the new token works.
 // - source_secrets.token_b: the token the CPO presents to us after any credentials handshake (our
 //   token B when we registered with it, the token C we issued when it registered with us).
-// Parties: the entry's `parties` plus those stored in sources.parties (filled by a handshake).
+// Parties: the entry's `parties` plus those stored in sources.parties (filled by a handshake), but
+// only stored ones the sources file allows (claimRefusal): a registering CPO cannot take over
+// another operator's country_code/party_id.
+//
+// token_b is stored as its hash (tokenHash): candidates are hashed before the lookup.
 //
 // Lookups are answered from memory (pushes come at thousands per second); the database part is
 // reloaded every few seconds, and at once (at most once a second) when an unknown token shows up,
@@ -14,7 +18,8 @@
 import type { Db } from '../../db/types.js';
 import { isOcpiSource, type OcpiSourceConfig, type SourceConfig } from '../../ingest/sources-file.js';
 import { hash64 } from '../../model/ids.js';
-import type { Party } from '../../ocpi/receiver/push-rules.js';
+import { TOKEN_HASH_PREFIX, tokenHash } from '../../ocpi/receiver/auth.js';
+import { ownsParty, type Party } from '../../ocpi/receiver/push-rules.js';
 
 export interface Caller {
   source: OcpiSourceConfig;
@@ -37,6 +42,7 @@ export interface RegistrationRecord {
 }
 
 interface DbSnapshot {
+  /** tokenHash(token_b) -> source id. */
   tokens: Map<string, string>;
   parties: Map<string, Party[]>;
   consumedA: Map<string, string>;
@@ -51,12 +57,15 @@ export interface CallerRegistry {
   /** Whether the source has a registration made with us. */
   isRegistered(db: Db, sourceId: string): Promise<boolean>;
   sourceByPushToken(token: string): OcpiSourceConfig | undefined;
+  /** Why `sourceId` may not push for `party` (null: it may), from the sources file and other registrations. */
+  claimRefusal(db: Db, sourceId: string, party: Party): Promise<string | null>;
   /** Forget the database snapshot (after this process changed credentials). */
   invalidate(): void;
 }
 
 export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
-  const ocpi = sources.filter(isOcpiSource).filter((s) => s.enabled);
+  const allOcpi = sources.filter(isOcpiSource);
+  const ocpi = allOcpi.filter((s) => s.enabled);
   const byId = new Map(ocpi.map((s) => [s.id, s]));
   const byPushToken = new Map<string, OcpiSourceConfig>();
   for (const s of ocpi) if (s.push_token) byPushToken.set(s.push_token, s);
@@ -72,9 +81,9 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
        WHERE token_b IS NOT NULL AND source_id IN (SELECT value FROM json_each(?))`,
       [ids],
     );
+    // Every source's stored parties, not only ours: a party registered by another is not claimable.
     const partyRows = await db.all<{ id: string; parties: string | null }>(
-      'SELECT id, parties FROM sources WHERE id IN (SELECT value FROM json_each(?))',
-      [ids],
+      'SELECT id, parties FROM sources WHERE parties IS NOT NULL',
     );
     const regs = await db.all<{ key: string; value: string }>(
       'SELECT key, value FROM meta WHERE key LIKE ?',
@@ -86,7 +95,11 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
       consumedA: new Map(),
       registered: new Set(),
     };
-    for (const s of secrets) snap.tokens.set(s.token_b, s.source_id);
+    for (const s of secrets) {
+      // A value stored before tokens were hashed is hashed here; the next handshake rewrites it.
+      const hashed = s.token_b.startsWith(TOKEN_HASH_PREFIX) ? s.token_b : await tokenHash(s.token_b);
+      snap.tokens.set(hashed, s.source_id);
+    }
     for (const p of partyRows) snap.parties.set(p.id, p.parties ? (JSON.parse(p.parties) as Party[]) : []);
     for (const r of regs) {
       const id = r.key.slice(REGISTRATION_KEY_PREFIX.length);
@@ -103,9 +116,26 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
     return snapshot && now - loadedAt < RELOAD_MS ? snapshot : load(db, now);
   }
 
+  /** The sources file decides: an entry listing parties allows those only; nobody takes another's. */
+  function refusal(sourceId: string, p: Party, snap: DbSnapshot): string | null {
+    const own = allOcpi.find((s) => s.id === sourceId);
+    const name = `${p.country_code}/${p.party_id}`;
+    if (own && own.parties.length > 0 && !ownsParty(own.parties, p.country_code, p.party_id)) {
+      return `party ${name} is not among the parties this source's entry allows`;
+    }
+    const owner = allOcpi.find((s) => s.id !== sourceId && ownsParty(s.parties, p.country_code, p.party_id));
+    if (owner) return `party ${name} belongs to another source`;
+    for (const [id, stored] of snap.parties) {
+      if (id !== sourceId && ownsParty(stored, p.country_code, p.party_id))
+        return `party ${name} is registered by another source`;
+    }
+    return null;
+  }
+
   function partiesOf(source: OcpiSourceConfig, snap: DbSnapshot): Party[] {
     const out = [...source.parties];
     for (const p of snap.parties.get(source.id) ?? []) {
+      if (refusal(source.id, p, snap) !== null) continue;
       const known = out.some(
         (q) =>
           q.country_code.toUpperCase() === p.country_code.toUpperCase() &&
@@ -116,9 +146,21 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
     return out;
   }
 
-  function match(snap: DbSnapshot, candidates: string[]): Caller | null {
+  // A pushing CPO sends the same token thousands of times: hash each value once.
+  const hashes = new Map<string, string>();
+  async function hashOf(token: string): Promise<string> {
+    let h = hashes.get(token);
+    if (h === undefined) {
+      h = await tokenHash(token);
+      if (hashes.size >= 1_000) hashes.clear();
+      hashes.set(token, h);
+    }
+    return h;
+  }
+
+  async function match(snap: DbSnapshot, candidates: string[]): Promise<Caller | null> {
     for (const token of candidates) {
-      const registeredId = snap.tokens.get(token);
+      const registeredId = snap.tokens.get(await hashOf(token));
       const registered = registeredId ? byId.get(registeredId) : undefined;
       if (registered)
         return { source: registered, parties: partiesOf(registered, snap), via: 'registered', token };
@@ -135,10 +177,13 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
       if (candidates.length === 0) return null;
       // Wall-clock time, not the app's clock: this is cache bookkeeping, not data.
       const now = Date.now();
-      const found = match(await current(db, now), candidates);
+      const found = await match(await current(db, now), candidates);
       if (found || now - lastMissReload < MISS_RELOAD_MS) return found;
       lastMissReload = now;
       return match(await load(db, now), candidates);
+    },
+    async claimRefusal(db, sourceId, party) {
+      return refusal(sourceId, party, await load(db, Date.now()));
     },
     async isRegistered(db, sourceId) {
       return (await current(db, Date.now())).registered.has(sourceId);

@@ -28,7 +28,8 @@ export interface OcpiDeps {
   notifier: StatusNotifier | undefined;
   publicUrl: string | undefined;
   party: { countryCode: string; partyId: string; name: string; website?: string; role?: string };
-  client: () => OcpiClient;
+  /** The client of the credentials callback: refuses non-public targets unless allowed (target-guard.ts). */
+  callbackClient: () => OcpiClient;
 }
 
 export function reply(c: OcpiContext, data?: unknown, status: ContentfulStatusCode = 200, message?: string) {

@@ -17,9 +17,11 @@ import { hash64 } from '../../model/ids.js';
 import type { OcpiVersion } from '../../model/types.js';
 import { credentialsObject } from '../../ocpi/client/credentials.js';
 import { discover } from '../../ocpi/client/discovery.js';
+import { endpointsWithoutCredentials, withoutCredentials } from '../../ocpi/client/safe-url.js';
+import { tokenHash } from '../../ocpi/receiver/auth.js';
 import { readPeerCredentials } from '../../ocpi/receiver/credentials.js';
-import { OcpiError, OcpiStatus } from '../../ocpi/receiver/envelope.js';
-import { readJsonObject } from '../../ocpi/receiver/push-rules.js';
+import { invalidParameters, OcpiError, OcpiStatus } from '../../ocpi/receiver/envelope.js';
+import { type Party, readJsonObject } from '../../ocpi/receiver/push-rules.js';
 import { REGISTRATION_KEY_PREFIX, type RegistrationRecord } from './callers.js';
 import { type OcpiContext, type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
 
@@ -44,23 +46,41 @@ function ours(c: OcpiContext, deps: OcpiDeps, token: string) {
   });
 }
 
+/** 2001 unless the sources file lets this source push for every party it names. */
+async function checkClaims(c: OcpiContext, deps: OcpiDeps, parties: Party[]): Promise<void> {
+  for (const p of parties) {
+    const why = await deps.callers.claimRefusal(c.get('db'), c.get('caller').source.id, p);
+    if (why) throw invalidParameters(`${why}: ask the operator of this atlas to add it to your entry`);
+  }
+}
+
+/** Its versions and details, fetched with its token B; 3001 (reason logged, not echoed) on failure. */
+async function discoverCaller(c: OcpiContext, deps: OcpiDeps, theirs: { url: string; token: string }) {
+  const version: OcpiVersion = c.get('version');
+  try {
+    return await discover({ versionsUrl: theirs.url, token: theirs.token, version }, deps.callbackClient());
+  } catch (err) {
+    // The client's errors carry no token (src/ocpi/client/errors.ts). The caller learns nothing
+    // about why: the reason could describe our network (a refused address, a port that is closed).
+    c.get('log').warn(
+      { source: c.get('caller').source.id, err: (err as Error).message },
+      'credentials callback failed',
+    );
+    throw new OcpiError(
+      200,
+      OcpiStatus.unableToUseClientApi,
+      'unable to use your API: your versions URL or its version details could not be fetched with your token',
+    );
+  }
+}
+
 async function exchange(c: OcpiContext, deps: OcpiDeps) {
   const version: OcpiVersion = c.get('version');
   const caller = c.get('caller');
   const log = c.get('log');
   const theirs = readPeerCredentials(readJsonObject(await c.req.text()), version);
-  let found: Awaited<ReturnType<typeof discover>>;
-  try {
-    found = await discover({ versionsUrl: theirs.url, token: theirs.token, version }, deps.client());
-  } catch (err) {
-    // The client's errors carry no token (src/ocpi/client/errors.ts).
-    log.warn({ source: caller.source.id, err: (err as Error).message }, 'credentials callback failed');
-    throw new OcpiError(
-      200,
-      OcpiStatus.unableToUseClientApi,
-      `unable to use your API: ${(err as Error).message}`,
-    );
-  }
+  await checkClaims(c, deps, theirs.parties);
+  const found = await discoverCaller(c, deps, theirs);
   if (!found.endpoints.credentials) {
     throw new OcpiError(
       200,
@@ -73,7 +93,7 @@ async function exchange(c: OcpiContext, deps: OcpiDeps) {
   const previous = await registration(c.get('db'), caller.source.id);
   const record: RegistrationRecord = {
     version,
-    url: theirs.url,
+    url: withoutCredentials(theirs.url),
     registered_at: now,
     // POST authenticates with A: that value dies now. A PUT keeps the A consumed at POST time.
     consumed_token_a: caller.via === 'push_token' ? hash64(caller.token) : (previous?.consumed_token_a ?? ''),
@@ -84,7 +104,8 @@ async function exchange(c: OcpiContext, deps: OcpiDeps) {
       sql: `INSERT INTO source_secrets (source_id, token_c, token_b, updated_at) VALUES (?, ?, ?, ?)
         ON CONFLICT(source_id) DO UPDATE SET token_c = excluded.token_c, token_b = excluded.token_b,
           updated_at = excluded.updated_at`,
-      params: [s.id, theirs.token, tokenC, now],
+      // token_b is only compared: its hash is enough (callers.ts hashes what a request carries).
+      params: [s.id, theirs.token, await tokenHash(tokenC), now],
     },
     {
       sql: `INSERT INTO sources (id, name, type, license, attribution, enabled, parties, version, endpoints,
@@ -99,7 +120,7 @@ async function exchange(c: OcpiContext, deps: OcpiDeps) {
         s.enabled ? 1 : 0,
         JSON.stringify(theirs.parties),
         found.version,
-        JSON.stringify(found.endpoints),
+        JSON.stringify(endpointsWithoutCredentials(found.endpoints)),
         found.tokenEncoding,
         now,
       ],
@@ -110,6 +131,9 @@ async function exchange(c: OcpiContext, deps: OcpiDeps) {
     },
   ]);
   deps.callers.invalidate();
+  // The replaced tokens are overwritten in the file (secure_delete); this moves that into the file
+  // and empties the WAL, where the old page would otherwise still hold them.
+  await c.get('db').checkpoint?.();
   log.info({ source: s.id, version, parties: theirs.parties }, 'CPO registered its credentials');
   return reply(c, ours(c, deps, tokenC));
 }
@@ -154,6 +178,7 @@ export function createCredentialsApp(deps: OcpiDeps) {
         },
       ]);
       deps.callers.invalidate();
+      await db.checkpoint?.();
       return reply(c);
     });
 }

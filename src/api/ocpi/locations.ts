@@ -5,7 +5,12 @@ import { Hono } from 'hono';
 import { storedConnector, storedEvse, storedLocation } from '../../db/queries/stored-objects.js';
 import { connectorKey, evseKey, locationKey } from '../../model/ids.js';
 import { notFoundOcpi } from '../../ocpi/receiver/envelope.js';
-import { checkBodyId, checkBodyOwner, readJsonObject } from '../../ocpi/receiver/push-rules.js';
+import {
+  checkBodyId,
+  checkBodyOwner,
+  readJsonObject,
+  refuseFutureTimestamps,
+} from '../../ocpi/receiver/push-rules.js';
 import { connectorToOcpi, evseToOcpi, locationToOcpi } from '../../ocpi/receiver/to-ocpi.js';
 import { type OcpiContext, type OcpiDeps, type OcpiEnv, reply, requireOwnParty } from './context.js';
 import {
@@ -29,6 +34,7 @@ async function pushTarget(
   const { cc, pid, locationId } = c.req.param() as { cc: string; pid: string; locationId: string };
   requireOwnParty(c, cc, pid);
   const body = readJsonObject(await c.req.text());
+  refuseFutureTimestamps(body, c.get('now'));
   const version = c.get('version');
   checkBodyOwner(version, body, { country_code: cc, party_id: pid }, c.get('caller').parties);
   const db = c.get('db');

@@ -15,6 +15,7 @@ import {
   mergePatch,
   readJsonObject,
   readLastUpdated,
+  refuseFutureTimestamps,
 } from '../../ocpi/receiver/push-rules.js';
 import { tariffToOcpi } from '../../ocpi/receiver/to-ocpi.js';
 import { type OcpiContext, type OcpiEnv, reply, requireOwnParty } from './context.js';
@@ -66,6 +67,7 @@ export function createTariffsReceiver() {
     .put('/:cc/:pid/:tariffId', async (c) => {
       const p = tariffPath(c);
       const body = readJsonObject(await c.req.text());
+      refuseFutureTimestamps(body, c.get('now'));
       checkBodyOwner(
         p.version,
         body,
@@ -90,6 +92,7 @@ export function createTariffsReceiver() {
         );
       }
       const body = readJsonObject(await c.req.text());
+      refuseFutureTimestamps(body, c.get('now'));
       checkBodyId(p.version, body, 'id', p.key.id, false);
       const lastUpdated = readLastUpdated(body);
       const held = await storedTariff(p.db, p.pk);

@@ -7,6 +7,11 @@ import { tokenForms } from './auth.js';
 const SECRET_PARAM = /token|key|secret|auth|password|signature/i;
 
 export function safeUrl(url: string, token: string): string {
+  return safeText(withoutCredentials(url), token);
+}
+
+/** The URL without user-info and with secret-looking query values replaced: what may be stored. */
+export function withoutCredentials(url: string): string {
   let cleaned = url;
   try {
     const parsed = new URL(url);
@@ -17,9 +22,18 @@ export function safeUrl(url: string, token: string): string {
     }
     cleaned = parsed.href;
   } catch {
-    // not a URL: redacting the token forms below is all we can do
+    // not a URL: nothing to take apart
   }
-  return safeText(cleaned, token);
+  return cleaned;
+}
+
+/** Every URL of an endpoint map without credentials (sources.endpoints is shown in source health). */
+export function endpointsWithoutCredentials(
+  endpoints: Record<string, string | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(endpoints)) if (v !== undefined) out[k] = withoutCredentials(v);
+  return out;
 }
 
 export function safeText(text: string, token: string): string {

@@ -50,3 +50,17 @@ export function tokenCandidates(header: string | undefined, version: OcpiVersion
   }
   return out;
 }
+
+/** Marks a stored token as its hash: values written before tokens were hashed have no prefix. */
+export const TOKEN_HASH_PREFIX = 'sha256:';
+
+/**
+ * What we store of a token that is only ever compared (the token a CPO presents to us): its SHA-256,
+ * so a copy of the database file does not let anyone push. Tokens are 32+ random characters, so an
+ * unsalted hash cannot be reversed by guessing.
+ */
+export async function tokenHash(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return TOKEN_HASH_PREFIX + hex;
+}

@@ -151,3 +151,39 @@ export function mergePatch(
 ): Record<string, unknown> {
   return { ...stored, ...patch };
 }
+
+/**
+ * How far ahead of our clock a pushed `last_updated` may be: clocks drift, but an object stamped
+ * in the future would win every later comparison and freeze (a PATCH of year 9999 made every real
+ * update "not applied").
+ */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
+
+/**
+ * 2001 when any `last_updated` in the body (the object's own, its EVSEs', connectors', elements'...)
+ * lies more than MAX_CLOCK_AHEAD_MS after `now`. Refused rather than clamped: the CPO learns its
+ * clock is wrong, and the store never holds a time it cannot be corrected from.
+ */
+export function refuseFutureTimestamps(body: unknown, now: Date): void {
+  const limit = now.getTime() + MAX_CLOCK_AHEAD_MS;
+  const visit = (v: unknown, path: string): void => {
+    if (Array.isArray(v)) {
+      for (const [i, item] of v.entries()) visit(item, `${path}[${i}]`);
+      return;
+    }
+    if (typeof v !== 'object' || v === null) return;
+    for (const [k, child] of Object.entries(v)) {
+      const here = path ? `${path}.${k}` : k;
+      if (k === 'last_updated' && typeof child === 'string') {
+        const t = Date.parse(toUtcIso(child) ?? '');
+        if (Number.isFinite(t) && t > limit) {
+          throw invalidParameters(
+            `${here} ${child} is more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes ahead of our clock ` +
+              `(${now.toISOString()}): check the clock of the sending system`,
+          );
+        }
+      } else visit(child, here);
+    }
+  };
+  visit(body, '');
+}

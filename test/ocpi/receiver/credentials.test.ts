@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOcpiClient } from '../../../src/ocpi/client/index.js';
+import { tokenHash } from '../../../src/ocpi/receiver/auth.js';
 import { type ServedApp, serveApp } from '../../helpers/serve.js';
 import { type Atlas, cpoSource, dumpStore, ocpiLocation, startAtlas } from './push-harness.js';
 
@@ -52,7 +53,8 @@ beforeEach(async () => {
   cpo = await serveApp(registrant(seen));
   atlas = await startAtlas({
     sources: [cpoSource('newcpo', TOKEN_A, [])],
-    deps: { ocpiClient: createOcpiClient({ retries: 0, timeoutMs: 5_000 }) },
+    // The registering CPO runs on loopback: the callback guard must let it through.
+    deps: { ocpiClient: createOcpiClient({ retries: 0, timeoutMs: 5_000 }), ocpiAllowPrivateTargets: true },
   });
 });
 afterEach(async () => {
@@ -93,8 +95,9 @@ describe('a CPO registering with us', () => {
     const secrets = await atlas.db.get('SELECT token_b, token_c FROM source_secrets WHERE source_id = ?', [
       'newcpo',
     ]);
-    // token_c: what we present to the CPO (its B); token_b: what the CPO presents to us (our C).
-    expect(secrets).toEqual({ token_b: ours.token, token_c: TOKEN_B });
+    // token_c: what we present to the CPO (its B); token_b: what the CPO presents to us (our C),
+    // kept as its hash only.
+    expect(secrets).toEqual({ token_b: await tokenHash(ours.token), token_c: TOKEN_B });
     const source = await atlas.db.get<{ parties: string; version: string }>(
       'SELECT parties, version FROM sources WHERE id = ?',
       ['newcpo'],

@@ -1,0 +1,53 @@
+// An object stamped in the future (a PATCH of year 9999 accepted before the receiver refused such
+// times) kept every later update "not applied", a full pull included. A full pull repairs it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ocpiLocation } from '../ocpi/receiver/push-harness.js';
+import { type Harness, startHarness } from '../helpers/sync-harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const stamp = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const feed = (status: string) => [
+  ocpiLocation('2.2.1', {
+    id: 'F1',
+    cc: 'NL',
+    pid: 'DEM',
+    lat: 52.09,
+    lon: 5.12,
+    lastUpdated: stamp,
+    evses: [{ uid: 'E1', status }],
+  }),
+];
+
+describe('a full pull', () => {
+  it('takes the status from the CPO again for an EVSE frozen by a far-future time', async () => {
+    h = await startHarness({ locations: feed('AVAILABLE') });
+    expect((await h.sync('full')).status).toBe('ok');
+    await h.db.batch([
+      {
+        sql: `UPDATE evses SET status = 'OUTOFORDER', status_updated_at = '9999-12-31T23:59:59Z',
+          last_updated = '9999-12-31T23:59:59Z'`,
+        params: [],
+      },
+      { sql: `UPDATE locations SET last_updated = '9999-12-31T23:59:59Z'`, params: [] },
+    ]);
+    h.cpo.setData(feed('CHARGING'));
+    expect((await h.sync('incremental')).status).toBe('ok');
+    // An incremental pull does not repair (it may be a partial view): still frozen.
+    const frozen = await h.db.get<{ status: string }>('SELECT status FROM evses');
+    expect(frozen!.status).toBe('OUTOFORDER');
+
+    expect((await h.sync('full')).status).toBe('ok');
+    const evse = await h.db.get<{ status: string; status_updated_at: string }>(
+      'SELECT status, status_updated_at FROM evses',
+    );
+    expect(evse!.status).toBe('CHARGING');
+    expect(evse!.status_updated_at < '9999').toBe(true);
+    const loc = await h.db.get<{ last_updated: string }>('SELECT last_updated FROM locations');
+    expect(loc!.last_updated).toBe(stamp);
+  });
+});
