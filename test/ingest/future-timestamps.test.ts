@@ -1,8 +1,8 @@
 // An object stamped in the future (a PATCH of year 9999 accepted before the receiver refused such
 // times) kept every later update "not applied", a full pull included. A full pull repairs it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ocpiLocation } from '../ocpi/receiver/push-harness.js';
 import { type Harness, startHarness } from '../helpers/sync-harness.js';
+import { ocpiLocation } from '../ocpi/receiver/push-harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
