@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { PUBLISHED } from '../../src/db/queries/locations.js';
+import { PUBLISHED } from '../../src/db/queries/publication.js';
 
 export interface PostGis {
   client: pg.Client;

@@ -4,7 +4,7 @@
 import type { Feature, Point } from 'geojson';
 import { type EvseDumpRow, evseDumpRows } from '../db/queries/dump-evse-rows.js';
 import { type DumpSource, republishableSources } from '../db/queries/dump-sources.js';
-import { NOT_REPUBLISHABLE_LICENSES } from '../db/queries/locations.js';
+import { NOT_REPUBLISHABLE_LICENSES } from '../db/queries/publication.js';
 import { sitePoints } from '../db/queries/sites.js';
 import type { Db } from '../db/types.js';
 import { type Compressors, gzipTransform } from './http/compression.js';
@@ -27,12 +27,20 @@ export function licenseText(sources: DumpSource[], generatedAt: string): string 
     ...sources.flatMap((s) => [
       `- ${s.name} (source id "${s.id}")`,
       `  Licence: ${s.license}`,
+      ...(s.recordLicenses.length > 0
+        ? [
+            '  Records of this source that state their own licence are republished under it:',
+            ...s.recordLicenses.map((r) => `    ${r.records} record(s): ${r.license}`),
+          ]
+        : []),
       `  Attribution: ${s.attribution ?? `${s.name}`}`,
       '',
     ]),
     'Only sources that state a licence allowing republication are included. A source without a',
     `licence, or with one of: ${NOT_REPUBLISHABLE_LICENSES.filter(Boolean).join(', ')}, is left out;`,
-    'so are locations their operator marked as not to be published (OCPI publish = false).',
+    'so are locations their operator marked as not to be published (OCPI publish = false),',
+    'records whose own licence forbids commercial reuse or derived works (e.g. CC BY-NC), and',
+    'removed (decommissioned) sites.',
     '',
   ];
   return lines.join('\n');
@@ -159,6 +167,7 @@ export function textDump(
         name: s.name,
         license: s.license,
         attribution: s.attribution,
+        ...(s.recordLicenses.length > 0 ? { record_licenses: s.recordLicenses } : {}),
       })),
     });
     return `${json.slice(0, -1)},"features":[\n`;

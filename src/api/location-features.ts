@@ -30,6 +30,7 @@ function baseProperties(row: LocationRow) {
     source: row.source_id,
     source_location_id: row.ocpi_id,
     max_power_kw: kw(row.max_power_w),
+    lifecycle: row.lifecycle,
     last_updated: row.last_updated,
   };
 }

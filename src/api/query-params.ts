@@ -4,6 +4,8 @@ import { z } from '@hono/zod-openapi';
 import type { LocationFilter } from '../db/queries/locations.js';
 import type { Bbox } from '../db/spatial-key.js';
 import { alpha2ToAlpha3, alpha3ToAlpha2 } from '../model/countries.js';
+import { LIFECYCLES } from '../model/lifecycle.js';
+import type { Lifecycle } from '../model/types.js';
 import { CONNECTOR_TYPE, canonicalConnectorType } from '../ocpi/enums.js';
 import { bboxParam, limitParam } from './params.js';
 
@@ -15,6 +17,8 @@ const CONNECTOR_UPPER = new Set(OCPI_CONNECTOR_TYPES.map((t) => t.toUpperCase())
 export const MAX_RADIUS_M = 200_000;
 
 const MAX_LIST = 50;
+
+const PUBLISHED_LIFECYCLES = LIFECYCLES.filter((l) => l !== 'removed');
 
 /** A comma-separated list of at most 50 non-empty items, each checked by `item`. */
 function list(what: string, item: (s: string) => string | null) {
@@ -171,6 +175,15 @@ export const siteQueryFields = z.strictObject({
       description: 'licence ids (SPDX) of the sources, comma-separated; only open data is served',
       example: 'CC-BY-4.0',
     }),
+  lifecycle: list('published life cycle', (v) =>
+    (PUBLISHED_LIFECYCLES as readonly string[]).includes(v.toLowerCase()) ? v.toLowerCase() : null,
+  )
+    .optional()
+    .openapi({
+      description:
+        'life cycles, comma-separated: planned, operational, out_of_service (removed sites are kept but never published)',
+      example: 'operational',
+    }),
   updated_since: dateTimeParam.optional().openapi({
     description: 'sites whose data changed at or after this instant (OCPI last_updated)',
     example: '2024-05-01T00:00:00Z',
@@ -234,6 +247,7 @@ export function filterOf(q: Partial<SiteQueryParams>): LocationFilter {
     free: q.free,
     sources: q.source,
     licenses: q.license,
+    lifecycles: q.lifecycle as Lifecycle[] | undefined,
     updatedSince: q.updated_since,
   };
 }

@@ -11,6 +11,7 @@ import {
 } from '../db/queries/sites.js';
 import type { SourceRow } from '../db/queries/sources.js';
 import type { TariffRow } from '../db/queries/tariffs.js';
+import { siteLifecycle } from '../model/lifecycle.js';
 import {
   connectorSummary,
   evseDetails,
@@ -65,6 +66,7 @@ function summaryProperties(
     max_power_kw: kw(maxW),
     status: statusSummary(evses),
     connectors: connectorSummary(connectors),
+    lifecycle: siteLifecycle(locs.map((l) => l.lifecycle)),
     last_updated:
       locs
         .map((l) => l.last_updated)
@@ -109,6 +111,7 @@ export function siteListFeatures(
       max_power_kw: kw(powers.length ? Math.max(...powers) : null),
       status: statusSummary(statuses.map((status) => ({ status }) as EvseRow)),
       connectors: connectorSummary(connectors as ConnectorRow[]),
+      lifecycle: siteLifecycle(locs.map((l) => l.lifecycle)),
       last_updated:
         locs
           .map((l) => l.last_updated)
@@ -182,6 +185,9 @@ export function siteDetail(d: SiteDetailData): Feature<Point> {
         facilities: parseJson<string[]>(l.facilities, []),
         opening_times: parseJson<unknown>(l.opening_times, null),
         charging_when_closed: l.charging_when_closed == null ? null : l.charging_when_closed === 1,
+        lifecycle: l.lifecycle,
+        // The record's own licence when it states one, else its source's (listed under `sources`).
+        license: l.license ?? d.sources.find((s) => s.id === l.source_id)?.license ?? null,
         last_updated: l.last_updated,
         evses: evseDetails(evByLoc.get(l.pk) ?? [], connByLoc.get(l.pk) ?? []),
       })),

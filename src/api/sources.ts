@@ -1,7 +1,7 @@
 // /v1/sources: who we aggregate, under which licence, and how their syncs are going. Never a token.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { isRepublishableLicense } from '../db/queries/locations.js';
+import { licenseAllowsRepublishing } from '../db/queries/publication.js';
 import {
   getSource,
   latestRuns,
@@ -47,7 +47,7 @@ function sourceView(s: SourceRow, lastRun: SyncRunRow | undefined) {
     license: s.license,
     attribution: s.attribution,
     // A source without a stated licence is synced and checked, but never republished.
-    published: isRepublishableLicense(s.license),
+    published: licenseAllowsRepublishing(s.license),
     enabled: s.enabled === 1,
     ocpi_version: s.version,
     token_encoding: s.token_encoding,

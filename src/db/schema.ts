@@ -59,6 +59,10 @@ export const locations = sqliteTable(
     partyId: ciText('party_id').notNull(),
     ocpiId: ciText('ocpi_id').notNull(),
     publish: integer('publish', { mode: 'boolean' }).notNull(),
+    /** The licence the record states for itself; null: the source's licence applies. */
+    license: text('license'),
+    /** planned | operational | out_of_service | removed (model/lifecycle.ts); removed is never published. */
+    lifecycle: text('lifecycle').notNull().default('operational'),
     name: text('name'),
     address: text('address'),
     city: text('city'),

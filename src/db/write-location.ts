@@ -2,6 +2,7 @@
 // single-row statements (well under D1's 100 bound parameters each), meant to run together in one
 // Db.batch so a location is always either as before or as after.
 import { connectorKey, evseKey, locationKey, normalizeEvseId } from '../model/ids.js';
+import { lifecycleOf } from '../model/lifecycle.js';
 import type { Evse, Location } from '../model/types.js';
 import { cellOf } from './spatial-key.js';
 import type { Stmt } from './types.js';
@@ -24,13 +25,15 @@ export interface WriteContext {
 const INSERT_EVENT_PLAIN = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
   occurred_at, received_at, via) VALUES (?,?,?,?,?,?,?,?)`;
 
-const UPSERT_LOCATION = `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, name, address,
+const UPSERT_LOCATION = `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, license,
+  lifecycle, name, address,
   city, postal_code, state, country, lat, lon, cell, parking_type, time_zone, operator_name, operator_website,
   suboperator_name, owner_name, facilities, opening_times, charging_when_closed, warnings, max_power_w,
   last_updated, content_hash, removed_at, last_seen_run, first_seen_at, synced_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)
 ON CONFLICT(pk) DO UPDATE SET country_code=excluded.country_code, party_id=excluded.party_id,
-  ocpi_id=excluded.ocpi_id, publish=excluded.publish, name=excluded.name, address=excluded.address,
+  ocpi_id=excluded.ocpi_id, publish=excluded.publish, license=excluded.license,
+  lifecycle=excluded.lifecycle, name=excluded.name, address=excluded.address,
   city=excluded.city, postal_code=excluded.postal_code, state=excluded.state, country=excluded.country,
   lat=excluded.lat, lon=excluded.lon, cell=excluded.cell, parking_type=excluded.parking_type,
   time_zone=excluded.time_zone, operator_name=excluded.operator_name, operator_website=excluded.operator_website,
@@ -160,6 +163,8 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
       loc.partyId,
       loc.id,
       loc.publish ? 1 : 0,
+      loc.license ?? null,
+      lifecycleOf(loc),
       loc.name,
       loc.address,
       loc.city,

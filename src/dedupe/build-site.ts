@@ -3,6 +3,7 @@
 // access point (NAP), then a register, then crowd data; a copy of another source's record ranks
 // just below its origin; within a rank the newest last_updated wins. A member without a value for
 // a field leaves it to the next one, so a register can fill the city a CPO left out.
+import { licenseAllowsRepublishing } from '../model/licenses.js';
 import { isLiveKind } from './source-kinds.js';
 import type { RecordRole, SourceKind, SourceRecord } from './types.js';
 
@@ -54,6 +55,10 @@ export interface SiteMember {
   derived_from?: string;
   /** The record's content hash when it was grouped (run-dedupe uses it to see what changed). */
   content_hash?: string | null;
+  /** The licence the record states for itself, when it does. */
+  license?: string;
+  /** False when that licence forbids republishing: the record is in the site but lent it no field. */
+  lends_fields?: false;
 }
 
 /**
@@ -68,6 +73,8 @@ export type SiteDocument = SiteFields & {
 };
 
 type Member = { rec: SourceRecord; role: RecordRole };
+
+const lendsFields = (rec: SourceRecord) => rec.license == null || licenseAllowsRepublishing(rec.license);
 
 function byPrecedence(a: Member, b: Member): number {
   if (a.role.rank !== b.role.rank) return a.role.rank - b.role.rank;
@@ -147,8 +154,12 @@ export function buildSiteDocument(
       role: roles.get(rec.pk) ?? { kind: 'crowd' as const, rank: 3, derivedFrom: null },
     }))
     .sort(byPrecedence);
-  const first = members[0];
-  if (!first) throw new Error('a site needs at least one member');
+  if (members.length === 0) throw new Error('a site needs at least one member');
+  // A record whose own licence forbids republishing helps find the site but lends it nothing; a
+  // site made of such records only is never served, so its document may use them.
+  const open = members.filter((m) => lendsFields(m.rec));
+  const lenders = open.length > 0 ? open : members;
+  const first = lenders[0]!;
   const fields: SiteFields = {
     coordinates: provenance(first.rec, [first.rec.lon, first.rec.lat], first.rec.lastUpdated),
   };
@@ -157,57 +168,57 @@ export function buildSiteDocument(
   };
   set(
     'name',
-    pick(members, (r) => r.name),
+    pick(lenders, (r) => r.name),
   );
   set(
     'address',
-    pick(members, (r) => r.address),
+    pick(lenders, (r) => r.address),
   );
   set(
     'city',
-    pick(members, (r) => r.city),
+    pick(lenders, (r) => r.city),
   );
   set(
     'postal_code',
-    pick(members, (r) => r.postalCode),
+    pick(lenders, (r) => r.postalCode),
   );
   set(
     'country',
-    pick(members, (r) => r.country),
+    pick(lenders, (r) => r.country),
   );
   set(
     'operator',
-    pick(members, (r) => r.operatorName),
+    pick(lenders, (r) => r.operatorName),
   );
   set(
     'operator_website',
-    pick(members, (r) => r.operatorWebsite),
+    pick(lenders, (r) => r.operatorWebsite),
   );
   set(
     'owner',
-    pick(members, (r) => r.ownerName),
+    pick(lenders, (r) => r.ownerName),
   );
   set(
     'parking_type',
-    pick(members, (r) => r.parkingType),
+    pick(lenders, (r) => r.parkingType),
   );
   set(
     'time_zone',
-    pick(members, (r) => r.timeZone),
+    pick(lenders, (r) => r.timeZone),
   );
   set(
     'opening_times',
-    pick(members, (r) => r.openingTimes),
+    pick(lenders, (r) => r.openingTimes),
   );
   set(
     'facilities',
-    pick(members, (r) => r.facilities),
+    pick(lenders, (r) => r.facilities),
   );
   set(
     'max_power_w',
-    pick(members, (r) => r.maxPowerW),
+    pick(lenders, (r) => r.maxPowerW),
   );
-  set('status', freshestStatus(members));
+  set('status', freshestStatus(lenders));
   return {
     ...fields,
     members: members.map(({ rec, role }) => ({
@@ -217,6 +228,8 @@ export function buildSiteDocument(
       kind: role.kind,
       last_updated: rec.lastUpdated,
       ...(role.derivedFrom !== null ? { derived_from: role.derivedFrom } : {}),
+      ...(rec.license != null ? { license: rec.license } : {}),
+      ...(lendsFields(rec) ? {} : { lends_fields: false as const }),
     })),
   };
 }

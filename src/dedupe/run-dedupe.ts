@@ -90,7 +90,7 @@ export async function dedupeSites(db: Db, options: DedupeSitesOptions = {}): Pro
       ).map((r) => r.id),
     );
     stmts.push({
-      sql: 'UPDATE locations SET site_id = NULL WHERE site_id IS NOT NULL AND (removed_at IS NOT NULL OR publish = 0)',
+      sql: "UPDATE locations SET site_id = NULL WHERE site_id IS NOT NULL AND (removed_at IS NOT NULL OR publish = 0 OR lifecycle = 'removed')",
       params: [],
     });
   }
@@ -182,11 +182,11 @@ export async function dedupeSites(db: Db, options: DedupeSitesOptions = {}): Pro
 export async function changedLocationPks(db: Db): Promise<string[]> {
   const rows = await db.all<{ pk: string }>(
     `SELECT l.pk FROM locations l LEFT JOIN sites s ON s.id = l.site_id
-     WHERE (l.removed_at IS NULL AND l.publish = 1 AND (
+     WHERE (${LIVE} AND (
               l.site_id IS NULL OR s.id IS NULL OR NOT EXISTS (
                 SELECT 1 FROM json_each(s.fields, '$.members') m
                 WHERE json_extract(m.value, '$.pk') = l.pk AND json_extract(m.value, '$.content_hash') = l.content_hash)))
-        OR ((l.removed_at IS NOT NULL OR l.publish = 0) AND l.site_id IS NOT NULL)`,
+        OR (NOT (${LIVE}) AND l.site_id IS NOT NULL)`,
   );
   return rows.map((r) => r.pk);
 }
@@ -229,9 +229,15 @@ interface LocationRow {
   last_updated: string;
   site_id: string | null;
   content_hash: string;
+  license: string | null;
 }
 
-const LIVE = 'l.removed_at IS NULL AND l.publish = 1';
+/**
+ * Records that take part: held, not unpublished by their CPO, not decommissioned (a removed site
+ * must not lend its place to a live one). A record whose licence forbids republishing does take
+ * part (it is evidence of place), but lends no field to its site (build-site.ts).
+ */
+const LIVE = "l.removed_at IS NULL AND l.publish = 1 AND l.lifecycle <> 'removed'";
 
 /** Live published locations (all, or the given pks) with their EVSEs, connectors and references. */
 async function loadRecords(db: Db, pks: string[] | null): Promise<LoadedRecord[]> {
@@ -251,8 +257,8 @@ async function loadRecords(db: Db, pks: string[] | null): Promise<LoadedRecord[]
   const refs: { location_pk: string; kind: string; value: string; provider: string | null }[] = [];
   const select = `SELECT l.pk, l.source_id, COALESCE(s.type, 'ocpi') AS source_type, l.country_code, l.party_id, l.ocpi_id,
     l.name, l.address, l.city, l.postal_code, l.country, l.lat, l.lon, l.operator_name, l.operator_website, l.owner_name,
-    l.parking_type, l.time_zone, l.facilities, l.opening_times, l.max_power_w, l.last_updated, l.site_id, l.content_hash
-    FROM locations l LEFT JOIN sources s ON s.id = l.source_id WHERE ${LIVE}`;
+    l.parking_type, l.time_zone, l.facilities, l.opening_times, l.max_power_w, l.last_updated, l.site_id, l.content_hash,
+    l.license FROM locations l LEFT JOIN sources s ON s.id = l.source_id WHERE ${LIVE}`;
   const evseSql =
     'SELECT location_pk, evse_id_norm, status, status_updated_at FROM evses WHERE removed_at IS NULL';
   const connectorSql = 'SELECT location_pk, standard, power_type, max_power_w FROM connectors';
@@ -328,6 +334,7 @@ function recordFromRow(r: LocationRow): LoadedRecord {
     connectors: [],
     refs: [],
     lastUpdated: r.last_updated,
+    license: r.license,
     siteId: r.site_id,
     contentHash: r.content_hash,
   };

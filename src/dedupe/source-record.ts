@@ -52,5 +52,6 @@ export function recordFromLocation(
     connectors,
     refs: [...refs],
     lastUpdated: loc.lastUpdated,
+    license: loc.license ?? null,
   };
 }

@@ -58,6 +58,8 @@ export interface SourceRecord {
   connectors: RecordConnector[];
   refs: ExternalRef[];
   lastUpdated: string;
+  /** The licence the record states for itself (null or absent: its source's). */
+  license?: string | null;
 }
 
 /** An override names a record by its source and the source's own id (optionally its OCPI party). */

@@ -81,7 +81,20 @@ export interface Location {
   lastUpdated: string;
   /** Findings that did not stop us keeping the record. */
   warnings: DataWarning[];
+  /**
+   * The licence this record states for itself (e.g. an Open Charge Map POI imported from a
+   * NonCommercial provider); absent or null: the source's licence applies.
+   */
+  license?: string | null;
+  /**
+   * The life cycle the source states for the site (a register's "planned", "decommissioned").
+   * Absent: derived from the EVSE statuses (see `lifecycleOf` in model/lifecycle.ts).
+   */
+  lifecycle?: Lifecycle;
 }
+
+/** Where a site is in its life: only `removed` ones are never published. */
+export type Lifecycle = 'planned' | 'operational' | 'out_of_service' | 'removed';
 
 export interface OpeningTimes {
   twentyfourseven: boolean;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { check } from '@placemarkio/check-geojson';
 import { createApp } from '../../src/api/app.js';
 import type { HttpOptions } from '../../src/api/http/options.js';
-import { isRepublishableLicense } from '../../src/db/queries/locations.js';
+import { licenseAllowsRepublishing } from '../../src/db/queries/publication.js';
 import type { Bbox } from '../../src/db/spatial-key.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db, Stmt } from '../../src/db/types.js';
@@ -130,7 +130,9 @@ export function model(t: Truth) {
     (l) =>
       l.publish === 1 &&
       l.removed_at == null &&
-      isRepublishableLicense(license.get(l.source_id as string) ?? null),
+      l.lifecycle !== 'removed' &&
+      (l.license == null || licenseAllowsRepublishing(l.license as string)) &&
+      licenseAllowsRepublishing(license.get(l.source_id as string) ?? null),
   );
   const liveEvses = t.evses.filter((e) => e.removed_at == null);
   const liveEvsePks = new Set(liveEvses.map((e) => e.pk));

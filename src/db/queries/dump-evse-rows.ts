@@ -1,7 +1,7 @@
 // The CSV dump's rows: one per live EVSE of the given sites, with what the CSV shows of its
 // location and connectors, folded by SQLite so a batch holds only what is written.
 import type { Db } from '../types.js';
-import { PUBLISHED } from './locations.js';
+import { PUBLISHED } from './publication.js';
 import type { SitePoint } from './sites.js';
 
 export interface EvseDumpRow {

@@ -1,6 +1,6 @@
 // What a dump may contain and whom it must credit: the sources whose licence allows republishing.
 import type { Db } from '../types.js';
-import { NOT_REPUBLISHABLE_LICENSES, PUBLISHED, REPUBLISHABLE_SOURCES } from './locations.js';
+import { NOT_REPUBLISHABLE_LICENSES, PUBLISHED, REPUBLISHABLE_SOURCES } from './publication.js';
 import { siteKeySql } from './sites.js';
 
 export interface DumpSource {
@@ -8,12 +8,26 @@ export interface DumpSource {
   name: string;
   license: string;
   attribution: string | null;
+  /** Licences that published records of this source state for themselves, with their counts. */
+  recordLicenses: { license: string; records: number }[];
 }
 
 export async function republishableSources(db: Db): Promise<DumpSource[]> {
-  return db.all<DumpSource>(
-    `SELECT id, name, license, attribution FROM sources WHERE id IN (${REPUBLISHABLE_SOURCES}) ORDER BY id`,
-  );
+  const [sources, own] = await Promise.all([
+    db.all<Omit<DumpSource, 'recordLicenses'>>(
+      `SELECT id, name, license, attribution FROM sources WHERE id IN (${REPUBLISHABLE_SOURCES}) ORDER BY id`,
+    ),
+    db.all<{ source_id: string; license: string; records: number }>(
+      `SELECT l.source_id, l.license, count(*) AS records FROM locations l
+       WHERE ${PUBLISHED} AND l.license IS NOT NULL GROUP BY l.source_id, l.license ORDER BY l.license`,
+    ),
+  ]);
+  return sources.map((s) => ({
+    ...s,
+    recordLicenses: own
+      .filter((r) => r.source_id === s.id)
+      .map((r) => ({ license: r.license, records: r.records })),
+  }));
 }
 
 /** Sites in a dump: distinct sites of the published locations (see sites.ts). */

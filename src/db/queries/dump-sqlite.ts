@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Db } from '../types.js';
-import { REPUBLISHABLE_SOURCES } from './locations.js';
+import { PUBLISHED, REPUBLISHABLE_SOURCES } from './publication.js';
 import { siteKeySql } from './sites.js';
 
 const WGS84_WKT =
@@ -12,7 +12,7 @@ const WGS84_WKT =
 
 // Order matters: children are removed by their parents' keys before the parents go.
 const REDUCE = [
-  `DELETE FROM locations WHERE NOT (publish = 1 AND removed_at IS NULL AND source_id IN (${REPUBLISHABLE_SOURCES}))`,
+  `DELETE FROM locations WHERE pk NOT IN (SELECT l.pk FROM locations l WHERE ${PUBLISHED})`,
   'DELETE FROM evses WHERE removed_at IS NOT NULL OR location_pk NOT IN (SELECT pk FROM locations)',
   'DELETE FROM connectors WHERE evse_pk NOT IN (SELECT pk FROM evses)',
   'DELETE FROM connector_tariffs WHERE connector_pk NOT IN (SELECT pk FROM connectors)',
@@ -29,6 +29,11 @@ const REDUCE = [
   // URLs or our internal bookkeeping; unlicensed sources go with their data.
   'DROP TABLE source_secrets',
   `DELETE FROM sources WHERE id NOT IN (${REPUBLISHABLE_SOURCES})`,
+  // Members that lent a site nothing (their own licence forbids it) or whose source is gone.
+  `UPDATE sites SET fields = json_set(fields, '$.members', (SELECT json_group_array(json(m.value))
+     FROM json_each(sites.fields, '$.members') m WHERE json_extract(m.value, '$.lends_fields') IS NOT 0
+       AND json_extract(m.value, '$.source') IN (SELECT id FROM sources)))
+   WHERE json_type(fields, '$.members') = 'array'`,
   'UPDATE sources SET endpoints = NULL, token_encoding = NULL, token_encoding_note = NULL, parties = NULL',
   'DELETE FROM meta',
 ];
@@ -56,6 +61,9 @@ const SITES_LAYER = [
   `INSERT INTO spatial_ref_sys VALUES (4326, 'EPSG', '4326', '${WGS84_WKT}')`,
   'CREATE TABLE dump_license (source_id TEXT, name TEXT, license TEXT, attribution TEXT)',
   'INSERT INTO dump_license SELECT id, name, license, attribution FROM sources ORDER BY id',
+  // Records that state their own licence (an OCM POI imported from a national register).
+  `INSERT INTO dump_license SELECT l.source_id, s.name, l.license, s.attribution FROM locations l
+   JOIN sources s ON s.id = l.source_id WHERE l.license IS NOT NULL GROUP BY l.source_id, l.license`,
 ];
 
 /**

@@ -1,35 +1,11 @@
-// Read queries for the public location view. Published = OCPI publish, not removed, and from a
-// source whose licence allows republishing (see REPUBLISHABLE_SOURCES).
+// Read queries for the public location view. What is published is decided in publication.ts.
+
+import type { Lifecycle } from '../../model/types.js';
 import { type Bbox, cellRanges } from '../spatial-key.js';
 import type { Db } from '../types.js';
+import { PUBLISHED } from './publication.js';
 import { scanAll, splitAtAntimeridian, spreadScan } from './spread-scan.js';
 import type { SqlParams } from './sql-params.js';
-
-/**
- * Licence values that say "do not republish" although they are not empty. A source without a
- * stated licence is never served either: the API and the dumps only carry what we may pass on.
- */
-export const NOT_REPUBLISHABLE_LICENSES = [
-  'proprietary',
-  'none',
-  'unknown',
-  'all rights reserved',
-  'n/a',
-  '',
-];
-
-export const REPUBLISHABLE_SOURCES = `SELECT id FROM sources WHERE license IS NOT NULL
-  AND lower(trim(license)) NOT IN (${NOT_REPUBLISHABLE_LICENSES.map((l) => `'${l}'`).join(', ')})`;
-
-export function isRepublishableLicense(license: string | null): boolean {
-  return license != null && !NOT_REPUBLISHABLE_LICENSES.includes(license.trim().toLowerCase());
-}
-
-/** The published condition on a locations alias. */
-export const publishedSql = (alias: string) =>
-  `${alias}.publish = 1 AND ${alias}.removed_at IS NULL AND ${alias}.source_id IN (${REPUBLISHABLE_SOURCES})`;
-
-export const PUBLISHED = publishedSql('l');
 
 export interface LocationRow {
   pk: string;
@@ -57,12 +33,15 @@ export interface LocationRow {
   max_power_w: number | null;
   last_updated: string;
   site_id: string | null;
+  /** The record's own licence (null: the source's). */
+  license: string | null;
+  lifecycle: Lifecycle;
 }
 
 export const LOCATION_COLUMNS = `l.pk, l.source_id, l.country_code, l.party_id, l.ocpi_id, l.name, l.address, l.city,
   l.postal_code, l.state, l.country, l.lat, l.lon, l.parking_type, l.time_zone, l.operator_name,
   l.operator_website, l.suboperator_name, l.owner_name, l.facilities, l.opening_times, l.charging_when_closed,
-  l.max_power_w, l.last_updated, l.site_id`;
+  l.max_power_w, l.last_updated, l.site_id, l.license, l.lifecycle`;
 
 /** SQL and parameters selecting rows inside the box (split in two across the antimeridian). */
 export function bboxFilter(box: Bbox, alias = 'l'): { sql: string; params: unknown[] } {
@@ -110,8 +89,10 @@ export interface LocationFilter {
   /** true: a connector references a no-cost tariff; false: none does. */
   free?: boolean;
   sources?: string[];
-  /** Licence ids of the sources, lower-cased. */
+  /** Licence ids, lower-cased: the record's own, else its source's. */
   licenses?: string[];
+  /** Life cycles (model/lifecycle.ts); removed ones are never published whatever is asked. */
+  lifecycles?: Lifecycle[];
   /** `YYYY-MM-DDTHH:MM:SSZ`, compared with the OCPI last_updated (which covers EVSEs and connectors). */
   updatedSince?: string;
 }
@@ -159,8 +140,12 @@ export function filterConditions(f: LocationFilter, alias: string, p: SqlParams)
     out.push(`${l}.source_id IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.sources))}))`);
   }
   if (f.licenses?.length) {
-    out.push(`${l}.source_id IN (SELECT id FROM sources
-      WHERE lower(trim(license)) IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.licenses))})))`);
+    const wanted = p.add(JSON.stringify(f.licenses));
+    out.push(`lower(trim(coalesce(${l}.license, (SELECT license FROM sources WHERE id = ${l}.source_id))))
+      IN (SELECT value FROM json_each(${wanted}))`);
+  }
+  if (f.lifecycles?.length) {
+    out.push(`${l}.lifecycle IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.lifecycles))}))`);
   }
   if (f.updatedSince) out.push(`${l}.last_updated >= ${p.add(f.updatedSince)}`);
   return out;

@@ -3,6 +3,7 @@
 // id is the location's pk. A `site_id` without a live `sites` row (dedupe writes both in one batch,
 // so only a half-written state) is treated as no site. So the API works before and after dedupe.
 // A site matches a filter when one of its published locations does.
+import type { Lifecycle } from '../../model/types.js';
 import type { Bbox } from '../spatial-key.js';
 import type { Db } from '../types.js';
 import {
@@ -10,10 +11,9 @@ import {
   LOCATION_COLUMNS,
   type LocationFilter,
   type LocationRow,
-  PUBLISHED,
   publishedLocationsByPk,
-  REPUBLISHABLE_SOURCES,
 } from './locations.js';
+import { PUBLISHED, REPUBLISHABLE_SOURCES } from './publication.js';
 import { SITES, scanAll, spreadScan } from './spread-scan.js';
 import type { SqlParams } from './sql-params.js';
 
@@ -136,7 +136,9 @@ export async function siteMembers(db: Db, points: Pick<SitePoint, 'id' | 'kind'>
 
 /**
  * Dedupe's resolved fields without the values taken from a source we may not republish (dedupe
- * groups by place, not by licence); the member list keeps only republishable members too.
+ * groups by place, not by licence); the member list keeps only republishable members too. Records
+ * whose own licence forbids it lent no field when dedupe built the document (build-site.ts) and
+ * are left out of the member list here.
  */
 function publishableFields(json: string, open: Set<string>): string {
   let fields: Record<string, unknown>;
@@ -147,8 +149,11 @@ function publishableFields(json: string, open: Set<string>): string {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (Array.isArray(v)) out[k] = v.filter((m) => open.has((m as { source?: string }).source ?? ''));
-    else if (v && typeof v === 'object' && 'source' in v) {
+    if (Array.isArray(v)) {
+      out[k] = v.filter((m: { source?: string; lends_fields?: boolean }) => {
+        return open.has(m.source ?? '') && m.lends_fields !== false;
+      });
+    } else if (v && typeof v === 'object' && 'source' in v) {
       if (open.has(String((v as { source: unknown }).source))) out[k] = v;
     } else out[k] = v;
   }
@@ -199,6 +204,7 @@ export interface LocationSummaryRow {
   operator_name: string | null;
   max_power_w: number | null;
   last_updated: string;
+  lifecycle: Lifecycle;
   /** Statuses of the live EVSEs, joined by SUMMARY_SEPARATOR. */
   statuses: string | null;
   /** `standard power_w` of the connectors of live EVSEs, joined by SUMMARY_SEPARATOR. */
@@ -210,7 +216,7 @@ export const SUMMARY_SEPARATOR = '\u001f';
 // One row per location, EVSEs and connectors aggregated by SQLite from covering indexes
 // (evses_live, connectors_location): a 1,000-site page reads 1,000 rows instead of ~7,000.
 const SUMMARY_COLUMNS = `l.pk, l.site_id, l.source_id, l.name, l.address, l.city, l.postal_code, l.country,
-  l.operator_name, l.max_power_w, l.last_updated,
+  l.operator_name, l.max_power_w, l.last_updated, l.lifecycle,
   (SELECT group_concat(e.status, char(31)) FROM evses e WHERE e.location_pk = l.pk AND e.removed_at IS NULL) AS statuses,
   (SELECT group_concat(c.standard || ' ' || coalesce(c.max_power_w, ''), char(31)) FROM connectors c
     WHERE c.location_pk = l.pk

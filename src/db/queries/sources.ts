@@ -1,6 +1,7 @@
 // Source health: the sources table joined with their latest runs and quarantine counts. No
 // token lives in these tables (secrets are in source_secrets, never selected here).
 import type { Db } from '../types.js';
+import { licenseAllowsSql, publishedRecordSql } from './publication.js';
 
 export interface SourceRow {
   id: string;
@@ -62,6 +63,10 @@ export interface SourceCounts {
   locations: number;
   published_locations: number;
   removed_locations: number;
+  /** Held with lifecycle `removed` (decommissioned): kept, never published. */
+  decommissioned_locations: number;
+  /** Held, but their own licence forbids republishing (e.g. an OCM POI from a NonCommercial provider). */
+  license_withheld_locations: number;
   evses: number;
   tariffs: number;
   quarantined: number;
@@ -72,15 +77,19 @@ export async function sourceCounts(db: Db, sourceId: string): Promise<SourceCoun
   const row = await db.get<SourceCounts>(
     `SELECT
        (SELECT count(*) FROM locations WHERE source_id = ? AND removed_at IS NULL) AS locations,
-       (SELECT count(*) FROM locations WHERE source_id = ? AND removed_at IS NULL AND publish = 1) AS published_locations,
+       (SELECT count(*) FROM locations l WHERE l.source_id = ? AND ${publishedRecordSql('l')}) AS published_locations,
        (SELECT count(*) FROM locations WHERE source_id = ? AND removed_at IS NOT NULL) AS removed_locations,
+       (SELECT count(*) FROM locations WHERE source_id = ? AND removed_at IS NULL AND lifecycle = 'removed')
+         AS decommissioned_locations,
+       (SELECT count(*) FROM locations l WHERE l.source_id = ? AND l.removed_at IS NULL
+          AND NOT ${licenseAllowsSql('l.license')} AND l.license IS NOT NULL) AS license_withheld_locations,
        (SELECT count(*) FROM evses e JOIN locations l ON l.pk = e.location_pk
           WHERE l.source_id = ? AND e.removed_at IS NULL AND l.removed_at IS NULL) AS evses,
        (SELECT count(*) FROM tariffs WHERE source_id = ? AND removed_at IS NULL) AS tariffs,
        (SELECT count(*) FROM quarantine WHERE source_id = ?) AS quarantined,
        (SELECT coalesce(sum(json_array_length(warnings)), 0) FROM locations
           WHERE source_id = ? AND removed_at IS NULL) AS warnings`,
-    Array(7).fill(sourceId),
+    Array(9).fill(sourceId),
   );
   return row!;
 }

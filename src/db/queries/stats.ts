@@ -1,7 +1,8 @@
 // Counts over the published data: sites, locations, EVSEs, connectors and installed power, in
 // total and per country, operator, connector type and power class.
 import type { Db } from '../types.js';
-import { filterConditions, type LocationFilter, PUBLISHED } from './locations.js';
+import { filterConditions, type LocationFilter } from './locations.js';
+import { PUBLISHED } from './publication.js';
 import { siteKeySql } from './sites.js';
 import { SqlParams } from './sql-params.js';
 

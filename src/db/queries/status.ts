@@ -6,7 +6,8 @@
 // and the statistics all read it by id or time, so a change written by any process is seen by all.
 import type { Bbox } from '../spatial-key.js';
 import type { Db, Stmt } from '../types.js';
-import { bboxFilter, PUBLISHED } from './locations.js';
+import { bboxFilter } from './locations.js';
+import { PUBLISHED } from './publication.js';
 
 /** Where a status query looks: a box, or a list of location ids (public ids = location pks). */
 export interface StatusArea {

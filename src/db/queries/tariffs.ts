@@ -1,6 +1,6 @@
 // Published tariffs: not removed, from a source whose licence allows republishing.
 import type { Db } from '../types.js';
-import { REPUBLISHABLE_SOURCES } from './locations.js';
+import { REPUBLISHABLE_SOURCES } from './publication.js';
 import { SqlParams } from './sql-params.js';
 
 export interface TariffRow {

@@ -8,6 +8,7 @@ import { connectorFromAfdcToken, inferPowerType, UNNAMED_CONNECTOR } from './con
 import { checkPlace, parseDecimal } from './coordinates.js';
 import { type CsvRecord, readCsvTable } from './csv.js';
 import { isoFromTimestamp, UNKNOWN_TIMESTAMP } from './dates.js';
+import { lifecycleFromAfdcCode } from './lifecycle-words.js';
 import {
   missingPlaceWarnings,
   newConnector,
@@ -76,6 +77,7 @@ function stationLocation(row: Row, id: string, { lat, lon }: { lat: number; lon:
       text(row['Access Days Time'])?.toLowerCase() === '24 hours daily' ? twentyFourSeven() : null,
     evses,
     lastUpdated: isoFromTimestamp(row['Updated At']) ?? UNKNOWN_TIMESTAMP,
+    lifecycle: lifecycleFromAfdcCode(text(row['Status Code'])) ?? undefined,
   });
   location.warnings = [
     ...missingPlaceWarnings(location),

@@ -2,12 +2,14 @@
 // one row per charging device (Ladeeinrichtung) with up to 4 charge points in the column groups
 // Steckertypen<i> / P<i> [kW] / Public Key<i>. Steckertypen<i> lists that point's connectors,
 // comma separated ("AC Steckdose Typ 2, AC Schuko"). Columns are read by header name.
+
 import { hash64 } from '../../model/ids.js';
 import type { DataWarning, Evse, Location } from '../../model/types.js';
 import { BNETZA_PARTY_ID, chargePointEvse, germanStreetAddress } from './bnetza-common.js';
 import { checkPlace, coordinateWarnings, GERMANY, parseDecimal } from './coordinates.js';
 import { readCsvTable } from './csv.js';
 import { isoFromGermanDate, UNKNOWN_TIMESTAMP } from './dates.js';
+import { lifecycleFromWords } from './lifecycle-words.js';
 import { missingPlaceWarnings, newRegisterLocation, text } from './location-builders.js';
 import { fieldCountProblem, lastUpdatedWarnings } from './record-checks.js';
 import type { ParsedRecord } from './types.js';
@@ -54,6 +56,8 @@ function rowLocation(row: Row, id: string, { lat, lon }: { lat: number; lon: num
     evses,
     // The 2022 layout has no update date; the commissioning date is the newest date a row carries.
     lastUpdated: isoFromGermanDate(row.Inbetriebnahmedatum) ?? UNKNOWN_TIMESTAMP,
+    // Later layouts add a Status column ("In Betrieb", "Außer Betrieb", "In Planung").
+    lifecycle: lifecycleFromWords(row.Status) ?? undefined,
   });
   location.warnings = [
     ...missingPlaceWarnings(location),

@@ -1,11 +1,13 @@
 // BNetzA Ladesäulenregister from its JSON API ({"chargingStations": [...]}): one station per charging
 // device with a numeric id, its evses (= Ladepunkte) with connectors and per-connector power in kW,
 // dates like 04.08.2016. 11 of 1,822 charge points in the subset carry an evse_id.
+
 import { z } from 'zod';
 import type { DataWarning, Evse, Location, OpeningTimes } from '../../model/types.js';
 import { BNETZA_PARTY_ID, chargePointEvse, germanStreetAddress } from './bnetza-common.js';
 import { checkPlace, coordinateWarnings, GERMANY, parseDecimal } from './coordinates.js';
 import { isoFromGermanDate, UNKNOWN_TIMESTAMP } from './dates.js';
+import { lifecycleFromWords } from './lifecycle-words.js';
 import {
   evseIdRef,
   missingPlaceWarnings,
@@ -30,6 +32,7 @@ const stationSchema = z.looseObject({
   state: textish,
   coordinates: z.looseObject({ latitude: coordinate, longitude: coordinate }).nullish(),
   go_live_date: z.string().nullish(),
+  status: z.looseObject({ operational: z.string().nullish() }).nullish(),
   opening_hours_specification: z.string().nullish(),
   opening_days: z
     .array(z.looseObject({ weekday: z.string(), open_from: z.string(), open_to: z.string() }))
@@ -122,6 +125,7 @@ function stationLocation(station: Station, id: string, { lat, lon }: { lat: numb
     evses,
     // The API has no update date either; go_live_date is the newest date it gives.
     lastUpdated: isoFromGermanDate(station.go_live_date) ?? UNKNOWN_TIMESTAMP,
+    lifecycle: lifecycleFromWords(station.status?.operational) ?? undefined,
   });
   location.warnings = [
     ...warnings,

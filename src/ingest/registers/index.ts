@@ -13,7 +13,7 @@ import type {
   RegisterRecords,
 } from './types.js';
 
-export { ocmOperatorsFromReference } from './ocm.js';
+export { ocmOperatorsFromReference, ocmProviderLicensesFromReference } from './ocm.js';
 export type {
   ExternalRef,
   ImportedRecord,

@@ -1,5 +1,6 @@
 // Open Charge Map's numeric reference ids, decoded from its reference data (openchargemap/ocm-data
 // reference.json @ b98a481, 2021-11-05) so that compact POIs import without that file at hand.
+import type { Lifecycle } from '../../model/types.js';
 import type { ConnectorKind } from './connector-standards.js';
 
 /** OCM ConnectionTypeID -> OCPI ConnectorType (and socket/cable where the OCM title says which). */
@@ -50,11 +51,47 @@ export const OCM_REGISTER_PROVIDERS: ReadonlySet<number> = new Set([
   29, // Bundesnetzagentur.de
 ]);
 
-/** OCM StatusTypeIDs that describe the equipment's life cycle rather than live availability. */
+/**
+ * OCM StatusTypeIDs that describe the equipment's life cycle rather than live availability, as
+ * the OCPI EVSE status they amount to.
+ */
 export const OCM_LIFECYCLE_STATUS: Readonly<Record<number, string>> = {
+  100: 'OUTOFORDER', // Not Operational
   150: 'PLANNED', // Planned For Future Date
   200: 'REMOVED', // Removed (Decommissioned)
   210: 'REMOVED', // Removed (Duplicate Listing)
+};
+
+/** A POI's StatusTypeID as a site life cycle; other ids (operational, unknown, live) say nothing. */
+export const OCM_POI_LIFECYCLE: Readonly<Record<number, Lifecycle>> = {
+  50: 'operational',
+  75: 'operational', // Partly Operational (Mixed)
+  100: 'out_of_service',
+  150: 'planned',
+  200: 'removed',
+  210: 'removed',
+};
+
+/**
+ * The licence each OCM data provider states for its records (DataProviders[].License in the
+ * reference data), so a compact POI (DataProviderID only) is published under the right terms.
+ * Providers marked IsOpenDataLicensed = false without a licence are 'proprietary'; providers with
+ * neither are absent (the source's licence applies). A verbose POI's DataProvider.License wins.
+ */
+export const OCM_PROVIDER_LICENSES: Readonly<Record<number, string>> = {
+  1: 'Licensed under Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)',
+  2: 'This data is provided by the National Renewable Energy Laboratory ("NREL"), which is operated by the Alliance for Sustainable Energy, LLC ("Alliance"), for the U.S. Department of Energy ("DOE"), and may be used for any purpose whatsoever.',
+  7: 'Public Data redistributed by agreement',
+  18: 'Contains public sector information licensed under the Open Government Licence v2.0.',
+  19: 'NOBIL by Enova is licensed under a Creative Commons Attribution 4.0 International (CC BY 4.0) License.',
+  22: 'proprietary',
+  23: 'proprietary',
+  24: 'http://creativecommons.org/licenses/by/3.0',
+  25: 'General public data',
+  26: 'Licensed under Attribution-NonCommercial-ShareAlike 3.0 : http://creativecommons.org/licenses/by-nc-sa/3.0/',
+  27: 'proprietary',
+  28: 'Open License: https://www.etalab.gouv.fr/wp-content/uploads/2014/05/Licence_Ouverte.pdf',
+  29: 'Provided by Bundesnetzagentur.de under the CC-BY 4.0 license',
 };
 
 /** OCM CountryID -> ISO 3166-1 alpha-2 (all 250 countries of the reference data). */

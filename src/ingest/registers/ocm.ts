@@ -5,7 +5,14 @@
 // honest mapping.
 import { z } from 'zod';
 import { alpha2ToAlpha3 } from '../../model/countries.js';
-import type { BusinessDetails, Connector, DataWarning, Evse, Location } from '../../model/types.js';
+import type {
+  BusinessDetails,
+  Connector,
+  DataWarning,
+  Evse,
+  Lifecycle,
+  Location,
+} from '../../model/types.js';
 import { inferPowerType, UNNAMED_CONNECTOR } from './connector-standards.js';
 import { checkPlace } from './coordinates.js';
 import { isoFromTimestamp, UNKNOWN_TIMESTAMP } from './dates.js';
@@ -23,6 +30,8 @@ import {
   OCM_CURRENT_TYPES,
   OCM_LIFECYCLE_STATUS,
   OCM_PLACEHOLDER_OPERATORS,
+  OCM_POI_LIFECYCLE,
+  OCM_PROVIDER_LICENSES,
   OCM_REGISTER_PROVIDERS,
 } from './ocm-tables.js';
 import { lastUpdatedWarnings, rawId, schemaProblem } from './record-checks.js';
@@ -35,6 +44,13 @@ const OCM_CONTRIBUTORS = 1;
 
 const textish = z.union([z.string(), z.number()]).nullish();
 const idOnly = z.looseObject({ ID: z.number().nullish() }).nullish();
+const provider = z
+  .looseObject({
+    ID: z.number().nullish(),
+    License: z.string().nullish(),
+    IsOpenDataLicensed: z.boolean().nullish(),
+  })
+  .nullish();
 
 const connectionSchema = z.looseObject({
   ID: z.number().nullish(),
@@ -54,7 +70,7 @@ const connectionSchema = z.looseObject({
 const poiSchema = z.looseObject({
   ID: z.union([z.number(), z.string()]).nullish(),
   DataProviderID: z.number().nullish(),
-  DataProvider: idOnly,
+  DataProvider: provider,
   DataProvidersReference: textish,
   OperatorID: z.number().nullish(),
   OperatorInfo: z
@@ -156,7 +172,10 @@ function ocmLocation(
     lastUpdated:
       isoFromTimestamp(poi.DateLastStatusUpdate ?? poi.DateLastVerified ?? poi.DateCreated) ??
       UNKNOWN_TIMESTAMP,
+    license: ocmLicense(poi, options),
   });
+  const lifecycle = poiLifecycle(poi);
+  if (lifecycle) location.lifecycle = lifecycle;
   location.warnings = [
     ...warnings,
     ...lastUpdatedWarnings(location.lastUpdated),
@@ -194,6 +213,27 @@ function ocmOperator(poi: OcmPoi, options: RegisterParseOptions): BusinessDetail
   const name = text(info?.Title);
   if (name) return { name, website: text(info?.WebsiteURL) };
   return id === null ? null : (options.ocmOperators?.get(id) ?? null);
+}
+
+/**
+ * The licence of the POI's data provider: stated in a verbose POI, else from the reference data
+ * passed in, else from the built-in table. Null when the provider states none.
+ */
+function ocmLicense(poi: OcmPoi, options: RegisterParseOptions): string | null {
+  const stated = text(poi.DataProvider?.License);
+  if (stated) return stated;
+  if (poi.DataProvider?.IsOpenDataLicensed === false) return 'proprietary';
+  const id = poi.DataProvider?.ID ?? poi.DataProviderID ?? null;
+  if (id === null) return null;
+  return options.ocmProviderLicenses?.get(id) ?? OCM_PROVIDER_LICENSES[id] ?? null;
+}
+
+/** The POI's own status as a life cycle; when it says nothing, the connections decide (lifecycleOf). */
+function poiLifecycle(poi: OcmPoi): Lifecycle | null {
+  const id = poi.StatusType?.ID ?? poi.StatusTypeID ?? null;
+  const stated = id === null ? undefined : OCM_POI_LIFECYCLE[id];
+  if (stated === undefined || stated === 'operational') return null;
+  return stated;
 }
 
 function ocmEvses(poi: OcmPoi): Evse[] {
@@ -257,6 +297,26 @@ const referenceSchema = z.looseObject({
     }),
   ),
 });
+
+const providersSchema = z.looseObject({
+  DataProviders: z.array(
+    z.looseObject({
+      ID: z.number(),
+      License: z.string().nullish(),
+      IsOpenDataLicensed: z.boolean().nullish(),
+    }),
+  ),
+});
+
+/** Data provider licences from OCM's reference data (newer than the built-in table). */
+export function ocmProviderLicensesFromReference(reference: unknown): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const p of providersSchema.parse(reference).DataProviders) {
+    const license = text(p.License) ?? (p.IsOpenDataLicensed === false ? 'proprietary' : null);
+    if (license) out.set(p.ID, license);
+  }
+  return out;
+}
 
 /** Operator names from OCM's reference data (reference.json), for resolving compact POIs' OperatorID. */
 export function ocmOperatorsFromReference(reference: unknown): Map<number, BusinessDetails> {

@@ -41,6 +41,8 @@ export interface RegisterParseOptions {
    * see `ocmOperatorsFromReference`) get their name; without it compact POIs have no operator.
    */
   ocmOperators?: ReadonlyMap<number, BusinessDetails>;
+  /** OCM data provider id -> licence (`ocmProviderLicensesFromReference`); else a built-in table. */
+  ocmProviderLicenses?: ReadonlyMap<number, string>;
 }
 
 /** A record a format leaves out on purpose (e.g. an AFDC LPG station): counted, not quarantined. */
