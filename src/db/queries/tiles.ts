@@ -9,7 +9,8 @@
 import type { Bbox } from '../spatial-key.js';
 import { cellRanges } from '../spatial-key.js';
 import type { Db } from '../types.js';
-import { filterConditions, type LocationFilter, PUBLISHED, REPUBLISHABLE_SOURCES } from './locations.js';
+import { filterConditions, type LocationFilter } from './locations.js';
+import { PUBLISHED, REPUBLISHABLE_SOURCES } from './publication.js';
 import { memberMatches, NO_SITE, type SitePoint } from './sites.js';
 import { SqlParams } from './sql-params.js';
 
@@ -172,7 +173,7 @@ export async function publishedSources(db: Db): Promise<PublishedSource[]> {
   return db.all<PublishedSource>(
     `SELECT s.id, s.name, s.license, s.attribution FROM sources s
      WHERE s.id IN (${REPUBLISHABLE_SOURCES})
-       AND EXISTS (SELECT 1 FROM locations l WHERE l.source_id = s.id AND l.publish = 1 AND l.removed_at IS NULL)
+       AND EXISTS (SELECT 1 FROM locations l WHERE l.source_id = s.id AND ${PUBLISHED})
      ORDER BY s.id`,
   );
 }
