@@ -11,6 +11,7 @@ import { historyApp } from './history.js';
 import { httpBehaviour } from './http/middleware.js';
 import { locationsApp } from './locations.js';
 import { createOcpiApp } from './ocpi/app.js';
+import { ogcApp } from './ogc/app.js';
 import { createDocsApp } from './openapi.js';
 import { sitesApp } from './sites.js';
 import { sourcesApp } from './sources.js';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/stats/occupancy', occupancyApp);
   // /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json, /v1/style.json
   app.route('/v1', createTilesApp(deps));
+  app.route('/ogc', ogcApp);
   app.route('/ocpi', createOcpiApp(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

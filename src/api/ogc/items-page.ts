@@ -1,0 +1,62 @@
+// One page of items in id order, forwards (next) or backwards (prev) from a cursor. The database
+// reads the box in id order; the filter, when there is one, is decided on the built features, so
+// batches are read until the page (and one more match, which proves a next page) is full.
+import type { Feature, Point } from 'geojson';
+import type { Db } from '../../db/types.js';
+import type { OgcCollection } from './collections.js';
+import type { ItemCursor, ItemsQuery } from './items-query.js';
+
+export interface ItemsPage {
+  features: Feature<Point>[];
+  next: ItemCursor | null;
+  prev: ItemCursor | null;
+}
+
+/** Rows read per round when a filter decides: large enough that a selective filter needs few rounds. */
+const FILTER_BATCH = 2_000;
+
+async function collect(db: Db, col: OgcCollection, q: ItemsQuery, dir: 'after' | 'before', from?: string) {
+  const want = q.limit + 1;
+  const batch = q.match ? Math.max(want, FILTER_BATCH) : want;
+  const found: Feature<Point>[] = [];
+  let cursor = from;
+  for (;;) {
+    const keys =
+      dir === 'after'
+        ? await col.after(db, q.box, cursor, batch)
+        : await col.before(db, q.box, cursor!, batch);
+    if (keys.length === 0) return found;
+    for (const f of await col.features(db, keys)) {
+      if (q.match && !q.match(f)) continue;
+      found.push(f);
+      if (found.length === want) return found;
+    }
+    if (keys.length < batch) return found;
+    cursor = keys[keys.length - 1]!.id;
+  }
+}
+
+export async function itemsPage(db: Db, col: OgcCollection, q: ItemsQuery): Promise<ItemsPage> {
+  const dir = q.cursor?.dir ?? 'after';
+  const found = await collect(db, col, q, dir, q.cursor?.k);
+  const more = found.length > q.limit;
+  const page = found.slice(0, q.limit);
+  if (dir === 'before') {
+    page.reverse();
+    const first = page[0];
+    const last = page[page.length - 1];
+    return {
+      features: page,
+      prev: more && first ? { dir: 'before', k: String(first.id) } : null,
+      next: last ? { dir: 'after', k: String(last.id) } : null,
+    };
+  }
+  const first = page[0];
+  const last = page[page.length - 1];
+  return {
+    features: page,
+    next: more && last ? { dir: 'after', k: String(last.id) } : null,
+    // A page reached through a cursor has matches before it.
+    prev: q.cursor && first ? { dir: 'before', k: String(first.id) } : null,
+  };
+}

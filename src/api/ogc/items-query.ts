@@ -1,0 +1,194 @@
+// The query of /ogc/collections/{id}/items: bbox, limit, datetime, property filters on the
+// queryables and a CQL2 text filter, all folded into one checked CQL2 tree, and the paging cursor.
+import type { Bbox } from '../../db/spatial-key.js';
+import { ApiError } from '../errors.js';
+import { bboxParam } from '../params.js';
+import { dateTimeParam } from '../query-params.js';
+import { compileCql2, impliedBox, type Predicate, type Queryables } from './cql2-eval.js';
+import { type Cql2, Cql2Error, parseCql2, type Scalar } from './cql2-parse.js';
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 10_000;
+
+export const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+
+/** Parameters every items request may carry; the queryables' names are accepted besides. */
+export const ITEMS_PARAMETERS = [
+  'f',
+  'bbox',
+  'bbox-crs',
+  'limit',
+  'datetime',
+  'filter',
+  'filter-lang',
+  'filter-crs',
+  'cursor',
+] as const;
+
+export interface ItemCursor {
+  dir: 'after' | 'before';
+  k: string;
+}
+
+export interface ItemsQuery {
+  /** Where the database reads: the bbox parameter, else a box the filter implies. */
+  box?: Bbox;
+  limit: number;
+  cursor?: ItemCursor;
+  /** Every condition (filter, datetime, property filters); absent when there is none. */
+  match?: Predicate;
+}
+
+const bad = (name: string, message: string) => new ApiError(400, 'invalid_parameter', `${name}: ${message}`);
+
+export function encodeItemCursor(c: ItemCursor): string {
+  return btoa(JSON.stringify([c.dir === 'after' ? 'a' : 'b', c.k]))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+}
+
+function decodeItemCursor(s: string): ItemCursor {
+  try {
+    if (s.length > 400 || !/^[A-Za-z0-9_-]+$/.test(s)) throw new Error('bad');
+    const v = JSON.parse(atob(s.replaceAll('-', '+').replaceAll('_', '/'))) as unknown;
+    if (!Array.isArray(v) || (v[0] !== 'a' && v[0] !== 'b') || typeof v[1] !== 'string' || !v[1]) {
+      throw new Error('bad');
+    }
+    return { dir: v[0] === 'a' ? 'after' : 'before', k: v[1] };
+  } catch {
+    throw bad('cursor', 'not a cursor of this API (follow the next and prev links as given)');
+  }
+}
+
+function parseLimit(s: string | undefined): number {
+  if (s == null) return DEFAULT_LIMIT;
+  const n = /^\d+$/.test(s) ? Number(s) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1) throw bad('limit', `must be a whole number from 1 to ${MAX_LIMIT}`);
+  // OGC API - Features /req/core/fc-limit-response-1: a larger limit is served as the maximum.
+  return Math.min(n, MAX_LIMIT);
+}
+
+function instantOf(s: string, what: string): string {
+  const parsed = dateTimeParam.safeParse(s);
+  if (!parsed.success) throw bad('datetime', `${what} ${JSON.stringify(s)} is not an RFC 3339 date-time`);
+  return parsed.data;
+}
+
+/** datetime (an instant or a closed or half-open interval) as conditions on last_updated. */
+function datetimeFilter(s: string): Cql2 {
+  const at = 1;
+  const prop: Scalar = { kind: 'property', name: 'last_updated', at };
+  const instant = (v: string): Scalar => ({ kind: 'instant', value: v, form: 'TIMESTAMP' });
+  const parts = s.split('/');
+  if (parts.length === 1) {
+    return { op: 'compare', cmp: '=', left: prop, right: instant(instantOf(s, 'instant')), at };
+  }
+  if (parts.length !== 2) throw bad('datetime', 'an instant or an interval start/end');
+  const open = (v: string) => v === '..' || v === '';
+  const [from, to] = parts as [string, string];
+  if (open(from) && open(to)) throw bad('datetime', 'an interval needs a start or an end');
+  const conds: Cql2[] = [];
+  if (!open(from))
+    conds.push({ op: 'compare', cmp: '>=', left: prop, right: instant(instantOf(from, 'start')), at });
+  if (!open(to))
+    conds.push({ op: 'compare', cmp: '<=', left: prop, right: instant(instantOf(to, 'end')), at });
+  return conds.length === 1 ? conds[0]! : { op: 'and', args: conds };
+}
+
+/** `name=value` on a queryable: equality, with the value read as the queryable's type. */
+function propertyFilter(name: string, value: string, q: Queryables): Cql2 {
+  const def = q[name]!;
+  const left: Scalar = { kind: 'property', name, at: 1 };
+  let right: Scalar;
+  if (def.type === 'integer' || def.type === 'number') {
+    const n = value.trim() === '' ? Number.NaN : Number(value);
+    if (!Number.isFinite(n) || (def.type === 'integer' && !Number.isInteger(n))) {
+      throw bad(name, `must be ${def.type === 'integer' ? 'a whole number' : 'a number'}`);
+    }
+    right = { kind: 'number', value: n };
+  } else if (def.type === 'date-time') {
+    right = { kind: 'instant', value: instantOf(value, name), form: 'TIMESTAMP' };
+  } else if (def.type === 'geometry') {
+    throw bad(name, 'filter the geometry with bbox or S_INTERSECTS');
+  } else {
+    right = { kind: 'string', value };
+  }
+  return { op: 'compare', cmp: '=', left, right, at: 1 };
+}
+
+/**
+ * The draft CQL text that GDAL 3.6 sends (`filter-lang=cql-text`) writes a date-time as a quoted
+ * string: read such a string compared with a date-time queryable as a TIMESTAMP.
+ */
+function draftInstants(node: Cql2, q: Queryables): void {
+  if (node.op === 'and' || node.op === 'or') for (const a of node.args) draftInstants(a, q);
+  else if (node.op === 'not') draftInstants(node.arg, q);
+  else if (node.op === 'compare') {
+    const isInstantProp = (s: Scalar) => s.kind === 'property' && q[s.name]?.type === 'date-time';
+    if (isInstantProp(node.left)) node.right = asInstant(node.right);
+    if (isInstantProp(node.right)) node.left = asInstant(node.left);
+  }
+}
+
+function asInstant(s: Scalar): Scalar {
+  if (s.kind !== 'string') return s;
+  const parsed = dateTimeParam.safeParse(s.value);
+  return parsed.success ? { kind: 'instant', value: parsed.data, form: 'TIMESTAMP' } : s;
+}
+
+function cqlFilter(query: Record<string, string>, q: Queryables): Cql2 | null {
+  const text = query.filter;
+  const lang = query['filter-lang'] ?? 'cql2-text';
+  if (lang !== 'cql2-text' && lang !== 'cql-text') throw bad('filter-lang', 'only cql2-text is supported');
+  const crs = query['filter-crs'];
+  if (crs != null && crs !== CRS84) throw bad('filter-crs', `only ${CRS84} is supported`);
+  if (text == null) return null;
+  try {
+    const tree = parseCql2(text);
+    if (lang === 'cql-text') draftInstants(tree, q);
+    compileCql2(tree, q);
+    return tree;
+  } catch (err) {
+    if (err instanceof Cql2Error) throw new ApiError(400, 'invalid_filter', `filter: ${err.message}`);
+    throw err;
+  }
+}
+
+function parseBbox(query: Record<string, string>): Bbox | undefined {
+  const crs = query['bbox-crs'];
+  if (crs != null && crs !== CRS84) throw bad('bbox-crs', `only ${CRS84} is supported`);
+  if (query.bbox == null) return undefined;
+  const parsed = bboxParam.safeParse(query.bbox);
+  if (!parsed.success) throw bad('bbox', parsed.error.issues[0]?.message ?? 'invalid');
+  return parsed.data;
+}
+
+/** Validates every parameter (unknown ones are refused) and builds the page's query. */
+export function parseItemsQuery(query: Record<string, string>, q: Queryables): ItemsQuery {
+  const known = new Set<string>(ITEMS_PARAMETERS);
+  for (const key of Object.keys(query)) {
+    if (!known.has(key) && !q[key]) {
+      throw new ApiError(
+        400,
+        'unknown_parameter',
+        `${key}: unknown parameter (accepted: ${[...ITEMS_PARAMETERS, ...Object.keys(q).filter((k) => k !== 'geometry')].join(', ')})`,
+      );
+    }
+  }
+  const conds: Cql2[] = [];
+  const filter = cqlFilter(query, q);
+  if (filter) conds.push(filter);
+  if (query.datetime != null) conds.push(datetimeFilter(query.datetime));
+  for (const [key, value] of Object.entries(query)) if (q[key]) conds.push(propertyFilter(key, value, q));
+  const tree: Cql2 | null =
+    conds.length === 0 ? null : conds.length === 1 ? conds[0]! : { op: 'and', args: conds };
+  const bbox = parseBbox(query);
+  return {
+    box: bbox ?? (tree ? (impliedBox(tree) ?? undefined) : undefined),
+    limit: parseLimit(query.limit),
+    cursor: query.cursor == null ? undefined : decodeItemCursor(query.cursor),
+    // The bbox parameter is applied exactly by the database; the filter by the predicate.
+    match: tree ? compileCql2(tree, q) : undefined,
+  };
+}

@@ -1,0 +1,83 @@
+// What /ogc reads beyond the /v1 queries: pages in descending id order (the `prev` links; the
+// ascending pages reuse the spread scans of sites.ts and locations.ts) and the collections' extents.
+import type { Bbox } from '../spatial-key.js';
+import type { Db } from '../types.js';
+import { bboxCondition, PUBLISHED } from './locations.js';
+import { NO_SITE, type SitePoint } from './sites.js';
+import { SqlParams } from './sql-params.js';
+
+type Row = { pk: string; lat: number; lon: number };
+
+function descending(table: string, where: string[], box: Bbox | undefined, before: string, limit: number) {
+  const p = new SqlParams();
+  const alias = table.startsWith('sites') ? 's' : 'l';
+  const id = alias === 's' ? 's.id' : 'l.pk';
+  const conds = [...where, `${id} < ${p.add(before)}`];
+  if (box) conds.push(bboxCondition(box, alias, p));
+  return p.bind(
+    `SELECT ${id} AS pk, ${alias}.lat, ${alias}.lon FROM ${table} WHERE ${conds.join(' AND ')}
+     ORDER BY ${id} DESC LIMIT ${p.add(limit)}`,
+  );
+}
+
+/** The `limit` published sites before `before` in id order, nearest first. */
+export async function sitePointsBefore(db: Db, box: Bbox | undefined, before: string, limit: number) {
+  const lone = descending('locations l', [PUBLISHED, NO_SITE], box, before, limit);
+  const grouped = descending(
+    'sites s',
+    ['s.merged_into IS NULL', `EXISTS (SELECT 1 FROM locations l WHERE l.site_id = s.id AND ${PUBLISHED})`],
+    box,
+    before,
+    limit,
+  );
+  const [a, b] = await Promise.all([
+    db.all<Row>(lone.sql, lone.params),
+    db.all<Row>(grouped.sql, grouped.params),
+  ]);
+  const all: SitePoint[] = [
+    ...a.map((r) => ({ id: r.pk, lat: r.lat, lon: r.lon, kind: 'lone' as const })),
+    ...b.map((r) => ({ id: r.pk, lat: r.lat, lon: r.lon, kind: 'site' as const })),
+  ];
+  all.sort((x, y) => (x.id < y.id ? 1 : x.id > y.id ? -1 : 0));
+  return all.slice(0, limit);
+}
+
+/** The pks of the `limit` published locations before `before`, nearest first. */
+export async function locationIdsBefore(db: Db, box: Bbox | undefined, before: string, limit: number) {
+  const q = descending('locations l', [PUBLISHED], box, before, limit);
+  return (await db.all<Row>(q.sql, q.params)).map((r) => r.pk);
+}
+
+export interface Extent {
+  bbox: [number, number, number, number] | null;
+  interval: [string | null, string | null];
+}
+
+/**
+ * Where and when the published data lies: the box of the published locations (and of live sites,
+ * whose position dedupe chose) and the range of their last_updated.
+ */
+export async function publishedExtent(db: Db, withSites: boolean): Promise<Extent> {
+  const loc = await db.get<Record<string, number | string | null>>(
+    `SELECT min(l.lon) AS w, min(l.lat) AS s, max(l.lon) AS e, max(l.lat) AS n,
+       min(l.last_updated) AS t0, max(l.last_updated) AS t1 FROM locations l WHERE ${PUBLISHED}`,
+  );
+  if (loc?.w == null) return { bbox: null, interval: [null, null] };
+  let box = [loc.w, loc.s, loc.e, loc.n] as [number, number, number, number];
+  if (withSites) {
+    const s = await db.get<Record<string, number | null>>(
+      `SELECT min(s.lon) AS w, min(s.lat) AS s, max(s.lon) AS e, max(s.lat) AS n FROM sites s
+       WHERE s.merged_into IS NULL AND EXISTS (SELECT 1 FROM locations l WHERE l.site_id = s.id AND ${PUBLISHED})`,
+    );
+    if (s?.w != null) {
+      box = [Math.min(box[0], s.w), Math.min(box[1], s.s!), Math.max(box[2], s.e!), Math.max(box[3], s.n!)];
+    }
+  }
+  // Outwards to the 7 decimals features carry, so every rounded position lies inside.
+  const down = (v: number) => Math.floor(v * 1e7) / 1e7;
+  const up = (v: number) => Math.ceil(v * 1e7) / 1e7;
+  return {
+    bbox: [down(box[0]), down(box[1]), up(box[2]), up(box[3])],
+    interval: [loc.t0 as string, loc.t1 as string],
+  };
+}

@@ -1,0 +1,103 @@
+// GDAL's OGC API - Features client (Debian's gdal-bin, installed by .ci/run) against /ogc on a real
+// loopback server: it lists both collections, pages through every site, and its -spat / -where
+// answers match the API's own for the same box and filter, with the filter evaluated by us.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { type Atlas, buildAtlas, type Json, pageThrough } from './atlas-fixture.js';
+
+// Async, so the server in this process keeps answering while GDAL runs.
+const run = promisify(execFile);
+
+let atlas: Atlas;
+let server: ServedApp;
+const requests: URL[] = [];
+
+beforeAll(async () => {
+  atlas = await buildAtlas({ locations: 400, seed: 3131 });
+  const app = createApp({ getDb: () => atlas.db, http: { rateLimit: false } });
+  server = await serveApp({
+    fetch: (req) => {
+      requests.push(new URL(req.url));
+      return app.fetch(req);
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  await atlas?.close();
+});
+
+/** ogr2ogr the layer to GeoJSON and read it back. */
+async function translate(layer: string, args: string[]): Promise<Json[]> {
+  const out = join(atlas.dir, `${layer}-${requests.length}.geojson`);
+  await run('ogr2ogr', ['-f', 'GeoJSON', out, `OAPIF:${server.url}/ogc`, layer, ...args], {
+    env: { ...process.env, GDAL_HTTP_TIMEOUT: '60' },
+  });
+  return JSON.parse(readFileSync(out, 'utf8')).features;
+}
+
+describe('GDAL OAPIF client', () => {
+  it('ogrinfo lists both collections', async () => {
+    const { stdout } = await run('ogrinfo', ['-ro', `OAPIF:${server.url}/ogc`]);
+    expect(stdout).toMatch(/1: sites \(title: Charging sites\) \(Point\)/);
+    expect(stdout).toMatch(/2: locations \(title: Source locations\) \(Point\)/);
+  });
+
+  it('ogr2ogr pages through sites and gets exactly the count of /v1/sites', async () => {
+    const v1 = (await pageThrough(`${server.url}/v1/sites?limit=10000`)).features;
+    const before = requests.length;
+    const got = await translate('sites', ['-oo', 'PAGE_SIZE=40']);
+    expect(got.length).toBe(v1.length);
+    expect(new Set(got.map((f) => f.properties.id))).toEqual(new Set(v1.map((f: Json) => f.id)));
+    const pages = requests.slice(before).filter((u) => u.pathname === '/ogc/collections/sites/items');
+    expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(v1.length / 40));
+    expect(pages.some((u) => u.searchParams.has('cursor'))).toBe(true);
+  });
+
+  it('ogr2ogr pages through locations and gets the count of /v1/locations', async () => {
+    const v1 = (await pageThrough(`${server.url}/v1/locations?limit=10000`)).features;
+    const got = await translate('locations', ['-oo', 'PAGE_SIZE=100']);
+    expect(got.length).toBe(v1.length);
+  });
+
+  it('with -spat and -where, counts match the API for the same box and filter, filtered by the server', async () => {
+    const where = "evse_count >= 2 AND country = 'DEU'";
+    const box = ['-5', '40', '20', '56'];
+    const before = requests.length;
+    const got = await translate('sites', ['-oo', 'PAGE_SIZE=25', '-spat', ...box, '-where', where]);
+    const filtered = requests
+      .slice(before)
+      .filter((u) => u.pathname === '/ogc/collections/sites/items' && u.searchParams.has('filter'));
+    // GDAL sent both the box and the filter: the server did the filtering.
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(filtered[0]!.searchParams.get('bbox')).toBe(box.join(','));
+
+    const api = await ogcAll(box.join(','), where);
+    const brute = (
+      await pageThrough(`${server.url}/v1/sites?limit=10000&bbox=${box.join(',')}`)
+    ).features.filter((f: Json) => f.properties.evse_count >= 2 && f.properties.country === 'DEU');
+    expect(brute.length).toBeGreaterThan(0);
+    expect(got.length).toBe(api.length);
+    expect(got.length).toBe(brute.length);
+    expect(new Set(got.map((f) => f.properties.id))).toEqual(new Set(brute.map((f: Json) => f.id)));
+  });
+});
+
+/** Every feature of an /ogc query, following its next links (pageThrough reads the /v1 `next` member). */
+async function ogcAll(bbox: string, filter: string): Promise<Json[]> {
+  const out: Json[] = [];
+  let url: string | undefined =
+    `${server.url}/ogc/collections/sites/items?limit=1000&bbox=${bbox}&filter=${encodeURIComponent(filter)}`;
+  while (url) {
+    const body = (await (await fetch(url)).json()) as Json;
+    out.push(...body.features);
+    url = body.links.find((l: Json) => l.rel === 'next')?.href;
+  }
+  return out;
+}
