@@ -2,7 +2,8 @@
 // ascending pages reuse the spread scans of sites.ts and locations.ts) and the collections' extents.
 import type { Bbox } from '../spatial-key.js';
 import type { Db } from '../types.js';
-import { bboxCondition, PUBLISHED } from './locations.js';
+import { bboxCondition } from './locations.js';
+import { PUBLISHED } from './publication.js';
 import { NO_SITE, type SitePoint } from './sites.js';
 import { SqlParams } from './sql-params.js';
 
