@@ -10,6 +10,7 @@ import { ApiError, errorBody } from './errors.js';
 import { historyApp } from './history.js';
 import { httpBehaviour } from './http/middleware.js';
 import { locationsApp } from './locations.js';
+import { createMapApp } from './map/app.js';
 import { createOcpiApp } from './ocpi/app.js';
 import { ogcApp } from './ogc/app.js';
 import { createDocsApp } from './openapi.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   // /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json, /v1/style.json
   app.route('/v1', createTilesApp(deps));
   app.route('/ogc', ogcApp);
+  app.route('/', createMapApp(deps.http));
   app.route('/ocpi', createOcpiApp(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

@@ -1,5 +1,5 @@
 // The Node host's side of the public API's HTTP behaviour: the socket address for rate limiting,
-// brotli from node:zlib, the docs page's assets from swagger-ui-dist, and .sqlite dumps.
+// brotli from node:zlib, the docs and map pages' assets from node_modules, and .sqlite dumps.
 import { lookup } from 'node:dns/promises';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -61,6 +61,28 @@ export function docsAssetReader(): HttpOptions['docsAsset'] {
   };
 }
 
+/** The map page's files, each from the dependency that ships it (never a CDN). */
+const MAP_FILES: Record<string, [pkg: string, path: string]> = {
+  'maplibre-gl.mjs': ['maplibre-gl', 'dist/maplibre-gl.mjs'],
+  'maplibre-gl-worker.mjs': ['maplibre-gl', 'dist/maplibre-gl-worker.mjs'],
+  'maplibre-gl.css': ['maplibre-gl', 'dist/maplibre-gl.css'],
+  'countries-50m.json': ['world-atlas', 'countries-50m.json'],
+};
+
+export function mapAssetReader(): HttpOptions['mapAsset'] {
+  const cache = new Map<string, Uint8Array>();
+  return async (name) => {
+    const file = MAP_FILES[name];
+    if (!file) return null;
+    let body = cache.get(name);
+    if (!body) {
+      body = readFileSync(join(dirname(require.resolve(`${file[0]}/package.json`)), file[1]));
+      cache.set(name, body);
+    }
+    return body;
+  };
+}
+
 /** A publishable snapshot in a temp dir, streamed gzip-compressed and removed once sent (or aborted). */
 export async function sqliteDumpStream(db: Db): Promise<ReadableStream<Uint8Array>> {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-dump-'));
@@ -95,6 +117,7 @@ export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptio
     brotli: brotliStream,
     gzip: gzipStream,
     docsAsset: docsAssetReader(),
+    mapAsset: mapAssetReader(),
     sqliteDump: sqliteDumpStream,
     ...overrides,
   };

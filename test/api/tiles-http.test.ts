@@ -56,9 +56,11 @@ describe('GET /v1/tiles/{z}/{x}/{y}.mvt over HTTP', () => {
     const first = await fetch(atlas.url + TILE);
     const etag = first.headers.get('etag')!;
     expect(etag).toBeTruthy();
-    expect(first.headers.get('cache-control')).toMatch(/max-age=\d+/);
+    // Cached, but revalidated on every use: a browser asks again (and gets a 304) each time.
+    expect(first.headers.get('cache-control')).toBe('public, no-cache');
     const again = await fetch(atlas.url + TILE, { headers: { 'If-None-Match': etag } });
     expect(again.status).toBe(304);
+    expect(again.headers.get('cache-control')).toBe('public, no-cache');
 
     const patched = await atlas.push('PATCH', '2.2.1', '/NL/TNM/A/A1', {
       status: 'OUTOFORDER',

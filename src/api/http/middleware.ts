@@ -72,6 +72,10 @@ function isLive(c: Context): boolean {
  */
 const CLOCK_DEPENDENT = /^\/v1\/(availability(\/.*)?|evses\/.+|stats\/occupancy\/?|tiles\/.+)$/;
 
+/** Tiles are revalidated on every use (a 304 when unchanged), so a status push shows in the next one. */
+const cacheControlOf = (path: string) =>
+  path.startsWith('/v1/tiles/') ? 'public, no-cache' : DEFAULT_CACHE_CONTROL;
+
 function withClock(v: DataVersion, now: Date): DataVersion {
   const minute = Math.floor(now.getTime() / 60_000);
   const lastModified = new Date(Math.max(v.lastModified.getTime(), minute * 60_000));
@@ -159,7 +163,7 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
     const validators = { ETag: v.etag, 'Last-Modified': v.lastModified.toUTCString() };
     if (notModified(c, v)) {
       for (const [k, val] of Object.entries(validators)) c.header(k, val);
-      c.header('Cache-Control', DEFAULT_CACHE_CONTROL);
+      c.header('Cache-Control', cacheControlOf(c.req.path));
       return c.body(null, 304);
     }
     const enc = negotiateEncoding(c.req.header('accept-encoding'), opts.brotli != null);
@@ -178,7 +182,7 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
     }
     if (c.res.status >= 200 && c.res.status < 300) {
       for (const [k, val] of Object.entries(validators)) if (!c.res.headers.has(k)) c.res.headers.set(k, val);
-      if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', DEFAULT_CACHE_CONTROL);
+      if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', cacheControlOf(c.req.path));
     } else if (c.res.status >= 400 && !c.res.headers.has('cache-control')) {
       c.res.headers.set('Cache-Control', 'no-store');
     }

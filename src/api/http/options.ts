@@ -43,6 +43,11 @@ export interface HttpOptions {
   responseCache?: ResponseCacheOptions | false;
   /** The docs page's assets (swagger-ui-dist files) by file name; without it /docs links them but they 404. */
   docsAsset?: (name: string) => Promise<Uint8Array | string | null>;
+  /**
+   * The map page's files by name: maplibre-gl's ES modules and CSS, and world-atlas's Natural Earth
+   * country outlines (TopoJSON). Node reads node_modules; without it /map links them but they 404.
+   */
+  mapAsset?: (name: string) => Promise<Uint8Array | string | null>;
   /** A publishable copy of the database, gzip-compressed (Node: VACUUM INTO, then filtered). */
   sqliteDump?: (db: Db) => Promise<ReadableStream<Uint8Array>>;
   /** Milliseconds clock of the rate limiter (tests drive it). */

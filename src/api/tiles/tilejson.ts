@@ -127,7 +127,6 @@ export function mapStyle(base: string, query: string) {
         'source-layer': 'clusters',
         paint: {
           'circle-color': CLUSTER_COLOUR,
-          'circle-opacity': 0.8,
           'circle-stroke-color': '#ffffff',
           'circle-stroke-width': 2,
           'circle-radius': ['step', ['get', 'point_count'], 8, 10, 12, 100, 16, 1000, 21, 10000, 27],
