@@ -13,7 +13,7 @@ import { mapAssetReader } from '../../src/node/http-hooks.js';
 import { seededRandom } from '../helpers/synthetic-atlas.js';
 import { type Atlas, ocpiLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
 
-export const SCREENSHOTS = join(process.cwd(), 'screenshots', 'map');
+const SCREENSHOTS = join(process.cwd(), 'screenshots', 'map');
 const CHROMIUM = '/usr/bin/chromium';
 
 let atlas: Atlas;
