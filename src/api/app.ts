@@ -31,6 +31,7 @@ export function createApp(deps: AppDeps) {
     const started = Date.now();
     c.set('db', await deps.getDb());
     c.set('now', clock());
+    if (deps.storageSpace) c.set('storageSpace', deps.storageSpace);
     c.set('log', log.child({ request_id: c.get('requestId') }));
     await next();
     if (c.get('quiet')) return;

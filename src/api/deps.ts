@@ -37,8 +37,15 @@ export interface AppDeps {
   resolveHost?: ResolveHost;
   /** Availability stream tuning: poll interval, heartbeat, per-client queue bound. */
   stream?: Partial<StreamOptions>;
+  /** Free and total bytes where the database lives (Node: statfs), shown in source health. */
+  storageSpace?: () => Promise<StorageSpace | null>;
   /** Public API HTTP behaviour: rate limit, compression, response cache, docs assets, .sqlite dumps. */
   http?: HttpOptions;
+}
+
+export interface StorageSpace {
+  free_bytes: number;
+  total_bytes: number;
 }
 
 export type AppEnv = {
@@ -47,6 +54,8 @@ export type AppEnv = {
     log: Logger;
     now: Date;
     requestId: string;
+    /** AppDeps.storageSpace, for source health. */
+    storageSpace?: () => Promise<StorageSpace | null>;
     /** Extra fields for the request's one log line (an OCPI refusal's reason, say). */
     logFields?: Record<string, unknown>;
     /** The request's log line is left out (a sampled refusal: see ocpi/auth-throttle.ts). */

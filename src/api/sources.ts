@@ -80,7 +80,9 @@ export const sourcesApp = new Hono<AppEnv>()
         counts: await sourceCounts(db, s.id),
       })),
     );
-    return c.json({ sources: data });
+    // Writes fail when the disk is full (pushes are then answered 503): worth seeing before it is.
+    const storage = (await c.get('storageSpace')?.()) ?? null;
+    return c.json({ sources: data, storage });
   })
   .get('/:id', async (c) => {
     parseQuery(noParams, c.req.query());

@@ -35,6 +35,10 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
   // Checkpoint less often: a hot index page rewritten by many page-sized transactions is then
   // copied back to the database file once instead of once per checkpoint (measured: sync bench).
   sqlite.pragma('wal_autocheckpoint = 10000');
+  // That lets the WAL grow to ~40 MB between checkpoints; once a checkpoint has copied it back it
+  // is cut to this size rather than kept at its largest (the disk-full probe found all the data in
+  // a 21 MB WAL beside a 4 KB file). Runs end with a checkpoint too (run-record.ts finishRun).
+  if (!options.readonly) sqlite.pragma('journal_size_limit = 8388608');
   const orm = drizzle(sqlite, { schema });
   if (options.migrate ?? !options.readonly) migrate(orm, { migrationsFolder: MIGRATIONS_DIR });
   return wrapSqlite(sqlite, orm as unknown as AtlasOrm);
@@ -72,8 +76,8 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       mkdirSync(dirname(resolve(path)), { recursive: true });
       prepare('VACUUM INTO ?').run(path);
     },
-    async checkpoint() {
-      sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    async checkpoint(mode = 'passive') {
+      sqlite.pragma(mode === 'truncate' ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)');
     },
     async close() {
       cache.clear();

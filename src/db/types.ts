@@ -28,10 +28,11 @@ export interface Db {
   /** Writes a consistent copy of the whole database to a file (Node only; dumps). */
   snapshotTo?(path: string): Promise<void>;
   /**
-   * Copies the WAL into the database file and empties it (SQLite only): after secrets were replaced,
-   * so their old values survive in neither file, and to keep the WAL bounded.
+   * Copies the WAL into the database file (SQLite only), to keep the WAL bounded. 'truncate' also
+   * empties it, waiting for readers: after secrets were replaced, so their old values survive in
+   * neither file. 'passive' (default) never waits.
    */
-  checkpoint?(): Promise<void>;
+  checkpoint?(mode?: 'passive' | 'truncate'): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import { locationPkOf, touchLocationStmt, writeLocationStmts } from '../db/write
 import { tariffPkOf, writeTariffStmts } from '../db/write-tariff.js';
 import { hash64 } from '../model/ids.js';
 import type { ExternalRef, Location, NormalizeResult, QuarantineReason, Tariff } from '../model/types.js';
-import type { RunCounters } from './run-record.js';
+import { type RunCounters, zeroCounters } from './run-record.js';
 
 export interface PageContext {
   db: Db;
@@ -124,7 +124,21 @@ function dedupeInRun<T extends { lastUpdated: string }>(items: Keyed<T>[], ctx: 
   return [...byPk.values()];
 }
 
-export async function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
+/**
+ * Runs a page's work with counters of its own, added to the run's only once its batch committed: a
+ * failed write (disk full) must not leave the run reporting rows it never stored.
+ */
+async function countedOnCommit(ctx: PageContext, apply: (page: PageContext) => Promise<void>) {
+  const page: PageContext = { ...ctx, counters: zeroCounters() };
+  await apply(page);
+  for (const k of Object.keys(page.counters) as (keyof RunCounters)[]) ctx.counters[k] += page.counters[k];
+}
+
+export function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
+  return countedOnCommit(ctx, (page) => writeLocationPage(items, page));
+}
+
+async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
   const stmts: Stmt[] = [];
   const keyed: Keyed<Location>[] = [];
   const refs = new Map<string, ExternalRef[]>();
@@ -183,7 +197,16 @@ export async function applyLocationPage(items: PageItem[], ctx: PageContext): Pr
   if (stmts.length > 0) await ctx.db.batch(stmts);
 }
 
-export async function applyTariffPage(
+export function applyTariffPage(
+  raws: unknown[],
+  normalize: (raw: unknown) => NormalizeResult<Tariff>,
+  summarize: (t: Tariff) => string,
+  ctx: PageContext,
+): Promise<void> {
+  return countedOnCommit(ctx, (page) => writeTariffPage(raws, normalize, summarize, page));
+}
+
+async function writeTariffPage(
   raws: unknown[],
   normalize: (raw: unknown) => NormalizeResult<Tariff>,
   summarize: (t: Tariff) => string,

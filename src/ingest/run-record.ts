@@ -98,4 +98,7 @@ export async function finishRun(
       params: [status, finishedAt, error, runId],
     },
   ]);
+  // A run may have written many pages: move them into the database file now rather than leave
+  // them in the WAL until the next automatic checkpoint.
+  await db.checkpoint?.('passive');
 }

@@ -183,7 +183,11 @@ export async function syncOcpiSource(
   } catch (err) {
     syncCounters();
     const message = redact(err instanceof Error ? err.message : String(err), secrets);
-    await finishRun(db, runId, 'failed', iso(deps.clock()), counters, version, message);
+    // With the disk full even this write may fail: the run is then closed as interrupted by the
+    // next run of this source (startRun), and the result below still tells the caller.
+    await finishRun(db, runId, 'failed', iso(deps.clock()), counters, version, message).catch((e: Error) =>
+      runLog.error({ error: e.message }, 'could not record the failed run'),
+    );
     runLog.error({ error: message, ...counters }, 'sync failed');
     return { sourceId: source.id, runId, kind, status: 'failed', counters, error: message };
   }

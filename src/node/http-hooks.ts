@@ -1,13 +1,14 @@
 // The Node host's side of the public API's HTTP behaviour: the socket address for rate limiting,
 // brotli from node:zlib, the docs and map pages' assets from node_modules, and .sqlite dumps.
 import { lookup } from 'node:dns/promises';
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { StorageSpace } from '../api/deps.js';
 import type { HttpOptions } from '../api/http/options.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
@@ -98,6 +99,19 @@ export async function sqliteDumpStream(db: Db): Promise<ReadableStream<Uint8Arra
   gz.once('close', cleanup);
   gz.once('error', cleanup);
   return Readable.toWeb(gz) as unknown as ReadableStream<Uint8Array>;
+}
+
+/** Free and total bytes of the file system holding `file` (null for :memory: or when unknown). */
+export function storageSpaceOf(file: string): () => Promise<StorageSpace | null> {
+  return async () => {
+    if (file === ':memory:') return null;
+    try {
+      const s = statfsSync(dirname(resolve(file)));
+      return { free_bytes: s.bavail * s.bsize, total_bytes: s.blocks * s.bsize };
+    } catch {
+      return null;
+    }
+  };
 }
 
 /** Every address a host name resolves to, for the credentials callback's target check. */

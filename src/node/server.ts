@@ -13,7 +13,7 @@ import { createStatusNotifier, type StatusNotifier } from '../live/status-notifi
 import type { Logger } from '../log.js';
 import { createOcpiClient } from '../ocpi/client/index.js';
 import { startDemoSource } from './demo-source.js';
-import { nodeHttpOptions, resolveHost } from './http-hooks.js';
+import { nodeHttpOptions, resolveHost, storageSpaceOf } from './http-hooks.js';
 import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
 import { readText } from './read-text.js';
 import { scheduleSources, scheduleStatusRollup } from './schedule.js';
@@ -91,6 +91,7 @@ export async function startServer(
     publicUrl: env.ATLAS_PUBLIC_URL,
     ocpiAllowPrivateTargets: env.ATLAS_OCPI_ALLOW_PRIVATE_TARGETS || atlas.demo,
     resolveHost,
+    storageSpace: storageSpaceOf(env.ATLAS_DB),
   });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
     (resolve) => {

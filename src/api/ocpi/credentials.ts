@@ -133,7 +133,7 @@ async function exchange(c: OcpiContext, deps: OcpiDeps) {
   deps.callers.invalidate();
   // The replaced tokens are overwritten in the file (secure_delete); this moves that into the file
   // and empties the WAL, where the old page would otherwise still hold them.
-  await c.get('db').checkpoint?.();
+  await c.get('db').checkpoint?.('truncate');
   log.info({ source: s.id, version, parties: theirs.parties }, 'CPO registered its credentials');
   return reply(c, ours(c, deps, tokenC));
 }
@@ -178,7 +178,7 @@ export function createCredentialsApp(deps: OcpiDeps) {
         },
       ]);
       deps.callers.invalidate();
-      await db.checkpoint?.();
+      await db.checkpoint?.('truncate');
       return reply(c);
     });
 }
