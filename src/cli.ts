@@ -4,6 +4,7 @@ import pino from 'pino';
 import { openSqlite } from './db/sqlite.js';
 import { parseEnv } from './env.js';
 import { SourcesFileError } from './ingest/sources-file.js';
+import { clientsCommand } from './node/clients-command.js';
 import { EXPORT_FORMATS, exportCommand } from './node/export-command.js';
 import { createLogger, openAtlas, startServer } from './node/server.js';
 import { sourcesCommand } from './node/sources-command.js';
@@ -15,7 +16,9 @@ const USAGE = `usage: atlas <command>
                                           pull every (or the named) source once
   sources                                 source health: last run, counts, quarantine
   export --format geojson|ndjson|csv|sqlite --out FILE[.gz]
-                                          write a dump of the published data`;
+                                          write a dump of the published data
+  clients add --name NAME | list | revoke ID
+                                          eMSPs reading our OCPI sender (docs/ocpi-out.md)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -72,6 +75,27 @@ async function main(argv: string[]): Promise<number> {
           out: values.out,
           tty: Boolean(process.stderr.isTTY),
           log: process.stderr,
+        });
+      } finally {
+        await db.close();
+      }
+    }
+    case 'clients': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { name: { type: 'string' } },
+        allowPositionals: true,
+      });
+      const db = openSqlite(env.ATLAS_DB);
+      const origin = env.ATLAS_PUBLIC_URL?.replace(/\/+$/, '') ?? `http://localhost:${env.PORT}`;
+      try {
+        return await clientsCommand(db, {
+          action: positionals[0],
+          name: values.name,
+          id: positionals[1],
+          versionsUrl: `${origin}/ocpi/versions`,
+          out: process.stdout,
+          err: process.stderr,
         });
       } finally {
         await db.close();

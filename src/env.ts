@@ -24,6 +24,13 @@ const envSchema = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  /** Our role towards eMSP clients of the OCPI sender (docs/ocpi-out.md). */
+  ATLAS_OCPI_ROLE: z.enum(['NAP', 'HUB']).default('NAP'),
+  /** 1: answer token-less OCPI reads (versions, details, sender GETs), rate-limited like the API. */
+  ATLAS_OCPI_PUBLIC: z
+    .enum(['0', '1', 'false', 'true'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -23,6 +23,8 @@ export interface AppDeps {
   publicUrl?: string;
   /** Our own party in OCPI credentials (default: ingest/handshake.ts DEFAULT_OUR_PARTY, NL / OCA, role NSP). */
   ocpiParty?: { countryCode: string; partyId: string; name: string; website?: string; role?: string };
+  /** Our OCPI sender towards eMSP clients: role in credentials, token-less reads (docs/ocpi-out.md). */
+  ocpiSender?: { role?: 'NAP' | 'HUB'; publicReads?: boolean };
   /** Client for the credentials handshake callback (default: the global fetch, 10 s timeout). */
   ocpiClient?: OcpiClient;
   /**

@@ -342,3 +342,53 @@ export const locationRefs = sqliteTable(
     index('location_refs_value').on(t.kind, t.value),
   ],
 );
+
+/**
+ * eMSPs and apps that read our OCPI sender and may receive our pushes (docs/ocpi-out.md). The
+ * tokens they present to us (A, then C) are kept only as SHA-256 hashes; `their_token` is the token
+ * we present when pushing to them, which we must be able to send, so it is kept as given.
+ */
+export const ocpiClients = sqliteTable('ocpi_clients', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  tokenAHash: text('token_a_hash'),
+  tokenCHash: text('token_c_hash'),
+  theirToken: text('their_token'),
+  version: text('version'),
+  versionsUrl: text('versions_url'),
+  tokenEncoding: text('token_encoding'),
+  parties: text('parties', { mode: 'json' }).$type<{ country_code: string; party_id: string }[]>(),
+  /** The client's Locations / Tariffs RECEIVER endpoints: set = it is pushed to. */
+  locationsUrl: text('locations_url'),
+  tariffsUrl: text('tariffs_url'),
+  createdAt: text('created_at').notNull(),
+  registeredAt: text('registered_at'),
+  revokedAt: text('revoked_at'),
+  /** Push delivery: consecutive failures, and no attempt before retry_at (backoff). */
+  failures: integer('failures').notNull().default(0),
+  retryAt: text('retry_at'),
+  lastError: text('last_error'),
+  deliveredAt: text('delivered_at'),
+});
+
+/**
+ * What each pushed-to client still has to receive, written by triggers (src/db/outbox-triggers.ts)
+ * in the transaction of the change itself, whatever path made it. `object_pk` is the location or
+ * tariff; `evse_pk`, `status` and `occurred_at` are set for a status change.
+ */
+export const ocpiOutbox = sqliteTable(
+  'ocpi_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    clientId: text('client_id').notNull(),
+    kind: text('kind').notNull(), // location | evse_status | tariff
+    objectPk: text('object_pk').notNull(),
+    evsePk: text('evse_pk'),
+    status: text('status'),
+    occurredAt: text('occurred_at'),
+  },
+  (t) => [
+    index('ocpi_outbox_client').on(t.clientId, t.id),
+    index('ocpi_outbox_object').on(t.clientId, t.objectPk, t.id),
+  ],
+);

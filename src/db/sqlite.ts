@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { OUTBOX_TRIGGERS } from './outbox-triggers.js';
 import * as schema from './schema.js';
 import { type AtlasOrm, assertParamLimit, type Db, type Stmt } from './types.js';
 
@@ -40,7 +41,10 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
   // a 21 MB WAL beside a 4 KB file). Runs end with a checkpoint too (run-record.ts finishRun).
   if (!options.readonly) sqlite.pragma('journal_size_limit = 8388608');
   const orm = drizzle(sqlite, { schema });
-  if (options.migrate ?? !options.readonly) migrate(orm, { migrationsFolder: MIGRATIONS_DIR });
+  if (options.migrate ?? !options.readonly) {
+    migrate(orm, { migrationsFolder: MIGRATIONS_DIR });
+    for (const trigger of OUTBOX_TRIGGERS) sqlite.exec(trigger);
+  }
   return wrapSqlite(sqlite, orm as unknown as AtlasOrm);
 }
 

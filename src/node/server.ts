@@ -12,6 +12,7 @@ import { createSyncRunner, type SyncRunner } from '../ingest/sync-runner.js';
 import { createStatusNotifier, type StatusNotifier } from '../live/status-notifier.js';
 import type { Logger } from '../log.js';
 import { createOcpiClient } from '../ocpi/client/index.js';
+import { startOutbox } from '../outbox/run-outbox.js';
 import { startDemoSource } from './demo-source.js';
 import { nodeHttpOptions, resolveHost, storageSpaceOf } from './http-hooks.js';
 import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
@@ -92,6 +93,7 @@ export async function startServer(
     ocpiAllowPrivateTargets: env.ATLAS_OCPI_ALLOW_PRIVATE_TARGETS || atlas.demo,
     resolveHost,
     storageSpace: storageSpaceOf(env.ATLAS_DB),
+    ocpiSender: { role: env.ATLAS_OCPI_ROLE, publicReads: env.ATLAS_OCPI_PUBLIC },
   });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
     (resolve) => {
@@ -113,6 +115,13 @@ export async function startServer(
     return r;
   });
   const schedule = scheduleSources(enabled, atlas.runner, log);
+  // Pushes to eMSP clients (docs/ocpi-out.md): one attempt per request, the outbox retries.
+  const outbox = startOutbox({
+    db: atlas.db,
+    client: createOcpiClient({ retries: 0, timeoutMs: 10_000, concurrency: 16, log }),
+    log,
+  });
+  const stopWaking = atlas.notifier.subscribe(() => outbox.wake());
   const rollup = scheduleStatusRollup(atlas.db, env.ATLAS_STATUS_RETENTION_DAYS, log);
   return {
     url,
@@ -122,6 +131,8 @@ export async function startServer(
     async close() {
       schedule.stop();
       rollup.stop();
+      stopWaking();
+      await outbox.stop();
       log.info({}, 'atlas shutting down (waiting for running syncs)');
       await firstSync.catch(() => undefined);
       await atlas.runner.settled();

@@ -12,12 +12,16 @@ import { tokenCandidates } from '../../ocpi/receiver/auth.js';
 import { envelope, OcpiError, OcpiStatus, unauthorized } from '../../ocpi/receiver/envelope.js';
 import { isReceiverVersion, versionDetails, versionList } from '../../ocpi/receiver/versions.js';
 import type { AppDeps } from '../deps.js';
+import { DEFAULT_RATE_LIMIT } from '../http/options.js';
+import { createRateLimiter } from '../http/rate-limit.js';
 import { createFailureThrottle, createLogSampler, DEFAULT_FAILURE_THROTTLE } from './auth-throttle.js';
 import { createCallerRegistry } from './callers.js';
-import { type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
+import { clientCredentials, identifyClient } from './clients.js';
+import { type OcpiContext, type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
 import { createCredentialsApp } from './credentials.js';
 import { EvsePlaces } from './location-pushes.js';
 import { createLocationsReceiver } from './locations.js';
+import { createLocationsSender, createTariffsSender } from './sender.js';
 import { createTariffsReceiver } from './tariffs.js';
 import { createWriteQueue } from './write-queue.js';
 
@@ -32,6 +36,20 @@ class ThrottledError extends OcpiError {
 
 function tooLarge(): never {
   throw new OcpiError(413, OcpiStatus.clientError, `request body larger than ${MAX_BODY_BYTES} bytes`);
+}
+
+/** The public API's per-client limit, answered in the OCPI envelope (429, status 2000). */
+function publicLimiter(deps: AppDeps) {
+  const opts = deps.http?.rateLimit === false ? null : (deps.http?.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const take = opts ? createRateLimiter(opts, deps.http?.nowMs ?? Date.now) : null;
+  const clientIp = deps.http?.clientIp ?? ((c: Context) => c.req.header('cf-connecting-ip'));
+  return (c: Context) => {
+    if (!take) return;
+    const d = take(clientIp(c) ?? 'shared');
+    if (d.allowed) return;
+    c.header('Retry-After', String(d.retryAfterS));
+    throw new OcpiError(429, OcpiStatus.clientError, `too many requests; retry after ${d.retryAfterS} s`);
+  };
 }
 
 export function createOcpiApp(deps: AppDeps) {
@@ -51,6 +69,8 @@ export function createOcpiApp(deps: AppDeps) {
       }
       return client;
     },
+    senderRole: deps.ocpiSender?.role ?? 'NAP',
+    publicReads: deps.ocpiSender?.publicReads ?? false,
   };
 
   // A pushing CPO sends the same header thousands of times: decode it once.
@@ -109,7 +129,7 @@ export function createOcpiApp(deps: AppDeps) {
     if (correlation) c.header('X-Correlation-ID', correlation);
   });
   // Functional modules answer with the routing headers swapped: to = the sender, from = us.
-  app.use('/:version/receiver/*', async (c, next) => {
+  const swapRouting = async (c: OcpiContext, next: () => Promise<void>) => {
     await next();
     if (c.req.param('version') === '2.1.1') return;
     const fromCc = c.req.header('OCPI-from-country-code');
@@ -120,11 +140,15 @@ export function createOcpiApp(deps: AppDeps) {
       c.header('OCPI-from-country-code', c.req.header('OCPI-to-country-code') ?? ocpi.party.countryCode);
       c.header('OCPI-from-party-id', c.req.header('OCPI-to-party-id') ?? ocpi.party.partyId);
     }
-  });
+  };
+  app.use('/:version/receiver/*', swapRouting);
+  app.use('/:version/sender/*', swapRouting);
 
-  // Every request, versions included, carries a token that maps to a source (401 otherwise).
-  // ('/:version/*' also matches /versions, with version = 'versions'.) An address with too many
-  // failures is refused before any lookup.
+  // Every request, versions included, carries a token: a CPO's (a source: it pushes to our
+  // receivers) or an eMSP client's (it reads our senders); token-less reads only when public reads
+  // are on, rate-limited like the public API. ('/:version/*' also matches /versions.) An address
+  // with too many failures is refused before any lookup.
+  const publicLimit = publicLimiter(deps);
   app.use('/:version/*', async (c, next) => {
     const version = c.req.param('version');
     if (version !== 'versions' && !isReceiverVersion(version)) {
@@ -134,16 +158,42 @@ export function createOcpiApp(deps: AppDeps) {
     const address = clientAddress(c);
     const waitS = throttle.waitS(address, c.get('now').getTime());
     if (waitS > 0) throw new ThrottledError(waitS);
-    const caller = await ocpi.callers.identify(
-      c.get('db'),
-      candidates(c.req.header('Authorization'), version),
-    );
-    if (!caller) {
+    const header = c.req.header('Authorization');
+    const tokens = candidates(header, version);
+    const caller = await ocpi.callers.identify(c.get('db'), tokens);
+    if (caller) {
+      c.set('caller', caller);
+      c.set('log', c.get('log').child({ source: caller.source.id }));
+      return next();
+    }
+    const client = await identifyClient(c.get('db'), tokens);
+    if (client) {
+      c.set('client', client);
+      c.set('log', c.get('log').child({ client: client.row.id }));
+      return next();
+    }
+    if (header !== undefined || !ocpi.publicReads || c.req.method !== 'GET') {
       throttle.failed(address, c.get('now').getTime());
       throw unauthorized();
     }
-    c.set('caller', caller);
-    c.set('log', c.get('log').child({ source: caller.source.id }));
+    publicLimit(c);
+    await next();
+  });
+  // Receivers take pushes from CPOs only; senders answer registered clients (token C) and, when
+  // switched on, token-less readers. Token A opens versions and credentials only (2.2+ rule).
+  app.use('/:version/receiver/*', async (c, next) => {
+    if (!c.get('caller')) throw unauthorized();
+    await next();
+  });
+  app.use('/:version/sender/*', async (c, next) => {
+    const client = c.get('client');
+    if (c.get('caller') || (client && client.via !== 'registered')) throw unauthorized();
+    await next();
+  });
+  app.use('/:version/credentials', async (c, next) => {
+    const client = c.get('client');
+    if (client) return clientCredentials(c, ocpi, client);
+    if (!c.get('caller')) throw unauthorized();
     await next();
   });
 
@@ -160,11 +210,13 @@ export function createOcpiApp(deps: AppDeps) {
 
   app.get('/versions', (c) => reply(c, versionList(ocpiBase(c, ocpi.publicUrl))));
   app.get('/:version/details', (c) =>
-    reply(c, versionDetails(ocpiBase(c, ocpi.publicUrl), c.get('version'))),
+    reply(c, versionDetails(ocpiBase(c, ocpi.publicUrl), c.get('version'), c.get('caller') ? 'cpo' : 'emsp')),
   );
   app.route('/:version/credentials', createCredentialsApp(ocpi));
   app.route('/:version/receiver/locations', createLocationsReceiver(ocpi));
   app.route('/:version/receiver/tariffs', createTariffsReceiver());
+  app.route('/:version/sender/locations', createLocationsSender(ocpi));
+  app.route('/:version/sender/tariffs', createTariffsSender(ocpi));
 
   app.all('*', (c) => {
     throw new OcpiError(404, OcpiStatus.clientError, `no OCPI endpoint ${c.req.method} ${c.req.path}`);

@@ -9,6 +9,7 @@ import { foreignParty, ownsParty } from '../../ocpi/receiver/push-rules.js';
 import type { ReceiverVersion } from '../../ocpi/receiver/versions.js';
 import type { AppEnv } from '../deps.js';
 import type { Caller, CallerRegistry } from './callers.js';
+import type { ClientCaller } from './clients.js';
 import type { EvsePlaces } from './location-pushes.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -16,6 +17,8 @@ export type OcpiEnv = {
   Variables: AppEnv['Variables'] & {
     version: ReceiverVersion;
     caller: Caller;
+    /** Set instead of `caller` when an eMSP client (docs/ocpi-out.md) is calling. */
+    client: ClientCaller | undefined;
   };
 };
 
@@ -30,6 +33,10 @@ export interface OcpiDeps {
   party: { countryCode: string; partyId: string; name: string; website?: string; role?: string };
   /** The client of the credentials callback: refuses non-public targets unless allowed (target-guard.ts). */
   callbackClient: () => OcpiClient;
+  /** Our role towards eMSP clients in credentials (docs/ocpi-out.md). */
+  senderRole: 'NAP' | 'HUB';
+  /** Token-less GETs of versions, details and the sender are answered (open data). */
+  publicReads: boolean;
 }
 
 export function reply(c: OcpiContext, data?: unknown, status: ContentfulStatusCode = 200, message?: string) {

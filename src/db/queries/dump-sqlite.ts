@@ -2,6 +2,7 @@
 // a `published_sites` layer with WKT points that GDAL/QGIS open directly. Node only.
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { DROP_OUTBOX_TRIGGERS } from '../outbox-triggers.js';
 import type { Db } from '../types.js';
 import { PUBLISHED, REPUBLISHABLE_SOURCES } from './publication.js';
 import { siteKeySql } from './sites.js';
@@ -12,6 +13,10 @@ const WGS84_WKT =
 
 // Order matters: children are removed by their parents' keys before the parents go.
 const REDUCE = [
+  // Our eMSP clients, their tokens and what they are still owed are not data to republish.
+  ...DROP_OUTBOX_TRIGGERS,
+  'DROP TABLE ocpi_outbox',
+  'DROP TABLE ocpi_clients',
   `DELETE FROM locations WHERE pk NOT IN (SELECT l.pk FROM locations l WHERE ${PUBLISHED})`,
   'DELETE FROM evses WHERE removed_at IS NOT NULL OR location_pk NOT IN (SELECT pk FROM locations)',
   'DELETE FROM connectors WHERE evse_pk NOT IN (SELECT pk FROM evses)',

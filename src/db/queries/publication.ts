@@ -58,3 +58,11 @@ export function recordPublishable(record: {
     (record.license == null || licenseAllowsRepublishing(record.license))
   );
 }
+
+/**
+ * The same rule for a record that is gone (removed by its source or by a full pull, or life cycle
+ * `removed`) but was publishable otherwise: what the OCPI sender reports with status REMOVED.
+ */
+export const publishedButGoneSql = (alias: string) =>
+  `${alias}.publish = 1 AND (${alias}.removed_at IS NOT NULL OR ${alias}.lifecycle = 'removed')
+   AND ${recordLicenseAllows(alias)} AND ${alias}.source_id IN (${REPUBLISHABLE_SOURCES})`;

@@ -12,7 +12,7 @@ export interface StoredLocation {
   removed: boolean;
 }
 
-interface LocationDbRow {
+export interface LocationDbRow {
   pk: string;
   country_code: string;
   party_id: string;
@@ -43,9 +43,9 @@ interface LocationDbRow {
 }
 
 /** An EVSE row as the public queries read it, without the power summary, with its removal flag. */
-type EvseDbRow = Omit<EvseRow, 'location_pk' | 'max_power_w'> & { removed_at: string | null };
+export type EvseDbRow = Omit<EvseRow, 'location_pk' | 'max_power_w'> & { removed_at: string | null };
 
-interface ConnectorDbRow {
+export interface ConnectorDbRow {
   evse_pk: string;
   connector_id: string;
   standard: string;
@@ -61,7 +61,7 @@ interface ConnectorDbRow {
 
 const json = <T>(s: string | null, fallback: T): T => (s == null ? fallback : (JSON.parse(s) as T));
 
-function connectorOf(r: ConnectorDbRow): Connector {
+export function connectorOf(r: ConnectorDbRow): Connector {
   return {
     id: r.connector_id,
     standard: r.standard,
@@ -76,7 +76,7 @@ function connectorOf(r: ConnectorDbRow): Connector {
   };
 }
 
-function evseOf(r: EvseDbRow, connectors: Connector[]): Evse {
+export function evseOf(r: EvseDbRow, connectors: Connector[]): Evse {
   return {
     uid: r.uid,
     evseId: r.evse_id,
@@ -119,36 +119,44 @@ export async function storedLocation(db: Db, pk: string): Promise<StoredLocation
     list.push(connectorOf(c));
     byEvse.set(c.evse_pk, list);
   }
-  const operator = row.operator_name ? { name: row.operator_name, website: row.operator_website } : null;
   return {
     cell: row.cell,
     lastSeenRun: row.last_seen_run,
     removed: row.removed_at != null,
-    location: {
-      countryCode: row.country_code,
-      partyId: row.party_id,
-      id: row.ocpi_id,
-      publish: row.publish === 1,
-      name: row.name,
-      address: row.address,
-      city: row.city,
-      postalCode: row.postal_code,
-      state: row.state,
-      country: row.country,
-      lat: row.lat,
-      lon: row.lon,
-      parkingType: row.parking_type,
-      timeZone: row.time_zone,
-      operator,
-      suboperator: row.suboperator_name ? { name: row.suboperator_name, website: null } : null,
-      owner: row.owner_name ? { name: row.owner_name, website: null } : null,
-      facilities: json<string[]>(row.facilities, []),
-      openingTimes: json<OpeningTimes | null>(row.opening_times, null),
-      chargingWhenClosed: row.charging_when_closed == null ? null : row.charging_when_closed === 1,
-      evses: evses.map((e) => evseOf(e, byEvse.get(e.pk) ?? [])),
-      lastUpdated: row.last_updated,
-      warnings: json(row.warnings, []),
-    },
+    location: locationOf(
+      row,
+      evses.map((e) => evseOf(e, byEvse.get(e.pk) ?? [])),
+    ),
+  };
+}
+
+/** A location row with its EVSEs as the canonical model. */
+export function locationOf(row: LocationDbRow, evses: Evse[]): Location {
+  const operator = row.operator_name ? { name: row.operator_name, website: row.operator_website } : null;
+  return {
+    countryCode: row.country_code,
+    partyId: row.party_id,
+    id: row.ocpi_id,
+    publish: row.publish === 1,
+    name: row.name,
+    address: row.address,
+    city: row.city,
+    postalCode: row.postal_code,
+    state: row.state,
+    country: row.country,
+    lat: row.lat,
+    lon: row.lon,
+    parkingType: row.parking_type,
+    timeZone: row.time_zone,
+    operator,
+    suboperator: row.suboperator_name ? { name: row.suboperator_name, website: null } : null,
+    owner: row.owner_name ? { name: row.owner_name, website: null } : null,
+    facilities: json<string[]>(row.facilities, []),
+    openingTimes: json<OpeningTimes | null>(row.opening_times, null),
+    chargingWhenClosed: row.charging_when_closed == null ? null : row.charging_when_closed === 1,
+    evses,
+    lastUpdated: row.last_updated,
+    warnings: json(row.warnings, []),
   };
 }
 
@@ -198,7 +206,7 @@ export async function storedConnector(db: Db, connectorPk: string): Promise<Conn
 }
 
 /** A tariff row as the public queries read it, plus what the receiver needs to compare versions. */
-type TariffDbRow = Omit<TariffRow, 'pk' | 'source_id' | 'summary' | 'is_free'> & {
+export type TariffDbRow = Omit<TariffRow, 'pk' | 'source_id' | 'summary' | 'is_free'> & {
   warnings: string;
   removed_at: string | null;
   last_seen_run: number | null;
@@ -215,25 +223,26 @@ export async function storedTariff(
     [pk],
   );
   if (!r) return undefined;
+  return { removed: r.removed_at != null, lastSeenRun: r.last_seen_run, tariff: tariffOf(r) };
+}
+
+/** A tariff row as the canonical model. */
+export function tariffOf(r: TariffDbRow): Tariff {
   return {
-    removed: r.removed_at != null,
-    lastSeenRun: r.last_seen_run,
-    tariff: {
-      countryCode: r.country_code,
-      partyId: r.party_id,
-      id: r.tariff_id,
-      currency: r.currency,
-      type: r.type,
-      elements: json(r.elements, []),
-      altText: json(r.alt_text, []),
-      altUrl: r.alt_url,
-      minPrice: json(r.min_price, null),
-      maxPrice: json(r.max_price, null),
-      startDateTime: r.start_date_time,
-      endDateTime: r.end_date_time,
-      taxIncluded: r.tax_included,
-      lastUpdated: r.last_updated,
-      warnings: json(r.warnings, []),
-    },
+    countryCode: r.country_code,
+    partyId: r.party_id,
+    id: r.tariff_id,
+    currency: r.currency,
+    type: r.type,
+    elements: json(r.elements, []),
+    altText: json(r.alt_text, []),
+    altUrl: r.alt_url,
+    minPrice: json(r.min_price, null),
+    maxPrice: json(r.max_price, null),
+    startDateTime: r.start_date_time,
+    endDateTime: r.end_date_time,
+    taxIncluded: r.tax_included,
+    lastUpdated: r.last_updated,
+    warnings: json(r.warnings, []),
   };
 }

@@ -32,6 +32,11 @@ export interface Discovery {
   version: OcpiVersion;
   detailsUrl: string;
   endpoints: VersionEndpoints;
+  /**
+   * Module URLs of the peer's RECEIVER interfaces (where it accepts pushes); in 2.1.1, which has no
+   * roles, every module it lists.
+   */
+  receivers: VersionEndpoints;
   /** The encoding the CPO accepted; differs from the version default for peers that get §2 wrong. */
   tokenEncoding: TokenEncoding;
   /** Every supported version the CPO offers, oldest first. */
@@ -68,14 +73,12 @@ export async function discover(input: DiscoverInput, client: OcpiClient): Promis
     ocpiFetch(chosen.url, { token, tokenEncoding, version: chosen.version, correlationId }, client),
   );
   const detailsWhere = safeUrl(chosen.url, token);
+  const details = ocpiData(detailsReply.value.body, detailsWhere, token);
   return {
     version: chosen.version,
     detailsUrl: chosen.url,
-    endpoints: moduleEndpoints(
-      ocpiData(detailsReply.value.body, detailsWhere, token),
-      chosen.url,
-      detailsWhere,
-    ),
+    endpoints: moduleEndpoints(details, chosen.url, detailsWhere),
+    receivers: receiverEndpoints(details, chosen.url),
     tokenEncoding: detailsReply.encoding,
     offered: offered.map((o) => o.version),
   };
@@ -182,6 +185,23 @@ function moduleEndpoints(data: unknown, base: string, where: string): VersionEnd
     if (fromSender.has(identifier) || (endpoints[identifier] && !isSender)) continue;
     endpoints[identifier] = resolved;
     if (isSender) fromSender.add(identifier);
+  }
+  return endpoints;
+}
+
+/** The endpoints listed with role RECEIVER, or without any role (2.1.1). */
+function receiverEndpoints(data: unknown, base: string): VersionEndpoints {
+  const list = (data as { endpoints?: unknown } | null)?.endpoints;
+  const endpoints: VersionEndpoints = {};
+  for (const entry of Array.isArray(list) ? list : []) {
+    const { identifier, url, role } = (entry ?? {}) as {
+      identifier?: unknown;
+      url?: unknown;
+      role?: unknown;
+    };
+    const resolved = typeof url === 'string' ? resolveUrl(url, base) : null;
+    const receiving = role === undefined || (typeof role === 'string' && role.toUpperCase() === 'RECEIVER');
+    if (typeof identifier === 'string' && resolved && receiving) endpoints[identifier] ??= resolved;
   }
   return endpoints;
 }

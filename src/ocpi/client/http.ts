@@ -38,7 +38,7 @@ export interface OcpiClient {
 }
 
 export interface OcpiRequestInit {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   token: string;
   tokenEncoding: TokenEncoding;
   /** The version spoken; undefined before one is chosen (the versions endpoint). */

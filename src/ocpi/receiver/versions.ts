@@ -14,16 +14,27 @@ export function versionList(base: string) {
   return RECEIVER_VERSIONS.map((version) => ({ version, url: `${base}/${version}/details` }));
 }
 
-export function versionDetails(base: string, version: ReceiverVersion) {
+/**
+ * Who reads the details: a CPO pushing to us (our receivers) or an eMSP reading us (our senders).
+ * 2.2+ lists both interfaces with their roles; 2.1.1 has no roles, so each reader sees its side.
+ */
+export type DetailsReader = 'cpo' | 'emsp';
+
+export function versionDetails(base: string, version: ReceiverVersion, reader: DetailsReader = 'cpo') {
   const at = `${base}/${version}`;
   // 2.1.1 endpoints have no role; in 2.2+ the role on credentials is meaningless (send SENDER).
   const role = (r: 'SENDER' | 'RECEIVER') => (version === '2.1.1' ? {} : { role: r });
+  const receivers = [
+    { identifier: 'locations', ...role('RECEIVER'), url: `${at}/receiver/locations` },
+    { identifier: 'tariffs', ...role('RECEIVER'), url: `${at}/receiver/tariffs` },
+  ];
+  const senders = [
+    { identifier: 'locations', ...role('SENDER'), url: `${at}/sender/locations` },
+    { identifier: 'tariffs', ...role('SENDER'), url: `${at}/sender/tariffs` },
+  ];
+  const modules = version !== '2.1.1' ? [...senders, ...receivers] : reader === 'emsp' ? senders : receivers;
   return {
     version,
-    endpoints: [
-      { identifier: 'credentials', ...role('SENDER'), url: `${at}/credentials` },
-      { identifier: 'locations', ...role('RECEIVER'), url: `${at}/receiver/locations` },
-      { identifier: 'tariffs', ...role('RECEIVER'), url: `${at}/receiver/tariffs` },
-    ],
+    endpoints: [{ identifier: 'credentials', ...role('SENDER'), url: `${at}/credentials` }, ...modules],
   };
 }

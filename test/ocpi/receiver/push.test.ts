@@ -173,6 +173,8 @@ describe('token encoding', () => {
       ]),
     ).toEqual([
       ['credentials', 'SENDER'],
+      ['locations', 'SENDER'],
+      ['tariffs', 'SENDER'],
       ['locations', 'RECEIVER'],
       ['tariffs', 'RECEIVER'],
     ]);
