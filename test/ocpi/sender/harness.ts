@@ -48,6 +48,8 @@ export async function startSenderAtlas(opts: { publicReads?: boolean; role?: 'NA
     statusNotifier: notifier,
     http: { rateLimit: false, responseCache: false },
     ocpiSender: { publicReads: opts.publicReads ?? false, role: opts.role ?? 'NAP' },
+    // Atlas B listens on loopback: the credentials callback must be allowed to reach it.
+    ocpiAllowPrivateTargets: true,
   });
   const served = await serveApp(app);
   const outbox = startOutbox({

@@ -37,8 +37,14 @@ async function published(db: Db, opts: Compare = {}) {
       .map((s) => s.id),
   );
   const locations = (
-    await db.all<Row>('SELECT * FROM locations WHERE publish = 1 AND removed_at IS NULL')
-  ).filter((l) => open.has(l.source_id as string));
+    await db.all<Row>(
+      "SELECT * FROM locations WHERE publish = 1 AND removed_at IS NULL AND lifecycle <> 'removed'",
+    )
+  ).filter(
+    (l) =>
+      open.has(l.source_id as string) &&
+      (l.license === null || licenseAllowsRepublishing(l.license as string)),
+  );
   const evses = await db.all<Row>('SELECT * FROM evses');
   const connectors = await db.all<Row>('SELECT * FROM connectors ORDER BY connector_id');
   const out = new Map<string, Row>();
@@ -184,8 +190,11 @@ describe.each(['2.2.1', '2.3.0', '2.1.1'] as const)(
       const second = await b.sync('incremental');
       expect(second.status).toBe('ok');
       expect(second.kind).toBe('incremental');
-      // A date_from pull cannot make B drop a location; every EVSE REMOVED is how OCPI says so.
-      await expectSame(a.db, b.db, { ...lossy, allRemovedIsGone: true });
+      // A date_from pull cannot drop a location: it arrives with every EVSE REMOVED, which is how
+      // OCPI says so (and B's life cycle rule then stops publishing it).
+      await expectSame(a.db, b.db, lossy);
+      const dropped = await b.db.get<Row>('SELECT lifecycle FROM locations WHERE ocpi_id = ?', [gone.id]);
+      expect(dropped?.lifecycle).toBe('removed');
       const held = await b.db.get<Row>('SELECT removed_at FROM evses WHERE uid = ?', [evses[1]!.uid]);
       expect(held?.removed_at).not.toBeNull();
 
