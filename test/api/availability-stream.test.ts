@@ -3,7 +3,7 @@
 // or repeats, also while changes keep coming; a client that stops reading is dropped.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeLocationStmts } from '../../src/db/write-location.js';
-import { AvailabilityStream } from '../../src/live/availability-stream.js';
+import { AvailabilityStream, type StreamOptions } from '../../src/live/availability-stream.js';
 import { createStatusNotifier } from '../../src/live/status-notifier.js';
 import { silentLogger } from '../../src/log.js';
 import { evseKey, locationKey } from '../../src/model/ids.js';
@@ -90,8 +90,11 @@ const clients: SseClient[] = [];
 const UTRECHT = '5.0,52.0,5.2,52.2';
 const IN = ['E1', 'E2'];
 
-beforeEach(async () => {
-  atlas = await startAtlas({ deps: { stream: { pollMs: 100, heartbeatMs: 300 } } });
+beforeEach(() => startWith({}));
+
+/** An atlas with two locations, IN (inside the box) and OUT, and the given stream options. */
+async function startWith(stream: Partial<StreamOptions>) {
+  atlas = await startAtlas({ deps: { stream: { pollMs: 100, heartbeatMs: 300, ...stream } } });
   await atlas.push(
     'PUT',
     '2.2.1',
@@ -116,7 +119,7 @@ beforeEach(async () => {
       evses: [{ uid: 'F1', status: 'AVAILABLE' }],
     }),
   );
-});
+}
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   await atlas.close();
@@ -239,6 +242,30 @@ describe('GET /v1/availability/stream', () => {
     await change('IN', 'E1', 'CHARGING');
     await c.until(() => c.events.length >= 2, 'the change after the reset');
     expect(c.events[1]).toMatchObject({ event: 'status', data: { status: 'CHARGING' } });
+  });
+
+  it('sends reset instead of replaying more events than the replay cap', async () => {
+    await atlas.close();
+    await startWith({ maxReplay: 5 });
+    const from = Number(
+      (await atlas.db.get<{ id: number }>('SELECT max(id) AS id FROM evse_status_events'))!.id,
+    );
+    // Each call changes a status (E1, E2 alternate; each flips every second time): 8 events.
+    for (let i = 0; i < 8; i++) await change('IN', IN[i % 2]!, i % 4 < 2 ? 'CHARGING' : 'AVAILABLE');
+    const c = connect(from);
+    await c.until(() => c.events.length >= 1, 'the reset event');
+    await change('IN', 'E1', 'BLOCKED');
+    await c.until(() => c.events.length >= 2, 'the change after the reset');
+    expect(c.events.map((e) => e.event)).toEqual(['reset', 'status']);
+    expect(c.events[1]).toMatchObject({ data: { status: 'BLOCKED' } });
+    // Within the cap, the same resume replays.
+    const near = Number(
+      (await atlas.db.get<{ id: number }>('SELECT max(id) AS id FROM evse_status_events'))!.id,
+    );
+    for (let i = 0; i < 2; i++) await change('IN', IN[i % 2]!, 'RESERVED');
+    const d = connect(near);
+    await d.until(() => d.events.length >= 1, 'a replayed event');
+    expect(d.events[0]!.event).toBe('status');
   });
 
   it('sends heartbeats on an idle stream', async () => {
