@@ -4,8 +4,8 @@
 import { type AtlasApp, createApp } from './api/app.js';
 import { errorBody } from './api/errors.js';
 import { d1Db } from './db/d1.js';
-import { runScheduledSyncs } from './ingest/scheduled-syncs.js';
 import type { SourceConfig } from './ingest/sources-file.js';
+import { runScheduledSyncs } from './jobs/scheduled-syncs.js';
 import type { Logger } from './log.js';
 import { createOcpiClient } from './ocpi/client/index.js';
 import { consoleLogger } from './workers/console-log.js';

@@ -18,6 +18,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { writeLocationStmts } from '../../src/db/write-location.js';
+import { iso } from '../../src/model/iso-time.js';
 import type { Location } from '../../src/model/types.js';
 
 const TOKEN = 'bench-push-token-5a1f';
@@ -149,8 +150,6 @@ async function startServer(file: string): Promise<{ child: ChildProcess; port: n
   }
   throw new Error('push bench server did not start');
 }
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 async function pushLoad(port: number): Promise<autocannon.Result> {
   const auth = `Token ${Buffer.from(TOKEN).toString('base64')}`;

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { writeLocationStmts } from '../../src/db/write-location.js';
 import { evseKey, locationKey } from '../../src/model/ids.js';
+import { iso } from '../../src/model/iso-time.js';
 import type { Location } from '../../src/model/types.js';
 
 const TOKEN = 'bench-sse-token-2b8d';
@@ -191,7 +192,6 @@ function connect(
   });
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const pct = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/db/sqlite.js';
+import { iso } from '../../src/model/iso-time.js';
 import { type SyntheticLocation, syntheticFeed } from './ocpi-feed.js';
 
 const LOCATIONS = 70_000;
@@ -136,7 +137,7 @@ export async function run(): Promise<void> {
     if (full.status !== 'ok') throw new Error(`full sync ${full.status}: ${full.error}`);
 
     // 1 % of the locations change at the CPO after the full sync.
-    const later = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const later = iso(Date.now() + 60_000);
     const changed = feed.map((l, i) =>
       i % 100 === 0 ? { ...l, name: `${l.name} (renamed)`, last_updated: later } : l,
     );

@@ -12,6 +12,7 @@ import {
 } from '../db/queries/status.js';
 import { AvailabilityStream, TooManyClients } from '../live/availability-stream.js';
 import { silentLogger } from '../log.js';
+import { iso } from '../model/iso-time.js';
 import type { AppDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { errorResponses } from './geojson-schemas.js';
@@ -102,8 +103,6 @@ function rowOf(r: EvseStatusRow, staleBefore: string) {
     since === null || since < staleBefore,
   ];
 }
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function createAvailabilityApp(deps: AppDeps) {
   const staleAfterS = deps.staleAfterS ?? DEFAULT_STALE_AFTER_S;

@@ -3,14 +3,12 @@
 
 import type { Feature, Point } from 'geojson';
 import type { Context } from 'hono';
-import type { Bbox } from '../db/spatial-key.js';
+import { type Bbox, distanceM, inBbox } from '../model/geo.js';
 import {
   boxAround,
   type Cursor,
   DEFAULT_RADIUS_M,
-  distanceM,
   encodeCursor,
-  inBox,
   intersectBoxes,
   type SiteQueryParams,
 } from './query-params.js';
@@ -37,8 +35,9 @@ export function distancePage<T extends Positioned>(candidates: T[], q: SiteQuery
   const radius = q.radius ?? DEFAULT_RADIUS_M;
   const scored: { item: T; d: number }[] = [];
   for (const item of candidates) {
-    const d = distanceM(q.near!, item);
-    if (d <= radius && (!q.bbox || inBox(item, q.bbox))) scored.push({ item, d });
+    const near = q.near!;
+    const d = distanceM(near.lat, near.lon, item.lat, item.lon);
+    if (d <= radius && (!q.bbox || inBbox(q.bbox, item.lat, item.lon))) scored.push({ item, d });
   }
   scored.sort((a, b) => a.d - b.d || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0));
   const after = q.cursor;

@@ -6,6 +6,7 @@ import { publishedEvse } from '../db/queries/status.js';
 import { loadTimelines } from '../live/evse-timelines.js';
 import { secondsWithin } from '../live/timeline.js';
 import { normalizeEvseId } from '../model/ids.js';
+import { iso } from '../model/iso-time.js';
 import { toUtcIso } from '../model/normalize-values.js';
 import { ApiError, notFound } from './errors.js';
 import { errorResponses, notFoundResponse } from './geojson-schemas.js';
@@ -54,8 +55,6 @@ const historySchema = z
       .openapi({ description: 'seconds per status in [from, to), and `unknown`' }),
   })
   .openapi('EvseHistory');
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** [from, to) with defaults (the last 24 h), clipped to now, within the allowed span. */
 export function resolveRange(

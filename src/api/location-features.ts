@@ -2,21 +2,11 @@
 // decimals (about 1 cm), the precision RFC 7946 §11.2 suggests is ample.
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import type { ConnectorRow, EvseRow, LocationRow } from '../db/queries/locations.js';
+import { groupBy } from '../model/group-by.js';
 
 export const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
 
 export const kw = (w: number | null) => (w == null ? null : Math.round(w / 100) / 10);
-
-export function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
-}
 
 function baseProperties(row: LocationRow) {
   return {

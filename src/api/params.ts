@@ -1,6 +1,6 @@
 // Query parameters shared by several resources, validated with zod at the edge.
 import { z } from 'zod';
-import type { Bbox } from '../db/spatial-key.js';
+import type { Bbox } from '../model/geo.js';
 import { ApiError, badParameter } from './errors.js';
 
 const finite = (name: string) =>

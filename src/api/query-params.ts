@@ -2,11 +2,12 @@
 // the OpenAPI document, so the docs cannot drift from what is accepted.
 import { z } from '@hono/zod-openapi';
 import type { LocationFilter } from '../db/queries/locations.js';
-import type { Bbox } from '../db/spatial-key.js';
 import { alpha2ToAlpha3, alpha3ToAlpha2 } from '../model/countries.js';
+import { type Bbox, latDegreesFor } from '../model/geo.js';
+import { iso } from '../model/iso-time.js';
 import { LIFECYCLES } from '../model/lifecycle.js';
+import { CONNECTOR_TYPE, canonicalConnectorType } from '../model/ocpi-enums.js';
 import type { Lifecycle } from '../model/types.js';
-import { CONNECTOR_TYPE, canonicalConnectorType } from '../ocpi/enums.js';
 import { bboxParam, limitParam } from './params.js';
 
 /** OCPI ConnectorType values (2.1.1 to 2.3.0, spec spelling), compared case-insensitively. */
@@ -66,7 +67,7 @@ export const dateTimeParam = z.string().transform((s, ctx) => {
     });
     return z.NEVER;
   }
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  return iso(ms);
 });
 
 export interface Cursor {
@@ -253,20 +254,9 @@ export function filterOf(q: Partial<SiteQueryParams>): LocationFilter {
 }
 
 export const DEFAULT_RADIUS_M = 10_000;
-const EARTH_RADIUS_M = 6_371_008.8;
-
-/** Great-circle distance in metres (haversine; well under 0.5% from the ellipsoid). */
-export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-}
-
 /** A box that contains the circle: the spatial-key prefilter of a distance query. */
 export function boxAround(c: { lat: number; lon: number }, radiusM: number): Bbox {
-  const dLat = (radiusM / EARTH_RADIUS_M) * (180 / Math.PI);
+  const dLat = latDegreesFor(radiusM);
   const minLat = Math.max(-90, c.lat - dLat);
   const maxLat = Math.min(90, c.lat + dLat);
   const maxAbsLat = Math.max(Math.abs(minLat), Math.abs(maxLat));
@@ -287,11 +277,4 @@ export function intersectBoxes(a: Bbox, b: Bbox): Bbox | null | 'complex' {
     maxLat: Math.min(a.maxLat, b.maxLat),
   };
   return box.minLon > box.maxLon || box.minLat > box.maxLat ? null : box;
-}
-
-export function inBox(p: { lat: number; lon: number }, b: Bbox): boolean {
-  if (p.lat < b.minLat || p.lat > b.maxLat) return false;
-  return b.minLon <= b.maxLon
-    ? p.lon >= b.minLon && p.lon <= b.maxLon
-    : p.lon >= b.minLon || p.lon <= b.maxLon;
 }

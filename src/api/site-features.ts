@@ -11,11 +11,11 @@ import {
 } from '../db/queries/sites.js';
 import type { SourceRow } from '../db/queries/sources.js';
 import type { TariffRow } from '../db/queries/tariffs.js';
+import { groupBy } from '../model/group-by.js';
 import { siteLifecycle } from '../model/lifecycle.js';
 import {
   connectorSummary,
   evseDetails,
-  groupBy,
   kw,
   parseJson,
   point,

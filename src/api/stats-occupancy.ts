@@ -8,6 +8,7 @@ import type { Feature, FeatureCollection, Polygon } from 'geojson';
 import { evsesInArea, type HistoryEvse } from '../db/queries/status.js';
 import { loadTimelines } from '../live/evse-timelines.js';
 import { addToBuckets, type Bucket, bucketStarts, emptyBuckets } from '../live/timeline.js';
+import { iso } from '../model/iso-time.js';
 import { ApiError } from './errors.js';
 import { errorResponses } from './geojson-schemas.js';
 import { resolveRange, timeRangeQuery } from './history.js';
@@ -69,7 +70,6 @@ const occupancySchema = z
   })
   .openapi('Occupancy');
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 const ratedKw = (e: HistoryEvse) => (e.max_power_w == null ? null : e.max_power_w / 1000);
 

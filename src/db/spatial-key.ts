@@ -1,6 +1,8 @@
 // A portable spatial index: a Morton (Z-order) key over a 2^16 x 2^16 lon/lat grid, stored in an
 // ordinary indexed integer column. A bounding box becomes a handful of key ranges, so one indexed
 // query answers it on better-sqlite3 and on D1 alike (D1 refuses R*Tree).
+import type { Bbox } from '../model/geo.js';
+
 const BITS = 16;
 const SIDE = 1 << BITS;
 
@@ -29,13 +31,6 @@ function interleave(x: number, y: number): number {
 
 export function cellOf(lat: number, lon: number): number {
   return interleave(gridX(lon), gridY(lat));
-}
-
-export interface Bbox {
-  minLon: number;
-  minLat: number;
-  maxLon: number;
-  maxLat: number;
 }
 
 /**

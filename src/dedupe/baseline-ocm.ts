@@ -5,7 +5,7 @@
 // DUPLICATE_DISTANCE_METERS = 50 m, or have the same title and address. Only adjacent items are
 // ever compared, so duplicates separated in latitude order by an unrelated point are missed, and
 // any two sites within 50 m are merged whatever they are.
-import { distanceM } from './geo.js';
+import { distanceM } from '../model/geo.js';
 import type { SourceRecord } from './types.js';
 
 export const OCM_DUPLICATE_DISTANCE_M = 50;

@@ -3,7 +3,7 @@
 // the strongest down, and only while the merged site stays narrower than a bound, holds no two
 // records of a site-level source (an OCPI feed's two locations are two sites unless linked), and
 // joins no never-merge pair.
-import { distanceM } from './geo.js';
+import { distanceM } from '../model/geo.js';
 import type { RecordFeatures } from './record-features.js';
 import type { LinkKind, MergeReason } from './types.js';
 

@@ -3,7 +3,8 @@
 // party and location id in two feeds (a CPO's own feed and the access point republishing it), and
 // the always-merge pairs of the overrides file. Each is still checked against distance, because ids
 // get reused by mistake and "156" is a location id in many feeds.
-import { distanceM } from './geo.js';
+import { distanceM } from '../model/geo.js';
+import { groupBy } from '../model/group-by.js';
 import type { RecordFeatures } from './record-features.js';
 import { DERIVED_PENALTY, KIND_RANK } from './source-kinds.js';
 import type { LinkKind, Overrides, RecordSelector } from './types.js';
@@ -29,20 +30,15 @@ function dist(f: readonly RecordFeatures[], i: number, j: number): number {
   return distanceM(a.lat, a.lon, b.lat, b.lon);
 }
 
-function groupBy(
+/** Record indices grouped by the keys each record has. */
+function indicesBy(
   features: readonly RecordFeatures[],
-  keysOf: (f: RecordFeatures) => string[],
+  keysOf: (f: RecordFeatures) => readonly string[],
 ): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  features.forEach((f, i) => {
-    for (const key of keysOf(f)) {
-      const g = groups.get(key);
-      if (g) {
-        if (g[g.length - 1] !== i) g.push(i);
-      } else groups.set(key, [i]);
-    }
-  });
-  return groups;
+  return groupBy(
+    features.map((_, i) => i),
+    (i) => keysOf(features[i]!),
+  );
 }
 
 /** Links every member of each group to the first earlier member within `maxM` (a spanning set). */
@@ -75,7 +71,7 @@ function linkGroups(
 export function evseIdLinks(features: readonly RecordFeatures[]): ExplicitLink[] {
   return linkGroups(
     features,
-    groupBy(features, (f) => f.evseIds),
+    indicesBy(features, (f) => f.evseIds),
     'evse-id',
     EVSE_LINK_MAX_M,
     () => true,
@@ -90,7 +86,7 @@ export function partyIdLinks(features: readonly RecordFeatures[]): ExplicitLink[
       : [];
   return linkGroups(
     features,
-    groupBy(features, keyOf),
+    indicesBy(features, keyOf),
     'party-id',
     PARTY_LINK_MAX_M,
     (i, j) => features[i]!.rec.sourceId !== features[j]!.rec.sourceId,
@@ -110,7 +106,7 @@ export interface RefResolution {
  * to that source by place: the feed itself says the location is gone (LAKD 156 in 2024).
  */
 export function resolveRefs(features: RecordFeatures[], given: Record<string, string> = {}): RefResolution {
-  const byId = groupBy(features, (f) => [f.rec.recordId.toLowerCase()]);
+  const byId = indicesBy(features, (f) => [f.rec.recordId.toLowerCase()]);
   const links: ExplicitLink[] = [];
   const votes = new Map<string, Map<string, number>>();
   const unresolved: { i: number; provider: string | null }[] = [];
@@ -202,7 +198,7 @@ export function resolveOverrides(
   overrides: Overrides | undefined,
 ): ResolvedOverrides {
   if (!overrides) return { always: [], never: [] };
-  const index = groupBy(features, (f) => [`${f.rec.sourceId}\u0000${f.rec.recordId}`.toLowerCase()]);
+  const index = indicesBy(features, (f) => [`${f.rec.sourceId}\u0000${f.rec.recordId}`.toLowerCase()]);
   const find = (sel: RecordSelector) =>
     (index.get(`${sel.source}\u0000${sel.id}`.toLowerCase()) ?? []).filter((i) =>
       selectorMatches(sel, features[i]!),

@@ -1,7 +1,7 @@
 // Candidate pairs without a full scan: points are bucketed in a grid whose cells are at least the
 // search radius wide, so every point within the radius lies in the 3x3 block of cells around a
 // point. Cells are square in metres: each latitude row has its own longitude step.
-import { distanceM, lonDegreesPerMetre, METRES_PER_DEGREE_LAT } from './geo.js';
+import { distanceM, lonDegreesPerMetre, METRES_PER_DEGREE_LAT } from '../model/geo.js';
 
 export interface Point {
   lat: number;

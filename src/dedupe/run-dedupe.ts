@@ -11,10 +11,11 @@
 import { bumpDataVersionStmt } from '../db/queries/data-version.js';
 import { cellOf, cellRanges } from '../db/spatial-key.js';
 import type { Db, Stmt } from '../db/types.js';
+import { lonDegreesPerMetre, METRES_PER_DEGREE_LAT } from '../model/geo.js';
+import { iso } from '../model/iso-time.js';
 import type { ExternalRef } from '../model/types.js';
 import { buildSiteDocument, type SiteDocument } from './build-site.js';
 import { DEFAULT_RADIUS_M, dedupeRecords } from './dedupe-records.js';
-import { lonDegreesPerMetre, METRES_PER_DEGREE_LAT } from './geo.js';
 import { anchorOf, assignSiteIds, freshSiteId } from './site-ids.js';
 import type { DedupeOptions, DedupeStats, SourceRecord } from './types.js';
 
@@ -45,8 +46,6 @@ const INCREMENTAL_LIMIT = 5000;
 const ID_CHUNK = 2000;
 /** Rows per statement in the JSON-driven bulk writes (keeps each bound document well under 1 MB). */
 const WRITE_CHUNK = 200;
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export async function dedupeSites(db: Db, options: DedupeSitesOptions = {}): Promise<DedupeSitesResult> {
   const now = options.now ?? iso(new Date());

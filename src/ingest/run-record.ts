@@ -2,6 +2,7 @@
 
 import { forgetFutureTimesStmts } from '../db/queries/future-timestamps.js';
 import type { Db } from '../db/types.js';
+import { iso } from '../model/iso-time.js';
 import { MAX_CLOCK_AHEAD_MS } from '../ocpi/receiver/push-rules.js';
 
 export interface RunCounters {
@@ -32,7 +33,7 @@ export const zeroCounters = (): RunCounters => ({
 
 /** Times beyond this are not believed: the receiver's own bound (push-rules.ts MAX_CLOCK_AHEAD_MS). */
 function aheadLimit(startedAt: string): string {
-  return new Date(Date.parse(startedAt) + MAX_CLOCK_AHEAD_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return iso(Date.parse(startedAt) + MAX_CLOCK_AHEAD_MS);
 }
 
 export type RunStatus = 'running' | 'ok' | 'failed' | 'suspect';

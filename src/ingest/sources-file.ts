@@ -1,6 +1,7 @@
 // The sources file (ATLAS_SOURCES): validated once at startup, with errors that name the file and
 // the field, so an operator can fix it without reading code.
 import { z } from 'zod';
+import { cronProblem } from './cron-schedule.js';
 
 const OCPI_VERSIONS = ['2.1.1', '2.2', '2.2.1', '2.3.0'] as const;
 export const REGISTER_TYPES = ['ocm', 'bnetza-csv', 'bnetza-json', 'irve', 'afdc-csv'] as const;
@@ -21,6 +22,8 @@ const common = {
   schedule: z.string().min(1).default('*/30 * * * *'),
   /** Schedule of the full pulls, the only ones that may mark records removed. */
   full_schedule: z.string().min(1).default('17 3 * * *'),
+  /** IANA time zone both schedules are read in; UTC when absent, on Node and Workers alike. */
+  timezone: z.string().min(1).optional(),
   license: z.string().min(1).optional(),
   attribution: z.string().min(1).optional(),
   enabled: z.boolean().default(true),
@@ -34,28 +37,43 @@ const common = {
   granularity: z.enum(['site', 'station']).optional(),
 };
 
-const ocpiSource = z.object({
-  ...common,
-  type: z.literal('ocpi').default('ocpi'),
-  versions_url: z.url({ protocol: /^https?$/ }),
-  token: z.string().min(1),
-  /** When true, `token` is a token A and the credentials handshake runs first (requires ATLAS_PUBLIC_URL). */
-  register: z.boolean().default(false),
-  version: z.enum(OCPI_VERSIONS).optional(),
-  push_token: z.string().min(1).optional(),
-  parties: z.array(party).default([]),
-  page_size: z.number().int().positive().max(10_000).optional(),
-  /** A full pull holding fewer than this share of what we hold is suspect and not applied. */
-  suspect_ratio: z.number().min(0).max(1).default(0.5),
-});
+/** Both schedules parse (in the source's time zone), so a bad one stops startup on either host. */
+function checkSchedules(
+  s: { schedule: string; full_schedule: string; timezone?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  for (const field of ['schedule', 'full_schedule'] as const) {
+    const problem = cronProblem(s[field], s.timezone);
+    if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
+  }
+}
 
-const registerSource = z.object({
-  ...common,
-  type: z.enum(REGISTER_TYPES),
-  url: z.string().min(1),
-  /** OCM only: which of our source ids an OCM data provider imports from, e.g. {"32": "lakd"}. */
-  ocm_providers: z.record(z.string(), z.string()).optional(),
-});
+const ocpiSource = z
+  .object({
+    ...common,
+    type: z.literal('ocpi').default('ocpi'),
+    versions_url: z.url({ protocol: /^https?$/ }),
+    token: z.string().min(1),
+    /** When true, `token` is a token A and the credentials handshake runs first (requires ATLAS_PUBLIC_URL). */
+    register: z.boolean().default(false),
+    version: z.enum(OCPI_VERSIONS).optional(),
+    push_token: z.string().min(1).optional(),
+    parties: z.array(party).default([]),
+    page_size: z.number().int().positive().max(10_000).optional(),
+    /** A full pull holding fewer than this share of what we hold is suspect and not applied. */
+    suspect_ratio: z.number().min(0).max(1).default(0.5),
+  })
+  .superRefine(checkSchedules);
+
+const registerSource = z
+  .object({
+    ...common,
+    type: z.enum(REGISTER_TYPES),
+    url: z.string().min(1),
+    /** OCM only: which of our source ids an OCM data provider imports from, e.g. {"32": "lakd"}. */
+    ocm_providers: z.record(z.string(), z.string()).optional(),
+  })
+  .superRefine(checkSchedules);
 
 export type OcpiSourceConfig = z.infer<typeof ocpiSource>;
 export type RegisterSourceConfig = z.infer<typeof registerSource>;

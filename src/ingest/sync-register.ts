@@ -2,6 +2,7 @@
 // chunks, and, being a full snapshot, may flag records it no longer lists (unless suspect).
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
+import { iso } from '../model/iso-time.js';
 import { applyLocationPage, type PageContext, type PageItem } from './apply-page.js';
 import { parseRegister } from './registers/index.js';
 import { finishRun, type RunStatus, startRun, zeroCounters } from './run-record.js';
@@ -11,7 +12,6 @@ import { applyFullPullRemovals } from './sync-source.js';
 
 const CHUNK = 200;
 const SUSPECT_RATIO = 0.5;
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export interface RegisterSyncDeps {
   db: Db;

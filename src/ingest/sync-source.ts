@@ -3,6 +3,7 @@
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
+import { iso } from '../model/iso-time.js';
 import { normalizeLocation } from '../model/normalize-location.js';
 import { normalizeTariff, summarizeTariff } from '../model/normalize-tariff.js';
 import type { OcpiVersion } from '../model/types.js';
@@ -57,8 +58,6 @@ export interface SyncResult {
   counters: RunCounters;
   error: string | null;
 }
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export async function syncOcpiSource(
   source: OcpiSourceConfig,

@@ -10,12 +10,20 @@ import { tariffPkOf } from '../db/write-tariff.js';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
 import { hash64 } from '../model/ids.js';
+import { iso } from '../model/iso-time.js';
 import { type NormalizeContext, normalizeLocation } from '../model/normalize-location.js';
 import { normalizeTariff, summarizeTariff } from '../model/normalize-tariff.js';
 import { discover } from '../ocpi/client/discovery.js';
-import { OcpiClientError, OcpiDiscoveryError, OcpiPaginationError } from '../ocpi/client/errors.js';
+import { OcpiClientError, OcpiDiscoveryError } from '../ocpi/client/errors.js';
 import type { OcpiClient } from '../ocpi/client/http.js';
-import { DEFAULT_MAX_PAGES, fetchPage, firstPageUrl, nextPageUrl, visitKey } from '../ocpi/client/pages.js';
+import {
+  DEFAULT_MAX_PAGES,
+  fetchPage,
+  firstPageUrl,
+  guardNextPage,
+  nextPageUrl,
+  visitKey,
+} from '../ocpi/client/pages.js';
 import { safeUrl } from '../ocpi/client/safe-url.js';
 import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
 import { registerSource } from './handshake.js';
@@ -64,8 +72,6 @@ export type StepOutcome =
  * for a CPO's restart, short enough that a dead feed does not hold its source forever.
  */
 export const MAX_STEP_ATTEMPTS = 5;
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** A sync_runs row as source health reads it, plus the stepwise cursor. */
 type RunRow = Omit<SyncRunRow, 'status' | 'finished_at' | 'version' | 'error'> & { cursor: string | null };
@@ -236,26 +242,7 @@ async function pageStep(
     throw new Error(`cursor of run ${run.id} lacks a page URL or version`);
   const where = safeUrl(url, token);
   const key = hash64(visitKey(url));
-  if (cursor.visited.includes(key)) {
-    throw new OcpiPaginationError(
-      `${where} was requested twice in one crawl: the CPO's next links loop`,
-      'loop',
-      {
-        url: where,
-        retryable: false,
-      },
-    );
-  }
-  if (cursor.pages >= DEFAULT_MAX_PAGES) {
-    throw new OcpiPaginationError(
-      `stopped after ${DEFAULT_MAX_PAGES} pages; next was ${where}`,
-      'max-pages',
-      {
-        url: where,
-        retryable: false,
-      },
-    );
-  }
+  guardNextPage(where, cursor.visited.includes(key), cursor.pages, DEFAULT_MAX_PAGES);
 
   const page = await fetchPage(
     url,

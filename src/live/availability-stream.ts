@@ -13,9 +13,9 @@
 // client whose queue passes `maxQueue` frames is dropped (its stream closed, its memory freed).
 // Its EventSource reconnects with the last id it did receive and catches up from the database.
 import { eventsAfter, latestEventId, oldestEventId, type StatusEventRow } from '../db/queries/status.js';
-import type { Bbox } from '../db/spatial-key.js';
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
+import { type Bbox, inBbox } from '../model/geo.js';
 import type { StatusNotifier } from './status-notifier.js';
 
 export interface StreamOptions {
@@ -68,12 +68,6 @@ interface Client {
   controller: ReadableStreamDefaultController<Uint8Array> | null;
   wake: (() => void) | null;
   closed: boolean;
-}
-
-export function inBbox(b: Bbox, lat: number, lon: number): boolean {
-  if (lat < b.minLat || lat > b.maxLat) return false;
-  // minLon > maxLon is a box across the antimeridian.
-  return b.minLon <= b.maxLon ? lon >= b.minLon && lon <= b.maxLon : lon >= b.minLon || lon <= b.maxLon;
 }
 
 export function eventFrame(e: StatusEventRow): string {

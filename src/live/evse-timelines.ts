@@ -1,7 +1,8 @@
 // Status timelines of many EVSEs over [from, to): the rolled-up hours before the rollup watermark,
 // the raw events after it, stitched so each EVSE carries its status across the seam.
-import { floorHour, hourlyTimeline, isoSeconds, rawTimeline, rollupWatermark } from '../db/queries/status.js';
+import { floorHour, hourlyTimeline, rawTimeline, rollupWatermark } from '../db/queries/status.js';
 import type { Db } from '../db/types.js';
+import { iso } from '../model/iso-time.js';
 import { mergeSpans, type Piece, piecesFromHours, spansFromEvents } from './timeline.js';
 
 const HOUR_MS = 3_600_000;
@@ -37,8 +38,8 @@ export async function loadTimelines(
       const { atStart, rows } = await hourlyTimeline(
         db,
         pks,
-        isoSeconds(floorHour(from)),
-        isoSeconds(floorHour(end - 1) + HOUR_MS),
+        iso(floorHour(from)),
+        iso(floorHour(end - 1) + HOUR_MS),
       );
       const byEvse = group(rows);
       for (const pk of pks) {
@@ -48,11 +49,11 @@ export async function loadTimelines(
 
     if (watermark === null || to > watermark) {
       const start = watermark === null ? from : Math.max(from, watermark);
-      const { atStart, events } = await rawTimeline(db, pks, isoSeconds(start), isoSeconds(to));
+      const { atStart, events } = await rawTimeline(db, pks, iso(start), iso(to));
       // No raw event at or before the seam: the status then is the end of the last rolled-up hour.
       let seam = new Map<string, string>();
       if (watermark !== null && pks.some((pk) => !atStart.has(pk))) {
-        seam = (await hourlyTimeline(db, pks, isoSeconds(watermark), isoSeconds(watermark))).atStart;
+        seam = (await hourlyTimeline(db, pks, iso(watermark), iso(watermark))).atStart;
       }
       const byEvse = group(events);
       for (const pk of pks) {

@@ -6,17 +6,6 @@
 // running the zod wire schemas first: a schema parse fails the whole record on one odd optional
 // field, and this runs over ~200k EVSEs per benchmark, so one pass with no intermediate copies.
 
-import {
-  CAPABILITY,
-  CONNECTOR_FORMAT,
-  CONNECTOR_TYPE,
-  canonicalConnectorType,
-  FACILITY,
-  PARKING_OR_LOCATION_TYPE,
-  PARKING_RESTRICTION,
-  POWER_TYPE,
-  STATUS,
-} from '../ocpi/enums.js';
 import { alpha2ToAlpha3, alpha3ToAlpha2, isAlpha3 } from './countries.js';
 import {
   describe,
@@ -33,6 +22,17 @@ import {
   readTimeOfDay,
   warn,
 } from './normalize-values.js';
+import {
+  CAPABILITY,
+  CONNECTOR_FORMAT,
+  CONNECTOR_TYPE,
+  canonicalConnectorType,
+  FACILITY,
+  PARKING_OR_LOCATION_TYPE,
+  PARKING_RESTRICTION,
+  POWER_TYPE,
+  STATUS,
+} from './ocpi-enums.js';
 import type {
   BusinessDetails,
   Connector,

@@ -1,13 +1,7 @@
 // OCPI Tariff (2.1.1, 2.2, 2.2.1, 2.3.0) -> canonical model, and a one-line human summary.
 // Quarantined only without an id, a currency or an elements list: without them no price can be
 // attached to a connector. Everything else is kept with DataWarnings, as for Locations.
-import {
-  DAY_OF_WEEK,
-  RESERVATION_RESTRICTION_TYPE,
-  TARIFF_DIMENSION_TYPE,
-  TARIFF_TYPE,
-  TAX_INCLUDED,
-} from '../ocpi/enums.js';
+
 import type { NormalizeContext } from './normalize-location.js';
 import { UNKNOWN_LAST_UPDATED } from './normalize-location.js';
 import {
@@ -23,6 +17,13 @@ import {
   readTimeOfDay,
   warn,
 } from './normalize-values.js';
+import {
+  DAY_OF_WEEK,
+  RESERVATION_RESTRICTION_TYPE,
+  TARIFF_DIMENSION_TYPE,
+  TARIFF_TYPE,
+  TAX_INCLUDED,
+} from './ocpi-enums.js';
 import type {
   DataWarning,
   NormalizeResult,

@@ -2,6 +2,8 @@
 // when it had to repair or drop something, and returns the canonical value. The field path is
 // built only when a warning is recorded (`path` + `key`), because normalizeLocation runs over
 // hundreds of thousands of EVSEs per sync.
+
+import { iso } from './iso-time.js';
 import type { DataWarning } from './types.js';
 
 /** The rules a DataWarning or QuarantineReason can name. */
@@ -221,8 +223,7 @@ function parseDateTime(s: string): ParsedDateTime | null {
   }
   const offsetMinutes = (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11] ?? 0));
   const ms = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59)) - offsetMinutes * 60_000;
-  const iso = `${new Date(ms).toISOString().slice(0, 19)}Z`;
-  return { iso, hadOffset: offsetMinutes !== 0, hadSpace };
+  return { iso: iso(ms), hadOffset: offsetMinutes !== 0, hadSpace };
 }
 
 /**

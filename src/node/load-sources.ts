@@ -1,8 +1,7 @@
-// Reads ATLAS_SOURCES, or falls back to the demo source, and checks the cron expressions, so a bad
-// file stops startup with a message naming the file and the field.
+// Reads ATLAS_SOURCES, or falls back to the demo source; parseSourcesFile checks every field (cron
+// expressions included), so a bad file stops startup with a message naming the file and the field.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import cron from 'node-cron';
 import { parseOverrides } from '../dedupe/overrides.js';
 import type { Overrides } from '../dedupe/types.js';
 import { parseSourcesFile, type SourceConfig, SourcesFileError } from '../ingest/sources-file.js';
@@ -15,19 +14,9 @@ export function loadSourcesFile(file: string): SourceConfig[] {
     throw new SourcesFileError(`sources file ${file} cannot be read: ${(err as Error).message}`);
   }
   // A register's local path is read relative to the sources file, wherever the atlas is started.
-  const sources = parseSourcesFile(text, file).map((s) =>
+  return parseSourcesFile(text, file).map((s) =>
     'url' in s && !/^https?:\/\//i.test(s.url) ? { ...s, url: resolve(dirname(file), s.url) } : s,
   );
-  sources.forEach((s, i) => {
-    for (const field of ['schedule', 'full_schedule'] as const) {
-      if (!cron.validate(s[field])) {
-        throw new SourcesFileError(
-          `sources file ${file} is invalid:\n  [${i}] (id "${s.id}").${field}: "${s[field]}" is not a cron expression`,
-        );
-      }
-    }
-  });
-  return sources;
 }
 
 /** The dedupe overrides file (ATLAS_DEDUPE_OVERRIDES); a bad file stops startup naming it. */

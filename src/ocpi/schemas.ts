@@ -5,7 +5,7 @@
 // - every object is loose: unknown fields pass through (2.3.0 makes this a SHALL);
 // - coordinates may be strings (spec) or numbers (EVIO); ids may be numbers (LAKD);
 // - enums are any string (2.3.0 OpenEnums; PowerGo's "socket", "CHARGING "); the normalizers
-//   trim, upper-case and check them against src/ocpi/enums.ts;
+//   trim, upper-case and check them against src/model/ocpi-enums.ts;
 // - string fields accept numbers where CPOs send them (physical_reference: 3, postal codes);
 //   numeric fields accept numeric strings (PowerGo's "max_voltage": "230");
 // - optional fields accept null, and fields the spec requires but we can do without are optional.

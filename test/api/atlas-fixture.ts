@@ -7,9 +7,9 @@ import { check } from '@placemarkio/check-geojson';
 import { createApp } from '../../src/api/app.js';
 import type { HttpOptions } from '../../src/api/http/options.js';
 import { licenseAllowsRepublishing } from '../../src/db/queries/publication.js';
-import type { Bbox } from '../../src/db/spatial-key.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db, Stmt } from '../../src/db/types.js';
+import type { Bbox } from '../../src/model/geo.js';
 import { type ServedApp, serveApp } from '../helpers/serve.js';
 import {
   locationStmts,

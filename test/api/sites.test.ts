@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distanceM } from '../../src/api/query-params.js';
+import { distanceM } from '../../src/model/geo.js';
 import {
   type Atlas,
   buildAtlas,
@@ -122,7 +122,7 @@ describe('/v1/sites', () => {
     const radius = 100_000;
     const expected = m
       .sitesMatching({})
-      .map((s) => ({ id: s.id, d: distanceM(near, s) }))
+      .map((s) => ({ id: s.id, d: distanceM(near.lat, near.lon, s.lat, s.lon) }))
       .filter((s) => s.d <= radius)
       .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1));
     expect(expected.length).toBeGreaterThan(20);
@@ -137,7 +137,7 @@ describe('/v1/sites', () => {
     const near = { lat: 50.5, lon: 7 };
     const expected = m
       .sitesMatching({ connectors: ['CHADEMO'] })
-      .filter((s) => distanceM(near, s) <= 100_000)
+      .filter((s) => distanceM(near.lat, near.lon, s.lat, s.lon) <= 100_000)
       .map((s) => s.id)
       .sort();
     const { features } = await pageThrough(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Bbox, cellOf, cellRanges } from '../../src/db/spatial-key.js';
+import { cellOf, cellRanges } from '../../src/db/spatial-key.js';
+import type { Bbox } from '../../src/model/geo.js';
 
 function rng(seed: number) {
   let s = seed >>> 0;

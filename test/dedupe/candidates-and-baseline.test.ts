@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ocmBaselineClusters } from '../../src/dedupe/baseline-ocm.js';
 import { dedupeRecords } from '../../src/dedupe/dedupe-records.js';
-import { distanceM } from '../../src/dedupe/geo.js';
 import { GridIndex } from '../../src/dedupe/grid-index.js';
+import { distanceM } from '../../src/model/geo.js';
 import { location, offset, record } from './builders.js';
 
 /** A deterministic pseudo-random sequence (mulberry32), so a failure can be replayed. */

@@ -14,6 +14,7 @@
 import { Hono } from 'hono';
 import type { Db } from '../../db/types.js';
 import { hash64 } from '../../model/ids.js';
+import { iso } from '../../model/iso-time.js';
 import type { OcpiVersion } from '../../model/types.js';
 import { credentialsObject } from '../../ocpi/client/credentials.js';
 import { discover } from '../../ocpi/client/discovery.js';
@@ -24,8 +25,6 @@ import { invalidParameters, OcpiError, OcpiStatus } from '../../ocpi/receiver/en
 import { type Party, readJsonObject } from '../../ocpi/receiver/push-rules.js';
 import { REGISTRATION_KEY_PREFIX, type RegistrationRecord } from './callers.js';
 import { type OcpiContext, type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** 43 characters of base64url from 32 random bytes: printable ASCII, as tokens must be. */
 function mintToken(): string {

@@ -22,8 +22,8 @@ import { locationPkOf, writeLocationStmts } from '../../db/write-location.js';
 import { connectorKey, evseKey, hash64, locationKey } from '../../model/ids.js';
 import { normalizeConnector, normalizeEvse, normalizeLocation } from '../../model/normalize-location.js';
 import { readEnum } from '../../model/normalize-values.js';
+import { STATUS } from '../../model/ocpi-enums.js';
 import type { Location, OcpiVersion, QuarantineReason } from '../../model/types.js';
-import { STATUS } from '../../ocpi/enums.js';
 import { invalidParameters, notFoundOcpi } from '../../ocpi/receiver/envelope.js';
 import {
   checkLocationPatch,

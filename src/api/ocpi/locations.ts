@@ -4,6 +4,7 @@
 import { Hono } from 'hono';
 import { storedConnector, storedEvse, storedLocation } from '../../db/queries/stored-objects.js';
 import { connectorKey, evseKey, locationKey } from '../../model/ids.js';
+import { iso } from '../../model/iso-time.js';
 import { notFoundOcpi } from '../../ocpi/receiver/envelope.js';
 import {
   checkBodyId,
@@ -23,8 +24,6 @@ import {
   putEvse,
   putLocation,
 } from './location-pushes.js';
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Checks the path's party, reads the body and names the target of the push. */
 async function pushTarget(

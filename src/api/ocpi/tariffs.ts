@@ -6,6 +6,7 @@ import { storedTariff } from '../../db/queries/stored-objects.js';
 import type { Db } from '../../db/types.js';
 import { deleteTariffStmt, tariffPkOf, writeTariffStmts } from '../../db/write-tariff.js';
 import { hash64 } from '../../model/ids.js';
+import { iso } from '../../model/iso-time.js';
 import { normalizeTariff, summarizeTariff } from '../../model/normalize-tariff.js';
 import type { OcpiVersion, Tariff } from '../../model/types.js';
 import { invalidParameters, OcpiError, OcpiStatus } from '../../ocpi/receiver/envelope.js';
@@ -19,8 +20,6 @@ import {
 } from '../../ocpi/receiver/push-rules.js';
 import { tariffToOcpi } from '../../ocpi/receiver/to-ocpi.js';
 import { type OcpiContext, type OcpiEnv, reply, requireOwnParty } from './context.js';
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 interface TariffPath {
   db: Db;

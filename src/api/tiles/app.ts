@@ -4,6 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { publishedBounds, publishedSources } from '../../db/queries/tiles.js';
+import { iso } from '../../model/iso-time.js';
 import { DEFAULT_STALE_AFTER_S } from '../availability.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -59,8 +60,6 @@ function parseFilters(c: Context): TileQueryParams {
 
 /** The request's query string, kept as given once validated, for the tile URLs of tiles.json. */
 const rawQuery = (c: Context) => new URL(c.req.url).search.slice(1);
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const tileDoc = {
   summary: 'A Mapbox Vector Tile (2.1, Web Mercator, extent 4096) of sites or clusters',

@@ -2,7 +2,7 @@
 // basemap we serve ourselves (/map/countries.geojson), so a map needs no other server.
 
 import type { PublishedSource } from '../../db/queries/tiles.js';
-import type { Bbox } from '../../db/spatial-key.js';
+import type { Bbox } from '../../model/geo.js';
 import { CLUSTER_GRID, SITE_MIN_ZOOM } from './build-tile.js';
 
 /** Tiles are generated up to here; clients overzoom beyond it. */

@@ -1,7 +1,8 @@
 // Read queries for the public location view. What is published is decided in publication.ts.
 
+import type { Bbox } from '../../model/geo.js';
 import type { Lifecycle } from '../../model/types.js';
-import { type Bbox, cellRanges } from '../spatial-key.js';
+import { cellRanges } from '../spatial-key.js';
 import type { Db } from '../types.js';
 import { PUBLISHED } from './publication.js';
 import { scanAll, splitAtAntimeridian, spreadScan } from './spread-scan.js';

@@ -3,8 +3,8 @@
 // id is the location's pk. A `site_id` without a live `sites` row (dedupe writes both in one batch,
 // so only a half-written state) is treated as no site. So the API works before and after dedupe.
 // A site matches a filter when one of its published locations does.
+import type { Bbox } from '../../model/geo.js';
 import type { Lifecycle } from '../../model/types.js';
-import type { Bbox } from '../spatial-key.js';
 import type { Db } from '../types.js';
 import {
   filterConditions,

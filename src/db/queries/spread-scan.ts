@@ -7,7 +7,7 @@
 // such as substr(pk, 1, 2) into a migration) and then the Morton cell, so buckets are scanned in
 // order, each by cell ranges, until the limit is reached: O(limit + box/16) index reads, no table.
 // Measured on 1M EVSEs (scripts/bench/api.ts): a 2 x 1.5 degree box, 1,000 of ~11,000 rows.
-import type { Bbox } from '../spatial-key.js';
+import type { Bbox } from '../../model/geo.js';
 import { cellRanges } from '../spatial-key.js';
 import type { Db } from '../types.js';
 import { SqlParams } from './sql-params.js';

@@ -4,7 +4,10 @@
 //
 // The events table is the source of truth for every reader: the SSE stream, /v1/availability?since
 // and the statistics all read it by id or time, so a change written by any process is seen by all.
-import type { Bbox } from '../spatial-key.js';
+
+import type { Bbox } from '../../model/geo.js';
+import { groupBy } from '../../model/group-by.js';
+import { iso } from '../../model/iso-time.js';
 import type { Db, Stmt } from '../types.js';
 import { bboxFilter } from './locations.js';
 import { PUBLISHED } from './publication.js';
@@ -272,7 +275,6 @@ export async function rollupWatermark(db: Db): Promise<string | null> {
   return row?.value ?? null;
 }
 
-export const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 export interface RollupOptions {
@@ -312,7 +314,7 @@ interface RawEvent {
 export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<RollupResult> {
   const retentionMs = (opts.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
   const cutoffMs = floorHour(opts.now.getTime() - retentionMs);
-  const cutoff = isoSeconds(cutoffMs);
+  const cutoff = iso(cutoffMs);
   const previous = await rollupWatermark(db);
   const result: RollupResult = { cutoff, evses: 0, eventsDeleted: 0, hourlyRows: 0 };
   if (previous !== null && previous >= cutoff) return result;
@@ -345,7 +347,7 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
       for (const r of rows) if (r.status != null) carried.set(r.pk, r.status);
     }
     const stmts: Stmt[] = [];
-    for (const [pk, list] of groupByEvse(events)) {
+    for (const [pk, list] of groupBy(events, (e) => e.evse_pk)) {
       const hours = hourlyFromEvents(list, carried.get(pk) ?? null, prevMs, cutoffMs);
       for (const h of hours) {
         for (const [status, seconds] of h.seconds) {
@@ -375,16 +377,6 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
     },
   ]);
   return result;
-}
-
-function groupByEvse(events: RawEvent[]): Map<string, RawEvent[]> {
-  const out = new Map<string, RawEvent[]>();
-  for (const e of events) {
-    const list = out.get(e.evse_pk);
-    if (list) list.push(e);
-    else out.set(e.evse_pk, [e]);
-  }
-  return out;
 }
 
 export interface RolledHour {
@@ -418,7 +410,7 @@ export function hourlyFromEvents(
   for (const e of events) {
     const at = Math.max(Date.parse(e.occurred_at), previousCutoffMs ?? Number.NEGATIVE_INFINITY);
     const h = floorHour(at);
-    if (!byHour.has(h)) byHour.set(h, { hour: isoSeconds(h), seconds: new Map(), endStatus: e.new_status });
+    if (!byHour.has(h)) byHour.set(h, { hour: iso(h), seconds: new Map(), endStatus: e.new_status });
     if (status !== null && t !== null) add(t, at, status);
     // Only hours that hold a change get seconds; the quiet hours in between stay without rows.
     status = e.new_status;

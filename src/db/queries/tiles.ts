@@ -6,7 +6,7 @@
 // matching published member, or a published location outside any live site. The per-site counts
 // are aggregated from EVSE rows here; when a precomputed per-site read model exists, SITE_COUNTS
 // is the one place to switch.
-import type { Bbox } from '../spatial-key.js';
+import type { Bbox } from '../../model/geo.js';
 import { cellRanges } from '../spatial-key.js';
 import type { Db } from '../types.js';
 import { filterConditions, type LocationFilter } from './locations.js';

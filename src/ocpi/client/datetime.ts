@@ -1,10 +1,11 @@
 // OCPI DateTime on the wire (digest §8): always UTC, emitted as YYYY-MM-DDTHH:MM:SSZ because 2.1.1
 // allows no fraction; read leniently, since a missing Z still means UTC.
+import { iso } from '../../model/iso-time.js';
 
 export function formatOcpiDateTime(value: Date | string): string {
   const date = typeof value === 'string' ? new Date(parseOcpiDateTime(value) ?? Number.NaN) : value;
   if (Number.isNaN(date.getTime())) throw new RangeError(`not a date-time: ${String(value)}`);
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return iso(date);
 }
 
 /** Milliseconds since the epoch, or null when the text is no ISO 8601 date-time. */

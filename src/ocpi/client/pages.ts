@@ -60,22 +60,7 @@ export async function* pullPages(
 
   for (let fetched = 0; url; fetched++) {
     const where = safeUrl(url, options.token);
-    if (visited.has(visitKey(url))) {
-      throw new OcpiPaginationError(
-        `${where} was requested twice in one crawl: the CPO's next links loop`,
-        'loop',
-        {
-          url: where,
-          retryable: false,
-        },
-      );
-    }
-    if (fetched >= maxPages) {
-      throw new OcpiPaginationError(`stopped after ${maxPages} pages; next was ${where}`, 'max-pages', {
-        url: where,
-        retryable: false,
-      });
-    }
+    guardNextPage(where, visited.has(visitKey(url)), fetched, maxPages);
     visited.add(visitKey(url));
     const page = await fetchPage(url, request, client);
     const { link: _, ...yielded } = page;
@@ -86,6 +71,29 @@ export async function* pullPages(
     // A rewind revisits offsets on purpose; loops are judged afresh from there on.
     if (step.rewound) visited = new Set();
     url = step.next;
+  }
+}
+
+/**
+ * The two guards of every crawl, pulled whole or step by step: a page requested twice (the CPO's
+ * next links loop) and one page past the limit both stop it, naming the page that was next.
+ */
+export function guardNextPage(where: string, seenBefore: boolean, fetched: number, maxPages: number): void {
+  if (seenBefore) {
+    throw new OcpiPaginationError(
+      `${where} was requested twice in one crawl: the CPO's next links loop`,
+      'loop',
+      {
+        url: where,
+        retryable: false,
+      },
+    );
+  }
+  if (fetched >= maxPages) {
+    throw new OcpiPaginationError(`stopped after ${maxPages} pages; next was ${where}`, 'max-pages', {
+      url: where,
+      retryable: false,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 // Dedupe options from the sources file: kinds, granularity and OCM provider links per source.
+
+import type { DedupeOptions, Overrides } from '../dedupe/types.js';
 import type { SourceConfig } from '../ingest/sources-file.js';
-import type { DedupeOptions, Overrides } from './types.js';
 
 export function dedupeOptionsFor(sources: SourceConfig[], overrides?: Overrides): DedupeOptions {
   const options: DedupeOptions = { sourceKinds: {}, granularity: {}, refProviders: {} };

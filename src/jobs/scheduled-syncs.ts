@@ -4,12 +4,11 @@
 // the next minute's) from advancing the same run twice.
 
 import type { Db } from '../db/types.js';
-import { dedupeOptionsFor } from '../dedupe/options-from-sources.js';
 import { changedLocationPks, dedupeSites } from '../dedupe/run-dedupe.js';
-import { CronError, isDue, parseCron } from './cron-schedule.js';
-import { upsertSources } from './source-state.js';
-import { isOcpiSource, type OcpiSourceConfig, type SourceConfig } from './sources-file.js';
-import type { SyncMode } from './sync-source.js';
+import { CronError, cronSchedule, isDue } from '../ingest/cron-schedule.js';
+import { upsertSources } from '../ingest/source-state.js';
+import { isOcpiSource, type OcpiSourceConfig, type SourceConfig } from '../ingest/sources-file.js';
+import type { SyncMode } from '../ingest/sync-source.js';
 import {
   runningStepRun,
   type StepDeps,
@@ -17,7 +16,8 @@ import {
   type StepRun,
   startStepRun,
   syncStep,
-} from './sync-step.js';
+} from '../ingest/sync-step.js';
+import { dedupeOptionsFor } from './dedupe-options.js';
 
 export interface ScheduledOptions {
   /** The trigger's scheduled time: schedules are judged against it. */
@@ -148,15 +148,29 @@ async function dueMode(source: OcpiSourceConfig, deps: StepDeps, now: Date): Pro
     [source.id],
   );
   try {
-    if (isDue(parseCron(source.full_schedule), last?.last_full_start ?? null, now)) return 'full';
-    if (isDue(parseCron(source.schedule), last?.last_start ?? null, now)) return 'auto';
+    return dueSyncMode(
+      source,
+      { lastStart: last?.last_start ?? null, lastFullStart: last?.last_full_start ?? null },
+      now,
+    );
   } catch (err) {
     if (!(err instanceof CronError)) throw err;
     deps.log.error(
       { source: source.id, error: err.message },
       'invalid cron expression; source not scheduled',
     );
+    return null;
   }
+}
+
+/** The Workers side of scheduling, as data: which pull (if any) a source's schedules make due at `now`. */
+export function dueSyncMode(
+  source: Pick<SourceConfig, 'schedule' | 'full_schedule' | 'timezone'>,
+  last: { lastStart: string | null; lastFullStart: string | null },
+  now: Date,
+): SyncMode | null {
+  if (isDue(cronSchedule(source.full_schedule, source.timezone), last.lastFullStart, now)) return 'full';
+  if (isDue(cronSchedule(source.schedule, source.timezone), last.lastStart, now)) return 'auto';
   return null;
 }
 

@@ -3,11 +3,11 @@
 import type { Db } from '../db/types.js';
 import { changedLocationPks, dedupeSites } from '../dedupe/run-dedupe.js';
 import type { DedupeOptions } from '../dedupe/types.js';
+import { isOcpiSource, type SourceConfig } from '../ingest/sources-file.js';
+import { syncRegisterSource } from '../ingest/sync-register.js';
+import { type SyncMode, type SyncProgress, type SyncResult, syncOcpiSource } from '../ingest/sync-source.js';
 import type { Logger } from '../log.js';
 import type { OcpiClient } from '../ocpi/client/index.js';
-import { isOcpiSource, type SourceConfig } from './sources-file.js';
-import { syncRegisterSource } from './sync-register.js';
-import { type SyncMode, type SyncProgress, type SyncResult, syncOcpiSource } from './sync-source.js';
 
 export interface SyncRunnerDeps {
   db: Db;

@@ -6,7 +6,7 @@ import { createFakeCpo, type FakeCpo } from '../../src/fake-cpo/app.js';
 import { demoLocations } from '../../src/fake-cpo/demo-data.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
 import type { OcpiSourceConfig } from '../../src/ingest/sources-file.js';
-import { createSyncRunner } from '../../src/ingest/sync-runner.js';
+import { createSyncRunner } from '../../src/jobs/sync-runner.js';
 import { silentLogger } from '../../src/log.js';
 import { createOcpiClient } from '../../src/ocpi/client/index.js';
 import { type ServedApp, serveApp } from '../helpers/serve.js';
