@@ -3,6 +3,9 @@
 // query answers it on better-sqlite3 and on D1 alike (D1 refuses R*Tree).
 import type { Bbox } from '../model/geo.js';
 
+// Bbox is declared in model/geo.ts; re-exported for code written before it moved there.
+export type { Bbox };
+
 const BITS = 16;
 const SIDE = 1 << BITS;
 

@@ -15,8 +15,8 @@ import {
   sitePointsBefore,
 } from '../../db/queries/ogc-items.js';
 import { findSite, type SitePoint, sitePoints } from '../../db/queries/sites.js';
-import type { Bbox } from '../../db/spatial-key.js';
 import type { Db } from '../../db/types.js';
+import type { Bbox } from '../../model/geo.js';
 import { locationCollection } from '../location-features.js';
 import { siteList } from '../sites.js';
 import type { Queryables } from './cql2-eval.js';

@@ -1,9 +1,9 @@
 // CQL2 trees checked against a collection's queryables and compiled to a predicate over features.
 // Comparisons follow SQL's three-valued logic: a comparison with a null value is unknown, NOT
 // unknown is unknown, and only features for which the whole filter is true are returned.
-import { booleanPointInPolygon } from '@turf/turf';
+import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon';
 import type { Feature, MultiPolygon, Point, Polygon } from 'geojson';
-import type { Bbox } from '../../db/spatial-key.js';
+import type { Bbox } from '../../model/geo.js';
 import { type Cql2, Cql2Error, type GeometryLiteral, type Scalar } from './cql2-parse.js';
 
 export type QueryableType = 'string' | 'integer' | 'number' | 'date-time' | 'geometry';

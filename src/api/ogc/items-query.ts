@@ -1,6 +1,6 @@
 // The query of /ogc/collections/{id}/items: bbox, limit, datetime, property filters on the
 // queryables and a CQL2 text filter, all folded into one checked CQL2 tree, and the paging cursor.
-import type { Bbox } from '../../db/spatial-key.js';
+import type { Bbox } from '../../model/geo.js';
 import { ApiError } from '../errors.js';
 import { bboxParam } from '../params.js';
 import { dateTimeParam } from '../query-params.js';

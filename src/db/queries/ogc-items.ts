@@ -1,6 +1,6 @@
 // What /ogc reads beyond the /v1 queries: pages in descending id order (the `prev` links; the
 // ascending pages reuse the spread scans of sites.ts and locations.ts) and the collections' extents.
-import type { Bbox } from '../spatial-key.js';
+import type { Bbox } from '../../model/geo.js';
 import type { Db } from '../types.js';
 import { bboxCondition } from './locations.js';
 import { PUBLISHED } from './publication.js';
