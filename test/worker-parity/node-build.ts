@@ -17,7 +17,7 @@ import { startServer } from '../../src/node/server.js';
 import { tokenBindingName } from '../../src/workers/sources.js';
 import { loadFeed } from '../helpers/feeds.js';
 import { serveApp } from '../helpers/serve.js';
-import type { ParityCase, WorkerParity } from './parity-context.js';
+import { comparableBody, type ParityCase, type WorkerParity } from './parity-context.js';
 
 /** NDW Delft: 850 locations (many sharing coordinates), 36 tariffs, OCPI 2.2.1. */
 const FEED = 'ndw-delft';
@@ -45,6 +45,19 @@ export const PARITY_QUERIES = [
   '/v1/tariffs',
   '/v1/operators',
   '/v1/stats',
+  // Vector tiles over Delft: cluster zooms, site zooms, a filter, an empty tile, a bad one; and
+  // their TileJSON and style (compared as base64 where binary, see parity-context.ts).
+  '/v1/tiles/0/0/0.mvt',
+  '/v1/tiles/8/131/84.mvt',
+  '/v1/tiles/10/524/338.mvt',
+  '/v1/tiles/11/1048/676.mvt',
+  '/v1/tiles/13/4195/2705.mvt',
+  '/v1/tiles/14/8390/5411.mvt',
+  '/v1/tiles/14/8390/5411.mvt?min_power_kw=20',
+  '/v1/tiles/16/0/0.mvt',
+  '/v1/tiles/3/9/0.mvt',
+  '/v1/tiles.json',
+  '/v1/style.json',
 ];
 
 export default async function setup(project: TestProject) {
@@ -98,7 +111,7 @@ export default async function setup(project: TestProject) {
         path,
         status: res.status,
         contentType: res.headers.get('content-type'),
-        body: await res.text(),
+        body: await comparableBody(res),
       };
       cases.push(answer);
       return answer;

@@ -1,5 +1,5 @@
 // What the Node side of the parity check hands the Workers tests (vitest provide/inject): the feed
-// both builds pull, and the Node build's answers to the parity queries, byte for byte. Type-only,
+// both builds pull, and the Node build's answers to the parity queries, byte for byte. No Node or Workers API,
 // so both tsconfigs (Node and Workers) include it.
 
 export interface ParityCase {
@@ -33,4 +33,12 @@ declare module 'vitest' {
   export interface ProvidedContext {
     workerParity: WorkerParity;
   }
+}
+
+/** The body as text to compare: binary answers (vector tiles) as base64 of their bytes. */
+export async function comparableBody(res: Response): Promise<string> {
+  if (!(res.headers.get('content-type') ?? '').includes('vnd.mapbox-vector-tile')) return res.text();
+  let binary = '';
+  for (const b of new Uint8Array(await res.arrayBuffer())) binary += String.fromCharCode(b);
+  return `base64:${btoa(binary)}`;
 }

@@ -3,6 +3,7 @@
 // served byte for byte as Node served it, for every parity query.
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { comparableBody } from '../worker-parity/parity-context.js';
 import { syncToCompletion } from './cron.js';
 
 const parity = inject('workerParity');
@@ -21,7 +22,7 @@ describe('the Worker serves the same bytes as the Node build for the same feed',
   for (const expected of parity.cases) {
     it(`GET ${expected.path}`, async () => {
       const res = await exports.default.fetch(parity.nodeUrl + expected.path);
-      const body = await res.text();
+      const body = await comparableBody(res);
       expect({ status: res.status, contentType: res.headers.get('content-type') }).toEqual({
         status: expected.status,
         contentType: expected.contentType,

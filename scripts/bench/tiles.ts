@@ -1,0 +1,171 @@
+// Vector tile benchmark on the 1M-EVSE synthetic database: p50/p99 of uncached tiles at z3, z6,
+// z10 and z14 over the dense middle of the data, in process and over HTTP (a child process, whose
+// own VmHWM is its peak RSS), next to PostGIS answering the same tiles with ST_AsMVT over
+// ST_AsMVTGeom (GiST index) and a grid clustering in SQL at the cluster zooms.
+// Run with `npm run bench -- tiles`; BENCH_TILES_N scales the sample counts.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { createApp } from '../../src/api/app.js';
+import { CLUSTER_GRID, SITE_MIN_ZOOM } from '../../src/api/tiles/build-tile.js';
+import { openSqlite } from '../../src/db/sqlite.js';
+import { loadPostGis, type PostGis, startPostGis } from './postgis.js';
+import { syntheticDb } from './synthetic-db.js';
+
+const EVSES = 1_000_000;
+const SCALE = Number(process.env.BENCH_TILES_N ?? 1);
+/** Samples per zoom: the low zooms fold the whole data set, so fewer of them. */
+const SAMPLES: Record<number, number> = { 3: 3, 6: 5, 10: 30, 14: 30 };
+/** The dense middle of the synthetic data (2-12 E, 47-54 N). */
+const DENSE = { minLon: 5, minLat: 49, maxLon: 9, maxLat: 52 };
+const log = (m: string) => console.log(m);
+
+function tileAt(lat: number, lon: number, z: number): string {
+  const n = 2 ** z;
+  const r = (lat * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  return `${z}/${Math.floor(((lon + 180) / 360) * n)}/${y}`;
+}
+
+/** Tiles of zoom z under evenly spread points of the dense area (repeats at low zooms). */
+function tilesOf(z: number, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const fx = ((i * 0.618034) % 1) * 0.98 + 0.01;
+    const fy = ((i * 0.414214) % 1) * 0.98 + 0.01;
+    return tileAt(
+      DENSE.minLat + fy * (DENSE.maxLat - DENSE.minLat),
+      DENSE.minLon + fx * (DENSE.maxLon - DENSE.minLon),
+      z,
+    );
+  });
+}
+
+interface Timing {
+  p50: number;
+  p99: number;
+}
+
+async function timeEach(tiles: string[], fn: (t: string) => Promise<unknown>): Promise<Timing> {
+  const t: number[] = [];
+  for (const tile of tiles) {
+    const s = performance.now();
+    await fn(tile);
+    t.push(performance.now() - s);
+  }
+  t.sort((a, b) => a - b);
+  return {
+    p50: t[Math.floor(t.length * 0.5)]!,
+    p99: t[Math.min(t.length - 1, Math.floor(t.length * 0.99))]!,
+  };
+}
+
+/** The serving process: started, asked for tiles over HTTP, then for its VmHWM. */
+async function startChild(file: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/tiles-child.ts', file], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => JSON.parse(String((await lines.next()).value)) as Record<string, unknown>;
+  const { url } = (await next()) as { url: string };
+  return {
+    url,
+    async vmHwmMb(): Promise<number> {
+      child.stdin!.write('report\n');
+      return (await next()).vmHwmMb as number;
+    },
+  };
+}
+
+// PostGIS: the same published locations in Web Mercator with a GiST index; EVSE counts per
+// location from the evses table, as our tiles count them.
+const PG_SITES = `WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS g),
+  q AS (SELECT ST_AsMVTGeom(l.g3857, b.g, 4096, 0, true) AS geom, l.pk AS id, l.name, l.operator_name AS operator,
+      round(l.max_power_w / 1000.0, 1) AS max_power_kw,
+      (SELECT count(*) FROM evses e WHERE e.location_pk = l.pk) AS evse_count,
+      (SELECT count(*) FROM evses e WHERE e.location_pk = l.pk AND e.status = 'AVAILABLE') AS available
+    FROM locations l, b WHERE l.g3857 && b.g)
+  SELECT ST_AsMVT(q, 'sites') AS tile FROM q`;
+const PG_CLUSTERS = `WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS g),
+  p AS (SELECT l.g3857 AS g,
+      (SELECT count(*) FROM evses e WHERE e.location_pk = l.pk) AS evses,
+      (SELECT count(*) FROM evses e WHERE e.location_pk = l.pk AND e.status = 'AVAILABLE') AS available,
+      (SELECT coalesce(sum(e.max_power_w), 0) FROM evses e WHERE e.location_pk = l.pk) AS w
+    FROM locations l, b WHERE l.g3857 && b.g),
+  c AS (SELECT ST_Centroid(ST_Collect(p.g)) AS g, count(*) AS point_count, sum(evses) AS evse_count,
+      sum(available) AS available, sum(w) / 1000.0 AS installed_kw
+    FROM p, b GROUP BY ST_SnapToGrid(p.g, (ST_XMax(b.g) - ST_XMin(b.g)) / ${CLUSTER_GRID}))
+  SELECT ST_AsMVT(q, 'clusters') AS tile FROM
+    (SELECT ST_AsMVTGeom(c.g, b.g, 4096, 0, true) AS geom, point_count, evse_count, available, installed_kw FROM c, b) q`;
+
+async function postgisTimes(pg: PostGis, zooms: number[]): Promise<Map<number, Timing>> {
+  await pg.client.query(`ALTER TABLE locations ADD COLUMN g3857 geometry(Point, 3857);
+    UPDATE locations SET g3857 = ST_Transform(geom, 3857);
+    CREATE INDEX locations_g3857 ON locations USING gist (g3857); ANALYZE locations;`);
+  const out = new Map<number, Timing>();
+  for (const z of zooms) {
+    const sql = z >= SITE_MIN_ZOOM ? PG_SITES : PG_CLUSTERS;
+    out.set(
+      z,
+      await timeEach(tilesOf(z, SAMPLES[z]! * SCALE), (t) => pg.client.query(sql, t.split('/').map(Number))),
+    );
+  }
+  return out;
+}
+
+const ms = (v: number | undefined) => (v == null ? 'n/a' : `${v.toFixed(1)} ms`);
+
+export async function run(): Promise<void> {
+  const zooms = [3, 6, 10, 14];
+  const file = await syntheticDb(EVSES, log);
+  log(`tiles bench: ${file}, dense area ${JSON.stringify(DENSE)}, clusters below z${SITE_MIN_ZOOM}`);
+  const db = openSqlite(file);
+  const app = createApp({ getDb: () => db, http: { rateLimit: false, responseCache: false } });
+  const inProcess = new Map<number, Timing>();
+  for (const z of zooms) {
+    inProcess.set(
+      z,
+      await timeEach(tilesOf(z, SAMPLES[z]! * SCALE), async (t) =>
+        (await app.request(`/v1/tiles/${t}.mvt`)).arrayBuffer(),
+      ),
+    );
+    log(`  in process z${z}: p50 ${ms(inProcess.get(z)!.p50)}`);
+  }
+  await db.close();
+  const child = await startChild(file);
+  const overHttp = new Map<number, Timing>();
+  for (const z of zooms) {
+    overHttp.set(
+      z,
+      await timeEach(tilesOf(z, SAMPLES[z]! * SCALE), async (t) =>
+        (await fetch(`${child.url}/v1/tiles/${t}.mvt`)).arrayBuffer(),
+      ),
+    );
+    log(`  over HTTP z${z}: p50 ${ms(overHttp.get(z)!.p50)}`);
+  }
+  const hwm = await child.vmHwmMb();
+
+  let pgTimes = new Map<number, Timing>();
+  const pg = await startPostGis(log);
+  if ('skipped' in pg) log(`  PostGIS skipped: ${pg.skipped}`);
+  else {
+    try {
+      await loadPostGis(pg.client, file, log);
+      pgTimes = await postgisTimes(pg, zooms);
+    } finally {
+      await pg.stop();
+    }
+  }
+
+  log(
+    '\n  zoom | in process p50 / p99 | over HTTP p50 / p99 | PostGIS p50 / p99 | HTTP p50 / PostGIS p50 (target <= 0.5)',
+  );
+  for (const z of zooms) {
+    const a = inProcess.get(z)!;
+    const h = overHttp.get(z)!;
+    const p = pgTimes.get(z);
+    const ratio = p ? (h.p50 / p.p50).toFixed(2) : 'n/a';
+    log(
+      `  z${z}   | ${ms(a.p50)} / ${ms(a.p99)} | ${ms(h.p50)} / ${ms(h.p99)} | ${ms(p?.p50)} / ${ms(p?.p99)} | ${ratio}`,
+    );
+  }
+  log(`  serving process peak RSS (VmHWM): ${hwm.toFixed(0)} MB (target <= 256 MB)`);
+}
