@@ -31,6 +31,7 @@ const STAGE_RANK: Record<string, number> = {
   ingest: 3,
   dedupe: 3,
   live: 3,
+  outbox: 3,
   'fake-cpo': 3,
   jobs: 4,
   api: 5,

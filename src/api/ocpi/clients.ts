@@ -7,12 +7,7 @@
 // any, are where the outbox pushes from then on. PUT (with C): the same again, a new C. DELETE
 // (with C): the connection ends. GET (with C): our credentials.
 import type { Context } from 'hono';
-import {
-  clientByTokenDigest,
-  type OcpiClientRow,
-  registerClient,
-  unregisterClient,
-} from '../../db/queries/ocpi-clients.js';
+import { clientByTokenDigest, registerClient, unregisterClient } from '../../db/queries/ocpi-clients.js';
 import type { Db } from '../../db/types.js';
 import { credentialsObject } from '../../ocpi/client/credentials.js';
 import { discover } from '../../ocpi/client/discovery.js';
@@ -20,15 +15,7 @@ import { readPeerCredentials } from '../../ocpi/receiver/credentials.js';
 import { OcpiError, OcpiStatus } from '../../ocpi/receiver/envelope.js';
 import { readJsonObject } from '../../ocpi/receiver/push-rules.js';
 import { mintToken, sameDigest, tokenDigest } from '../../ocpi/receiver/token-hash.js';
-import { type OcpiContext, type OcpiDeps, ocpiBase, reply } from './context.js';
-
-export interface ClientCaller {
-  row: OcpiClientRow;
-  /** token_a: may only read versions and register; registered: token C. */
-  via: 'token_a' | 'registered';
-  /** The token the request carried (GET credentials answers with it); never logged or stored. */
-  token: string;
-}
+import { type ClientCaller, type OcpiContext, type OcpiDeps, ocpiBase, reply } from './context.js';
 
 export async function identifyClient(db: Db, candidates: string[]): Promise<ClientCaller | null> {
   for (const token of candidates) {

@@ -2,6 +2,7 @@
 // reply, and the dependencies resolved once per app.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { OcpiClientRow } from '../../db/queries/ocpi-clients.js';
 import type { StatusNotifier } from '../../live/status-notifier.js';
 import type { OcpiClient } from '../../ocpi/client/http.js';
 import { envelope, OcpiStatus } from '../../ocpi/receiver/envelope.js';
@@ -9,9 +10,17 @@ import { foreignParty, ownsParty } from '../../ocpi/receiver/push-rules.js';
 import type { ReceiverVersion } from '../../ocpi/receiver/versions.js';
 import type { AppEnv } from '../deps.js';
 import type { Caller, CallerRegistry } from './callers.js';
-import type { ClientCaller } from './clients.js';
 import type { EvsePlaces } from './location-pushes.js';
 import type { WriteQueue } from './write-queue.js';
+
+/** An eMSP client of our sender (docs/ocpi-out.md), as identified by its token. */
+export interface ClientCaller {
+  row: OcpiClientRow;
+  /** token_a: may only read versions and register; registered: token C. */
+  via: 'token_a' | 'registered';
+  /** The token the request carried (GET credentials answers with it); never logged or stored. */
+  token: string;
+}
 
 export type OcpiEnv = {
   Variables: AppEnv['Variables'] & {
