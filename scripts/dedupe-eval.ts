@@ -18,6 +18,11 @@ function printResult(r: EvalResult): void {
   console.log('            P      R      F1     TP / predicted');
   console.log(`  ${row('atlas', r.ours)}`);
   console.log(`  ${row('OCM rule', r.baseline)}`);
+  for (const b of r.bands) {
+    if (b.ours.actual === 0 && b.ours.predicted === 0 && b.baseline.predicted === 0) continue;
+    console.log(`    ${b.band.padEnd(8)} ${row('atlas', b.ours)}`);
+    console.log(`    ${''.padEnd(8)} ${row('OCM rule', b.baseline)}`);
+  }
   if (process.argv.includes('--errors')) {
     for (const p of r.falsePositives) console.log(`    false positive: ${p}`);
     for (const p of r.falseNegatives) console.log(`    false negative: ${p}`);

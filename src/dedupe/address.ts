@@ -98,8 +98,11 @@ function shortenStreetWord(token: string): string {
  * number is missing on one side), 'near' (street agrees, numbers differ by at most 2: the next
  * building, often the other entrance of one car park), 'other-number', 'other-street', or null
  * when either side has no street.
+ *
+ * 'unlike-text': the "streets" differ but neither side has a house number, so at least one is
+ * probably not a street at all (a motorway kilometre, a car park's description): weak evidence.
  */
-export type AddressAgreement = 'same' | 'street' | 'near' | 'other-number' | 'other-street';
+export type AddressAgreement = 'same' | 'street' | 'near' | 'unlike-text' | 'other-number' | 'other-street';
 
 export function compareAddresses(
   a: ParsedAddress | null,
@@ -107,7 +110,8 @@ export function compareAddresses(
   streetsMatch: (a: string, b: string) => boolean = sameStreet,
 ): AddressAgreement | null {
   if (!a || !b || a.street.length < 3 || b.street.length < 3) return null;
-  if (!streetsMatch(a.street, b.street)) return 'other-street';
+  if (!streetsMatch(a.street, b.street))
+    return a.numbers.length === 0 && b.numbers.length === 0 ? 'unlike-text' : 'other-street';
   if (a.numbers.length === 0 || b.numbers.length === 0) return 'street';
   const na = a.numbers.map(leadingNumber);
   const nb = b.numbers.map(leadingNumber);
@@ -121,6 +125,7 @@ const AGREEMENT_ORDER: readonly AddressAgreement[] = [
   'same',
   'near',
   'street',
+  'unlike-text',
   'other-number',
   'other-street',
 ];

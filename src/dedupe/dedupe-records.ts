@@ -7,6 +7,7 @@
 import { clusterRecords, type ScoredPair } from './cluster.js';
 import { evseIdLinks, partyIdLinks, resolveOverrides, resolveRefs } from './explicit-links.js';
 import { GridIndex } from './grid-index.js';
+import { learnOperatorAliases } from './operator-aliases.js';
 import { FeatureCache, type RecordFeatures, recordFeatures } from './record-features.js';
 import { createPairScorer, DEFAULT_ACCEPT_SCORE } from './score-pair.js';
 import type { Cluster, DedupeOptions, DedupeResult, RecordRole, SourceRecord } from './types.js';
@@ -29,7 +30,7 @@ export function dedupeRecords(input: readonly SourceRecord[], options: DedupeOpt
   const candidates = new GridIndex(records, options.radiusM ?? DEFAULT_RADIUS_M).pairs();
   const accept = options.acceptScore ?? DEFAULT_ACCEPT_SCORE;
   const accepted: ScoredPair[] = [];
-  const score = createPairScorer();
+  const score = createPairScorer(learnOperatorAliases(features, candidates));
   for (const c of candidates) {
     const a = features[c.i]!;
     const b = features[c.j]!;
@@ -69,15 +70,15 @@ export function dedupeRecords(input: readonly SourceRecord[], options: DedupeOpt
 
 /**
  * Whether two records may be matched by place at all. Not: two locations of one OCPI feed (the feed
- * knows its own sites; its duplicates share EVSE ids), nor a copy and another record of the source
- * it was copied from (were they the same, the copy's reference would say so).
+ * knows its own sites; its duplicates share EVSE ids), nor a copy linked to its origin record and
+ * another record of that source (were they the same, the copy's reference would say so). A copy
+ * whose referenced id is gone may be: the stale reference is no veto.
  */
 function mayMatchByPlace(a: RecordFeatures, b: RecordFeatures): boolean {
   const sa = a.rec.sourceId;
   const sb = b.rec.sourceId;
   if (sa === sb) return a.granularity === 'station' && b.granularity === 'station';
-  if (a.derivedFrom === sb || b.derivedFrom === sa) return false;
-  return !a.blockedSources.has(sb) && !b.blockedSources.has(sa);
+  return !a.linkedOrigins.has(sb) && !b.linkedOrigins.has(sa);
 }
 
 function keepBestPerSource(pairs: ScoredPair[], features: readonly RecordFeatures[]): ScoredPair[] {

@@ -102,8 +102,10 @@ export interface RefResolution {
 /**
  * Resolves 'ocpi-location' and 'register-id' references to the nearest record of another source
  * with that id. Also sets, on the referring record, where it was copied from (its precedence rank
- * follows its origin's) and, when its origin no longer lists the referenced id, blocks matching it
- * to that source by place: the feed itself says the location is gone (LAKD 156 in 2024).
+ * follows its origin's). A resolved reference links the copy to its origin, so it is not matched by
+ * place to the origin's other records. A reference to an id its origin no longer lists (LAKD 156 in
+ * 2024) says only where the record came from: the copy may still be matched by place, so a site
+ * the feed re-registered under a new id (LAKD 2430, same place, same connectors) is found.
  */
 export function resolveRefs(features: RecordFeatures[], given: Record<string, string> = {}): RefResolution {
   const byId = indicesBy(features, (f) => [f.rec.recordId.toLowerCase()]);
@@ -135,6 +137,7 @@ export function resolveRefs(features: RecordFeatures[], given: Record<string, st
         distanceM: best.d,
       });
       markDerived(f, target.rec.sourceId, target.rank);
+      f.linkedOrigins.add(target.rec.sourceId);
       if (provider !== null) {
         const v = votes.get(provider) ?? new Map<string, number>();
         v.set(target.rec.sourceId, (v.get(target.rec.sourceId) ?? 0) + 1);
@@ -148,7 +151,6 @@ export function resolveRefs(features: RecordFeatures[], given: Record<string, st
     const origin = provider !== null ? providers[provider] : undefined;
     if (origin === undefined) continue;
     const f = features[i]!;
-    f.blockedSources.add(origin);
     if (f.derivedFrom === null) markDerived(f, origin, rankOfSource.get(origin) ?? f.rank);
   }
   return { links, providers };

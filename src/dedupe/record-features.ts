@@ -29,8 +29,8 @@ export interface RecordFeatures {
   /** Strongest connector, W; null when no power is known. */
   maxPowerW: number | null;
   evseIds: string[];
-  /** Sources this record must not be matched to by place (its stated origin there is gone). */
-  blockedSources: Set<string>;
+  /** Sources whose record this one is linked to by a resolved reference: no place match with them. */
+  linkedOrigins: Set<string>;
 }
 
 const FAMILY: Record<string, string> = {
@@ -56,7 +56,18 @@ export function connectorFamily(standard: string): string | null {
 
 /** Name tokens worth comparing: no numbers, no short words, no leading town code ("LB", "LUD"). */
 function nameTokens(name: string | null): string[] {
-  return tokensOf(stripTownCode(name)).filter((t) => t.length >= 3 && !/^\d+$/.test(t));
+  return tokensOf(stripTownCode(matchingName(name))).filter((t) => t.length >= 3 && !/^\d+$/.test(t));
+}
+
+/**
+ * The part of a name that names the site. Some feeds append the operator and network after bars
+ * ("Jerevan Druskininkai A4 | Via Lietuva | Inbalance grid"): for matching only (the name is
+ * stored and served as given), everything from the first bar on is dropped.
+ */
+export function matchingName(name: string | null): string | null {
+  if (name === null) return null;
+  const head = name.split('|')[0]!.trim();
+  return head.length > 0 ? head : name;
 }
 
 /**
@@ -97,7 +108,7 @@ export function recordFeatures(
   const operatorText = rec.operatorName ?? rec.ownerName ?? '';
   const name = cached(cache.names, rec.name ?? '', () => {
     const tokens = nameTokens(rec.name);
-    return { tokens, key: tokens.join(' '), address: addressInName(rec.name) };
+    return { tokens, key: tokens.join(' '), address: addressInName(matchingName(rec.name)) };
   });
   const evseIds = new Set<string>();
   for (const e of rec.evses) if (e.evseIdNorm) evseIds.add(e.evseIdNorm);
@@ -113,7 +124,7 @@ export function recordFeatures(
     derivedFrom: null,
     operator: cached(cache.operators, operatorText, () => parseOperatorName(operatorText || null)),
     address: cached(cache.addresses, `${rec.address ?? ''}\u0000${rec.postalCode ?? ''}`, () =>
-      parseAddress(rec.address, rec.postalCode),
+      parseAddress(matchingName(rec.address), rec.postalCode),
     ),
     nameAddress: name.address,
     nameTokens: name.tokens,
@@ -122,6 +133,6 @@ export function recordFeatures(
     fast,
     maxPowerW,
     evseIds: [...evseIds],
-    blockedSources: new Set(),
+    linkedOrigins: new Set(),
   };
 }

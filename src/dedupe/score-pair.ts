@@ -24,12 +24,28 @@ export interface PairScore {
   parts: ScoreParts;
 }
 
-/** 4 points at 0 m, losing one per 20 m: 0 at 80 m, never below -4. */
-function distancePoints(d: number): number {
+/**
+ * 5 points at 0 m, 2.5 at 30 m (one per 12 m), then one per 20 m: 0 at 80 m, never below -4. Two
+ * records within a few metres are one site unless something speaks against it, so when the other
+ * evidence is silent (a register without names, a crowd record without an operator) distance
+ * alone reaches the threshold up to about 6 m, 12 m with a shared connector family.
+ */
+export function distancePoints(d: number): number {
+  if (d <= 30) return 5 - d / 12;
   return Math.max(-4, 4 - d / 20);
 }
 
-const ADDRESS_POINTS = { same: 3, near: 1, street: 1, 'other-number': -1.5, 'other-street': -2 } as const;
+const ADDRESS_POINTS = {
+  same: 3,
+  near: 1,
+  street: 1,
+  'unlike-text': -0.5,
+  'other-number': -1.5,
+  'other-street': -2,
+} as const;
+
+/** Below this distance a contradicting address counts half (see scorePair). */
+const CORNER_M = 10;
 
 export type PairScorer = (a: RecordFeatures, b: RecordFeatures, distanceM: number) => PairScore;
 
@@ -39,7 +55,7 @@ export type PairScorer = (a: RecordFeatures, b: RecordFeatures, distanceM: numbe
  * streets, so the same Jaro-Winkler comparisons would otherwise be repeated many times. Strings are
  * numbered once, and results are kept under the pair of numbers (no string built per pair).
  */
-export function createPairScorer(): PairScorer {
+export function createPairScorer(aliases: ReadonlySet<string> = new Set()): PairScorer {
   const ids = new Map<string, number>();
   const idOf = (s: string) => {
     let id = ids.get(s);
@@ -64,7 +80,8 @@ export function createPairScorer(): PairScorer {
     x === y || remember(0, x, y, () => (sameStreet(x, y) ? 1 : 0)) === 1;
   const operators = (x: OperatorName | null, y: OperatorName | null) => {
     if (!x || !y) return null;
-    return x.key === y.key ? 1 : remember(1, x.key, y.key, () => operatorSimilarity(x, y)!);
+    if (x.key === y.key || aliases.has(`${x.key}\u0000${y.key}`)) return 1;
+    return remember(1, x.key, y.key, () => operatorSimilarity(x, y)!);
   };
   const names = (x: RecordFeatures, y: RecordFeatures) => {
     if (x.nameTokens.length === 0 || y.nameTokens.length === 0) return 0;
@@ -99,7 +116,10 @@ function scorePair(
     ],
     streetsMatch,
   );
-  const address = agreement ? ADDRESS_POINTS[agreement] : 0;
+  // Within a few metres an address contradiction is often one place written two ways (a corner
+  // site under its cross street, a register geocoding the other entrance): it counts half there.
+  const addressPoints = agreement ? ADDRESS_POINTS[agreement] : 0;
+  const address = addressPoints < 0 && distanceM < CORNER_M ? addressPoints / 2 : addressPoints;
 
   // Names agreeing is strong evidence ("Rathaustiefgarage" in two sources); names differing is not
   // evidence against, since one source names the car park and another the street.
@@ -113,9 +133,12 @@ function scorePair(
   if (a.families.size > 0 && b.families.size > 0) {
     let shared = false;
     for (const f of a.families) if (b.families.has(f)) shared = true;
-    connectors += shared ? 0.5 : -2.5;
+    // Crowd records often carry a generic connector list (whatever the form offered first): a
+    // mismatch there is weak evidence; between a CPO feed and a register it is strong.
+    const crowd = a.kind === 'crowd' || b.kind === 'crowd';
+    connectors += shared ? 0.5 : crowd ? -1 : -2.5;
     // A fast-charging site and a slow one next to each other are two sites (Grönerstraße 3 / 7 DC).
-    if (a.fast !== b.fast) connectors -= 2;
+    if (a.fast !== b.fast) connectors -= crowd ? 1 : 2;
   }
 
   const parts: ScoreParts = { distance: distancePoints(distanceM), address, name, operator, connectors };

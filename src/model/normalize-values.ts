@@ -2,7 +2,7 @@
 // when it had to repair or drop something, and returns the canonical value. The field path is
 // built only when a warning is recorded (`path` + `key`), because normalizeLocation runs over
 // hundreds of thousands of EVSEs per sync.
-
+import { decodeEntities } from './html-entities.js';
 import { iso } from './iso-time.js';
 import type { DataWarning } from './types.js';
 
@@ -75,7 +75,7 @@ export function readText(
   maxLength = 0,
 ): string | null {
   let s: string;
-  if (typeof v === 'string') s = v.trim();
+  if (typeof v === 'string') s = decodeEntities(v).trim();
   else if (typeof v === 'number' && Number.isFinite(v)) {
     warn(w, path + key, 'wrong_type', `number ${v} where a string is expected`);
     s = String(v);

@@ -1,5 +1,6 @@
 // Canonical records with the defaults every register shares: registers say nothing about live status,
 // tariffs or publish flags, so those get the same neutral values in every format.
+import { decodeEntities } from '../../model/html-entities.js';
 import { normalizeEvseId } from '../../model/ids.js';
 import type { Connector, DataWarning, Evse, Location, OpeningTimes } from '../../model/types.js';
 import type { ExternalRef } from './types.js';
@@ -68,7 +69,7 @@ export function kwToW(kw: number | null | undefined): number | null {
 export function text(value: unknown): string | null {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return null;
-  const t = value.replace(/\s+/g, ' ').trim();
+  const t = decodeEntities(value).replace(/\s+/g, ' ').trim();
   return t.length > 0 ? t : null;
 }
 
