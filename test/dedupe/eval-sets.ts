@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ocmBaselineClusters } from '../../src/dedupe/baseline-ocm.js';
 import { dedupeRecords } from '../../src/dedupe/dedupe-records.js';
-import { distanceM } from '../../src/dedupe/geo.js';
+import { distanceM } from '../../src/model/geo.js';
 import { type PairMetrics, type PairScope, pairKey, pairMetrics } from '../../src/dedupe/pair-metrics.js';
 import type { DedupeOptions, SourceRecord } from '../../src/dedupe/types.js';
 import {
