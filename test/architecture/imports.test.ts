@@ -39,7 +39,6 @@ const STAGE_RANK: Record<string, number> = {
   live: 3,
   outbox: 3,
   'fake-cpo': 3,
-  outbox: 3, // the OCPI sender's push outbox: reads db, writes over ocpi
   jobs: 4,
   api: 5,
   node: 6,
