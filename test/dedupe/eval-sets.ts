@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ocmBaselineClusters } from '../../src/dedupe/baseline-ocm.js';
 import { dedupeRecords } from '../../src/dedupe/dedupe-records.js';
-import { distanceM } from '../../src/model/geo.js';
 import { type PairMetrics, type PairScope, pairKey, pairMetrics } from '../../src/dedupe/pair-metrics.js';
 import type { DedupeOptions, SourceRecord } from '../../src/dedupe/types.js';
+import { distanceM } from '../../src/model/geo.js';
 import {
   bnetzaApiRecords,
   chargeItRecords,
@@ -239,6 +239,48 @@ export function ludwigsburgSet(other: 'bnetza' | 'chargeit'): EvalSet {
   };
 }
 
+interface PairLabels {
+  sites: { chargeit: string[]; bnetza: string[] }[];
+  unsure: { chargeit: string[]; bnetza: string[] }[];
+}
+
+/**
+ * (f) chargeIT x BNetzA, the second labelled set (test/fixtures/dedupe/chargeit-bnetza-labels.json):
+ * labelled by hand from the raw files before the scorer was run on these two sources. All pairs
+ * between the two sources count; pairs under `unsure` count neither way.
+ */
+export function chargeItBnetzaSet(): EvalSet {
+  const chargeit = chargeItRecords(SOURCE.chargeit);
+  const bnetza = bnetzaApiRecords(SOURCE.bnetza);
+  const records = [...chargeit, ...bnetza];
+  const cById = byRecordId(records, SOURCE.chargeit);
+  const bById = byRecordId(records, SOURCE.bnetza);
+  const labels = JSON.parse(
+    fs.readFileSync(path.resolve('test/fixtures/dedupe/chargeit-bnetza-labels.json'), 'utf8'),
+  ) as PairLabels;
+  const pairsOf = (groups: PairLabels['sites']) =>
+    groups.flatMap((g) =>
+      g.chargeit.flatMap((c) =>
+        g.bnetza.map((b) => {
+          const x = cById.get(c);
+          const y = bById.get(b);
+          if (!x || !y) throw new Error(`labelled pair ${c} / ${b} is not in the data`);
+          return pairKey(x.pk, y.pk);
+        }),
+      ),
+    );
+  const pair = between(records, SOURCE.chargeit, SOURCE.bnetza);
+  return {
+    name: 'chargeIT <> BNetzA',
+    description: 'second labelled set, test/fixtures/dedupe/chargeit-bnetza-labels.json (not tuned on)',
+    idLinked: false,
+    records,
+    options: { granularity: { [SOURCE.chargeit]: 'station' } },
+    truth: new Set(pairsOf(labels.sites)),
+    scope: { covers: pair.covers, unsure: new Set(pairsOf(labels.unsure)) },
+  };
+}
+
 export function allEvalSets(): EvalSet[] {
   return [
     lakdOcmSet('2023-07-04'),
@@ -247,6 +289,7 @@ export function allEvalSets(): EvalSet[] {
     fastnedNdwSet(),
     ludwigsburgSet('bnetza'),
     ludwigsburgSet('chargeit'),
+    chargeItBnetzaSet(),
   ];
 }
 
@@ -293,7 +336,7 @@ export function evaluateSet(set: EvalSet): EvalResult {
   const baselineClusters = ocmBaselineClusters(set.records);
   const ourClusters = result.clusters.map((c) => c.members);
   const bands = DISTANCE_BANDS.map(([band, from, to]) => {
-    const scope = withinBand(set, from, to);
+    const scope = { ...withinBand(set, from, to), unsure: set.scope.unsure };
     const truth = new Set([...set.truth].filter((k) => scope.covers(...(k.split('|') as [string, string]))));
     return {
       band,

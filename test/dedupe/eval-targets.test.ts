@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dedupeRecords } from '../../src/dedupe/dedupe-records.js';
 import type { DedupeResult } from '../../src/dedupe/types.js';
 import {
+  chargeItBnetzaSet,
   type EvalResult,
   type EvalSet,
   evaluateSet,
@@ -58,6 +59,23 @@ describe('labelled Ludwigsburg sample', () => {
       const r = evaluateSet(ludwigsburgSet(other));
       expect(r.ours.f1).toBeGreaterThan(r.baseline.f1);
       expect(r.ours.precision).toBeGreaterThan(r.baseline.precision ?? 0);
+    });
+  }
+});
+
+describe('both labelled sets (the second one, chargeIT x BNetzA, was not tuned on)', () => {
+  const sets: [string, () => EvalSet][] = [
+    ['chargecloud <> BNetzA', () => ludwigsburgSet('bnetza')],
+    ['chargeIT <> BNetzA', chargeItBnetzaSet],
+  ];
+  for (const [name, build] of sets) {
+    it(`F1 >= 0.95, and at 0-30 m recall >= 0.95 with precision >= 0.95: ${name}`, () => {
+      const r = evaluateSet(build());
+      expect(r.ours.f1).toBeGreaterThanOrEqual(0.95);
+      const near = r.bands.find((b) => b.band === '0-30 m')!;
+      expect(near.ours.actual).toBeGreaterThan(50);
+      expect(near.ours.recall).toBeGreaterThanOrEqual(0.95);
+      expect(near.ours.precision).toBeGreaterThanOrEqual(0.95);
     });
   }
 });
