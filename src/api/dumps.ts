@@ -7,7 +7,10 @@
 // place for comments, so it relies on the sidecar.
 import { createRoute, z } from '@hono/zod-openapi';
 import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
+import type { Db } from '../db/types.js';
+import { fgbDump, memorySpool } from './dump-fgb.js';
 import { DUMP_FORMATS, gzip, licenseText, type TextDumpFormat, textDump } from './dump-formats.js';
+import { parquetDump } from './dump-parquet.js';
 import { ApiError, notFound } from './errors.js';
 import { errorResponses, notFoundResponse } from './geojson-schemas.js';
 import type { HttpOptions } from './http/options.js';
@@ -22,6 +25,15 @@ const CONTENT_TYPES: Record<TextDumpFormat | 'sqlite', string> = {
 
 const FILES = [...DUMP_FORMATS, 'sqlite'] as const;
 
+/** Columnar dumps, served as they are: FlatGeobuf is read by range, Parquet compresses itself. */
+export const BINARY_DUMPS = {
+  fgb: { type: 'application/flatgeobuf', rows: 'one feature per site, with a packed Hilbert R-tree index' },
+  parquet: {
+    type: 'application/vnd.apache.parquet',
+    rows: 'one row per site, GeoParquet 1.1 (WKB geometry, bbox covering column)',
+  },
+} as const;
+
 const DUMP_CACHE_CONTROL = 'public, max-age=3600';
 
 /** Dumps take no parameters; any given is refused rather than silently ignored. */
@@ -34,7 +46,7 @@ const fileParams = z.object({
     .openapi({
       param: { name: 'file', in: 'path' },
       example: 'sites.geojson',
-      description: `sites.{${FILES.join(',')}}[.gz]`,
+      description: `sites.{${FILES.join(',')}}[.gz], sites.fgb or sites.parquet`,
     }),
 });
 
@@ -80,6 +92,12 @@ export function createDumpsApp(opts: HttpOptions = {}) {
                   ? 'the database, publishable rows only'
                   : 'one feature per site',
           })),
+          columnar: Object.entries(BINARY_DUMPS).map(([f, d]) => ({
+            href: `/v1/dumps/sites.${f}`,
+            format: f,
+            content_type: d.type,
+            rows: d.rows,
+          })),
         }) as never;
       },
     )
@@ -109,7 +127,8 @@ export function createDumpsApp(opts: HttpOptions = {}) {
         description:
           'sites.geojson (FeatureCollection with attribution), sites.ndjson (one feature per line), ' +
           'sites.csv (one row per EVSE), sites.sqlite (snapshot of publishable rows, with a published_sites layer). ' +
-          'The `.gz` suffix is optional: the body is always gzip (Content-Type application/gzip).',
+          'The `.gz` suffix is optional: the body is always gzip (Content-Type application/gzip). ' +
+          'sites.fgb (FlatGeobuf with spatial index) and sites.parquet (GeoParquet 1.1) are served uncompressed.',
         tags: ['dumps'],
         request: { params: fileParams, query: noQuery },
         responses: {
@@ -124,6 +143,8 @@ export function createDumpsApp(opts: HttpOptions = {}) {
       }),
       async (c) => {
         const { file } = c.req.valid('param');
+        const binary = /^sites\.(fgb|parquet)$/.exec(file)?.[1] as keyof typeof BINARY_DUMPS | undefined;
+        if (binary) return binaryDump(c.get('db'), binary, opts) as never;
         const m = /^sites\.(geojson|ndjson|csv|sqlite)(\.gz)?$/.exec(file);
         if (!m)
           throw notFound(
@@ -150,4 +171,23 @@ export function createDumpsApp(opts: HttpOptions = {}) {
         }) as never;
       },
     );
+}
+
+function binaryDump(db: Db, format: keyof typeof BINARY_DUMPS, opts: HttpOptions): Response {
+  const body =
+    format === 'fgb'
+      ? fgbDump(
+          db,
+          (opts.featureSpool ?? memorySpool)(),
+          'Open charging atlas: sites (see /v1/dumps/LICENSE.txt)',
+        )
+      : parquetDump(db);
+  return new Response(body, {
+    headers: {
+      'Content-Type': BINARY_DUMPS[format].type,
+      'Content-Disposition': `attachment; filename="sites.${format}"`,
+      Link: '</v1/dumps/LICENSE.txt>; rel="license"',
+      'Cache-Control': DUMP_CACHE_CONTROL,
+    },
+  });
 }

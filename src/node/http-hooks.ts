@@ -12,6 +12,7 @@ import type { StorageSpace } from '../api/deps.js';
 import type { HttpOptions } from '../api/http/options.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
+import { fileSpool } from './file-spool.js';
 
 const require = createRequire(import.meta.url);
 
@@ -133,6 +134,7 @@ export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptio
     docsAsset: docsAssetReader(),
     mapAsset: mapAssetReader(),
     sqliteDump: sqliteDumpStream,
+    featureSpool: fileSpool,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@
 // back to what runs everywhere (Workers included), as each field says.
 import type { Context } from 'hono';
 import type { Db } from '../../db/types.js';
+import type { FeatureSpool } from '../dump-fgb.js';
 
 export interface RateLimitOptions {
   /** Burst size: requests a client may make at once. */
@@ -50,6 +51,8 @@ export interface HttpOptions {
   mapAsset?: (name: string) => Promise<Uint8Array | string | null>;
   /** A publishable copy of the database, gzip-compressed (Node: VACUUM INTO, then filtered). */
   sqliteDump?: (db: Db) => Promise<ReadableStream<Uint8Array>>;
+  /** Where the FlatGeobuf dump spools its features (Node: a temp file); default: memory. */
+  featureSpool?: () => FeatureSpool;
   /** Milliseconds clock of the rate limiter (tests drive it). */
   nowMs?: () => number;
 }
