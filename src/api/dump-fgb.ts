@@ -17,16 +17,10 @@ import type { Feature, Point } from 'geojson';
 import type { Db } from '../db/types.js';
 import { type DumpProgress, siteBatches } from './dump-formats.js';
 import { hilbertOrder, NODE_SIZE, packedRTree } from './fgb-index.js';
+import type { FeatureSpool } from './http/options.js';
 import { type ColumnKind, SITE_COLUMNS, siteRow } from './site-table.js';
 
 const MAGIC = new Uint8Array([0x66, 0x67, 0x62, 0x03, 0x66, 0x67, 0x62, 0x00]);
-
-/** Where encoded features wait until the index is written. */
-export interface FeatureSpool {
-  append(bytes: Uint8Array): Promise<void>;
-  read(offset: number, length: number): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
 
 export function memorySpool(): FeatureSpool {
   const chunks: Uint8Array[] = [];

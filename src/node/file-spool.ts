@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FeatureSpool } from '../api/dump-fgb.js';
+import type { FeatureSpool } from '../api/http/options.js';
 
 const BLOCK = 1 << 20;
 

@@ -2,7 +2,6 @@
 // back to what runs everywhere (Workers included), as each field says.
 import type { Context } from 'hono';
 import type { Db } from '../../db/types.js';
-import type { FeatureSpool } from '../dump-fgb.js';
 
 export interface RateLimitOptions {
   /** Burst size: requests a client may make at once. */
@@ -18,6 +17,13 @@ export interface ResponseCacheOptions {
   maxBytes: number;
   /** Larger bodies are never cached. */
   maxEntryBytes: number;
+}
+
+/** Where the FlatGeobuf dump's encoded features wait until its index is written. */
+export interface FeatureSpool {
+  append(bytes: Uint8Array): Promise<void>;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
 }
 
 export interface HttpOptions {
