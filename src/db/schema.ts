@@ -101,6 +101,12 @@ export const locations = sqliteTable(
     index('locations_source_seen').on(t.sourceId, t.lastSeenRun),
     // Published locations by pk bucket, then cell, covering the bbox prefilter: a limited bbox query
     // reads buckets in pk order until the limit is met (src/db/queries/spread-scan.ts).
+    // Vector tiles read every published location of a tile with its position, site and what the
+    // publication rule needs, from this index alone: a low-zoom tile covers a whole country, and
+    // reading its rows from the table was random I/O over the whole file (scripts/bench/tiles.ts).
+    index('locations_tile')
+      .on(t.cell, t.lat, t.lon, t.pk, t.siteId, t.sourceId, t.lifecycle, t.license, t.publish, t.removedAt)
+      .where(sql`publish = 1 AND removed_at IS NULL`),
     index('locations_spread')
       .on(sql`unicode(pk)`, t.cell, t.lat, t.lon, t.pk, t.sourceId, t.siteId)
       .where(sql`publish = 1 AND removed_at IS NULL`),
@@ -136,6 +142,11 @@ export const evses = sqliteTable(
     // removed_at is a column too: SQLite counts an index as covering only if it holds every column used.
     index('evses_live').on(t.locationPk, t.status, t.pk, t.removedAt).where(sql`removed_at IS NULL`),
     index('evses_evse_id_norm').on(t.evseIdNorm),
+    // The per-site counts of vector tiles (status, its freshness, rated power) without the table;
+    // removed_at is a column too, for the same reason as in evses_live.
+    index('evses_tile')
+      .on(t.locationPk, t.status, t.statusUpdatedAt, t.maxPowerW, t.pk, t.removedAt)
+      .where(sql`removed_at IS NULL`),
   ],
 );
 

@@ -65,7 +65,7 @@ function sitesInAreaSql(a: TileArea, filter: LocationFilter, p: SqlParams): stri
   const cell = (alias: string) =>
     `${alias}.cell BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')`;
   const f = filterConditions(filter, 'l', p);
-  return `SELECT 0 AS kind, l.pk AS key, l.lat, l.lon FROM json_each(${ranges}) r CROSS JOIN locations l INDEXED BY locations_cell
+  return `SELECT 0 AS kind, l.pk AS key, l.lat, l.lon FROM json_each(${ranges}) r CROSS JOIN locations l INDEXED BY locations_tile
       WHERE ${cell('l')} AND ${inAreaSql(a, 'l', p)} AND ${PUBLISHED} AND ${NO_SITE}
         ${f.length ? `AND ${f.join(' AND ')}` : ''}
     UNION ALL
@@ -92,7 +92,7 @@ function siteCountsSql(p: SqlParams, fresh: string): string {
       coalesce(sum(e.status IN ${BROKEN} AND e.status_updated_at >= ${f}), 0) AS broken,
       coalesce(sum(e.max_power_w), 0) AS installed_w,
       max(m.free) AS free
-    FROM members m LEFT JOIN evses e ON e.location_pk = m.pk AND e.removed_at IS NULL
+    FROM members m LEFT JOIN evses e INDEXED BY evses_tile ON e.location_pk = m.pk AND e.removed_at IS NULL
     GROUP BY m.key`;
 }
 

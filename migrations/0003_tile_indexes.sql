@@ -1,0 +1,2 @@
+CREATE INDEX `evses_tile` ON `evses` (`location_pk`,`status`,`status_updated_at`,`max_power_w`,`pk`,`removed_at`) WHERE removed_at IS NULL;--> statement-breakpoint
+CREATE INDEX `locations_tile` ON `locations` (`cell`,`lat`,`lon`,`pk`,`site_id`,`source_id`,`lifecycle`,`license`,`publish`,`removed_at`) WHERE publish = 1 AND removed_at IS NULL;
