@@ -32,7 +32,7 @@ export const sources = sqliteTable('sources', {
   enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
   /** Negotiated OCPI version, endpoints and token encoding, as discovered (never a token). */
   version: text('version'),
-  endpoints: text('endpoints', { mode: 'json' }).$type<Record<string, string>>(),
+  endpoints: text('endpoints', { mode: 'json' }).$type<Record<string, string | undefined>>(),
   tokenEncoding: text('token_encoding'),
   /** 'fallback' when the CPO only accepted the other encoding (shown in source health). */
   tokenEncodingNote: text('token_encoding_note'),

@@ -1,6 +1,8 @@
 // The credentials handshake for a source configured with a token A (`register: true`): register
 // with the CPO once, keep its token C (to pull with) and our token B (it calls us with) in
 // source_secrets, and the parties it named (what it may push for) on the source.
+
+import { updateSourceStmt, upsertSecretsStmt } from '../db/queries/source-records.js';
 import type { Db } from '../db/types.js';
 import { type OurParty, registerWithCpo } from '../ocpi/client/credentials.js';
 import type { OcpiClient } from '../ocpi/client/index.js';
@@ -35,14 +37,8 @@ export async function registerSource(
   const tokenB = newToken();
   // The CPO calls our versions and details with B before it answers the POST (spec §4 step 4), so
   // B must be accepted before we send it.
-  await db.batch([
-    {
-      sql: `INSERT INTO source_secrets (source_id, token_b, updated_at) VALUES (?, ?, ?)
-        ON CONFLICT(source_id) DO UPDATE SET token_b = excluded.token_b, updated_at = excluded.updated_at`,
-      // Stored as its hash: the receiver only compares what the CPO presents (callers.ts).
-      params: [source.id, await tokenHash(tokenB), now],
-    },
-  ]);
+  // Stored as its hash: the receiver only compares what the CPO presents (callers.ts).
+  await db.batch([upsertSecretsStmt(db, source.id, { tokenB: await tokenHash(tokenB) }, now)]);
   const reg = await registerWithCpo(
     {
       versionsUrl: source.versions_url,
@@ -55,14 +51,13 @@ export async function registerSource(
     client,
   );
   await db.batch([
-    {
-      sql: 'UPDATE source_secrets SET token_c = ?, updated_at = ? WHERE source_id = ?',
-      params: [reg.tokenC, now, source.id],
-    },
-    {
-      sql: `UPDATE sources SET parties = ?, version = ?, token_encoding = ?, updated_at = ? WHERE id = ?`,
-      params: [JSON.stringify(reg.parties), reg.version, reg.tokenEncoding, now, source.id],
-    },
+    upsertSecretsStmt(db, source.id, { tokenC: reg.tokenC }, now),
+    updateSourceStmt(db, source.id, {
+      parties: reg.parties,
+      version: reg.version,
+      tokenEncoding: reg.tokenEncoding,
+      updatedAt: now,
+    }),
   ]);
   return reg.tokenC;
 }

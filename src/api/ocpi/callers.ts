@@ -15,6 +15,7 @@
 // Lookups are answered from memory (pushes come at thousands per second); the database part is
 // reloaded every few seconds, and at once (at most once a second) when an unknown token shows up,
 // so a handshake made by another process is picked up without a restart.
+import { callerCredentials } from '../../db/queries/ocpi-callers.js';
 import type { Db } from '../../db/types.js';
 import { isOcpiSource, type OcpiSourceConfig, type SourceConfig } from '../../ingest/sources-file.js';
 import { hash64 } from '../../model/ids.js';
@@ -75,19 +76,10 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
   let lastMissReload = 0;
 
   async function load(db: Db, now: number): Promise<DbSnapshot> {
-    const ids = JSON.stringify([...byId.keys()]);
-    const secrets = await db.all<{ source_id: string; token_b: string }>(
-      `SELECT source_id, token_b FROM source_secrets
-       WHERE token_b IS NOT NULL AND source_id IN (SELECT value FROM json_each(?))`,
-      [ids],
-    );
-    // Every source's stored parties, not only ours: a party registered by another is not claimable.
-    const partyRows = await db.all<{ id: string; parties: string | null }>(
-      'SELECT id, parties FROM sources WHERE parties IS NOT NULL',
-    );
-    const regs = await db.all<{ key: string; value: string }>(
-      'SELECT key, value FROM meta WHERE key LIKE ?',
-      [`${REGISTRATION_KEY_PREFIX}%`],
+    const { secrets, parties, registrations } = await callerCredentials(
+      db,
+      [...byId.keys()],
+      REGISTRATION_KEY_PREFIX,
     );
     const snap: DbSnapshot = {
       tokens: new Map(),
@@ -97,11 +89,11 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
     };
     for (const s of secrets) {
       // A value stored before tokens were hashed is hashed here; the next handshake rewrites it.
-      const hashed = s.token_b.startsWith(TOKEN_HASH_PREFIX) ? s.token_b : await tokenHash(s.token_b);
-      snap.tokens.set(hashed, s.source_id);
+      const hashed = s.tokenB.startsWith(TOKEN_HASH_PREFIX) ? s.tokenB : await tokenHash(s.tokenB);
+      snap.tokens.set(hashed, s.sourceId);
     }
-    for (const p of partyRows) snap.parties.set(p.id, p.parties ? (JSON.parse(p.parties) as Party[]) : []);
-    for (const r of regs) {
+    for (const p of parties) snap.parties.set(p.id, p.parties ?? []);
+    for (const r of registrations) {
       const id = r.key.slice(REGISTRATION_KEY_PREFIX.length);
       const rec = JSON.parse(r.value) as Partial<RegistrationRecord>;
       if (rec.consumed_token_a) snap.consumedA.set(id, rec.consumed_token_a);

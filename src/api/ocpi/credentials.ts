@@ -12,6 +12,8 @@
 // token WE present to the CPO (its B here; its C when we registered with it), so a sync of this
 // source pulls with it; source_secrets.token_b is the token the CPO presents to US (our C here).
 import { Hono } from 'hono';
+import { readMeta, setMetaStmt } from '../../db/queries/meta.js';
+import { upsertSecretsStmt, upsertSourceStmt } from '../../db/queries/source-records.js';
 import type { Db } from '../../db/types.js';
 import { hash64 } from '../../model/ids.js';
 import { iso } from '../../model/iso-time.js';
@@ -98,36 +100,28 @@ async function exchange(c: OcpiContext, deps: OcpiDeps) {
     consumed_token_a: caller.via === 'push_token' ? hash64(caller.token) : (previous?.consumed_token_a ?? ''),
   };
   const s = caller.source;
-  await c.get('db').batch([
-    {
-      sql: `INSERT INTO source_secrets (source_id, token_c, token_b, updated_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT(source_id) DO UPDATE SET token_c = excluded.token_c, token_b = excluded.token_b,
-          updated_at = excluded.updated_at`,
-      // token_b is only compared: its hash is enough (callers.ts hashes what a request carries).
-      params: [s.id, theirs.token, await tokenHash(tokenC), now],
-    },
-    {
-      sql: `INSERT INTO sources (id, name, type, license, attribution, enabled, parties, version, endpoints,
-          token_encoding, updated_at) VALUES (?, ?, 'ocpi', ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET parties = excluded.parties, version = excluded.version,
-          endpoints = excluded.endpoints, token_encoding = excluded.token_encoding, updated_at = excluded.updated_at`,
-      params: [
-        s.id,
-        s.name,
-        s.license ?? null,
-        s.attribution ?? null,
-        s.enabled ? 1 : 0,
-        JSON.stringify(theirs.parties),
-        found.version,
-        JSON.stringify(endpointsWithoutCredentials(found.endpoints)),
-        found.tokenEncoding,
-        now,
-      ],
-    },
-    {
-      sql: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      params: [REGISTRATION_KEY_PREFIX + s.id, JSON.stringify(record)],
-    },
+  const db = c.get('db');
+  await db.batch([
+    // token_b is only compared: its hash is enough (callers.ts hashes what a request carries).
+    upsertSecretsStmt(db, s.id, { tokenC: theirs.token, tokenB: await tokenHash(tokenC) }, now),
+    upsertSourceStmt(
+      db,
+      {
+        id: s.id,
+        name: s.name,
+        type: 'ocpi',
+        license: s.license ?? null,
+        attribution: s.attribution ?? null,
+        enabled: s.enabled,
+        parties: theirs.parties,
+        version: found.version,
+        endpoints: endpointsWithoutCredentials(found.endpoints),
+        tokenEncoding: found.tokenEncoding,
+        updatedAt: now,
+      },
+      'registration',
+    ),
+    setMetaStmt(REGISTRATION_KEY_PREFIX + s.id, JSON.stringify(record)),
   ]);
   deps.callers.invalidate();
   // The replaced tokens are overwritten in the file (secure_delete); this moves that into the file
@@ -138,10 +132,8 @@ async function exchange(c: OcpiContext, deps: OcpiDeps) {
 }
 
 async function registration(db: Db, sourceId: string): Promise<RegistrationRecord | null> {
-  const row = await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [
-    REGISTRATION_KEY_PREFIX + sourceId,
-  ]);
-  return row ? (JSON.parse(row.value) as RegistrationRecord) : null;
+  const value = await readMeta(db, REGISTRATION_KEY_PREFIX + sourceId);
+  return value === null ? null : (JSON.parse(value) as RegistrationRecord);
 }
 
 export function createCredentialsApp(deps: OcpiDeps) {
@@ -167,14 +159,8 @@ export function createCredentialsApp(deps: OcpiDeps) {
       const previous = await registration(db, caller.source.id);
       const ended = { ...previous, registered_at: undefined, unregistered_at: iso(c.get('now')) };
       await db.batch([
-        {
-          sql: 'UPDATE source_secrets SET token_b = NULL, token_c = NULL, updated_at = ? WHERE source_id = ?',
-          params: [iso(c.get('now')), caller.source.id],
-        },
-        {
-          sql: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-          params: [REGISTRATION_KEY_PREFIX + caller.source.id, JSON.stringify(ended)],
-        },
+        upsertSecretsStmt(db, caller.source.id, { tokenB: null, tokenC: null }, iso(c.get('now'))),
+        setMetaStmt(REGISTRATION_KEY_PREFIX + caller.source.id, JSON.stringify(ended)),
       ]);
       deps.callers.invalidate();
       await db.checkpoint?.('truncate');

@@ -10,6 +10,7 @@ import { groupBy } from '../../model/group-by.js';
 import { iso } from '../../model/iso-time.js';
 import type { Db, Stmt } from '../types.js';
 import { bboxFilter } from './locations.js';
+import { setMetaStmt } from './meta.js';
 import { PUBLISHED } from './publication.js';
 
 /** Where a status query looks: a box, or a list of location ids (public ids = location pks). */
@@ -370,12 +371,7 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
     result.eventsDeleted += changed[changed.length - 1] ?? 0;
     result.evses += Math.min(chunk, pks.length - i);
   }
-  await db.batch([
-    {
-      sql: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      params: [ROLLUP_WATERMARK_KEY, cutoff],
-    },
-  ]);
+  await db.batch([setMetaStmt(ROLLUP_WATERMARK_KEY, cutoff)]);
   return result;
 }
 
