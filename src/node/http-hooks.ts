@@ -12,6 +12,7 @@ import type { StorageSpace } from '../api/deps.js';
 import type { HttpOptions } from '../api/http/options.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
+import { createDumpStore } from './dump-store.js';
 import { fileSpool } from './file-spool.js';
 
 const require = createRequire(import.meta.url);
@@ -120,6 +121,15 @@ export async function resolveHost(hostname: string): Promise<string[]> {
   return (await lookup(hostname, { all: true })).map((a) => a.address);
 }
 
+/** .sqlite dumps built once and served from a file (dump-store.ts), in a temp dir of this process. */
+export function sharedSqliteDump(freshMs?: number): NonNullable<HttpOptions['sqliteDump']> {
+  let store: ReturnType<typeof createDumpStore> | undefined;
+  return (db) => {
+    store ??= createDumpStore({ dir: mkdtempSync(join(tmpdir(), 'atlas-dumps-')), freshMs });
+    return store.stream(db);
+  };
+}
+
 export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptions {
   return {
     clientIp: (c) => {
@@ -133,7 +143,7 @@ export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptio
     gzip: gzipStream,
     docsAsset: docsAssetReader(),
     mapAsset: mapAssetReader(),
-    sqliteDump: sqliteDumpStream,
+    sqliteDump: sharedSqliteDump(),
     featureSpool: fileSpool,
     ...overrides,
   };

@@ -1,0 +1,101 @@
+// The .sqlite dump, built once and served from a file. Building it (VACUUM INTO, the reduction, gzip)
+// takes seconds and hundreds of MB of temporary files on a large database: it runs in a worker
+// thread, at most one at a time, and every request meanwhile waits for that same build. A built file
+// serves every request until the data changed AND it is older than `freshMs` (pushes change the data
+// every second; researchers do not need a dump newer than a few minutes): then the old file is still
+// served while a new one builds in the background.
+import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { dataVersion } from '../api/http/data-version.js';
+import type { Db } from '../db/types.js';
+
+// tsx's ESM entry (require.resolve would give the CommonJS one).
+const TSX_API = pathToFileURL(
+  createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs'),
+).href;
+const WORKER = new URL('./dump-worker.ts', import.meta.url).href;
+
+export interface DumpStoreOptions {
+  /** Where built files are kept. */
+  dir: string;
+  /** A built dump is served without rebuilding for at least this long. Default 10 minutes. */
+  freshMs?: number;
+  /** Called when a build starts (tests count builds). */
+  onBuild?: () => void;
+}
+
+interface Built {
+  path: string;
+  version: string;
+  at: number;
+}
+
+/** The database file behind `db` (VACUUM INTO needs a file; :memory: cannot be dumped this way). */
+async function fileOf(db: Db): Promise<string> {
+  const main = (await db.all<{ name: string; file: string }>('PRAGMA database_list')).find(
+    (d) => d.name === 'main',
+  );
+  if (!main?.file) throw new Error('the .sqlite dump needs a database file');
+  return main.file;
+}
+
+function buildInWorker(file: string, out: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // The worker is TypeScript like the rest: a two-line bootstrap registers tsx's loader (as the
+    // server runs under tsx) and imports it.
+    const boot = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`;
+    const worker = new Worker(boot, { eval: true, workerData: { file, out } });
+    worker.once('message', (m: { ok: boolean; error?: string }) =>
+      m.ok ? resolve() : reject(new Error(m.error)),
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`dump worker exited with ${code}`));
+    });
+  });
+}
+
+export function createDumpStore(opts: DumpStoreOptions) {
+  const freshMs = opts.freshMs ?? 10 * 60_000;
+  mkdirSync(opts.dir, { recursive: true });
+  let built: Built | null = null;
+  let building: Promise<Built> | null = null;
+  let serial = 0;
+
+  function build(db: Db, version: string): Promise<Built> {
+    building ??= (async () => {
+      opts.onBuild?.();
+      const path = join(opts.dir, `sites-${++serial}.sqlite.gz`);
+      await buildInWorker(await fileOf(db), `${path}.part`);
+      renameSync(`${path}.part`, path);
+      // Requests still reading the previous file keep their open descriptor; the name goes.
+      if (built) rmSync(built.path, { force: true });
+      built = { path, version, at: Date.now() };
+      return built;
+    })().finally(() => {
+      building = null;
+    });
+    return building;
+  }
+
+  return {
+    async stream(db: Db): Promise<ReadableStream<Uint8Array>> {
+      const version = (await dataVersion(db, new Date(), '')).etag;
+      let file = built;
+      if (!file) file = await build(db, version);
+      else if (file.version !== version && Date.now() - file.at >= freshMs) {
+        // Serve what we have; the next requests get the new one once it is there.
+        build(db, version).catch(() => undefined);
+      }
+      return Readable.toWeb(createReadStream(file.path)) as unknown as ReadableStream<Uint8Array>;
+    },
+    /** Size of the current file (tests). */
+    get size(): number | null {
+      return built ? statSync(built.path).size : null;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// The .sqlite dump is built once, in a worker thread, and shared: concurrent requests wait for the
+// same build and get the same bytes; a later request within the freshness window gets the file
+// without a build, even after the data changed.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import { openSqlite } from '../../src/db/sqlite.js';
+import type { Db } from '../../src/db/types.js';
+import { createDumpStore } from '../../src/node/dump-store.js';
+import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { DEFAULT_SOURCES, ocpiLocation, TOKEN_NL } from '../ocpi/receiver/push-harness.js';
+import { upsertSources } from '../../src/ingest/source-state.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'atlas-dumpstore-'));
+let db: Db;
+let served: ServedApp;
+let builds = 0;
+
+beforeAll(async () => {
+  db = openSqlite(join(dir, 'atlas.db'));
+  await upsertSources(db, DEFAULT_SOURCES, new Date().toISOString());
+  const store = createDumpStore({ dir: join(dir, 'dumps'), freshMs: 60 * 60_000, onBuild: () => builds++ });
+  const app = createApp({
+    getDb: () => db,
+    sources: DEFAULT_SOURCES,
+    http: { rateLimit: false, sqliteDump: (d) => store.stream(d) },
+  });
+  served = await serveApp(app);
+  await push('A1');
+});
+afterAll(async () => {
+  await served.close();
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function push(id: string) {
+  const res = await fetch(`${served.url}/ocpi/2.2.1/receiver/locations/NL/TNM/${id}`, {
+    method: 'PUT',
+    headers: { Authorization: `Token ${btoa(TOKEN_NL)}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(
+      ocpiLocation('2.2.1', { id, lat: 52.1, lon: 5.1, lastUpdated: '2025-03-01T11:00:00Z', evses: [] }),
+    ),
+  });
+  expect(res.status).toBe(201);
+}
+
+const download = async () => {
+  const res = await fetch(`${served.url}/v1/dumps/sites.sqlite.gz`);
+  expect(res.status).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+};
+
+describe('the .sqlite dump', () => {
+  it('is built once for concurrent requests, which all get the same file', async () => {
+    const bodies = await Promise.all(Array.from({ length: 5 }, download));
+    expect(builds).toBe(1);
+    for (const b of bodies) expect(b.equals(bodies[0]!)).toBe(true);
+    expect(gunzipSync(bodies[0]!).subarray(0, 15).toString()).toBe('SQLite format 3');
+  });
+
+  it('is served from the file while fresh, even after the data changed', async () => {
+    await push('A2');
+    await download();
+    expect(builds).toBe(1);
+  });
+});
