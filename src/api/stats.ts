@@ -1,6 +1,7 @@
 // GET /v1/stats (and /v1/stats/by-*) and GET /v1/operators: counts of sites, locations, EVSEs,
 // connectors and installed kW. /v1/stats/occupancy belongs to the availability resource; this app
 // answers only `/` and `/by-*`, so both mount under /v1/stats.
+
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   operatorStats,
@@ -12,6 +13,7 @@ import {
 import type { Db } from '../db/types.js';
 import { alpha2ToAlpha3 } from '../model/countries.js';
 import { errorResponses } from './geojson-schemas.js';
+import { freshFor } from './http/fresh-for.js';
 import { resourceApp } from './http/validation.js';
 import { limitParam } from './params.js';
 import { cursorParam, encodeCursor, filterOf, siteQueryFields } from './query-params.js';
@@ -94,6 +96,13 @@ const byRoute = (path: string, summary: string) =>
     responses: statsResponse,
   });
 
+/**
+ * Statistics follow the data by the minute, not by the write (fresh-for.ts): a push moves the data
+ * version every few milliseconds, and the full statistics take seconds on a large database.
+ */
+export const STATS_FRESH_MS = 60_000;
+const statsFresh = freshFor<Record<string, unknown>>(STATS_FRESH_MS);
+
 export const statsApp = resourceApp()
   .openapi(
     createRoute({
@@ -110,14 +119,17 @@ export const statsApp = resourceApp()
     async (c) => {
       const q = c.req.valid('query');
       const db = c.get('db');
-      const [total] = await statsBy(db, 'total', filterOf(q as never));
-      return c.json({
-        totals: total ? counts(total) : null,
-        by_country: await dimension(db, 'country', q),
-        by_operator: await dimension(db, 'operator', q),
-        by_connector: await dimension(db, 'connector', q),
-        by_power_class: await dimension(db, 'power_class', q),
-      }) as never;
+      const body = await statsFresh(db, `all?${new URL(c.req.url).search}`, c.get('now'), async () => {
+        const [total] = await statsBy(db, 'total', filterOf(q as never));
+        return {
+          totals: total ? counts(total) : null,
+          by_country: await dimension(db, 'country', q),
+          by_operator: await dimension(db, 'operator', q),
+          by_connector: await dimension(db, 'connector', q),
+          by_power_class: await dimension(db, 'power_class', q),
+        };
+      });
+      return c.json(body) as never;
     },
   )
   .openapi(

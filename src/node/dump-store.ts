@@ -15,7 +15,9 @@ import type { Db } from '../db/types.js';
 
 // tsx's ESM entry (require.resolve would give the CommonJS one).
 const TSX_API = pathToFileURL(
-  createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs'),
+  createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/index\.cjs$/, 'index.mjs'),
 ).href;
 const WORKER = new URL('./dump-worker.ts', import.meta.url).href;
 

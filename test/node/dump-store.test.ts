@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
+import { upsertSources } from '../../src/ingest/source-state.js';
 import { createDumpStore } from '../../src/node/dump-store.js';
 import { type ServedApp, serveApp } from '../helpers/serve.js';
 import { DEFAULT_SOURCES, ocpiLocation, TOKEN_NL } from '../ocpi/receiver/push-harness.js';
-import { upsertSources } from '../../src/ingest/source-state.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-dumpstore-'));
 let db: Db;

@@ -53,8 +53,10 @@ function notModified(c: Context, v: DataVersion): boolean {
  * be reused while the data version holds. Availability and history compute staleness from the
  * current time and are not cached here.
  */
+// /v1/stats itself is left out: it has its own freshness rule (stats.ts STATS_FRESH_MS), which a
+// body cached per data version would hide.
 const CACHEABLE =
-  /^\/(v1\/(sites|locations|tariffs|operators)(\/[^/]*)?|v1\/stats(\/by-[a-z-]+)?\/?|v1\/(tiles|style)\.json|openapi\.json)$/;
+  /^\/(v1\/(sites|locations|tariffs|operators)(\/[^/]*)?|v1\/stats\/by-[a-z-]+\/?|v1\/(tiles|style)\.json|openapi\.json)$/;
 
 /** Live streams and health checks are never conditional or cached. */
 function isLive(c: Context): boolean {
