@@ -12,6 +12,7 @@ import { createSyncRunner, type SyncRunner } from '../jobs/sync-runner.js';
 import { createStatusNotifier, type StatusNotifier } from '../live/status-notifier.js';
 import type { Logger } from '../log.js';
 import { createOcpiClient } from '../ocpi/client/index.js';
+import { guardedClient } from '../ocpi/client/target-guard.js';
 import { startOutbox } from '../outbox/run-outbox.js';
 import { startDemoSource } from './demo-source.js';
 import { nodeHttpOptions, resolveHost, storageSpaceOf } from './http-hooks.js';
@@ -116,9 +117,14 @@ export async function startServer(
   });
   const schedule = scheduleSources(enabled, atlas.runner, log);
   // Pushes to eMSP clients (docs/ocpi-out.md): one attempt per request, the outbox retries.
+  // Receiver URLs come from the client's own details: the same address guard as the handshake.
+  const pushClient = createOcpiClient({ retries: 0, timeoutMs: 10_000, concurrency: 16, log });
   const outbox = startOutbox({
     db: atlas.db,
-    client: createOcpiClient({ retries: 0, timeoutMs: 10_000, concurrency: 16, log }),
+    client:
+      env.ATLAS_OCPI_ALLOW_PRIVATE_TARGETS || atlas.demo
+        ? pushClient
+        : guardedClient(pushClient, resolveHost),
     log,
   });
   const stopWaking = atlas.notifier.subscribe(() => outbox.wake());
