@@ -70,6 +70,11 @@ const registerSource = z
     ...common,
     type: z.enum(REGISTER_TYPES),
     url: z.string().min(1),
+    /**
+     * A run whose quarantined share of records reaches this fails (source health, CLI exit code):
+     * 1 = only when every record is quarantined; 0.9 = when nine in ten are.
+     */
+    fail_quarantined_share: z.number().gt(0).max(1).optional(),
     /** OCM only: which of our source ids an OCM data provider imports from, e.g. {"32": "lakd"}. */
     ocm_providers: z.record(z.string(), z.string()).optional(),
   })

@@ -5,12 +5,19 @@ import type { Logger } from '../log.js';
 import { iso } from '../model/iso-time.js';
 import { applyLocationPage, type PageContext, type PageItem } from './apply-page.js';
 import { parseRegister } from './registers/index.js';
+import { quarantineVerdict } from './registers/run-verdict.js';
 import { finishRun, type RunStatus, startRun, zeroCounters } from './run-record.js';
 import type { RegisterSourceConfig } from './sources-file.js';
 import type { SyncProgress, SyncResult } from './sync-source.js';
 import { applyFullPullRemovals } from './sync-source.js';
 
 const CHUNK = 200;
+
+function mostCommon(counts: Map<string, number>): string | null {
+  let best: [string, number] | null = null;
+  for (const entry of counts) if (best === null || entry[1] > best[1]) best = entry;
+  return best ? `most often "${best[0]}" (${best[1]} times)` : null;
+}
 const SUSPECT_RATIO = 0.5;
 
 export interface RegisterSyncDeps {
@@ -43,7 +50,13 @@ export async function syncRegisterSource(
       chunk = [];
       options.onProgress?.({ sourceId: source.id, phase: 'locations', pages: counters.pages, records });
     };
-    for (const rec of parseRegister(source.type, text)) {
+    const parsed = parseRegister(source.type, text);
+    const reasons = new Map<string, number>();
+    for (const rec of parsed) {
+      if (!rec.ok) {
+        const why = `${rec.reason.field}: ${rec.reason.message}`;
+        reasons.set(why, (reasons.get(why) ?? 0) + 1);
+      }
       chunk.push(
         rec.ok
           ? { ok: true, value: rec.location, refs: rec.externalRefs }
@@ -52,6 +65,14 @@ export async function syncRegisterSource(
       if (chunk.length >= CHUNK) await flush();
     }
     if (chunk.length > 0) await flush();
+    const failure = quarantineVerdict(
+      source.type,
+      text,
+      parsed.summary,
+      source.fail_quarantined_share ?? 1,
+      mostCommon(reasons),
+    );
+    if (failure) throw new Error(failure);
     const verdict = await applyFullPullRemovals(
       db,
       source.id,
