@@ -1,30 +1,20 @@
 // createApp(): the Hono core that both the Node and the Workers entry serve.
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { silentLogger } from '../log.js';
-import { createAvailabilityApp } from './availability.js';
 import type { AppDeps, AppEnv } from './deps.js';
-import { createDumpsApp } from './dumps.js';
 import { ApiError, errorBody } from './errors.js';
-import { historyApp } from './history.js';
 import { httpBehaviour } from './http/middleware.js';
-import { locationsApp } from './locations.js';
-import { createMapApp } from './map/app.js';
 import { createOcpiApp } from './ocpi/app.js';
 import { ogcApp } from './ogc/app.js';
-import { createDocsApp } from './openapi.js';
-import { sitesApp } from './sites.js';
-import { sourcesApp } from './sources.js';
-import { operatorsApp, statsApp } from './stats.js';
-import { occupancyApp } from './stats-occupancy.js';
-import { tariffsApp } from './tariffs.js';
-import { createTilesApp } from './tiles/app.js';
+import { describeApi } from './openapi.js';
+import { publicResources } from './routes.js';
 
 export function createApp(deps: AppDeps) {
   const log = deps.log ?? silentLogger;
   const clock = deps.clock ?? (() => new Date());
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -49,23 +39,12 @@ export function createApp(deps: AppDeps) {
 
   app.use(httpBehaviour(deps.http));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', time: c.get('now').toISOString() }));
-  app.route('/v1/locations', locationsApp);
-  app.route('/v1/sites', sitesApp);
-  app.route('/v1/tariffs', tariffsApp);
-  // Answers `/` and `/by-*` only, so /v1/stats/occupancy below stays the availability resource's.
-  app.route('/v1/stats', statsApp);
-  app.route('/v1/operators', operatorsApp);
-  app.route('/v1/dumps', createDumpsApp(deps.http));
-  app.route('/', createDocsApp(deps.http));
-  app.route('/v1/sources', sourcesApp);
-  app.route('/v1/availability', createAvailabilityApp(deps));
-  app.route('/v1/evses', historyApp);
-  app.route('/v1/stats/occupancy', occupancyApp);
-  // /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json, /v1/style.json
-  app.route('/v1', createTilesApp(deps));
+  // The public API: one route table (routes.ts), documented at /openapi.json from the same apps.
+  let document: ReturnType<typeof describeApi> | undefined;
+  for (const r of publicResources(deps, () => (document ??= describeApi(app)))) app.route(r.path, r.app);
+  // Not in /openapi.json: OGC API - Features describes itself at /ogc/api (its conformance asks for
+  // its own definition), and the OCPI platform is specified by OCPI (docs/ocpi-push.md).
   app.route('/ogc', ogcApp);
-  app.route('/', createMapApp(deps.http));
   app.route('/ocpi', createOcpiApp(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

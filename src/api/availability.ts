@@ -15,7 +15,7 @@ import { silentLogger } from '../log.js';
 import { iso } from '../model/iso-time.js';
 import type { AppDeps } from './deps.js';
 import { ApiError } from './errors.js';
-import { errorResponses } from './geojson-schemas.js';
+import { errorResponses, errorSchema } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
 import { bboxParam, limitParam } from './params.js';
 
@@ -117,6 +117,7 @@ export function createAvailabilityApp(deps: AppDeps) {
       createRoute({
         method: 'get',
         path: '/',
+        operationId: 'getAvailability',
         summary: 'Current status of every EVSE in an area, or only what changed after a cursor',
         description:
           'Compact rows with a cursor (the id of the last status event). Poll with `since=<cursor>` to get only ' +
@@ -182,6 +183,7 @@ export function createAvailabilityApp(deps: AppDeps) {
       createRoute({
         method: 'get',
         path: '/stream',
+        operationId: 'streamAvailability',
         summary: 'Server-Sent Events of status changes in an area',
         description:
           'Each change is an `event: status` whose `id` is the event id; reconnect with `Last-Event-ID` (or ' +
@@ -189,11 +191,22 @@ export function createAvailabilityApp(deps: AppDeps) {
           'the id could not be resumed: reload /v1/availability. A client that reads too slowly is ' +
           'disconnected and resumes on reconnection.',
         tags: ['availability'],
-        request: { query: streamQuery },
+        request: {
+          query: streamQuery,
+          headers: z.object({
+            'last-event-id': z.string().optional().openapi({
+              description:
+                'Last-Event-ID: the `id` of the last event received; resume after it (wins over `since`)',
+            }),
+          }),
+        },
         responses: {
           200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
           ...errorResponses,
-          503: { description: 'Too many stream clients; see Retry-After' },
+          503: {
+            description: 'Too many stream clients; see Retry-After',
+            content: { 'application/json': { schema: errorSchema } },
+          },
         },
       }),
       async (c) => {

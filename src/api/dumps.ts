@@ -12,7 +12,7 @@ import { fgbDump, memorySpool } from './dump-fgb.js';
 import { DUMP_FORMATS, gzip, licenseText, type TextDumpFormat, textDump } from './dump-formats.js';
 import { parquetDump } from './dump-parquet.js';
 import { ApiError, notFound } from './errors.js';
-import { errorResponses, notFoundResponse } from './geojson-schemas.js';
+import { errorResponses, errorSchema, jsonOk, notFoundResponse } from './geojson-schemas.js';
 import type { HttpOptions } from './http/options.js';
 import { resourceApp } from './http/validation.js';
 
@@ -50,22 +50,37 @@ const fileParams = z.object({
     }),
 });
 
+const dumpIndexSchema = z
+  .object({
+    sites: z.number().int().openapi({ description: 'published sites in every dump' }),
+    license: z.string().openapi({ description: 'URL of the licence and attribution text' }),
+    sources: z.array(
+      z.object({ id: z.string(), name: z.string(), license: z.string(), attribution: z.string().nullable() }),
+    ),
+    files: z.array(
+      z.object({
+        href: z.string(),
+        format: z.enum(FILES),
+        content_type: z.string().openapi({ description: 'the type of the file inside the gzip' }),
+        encoding: z.literal('gzip'),
+        available: z.boolean(),
+        rows: z.string(),
+      }),
+    ),
+  })
+  .openapi('DumpIndex');
+
 export function createDumpsApp(opts: HttpOptions = {}) {
   return resourceApp()
     .openapi(
       createRoute({
         method: 'get',
         path: '/',
+        operationId: 'listDumps',
         summary: 'The available dumps, their licence text and size',
         tags: ['dumps'],
         request: { query: noQuery },
-        responses: {
-          200: {
-            description: 'Index',
-            content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
-          },
-          ...errorResponses,
-        },
+        responses: { ...jsonOk(dumpIndexSchema, 'Index'), ...errorResponses },
       }),
       async (c) => {
         const db = c.get('db');
@@ -105,6 +120,7 @@ export function createDumpsApp(opts: HttpOptions = {}) {
       createRoute({
         method: 'get',
         path: '/LICENSE.txt',
+        operationId: 'getDumpLicense',
         summary: 'Licences and attributions of the sources in the dumps',
         tags: ['dumps'],
         request: { query: noQuery },
@@ -115,14 +131,14 @@ export function createDumpsApp(opts: HttpOptions = {}) {
       }),
       async (c) => {
         const text = licenseText(await republishableSources(c.get('db')), c.get('now').toISOString());
-        c.header('Content-Type', 'text/plain; charset=utf-8');
-        return c.body(text) as never;
+        return c.text(text, 200);
       },
     )
     .openapi(
       createRoute({
         method: 'get',
         path: '/{file}',
+        operationId: 'getDump',
         summary: 'One dump, gzip-compressed and streamed',
         description:
           'sites.geojson (FeatureCollection with attribution), sites.ndjson (one feature per line), ' +
@@ -137,7 +153,10 @@ export function createDumpsApp(opts: HttpOptions = {}) {
             content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
           },
           ...notFoundResponse,
-          501: { description: 'No .sqlite dump on this deployment (D1)' },
+          501: {
+            description: 'No .sqlite dump on this deployment (D1)',
+            content: { 'application/json': { schema: errorSchema } },
+          },
           ...errorResponses,
         },
       }),
@@ -168,7 +187,7 @@ export function createDumpsApp(opts: HttpOptions = {}) {
             Link: '</v1/dumps/LICENSE.txt>; rel="license"',
             'Cache-Control': DUMP_CACHE_CONTROL,
           },
-        }) as never;
+        });
       },
     );
 }

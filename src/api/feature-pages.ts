@@ -1,9 +1,9 @@
 // Paging shared by /v1/sites and /v1/locations: keyset pages in id order, or in distance order for
 // `near`, each with a `next` link that carries an opaque cursor (the last id, and its distance).
 
-import type { Feature, Point } from 'geojson';
 import type { Context } from 'hono';
 import { type Bbox, distanceM, inBbox } from '../model/geo.js';
+import { GEOJSON } from './geojson-schemas.js';
 import {
   boxAround,
   type Cursor,
@@ -70,17 +70,16 @@ function nextUrl(c: Context, next: Cursor | null): string | null {
 }
 
 /** A FeatureCollection with its paging links, as the geo+json response (and a Link header). */
-export function featureCollectionResponse(
-  c: Context,
-  features: Feature<Point>[],
-  next: Cursor | null,
-): Response {
+export function featureCollectionResponse<F>(c: Context, features: F[], next: Cursor | null) {
   const href = nextUrl(c, next);
-  const links = [{ rel: 'self', href: c.req.url, type: 'application/geo+json' }];
+  const links: { rel: string; href: string; type?: string }[] = [
+    { rel: 'self', href: c.req.url, type: 'application/geo+json' },
+  ];
   if (href) {
     links.push({ rel: 'next', href, type: 'application/geo+json' });
     c.header('Link', `<${href}>; rel="next"`);
   }
-  c.header('Content-Type', 'application/geo+json; charset=utf-8');
-  return c.body(JSON.stringify({ type: 'FeatureCollection', features, next: href, links }));
+  return c.json({ type: 'FeatureCollection' as const, features, next: href, links }, 200, {
+    'Content-Type': GEOJSON,
+  });
 }

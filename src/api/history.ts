@@ -76,6 +76,7 @@ export const historyApp = resourceApp().openapi(
   createRoute({
     method: 'get',
     path: '/{evseId}/history',
+    operationId: 'getEvseHistory',
     summary: 'Status intervals of one EVSE',
     description:
       'The EVSE by its id (as in /v1/availability) or its eMI3 evse_id. Exact intervals within the raw ' +

@@ -1,21 +1,32 @@
 // Location rows -> RFC 7946 GeoJSON features. Coordinates are [lon, lat] numbers rounded to 7
 // decimals (about 1 cm), the precision RFC 7946 §11.2 suggests is ample.
-import type { Feature, FeatureCollection, Point } from 'geojson';
 import type { ConnectorRow, EvseRow, LocationRow } from '../db/queries/locations.js';
+import { displayName, type NamedPlace } from '../model/display-name.js';
 import { groupBy } from '../model/group-by.js';
+import type { OpeningTimes } from '../model/types.js';
+import type { LocationDetailFeature, LocationFeature, OpeningTimesView } from './geojson-schemas.js';
 
 export const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
 
 export const kw = (w: number | null) => (w == null ? null : Math.round(w / 100) / 10);
 
+/** The place's display name (its own, or derived from the address) and the address fields. */
+export function placeFields(p: NamedPlace & { postal_code: string | null; country: string | null }) {
+  const shown = displayName(p);
+  return {
+    name: shown.name,
+    name_derived: shown.derived,
+    address: p.address,
+    city: p.city,
+    postal_code: p.postal_code,
+    country: p.country,
+  };
+}
+
 function baseProperties(row: LocationRow) {
   return {
     id: row.pk,
-    name: row.name,
-    address: row.address,
-    city: row.city,
-    postal_code: row.postal_code,
-    country: row.country,
+    ...placeFields(row),
     operator: row.operator_name,
     source: row.source_id,
     source_location_id: row.ocpi_id,
@@ -25,7 +36,7 @@ function baseProperties(row: LocationRow) {
   };
 }
 
-export function connectorSummary(connectors: ConnectorRow[]) {
+export function connectorSummary(connectors: Pick<ConnectorRow, 'standard' | 'max_power_w'>[]) {
   const counts = new Map<string, { standard: string; power_kw: number | null; count: number }>();
   for (const c of connectors) {
     const key = `${c.standard}|${c.max_power_w}`;
@@ -36,70 +47,87 @@ export function connectorSummary(connectors: ConnectorRow[]) {
   return [...counts.values()];
 }
 
-export function statusSummary(evses: EvseRow[]) {
+export function statusSummary(evses: Pick<EvseRow, 'status'>[]) {
   const out: Record<string, number> = {};
   for (const e of evses) out[e.status] = (out[e.status] ?? 0) + 1;
   return out;
 }
 
-export function point(row: { lat: number; lon: number }): Point {
-  return { type: 'Point', coordinates: [round7(row.lon), round7(row.lat)] };
+export function point(row: { lat: number; lon: number }) {
+  return { type: 'Point' as const, coordinates: [round7(row.lon), round7(row.lat)] };
 }
 
-export function locationCollection(
+export function locationFeatures(
   rows: LocationRow[],
   evses: EvseRow[],
   connectors: ConnectorRow[],
   distances?: Map<string, number>,
-): FeatureCollection<Point> {
+): LocationFeature[] {
   const evsesByLoc = groupBy(evses, (e) => e.location_pk);
   const connByLoc = groupBy(connectors, (c) => c.location_pk);
-  return {
-    type: 'FeatureCollection',
-    features: rows.map((row) => {
-      const ev = evsesByLoc.get(row.pk) ?? [];
-      return {
-        type: 'Feature',
-        id: row.pk,
-        geometry: point(row),
-        properties: {
-          ...baseProperties(row),
-          evse_count: ev.length,
-          status: statusSummary(ev),
-          connectors: connectorSummary(connByLoc.get(row.pk) ?? []),
-          ...(distances ? { distance_m: distances.get(row.pk) ?? null } : {}),
-        },
-      };
-    }),
-  };
+  return rows.map((row) => {
+    const ev = evsesByLoc.get(row.pk) ?? [];
+    return {
+      type: 'Feature',
+      id: row.pk,
+      geometry: point(row),
+      properties: {
+        ...baseProperties(row),
+        evse_count: ev.length,
+        status: statusSummary(ev),
+        connectors: connectorSummary(connByLoc.get(row.pk) ?? []),
+        ...(distances ? { distance_m: distances.get(row.pk) ?? null } : {}),
+      },
+    };
+  });
 }
 
 export const parseJson = <T>(s: string | null, fallback: T): T =>
   s == null ? fallback : (JSON.parse(s) as T);
 
+/** Stored opening times (the canonical model's camelCase) in OCPI's snake_case spelling. */
+export function openingTimesView(json: string | null): OpeningTimesView | null {
+  const h = parseJson<OpeningTimes | null>(json, null);
+  if (!h) return null;
+  const period = (p: { periodBegin: string; periodEnd: string }) => ({
+    period_begin: p.periodBegin,
+    period_end: p.periodEnd,
+  });
+  return {
+    twentyfourseven: h.twentyfourseven,
+    regular_hours: h.regularHours.map((r) => ({ weekday: r.weekday, ...period(r) })),
+    exceptional_openings: h.exceptionalOpenings.map(period),
+    exceptional_closings: h.exceptionalClosings.map(period),
+  };
+}
+
+/** OCPI's descriptive fields of a location and its EVSEs, as a detail view shows them. */
+export function locationDetailFields(row: LocationRow, evses: EvseRow[], connectors: ConnectorRow[]) {
+  return {
+    state: row.state,
+    party: { country_code: row.country_code, party_id: row.party_id },
+    operator_website: row.operator_website,
+    suboperator: row.suboperator_name,
+    owner: row.owner_name,
+    parking_type: row.parking_type,
+    time_zone: row.time_zone,
+    facilities: parseJson<string[]>(row.facilities, []),
+    opening_times: openingTimesView(row.opening_times),
+    charging_when_closed: row.charging_when_closed == null ? null : row.charging_when_closed === 1,
+    evses: evseDetails(evses, connectors),
+  };
+}
+
 export function locationDetail(
   row: LocationRow,
   evses: EvseRow[],
   connectors: ConnectorRow[],
-): Feature<Point> {
+): LocationDetailFeature {
   return {
     type: 'Feature',
     id: row.pk,
     geometry: point(row),
-    properties: {
-      ...baseProperties(row),
-      state: row.state,
-      party: { country_code: row.country_code, party_id: row.party_id },
-      operator_website: row.operator_website,
-      suboperator: row.suboperator_name,
-      owner: row.owner_name,
-      parking_type: row.parking_type,
-      time_zone: row.time_zone,
-      facilities: parseJson<string[]>(row.facilities, []),
-      opening_times: parseJson<unknown>(row.opening_times, null),
-      charging_when_closed: row.charging_when_closed == null ? null : row.charging_when_closed === 1,
-      evses: evseDetails(evses, connectors),
-    },
+    properties: { ...baseProperties(row), ...locationDetailFields(row, evses, connectors) },
   };
 }
 

@@ -12,40 +12,38 @@ import { notFound } from './errors.js';
 import { distancePage, featureCollectionResponse, keysetPage, nearSearchBox } from './feature-pages.js';
 import {
   errorResponses,
-  featureCollectionSchema,
-  featureSchema,
+  GEOJSON,
+  geojsonOk,
   idParams,
+  locationCollectionSchema,
+  locationDetailFeatureSchema,
   noQueryParams,
   notFoundResponse,
 } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
-import { locationCollection, locationDetail } from './location-features.js';
+import { locationDetail, locationFeatures } from './location-features.js';
 import { filterOf, siteQuerySchema } from './query-params.js';
 
 const listRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listLocations',
   summary: 'Source locations as a GeoJSON FeatureCollection',
   description: 'Every published location as its source reports it; the same parameters as /v1/sites.',
   tags: ['locations'],
   request: { query: siteQuerySchema },
-  responses: {
-    200: {
-      description: 'A page of locations',
-      content: { 'application/geo+json': { schema: featureCollectionSchema } },
-    },
-    ...errorResponses,
-  },
+  responses: { ...geojsonOk(locationCollectionSchema, 'A page of locations'), ...errorResponses },
 });
 
 const detailRoute = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'getLocation',
   summary: 'One source location with its EVSEs and connectors',
   tags: ['locations'],
   request: { params: idParams, query: noQueryParams },
   responses: {
-    200: { description: 'The location', content: { 'application/geo+json': { schema: featureSchema } } },
+    ...geojsonOk(locationDetailFeatureSchema, 'The location'),
     ...notFoundResponse,
     ...errorResponses,
   },
@@ -81,8 +79,8 @@ export const locationsApp = resourceApp()
     const order = new Map(ids.map((id, i) => [id, i]));
     rows.sort((a, b) => order.get(a.pk)! - order.get(b.pk)!);
     const { evses, connectors } = await evsesOf(db, ids);
-    const collection = locationCollection(rows, evses, connectors, page.distances);
-    return featureCollectionResponse(c, collection.features, page.next ?? null) as never;
+    const features = locationFeatures(rows, evses, connectors, page.distances);
+    return featureCollectionResponse(c, features, page.next ?? null);
   })
   .openapi(detailRoute, async (c) => {
     const db = c.get('db');
@@ -90,6 +88,5 @@ export const locationsApp = resourceApp()
     const row = await publishedLocation(db, id);
     if (!row) throw notFound(`location ${JSON.stringify(id)}`);
     const { evses, connectors } = await evsesOf(db, [row.pk]);
-    c.header('Content-Type', 'application/geo+json; charset=utf-8');
-    return c.body(JSON.stringify(locationDetail(row, evses, connectors))) as never;
+    return c.json(locationDetail(row, evses, connectors), 200, { 'Content-Type': GEOJSON });
   });

@@ -1,65 +1,58 @@
-// /openapi.json (OpenAPI 3.1, generated from the zod schemas the routes validate with) and /docs,
-// a Swagger UI page whose assets come from our own swagger-ui-dist dependency: no CDN, the machine
-// may be offline. The host hands the files in (HttpOptions.docsAsset): Node reads node_modules;
-// a Workers build must bundle them (e.g. wrangler `rules = [{ type = "Text", globs = ["**/swagger-ui*.css",
-// "**/swagger-ui-bundle.js"] }]` and a docsAsset that returns the imported strings).
+// /openapi.json (OpenAPI 3.1, generated from the route table: the zod schemas the routes validate
+// and answer with) and /docs, a Swagger UI page whose assets come from our own swagger-ui-dist
+// dependency: no CDN, the machine may be offline. The host hands the files in (HttpOptions.docsAsset):
+// Node reads node_modules; a Workers build must bundle them (e.g. wrangler `rules = [{ type = "Text",
+// globs = ["**/swagger-ui*.css", "**/swagger-ui-bundle.js"] }]` and a docsAsset that returns the
+// imported strings).
 
-import { OpenAPIHono } from '@hono/zod-openapi';
-import { Hono } from 'hono';
-import { createAvailabilityApp } from './availability.js';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from './deps.js';
-import { createDumpsApp } from './dumps.js';
 import { notFound } from './errors.js';
-import { historyApp } from './history.js';
+import { errorResponses, jsonOk, noQueryParams, notFoundResponse } from './geojson-schemas.js';
 import type { HttpOptions } from './http/options.js';
-import { locationsApp } from './locations.js';
-import { sitesApp } from './sites.js';
-import { operatorsApp, statsApp } from './stats.js';
-import { occupancyApp } from './stats-occupancy.js';
-import { tariffsApp } from './tariffs.js';
-import { createTilesApp } from './tiles/app.js';
+import { resourceApp } from './http/validation.js';
 
-/** The documented resources and where they are mounted. */
-export function documentedResources(opts: HttpOptions) {
-  return [
-    ['/v1/sites', sitesApp],
-    ['/v1/locations', locationsApp],
-    ['/v1/tariffs', tariffsApp],
-    ['/v1/stats', statsApp],
-    ['/v1/operators', operatorsApp],
-    ['/v1/dumps', createDumpsApp(opts)],
-    // Building the app reads no database: getDb is only called per request.
-    [
-      '/v1/availability',
-      createAvailabilityApp({ getDb: () => Promise.reject(new Error('documentation only')) }),
-    ],
-    ['/v1/evses', historyApp],
-    ['/v1/stats/occupancy', occupancyApp],
-    ['/v1', createTilesApp({})],
-  ] as const;
-}
+type ApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 
-let documentCache: unknown;
+const DESCRIPTION =
+  'Open data on EV charging: sites and locations as GeoJSON (RFC 7946), tariffs, statistics, live availability ' +
+  'and dumps. Every error is `{ "error": { "code", "message" } }`; unknown parameters are refused, except ' +
+  'those starting with `_` (e.g. `?_=1700000000` to bust a cache), which are ignored. Responses carry ETag / ' +
+  'Last-Modified (a conditional request answers 304), are gzip or brotli compressed on request, open to ' +
+  'CORS for GET, and rate-limited per client (429 with Retry-After). The data is published under the licence ' +
+  'of each source: see /v1/sources and /v1/dumps/LICENSE.txt.';
 
-export function openApiDocument(): unknown {
-  if (documentCache) return documentCache;
-  const doc = new OpenAPIHono();
-  for (const [path, app] of documentedResources({})) doc.route(path, app as unknown as OpenAPIHono);
-  documentCache = doc.getOpenAPI31Document({
+/** Operations whose answer is never conditional (no ETag, no 304): live streams and health checks. */
+const NEVER_CONDITIONAL = new Set(['/healthz', '/v1/availability/stream']);
+
+/** Generates the document of every route declared with createRoute and mounted on `app`. */
+export function describeApi(app: OpenAPIHono<AppEnv>): ApiDocument {
+  const doc = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title: 'Open charging atlas API',
       version: '1',
-      description:
-        'Open data on EV charging: sites and locations as GeoJSON (RFC 7946), tariffs, statistics and dumps. ' +
-        'Every error is `{ "error": { "code", "message" } }`; unknown parameters are refused. Responses carry ' +
-        'ETag / Last-Modified (conditional requests answer 304), are gzip or brotli compressed on request, ' +
-        'open to CORS for GET, and rate-limited per client (429 with Retry-After).',
-      license: { name: 'Data: per source, see /v1/sources and /v1/dumps/LICENSE.txt' },
+      description: DESCRIPTION,
     },
     servers: [{ url: '/' }],
+    // Every public route is open: no authentication, only a per-client rate limit.
+    security: [],
   });
-  return documentCache;
+  // The generator's config type predates OpenAPI 3.1's licence `identifier`; the document has it.
+  doc.info.license = { name: 'MIT', identifier: 'MIT' };
+  doc.components ??= {};
+  doc.components.responses = {
+    ...doc.components.responses,
+    NotModified: {
+      description: 'Not modified: If-None-Match matched the ETag (or If-Modified-Since the Last-Modified)',
+    },
+  };
+  // The 304 comes from the HTTP layer in front of every handler, so it is documented here, once.
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    if (NEVER_CONDITIONAL.has(path) || !item.get) continue;
+    item.get.responses = { ...item.get.responses, 304: { $ref: '#/components/responses/NotModified' } };
+  }
+  return doc;
 }
 
 /** The swagger-ui-dist files the page uses; nothing else is served from node_modules. */
@@ -91,24 +84,84 @@ const DOCS_HTML = `<!doctype html>
 </html>
 `;
 
-export function createDocsApp(opts: HttpOptions = {}) {
-  return new Hono<AppEnv>()
-    .get('/openapi.json', (c) => {
-      c.header('Content-Type', 'application/json; charset=utf-8');
-      return c.body(JSON.stringify(openApiDocument()));
-    })
-    .get('/docs', (c) => c.html(DOCS_HTML))
-    .get('/docs/assets/:file', async (c) => {
-      const file = c.req.param('file');
-      if (file === 'init.js') {
-        c.header('Content-Type', 'text/javascript; charset=utf-8');
-        return c.body(INIT_JS);
-      }
-      const type = ASSETS[file];
-      const body = type && opts.docsAsset ? await opts.docsAsset(file) : null;
-      if (!type || body == null) throw notFound(`docs asset ${JSON.stringify(file)}`);
-      c.header('Content-Type', type);
-      c.header('Cache-Control', 'public, max-age=86400');
-      return c.body(body as string);
-    });
+const documentSchema = z
+  .looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }) })
+  .openapi('OpenApiDocument', { description: 'this document (OpenAPI 3.1)' });
+
+const assetParams = z.object({
+  file: z
+    .string()
+    .max(100)
+    .openapi({ param: { name: 'file', in: 'path' }, example: 'swagger-ui.css' }),
+});
+
+const html = (description: string) => ({
+  200: { description, content: { 'text/html': { schema: z.string() } } },
+});
+
+/** `document` is called on the first request, once every route is mounted. */
+export function createDocsApp(opts: HttpOptions, document: () => ApiDocument) {
+  return resourceApp()
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/openapi.json',
+        operationId: 'getOpenApiDocument',
+        summary: 'This API description (OpenAPI 3.1)',
+        tags: ['documentation'],
+        request: { query: noQueryParams },
+        responses: { ...jsonOk(documentSchema, 'The document'), ...errorResponses },
+      }),
+      (c) => {
+        const doc = document();
+        return c.json({ ...doc, info: { ...doc.info } }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/docs',
+        operationId: 'getDocsPage',
+        summary: 'The API documentation page (Swagger UI)',
+        tags: ['documentation'],
+        request: { query: noQueryParams },
+        responses: { ...html('An HTML page'), ...errorResponses },
+      }),
+      (c) => c.html(DOCS_HTML),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/docs/assets/{file}',
+        operationId: 'getDocsAsset',
+        summary: 'A script, style sheet or icon of the documentation page',
+        tags: ['documentation'],
+        request: { params: assetParams, query: noQueryParams },
+        responses: {
+          200: {
+            description: 'The file',
+            content: {
+              'text/css': { schema: z.string() },
+              'text/javascript': { schema: z.string() },
+              'image/png': { schema: z.string().openapi({ format: 'binary' }) },
+            },
+          },
+          ...notFoundResponse,
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const { file } = c.req.valid('param');
+        if (file === 'init.js') {
+          return c.body(INIT_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+        }
+        const type = ASSETS[file];
+        const body = type && opts.docsAsset ? await opts.docsAsset(file) : null;
+        if (!type || body == null) throw notFound(`docs asset ${JSON.stringify(file)}`);
+        return c.body(body as string, 200, {
+          'Content-Type': type,
+          'Cache-Control': 'public, max-age=86400',
+        });
+      },
+    );
 }

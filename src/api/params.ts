@@ -1,7 +1,6 @@
 // Query parameters shared by several resources, validated with zod at the edge.
 import { z } from 'zod';
 import type { Bbox } from '../model/geo.js';
-import { ApiError, badParameter } from './errors.js';
 
 const finite = (name: string) =>
   z
@@ -48,23 +47,3 @@ export const limitParam = (max: number, def: number) =>
     .transform((v) => v ?? def);
 
 export { finite as finiteNumber };
-
-/**
- * Parses a query object with the schema and rejects unknown parameters, so a typo such as
- * `bbbox=` is a 400 that says so rather than a silently unfiltered answer.
- */
-export function parseQuery<T extends z.ZodObject>(schema: T, query: Record<string, string>): z.infer<T> {
-  const known = new Set(Object.keys(schema.shape));
-  for (const key of Object.keys(query)) {
-    if (!known.has(key)) {
-      throw new ApiError(
-        400,
-        'unknown_parameter',
-        `${key}: unknown parameter (accepted: ${[...known].join(', ') || 'none'})`,
-      );
-    }
-  }
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) throw badParameter(parsed.error);
-  return parsed.data;
-}

@@ -235,6 +235,7 @@ export const tileQuerySchema = siteQueryFields
 
 export type TileQueryParams = z.infer<typeof tileQuerySchema>;
 
+/** The filters of a query; resources that accept only some of them pass those. */
 export function filterOf(q: Partial<SiteQueryParams>): LocationFilter {
   return {
     countries: q.country?.map((c) =>

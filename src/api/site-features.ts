@@ -1,6 +1,5 @@
 // Sites -> RFC 7946 GeoJSON features: [lon, lat] rounded to 7 decimals, one feature per site with
 // the summary of all its published locations (list) or every detail with provenance (one site).
-import type { Feature, Point } from 'geojson';
 import type { ConnectorRow, EvseRow, LocationRow } from '../db/queries/locations.js';
 import {
   type LocationSummaryRow,
@@ -13,11 +12,13 @@ import type { SourceRow } from '../db/queries/sources.js';
 import type { TariffRow } from '../db/queries/tariffs.js';
 import { groupBy } from '../model/group-by.js';
 import { siteLifecycle } from '../model/lifecycle.js';
+import type { SiteDetailFeature, SiteFeature } from './geojson-schemas.js';
 import {
   connectorSummary,
-  evseDetails,
   kw,
+  locationDetailFields,
   parseJson,
+  placeFields,
   point,
   round7,
   statusSummary,
@@ -25,10 +26,7 @@ import {
 import { tariffView } from './tariff-view.js';
 
 /** Dedupe's resolved fields: `{ name: { value, source, record, last_updated }, ... }`. */
-type SiteFields = Record<
-  string,
-  { value?: unknown; source?: string; record?: string; last_updated?: string }
->;
+type SiteFields = SiteDetailFeature['properties']['provenance']['fields'];
 
 const unique = <T>(values: (T | null)[]): T[] => [...new Set(values.filter((v): v is T => v != null))];
 
@@ -52,11 +50,13 @@ function summaryProperties(
   );
   return {
     id: site.id,
-    name: fieldOf(fields, 'name') ?? first?.name ?? null,
-    address: fieldOf(fields, 'address') ?? first?.address ?? null,
-    city: fieldOf(fields, 'city') ?? first?.city ?? null,
-    postal_code: fieldOf(fields, 'postal_code') ?? first?.postal_code ?? null,
-    country: fieldOf(fields, 'country') ?? first?.country ?? null,
+    ...placeFields({
+      name: fieldOf(fields, 'name') ?? first?.name ?? null,
+      address: fieldOf(fields, 'address') ?? first?.address ?? null,
+      city: fieldOf(fields, 'city') ?? first?.city ?? null,
+      postal_code: fieldOf(fields, 'postal_code') ?? first?.postal_code ?? null,
+      country: fieldOf(fields, 'country') ?? first?.country ?? null,
+    }),
     operator: fieldOf(fields, 'operator') ?? first?.operator_name ?? null,
     operators: unique(locs.map((l) => l.operator_name)),
     sources: unique(locs.map((l) => l.source_id)),
@@ -81,8 +81,8 @@ export function siteListFeatures(
   summaries: Map<string, LocationSummaryRow[]>,
   siteFields: Map<string, SiteTextFields>,
   distances?: Map<string, number>,
-): Feature<Point>[] {
-  return points.map((site) => {
+): SiteFeature[] {
+  return points.map((site): SiteFeature => {
     const locs = summaries.get(site.id) ?? [];
     const first = locs[0];
     const statuses = locs.flatMap((l) => (l.statuses ? l.statuses.split(SUMMARY_SEPARATOR) : []));
@@ -95,13 +95,15 @@ export function siteListFeatures(
     );
     const powers = locs.map((l) => l.max_power_w).filter((w): w is number => w != null);
     const f = siteFields.get(site.id) ?? {};
-    const properties: Record<string, unknown> = {
+    const properties: SiteFeature['properties'] = {
       id: site.id,
-      name: f.name ?? first?.name ?? null,
-      address: f.address ?? first?.address ?? null,
-      city: f.city ?? first?.city ?? null,
-      postal_code: f.postal_code ?? first?.postal_code ?? null,
-      country: f.country ?? first?.country ?? null,
+      ...placeFields({
+        name: f.name ?? first?.name ?? null,
+        address: f.address ?? first?.address ?? null,
+        city: f.city ?? first?.city ?? null,
+        postal_code: f.postal_code ?? first?.postal_code ?? null,
+        country: f.country ?? first?.country ?? null,
+      }),
       operator: f.operator ?? first?.operator_name ?? null,
       operators: unique(locs.map((l) => l.operator_name)),
       sources: unique(locs.map((l) => l.source_id)),
@@ -109,8 +111,8 @@ export function siteListFeatures(
       evse_count: statuses.length,
       connector_count: connectors.length,
       max_power_kw: kw(powers.length ? Math.max(...powers) : null),
-      status: statusSummary(statuses.map((status) => ({ status }) as EvseRow)),
-      connectors: connectorSummary(connectors as ConnectorRow[]),
+      status: statusSummary(statuses.map((status) => ({ status }))),
+      connectors: connectorSummary(connectors),
       lifecycle: siteLifecycle(locs.map((l) => l.lifecycle)),
       last_updated:
         locs
@@ -154,7 +156,7 @@ export interface SiteDetailData {
 }
 
 /** One site with its locations, EVSEs, connectors, tariffs, sources and where each field came from. */
-export function siteDetail(d: SiteDetailData): Feature<Point> {
+export function siteDetail(d: SiteDetailData): SiteDetailFeature {
   const evByLoc = groupBy(d.evses, (e) => e.location_pk);
   const connByLoc = groupBy(d.connectors, (c) => c.location_pk);
   const used = new Set(d.locations.map((l) => l.source_id));
@@ -168,38 +170,24 @@ export function siteDetail(d: SiteDetailData): Feature<Point> {
         id: l.pk,
         source: l.source_id,
         source_location_id: l.ocpi_id,
-        party: { country_code: l.country_code, party_id: l.party_id },
-        name: l.name,
-        address: l.address,
-        city: l.city,
-        postal_code: l.postal_code,
-        state: l.state,
-        country: l.country,
+        ...placeFields(l),
         position: [round7(l.lon), round7(l.lat)],
         operator: l.operator_name,
-        operator_website: l.operator_website,
-        suboperator: l.suboperator_name,
-        owner: l.owner_name,
-        parking_type: l.parking_type,
-        time_zone: l.time_zone,
-        facilities: parseJson<string[]>(l.facilities, []),
-        opening_times: parseJson<unknown>(l.opening_times, null),
-        charging_when_closed: l.charging_when_closed == null ? null : l.charging_when_closed === 1,
         lifecycle: l.lifecycle,
-        // The record's own licence when it states one, else its source's (listed under `sources`).
+        // The record's own licence when it states one, else its source's (see provenance.sources).
         license: l.license ?? d.sources.find((s) => s.id === l.source_id)?.license ?? null,
         last_updated: l.last_updated,
-        evses: evseDetails(evByLoc.get(l.pk) ?? [], connByLoc.get(l.pk) ?? []),
+        ...locationDetailFields(l, evByLoc.get(l.pk) ?? [], connByLoc.get(l.pk) ?? []),
       })),
       tariffs: d.tariffs.map(tariffView),
-      sources: d.sources
-        .filter((s) => used.has(s.id))
-        .map((s) => ({ id: s.id, name: s.name, license: s.license, attribution: s.attribution })),
       provenance: {
         // Dedupe's per-field provenance when it resolved this site; else the one record it rests on.
         resolved_by: d.row ? 'dedupe' : 'single-record',
         updated_at: d.row?.updated_at ?? null,
         fields: d.row ? parseJson<SiteFields>(d.row.fields, {}) : derivedProvenance(d.locations),
+        sources: d.sources
+          .filter((s) => used.has(s.id))
+          .map((s) => ({ id: s.id, name: s.name, license: s.license, attribution: s.attribution })),
       },
     },
   };

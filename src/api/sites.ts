@@ -1,5 +1,5 @@
 // /v1/sites: physical charging sites (dedupe groups, or single locations before dedupe) as GeoJSON.
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { evsesOf } from '../db/queries/locations.js';
 import type { SitePoint } from '../db/queries/sites.js';
 import { findSite, siteFieldValues, siteMembers, sitePoints, siteSummaries } from '../db/queries/sites.js';
@@ -16,43 +16,48 @@ import {
 } from './feature-pages.js';
 import {
   errorResponses,
-  featureCollectionSchema,
-  featureSchema,
+  GEOJSON,
+  geojsonOk,
   idParams,
   noQueryParams,
   notFoundResponse,
+  siteCollectionSchema,
+  siteDetailFeatureSchema,
 } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
 import { filterOf, type SiteQueryParams, siteQuerySchema } from './query-params.js';
 import { siteDetail, siteListFeatures } from './site-features.js';
 
-const geojson = (schema: typeof featureCollectionSchema | typeof featureSchema, description: string) => ({
-  200: { description, content: { 'application/geo+json': { schema } } },
-});
+const movedSchema = z
+  .object({ moved_to: z.string().openapi({ description: 'the URL of the site now' }) })
+  .openapi('Moved');
 
 const listRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listSites',
   summary: 'Sites as a GeoJSON FeatureCollection',
   description:
     'A site is one physical place: the published locations that dedupe grouped, or one location. ' +
     'Pages are in a stable order (a hash of the id, so a limited bbox answer is spread over the whole box), ' +
-    'or by distance with `near`. A site matches when one of its locations matches every filter.',
+    'or by distance with `point` (or `near`). A site matches when one of its locations matches every filter.',
   tags: ['sites'],
   request: { query: siteQuerySchema },
-  responses: { ...geojson(featureCollectionSchema, 'A page of sites'), ...errorResponses },
+  responses: { ...geojsonOk(siteCollectionSchema, 'A page of sites'), ...errorResponses },
 });
 
 const detailRoute = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'getSite',
   summary: 'One site with EVSEs, connectors, status, tariffs, opening hours, sources and provenance',
   tags: ['sites'],
   request: { params: idParams, query: noQueryParams },
   responses: {
-    ...geojson(featureSchema, 'The site'),
+    ...geojsonOk(siteDetailFeatureSchema, 'The site'),
     301: {
       description: 'The site was merged into another (or the id is a location of a site): see Location',
+      content: { 'application/json': { schema: movedSchema } },
     },
     ...notFoundResponse,
     ...errorResponses,
@@ -97,14 +102,17 @@ export const sitesApp = resourceApp()
     const q = c.req.valid('query');
     const db = c.get('db');
     const page = await sitePage(db, q);
-    return featureCollectionResponse(c, await siteList(db, page.items, page.distances), page.next) as never;
+    return featureCollectionResponse(c, await siteList(db, page.items, page.distances), page.next);
   })
   .openapi(detailRoute, async (c) => {
     const db = c.get('db');
     const { id } = c.req.valid('param');
     const found = await findSite(db, id);
     if (found.found === 'none') throw notFound(`site ${JSON.stringify(id)}`);
-    if (found.found === 'moved') return c.redirect(`/v1/sites/${encodeURIComponent(found.to)}`, 301) as never;
+    if (found.found === 'moved') {
+      const to = `/v1/sites/${encodeURIComponent(found.to)}`;
+      return c.json({ moved_to: to }, 301, { Location: to });
+    }
     const data = await siteData(db, [found.point]);
     const locations = data.locations.get(found.point.id) ?? [];
     const [tariffs, sources] = await Promise.all([
@@ -114,7 +122,6 @@ export const sitesApp = resourceApp()
       ),
       listSources(db),
     ]);
-    c.header('Content-Type', 'application/geo+json; charset=utf-8');
     const feature = siteDetail({
       site: found.point,
       locations,
@@ -124,5 +131,5 @@ export const sitesApp = resourceApp()
       tariffs,
       sources,
     });
-    return c.body(JSON.stringify(feature)) as never;
+    return c.json(feature, 200, { 'Content-Type': GEOJSON });
   });

@@ -4,7 +4,7 @@
 // ones) against installed power. How this is estimated, and what it cannot tell: docs/load-estimation.md.
 
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Feature, FeatureCollection, Polygon } from 'geojson';
+import type { Polygon } from 'geojson';
 import { evsesInArea, type HistoryEvse } from '../db/queries/status.js';
 import { loadTimelines } from '../live/evse-timelines.js';
 import { addToBuckets, type Bucket, bucketStarts, emptyBuckets } from '../live/timeline.js';
@@ -70,6 +70,34 @@ const occupancySchema = z
   })
   .openapi('Occupancy');
 
+const occupancyCellsSchema = z
+  .object({
+    type: z.literal('FeatureCollection'),
+    from: z.string(),
+    to: z.string(),
+    interval: z.string(),
+    method: z.string(),
+    grid_deg: z.number(),
+    features: z.array(
+      z.object({
+        type: z.literal('Feature'),
+        id: z.string(),
+        geometry: z.object({
+          type: z.literal('Polygon'),
+          coordinates: z.array(z.array(z.array(z.number()))),
+        }),
+        properties: z.object({
+          cell: z.string().openapi({ description: 'column:row of the cell in the grid' }),
+          evses: z.number().int(),
+          installed_kw: z.number(),
+          evses_without_power: z.number().int(),
+          intervals: z.array(figuresSchema),
+        }),
+      }),
+    ),
+  })
+  .openapi('OccupancyCells');
+
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 const ratedKw = (e: HistoryEvse) => (e.max_power_w == null ? null : e.max_power_w / 1000);
 
@@ -131,6 +159,7 @@ export const occupancyApp = resourceApp().openapi(
   createRoute({
     method: 'get',
     path: '/',
+    operationId: 'getOccupancy',
     summary: 'Occupancy and power in use per interval (the load view)',
     description:
       'Per interval: the EVSEs of the area, the time-weighted shares available / charging / occupied / out of ' +
@@ -144,9 +173,7 @@ export const occupancyApp = resourceApp().openapi(
         description: 'The figures',
         content: {
           'application/json': { schema: occupancySchema },
-          'application/geo+json': {
-            schema: z.object({ type: z.literal('FeatureCollection'), features: z.array(z.unknown()) }),
-          },
+          'application/geo+json': { schema: occupancyCellsSchema },
         },
       },
       ...errorResponses,
@@ -193,14 +220,17 @@ export const occupancyApp = resourceApp().openapi(
       const buckets = emptyBuckets(starts, step, range.to);
       for (const e of evses) addToBuckets(buckets, timelines.get(e.pk) ?? [], ratedKw(e));
       const pop = population(evses);
-      return c.json({
-        bbox: [q.bbox.minLon, q.bbox.minLat, q.bbox.maxLon, q.bbox.maxLat],
-        ...header,
-        evses: pop.evses,
-        installed_kw: pop.installedKw,
-        evses_without_power: pop.withoutPower,
-        intervals: buckets.map((b) => figures(b, pop.evses)),
-      });
+      return c.json(
+        {
+          bbox: [q.bbox.minLon, q.bbox.minLat, q.bbox.maxLon, q.bbox.maxLat],
+          ...header,
+          evses: pop.evses,
+          installed_kw: pop.installedKw,
+          evses_without_power: pop.withoutPower,
+          intervals: buckets.map((b) => figures(b, pop.evses)),
+        },
+        200,
+      );
     }
 
     const size = q.grid;
@@ -220,14 +250,14 @@ export const occupancyApp = resourceApp().openapi(
         `grid: ${cells.size} cells x ${starts.length} intervals; at most ${MAX_FIGURES} figures per answer`,
       );
     }
-    const features: Feature<Polygon>[] = [...cells.entries()]
+    const features = [...cells.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([key, cell]) => {
         const buckets = emptyBuckets(starts, step, range.to);
         for (const e of cell.evses) addToBuckets(buckets, timelines.get(e.pk) ?? [], ratedKw(e));
         const pop = population(cell.evses);
         return {
-          type: 'Feature',
+          type: 'Feature' as const,
           id: key,
           geometry: cellPolygon(cell.col, cell.row, size),
           properties: {
@@ -239,8 +269,8 @@ export const occupancyApp = resourceApp().openapi(
           },
         };
       });
-    const collection: FeatureCollection<Polygon> & Record<string, unknown> = {
-      type: 'FeatureCollection',
+    const collection = {
+      type: 'FeatureCollection' as const,
       ...header,
       grid_deg: size,
       features,

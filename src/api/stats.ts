@@ -12,7 +12,7 @@ import {
 } from '../db/queries/stats.js';
 import type { Db } from '../db/types.js';
 import { alpha2ToAlpha3 } from '../model/countries.js';
-import { errorResponses } from './geojson-schemas.js';
+import { errorResponses, jsonOk } from './geojson-schemas.js';
 import { freshFor } from './http/fresh-for.js';
 import { resourceApp } from './http/validation.js';
 import { limitParam } from './params.js';
@@ -73,27 +73,87 @@ const DIMENSIONS = {
   },
 } as const;
 
-async function dimension(db: Db, dim: keyof typeof DIMENSIONS, q: z.infer<typeof statsQuery>) {
-  const rows = await statsBy(db, dim as StatsDimension, filterOf(q as never));
-  return DIMENSIONS[dim].rows(rows);
+async function dimension<D extends keyof typeof DIMENSIONS>(
+  db: Db,
+  dim: D,
+  q: z.infer<typeof statsQuery>,
+): Promise<ReturnType<(typeof DIMENSIONS)[D]['rows']>> {
+  const rows = await statsBy(db, dim as StatsDimension, filterOf(q));
+  return DIMENSIONS[dim].rows(rows) as ReturnType<(typeof DIMENSIONS)[D]['rows']>;
 }
 
-const statsResponse = {
-  200: {
-    description: 'Counts',
-    content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
-  },
-  ...errorResponses,
+const countsShape = {
+  sites: z.number().int(),
+  locations: z.number().int(),
+  evses: z.number().int(),
+  connectors: z.number().int(),
+  installed_kw: z.number(),
 };
+const countsSchema = z.object(countsShape).openapi('Counts');
+const byCountrySchema = z.array(
+  z.object({
+    country: z.string().openapi({ description: 'ISO 3166-1 alpha-3, or `unknown`' }),
+    ...countsShape,
+  }),
+);
+const byOperatorSchema = z.array(z.object({ operator: z.string().nullable(), ...countsShape }));
+const byConnectorSchema = z.array(
+  z.object({
+    standard: z.string().nullable().openapi({ description: 'OCPI ConnectorType' }),
+    ...countsShape,
+  }),
+);
+const byPowerClassSchema = z.array(
+  z.object({
+    power_class_kw: z
+      .string()
+      .nullable()
+      .openapi({ description: 'a band of EVSE maximum power, e.g. `50-150`' }),
+    ...countsShape,
+  }),
+);
 
-const byRoute = (path: string, summary: string) =>
+const statsSchema = z
+  .object({
+    totals: countsSchema.nullable(),
+    by_country: byCountrySchema,
+    by_operator: byOperatorSchema,
+    by_connector: byConnectorSchema,
+    by_power_class: byPowerClassSchema,
+  })
+  .openapi('Statistics');
+
+const operatorPageSchema = z
+  .object({
+    operators: z.array(
+      z.object({
+        name: z.string().nullable(),
+        ...countsShape,
+        countries: z.array(z.string()).openapi({ description: 'ISO 3166-1 alpha-3 codes' }),
+      }),
+    ),
+    next: z.string().nullable().openapi({ description: 'URL of the next page, null on the last one' }),
+  })
+  .openapi('OperatorPage');
+
+const byRoute = <K extends string, S extends z.ZodType>(
+  path: string,
+  operationId: string,
+  summary: string,
+  key: K,
+  rows: S,
+) =>
   createRoute({
     method: 'get',
     path,
+    operationId,
     summary,
     tags: ['statistics'],
     request: { query: statsQuery },
-    responses: statsResponse,
+    responses: {
+      ...jsonOk(z.object({ [key]: rows } as { [k in K]: S }), 'Counts'),
+      ...errorResponses,
+    },
   });
 
 /**
@@ -108,13 +168,14 @@ export const statsApp = resourceApp()
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'getStatistics',
       summary: 'Totals and counts by country, operator, connector type and power class',
       description:
         `Installed kW sums each EVSE's strongest connector (by connector type: that type's connectors). ` +
         `Power classes are EVSE maximum power bands in kW: ${POWER_CLASS_BOUNDS_KW.join(', ')} and above.`,
       tags: ['statistics'],
       request: { query: statsQuery },
-      responses: statsResponse,
+      responses: { ...jsonOk(statsSchema, 'Counts'), ...errorResponses },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -133,38 +194,55 @@ export const statsApp = resourceApp()
     },
   )
   .openapi(
-    byRoute('/by-country', 'Counts by country (ISO 3166-1 alpha-3)'),
-    async (c) =>
-      c.json({ by_country: await dimension(c.get('db'), 'country', c.req.valid('query')) }) as never,
+    byRoute(
+      '/by-country',
+      'getStatisticsByCountry',
+      'Counts by country (ISO 3166-1 alpha-3)',
+      'by_country',
+      byCountrySchema,
+    ),
+    async (c) => c.json({ by_country: await dimension(c.get('db'), 'country', c.req.valid('query')) }, 200),
   )
   .openapi(
-    byRoute('/by-operator', 'Counts by operator'),
-    async (c) =>
-      c.json({ by_operator: await dimension(c.get('db'), 'operator', c.req.valid('query')) }) as never,
+    byRoute('/by-operator', 'getStatisticsByOperator', 'Counts by operator', 'by_operator', byOperatorSchema),
+    async (c) => c.json({ by_operator: await dimension(c.get('db'), 'operator', c.req.valid('query')) }, 200),
   )
   .openapi(
-    byRoute('/by-connector', 'Counts by OCPI connector type'),
+    byRoute(
+      '/by-connector',
+      'getStatisticsByConnector',
+      'Counts by OCPI connector type',
+      'by_connector',
+      byConnectorSchema,
+    ),
     async (c) =>
-      c.json({ by_connector: await dimension(c.get('db'), 'connector', c.req.valid('query')) }) as never,
+      c.json({ by_connector: await dimension(c.get('db'), 'connector', c.req.valid('query')) }, 200),
   )
   .openapi(
-    byRoute('/by-power-class', 'Counts by EVSE power class'),
+    byRoute(
+      '/by-power-class',
+      'getStatisticsByPowerClass',
+      'Counts by EVSE power class',
+      'by_power_class',
+      byPowerClassSchema,
+    ),
     async (c) =>
-      c.json({ by_power_class: await dimension(c.get('db'), 'power_class', c.req.valid('query')) }) as never,
+      c.json({ by_power_class: await dimension(c.get('db'), 'power_class', c.req.valid('query')) }, 200),
   );
 
 export const operatorsApp = resourceApp().openapi(
   createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listOperators',
     summary: 'Operators with their counts, by name',
     tags: ['statistics'],
     request: { query: operatorsQuery },
-    responses: statsResponse,
+    responses: { ...jsonOk(operatorPageSchema, 'A page of operators'), ...errorResponses },
   }),
   async (c) => {
     const q = c.req.valid('query');
-    const rows = await operatorStats(c.get('db'), filterOf(q as never), q.cursor?.k, q.limit + 1);
+    const rows = await operatorStats(c.get('db'), filterOf(q), q.cursor?.k, q.limit + 1);
     const items = rows.slice(0, q.limit);
     let next: string | null = null;
     const last = items[items.length - 1];
@@ -174,16 +252,19 @@ export const operatorsApp = resourceApp().openapi(
       next = url.toString();
       c.header('Link', `<${next}>; rel="next"`);
     }
-    return c.json({
-      operators: items.map((r) => ({
-        name: r.key,
-        ...counts(r),
-        countries: (r.countries ?? '')
-          .split(',')
-          .filter(Boolean)
-          .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc)),
-      })),
-      next,
-    }) as never;
+    return c.json(
+      {
+        operators: items.map((r) => ({
+          name: r.key,
+          ...counts(r),
+          countries: (r.countries ?? '')
+            .split(',')
+            .filter(Boolean)
+            .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc)),
+        })),
+        next,
+      },
+      200,
+    );
   },
 );

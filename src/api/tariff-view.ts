@@ -1,14 +1,56 @@
 // A stored tariff as published: OCPI's structure with snake_case keys, plus a one-line summary.
+import { z } from '@hono/zod-openapi';
 import type { TariffRow } from '../db/queries/tariffs.js';
 import type { TariffElement } from '../model/types.js';
 import { parseJson } from './location-features.js';
+
+const priceSchema = z.object({ excl_vat: z.number(), incl_vat: z.number().nullable() }).nullable();
+
+export const tariffSchema = z
+  .object({
+    id: z.string(),
+    source: z.string(),
+    party: z.object({ country_code: z.string(), party_id: z.string() }),
+    tariff_id: z.string().openapi({ description: 'the id the CPO gives (OCPI Tariff.id)' }),
+    currency: z.string(),
+    type: z.string().nullable(),
+    summary: z.string().nullable().openapi({ example: '0.39 EUR/kWh, 0.10 EUR/min after 3 h' }),
+    is_free: z.boolean(),
+    elements: z.array(
+      z.object({
+        price_components: z.array(
+          z.object({
+            type: z.string(),
+            price: z.number(),
+            vat: z.number().nullable(),
+            step_size: z.number(),
+          }),
+        ),
+        restrictions: z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .openapi({ description: 'OCPI TariffRestrictions, as the CPO sent them' }),
+      }),
+    ),
+    tariff_alt_text: z.array(z.object({ language: z.string(), text: z.string() })),
+    tariff_alt_url: z.string().nullable(),
+    min_price: priceSchema,
+    max_price: priceSchema,
+    start_date_time: z.string().nullable(),
+    end_date_time: z.string().nullable(),
+    tax_included: z.string().nullable(),
+    last_updated: z.string(),
+  })
+  .openapi('Tariff');
+
+export type TariffView = z.infer<typeof tariffSchema>;
 
 function price(json: string | null) {
   const p = parseJson<{ beforeTaxes: number; afterTaxes: number | null } | null>(json, null);
   return p ? { excl_vat: p.beforeTaxes, incl_vat: p.afterTaxes } : null;
 }
 
-export function tariffView(t: TariffRow) {
+export function tariffView(t: TariffRow): TariffView {
   const elements = parseJson<TariffElement[]>(t.elements, []);
   return {
     id: t.pk,

@@ -3,11 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { publishedTariff, publishedTariffs } from '../db/queries/tariffs.js';
 import { notFound } from './errors.js';
 import { keysetPage } from './feature-pages.js';
-import { errorResponses, idParams, noQueryParams, notFoundResponse } from './geojson-schemas.js';
+import { errorResponses, idParams, jsonOk, noQueryParams, notFoundResponse } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
 import { limitParam } from './params.js';
 import { cursorParam, dateTimeParam, encodeCursor } from './query-params.js';
-import { tariffView } from './tariff-view.js';
+import { tariffSchema, tariffView } from './tariff-view.js';
 
 const listQuery = z.strictObject({
   source: z
@@ -43,36 +43,23 @@ const listQuery = z.strictObject({
   cursor: cursorParam.optional().openapi({ description: 'opaque; follow the `next` link' }),
 });
 
-const tariffSchema = z.record(z.string(), z.unknown()).openapi('Tariff', {
-  example: {
-    id: '3f2a9c0d1e4b5a67',
-    currency: 'EUR',
-    summary: '0.39 EUR/kWh, 0.10 EUR/min after 3 h',
-    elements: [
-      { price_components: [{ type: 'ENERGY', price: 0.39, vat: 19, step_size: 1 }], restrictions: null },
-    ],
-  },
-});
+const tariffPageSchema = z
+  .object({
+    tariffs: z.array(tariffSchema),
+    next: z.string().nullable().openapi({ description: 'URL of the next page, null on the last one' }),
+  })
+  .openapi('TariffPage');
 
 export const tariffsApp = resourceApp()
   .openapi(
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listTariffs',
       summary: 'Tariffs of the published sources',
       tags: ['tariffs'],
       request: { query: listQuery },
-      responses: {
-        200: {
-          description: 'A page of tariffs',
-          content: {
-            'application/json': {
-              schema: z.object({ tariffs: z.array(tariffSchema), next: z.string().nullable() }),
-            },
-          },
-        },
-        ...errorResponses,
-      },
+      responses: { ...jsonOk(tariffPageSchema, 'A page of tariffs'), ...errorResponses },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -96,18 +83,19 @@ export const tariffsApp = resourceApp()
         next = url.toString();
         c.header('Link', `<${next}>; rel="next"`);
       }
-      return c.json({ tariffs: page.items.map(tariffView), next }) as never;
+      return c.json({ tariffs: page.items.map(tariffView), next }, 200);
     },
   )
   .openapi(
     createRoute({
       method: 'get',
       path: '/{id}',
+      operationId: 'getTariff',
       summary: 'One tariff',
       tags: ['tariffs'],
       request: { params: idParams, query: noQueryParams },
       responses: {
-        200: { description: 'The tariff', content: { 'application/json': { schema: tariffSchema } } },
+        ...jsonOk(tariffSchema, 'The tariff'),
         ...notFoundResponse,
         ...errorResponses,
       },
@@ -116,6 +104,6 @@ export const tariffsApp = resourceApp()
       const { id } = c.req.valid('param');
       const row = await publishedTariff(c.get('db'), id);
       if (!row) throw notFound(`tariff ${JSON.stringify(id)}`);
-      return c.json(tariffView(row)) as never;
+      return c.json(tariffView(row), 200);
     },
   );

@@ -161,12 +161,14 @@ describe('/v1/sites/{id}', () => {
     expect(p.locations[0].evses[0].connectors.length).toBeGreaterThan(0);
     expect(p.locations[0].opening_times).toEqual({
       twentyfourseven: true,
-      regularHours: [],
-      exceptionalOpenings: [],
-      exceptionalClosings: [],
+      regular_hours: [],
+      exceptional_openings: [],
+      exceptional_closings: [],
     });
-    expect(p.sources.map((s: { id: string }) => s.id)).toEqual([lone.members[0]!.source_id]);
-    expect(p.sources[0].license).toBeTruthy();
+    // `sources` is a list of ids, as in the list view; the objects are under provenance.
+    expect(p.sources).toEqual([lone.members[0]!.source_id]);
+    expect(p.provenance.sources.map((s: { id: string }) => s.id)).toEqual(p.sources);
+    expect(p.provenance.sources[0].license).toBeTruthy();
     expect(p.provenance.resolved_by).toBe('single-record');
     expect(p.provenance.fields.name.record).toBe(lone.id);
     const tariffIds = new Set(

@@ -17,7 +17,7 @@ import {
 import { findSite, type SitePoint, sitePoints } from '../../db/queries/sites.js';
 import type { Db } from '../../db/types.js';
 import type { Bbox } from '../../model/geo.js';
-import { locationCollection } from '../location-features.js';
+import { locationFeatures as locationFeaturesOf } from '../location-features.js';
 import { siteList } from '../sites.js';
 import type { Queryables } from './cql2-eval.js';
 
@@ -87,7 +87,7 @@ async function locationFeatures(db: Db, ids: string[]): Promise<Feature<Point>[]
   const order = new Map(ids.map((id, i) => [id, i]));
   rows.sort((a, b) => order.get(a.pk)! - order.get(b.pk)!);
   const { evses, connectors } = await evsesOf(db, ids);
-  return locationCollection(rows, evses, connectors).features;
+  return locationFeaturesOf(rows, evses, connectors);
 }
 
 const locations: OgcCollection = {

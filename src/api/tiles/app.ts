@@ -1,14 +1,16 @@
 // /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json and /v1/style.json. The tile path ends in `.mvt`,
-// which a typed OpenAPI route cannot match, so the routes are documented in the registry and
-// validated here with the same zod fields as /v1/sites.
-import { z } from '@hono/zod-openapi';
+// which a typed OpenAPI route cannot match (Hono reads `:y.mvt` as a parameter named "y.mvt"), so
+// that one route is documented in the registry and served as `/tiles/:z/:x/:file`, validated here
+// with the same zod fields as /v1/sites (test/api/route-table.test.ts pairs the two spellings).
+// tiles.json and style.json are declared with createRoute like every other route.
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { publishedBounds, publishedSources } from '../../db/queries/tiles.js';
 import { iso } from '../../model/iso-time.js';
 import { DEFAULT_STALE_AFTER_S } from '../availability.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { errorResponses } from '../geojson-schemas.js';
+import { errorResponses, jsonOk } from '../geojson-schemas.js';
 import { resourceApp, validationError } from '../http/validation.js';
 import { filterOf, type TileQueryParams, tileQuerySchema } from '../query-params.js';
 import { buildTile, SITE_MIN_ZOOM } from './build-tile.js';
@@ -72,6 +74,21 @@ const tileDoc = {
   tags: ['tiles'],
 };
 
+const tileJsonSchema = z
+  .looseObject({
+    tilejson: z.string(),
+    tiles: z.array(z.string()),
+    minzoom: z.number(),
+    maxzoom: z.number(),
+    bounds: z.array(z.number()),
+    vector_layers: z.array(z.looseObject({ id: z.string() })),
+  })
+  .openapi('TileJson', { description: 'TileJSON 3.0.0' });
+
+const styleSchema = z
+  .looseObject({ version: z.number(), name: z.string() })
+  .openapi('MapStyle', { description: 'a MapLibre style specification, version 8' });
+
 export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl'>) {
   const staleAfterS = deps.staleAfterS ?? DEFAULT_STALE_AFTER_S;
   const baseOf = (c: Context) => deps.publicUrl?.replace(/\/$/, '') ?? new URL(c.req.url).origin;
@@ -79,6 +96,7 @@ export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl'>)
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/tiles/{z}/{x}/{y}.mvt',
+    operationId: 'getTile',
     ...tileDoc,
     request: { params: z.object({ z: z.string(), x: z.string(), y: z.string() }), query: tileQuerySchema },
     responses: {
@@ -89,29 +107,6 @@ export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl'>)
       ...errorResponses,
     },
   });
-  app.openAPIRegistry.registerPath({
-    method: 'get',
-    path: '/tiles.json',
-    summary: 'TileJSON 3.0.0 of the tiles (filters are passed on to the tile URLs)',
-    tags: ['tiles'],
-    request: { query: tileQuerySchema },
-    responses: {
-      200: { description: 'TileJSON', content: { 'application/json': { schema: z.object({}) } } },
-      ...errorResponses,
-    },
-  });
-  app.openAPIRegistry.registerPath({
-    method: 'get',
-    path: '/style.json',
-    summary: 'A MapLibre style (v8): country outlines, clusters, sites coloured by status',
-    tags: ['tiles'],
-    request: { query: tileQuerySchema },
-    responses: {
-      200: { description: 'Style', content: { 'application/json': { schema: z.object({}) } } },
-      ...errorResponses,
-    },
-  });
-
   app.get('/tiles/:z/:x/:file', async (c) => {
     const tile = parseTile(c);
     const filter = filterOf(parseFilters(c));
@@ -120,15 +115,33 @@ export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl'>)
     c.header('Content-Type', MVT_TYPE);
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200);
   });
-  app.get('/tiles.json', async (c) => {
-    parseFilters(c);
-    const db = c.get('db');
-    const [sources, bounds] = await Promise.all([publishedSources(db), publishedBounds(db)]);
-    return c.json(tileJson({ base: baseOf(c), query: rawQuery(c), sources, bounds }));
-  });
-  app.get('/style.json', (c) => {
-    parseFilters(c);
-    return c.json(mapStyle(baseOf(c), rawQuery(c)));
-  });
-  return app;
+  return app
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/tiles.json',
+        operationId: 'getTileJson',
+        summary: 'TileJSON 3.0.0 of the tiles (filters are passed on to the tile URLs)',
+        tags: ['tiles'],
+        request: { query: tileQuerySchema },
+        responses: { ...jsonOk(tileJsonSchema, 'TileJSON'), ...errorResponses },
+      }),
+      async (c) => {
+        const db = c.get('db');
+        const [sources, bounds] = await Promise.all([publishedSources(db), publishedBounds(db)]);
+        return c.json(tileJson({ base: baseOf(c), query: rawQuery(c), sources, bounds }), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/style.json',
+        operationId: 'getMapStyle',
+        summary: 'A MapLibre style (v8): country outlines, clusters, sites coloured by status',
+        tags: ['tiles'],
+        request: { query: tileQuerySchema },
+        responses: { ...jsonOk(styleSchema, 'Style'), ...errorResponses },
+      }),
+      (c) => c.json(mapStyle(baseOf(c), rawQuery(c)), 200),
+    );
 }
