@@ -124,7 +124,6 @@ export function createDocsApp(opts: HttpOptions, document: () => ApiDocument) {
         operationId: 'getDocsPage',
         summary: 'The API documentation page (Swagger UI)',
         tags: ['documentation'],
-        request: { query: noQueryParams },
         responses: { ...html('An HTML page'), ...errorResponses },
       }),
       (c) => c.html(DOCS_HTML),
@@ -136,7 +135,8 @@ export function createDocsApp(opts: HttpOptions, document: () => ApiDocument) {
         operationId: 'getDocsAsset',
         summary: 'A script, style sheet or icon of the documentation page',
         tags: ['documentation'],
-        request: { params: assetParams, query: noQueryParams },
+        // A static file: any query (a cache-busting version) is ignored.
+        request: { params: assetParams },
         responses: {
           200: {
             description: 'The file',

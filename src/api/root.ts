@@ -1,7 +1,7 @@
 // GET / (a small landing page for a person who opens the server's address) and GET /healthz (for
 // load balancers and probes: never rate-limited, never conditional).
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, jsonOk, noQueryParams } from './geojson-schemas.js';
+import { errorResponses, jsonOk } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
 
 /** The pages a newcomer looks for, in the order the landing page lists them. */
@@ -50,7 +50,7 @@ export const rootApp = resourceApp()
       operationId: 'getLandingPage',
       summary: 'A landing page with links to the map, the documentation, the dumps and the licences',
       tags: ['documentation'],
-      request: { query: noQueryParams },
+      // A static page: any query (campaign tags, cache busting) is ignored.
       responses: {
         200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } },
         ...errorResponses,

@@ -1,11 +1,12 @@
-// GET /map: a MapLibre page over our own tiles, and its assets. maplibre-gl and the Natural Earth
+// GET /map: a MapLibre page over our own tiles, and its assets. Static files take any query
+// (MapLibre asks for its worker with `?v=VERSION`), so they declare no query schema. maplibre-gl and the Natural Earth
 // outlines (world-atlas) come from our dependencies through the host (HttpOptions.mapAsset).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { FeatureCollection } from 'geojson';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { notFound } from '../errors.js';
-import { errorResponses, GEOJSON, geojsonOk, noQueryParams, notFoundResponse } from '../geojson-schemas.js';
+import { errorResponses, GEOJSON, geojsonOk, notFoundResponse } from '../geojson-schemas.js';
 import type { HttpOptions } from '../http/options.js';
 import { resourceApp } from '../http/validation.js';
 import { MAP_JS } from './client-script.js';
@@ -47,7 +48,6 @@ const assetRoute = (path: string, operationId: string, summary: string, type: st
     operationId,
     summary,
     tags: ['map'],
-    request: { query: noQueryParams },
     responses: { ...textFile(type, 'The file'), ...errorResponses },
   });
 
@@ -85,7 +85,6 @@ export function createMapApp(opts: HttpOptions = {}) {
               .max(100)
               .openapi({ param: { name: 'file', in: 'path' }, example: 'maplibre-gl.mjs' }),
           }),
-          query: noQueryParams,
         },
         responses: {
           200: {
@@ -114,7 +113,6 @@ export function createMapApp(opts: HttpOptions = {}) {
         operationId: 'getCountryOutlines',
         summary: 'Country outlines, the basemap of /map and /v1/style.json',
         tags: ['map'],
-        request: { query: noQueryParams },
         responses: {
           ...geojsonOk(countriesSchema, 'A FeatureCollection of country polygons'),
           ...notFoundResponse,

@@ -142,7 +142,7 @@ function siteContent(site) {
   if (p.tariffs.length) {
     box.appendChild(el('div', 'Tariffs: ' + p.tariffs.map(function (t) { return t.summary || t.tariff_id; }).join('; ')));
   }
-  box.appendChild(el('div', 'Sources: ' + p.sources.map(function (s) {
+  box.appendChild(el('div', 'Sources: ' + p.provenance.sources.map(function (s) {
     return s.name + ' (' + (s.license || 'no licence') + ')' + (s.attribution ? ', ' + s.attribution : '');
   }).join('; '), 'muted'));
   return box;
