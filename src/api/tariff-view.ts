@@ -2,7 +2,9 @@
 import { z } from '@hono/zod-openapi';
 import type { TariffRow } from '../db/queries/tariffs.js';
 import type { TariffElement } from '../model/types.js';
-import { parseJson } from './location-features.js';
+
+// Not location-features' parseJson: that file imports the schemas, which import this one.
+const parseJson = <T>(s: string | null, fallback: T): T => (s == null ? fallback : (JSON.parse(s) as T));
 
 const priceSchema = z.object({ excl_vat: z.number(), incl_vat: z.number().nullable() }).nullable();
 
