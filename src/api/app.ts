@@ -6,6 +6,7 @@ import { silentLogger } from '../log.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { ApiError, errorBody } from './errors.js';
 import { httpBehaviour } from './http/middleware.js';
+import { dropPassThroughParams } from './http/pass-through-params.js';
 import { createOcpiApp } from './ocpi/app.js';
 import { ogcApp } from './ogc/app.js';
 import { describeApi } from './openapi.js';
@@ -17,6 +18,7 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId());
+  app.use(dropPassThroughParams());
   app.use(async (c, next) => {
     const started = Date.now();
     c.set('db', await deps.getDb());

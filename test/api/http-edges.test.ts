@@ -59,3 +59,20 @@ describe('unknown query parameters on single resources', () => {
     await db.close();
   });
 });
+
+describe('underscore-prefixed query parameters', () => {
+  it('are ignored as a cache-busting pass-through, while other unknown ones stay a 400', async () => {
+    const db = openSqlite(':memory:');
+    const app = createApp({ getDb: () => db, http: { rateLimit: false } });
+    for (const path of ['/v1/sites?bbox=0,0,1,1&_=1700000000', '/v1/sources?_cb=x', '/v1/stats?_=1']) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(200);
+    }
+    const plain = await app.request('/v1/sites?bbox=0,0,1,1');
+    const busted = await app.request('/v1/sites?bbox=0,0,1,1&_=42');
+    expect(await busted.text()).toBe(await plain.text());
+    const refused = await app.request('/v1/sites?bbox=0,0,1,1&x_=1');
+    expect(refused.status).toBe(400);
+    await db.close();
+  });
+});
