@@ -54,6 +54,7 @@ const FGB_TYPES: Record<ColumnKind, ColumnType> = {
   int: ColumnType.Int,
   double: ColumnType.Double,
   datetime: ColumnType.DateTime,
+  bool: ColumnType.Bool,
 };
 
 const COLUMNS: ColumnMeta[] = SITE_COLUMNS.map((c) => ({

@@ -18,6 +18,7 @@ const SCHEMA_TYPES: Record<ColumnKind, Omit<SchemaElement, 'name'>> = {
   int: { type: 'INT32' },
   double: { type: 'DOUBLE' },
   datetime: { type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' },
+  bool: { type: 'BOOLEAN' },
 };
 
 const SCHEMA: SchemaElement[] = [

@@ -3,11 +3,12 @@
 // JSON text, so every reader sees the same data whatever its type system.
 import type { Feature, Point } from 'geojson';
 
-export type ColumnKind = 'string' | 'json' | 'int' | 'double' | 'datetime';
+export type ColumnKind = 'string' | 'json' | 'int' | 'double' | 'datetime' | 'bool';
 
 export const SITE_COLUMNS: { name: string; kind: ColumnKind }[] = [
   { name: 'id', kind: 'string' },
   { name: 'name', kind: 'string' },
+  { name: 'name_derived', kind: 'bool' },
   { name: 'address', kind: 'string' },
   { name: 'city', kind: 'string' },
   { name: 'postal_code', kind: 'string' },
@@ -25,7 +26,7 @@ export const SITE_COLUMNS: { name: string; kind: ColumnKind }[] = [
   { name: 'lifecycle', kind: 'string' },
 ];
 
-export type SiteRow = Record<string, string | number | null>;
+export type SiteRow = Record<string, string | number | boolean | null>;
 
 /**
  * One table row of a dump feature; the position stays in the feature's geometry. JSON columns are
@@ -39,6 +40,7 @@ export function siteRow(f: Feature<Point>, jsonAsText = true): SiteRow {
     if (v == null || v === '') row[c.name] = null;
     else if (c.kind === 'json') row[c.name] = jsonAsText ? JSON.stringify(v) : (v as string);
     else if (c.kind === 'int' || c.kind === 'double') row[c.name] = Number(v);
+    else if (c.kind === 'bool') row[c.name] = Boolean(v);
     else row[c.name] = String(v);
   }
   return row;
