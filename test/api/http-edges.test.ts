@@ -76,3 +76,17 @@ describe('underscore-prefixed query parameters', () => {
     await db.close();
   });
 });
+
+describe('/healthz and the rate limiter', () => {
+  it('answers every probe of a burst that the limiter refuses on public routes', async () => {
+    const db = openSqlite(':memory:');
+    const app = createApp({ getDb: () => db, http: { rateLimit: { capacity: 5, refillPerSecond: 0.001 } } });
+    const probes = await Promise.all(Array.from({ length: 20 }, () => app.request('/healthz')));
+    expect(probes.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const sites = [];
+    for (let i = 0; i < 7; i++) sites.push((await app.request('/v1/sites?bbox=0,0,1,1')).status);
+    expect(sites.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(sites.slice(5)).toEqual([429, 429]);
+    await db.close();
+  });
+});

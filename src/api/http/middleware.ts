@@ -141,7 +141,9 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
   async function handle(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | undefined> {
     const preflight = openCors(c);
     if (preflight) return preflight;
-    if (take && c.req.method !== 'OPTIONS') {
+    // Health probes (load balancers, uptime monitors) poll often from one address; refusing them
+    // would report a healthy server as down, and a probe costs nothing.
+    if (take && c.req.method !== 'OPTIONS' && c.req.path !== '/healthz') {
       const d = take(clientIp(c) ?? 'shared');
       c.header('RateLimit-Limit', String(rate!.capacity));
       c.header('RateLimit-Remaining', String(d.remaining));
