@@ -9,14 +9,18 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
+  type SenderPage,
+  type SenderWindow,
   senderLocation,
   senderLocations,
   senderTariff,
   senderTariffs,
 } from '../../db/queries/ocpi-sender.js';
+import type { Db } from '../../db/types.js';
 import { formatOcpiDateTime, parseOcpiDateTime } from '../../ocpi/client/datetime.js';
 import { invalidParameters, notFoundOcpi } from '../../ocpi/receiver/envelope.js';
 import { connectorToOcpi, evseToOcpi, locationToOcpi, tariffToOcpi } from '../../ocpi/receiver/to-ocpi.js';
+import type { ReceiverVersion } from '../../ocpi/receiver/versions.js';
 import { type OcpiContext, type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
 
 /** The page cap (X-Limit): a page of 1,000 locations is a few MB of JSON. */
@@ -125,23 +129,28 @@ async function oneLocation(c: OcpiContext, deps: OcpiDeps, segments: string[]) {
   return reply(c, connectorToOcpi(connector, version));
 }
 
+/** One list page of a sender module: window and paging from the query, headers, OCPI objects. */
+function listPage<T>(
+  deps: OcpiDeps,
+  module: string,
+  query: (db: Db, w: SenderWindow, offset: number, limit: number) => Promise<SenderPage<T>>,
+  toOcpi: (item: T, version: ReceiverVersion) => unknown,
+) {
+  return async (c: OcpiContext) => {
+    const q = readListQuery(c);
+    const page = await query(c.get('db'), { dateFrom: q.date_from, dateTo: q.date_to }, q.offset, q.limit);
+    pageHeaders(c, deps, module, q, page.total);
+    return reply(
+      c,
+      page.items.map((item) => toOcpi(item, c.get('version'))),
+    );
+  };
+}
+
 export function createLocationsSender(deps: OcpiDeps) {
   const one = (c: OcpiContext) => oneLocation(c, deps, segmentsOf(c));
   return new Hono<OcpiEnv>()
-    .get('/', async (c) => {
-      const q = readListQuery(c);
-      const page = await senderLocations(
-        c.get('db'),
-        { dateFrom: q.date_from, dateTo: q.date_to },
-        q.offset,
-        q.limit,
-      );
-      pageHeaders(c, deps, 'locations', q, page.total);
-      return reply(
-        c,
-        page.items.map((l) => locationToOcpi(l, c.get('version'))),
-      );
-    })
+    .get('/', listPage(deps, 'locations', senderLocations, locationToOcpi))
     .get('/:a', one)
     .get('/:a/:b', one)
     .get('/:a/:b/:c', one)
@@ -157,20 +166,7 @@ export function createTariffsSender(deps: OcpiDeps) {
     return reply(c, tariffToOcpi(tariff, c.get('version')));
   };
   return new Hono<OcpiEnv>()
-    .get('/', async (c) => {
-      const q = readListQuery(c);
-      const page = await senderTariffs(
-        c.get('db'),
-        { dateFrom: q.date_from, dateTo: q.date_to },
-        q.offset,
-        q.limit,
-      );
-      pageHeaders(c, deps, 'tariffs', q, page.total);
-      return reply(
-        c,
-        page.items.map((t) => tariffToOcpi(t, c.get('version'))),
-      );
-    })
+    .get('/', listPage(deps, 'tariffs', senderTariffs, tariffToOcpi))
     .get('/:a', one)
     .get('/:a/:b/:c', one);
 }
