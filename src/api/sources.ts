@@ -140,7 +140,7 @@ function sourceView(s: SourceRow, lastRun: SyncRunRow | undefined) {
     attribution: s.attribution,
     // A source without a stated licence is synced and checked, but never republished.
     published: licenseAllowsRepublishing(s.license),
-    enabled: s.enabled === 1,
+    enabled: s.enabled,
     ocpi_version: s.version,
     token_encoding: s.token_encoding,
     token_encoding_note: s.token_encoding_note,

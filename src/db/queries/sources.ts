@@ -1,62 +1,66 @@
 // Source health: the sources table joined with their latest runs and quarantine counts. No
 // token lives in these tables (secrets are in source_secrets, never selected here).
+import { desc, eq } from 'drizzle-orm';
+import { sources, syncRuns } from '../schema.js';
 import type { Db } from '../types.js';
 import { licenseAllowsSql, publishedRecordSql } from './publication.js';
 
-export interface SourceRow {
-  id: string;
-  name: string;
-  type: string;
-  license: string | null;
-  attribution: string | null;
-  enabled: number;
-  version: string | null;
-  token_encoding: string | null;
-  token_encoding_note: string | null;
-  last_success_at: string | null;
-  last_full_success_at: string | null;
-}
+/** Source health columns in the API's snake_case; row types come from the schema, not by hand. */
+const SOURCE_COLUMNS = {
+  id: sources.id,
+  name: sources.name,
+  type: sources.type,
+  license: sources.license,
+  attribution: sources.attribution,
+  enabled: sources.enabled,
+  version: sources.version,
+  token_encoding: sources.tokenEncoding,
+  token_encoding_note: sources.tokenEncodingNote,
+  last_success_at: sources.lastSuccessAt,
+  last_full_success_at: sources.lastFullSuccessAt,
+};
 
-export interface SyncRunRow {
-  id: number;
-  source_id: string;
-  kind: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  version: string | null;
-  date_from: string | null;
-  pages: number;
-  requests: number;
-  retries: number;
-  upserted: number;
-  unchanged: number;
-  removed: number;
-  quarantined: number;
-  duplicates: number;
-  warnings: number;
-  tariffs_upserted: number;
-  error: string | null;
-}
+const RUN_COLUMNS = {
+  id: syncRuns.id,
+  source_id: syncRuns.sourceId,
+  kind: syncRuns.kind,
+  status: syncRuns.status,
+  started_at: syncRuns.startedAt,
+  finished_at: syncRuns.finishedAt,
+  version: syncRuns.version,
+  date_from: syncRuns.dateFrom,
+  pages: syncRuns.pages,
+  requests: syncRuns.requests,
+  retries: syncRuns.retries,
+  upserted: syncRuns.upserted,
+  unchanged: syncRuns.unchanged,
+  removed: syncRuns.removed,
+  quarantined: syncRuns.quarantined,
+  duplicates: syncRuns.duplicates,
+  warnings: syncRuns.warnings,
+  tariffs_upserted: syncRuns.tariffsUpserted,
+  error: syncRuns.error,
+};
 
-const SOURCE_COLUMNS = `id, name, type, license, attribution, enabled, version, token_encoding,
-  token_encoding_note, last_success_at, last_full_success_at`;
+export type SourceRow = Awaited<ReturnType<typeof listSources>>[number];
+export type SyncRunRow = Awaited<ReturnType<typeof latestRuns>>[number];
 
-export async function listSources(db: Db): Promise<SourceRow[]> {
-  return db.all<SourceRow>(`SELECT ${SOURCE_COLUMNS} FROM sources ORDER BY id`);
+export async function listSources(db: Db) {
+  return db.orm.select(SOURCE_COLUMNS).from(sources).orderBy(sources.id);
 }
 
 export async function getSource(db: Db, id: string): Promise<SourceRow | undefined> {
-  return db.get<SourceRow>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE id = ?`, [id]);
+  const [row] = await db.orm.select(SOURCE_COLUMNS).from(sources).where(eq(sources.id, id));
+  return row;
 }
 
-export async function latestRuns(db: Db, sourceId: string, limit: number): Promise<SyncRunRow[]> {
-  return db.all<SyncRunRow>(
-    `SELECT id, source_id, kind, status, started_at, finished_at, version, date_from, pages, requests, retries,
-       upserted, unchanged, removed, quarantined, duplicates, warnings, tariffs_upserted, error
-     FROM sync_runs WHERE source_id = ? ORDER BY id DESC LIMIT ?`,
-    [sourceId, limit],
-  );
+export async function latestRuns(db: Db, sourceId: string, limit: number) {
+  return db.orm
+    .select(RUN_COLUMNS)
+    .from(syncRuns)
+    .where(eq(syncRuns.sourceId, sourceId))
+    .orderBy(desc(syncRuns.id))
+    .limit(limit);
 }
 
 export interface SourceCounts {
