@@ -95,7 +95,7 @@ const CSV_COLUMNS = [
   'last_updated',
 ];
 
-function csvField(v: unknown): string {
+export function csvField(v: unknown): string {
   if (v == null) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) || s.trim() !== s ? `"${s.replaceAll('"', '""')}"` : s;

@@ -54,6 +54,7 @@ const dumpIndexSchema = z
   .object({
     sites: z.number().int().openapi({ description: 'published sites in every dump' }),
     license: z.string().openapi({ description: 'URL of the licence and attribution text' }),
+    status_history: z.string().openapi({ description: 'URL of the index of the daily status dumps' }),
     sources: z.array(
       z.object({ id: z.string(), name: z.string(), license: z.string(), attribution: z.string().nullable() }),
     ),
@@ -88,6 +89,7 @@ export function createDumpsApp(opts: HttpOptions = {}) {
         return c.json({
           sites: await countPublishedSites(db),
           license: '/v1/dumps/LICENSE.txt',
+          status_history: '/v1/dumps/status/index.json',
           sources: sources.map((s) => ({
             id: s.id,
             name: s.name,

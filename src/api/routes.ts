@@ -20,6 +20,7 @@ import { sitesApp } from './sites.js';
 import { sourcesApp } from './sources.js';
 import { operatorsApp, statsApp } from './stats.js';
 import { occupancyApp } from './stats-occupancy.js';
+import { createStatusDumpsApp } from './status-dumps/app.js';
 import { tariffsApp } from './tariffs.js';
 import { createTilesApp } from './tiles/app.js';
 
@@ -45,6 +46,7 @@ export function publicResources(
     { path: '/v1/stats/occupancy', app: occupancyApp },
     { path: '/v1/operators', app: operatorsApp },
     { path: '/v1/dumps', app: createDumpsApp(deps.http) },
+    { path: '/v1/dumps/status', app: createStatusDumpsApp(deps.http) },
     { path: '/v1/sources', app: sourcesApp },
     { path: '/v1/availability', app: createAvailabilityApp(deps) },
     { path: '/v1/evses', app: historyApp },

@@ -99,7 +99,8 @@ const occupancyCellsSchema = z
   .openapi('OccupancyCells');
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
-const ratedKw = (e: HistoryEvse) => (e.max_power_w == null ? null : e.max_power_w / 1000);
+const ratedKw = (e: Pick<HistoryEvse, 'max_power_w'>) =>
+  e.max_power_w == null ? null : e.max_power_w / 1000;
 
 interface Population {
   evses: number;
@@ -107,7 +108,7 @@ interface Population {
   withoutPower: number;
 }
 
-function population(evses: HistoryEvse[]): Population {
+export function population(evses: Pick<HistoryEvse, 'max_power_w'>[]): Population {
   let installedKw = 0;
   let withoutPower = 0;
   for (const e of evses) {
@@ -119,7 +120,7 @@ function population(evses: HistoryEvse[]): Population {
 }
 
 /** One interval's figures: shares of EVSE-time (summing to 1) and time-averaged kW. */
-function figures(b: Bucket, evses: number) {
+export function figures(b: Bucket, evses: number) {
   const covered = (b.end - b.start) / 1000;
   const total = evses * covered;
   const share = (s: number) => (total > 0 ? round(s / total, 4) : 0);
