@@ -1,22 +1,20 @@
 // The sync_runs row of one run: created when it starts, counters updated per page, closed at the end.
 
 import { forgetFutureTimesStmts } from '../db/queries/future-timestamps.js';
+import {
+  closeInterruptedRunsStmt,
+  closeRunStmt,
+  insertRun,
+  type RunCounters,
+  type RunKind,
+  type RunStatus,
+  runCountersStmt,
+} from '../db/queries/sync-runs.js';
 import type { Db } from '../db/types.js';
 import { iso } from '../model/iso-time.js';
 import { MAX_CLOCK_AHEAD_MS } from '../ocpi/receiver/push-rules.js';
 
-export interface RunCounters {
-  pages: number;
-  requests: number;
-  retries: number;
-  upserted: number;
-  unchanged: number;
-  removed: number;
-  quarantined: number;
-  duplicates: number;
-  warnings: number;
-  tariffsUpserted: number;
-}
+export type { RunCounters, RunStatus };
 
 export const zeroCounters = (): RunCounters => ({
   pages: 0,
@@ -36,51 +34,20 @@ function aheadLimit(startedAt: string): string {
   return iso(Date.parse(startedAt) + MAX_CLOCK_AHEAD_MS);
 }
 
-export type RunStatus = 'running' | 'ok' | 'failed' | 'suspect';
-
 export async function startRun(
   db: Db,
   sourceId: string,
-  kind: 'full' | 'incremental',
+  kind: RunKind,
   startedAt: string,
   dateFrom: string | null,
 ): Promise<number> {
   // Runs of one source never overlap (the runner's lock, the Workers lease), so a run of this source
   // still marked running is one whose process died (SIGKILL, a crash): close it for source health.
   await db.batch([
-    {
-      sql: `UPDATE sync_runs SET status = 'failed', finished_at = ?,
-        error = 'interrupted: the process ended before the run finished' WHERE source_id = ? AND status = 'running'`,
-      params: [startedAt, sourceId],
-    },
+    closeInterruptedRunsStmt(db, sourceId, startedAt),
     ...(kind === 'full' ? forgetFutureTimesStmts(sourceId, aheadLimit(startedAt)) : []),
   ]);
-  const row = await db.get<{ id: number }>(
-    `INSERT INTO sync_runs (source_id, kind, status, started_at, date_from) VALUES (?, ?, 'running', ?, ?) RETURNING id`,
-    [sourceId, kind, startedAt, dateFrom],
-  );
-  return row!.id;
-}
-
-export function countersStmt(runId: number, c: RunCounters, version: string | null) {
-  return {
-    sql: `UPDATE sync_runs SET pages=?, requests=?, retries=?, upserted=?, unchanged=?, removed=?, quarantined=?,
-      duplicates=?, warnings=?, tariffs_upserted=?, version=COALESCE(?, version) WHERE id=?`,
-    params: [
-      c.pages,
-      c.requests,
-      c.retries,
-      c.upserted,
-      c.unchanged,
-      c.removed,
-      c.quarantined,
-      c.duplicates,
-      c.warnings,
-      c.tariffsUpserted,
-      version,
-      runId,
-    ],
-  };
+  return insertRun(db, { sourceId, kind, startedAt, dateFrom });
 }
 
 export async function finishRun(
@@ -93,11 +60,8 @@ export async function finishRun(
   error: string | null,
 ): Promise<void> {
   await db.batch([
-    countersStmt(runId, c, version),
-    {
-      sql: 'UPDATE sync_runs SET status=?, finished_at=?, error=? WHERE id=?',
-      params: [status, finishedAt, error, runId],
-    },
+    runCountersStmt(db, runId, c, version),
+    closeRunStmt(db, runId, status, finishedAt, error),
   ]);
   // A run may have written many pages: move them into the database file now rather than leave
   // them in the WAL until the next automatic checkpoint.

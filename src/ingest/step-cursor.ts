@@ -2,7 +2,6 @@
 // discovery found, and what the pagination guards need. Never a token: the token is read from the
 // source's configuration at every step.
 import { z } from 'zod';
-import type { Stmt } from '../db/types.js';
 
 const cursorSchema = z.object({
   phase: z.enum(['discover', 'locations', 'tariffs', 'finish']),
@@ -60,13 +59,6 @@ export function parseCursor(stored: unknown): StepCursor | null {
   }
   const parsed = cursorSchema.safeParse(value);
   return parsed.success ? parsed.data : null;
-}
-
-export function saveCursorStmt(runId: number, cursor: StepCursor | null): Stmt {
-  return {
-    sql: 'UPDATE sync_runs SET cursor = ? WHERE id = ?',
-    params: [cursor === null ? null : JSON.stringify(cursor), runId],
-  };
 }
 
 /** The cursor for the first page of a phase. */

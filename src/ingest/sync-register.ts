@@ -1,5 +1,6 @@
 // One sync run of an open register (OCM, BNetzA, IRVE, AFDC): the whole file is read, imported in
 // chunks, and, being a full snapshot, may flag records it no longer lists (unless suspect).
+import { markSourceSuccessStmt } from '../db/queries/sync-runs.js';
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
 import { iso } from '../model/iso-time.js';
@@ -86,12 +87,7 @@ export async function syncRegisterSource(
     const status: RunStatus = verdict ? 'suspect' : 'ok';
     await finishRun(db, runId, status, iso(deps.clock()), counters, null, verdict);
     if (status === 'ok') {
-      await db.batch([
-        {
-          sql: 'UPDATE sources SET last_success_at = ?, last_full_success_at = ? WHERE id = ?',
-          params: [started, started, source.id],
-        },
-      ]);
+      await db.batch([markSourceSuccessStmt(db, source.id, 'full', started)]);
     }
     log.info({ ...counters, status }, 'register sync finished');
     return { sourceId: source.id, runId, kind: 'full', status, counters, error: verdict };

@@ -1,5 +1,6 @@
 // One sync run of one OCPI source: discover, pull Locations and Tariffs page by page, write each
 // page as it arrives, and only after a complete full pull mark what the feed no longer lists.
+import { markSourceSuccessStmt, runCountersStmt } from '../db/queries/sync-runs.js';
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
@@ -12,14 +13,7 @@ import type { OcpiClient } from '../ocpi/client/index.js';
 import { pullPages } from '../ocpi/client/pages.js';
 import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
 import { registerSource } from './handshake.js';
-import {
-  countersStmt,
-  finishRun,
-  type RunCounters,
-  type RunStatus,
-  startRun,
-  zeroCounters,
-} from './run-record.js';
+import { finishRun, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
 import { loadSourceState, saveDiscovery, tokenFor } from './source-state.js';
 import type { OcpiSourceConfig } from './sources-file.js';
 
@@ -130,7 +124,7 @@ export async function syncOcpiSource(
         ctx,
       );
       syncCounters();
-      await db.batch([countersStmt(runId, counters, version)]);
+      await db.batch([runCountersStmt(db, runId, counters, version)]);
       deps.notify?.();
       options.onProgress?.({ sourceId: source.id, phase: 'locations', pages: counters.pages, records });
     }
@@ -150,7 +144,7 @@ export async function syncOcpiSource(
           ctx,
         );
         syncCounters();
-        await db.batch([countersStmt(runId, counters, version)]);
+        await db.batch([runCountersStmt(db, runId, counters, version)]);
         options.onProgress?.({ sourceId: source.id, phase: 'tariffs', pages: counters.pages, records });
       }
     }
@@ -236,11 +230,5 @@ export async function applyFullPullRemovals(
 }
 
 async function markSuccess(db: Db, sourceId: string, kind: 'full' | 'incremental', startedAt: string) {
-  await db.batch([
-    {
-      sql: `UPDATE sources SET last_success_at = ?, last_full_success_at = CASE WHEN ? = 'full' THEN ? ELSE last_full_success_at END
-        WHERE id = ?`,
-      params: [startedAt, kind, startedAt, sourceId],
-    },
-  ]);
+  await db.batch([markSourceSuccessStmt(db, sourceId, kind, startedAt)]);
 }

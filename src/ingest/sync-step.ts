@@ -3,7 +3,13 @@
 // A step is discovery, one page, or the closing of the run. Each step's writes and the cursor that
 // points past it are one Db.batch, so a step that fails leaves nothing behind and the next
 // invocation repeats it; it never half-applies. The rules are those of syncOcpiSource (Node).
-import type { SyncRunRow } from '../db/queries/sources.js';
+import {
+  closeRunStmt,
+  markSourceSuccessStmt,
+  runCountersStmt,
+  runningRun,
+  saveRunCursorStmt,
+} from '../db/queries/sync-runs.js';
 import type { Db, Stmt } from '../db/types.js';
 import { locationPkOf } from '../db/write-location.js';
 import { tariffPkOf } from '../db/write-tariff.js';
@@ -27,17 +33,10 @@ import {
 import { safeUrl } from '../ocpi/client/safe-url.js';
 import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
 import { registerSource } from './handshake.js';
-import { countersStmt, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
+import { type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
 import { loadSourceState, type SourceState, saveDiscovery, tokenFor } from './source-state.js';
 import type { OcpiSourceConfig } from './sources-file.js';
-import {
-  enterPhase,
-  newCursor,
-  parseCursor,
-  type StepCursor,
-  saveCursorStmt,
-  VISITED_KEPT,
-} from './step-cursor.js';
+import { enterPhase, newCursor, parseCursor, type StepCursor, VISITED_KEPT } from './step-cursor.js';
 import { applyFullPullRemovals, type SyncMode } from './sync-source.js';
 
 export interface StepDeps {
@@ -73,17 +72,9 @@ export type StepOutcome =
  */
 export const MAX_STEP_ATTEMPTS = 5;
 
-/** A sync_runs row as source health reads it, plus the stepwise cursor. */
-type RunRow = Omit<SyncRunRow, 'status' | 'finished_at' | 'version' | 'error'> & { cursor: string | null };
-
 /** The source's running run, or null. A running run without a readable cursor cannot resume: it is closed as failed. */
 export async function runningStepRun(deps: StepDeps, sourceId: string): Promise<StepRun | null> {
-  const row = await deps.db.get<RunRow>(
-    `SELECT id, source_id, kind, started_at, date_from, cursor, pages, requests, retries, upserted, unchanged, removed,
-       quarantined, duplicates, warnings, tariffs_upserted
-     FROM sync_runs WHERE source_id = ? AND status = 'running' ORDER BY id DESC LIMIT 1`,
-    [sourceId],
-  );
+  const row = await runningRun(deps.db, sourceId);
   if (!row) return null;
   const counters: RunCounters = {
     pages: row.pages,
@@ -95,19 +86,19 @@ export async function runningStepRun(deps: StepDeps, sourceId: string): Promise<
     quarantined: row.quarantined,
     duplicates: row.duplicates,
     warnings: row.warnings,
-    tariffsUpserted: row.tariffs_upserted,
+    tariffsUpserted: row.tariffsUpserted,
   };
   const cursor = parseCursor(row.cursor);
   if (!cursor) {
     const error = 'interrupted: the run has no cursor to resume from';
     await deps.db.batch(
-      closeRunStmts(row.id, sourceId, 'failed', iso(deps.clock()), counters, null, error, null),
+      closeRunStmts(deps.db, row.id, sourceId, 'failed', iso(deps.clock()), counters, null, error, null),
     );
     deps.log.warn({ source: sourceId, run: row.id }, 'closed a run that cannot be resumed');
     return null;
   }
   const kind = row.kind === 'incremental' ? 'incremental' : 'full';
-  return { id: row.id, sourceId, kind, startedAt: row.started_at, dateFrom: row.date_from, counters, cursor };
+  return { id: row.id, sourceId, kind, startedAt: row.startedAt, dateFrom: row.dateFrom, counters, cursor };
 }
 
 /** Full or incremental, and from when: the same choice syncOcpiSource makes. */
@@ -134,7 +125,7 @@ export async function startStepRun(
   const id = await startRun(deps.db, source.id, kind, iso(started), dateFrom);
   // A crash before this lands leaves a run without cursor, closed by runningStepRun next time.
   const cursor = newCursor(crypto.randomUUID());
-  await deps.db.batch([saveCursorStmt(id, cursor)]);
+  await deps.db.batch([saveRunCursorStmt(deps.db, id, cursor)]);
   deps.log.info({ source: source.id, run: id, kind, date_from: dateFrom }, 'sync started (stepwise)');
   return {
     id,
@@ -221,7 +212,10 @@ async function discoverStep(
     'locations',
     firstPageUrl(locationsUrl, { limit: source.page_size, dateFrom: run.dateFrom }),
   );
-  await deps.db.batch([countersStmt(run.id, counters, found.version), saveCursorStmt(run.id, next)]);
+  await deps.db.batch([
+    runCountersStmt(deps.db, run.id, counters, found.version),
+    saveRunCursorStmt(deps.db, run.id, next),
+  ]);
   run.counters = counters;
   run.cursor = next;
   return { state: 'continue' };
@@ -273,8 +267,8 @@ async function pageStep(
   }
 
   const commit = committingWith(deps.db, () => [
-    countersStmt(run.id, counters, version),
-    saveCursorStmt(run.id, after),
+    runCountersStmt(deps.db, run.id, counters, version),
+    saveRunCursorStmt(deps.db, run.id, after),
   ]);
   const ctx: PageContext = {
     db: commit.db,
@@ -335,7 +329,7 @@ async function finishStep(
     );
     counters.removed = unseen?.n ?? 0;
     const commit = committingWith(db, () =>
-      closeRunStmts(run.id, source.id, 'ok', now, counters, version, null, run),
+      closeRunStmts(db, run.id, source.id, 'ok', now, counters, version, null, run),
     );
     note = await applyFullPullRemovals(
       commit.db,
@@ -350,13 +344,13 @@ async function finishStep(
     if (note) {
       status = 'suspect';
       counters.removed = 0;
-      await db.batch(closeRunStmts(run.id, source.id, status, now, counters, version, note, run));
+      await db.batch(closeRunStmts(db, run.id, source.id, status, now, counters, version, note, run));
       deps.log.warn({ source: source.id, run: run.id, reason: note }, 'full pull held back as suspect');
     } else if (!commit.committed()) {
       await db.batch(commit.trailer());
     }
   } else {
-    await db.batch(closeRunStmts(run.id, source.id, 'ok', now, counters, version, null, run));
+    await db.batch(closeRunStmts(db, run.id, source.id, 'ok', now, counters, version, null, run));
   }
   run.counters = counters;
   deps.log.info({ source: source.id, run: run.id, kind: run.kind, status, ...counters }, 'sync finished');
@@ -382,6 +376,7 @@ async function failStep(
     const error = retryable ? `${message} (gave up after ${failures} attempts)` : message;
     await deps.db.batch(
       closeRunStmts(
+        deps.db,
         run.id,
         source.id,
         'failed',
@@ -397,7 +392,10 @@ async function failStep(
     return { state: 'finished', status: 'failed', error };
   }
   const cursor: StepCursor = { ...run.cursor, failures, lastError: message };
-  await deps.db.batch([countersStmt(run.id, attempted, run.cursor.version), saveCursorStmt(run.id, cursor)]);
+  await deps.db.batch([
+    runCountersStmt(deps.db, run.id, attempted, run.cursor.version),
+    saveRunCursorStmt(deps.db, run.id, cursor),
+  ]);
   run.counters = attempted;
   run.cursor = cursor;
   log.warn(
@@ -418,6 +416,7 @@ function ownerOf(source: OcpiSourceConfig): NormalizeContext | undefined {
  * times (from the run's start, as syncOcpiSource does). Pass `succeeded` only for status 'ok'.
  */
 function closeRunStmts(
+  db: Db,
   runId: number,
   sourceId: string,
   status: RunStatus,
@@ -428,18 +427,11 @@ function closeRunStmts(
   succeeded: Pick<StepRun, 'kind' | 'startedAt'> | null,
 ): Stmt[] {
   const stmts: Stmt[] = [
-    countersStmt(runId, counters, version),
-    {
-      sql: 'UPDATE sync_runs SET status = ?, finished_at = ?, error = ?, cursor = NULL WHERE id = ?',
-      params: [status, finishedAt, error, runId],
-    },
+    runCountersStmt(db, runId, counters, version),
+    closeRunStmt(db, runId, status, finishedAt, error),
   ];
   if (status === 'ok' && succeeded) {
-    stmts.push({
-      sql: `UPDATE sources SET last_success_at = ?,
-        last_full_success_at = CASE WHEN ? = 'full' THEN ? ELSE last_full_success_at END WHERE id = ?`,
-      params: [succeeded.startedAt, succeeded.kind, succeeded.startedAt, sourceId],
-    });
+    stmts.push(markSourceSuccessStmt(db, sourceId, succeeded.kind, succeeded.startedAt));
   }
   return stmts;
 }

@@ -3,6 +3,8 @@
 // feed does not starve the others. A lease in `meta` keeps overlapping invocations (a slow one and
 // the next minute's) from advancing the same run twice.
 
+import { claimLeaseStmt, releaseLeaseStmt } from '../db/queries/meta.js';
+import { lastRunStarts } from '../db/queries/sync-runs.js';
 import type { Db } from '../db/types.js';
 import { changedLocationPks, dedupeSites } from '../dedupe/run-dedupe.js';
 import { CronError, cronSchedule, isDue } from '../ingest/cron-schedule.js';
@@ -142,17 +144,9 @@ async function collectWork(
 
 /** 'full' when the full schedule fired since the last full run, 'auto' when the schedule did, else null. */
 async function dueMode(source: OcpiSourceConfig, deps: StepDeps, now: Date): Promise<SyncMode | null> {
-  const last = await deps.db.get<{ last_start: string | null; last_full_start: string | null }>(
-    `SELECT max(started_at) AS last_start, max(CASE WHEN kind = 'full' THEN started_at END) AS last_full_start
-     FROM sync_runs WHERE source_id = ?`,
-    [source.id],
-  );
+  const last = await lastRunStarts(deps.db, source.id);
   try {
-    return dueSyncMode(
-      source,
-      { lastStart: last?.last_start ?? null, lastFullStart: last?.last_full_start ?? null },
-      now,
-    );
+    return dueSyncMode(source, last, now);
   } catch (err) {
     if (!(err instanceof CronError)) throw err;
     deps.log.error(
@@ -175,19 +169,11 @@ export function dueSyncMode(
 }
 
 async function claimLease(db: Db, id: string, now: Date, ms: number): Promise<boolean> {
-  const value = JSON.stringify({ id, until: new Date(now.getTime() + ms).toISOString() });
-  const [changed] = await db.batch([
-    {
-      sql: `INSERT INTO meta (key, value) VALUES (?, ?)
-        ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE json_extract(meta.value, '$.until') < ?`,
-      params: [LEASE_KEY, value, now.toISOString()],
-    },
-  ]);
+  const until = new Date(now.getTime() + ms).toISOString();
+  const [changed] = await db.batch([claimLeaseStmt(db, LEASE_KEY, { id, until }, now.toISOString())]);
   return changed === 1;
 }
 
 async function releaseLease(db: Db, id: string): Promise<void> {
-  await db.batch([
-    { sql: `DELETE FROM meta WHERE key = ? AND json_extract(value, '$.id') = ?`, params: [LEASE_KEY, id] },
-  ]);
+  await db.batch([releaseLeaseStmt(db, LEASE_KEY, id)]);
 }

@@ -1,8 +1,9 @@
 // The key/value rows of `meta`: the data version, the sync lease, the rollup watermark, the
 // CPOs' credentials registrations. One upsert for all of them.
-import { eq, like } from 'drizzle-orm';
+import { and, eq, like, sql } from 'drizzle-orm';
 import { meta } from '../schema.js';
 import type { Db, Stmt } from '../types.js';
+import { stmtOf } from './stmt.js';
 
 /**
  * Raw SQL on purpose: every push batch ends with a data-version bump (bench `push`), and building
@@ -26,4 +27,28 @@ export async function metaWithPrefix(db: Db, prefix: string): Promise<{ key: str
     .select()
     .from(meta)
     .where(like(meta.key, `${prefix}%`));
+}
+
+/**
+ * Takes a lease row `{ id, until }` unless another holder's lease is still running at `now`
+ * (one statement, so two Workers invocations cannot both win). Changes 1 row when taken.
+ */
+export function claimLeaseStmt(db: Db, key: string, lease: { id: string; until: string }, now: string): Stmt {
+  return stmtOf(
+    db.orm
+      .insert(meta)
+      .values({ key, value: JSON.stringify(lease) })
+      .onConflictDoUpdate({
+        target: meta.key,
+        set: { value: sql`excluded.value` },
+        setWhere: sql`json_extract(${meta.value}, '$.until') < ${now}`,
+      }),
+  );
+}
+
+/** Gives the lease back, only if `id` still holds it. */
+export function releaseLeaseStmt(db: Db, key: string, id: string): Stmt {
+  return stmtOf(
+    db.orm.delete(meta).where(and(eq(meta.key, key), sql`json_extract(${meta.value}, '$.id') = ${id}`)),
+  );
 }
