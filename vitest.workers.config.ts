@@ -3,8 +3,11 @@
 // expected answers the Node build produced in globalSetup (test/worker-parity/node-build.ts).
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { copyMapAssets } from './scripts/map-assets.js';
 
 export default defineConfig(async () => {
+  // wrangler.toml's [assets] directory, which wrangler's build command fills for a deploy.
+  copyMapAssets();
   const migrations = await readD1Migrations('migrations');
   return {
     plugins: [

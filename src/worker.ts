@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import { createOcpiClient } from './ocpi/client/index.js';
 import { consoleLogger } from './workers/console-log.js';
 import { parseWorkerSettings, type WorkerBindings, type WorkerSettings } from './workers/env.js';
+import { workerMapAssets } from './workers/map-assets.js';
 import { workerSources } from './workers/sources.js';
 
 /** The parts of the runtime's ScheduledController and ExecutionContext used here. */
@@ -43,6 +44,7 @@ function atlasFor(env: WorkerBindings): Atlas {
       sources,
       publicUrl: settings.ATLAS_PUBLIC_URL,
       staleAfterS: settings.ATLAS_STALE_AFTER_S,
+      http: { mapAsset: workerMapAssets(env.ASSETS) },
     });
     atlas = { settings, sources, log, app };
     built.set(env, atlas);

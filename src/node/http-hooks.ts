@@ -10,6 +10,7 @@ import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { StorageSpace } from '../api/deps.js';
 import type { HttpOptions } from '../api/http/options.js';
+import { MAP_ASSET_FILES } from '../api/map/asset-files.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
 import { createDumpStore } from './dump-store.js';
@@ -64,22 +65,15 @@ export function docsAssetReader(): HttpOptions['docsAsset'] {
   };
 }
 
-/** The map page's files, each from the dependency that ships it (never a CDN). */
-const MAP_FILES: Record<string, [pkg: string, path: string]> = {
-  'maplibre-gl.mjs': ['maplibre-gl', 'dist/maplibre-gl.mjs'],
-  'maplibre-gl-worker.mjs': ['maplibre-gl', 'dist/maplibre-gl-worker.mjs'],
-  'maplibre-gl.css': ['maplibre-gl', 'dist/maplibre-gl.css'],
-  'countries-50m.json': ['world-atlas', 'countries-50m.json'],
-};
-
+/** The map page's files from node_modules, read once each. */
 export function mapAssetReader(): HttpOptions['mapAsset'] {
   const cache = new Map<string, Uint8Array>();
   return async (name) => {
-    const file = MAP_FILES[name];
+    const file = MAP_ASSET_FILES[name];
     if (!file) return null;
     let body = cache.get(name);
     if (!body) {
-      body = readFileSync(join(dirname(require.resolve(`${file[0]}/package.json`)), file[1]));
+      body = readFileSync(join(dirname(require.resolve(`${file.pkg}/package.json`)), file.path));
       cache.set(name, body);
     }
     return body;

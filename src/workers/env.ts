@@ -3,10 +3,13 @@
 import { z } from 'zod';
 import type { D1DatabaseLike } from '../db/d1.js';
 import { LOG_LEVELS } from './console-log.js';
+import type { AssetsBinding } from './map-assets.js';
 
 /** What wrangler.toml and `wrangler secret put` provide. */
 export interface WorkerBindings {
   DB: D1DatabaseLike;
+  /** The map page's files (wrangler.toml [assets]); without it /map links files that 404. */
+  ASSETS?: AssetsBinding;
   /** The sources file's JSON (same format as ATLAS_SOURCES on Node); a secret when it holds tokens. */
   ATLAS_SOURCES_JSON?: string;
   ATLAS_SYNC_STEPS?: string;
