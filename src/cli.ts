@@ -15,8 +15,10 @@ const USAGE = `usage: atlas <command>
   sync [--source ID]... [--full|--incremental]
                                           pull every (or the named) source once
   sources                                 source health: last run, counts, quarantine
-  export --format geojson|ndjson|csv|sqlite --out FILE[.gz]
+  export --format geojson|ndjson|csv|sqlite|fgb|parquet --out FILE[.gz]
                                           write a dump of the published data
+  export --format status --out DIR [--date YYYY-MM-DD]...
+                                          write the daily status dumps (every day by default)
   clients add --name NAME | list | revoke ID
                                           eMSPs reading our OCPI sender (docs/ocpi-out.md)`;
 
@@ -60,11 +62,19 @@ async function main(argv: string[]): Promise<number> {
     case 'export': {
       const { values } = parseArgs({
         args: rest,
-        options: { format: { type: 'string' }, out: { type: 'string' } },
+        options: {
+          format: { type: 'string' },
+          out: { type: 'string' },
+          date: { type: 'string', multiple: true },
+        },
       });
       const format = EXPORT_FORMATS.find((f) => f === values.format);
       if (!format || !values.out) {
         process.stderr.write(`export needs --format ${EXPORT_FORMATS.join('|')} and --out FILE\n${USAGE}\n`);
+        return 2;
+      }
+      if (values.date && format !== 'status') {
+        process.stderr.write(`export: --date applies to --format status only\n${USAGE}\n`);
         return 2;
       }
       // The data only: no sources file, no demo source, no sync.
@@ -73,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
         return await exportCommand(db, {
           format,
           out: values.out,
+          dates: values.date,
           tty: Boolean(process.stderr.isTTY),
           log: process.stderr,
         });

@@ -34,6 +34,9 @@ export const BINARY_DUMPS = {
   },
 } as const;
 
+/** The FlatGeobuf header's description (also in `atlas export` files). */
+export const FGB_TITLE = 'Open charging atlas: sites (see /v1/dumps/LICENSE.txt)';
+
 const DUMP_CACHE_CONTROL = 'public, max-age=3600';
 
 /** Dumps take no parameters; any given is refused rather than silently ignored. */
@@ -196,13 +199,7 @@ export function createDumpsApp(opts: HttpOptions = {}) {
 
 function binaryDump(db: Db, format: keyof typeof BINARY_DUMPS, opts: HttpOptions): Response {
   const body =
-    format === 'fgb'
-      ? fgbDump(
-          db,
-          (opts.featureSpool ?? memorySpool)(),
-          'Open charging atlas: sites (see /v1/dumps/LICENSE.txt)',
-        )
-      : parquetDump(db);
+    format === 'fgb' ? fgbDump(db, (opts.featureSpool ?? memorySpool)(), FGB_TITLE) : parquetDump(db);
   return new Response(body, {
     headers: {
       'Content-Type': BINARY_DUMPS[format].type,

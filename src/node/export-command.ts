@@ -1,68 +1,110 @@
-// `atlas export --format geojson|ndjson|csv|sqlite --out FILE`: the same files /v1/dumps serves,
-// written to disk with a progress bar on a TTY. FILE ending in `.gz` is gzip-compressed like the
-// HTTP dump; otherwise plain. The licence text goes beside it as FILE.LICENSE.txt (a .gz or .csv
-// has no room for it).
-import { createReadStream, createWriteStream, renameSync, rmSync, writeFileSync } from 'node:fs';
+// `atlas export --format F --out PATH`: the files /v1/dumps serves, written to disk with a progress
+// bar on a TTY. Site formats (geojson, ndjson, csv, sqlite, fgb, parquet) write one FILE; ending
+// in `.gz` it is gzip-compressed like the HTTP dump, otherwise plain, and the licence text goes
+// beside it as FILE.LICENSE.txt (a .gz or .csv has no room for it). `status` writes the daily
+// status dumps of /v1/dumps/status into the directory PATH (every day, or the `--date`s given),
+// with LICENSE.txt. Every file is written under a temporary name and renamed when complete.
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createGzip } from 'node:zlib';
 import cliProgress from 'cli-progress';
+import { fgbDump } from '../api/dump-fgb.js';
 import { DUMP_FORMATS, licenseText, type TextDumpFormat, textDump } from '../api/dump-formats.js';
+import { parquetDump } from '../api/dump-parquet.js';
+import { FGB_TITLE } from '../api/dumps.js';
+import { ApiError } from '../api/errors.js';
+import { type DayRange, statusDay, statusDays } from '../api/status-dumps/day.js';
+import { STATUS_TABLES, statusCsv, statusParquet } from '../api/status-dumps/files.js';
 import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
+import { fileSpool } from './file-spool.js';
 
-export const EXPORT_FORMATS = [...DUMP_FORMATS, 'sqlite'] as const;
+export const EXPORT_FORMATS = [...DUMP_FORMATS, 'sqlite', 'fgb', 'parquet', 'status'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
   format: ExportFormat;
+  /** A file; for `status` a directory. */
   out: string;
   tty: boolean;
   /** Where the summary (and the bar, on a TTY) goes. */
   log: NodeJS.WritableStream;
   now?: Date;
+  /** `status` only: the days to write (default: every day with data). */
+  dates?: string[];
 }
 
-export async function exportCommand(db: Db, opts: ExportOptions): Promise<number> {
-  const now = opts.now ?? new Date();
-  const gz = opts.out.endsWith('.gz');
-  // Written under a temporary name, so FILE is either the previous file or the complete new one.
-  const partial = `${opts.out}.partial`;
-  const total = await countPublishedSites(db);
-  const bar = opts.tty
-    ? new cliProgress.SingleBar(
-        {
-          format: `${opts.format} | {bar} | {value}/{total} sites | {eta_formatted} left`,
-          hideCursor: true,
-          stream: opts.log as NodeJS.WriteStream,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
+type Bar = { start(total: number, value: number): void; update(value: number): void; stop(): void };
+
+function progressBar(opts: ExportOptions, unit: string): Bar | null {
+  if (!opts.tty) return null;
+  return new cliProgress.SingleBar(
+    {
+      format: `${opts.format} | {bar} | {value}/{total} ${unit} | {eta_formatted} left`,
+      hideCursor: true,
+      stream: opts.log as NodeJS.WriteStream,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+const toNode = (body: ReadableStream<Uint8Array>) =>
+  Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>);
+
+/** Writes `body` to `out` (gzip-compressed when `gz`) through `out.partial`. */
+async function writeStream(body: ReadableStream<Uint8Array>, out: string, gz: boolean): Promise<void> {
+  const partial = `${out}.partial`;
   try {
-    if (opts.format === 'sqlite') {
-      bar?.start(1, 0);
-      const plain = gz ? `${partial}.sqlite` : partial;
-      await writePublishableSnapshot(db, plain);
-      if (gz) {
-        await pipeline(createReadStream(plain), createGzip(), createWriteStream(partial));
-        rmSync(plain, { force: true });
-      }
-      bar?.update(1);
-    } else {
-      bar?.start(total, 0);
-      const body = textDump(db, opts.format as TextDumpFormat, now, (n) => bar?.update(n));
-      const source = Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>);
-      await (gz
-        ? pipeline(source, createGzip(), createWriteStream(partial))
-        : pipeline(source, createWriteStream(partial)));
-    }
-    renameSync(partial, opts.out);
+    await (gz
+      ? pipeline(toNode(body), createGzip(), createWriteStream(partial))
+      : pipeline(toNode(body), createWriteStream(partial)));
+    renameSync(partial, out);
   } catch (err) {
     rmSync(partial, { force: true });
     throw err;
+  }
+}
+
+async function writeSqlite(db: Db, out: string, gz: boolean): Promise<void> {
+  const partial = `${out}.partial`;
+  const plain = gz ? `${partial}.sqlite` : partial;
+  try {
+    await writePublishableSnapshot(db, plain);
+    if (gz) await pipeline(createReadStream(plain), createGzip(), createWriteStream(partial));
+    renameSync(partial, out);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  } finally {
+    if (gz) rmSync(plain, { force: true });
+  }
+}
+
+function siteBody(db: Db, format: Exclude<ExportFormat, 'sqlite' | 'status'>, now: Date, bar: Bar | null) {
+  const progress = (n: number) => bar?.update(n);
+  // The title the HTTP dump carries, so the exported file is the served one byte for byte.
+  if (format === 'fgb') return fgbDump(db, fileSpool(), FGB_TITLE, progress);
+  if (format === 'parquet') return parquetDump(db, progress);
+  return textDump(db, format as TextDumpFormat, now, progress);
+}
+
+async function exportSites(db: Db, opts: ExportOptions, now: Date): Promise<number> {
+  const gz = opts.out.endsWith('.gz');
+  const total = await countPublishedSites(db);
+  const bar = progressBar(opts, 'sites');
+  try {
+    if (opts.format === 'sqlite') {
+      bar?.start(1, 0);
+      await writeSqlite(db, opts.out, gz);
+      bar?.update(1);
+    } else {
+      bar?.start(total, 0);
+      await writeStream(siteBody(db, opts.format as 'fgb', now, bar), opts.out, gz);
+    }
   } finally {
     bar?.stop();
   }
@@ -71,4 +113,55 @@ export async function exportCommand(db: Db, opts: ExportOptions): Promise<number
     `wrote ${opts.out} (${total} sites, ${opts.format}${gz ? ', gzip' : ''}) and ${opts.out}.LICENSE.txt\n`,
   );
   return 0;
+}
+
+async function chosenDays(db: Db, dates: string[] | undefined, now: Date): Promise<DayRange[]> {
+  if (!dates || dates.length === 0) return statusDays(db, now.getTime());
+  const out: DayRange[] = [];
+  for (const d of dates) out.push(await statusDay(db, d, now.getTime()));
+  return out;
+}
+
+async function exportStatus(db: Db, opts: ExportOptions, now: Date): Promise<number> {
+  let days: DayRange[];
+  try {
+    days = await chosenDays(db, opts.dates, now);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    opts.log.write(`export: ${err.message}\n`);
+    return 2;
+  }
+  mkdirSync(opts.out, { recursive: true });
+  const bar = progressBar(opts, 'files');
+  bar?.start(days.length * STATUS_TABLES.length * 2, 0);
+  let files = 0;
+  try {
+    for (const day of days) {
+      for (const table of STATUS_TABLES) {
+        const base = join(opts.out, `${day.date}${table === 'occupancy' ? '.occupancy' : ''}`);
+        await writeStream(statusCsv(db, day, table), `${base}.csv.gz`, true);
+        files++;
+        bar?.update(files);
+        await writeStream(statusParquet(db, day, table), `${base}.parquet`, false);
+        files++;
+        bar?.update(files);
+      }
+    }
+  } finally {
+    bar?.stop();
+  }
+  writeFileSync(
+    join(opts.out, 'LICENSE.txt'),
+    licenseText(await republishableSources(db), now.toISOString()),
+  );
+  const span = days.length > 0 ? ` (${days[0]!.date} to ${days[days.length - 1]!.date})` : '';
+  opts.log.write(
+    `wrote ${files} status files for ${days.length} days${span} and LICENSE.txt to ${opts.out}\n`,
+  );
+  return 0;
+}
+
+export async function exportCommand(db: Db, opts: ExportOptions): Promise<number> {
+  const now = opts.now ?? new Date();
+  return opts.format === 'status' ? exportStatus(db, opts, now) : exportSites(db, opts, now);
 }

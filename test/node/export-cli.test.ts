@@ -1,0 +1,163 @@
+// `atlas export` as a user runs it: the CLI in a child process against a database file, for every
+// format. Each exported file is compared with what the HTTP API serves for the same data (byte for
+// byte where the format has no timestamp in it), and under a pseudo-terminal (script(1)) the
+// progress bar is drawn and reaches the total.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeHttpOptions } from '../../src/node/http-hooks.js';
+import { type Atlas, buildAtlas, type Json } from '../api/atlas-fixture.js';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../src/cli.ts');
+
+let atlas: Atlas;
+const DAY_MS = 86_400_000;
+/** The status events are dated on the three days before today (UTC), so today is the fourth day. */
+const firstDay = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+async function atlasCli(...args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, ATLAS_DB: atlas.file, LOG_LEVEL: 'warn' },
+  });
+}
+
+async function served(path: string): Promise<Buffer> {
+  const res = await fetch(`${atlas.server.url}${path}`);
+  expect(res.status, path).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+beforeAll(async () => {
+  atlas = await buildAtlas({ locations: 120, seed: 31, http: nodeHttpOptions({ rateLimit: false }) });
+  // The fixture's own status events span years; they are replaced by a few changes of 30 EVSEs over
+  // the last three days (written as the receiver records them), so the export has four days.
+  await atlas.db.batch([{ sql: 'DELETE FROM evse_status_events', params: [] }]);
+  const evses = await atlas.db.all<{ pk: string; location_pk: string; cell: number }>(
+    'SELECT e.pk, e.location_pk, l.cell FROM evses e JOIN locations l ON l.pk = e.location_pk ORDER BY e.pk LIMIT 30',
+  );
+  const statuses = ['AVAILABLE', 'CHARGING', 'BLOCKED', 'CHARGING', 'AVAILABLE', 'OUTOFORDER'];
+  await atlas.db.batch(
+    evses.flatMap((e, i) =>
+      statuses.map((s, k) => {
+        const at = new Date(firstDay + k * 13 * 3_600_000 + i * 97_000).toISOString().slice(0, 19);
+        return {
+          sql: `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status, occurred_at,
+            received_at, via) VALUES (?,?,?,?,?,?,?,'push')`,
+          params: [e.pk, e.location_pk, e.cell, k === 0 ? null : statuses[k - 1], s, `${at}Z`, `${at}Z`],
+        };
+      }),
+    ),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await atlas?.close();
+});
+
+describe('atlas export (child process)', () => {
+  it.each([
+    ['fgb', 'sites.fgb'],
+    ['parquet', 'sites.parquet'],
+    ['csv', 'sites.csv.gz'],
+  ])('--format %s writes the file /v1/dumps serves, byte for byte once unzipped', async (format, name) => {
+    const out = join(atlas.dir, `export-${name}`);
+    const { stderr } = await atlasCli('export', '--format', format, '--out', out);
+    expect(stderr).toContain(`wrote ${out}`);
+    const file = readFileSync(out);
+    const api = await served(`/v1/dumps/${name}`);
+    if (name.endsWith('.gz')) expect(gunzipSync(file).equals(gunzipSync(api))).toBe(true);
+    else expect(file.equals(api)).toBe(true);
+    expect(readFileSync(`${out}.LICENSE.txt`, 'utf8')).toContain('Open charging atlas: data dump');
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it.each(['geojson', 'ndjson'])('--format %s writes the features /v1/dumps serves', async (format) => {
+    const out = join(atlas.dir, `export.${format}`);
+    await atlasCli('export', '--format', format, '--out', out);
+    const text = readFileSync(out, 'utf8');
+    const apiText = gunzipSync(await served(`/v1/dumps/sites.${format}.gz`)).toString('utf8');
+    // The GeoJSON header carries its generation time; the features must be the same.
+    const features = (t: string): Json[] =>
+      format === 'geojson'
+        ? JSON.parse(t).features
+        : t
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l));
+    expect(features(text)).toEqual(features(apiText));
+    expect(features(text).length).toBeGreaterThan(50);
+  });
+
+  it('--format sqlite writes a publishable snapshot GDAL reads', async () => {
+    const out = join(atlas.dir, 'export.sqlite');
+    await atlasCli('export', '--format', 'sqlite', '--out', out);
+    const { stdout } = await run('ogrinfo', ['-ro', '-so', out, 'published_sites']);
+    const sites = (await (await fetch(`${atlas.server.url}/v1/dumps`)).json()) as { sites: number };
+    expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1])).toBe(sites.sites);
+  });
+
+  it('--format status writes every day of /v1/dumps/status/index.json, the same files it serves', async () => {
+    const dir = join(atlas.dir, 'status');
+    const { stderr } = await atlasCli('export', '--format', 'status', '--out', dir);
+    const index = JSON.parse((await served('/v1/dumps/status/index.json')).toString('utf8')) as {
+      days: { date: string; complete: boolean }[];
+    };
+    const days = index.days.map((d) => d.date);
+    expect(days.slice(0, 3)).toEqual([0, 1, 2].map((k) => isoDay(firstDay + k * DAY_MS)));
+    const names = readdirSync(dir).sort();
+    expect(names).toEqual(
+      [
+        'LICENSE.txt',
+        ...days.flatMap((d) => [
+          `${d}.csv.gz`,
+          `${d}.parquet`,
+          `${d}.occupancy.csv.gz`,
+          `${d}.occupancy.parquet`,
+        ]),
+      ].sort(),
+    );
+    expect(stderr).toContain(`wrote ${days.length * 4} status files for ${days.length} days`);
+    // A complete day is the same file as served.
+    const day = days[1]!;
+    for (const f of [`${day}.parquet`, `${day}.occupancy.parquet`]) {
+      expect(readFileSync(join(dir, f)).equals(await served(`/v1/dumps/status/${f}`)), f).toBe(true);
+    }
+    for (const f of [`${day}.csv.gz`, `${day}.occupancy.csv.gz`]) {
+      const mine = gunzipSync(readFileSync(join(dir, f))).toString('utf8');
+      expect(mine, f).toBe(gunzipSync(await served(`/v1/dumps/status/${f}`)).toString('utf8'));
+      expect(mine.split('\r\n').length, f).toBeGreaterThan(10);
+    }
+  });
+
+  it('--format status --date writes only that day; a day without data exits 2 with the reason', async () => {
+    const dir = join(atlas.dir, 'one-day');
+    const day = isoDay(firstDay + DAY_MS);
+    await atlasCli('export', '--format', 'status', '--out', dir, '--date', day);
+    expect(readdirSync(dir).filter((f) => f !== 'LICENSE.txt').length).toBe(4);
+    const failed = await atlasCli('export', '--format', 'status', '--out', dir, '--date', '1999-01-01').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toContain('no status dump for 1999-01-01');
+  });
+
+  it('draws a progress bar to the total on a terminal', async () => {
+    const out = join(atlas.dir, 'tty.parquet');
+    const cmd = [process.execPath, '--import', 'tsx', CLI, 'export', '--format', 'parquet', '--out', out]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    // script(1) runs the command on a pseudo-terminal, so stderr is a TTY as in a shell.
+    const { stdout } = await run('script', ['-qec', cmd, '/dev/null'], {
+      env: { ...process.env, ATLAS_DB: atlas.file, LOG_LEVEL: 'warn' },
+    });
+    const sites = (await (await fetch(`${atlas.server.url}/v1/dumps`)).json()) as { sites: number };
+    expect(stdout).toContain(`parquet | `);
+    expect(stdout).toContain(`${sites.sites}/${sites.sites} sites`);
+    expect(readFileSync(out).equals(await served('/v1/dumps/sites.parquet'))).toBe(true);
+  });
+});
