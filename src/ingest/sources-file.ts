@@ -2,9 +2,10 @@
 // the field, so an operator can fix it without reading code.
 import { z } from 'zod';
 import { cronProblem } from './cron-schedule.js';
+import { registerMapping } from './registers/mapped/config.js';
 
 const OCPI_VERSIONS = ['2.1.1', '2.2', '2.2.1', '2.3.0'] as const;
-export const REGISTER_TYPES = ['ocm', 'bnetza-csv', 'bnetza-json', 'irve', 'afdc-csv'] as const;
+export const REGISTER_TYPES = ['ocm', 'bnetza-csv', 'bnetza-json', 'irve', 'afdc-csv', 'mapped'] as const;
 
 const party = z.object({
   country_code: z.string().regex(/^[A-Za-z]{2}$/, 'a two-letter country code'),
@@ -77,8 +78,17 @@ const registerSource = z
     fail_quarantined_share: z.number().gt(0).max(1).optional(),
     /** OCM only: which of our source ids an OCM data provider imports from, e.g. {"32": "lakd"}. */
     ocm_providers: z.record(z.string(), z.string()).optional(),
+    /** `mapped` only (and required there): how the file's columns become canonical fields (docs/registers.md). */
+    mapping: registerMapping.optional(),
   })
-  .superRefine(checkSchedules);
+  .superRefine(checkSchedules)
+  .superRefine((s, ctx) => {
+    if ((s.type === 'mapped') !== (s.mapping !== undefined)) {
+      const message =
+        s.type === 'mapped' ? 'a mapped register needs a mapping' : 'only a mapped register has a mapping';
+      ctx.addIssue({ code: 'custom', path: ['mapping'], message });
+    }
+  });
 
 export type OcpiSourceConfig = z.infer<typeof ocpiSource>;
 export type RegisterSourceConfig = z.infer<typeof registerSource>;

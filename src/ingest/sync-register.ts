@@ -25,7 +25,8 @@ export interface RegisterSyncDeps {
   db: Db;
   clock: () => Date;
   log: Logger;
-  readText: (pathOrUrl: string) => Promise<string>;
+  /** `encoding`: a WHATWG label, when the source names one (mapped registers). */
+  readText: (pathOrUrl: string, encoding?: string) => Promise<string>;
 }
 
 export async function syncRegisterSource(
@@ -40,7 +41,7 @@ export async function syncRegisterSource(
   const ctx: PageContext = { db, sourceId: source.id, runId, now: started, counters, seen: new Map() };
   const log = deps.log.child({ source: source.id, run: runId });
   try {
-    const text = await deps.readText(source.url);
+    const text = await deps.readText(source.url, source.mapping?.format.encoding);
     counters.requests = 1;
     let chunk: PageItem[] = [];
     let records = 0;
@@ -51,7 +52,7 @@ export async function syncRegisterSource(
       chunk = [];
       options.onProgress?.({ sourceId: source.id, phase: 'locations', pages: counters.pages, records });
     };
-    const parsed = parseRegister(source.type, text);
+    const parsed = parseRegister(source.type, text, source.mapping ? { mapping: source.mapping } : {});
     const reasons = new Map<string, number>();
     for (const rec of parsed) {
       if (!rec.ok) {

@@ -15,7 +15,7 @@ export interface SyncRunnerDeps {
   clock: () => Date;
   log: Logger;
   /** Reads a register source's `url` (http(s) URL or local path); supplied by the host. */
-  readText: (pathOrUrl: string) => Promise<string>;
+  readText: (pathOrUrl: string, encoding?: string) => Promise<string>;
   concurrency: number;
   publicUrl?: string;
   /** Woken after each written page, so live status streams need not wait for their poll. */

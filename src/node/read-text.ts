@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 
-export async function readText(pathOrUrl: string): Promise<string> {
+/** `encoding` is a WHATWG label (a mapped register may name windows-1252 and the like); UTF-8 by default. */
+export async function readText(pathOrUrl: string, encoding = 'utf-8'): Promise<string> {
   let bytes: Buffer;
   if (/^https?:\/\//i.test(pathOrUrl)) {
     const res = await fetch(pathOrUrl);
@@ -14,5 +15,6 @@ export async function readText(pathOrUrl: string): Promise<string> {
     bytes = await readFile(pathOrUrl);
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-  return bytes.toString('utf8');
+  if (/^utf-?8$/i.test(encoding)) return bytes.toString('utf8');
+  return new TextDecoder(encoding).decode(bytes);
 }

@@ -5,6 +5,8 @@
 export interface CsvOptions {
   /** One character; ',' by default. */
   separator?: string;
+  /** The quote character; '"' by default (a mapped register may name another). */
+  quote?: string;
 }
 
 export interface CsvRow {
@@ -22,6 +24,8 @@ const BOM = 0xfeff;
  * closing quote is kept, and an unterminated quote runs to the end of the text. */
 export function* parseCsv(text: string, options: CsvOptions = {}): Generator<CsvRow> {
   const sep = separatorCode(options.separator ?? ',');
+  const quote = options.quote ?? '"';
+  const quoteCode = quote.charCodeAt(0);
   const n = text.length;
   let i = text.charCodeAt(0) === BOM ? 1 : 0;
   let line = 1;
@@ -30,8 +34,8 @@ export function* parseCsv(text: string, options: CsvOptions = {}): Generator<Csv
     const fields: string[] = [];
     for (;;) {
       let value: string;
-      if (text.charCodeAt(i) === QUOTE) {
-        const quoted = readQuoted(text, i + 1);
+      if (text.charCodeAt(i) === quoteCode) {
+        const quoted = readQuoted(text, i + 1, quote);
         line += countLineBreaks(quoted.value);
         const stop = nextDelimiter(text, quoted.end, sep);
         value = quoted.value + text.slice(quoted.end, stop);
@@ -111,15 +115,15 @@ function separatorCode(separator: string): number {
 }
 
 /** Reads a quoted field whose opening quote is just before `start`; `end` is just after the closing quote. */
-function readQuoted(text: string, start: number): { value: string; end: number } {
+function readQuoted(text: string, start: number, quote: string): { value: string; end: number } {
   let value = '';
   let from = start;
   for (;;) {
-    const q = text.indexOf('"', from);
+    const q = text.indexOf(quote, from);
     if (q === -1) return { value: value + text.slice(from), end: text.length };
     value += text.slice(from, q);
-    if (text.charCodeAt(q + 1) === QUOTE) {
-      value += '"';
+    if (text[q + 1] === quote) {
+      value += quote;
       from = q + 2;
       continue;
     }

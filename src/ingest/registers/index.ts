@@ -1,9 +1,10 @@
-// Open registers (OCM, BNetzA, IRVE, AFDC) -> canonical Locations. Pure: text in, records out; reading
+// Open registers (OCM, BNetzA, IRVE, AFDC, any other by mapping) -> canonical Locations. Pure: text in, records out; reading
 // files (and .gz) is the host's (src/node/read-text.ts), so this module stays free of I/O (it runs on Workers too).
 import { parseAfdcCsv } from './afdc-csv.js';
 import { parseBnetzaCsv } from './bnetza-csv.js';
 import { parseBnetzaJson } from './bnetza-json.js';
 import { parseIrve } from './irve.js';
+import { parseMapped } from './mapped/parse-mapped.js';
 import { parseOcm } from './ocm.js';
 import type {
   ImportSummary,
@@ -13,6 +14,8 @@ import type {
   RegisterRecords,
 } from './types.js';
 
+export { type RegisterMapping, registerMapping } from './mapped/config.js';
+export { MappingError } from './mapped/read-rows.js';
 export { ocmOperatorsFromReference, ocmProviderLicensesFromReference } from './ocm.js';
 export type {
   ExternalRef,
@@ -33,6 +36,7 @@ const PARSERS: Record<
   'bnetza-json': parseBnetzaJson,
   irve: parseIrve,
   'afdc-csv': parseAfdcCsv,
+  mapped: parseMapped,
 };
 
 /**

@@ -1,8 +1,9 @@
 // The contract every open-register importer (OCM, BNetzA, IRVE, AFDC) fulfils: text in, canonical
 // Locations out, each with the ids that link it to other sources, or a quarantine reason.
 import type { BusinessDetails, Location, QuarantineReason } from '../../model/types.js';
+import type { RegisterMapping } from './mapped/config.js';
 
-export type RegisterFormat = 'ocm' | 'bnetza-csv' | 'bnetza-json' | 'irve' | 'afdc-csv';
+export type RegisterFormat = 'ocm' | 'bnetza-csv' | 'bnetza-json' | 'irve' | 'afdc-csv' | 'mapped';
 
 export const REGISTER_FORMATS: readonly RegisterFormat[] = [
   'ocm',
@@ -10,6 +11,7 @@ export const REGISTER_FORMATS: readonly RegisterFormat[] = [
   'bnetza-json',
   'irve',
   'afdc-csv',
+  'mapped',
 ];
 
 /** An id under which another source may know the same site or charge point (input for dedupe). */
@@ -43,6 +45,8 @@ export interface RegisterParseOptions {
   ocmOperators?: ReadonlyMap<number, BusinessDetails>;
   /** OCM data provider id -> licence (`ocmProviderLicensesFromReference`); else a built-in table. */
   ocmProviderLicenses?: ReadonlyMap<number, string>;
+  /** The `mapped` format only: where each canonical field is in the file (the sources file's `mapping`). */
+  mapping?: RegisterMapping;
 }
 
 /** A record a format leaves out on purpose (e.g. an AFDC LPG station): counted, not quarantined. */
