@@ -344,7 +344,7 @@ export const locationRefs = sqliteTable(
   'location_refs',
   {
     locationPk: text('location_pk').notNull(),
-    kind: text('kind').notNull(), // ocpi-location | evse-id | register-id
+    kind: text('kind').notNull(), // ocpi-location | evse-id | register-id | operator-alias
     value: ciText('value').notNull(),
     provider: text('provider'),
   },

@@ -7,7 +7,7 @@
 import { clusterRecords, type ScoredPair } from './cluster.js';
 import { evseIdLinks, partyIdLinks, resolveOverrides, resolveRefs } from './explicit-links.js';
 import { GridIndex } from './grid-index.js';
-import { learnOperatorAliases } from './operator-aliases.js';
+import { learnOperatorAliases, statedOperatorAliases } from './operator-aliases.js';
 import { FeatureCache, type RecordFeatures, recordFeatures } from './record-features.js';
 import { createPairScorer, DEFAULT_ACCEPT_SCORE } from './score-pair.js';
 import type { Cluster, DedupeOptions, DedupeResult, RecordRole, SourceRecord } from './types.js';
@@ -30,7 +30,9 @@ export function dedupeRecords(input: readonly SourceRecord[], options: DedupeOpt
   const candidates = new GridIndex(records, options.radiusM ?? DEFAULT_RADIUS_M).pairs();
   const accept = options.acceptScore ?? DEFAULT_ACCEPT_SCORE;
   const accepted: ScoredPair[] = [];
-  const score = createPairScorer(learnOperatorAliases(features, candidates));
+  const aliases = learnOperatorAliases(features, candidates);
+  for (const pair of statedOperatorAliases(features)) aliases.add(pair);
+  const score = createPairScorer(aliases);
   for (const c of candidates) {
     const a = features[c.i]!;
     const b = features[c.j]!;

@@ -114,7 +114,7 @@ export function resolveRefs(features: RecordFeatures[], given: Record<string, st
   const unresolved: { i: number; provider: string | null }[] = [];
   features.forEach((f, i) => {
     for (const ref of f.rec.refs) {
-      if (ref.kind === 'evse-id') continue;
+      if (ref.kind === 'evse-id' || ref.kind === 'operator-alias') continue;
       const provider = ref.provider ?? null;
       const wanted = provider !== null ? given[provider] : undefined;
       let best: { j: number; d: number } | null = null;

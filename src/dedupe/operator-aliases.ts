@@ -3,7 +3,7 @@
 // yet one source lists the brand and another the company at the same places again and again. When
 // records of operator A in one source have, within a few metres, a record of operator B in another
 // source, repeatedly and as A's usual neighbour there, A and B are taken as the same operator.
-import type { OperatorName } from './operator-name.js';
+import { type OperatorName, parseOperatorName } from './operator-name.js';
 
 /** Co-location radius: registers geocode by address, but an alias should show up at the same spot. */
 export const ALIAS_RADIUS_M = 25;
@@ -62,4 +62,26 @@ function add(map: Map<string, Set<string>>, key: string, value: string): void {
   const set = map.get(key);
   if (set) set.add(value);
   else map.set(key, new Set([value]));
+}
+
+/**
+ * Operator key pairs a source states itself: a record's `operator-alias` references (the BNetzA
+ * API's display name, the parts of an Open Charge Map operator title) name the same operator as
+ * its operator name, whatever the co-location count says.
+ */
+export function statedOperatorAliases(
+  features: readonly (Located & { rec: { refs: readonly { kind: string; value: string }[] } })[],
+): Set<string> {
+  const aliases = new Set<string>();
+  for (const f of features) {
+    if (!f.operator) continue;
+    for (const ref of f.rec.refs) {
+      if (ref.kind !== 'operator-alias') continue;
+      const other = parseOperatorName(ref.value)?.key;
+      if (!other || other === f.operator.key) continue;
+      aliases.add(`${f.operator.key}\u0000${other}`);
+      aliases.add(`${other}\u0000${f.operator.key}`);
+    }
+  }
+  return aliases;
 }

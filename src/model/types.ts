@@ -155,7 +155,8 @@ export type OcpiVersion = '2.1.1' | '2.2' | '2.2.1' | '2.3.0';
 
 /** An explicit link a record states to another record, e.g. an OCM POI naming its OCPI origin. */
 export interface ExternalRef {
-  kind: 'ocpi-location' | 'evse-id' | 'register-id';
+  /** `operator-alias`: another name the source states for the record's operator (a brand, a display name). */
+  kind: 'ocpi-location' | 'evse-id' | 'register-id' | 'operator-alias';
   value: string;
   provider?: string;
 }

@@ -15,6 +15,7 @@ import {
   text,
   twentyFourSeven,
 } from './location-builders.js';
+import { operatorAliasRefs } from './operator-alias-refs.js';
 import { lastUpdatedWarnings, rawId, schemaProblem } from './record-checks.js';
 import { errorMessage, stripBom } from './source-text.js';
 import type { ParsedRecord } from './types.js';
@@ -103,7 +104,13 @@ function stationRecord(raw: unknown): ParsedRecord {
   });
   if (!place.ok) return { ok: false, recordId: id, reason: place.reason, raw };
   const location = stationLocation(station, id, place);
-  return { ok: true, location, externalRefs: location.evses.flatMap((e) => evseIdRef(e.evseId)) };
+  // The display name ("SWD AG") is how the company ("Stadtwerke Düsseldorf AG") shows itself elsewhere.
+  const aliases = operatorAliasRefs(location.operator?.name ?? null, [text(station.operator?.displayName)]);
+  return {
+    ok: true,
+    location,
+    externalRefs: [...location.evses.flatMap((e) => evseIdRef(e.evseId)), ...aliases],
+  };
 }
 
 function stationLocation(station: Station, id: string, { lat, lon }: { lat: number; lon: number }): Location {

@@ -34,6 +34,7 @@ import {
   OCM_PROVIDER_LICENSES,
   OCM_REGISTER_PROVIDERS,
 } from './ocm-tables.js';
+import { operatorAliasRefs, titleParts } from './operator-alias-refs.js';
 import { lastUpdatedWarnings, rawId, schemaProblem } from './record-checks.js';
 import { errorMessage, stripBom } from './source-text.js';
 import type { ExternalRef, ParsedRecord, RegisterParseOptions } from './types.js';
@@ -142,7 +143,10 @@ function ocmRecord(raw: unknown, options: RegisterParseOptions): ParsedRecord {
     lon: 'AddressInfo.Longitude',
   });
   if (!place.ok) return { ok: false, recordId: id, reason: place.reason, raw };
-  return { ok: true, location: ocmLocation(poi, id, place, options), externalRefs: ocmExternalRefs(poi) };
+  const location = ocmLocation(poi, id, place, options);
+  const operator = location.operator?.name ?? null;
+  const aliases = operator ? operatorAliasRefs(operator, titleParts(operator)) : [];
+  return { ok: true, location, externalRefs: [...ocmExternalRefs(poi), ...aliases] };
 }
 
 function ocmLocation(

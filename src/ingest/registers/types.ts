@@ -16,7 +16,8 @@ export const REGISTER_FORMATS: readonly RegisterFormat[] = [
 
 /** An id under which another source may know the same site or charge point (input for dedupe). */
 export interface ExternalRef {
-  kind: 'ocpi-location' | 'evse-id' | 'register-id';
+  /** `operator-alias`: another name the source states for the record's operator (a brand, a display name). */
+  kind: 'ocpi-location' | 'evse-id' | 'register-id' | 'operator-alias';
   value: string;
   provider?: string;
 }

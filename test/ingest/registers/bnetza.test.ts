@@ -201,7 +201,7 @@ function apiStation(overrides: Record<string, unknown> = {}) {
 const apiJson = (...stations: unknown[]) => JSON.stringify({ chargingStations: stations });
 
 describe('BNetzA API JSON', () => {
-  it('imports a station with its charge points, kW as W, and the evse_id as a normalized ref', () => {
+  it('imports a station with its charge points, kW as W, the evse_id as a normalized ref, the display name as an operator alias', () => {
     const record = only(parseRegister('bnetza-json', apiJson(apiStation())));
     expect(record).toMatchObject({
       ok: true,
@@ -221,7 +221,10 @@ describe('BNetzA API JSON', () => {
           },
         ],
       },
-      externalRefs: [{ kind: 'evse-id', value: 'DEKL1ETE20000010701' }],
+      externalRefs: [
+        { kind: 'evse-id', value: 'DEKL1ETE20000010701' },
+        { kind: 'operator-alias', value: 'KL Energie echarge' },
+      ],
     });
   });
 

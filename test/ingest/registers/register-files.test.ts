@@ -93,7 +93,7 @@ describe('open register files in ../shared/data', () => {
     expect(summary).toEqual({ read: 918, imported: 918, quarantined: 0, skipped: 0 });
     expect(row.evses).toBe(1822);
     // Only 11 charge points carry an evse_id (KL Energie and the AT*HTB ones).
-    const evseRefs = list.flatMap((r) => (r.ok ? r.externalRefs : []));
+    const evseRefs = list.flatMap((r) => (r.ok ? r.externalRefs.filter((e) => e.kind === 'evse-id') : []));
     expect(evseRefs).toHaveLength(11);
     expect(evseRefs).toContainEqual({ kind: 'evse-id', value: 'DEKL1ETE20000010701' });
   });
