@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { VectorTile } from '@mapbox/vector-tile';
 import Database from 'better-sqlite3';
+import { PbfReader } from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
@@ -74,6 +76,14 @@ let server: ServedApp;
 async function get(path: string) {
   const res = await fetch(`${server.url}${path}`);
   return { status: res.status, text: await res.text() };
+}
+
+/** "z/x/y" of the z14 tile holding a point (sites are a layer of their own from z11). */
+function tileKey(lat: number, lon: number, z = 14): string {
+  const n = 2 ** z;
+  const r = (lat * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  return `${z}/${Math.floor(((lon + 180) / 360) * n)}/${y}`;
 }
 
 async function dump(format: string): Promise<string> {
@@ -174,6 +184,22 @@ describe('licences per record', () => {
     expect(body.properties.provenance.fields.members.map((m: { record: string }) => m.record)).toEqual([
       '1001',
     ]);
+  });
+
+  it('leaves NonCommercial and decommissioned records out of the map tiles and the OGC items', async () => {
+    const names: string[] = [];
+    for (const key of new Set(POIS.map((p) => tileKey(p.AddressInfo.Latitude, p.AddressInfo.Longitude)))) {
+      const res = await fetch(`${server.url}/v1/tiles/${key}.mvt`);
+      expect(res.status).toBe(200);
+      const layer = new VectorTile(new PbfReader(new Uint8Array(await res.arrayBuffer()))).layers.sites;
+      for (let i = 0; i < (layer?.length ?? 0); i++) names.push(String(layer!.feature(i).properties.name));
+    }
+    expect(names.sort()).toEqual(['Open Crowd Site', 'Planned Site', 'Register Import']);
+    const ogc = await get('/ogc/collections/sites/items?limit=1000');
+    expect(ogc.status).toBe(200);
+    expect(ogc.text).toContain('Register Import');
+    for (const name of ['Nc Only Site', 'Nc Twin Name', 'Verbose Nc Site', 'Decommissioned Site'])
+      expect(ogc.text, name).not.toContain(name);
   });
 
   it.each(['geojson', 'ndjson', 'csv', 'sqlite'])(
