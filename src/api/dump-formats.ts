@@ -7,6 +7,7 @@ import { type DumpSource, republishableSources } from '../db/queries/dump-source
 import { NOT_REPUBLISHABLE_LICENSES } from '../db/queries/publication.js';
 import { sitePoints } from '../db/queries/sites.js';
 import type { Db } from '../db/types.js';
+import { groupBy } from '../model/group-by.js';
 import { type Compressors, gzipTransform } from './http/compression.js';
 import { kw } from './location-features.js';
 import { siteList } from './sites.js';
@@ -101,40 +102,45 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) || s.trim() !== s ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** One CSV row per EVSE, with its site's fields (RFC 4180; the position is the site's). */
+/**
+ * One CSV row per EVSE, with its site's fields (RFC 4180; the position is the site's). A site without
+ * a live EVSE (many national feeds publish bare locations) still gets one row, its EVSE columns
+ * empty, so the CSV holds every site the other dumps hold.
+ */
 function csvRows(batch: DumpBatch): string {
-  const sites = new Map(batch.features.map((f) => [String(f.id), f]));
+  const bySite = groupBy(batch.evses ?? [], (e) => e.site_key);
   const out: string[] = [];
-  for (const e of batch.evses ?? []) {
-    const f = sites.get(e.site_key);
-    if (!f) continue;
-    const p = f.properties as Record<string, unknown>;
-    const [lon, lat] = f.geometry.coordinates as [number, number];
-    const row = [
-      f.id,
-      e.location_pk,
-      e.source_id,
-      e.ocpi_id,
-      e.uid,
-      e.evse_id,
-      e.status,
-      e.status_updated_at,
-      kw(e.max_power_w),
-      (e.standards ?? '').split(',').filter(Boolean).join(';'),
-      (e.power_types ?? '').split(',').filter(Boolean).join(';'),
-      p.name,
-      p.address,
-      p.city,
-      p.postal_code,
-      p.country,
-      p.operator,
-      lat,
-      lon,
-      e.last_updated,
-    ];
-    out.push(row.map(csvField).join(','));
+  for (const f of batch.features) {
+    for (const e of bySite.get(String(f.id)) ?? [null]) out.push(csvRow(f, e).map(csvField).join(','));
   }
   return out.length ? `${out.join('\r\n')}\r\n` : '';
+}
+
+function csvRow(f: Feature<Point>, e: EvseDumpRow | null): unknown[] {
+  const p = f.properties as Record<string, unknown>;
+  const [lon, lat] = f.geometry.coordinates as [number, number];
+  return [
+    f.id,
+    e?.location_pk,
+    e?.source_id ?? (p.sources as string[] | undefined)?.join(';'),
+    e?.ocpi_id,
+    e?.uid,
+    e?.evse_id,
+    e?.status,
+    e?.status_updated_at,
+    e ? kw(e.max_power_w) : null,
+    (e?.standards ?? '').split(',').filter(Boolean).join(';'),
+    (e?.power_types ?? '').split(',').filter(Boolean).join(';'),
+    p.name,
+    p.address,
+    p.city,
+    p.postal_code,
+    p.country,
+    p.operator,
+    lat,
+    lon,
+    e?.last_updated,
+  ];
 }
 
 export type DumpProgress = (sitesWritten: number) => void;

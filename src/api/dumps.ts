@@ -14,11 +14,13 @@ import { parquetDump } from './dump-parquet.js';
 import { ApiError, notFound } from './errors.js';
 import { errorResponses, errorSchema, jsonOk, notFoundResponse } from './geojson-schemas.js';
 import type { HttpOptions } from './http/options.js';
+import { fileResponse } from './http/ranges.js';
 import { resourceApp } from './http/validation.js';
 
 const CONTENT_TYPES: Record<TextDumpFormat | 'sqlite', string> = {
   geojson: 'application/geo+json',
-  ndjson: 'application/geo+json-seq',
+  // One feature per line, no RS separators: newline-delimited JSON, not RFC 8142 geo+json-seq.
+  ndjson: 'application/x-ndjson',
   csv: 'text/csv',
   sqlite: 'application/vnd.sqlite3',
 };
@@ -149,14 +151,33 @@ export function createDumpsApp(opts: HttpOptions = {}) {
           'sites.geojson (FeatureCollection with attribution), sites.ndjson (one feature per line), ' +
           'sites.csv (one row per EVSE), sites.sqlite (snapshot of publishable rows, with a published_sites layer). ' +
           'The `.gz` suffix is optional: the body is always gzip (Content-Type application/gzip). ' +
-          'sites.fgb (FlatGeobuf with spatial index) and sites.parquet (GeoParquet 1.1) are served uncompressed.',
+          'sites.fgb (FlatGeobuf with spatial index) and sites.parquet (GeoParquet 1.1) are served uncompressed. ' +
+          'On Node a dump is built once into a file (rebuilt when the data changed, at most every 10 minutes) and ' +
+          'served with `Accept-Ranges: bytes` and a strong `ETag` (a hash of its bytes): resume an interrupted ' +
+          'download with `Range: bytes=N-` and `If-Range: <ETag>` (curl -C -). On Workers dumps are streamed ' +
+          'anew for each request (`Accept-Ranges: none`).',
         tags: ['dumps'],
-        request: { params: fileParams, query: noQuery },
+        request: {
+          params: fileParams,
+          query: noQuery,
+          headers: z.object({
+            range: z.string().optional().openapi({ description: 'one byte range, e.g. `bytes=1048576-`' }),
+            'if-range': z
+              .string()
+              .optional()
+              .openapi({ description: 'the ETag of the partial copy: a rebuilt file is sent whole' }),
+          }),
+        },
         responses: {
           200: {
             description: 'The gzip file',
             content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
           },
+          206: {
+            description: 'The asked byte range of the file (Content-Range)',
+            content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+          416: { description: 'The range starts beyond the end of the file (Content-Range: bytes */size)' },
           ...notFoundResponse,
           501: {
             description: 'No .sqlite dump on this deployment (D1)',
@@ -167,45 +188,64 @@ export function createDumpsApp(opts: HttpOptions = {}) {
       }),
       async (c) => {
         const { file } = c.req.valid('param');
+        const db = c.get('db');
         const binary = /^sites\.(fgb|parquet)$/.exec(file)?.[1] as keyof typeof BINARY_DUMPS | undefined;
-        if (binary) return binaryDump(c.get('db'), binary, opts) as never;
+        if (binary) {
+          const headers = {
+            'Content-Type': BINARY_DUMPS[binary].type,
+            'Content-Disposition': `attachment; filename="sites.${binary}"`,
+            Link: LICENSE_LINK,
+            'Cache-Control': DUMP_CACHE_CONTROL,
+          };
+          return serveDump(c.req.raw.headers, headers, opts, db, `sites.${binary}`, () =>
+            binaryDump(db, binary, opts),
+          ) as never;
+        }
         const m = /^sites\.(geojson|ndjson|csv|sqlite)(\.gz)?$/.exec(file);
         if (!m)
           throw notFound(
             `dump ${JSON.stringify(file)} (one of ${FILES.map((f) => `sites.${f}`).join(', ')})`,
           );
         const format = m[1] as (typeof FILES)[number];
-        const db = c.get('db');
-        let body: ReadableStream<Uint8Array>;
+        const headers = {
+          'Content-Type': 'application/gzip',
+          'Content-Disposition': `attachment; filename="sites.${format}.gz"`,
+          'X-Content-Type-Inside': CONTENT_TYPES[format],
+          Link: LICENSE_LINK,
+          'Cache-Control': DUMP_CACHE_CONTROL,
+        };
         if (format === 'sqlite') {
           if (!opts.sqliteDump)
             throw new ApiError(501, 'not_implemented', 'this deployment cannot make .sqlite dumps');
-          body = await opts.sqliteDump(db);
-        } else {
-          body = gzip(textDump(db, format, c.get('now')), opts);
+          return fileResponse(c.req.raw.headers, await opts.sqliteDump(db), headers) as never;
         }
-        return new Response(body, {
-          headers: {
-            'Content-Type': 'application/gzip',
-            'Content-Disposition': `attachment; filename="sites.${format}.gz"`,
-            'X-Content-Type-Inside': CONTENT_TYPES[format],
-            Link: '</v1/dumps/LICENSE.txt>; rel="license"',
-            'Cache-Control': DUMP_CACHE_CONTROL,
-          },
-        });
+        const now = c.get('now');
+        return serveDump(c.req.raw.headers, headers, opts, db, `sites.${format}.gz`, () =>
+          gzip(textDump(db, format, now), opts),
+        ) as never;
       },
     );
 }
 
-function binaryDump(db: Db, format: keyof typeof BINARY_DUMPS, opts: HttpOptions): Response {
-  const body =
-    format === 'fgb' ? fgbDump(db, (opts.featureSpool ?? memorySpool)(), FGB_TITLE) : parquetDump(db);
-  return new Response(body, {
-    headers: {
-      'Content-Type': BINARY_DUMPS[format].type,
-      'Content-Disposition': `attachment; filename="sites.${format}"`,
-      Link: '</v1/dumps/LICENSE.txt>; rel="license"',
-      'Cache-Control': DUMP_CACHE_CONTROL,
-    },
-  });
+const LICENSE_LINK = '</v1/dumps/LICENSE.txt>; rel="license"';
+
+/** From a built file when the host keeps one (ranges, strong ETag), else streamed anew. */
+async function serveDump(
+  request: Headers,
+  headers: Record<string, string>,
+  opts: HttpOptions,
+  db: Db,
+  name: string,
+  body: () => ReadableStream<Uint8Array>,
+): Promise<Response> {
+  if (opts.dumpFile) return fileResponse(request, await opts.dumpFile(db, name, body), headers);
+  return new Response(body(), { headers: { ...headers, 'Accept-Ranges': 'none' } });
+}
+
+function binaryDump(
+  db: Db,
+  format: keyof typeof BINARY_DUMPS,
+  opts: HttpOptions,
+): ReadableStream<Uint8Array> {
+  return format === 'fgb' ? fgbDump(db, (opts.featureSpool ?? memorySpool)(), FGB_TITLE) : parquetDump(db);
 }

@@ -52,6 +52,19 @@ const number = (min: number, max: number, unit: string) =>
     return n;
   });
 
+/** `a,b` as two finite numbers, or null. */
+function twoNumbers(s: string): [number, number] | null {
+  const parts = s.split(',');
+  const [a, b] = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  return parts.length === 2 && Number.isFinite(a) && Number.isFinite(b) ? [a!, b!] : null;
+}
+
+function positionProblem(lat: number, lon: number): string | null {
+  return Math.abs(lat) > 90 || Math.abs(lon) > 180
+    ? 'lat must be within -90..90 and lon within -180..180'
+    : null;
+}
+
 const ISO_DATE_TIME =
   /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:\d{2})?)?$/;
 
@@ -106,27 +119,67 @@ export const siteQueryFields = z.strictObject({
   near: z
     .string()
     .transform((s, ctx) => {
-      const parts = s.split(',');
-      const [lat, lon] = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
-      if (parts.length !== 2 || !Number.isFinite(lat) || !Number.isFinite(lon)) {
+      const pair = twoNumbers(s);
+      if (!pair) {
         ctx.addIssue({ code: 'custom', message: 'expected lat,lon (2 numbers)' });
         return z.NEVER;
       }
-      if (Math.abs(lat!) > 90 || Math.abs(lon!) > 180) {
-        ctx.addIssue({ code: 'custom', message: 'lat must be within -90..90 and lon within -180..180' });
+      const [lat, lon] = pair;
+      // The trap: bbox is lon,lat and so is GeoJSON; a latitude beyond 90 is almost always a swap.
+      if (Math.abs(lat) > 90 && Math.abs(lon) <= 90) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `latitude ${lat} is outside -90..90: near is lat,lon (latitude first); for lon,lat use point=${lat},${lon}`,
+        });
         return z.NEVER;
       }
-      return { lat: lat!, lon: lon! };
+      const problem = positionProblem(lat, lon);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return { lat, lon };
     })
     .optional()
     .openapi({
-      description: 'lat,lon: answer sorted by distance, with `distance_m` in properties',
+      description:
+        'lat,lon (latitude first): answer sorted by distance, with `distance_m` in properties. ' +
+        'The same as `point` in the other order; give one of the two.',
       example: '50.94,6.96',
+    }),
+  point: z
+    .string()
+    .transform((s, ctx) => {
+      const pair = twoNumbers(s);
+      if (!pair) {
+        ctx.addIssue({ code: 'custom', message: 'expected lon,lat (2 numbers)' });
+        return z.NEVER;
+      }
+      const [lon, lat] = pair;
+      if (Math.abs(lat) > 90 && Math.abs(lon) <= 90) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `latitude ${lat} is outside -90..90: point is lon,lat (longitude first, as in bbox and GeoJSON); for lat,lon use near=${lon},${lat}`,
+        });
+        return z.NEVER;
+      }
+      const problem = positionProblem(lat, lon);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return { lat, lon };
+    })
+    .optional()
+    .openapi({
+      description:
+        'lon,lat (longitude first, as in `bbox` and GeoJSON): answer sorted by distance, like `near`',
+      example: '6.96,50.94',
     }),
   radius: number(1, MAX_RADIUS_M, ' m')
     .optional()
     .openapi({
-      description: `metres around \`near\` (default 10000, at most ${MAX_RADIUS_M})`,
+      description: `metres around \`point\` or \`near\` (default 10000, at most ${MAX_RADIUS_M})`,
       example: '2000',
     }),
   country: list('country code', (v) => {
@@ -202,19 +255,30 @@ function checkPowerRange(q: { min_power_kw?: number; max_power_kw?: number }, ct
   }
 }
 
-export const siteQuerySchema = siteQueryFields.superRefine((q, ctx) => {
-  if (q.radius != null && q.near == null) {
-    ctx.addIssue({ code: 'custom', path: ['radius'], message: 'needs near=lat,lon' });
-  }
-  checkPowerRange(q, ctx);
-  if (q.cursor && (q.near != null) !== (q.cursor.d != null)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['cursor'],
-      message: 'belongs to another query (use the `next` link as given)',
-    });
-  }
-});
+export const siteQuerySchema = siteQueryFields
+  .superRefine((q, ctx) => {
+    const centre = q.near ?? q.point;
+    if (q.near != null && q.point != null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['point'],
+        message: 'give point=lon,lat or near=lat,lon, not both',
+      });
+    }
+    if (q.radius != null && centre == null) {
+      ctx.addIssue({ code: 'custom', path: ['radius'], message: 'needs point=lon,lat or near=lat,lon' });
+    }
+    checkPowerRange(q, ctx);
+    if (q.cursor && (centre != null) !== (q.cursor.d != null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: 'belongs to another query (use the `next` link as given)',
+      });
+    }
+  })
+  // One centre for the code behind: `point` is `near` in the other order.
+  .transform(({ point, ...q }) => ({ ...q, near: q.near ?? point }));
 
 export type SiteQueryParams = z.infer<typeof siteQuerySchema>;
 

@@ -1,9 +1,12 @@
-// The .sqlite dump, built once and served from a file. Building it (VACUUM INTO, the reduction, gzip)
-// takes seconds and hundreds of MB of temporary files on a large database: it runs in a worker
-// thread, at most one at a time, and every request meanwhile waits for that same build. A built file
+// A dump built once and served from a file, so downloads share one build and can resume with Range
+// (its ETag is a hash of the file's bytes). The .sqlite dump (VACUUM INTO, the reduction, gzip) takes
+// seconds and hundreds of MB of temporary files on a large database: it is built in a worker thread;
+// the other dumps are written from their stream (`write`). At most one build runs per store, and
+// every request meanwhile waits for that same build. A built file
 // serves every request until the data changed AND it is older than `freshMs` (pushes change the data
 // every second; researchers do not need a dump newer than a few minutes): then the old file is still
 // served while a new one builds in the background.
+import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -11,6 +14,7 @@ import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { dataVersion } from '../api/http/data-version.js';
+import type { DumpFile } from '../api/http/options.js';
 import type { Db } from '../db/types.js';
 
 // tsx's ESM entry (require.resolve would give the CommonJS one).
@@ -28,12 +32,24 @@ export interface DumpStoreOptions {
   freshMs?: number;
   /** Called when a build starts (tests count builds). */
   onBuild?: () => void;
+  /** Writes the dump to `out`; default: the .sqlite dump, in a worker thread. */
+  write?: (db: Db, out: string) => Promise<void>;
+  /** The file name's stem. */
+  name?: string;
 }
 
 interface Built {
   path: string;
   version: string;
   at: number;
+  etag: string;
+  size: number;
+}
+
+async function fileHash(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return `"${hash.digest('base64url').slice(0, 32)}"`;
 }
 
 /** The database file behind `db` (VACUUM INTO needs a file; :memory: cannot be dumped this way). */
@@ -68,15 +84,22 @@ export function createDumpStore(opts: DumpStoreOptions) {
   let building: Promise<Built> | null = null;
   let serial = 0;
 
+  const write = opts.write ?? (async (db: Db, out: string) => buildInWorker(await fileOf(db), out));
+
   function build(db: Db, version: string): Promise<Built> {
     building ??= (async () => {
       opts.onBuild?.();
-      const path = join(opts.dir, `sites-${++serial}.sqlite.gz`);
-      await buildInWorker(await fileOf(db), `${path}.part`);
+      const path = join(opts.dir, `${opts.name ?? 'sites.sqlite.gz'}-${++serial}`);
+      try {
+        await write(db, `${path}.part`);
+      } catch (err) {
+        rmSync(`${path}.part`, { force: true });
+        throw err;
+      }
       renameSync(`${path}.part`, path);
       // Requests still reading the previous file keep their open descriptor; the name goes.
       if (built) rmSync(built.path, { force: true });
-      built = { path, version, at: Date.now() };
+      built = { path, version, at: Date.now(), etag: await fileHash(path), size: statSync(path).size };
       return built;
     })().finally(() => {
       building = null;
@@ -85,7 +108,7 @@ export function createDumpStore(opts: DumpStoreOptions) {
   }
 
   return {
-    async stream(db: Db): Promise<ReadableStream<Uint8Array>> {
+    async file(db: Db): Promise<DumpFile> {
       const version = (await dataVersion(db, new Date(), '')).etag;
       let file = built;
       if (!file) file = await build(db, version);
@@ -93,7 +116,13 @@ export function createDumpStore(opts: DumpStoreOptions) {
         // Serve what we have; the next requests get the new one once it is there.
         build(db, version).catch(() => undefined);
       }
-      return Readable.toWeb(createReadStream(file.path)) as unknown as ReadableStream<Uint8Array>;
+      const { path, etag, size } = file;
+      return {
+        etag,
+        size,
+        read: (start, end) =>
+          Readable.toWeb(createReadStream(path, { start, end })) as unknown as ReadableStream<Uint8Array>,
+      };
     },
     /** Size of the current file (tests). */
     get size(): number | null {

@@ -1,11 +1,13 @@
 // The Node host's side of the public API's HTTP behaviour: the socket address for rate limiting,
 // brotli from node:zlib, the docs and map pages' assets from node_modules, and .sqlite dumps.
 import { lookup } from 'node:dns/promises';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { StorageSpace } from '../api/deps.js';
@@ -120,7 +122,34 @@ export function sharedSqliteDump(freshMs?: number): NonNullable<HttpOptions['sql
   let store: ReturnType<typeof createDumpStore> | undefined;
   return (db) => {
     store ??= createDumpStore({ dir: mkdtempSync(join(tmpdir(), 'atlas-dumps-')), freshMs });
-    return store.stream(db);
+    return store.file(db);
+  };
+}
+
+/** The streamed dumps, each written once to a file of this process's temp dir and served from it. */
+export function sharedDumpFiles(freshMs?: number): NonNullable<HttpOptions['dumpFile']> {
+  const stores = new Map<string, ReturnType<typeof createDumpStore>>();
+  // A rebuild renders with the latest request's body (its clock), not the first one's.
+  const bodies = new Map<string, () => ReadableStream<Uint8Array>>();
+  let dir: string | undefined;
+  return (db, name, body) => {
+    bodies.set(name, body);
+    let store = stores.get(name);
+    if (!store) {
+      dir ??= mkdtempSync(join(tmpdir(), 'atlas-dumps-'));
+      store = createDumpStore({
+        dir,
+        freshMs,
+        name,
+        write: (_db, out) =>
+          pipeline(
+            Readable.fromWeb(bodies.get(name)!() as unknown as NodeReadableStream<Uint8Array>),
+            createWriteStream(out),
+          ),
+      });
+      stores.set(name, store);
+    }
+    return store.file(db);
   };
 }
 
@@ -138,6 +167,7 @@ export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptio
     docsAsset: docsAssetReader(),
     mapAsset: mapAssetReader(),
     sqliteDump: sharedSqliteDump(),
+    dumpFile: sharedDumpFiles(),
     featureSpool: fileSpool,
     ...overrides,
   };

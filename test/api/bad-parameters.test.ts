@@ -24,6 +24,7 @@ const ENDPOINTS = [
 const KEYS = [
   'bbox',
   'near',
+  'point',
   'radius',
   'country',
   'operator',

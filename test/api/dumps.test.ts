@@ -35,6 +35,9 @@ function ogrCount(file: string, layer?: string, openOptions: string[] = []): num
   return Number(m[1]);
 }
 
+/** One row per EVSE, and one for each site without EVSEs. */
+const csvRowsExpected = () => apiSites.reduce((n, f) => n + Math.max(1, f.properties.evse_count), 0);
+
 async function download(name: string): Promise<{ res: Response; file: string }> {
   const res = await fetch(`${atlas.server.url}/v1/dumps/${name}`);
   expect(res.status, name).toBe(200);
@@ -71,9 +74,8 @@ describe('/v1/dumps', () => {
 
   it('serves a CSV with one row per EVSE that ogrinfo reads with points', async () => {
     const { file } = await download('sites.csv');
-    const evses = apiSites.reduce((n, f) => n + f.properties.evse_count, 0);
     expect(ogrCount(file, undefined, ['X_POSSIBLE_NAMES=longitude', 'Y_POSSIBLE_NAMES=latitude'])).toBe(
-      evses,
+      csvRowsExpected(),
     );
     const info = execFileSync(
       'ogrinfo',
@@ -83,6 +85,51 @@ describe('/v1/dumps', () => {
       },
     );
     expect(info).toMatch(/Geometry: Point/);
+  });
+
+  it('labels the NDJSON dump newline-delimited (no RS separators inside)', async () => {
+    const res = await fetch(`${atlas.server.url}/v1/dumps/sites.ndjson.gz`);
+    expect(res.headers.get('x-content-type-inside')).toBe('application/x-ndjson');
+    const text = gunzipSync(Buffer.from(await res.arrayBuffer())).toString();
+    expect(text).not.toContain('\x1e');
+    expect((await (await fetch(`${atlas.server.url}/v1/dumps`)).json()).files).toContainEqual(
+      expect.objectContaining({ format: 'ndjson', content_type: 'application/x-ndjson' }),
+    );
+  });
+
+  it('resumes an interrupted download with Range and If-Range against a strong ETag', async () => {
+    for (const name of ['sites.geojson.gz', 'sites.sqlite.gz', 'sites.fgb']) {
+      const whole = await fetch(`${atlas.server.url}/v1/dumps/${name}`);
+      const etag = whole.headers.get('etag')!;
+      expect(whole.headers.get('accept-ranges'), name).toBe('bytes');
+      expect(etag, name).toMatch(/^"[^"]+"$/);
+      const bytes = Buffer.from(await whole.arrayBuffer());
+      expect(Number(whole.headers.get('content-length'))).toBe(bytes.length);
+      // The first part arrived, the connection broke: ask for the rest.
+      const cut = Math.floor(bytes.length / 3);
+      const rest = await fetch(`${atlas.server.url}/v1/dumps/${name}`, {
+        headers: { Range: `bytes=${cut}-`, 'If-Range': etag },
+      });
+      expect(rest.status, name).toBe(206);
+      expect(rest.headers.get('content-range')).toBe(`bytes ${cut}-${bytes.length - 1}/${bytes.length}`);
+      const joined = Buffer.concat([bytes.subarray(0, cut), Buffer.from(await rest.arrayBuffer())]);
+      expect(joined.equals(bytes), name).toBe(true);
+      // A copy of another file: the whole current file instead of a splice.
+      const stale = await fetch(`${atlas.server.url}/v1/dumps/${name}`, {
+        headers: { Range: `bytes=${cut}-`, 'If-Range': '"another-file"' },
+      });
+      expect(stale.status).toBe(200);
+      expect(Buffer.from(await stale.arrayBuffer()).equals(bytes)).toBe(true);
+      const beyond = await fetch(`${atlas.server.url}/v1/dumps/${name}`, {
+        headers: { Range: `bytes=${bytes.length}-` },
+      });
+      expect(beyond.status).toBe(416);
+      expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+      const unchanged = await fetch(`${atlas.server.url}/v1/dumps/${name}`, {
+        headers: { 'If-None-Match': etag },
+      });
+      expect(unchanged.status).toBe(304);
+    }
   });
 
   it('serves a SQLite snapshot with a published_sites layer and nothing unpublishable', async () => {
@@ -155,11 +202,10 @@ describe('atlas export', () => {
       });
       expect(code).toBe(0);
       expect(log.join('')).toContain(`wrote ${out}`);
-      const evses = apiSites.reduce((n, f) => n + f.properties.evse_count, 0);
       if (format === 'geojson') expect(ogrCount(out)).toBe(apiSites.length);
       if (format === 'csv')
         expect(ogrCount(out, undefined, ['X_POSSIBLE_NAMES=longitude', 'Y_POSSIBLE_NAMES=latitude'])).toBe(
-          evses,
+          csvRowsExpected(),
         );
       if (format === 'sqlite') expect(ogrCount(out, 'published_sites')).toBe(apiSites.length);
       expect(execFileSync('cat', [`${out}.LICENSE.txt`], { encoding: 'utf8' })).toContain('Open A');

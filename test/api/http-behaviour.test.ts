@@ -27,7 +27,7 @@ describe('conditional requests', () => {
       const res = await fetch(url(path));
       expect(res.status, path).toBe(200);
       const etag = res.headers.get('etag');
-      expect(etag, path).toMatch(/^W\/"[0-9a-f]{16}"$/);
+      expect(etag, path).toMatch(/^W\/"[0-9a-f]{24}"$/);
       expect(Date.parse(res.headers.get('last-modified') ?? '')).not.toBeNaN();
       expect(res.headers.get('cache-control')).toMatch(/max-age=/);
       const again = await fetch(url(path), { headers: { 'If-None-Match': etag! } });
@@ -50,9 +50,11 @@ describe('conditional requests', () => {
     );
   });
 
-  it('changes the ETag when the data changes (a status event), so a stale copy gets a 200', async () => {
-    const first = await fetch(url('/v1/sites?limit=3'));
-    const etag = first.headers.get('etag')!;
+  it('changes an ETag only with its own answer: a status event changes the availability, not the site list', async () => {
+    const sites = await fetch(url('/v1/sites?limit=3'));
+    const sitesTag = sites.headers.get('etag')!;
+    const statuses = await fetch(url('/v1/availability?bbox=-180,-90,180,90'));
+    const statusTag = statuses.headers.get('etag')!;
     await atlas.db.batch([
       {
         sql: `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status, occurred_at, received_at, via)
@@ -60,9 +62,15 @@ describe('conditional requests', () => {
         params: [],
       },
     ]);
-    const after = await fetch(url('/v1/sites?limit=3'), { headers: { 'If-None-Match': etag } });
+    const after = await fetch(url('/v1/availability?bbox=-180,-90,180,90'), {
+      headers: { 'If-None-Match': statusTag },
+    });
     expect(after.status).toBe(200);
-    expect(after.headers.get('etag')).not.toBe(etag);
+    expect(after.headers.get('etag')).not.toBe(statusTag);
+    // The site list's body did not change (it shows no event cursor): its copy is still good.
+    const list = await fetch(url('/v1/sites?limit=3'), { headers: { 'If-None-Match': sitesTag } });
+    expect(list.status).toBe(304);
+    expect(list.headers.get('etag')).toBe(sitesTag);
   });
 });
 

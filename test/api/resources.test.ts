@@ -153,6 +153,7 @@ describe('OpenAPI and docs', () => {
       expect.arrayContaining([
         'bbox',
         'near',
+        'point',
         'radius',
         'country',
         'operator',

@@ -145,6 +145,27 @@ describe('/v1/sites', () => {
     );
     expect(ids(features)).toEqual(expected);
   });
+
+  it('takes point=lon,lat (the order of bbox and GeoJSON) as the same query as near=lat,lon', async () => {
+    const byNear = await pageThrough(`${atlas.server.url}/v1/sites?near=50.5,7&radius=100000&limit=9`);
+    const byPoint = await pageThrough(`${atlas.server.url}/v1/sites?point=7,50.5&radius=100000&limit=9`);
+    expect(byPoint.features.length).toBeGreaterThan(20);
+    expect(byPoint.features.map((f) => [f.id, f.properties.distance_m])).toEqual(
+      byNear.features.map((f) => [f.id, f.properties.distance_m]),
+    );
+  });
+
+  it('answers a latitude beyond 90 in near= with a 400 that says the order', async () => {
+    const res = await fetch(`${atlas.server.url}/v1/sites?near=7,50.5`);
+    expect(res.status).toBe(200);
+    const swapped = await fetch(`${atlas.server.url}/v1/sites?near=120.5,50`);
+    expect(swapped.status).toBe(400);
+    const { error } = (await swapped.json()) as { error: { code: string; message: string } };
+    expect(error.message).toMatch(/^near: .*near is lat,lon \(latitude first\).*point=120\.5,50/);
+    const both = await fetch(`${atlas.server.url}/v1/sites?near=50.5,7&point=7,50.5`);
+    expect(both.status).toBe(400);
+    expect(((await both.json()) as { error: { message: string } }).error.message).toMatch(/point/);
+  });
 });
 
 describe('/v1/sites/{id}', () => {

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const app = createApp({
     getDb: () => db,
     sources: DEFAULT_SOURCES,
-    http: { rateLimit: false, sqliteDump: (d) => store.stream(d) },
+    http: { rateLimit: false, sqliteDump: (d) => store.file(d) },
   });
   served = await serveApp(app);
   await push('A1');

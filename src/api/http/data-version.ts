@@ -1,8 +1,11 @@
-// The data version behind ETag and Last-Modified: cheap to compute (indexed maxima and the latest
-// runs), and it changes whenever what the API serves may have changed: a sync run starts, writes a
-// page (its counters) or ends, a status event arrives, a site is merged or split, a source's
-// licence changes. Writers outside sync runs (push receiver, dedupe) may also bump
-// `meta.data_version` (bumpDataVersionStmt in src/db/queries/data-version.ts) to be seen at once.
+// The data version: what the answers are rendered from, cheap to compute (indexed maxima and the
+// latest runs). It keys the response cache and gives Last-Modified; each answer's ETag is a hash of
+// its own body (middleware.ts), so the version only decides when a body must be rendered again.
+// It changes when what the API serves may have changed: a sync run writes a page that changed
+// something (its counters), a status event arrives, a site is merged or split, a source's name or
+// licence changes. A run that changed nothing leaves it alone. Writers outside sync runs (push
+// receiver, dedupe) bump `meta.data_version` (bumpDataVersionStmt in
+// src/db/queries/data-version.ts) to be seen at once.
 import { dataVersionInputs } from '../../db/queries/data-version.js';
 import type { Db } from '../../db/types.js';
 import { hash64 } from '../../model/ids.js';
@@ -12,16 +15,22 @@ export interface DataVersion {
   lastModified: Date;
 }
 
-/** `build` separates deployments: new code may render the same data differently. */
-export async function dataVersion(db: Db, now: Date, build: string): Promise<DataVersion> {
+/**
+ * `build` separates deployments: new code may render the same data differently. `withRuns`: the
+ * answer reports sync runs themselves (source health), so every run counts, even one that wrote nothing.
+ */
+export async function dataVersion(db: Db, now: Date, build: string, withRuns = false): Promise<DataVersion> {
   const r = await dataVersionInputs(db);
-  const key = [build, r.meta, r.runs, r.event, r.site_event, r.source_at, r.licenses].join('|');
+  const parts = [build, r.meta, r.runs, r.event, r.site_event, r.licenses];
+  if (withRuns) parts.push(r.activity, r.source_at);
+  const key = parts.join('|');
   const metaAt = r.meta?.split('/')[0] ?? null;
   // While a run is writing, data may change at any moment: say "modified now".
-  const stamps = [r.run_at, r.event_at, r.source_at, metaAt].filter((s): s is string => s != null);
+  const stamps = [r.run_at, r.event_at, metaAt];
+  if (withRuns) stamps.push(r.activity_at, r.source_at);
   let last = r.running > 0 ? now.getTime() : 0;
   for (const s of stamps) {
-    const t = Date.parse(s);
+    const t = s == null ? Number.NaN : Date.parse(s);
     if (Number.isFinite(t) && t > last) last = t;
   }
   // HTTP dates have whole seconds; a Last-Modified in the future would confuse caches.

@@ -39,14 +39,40 @@ function etagMatches(header: string, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === opaque);
 }
 
-function notModified(c: Context, v: DataVersion): boolean {
+function notModified(c: Context, etag: string, lastModified: Date): boolean {
   const inm = c.req.header('if-none-match');
-  if (inm != null) return etagMatches(inm, v.etag);
+  if (inm != null) return etagMatches(inm, etag);
   const ims = c.req.header('if-modified-since');
   if (ims == null) return false;
   const t = Date.parse(ims);
-  return Number.isFinite(t) && v.lastModified.getTime() <= t;
+  return Number.isFinite(t) && lastModified.getTime() <= t;
 }
+
+/**
+ * The validator of one answer: a hash of its bytes, so it changes exactly when the answer does
+ * (a sync elsewhere, a new deployment or the clock leave it alone unless this body changed). Weak,
+ * as one tag stands for the identity, gzip and brotli forms of the same body.
+ */
+async function bodyTag(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  let hex = '';
+  for (const b of digest.subarray(0, 12)) hex += b.toString(16).padStart(2, '0');
+  return `W/"${hex}"`;
+}
+
+/** What a 304 repeats of the 200 it stands for (RFC 9110 §15.4.5). */
+const NOT_MODIFIED_HEADERS =
+  /^(etag|last-modified|cache-control|vary|x-request-id|access-control-|ratelimit-)/i;
+
+function notModifiedResponse(headers: Iterable<[string, string]>): Response {
+  return new Response(null, {
+    status: 304,
+    headers: [...headers].filter(([k]) => NOT_MODIFIED_HEADERS.test(k)),
+  });
+}
+
+/** Dumps are streamed, possibly for minutes: never buffered to be hashed (they tag themselves). */
+const STREAMED = /^\/v1\/dumps\/sites\./;
 
 /**
  * Resources whose rendering depends on the data alone (not on the clock), so a rendered body may
@@ -73,6 +99,9 @@ function isLive(c: Context): boolean {
  * hands out a stale flag for long.
  */
 const CLOCK_DEPENDENT = /^\/v1\/(availability(\/.*)?|evses\/.+|stats\/occupancy\/?|tiles\/.+)$/;
+
+/** Answers that report sync runs themselves: every run changes them, even one that wrote nothing. */
+const REPORTS_RUNS = /^\/v1\/sources(\/.*)?$/;
 
 /** Tiles are revalidated on every use (a 304 when unchanged), so a status push shows in the next one. */
 const cacheControlOf = (path: string) =>
@@ -115,27 +144,59 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
     opts.responseCache === false ? null : createResponseCache(opts.responseCache ?? DEFAULT_RESPONSE_CACHE);
   const clientIp = opts.clientIp ?? ((c: Context) => c.req.header('cf-connecting-ip'));
 
-  async function compressAndCache(c: Context, v: DataVersion, enc: Encoding, key: string) {
+  /** Every compressible answer varies by Accept-Encoding, also one too small to be compressed. */
+  function varyByEncoding(headers: Headers) {
+    const vary = headers.get('vary');
+    if (!vary?.toLowerCase().includes('accept-encoding'))
+      headers.set('Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+  }
+
+  /** Buffers a rendered body and tags it with its hash (unless the handler tagged it itself). */
+  async function tagBody(c: Context): Promise<Uint8Array<ArrayBuffer> | null> {
+    const res = c.res;
+    if (res.headers.has('etag') || !res.body || STREAMED.test(c.req.path)) return null;
+    const bytes = new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>;
+    const headers = new Headers(res.headers);
+    headers.set('ETag', await bodyTag(bytes));
+    replaceResponse(c, new Response(bytes, { status: res.status, headers }));
+    return bytes;
+  }
+
+  async function compressAndCache(
+    c: Context,
+    v: DataVersion,
+    enc: Encoding,
+    key: string,
+    rendered: Uint8Array<ArrayBuffer> | null,
+  ) {
     const res = c.res;
     const type = res.headers.get('content-type');
     if (!res.body || res.headers.has('content-encoding') || !isCompressible(type)) return;
     const headers = new Headers(res.headers);
     headers.delete('content-length');
-    headers.append('Vary', 'Accept-Encoding');
-    if (cache && type?.includes('json') && res.status === 200 && CACHEABLE.test(c.req.path)) {
-      const bytes = new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>;
-      const compress = enc !== 'identity' && bytes.byteLength >= 1024;
-      const body = compress ? await compressBytes(bytes, enc, opts) : bytes;
+    varyByEncoding(headers);
+    if (cache && cacheable(c, type, res.status)) {
+      const body0 = rendered ?? (new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>);
+      const compress = enc !== 'identity' && body0.byteLength >= 1024;
+      const body = compress ? await compressBytes(body0, enc, opts) : body0;
       if (compress) headers.set('Content-Encoding', enc);
       // Request-specific headers stay out of the shared entry.
       const stored = [...headers].filter(([k]) => !/^(x-request-id|ratelimit-)/i.test(k));
-      cache.set(key, { version: v.etag, body, headers: stored });
+      cache.set(key, { version: v.etag, etag: headers.get('etag') ?? '', body, headers: stored });
       replaceResponse(c, new Response(body, { status: res.status, headers }));
       return;
     }
-    if (enc === 'identity') return;
+    if (enc === 'identity') {
+      replaceResponse(c, new Response(rendered ?? res.body, { status: res.status, headers }));
+      return;
+    }
     headers.set('Content-Encoding', enc);
-    replaceResponse(c, new Response(compressStream(res.body, enc, opts), { status: res.status, headers }));
+    const source = rendered ? (new Blob([rendered]).stream() as ReadableStream<Uint8Array>) : res.body;
+    replaceResponse(c, new Response(compressStream(source, enc, opts), { status: res.status, headers }));
+  }
+
+  function cacheable(c: Context, type: string | null, status: number): boolean {
+    return cache != null && status === 200 && (type?.includes('json') ?? false) && CACHEABLE.test(c.req.path);
   }
 
   async function handle(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | undefined> {
@@ -158,39 +219,48 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
     }
     if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || isLive(c)) {
       await next();
+      // A handler's own Response (an event stream) does not carry the headers set before it.
+      if (!c.res.headers.has('x-request-id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
       if (!c.res.headers.has('access-control-allow-origin'))
         c.res.headers.set('Access-Control-Allow-Origin', '*');
       return undefined;
     }
-    const dataV = await dataVersion(c.get('db'), c.get('now'), BUILD);
+    const dataV = await dataVersion(c.get('db'), c.get('now'), BUILD, REPORTS_RUNS.test(c.req.path));
     const v = CLOCK_DEPENDENT.test(c.req.path) ? withClock(dataV, c.get('now')) : dataV;
-    const validators = { ETag: v.etag, 'Last-Modified': v.lastModified.toUTCString() };
-    if (notModified(c, v)) {
-      for (const [k, val] of Object.entries(validators)) c.header(k, val);
-      c.header('Cache-Control', cacheControlOf(c.req.path));
-      return c.body(null, 304);
-    }
     const enc = negotiateEncoding(c.req.header('accept-encoding'), opts.brotli != null);
     const key = `${c.req.url}|${enc}`;
     const hit = CACHEABLE.test(c.req.path) ? cache?.get(key, v.etag) : undefined;
     if (hit) {
+      if (notModified(c, hit.etag, v.lastModified)) {
+        return notModifiedResponse([...hit.headers, ...c.res.headers]);
+      }
       for (const [k, val] of hit.headers) c.header(k, val, { append: k.toLowerCase() === 'vary' });
       return c.body(hit.body, 200);
     }
     await next();
-    // A handler's own Response (a streamed dump) does not carry the headers set before it.
     if (!c.res.headers.has('x-request-id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
     if (!c.res.headers.has('access-control-allow-origin')) {
       c.res.headers.set('Access-Control-Allow-Origin', '*');
       c.res.headers.set('Access-Control-Expose-Headers', EXPOSED.join(', '));
     }
+    let rendered: Uint8Array<ArrayBuffer> | null = null;
     if (c.res.status >= 200 && c.res.status < 300) {
-      for (const [k, val] of Object.entries(validators)) if (!c.res.headers.has(k)) c.res.headers.set(k, val);
+      rendered = await tagBody(c);
+      if (!c.res.headers.has('last-modified'))
+        c.res.headers.set('Last-Modified', v.lastModified.toUTCString());
       if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', cacheControlOf(c.req.path));
+      const etag = c.res.headers.get('etag');
+      if (etag && notModified(c, etag, v.lastModified)) {
+        await c.res.body?.cancel();
+        const headers = new Headers(c.res.headers);
+        if (isCompressible(headers.get('content-type'))) varyByEncoding(headers);
+        replaceResponse(c, notModifiedResponse(headers));
+        return undefined;
+      }
     } else if (c.res.status >= 400 && !c.res.headers.has('cache-control')) {
       c.res.headers.set('Cache-Control', 'no-store');
     }
-    await compressAndCache(c, v, enc, key);
+    await compressAndCache(c, v, enc, key, rendered);
     return undefined;
   }
 

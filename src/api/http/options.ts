@@ -26,6 +26,15 @@ export interface FeatureSpool {
   close(): Promise<void>;
 }
 
+/** A dump built once into a file: served with byte ranges and a strong ETag of its bytes. */
+export interface DumpFile {
+  /** A strong validator: a hash of the file's bytes. */
+  etag: string;
+  size: number;
+  /** Bytes start..end (inclusive). */
+  read(start: number, end: number): ReadableStream<Uint8Array>;
+}
+
 export interface HttpOptions {
   /**
    * The client's address for rate limiting. Node passes the socket's remote address; the default
@@ -56,7 +65,13 @@ export interface HttpOptions {
    */
   mapAsset?: (name: string) => Promise<Uint8Array | string | null>;
   /** A publishable copy of the database, gzip-compressed (Node: VACUUM INTO, then filtered). */
-  sqliteDump?: (db: Db) => Promise<ReadableStream<Uint8Array>>;
+  sqliteDump?: (db: Db) => Promise<DumpFile>;
+  /**
+   * The other dumps, built once into a file from `body` (Node: a temp dir, rebuilt when the data
+   * changed), so a download can resume with Range. Without it (Workers) each request streams the
+   * dump anew, with `Accept-Ranges: none`.
+   */
+  dumpFile?: (db: Db, name: string, body: () => ReadableStream<Uint8Array>) => Promise<DumpFile>;
   /** Where the FlatGeobuf dump spools its features (Node: a temp file); default: memory. */
   featureSpool?: () => FeatureSpool;
   /** Milliseconds clock of the rate limiter (tests drive it). */

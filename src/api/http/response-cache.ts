@@ -1,9 +1,12 @@
 // Rendered JSON bodies by URL and encoding, valid while the data version is unchanged: a map app's
-// repeated tile and bbox requests are answered without touching the database again. LRU by bytes.
+// repeated tile and bbox requests are answered (or 304ed) without touching the database again. LRU by bytes.
 import type { ResponseCacheOptions } from './options.js';
 
 export interface CachedResponse {
+  /** The data version it was rendered at. */
   version: string;
+  /** Its ETag (a hash of the body), for a 304 without rendering it again. */
+  etag: string;
   body: Uint8Array<ArrayBuffer>;
   headers: [string, string][];
 }

@@ -12,27 +12,38 @@ export function bumpDataVersionStmt(now: string): Stmt {
 // never happen with the runner's concurrency (default 2).
 const RECENT_RUNS = 64;
 
+/** The latest runs, or only those that wrote something (a run that changed nothing changes no answer). */
+const recentRuns = (onlyChanging: boolean) =>
+  `(SELECT * FROM sync_runs ${onlyChanging ? 'WHERE upserted + removed + tariffs_upserted > 0 ' : ''}ORDER BY id DESC LIMIT ${RECENT_RUNS})`;
+
 /**
  * Raw SQL on purpose: every API request reads it for its ETag (bench `api`), and one statement of
- * indexed maxima is the cheapest way to ask nine questions at once.
+ * indexed maxima is the cheapest way to ask these questions at once. `runs`, `run_at` and `running`
+ * count only runs that wrote something, so a scheduled sync that found nothing new leaves every
+ * validator alone; `activity` and `activity_at` see every run, for the answers that report runs
+ * (source health). Sources enter by what the API shows of them (names, licences), not by
+ * `updated_at`, which every run's discovery touches.
  */
 const VERSION_SQL = `SELECT
   (SELECT value FROM meta WHERE key = 'data_version') AS meta,
-  (SELECT group_concat(id || ':' || status || ':' || pages || ':' || upserted || ':' || removed || ':' || tariffs_upserted)
-     FROM (SELECT * FROM sync_runs ORDER BY id DESC LIMIT ${RECENT_RUNS})) AS runs,
-  (SELECT max(coalesce(finished_at, started_at)) FROM (SELECT * FROM sync_runs ORDER BY id DESC LIMIT ${RECENT_RUNS})) AS run_at,
-  (SELECT count(*) FROM (SELECT status FROM sync_runs ORDER BY id DESC LIMIT ${RECENT_RUNS}) WHERE status = 'running') AS running,
+  (SELECT group_concat(id || ':' || upserted || ':' || removed || ':' || tariffs_upserted) FROM ${recentRuns(true)}) AS runs,
+  (SELECT max(coalesce(finished_at, started_at)) FROM ${recentRuns(true)}) AS run_at,
+  (SELECT count(*) FROM ${recentRuns(true)} WHERE status = 'running') AS running,
+  (SELECT group_concat(id || ':' || status || ':' || pages || ':' || quarantined) FROM ${recentRuns(false)}) AS activity,
+  (SELECT max(coalesce(finished_at, started_at)) FROM ${recentRuns(false)}) AS activity_at,
   (SELECT max(id) FROM evse_status_events) AS event,
   (SELECT received_at FROM evse_status_events ORDER BY id DESC LIMIT 1) AS event_at,
   (SELECT max(id) FROM site_events) AS site_event,
   (SELECT max(updated_at) FROM sources) AS source_at,
-  (SELECT group_concat(id || '=' || coalesce(license, '')) FROM sources) AS licenses`;
+  (SELECT group_concat(id || '=' || coalesce(license, '') || '|' || name || '|' || coalesce(attribution, '') || '|' || enabled || '|' || coalesce(version, '')) FROM sources) AS licenses`;
 
 export interface DataVersionInputs {
   meta: string | null;
   runs: string | null;
   run_at: string | null;
   running: number;
+  activity: string | null;
+  activity_at: string | null;
   event: number | null;
   event_at: string | null;
   site_event: number | null;

@@ -1,0 +1,117 @@
+// Per-answer validators: a client that revalidates with If-None-Match re-downloads an answer only
+// when that answer changed. A scheduled sync that finds nothing new must not change any ETag; one
+// that changes a location changes the answers that show it, and only those.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { type Harness, startHarness } from '../helpers/sync-harness.js';
+import { ocpiLocation } from '../ocpi/receiver/push-harness.js';
+
+let h: Harness;
+let api: ServedApp;
+
+const stamp = (minutesAgo: number) =>
+  new Date(Date.now() - minutesAgo * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const location = (id: string, name: string, lastUpdated: string) =>
+  ocpiLocation('2.2.1', {
+    id,
+    name,
+    cc: 'NL',
+    pid: 'DEM',
+    lat: 52.09 + Number(id.slice(1)) / 100,
+    lon: 5.12,
+    lastUpdated,
+    evses: [{ uid: `${id}-E1`, status: 'AVAILABLE' }],
+  });
+
+const anHourAgo = stamp(60);
+const feed = (firstName: string, firstUpdated: string) => [
+  location('L1', firstName, firstUpdated),
+  location('L2', 'Second street', anHourAgo),
+];
+
+beforeAll(async () => {
+  h = await startHarness({ locations: feed('First street', anHourAgo) }, { license: 'CC0-1.0' });
+  expect((await h.sync('full')).status).toBe('ok');
+  api = await serveApp(createApp({ getDb: () => h.db, http: { rateLimit: false } }));
+});
+
+afterAll(async () => {
+  await api?.close();
+  await h?.close();
+});
+
+async function get(path: string, etag?: string) {
+  const res = await fetch(`${api.url}${path}`, { headers: etag ? { 'If-None-Match': etag } : {} });
+  const text = await res.text();
+  return { status: res.status, etag: res.headers.get('etag')!, text };
+}
+
+async function idOf(ocpiId: string): Promise<string> {
+  const row = await h.db.get<{ pk: string }>('SELECT pk FROM locations WHERE ocpi_id = ?', [ocpiId]);
+  return row!.pk;
+}
+
+describe('ETags per answer', () => {
+  it('survive a sync that changed nothing, and change after one that changed the answer', async () => {
+    const [l1, l2] = [await idOf('L1'), await idOf('L2')];
+    const list = await get('/v1/locations?limit=10');
+    const one = await get(`/v1/locations/${l1}`);
+    const other = await get(`/v1/locations/${l2}`);
+    expect(list.status).toBe(200);
+    expect(list.text).toContain('First street');
+
+    const noop = await h.sync('full');
+    expect(noop.status).toBe('ok');
+    expect(noop.counters.upserted).toBe(0);
+    for (const [path, before] of [
+      ['/v1/locations?limit=10', list],
+      [`/v1/locations/${l1}`, one],
+      [`/v1/locations/${l2}`, other],
+    ] as const) {
+      const again = await get(path, before.etag);
+      expect(again.status, path).toBe(304);
+      expect(again.etag, path).toBe(before.etag);
+    }
+
+    h.cpo.setData(feed('First street (renamed)', stamp(1)));
+    const real = await h.sync('full');
+    expect(real.counters.upserted).toBeGreaterThan(0);
+    const changedList = await get('/v1/locations?limit=10', list.etag);
+    expect(changedList.status).toBe(200);
+    expect(changedList.etag).not.toBe(list.etag);
+    expect(changedList.text).toContain('First street (renamed)');
+    const changedOne = await get(`/v1/locations/${l1}`, one.etag);
+    expect(changedOne.status).toBe(200);
+    expect(changedOne.etag).not.toBe(one.etag);
+    // L2 did not change: its copy is still good although the data set did.
+    const untouched = await get(`/v1/locations/${l2}`, other.etag);
+    expect(untouched.status).toBe(304);
+  });
+
+  it('leave the data version (Last-Modified) alone on a sync that changed nothing', async () => {
+    const before = await fetch(`${api.url}/v1/locations?limit=10`);
+    const lastModified = before.headers.get('last-modified');
+    expect((await h.sync('full')).counters.upserted).toBe(0);
+    const after = await fetch(`${api.url}/v1/locations?limit=10`);
+    expect(after.headers.get('last-modified')).toBe(lastModified);
+    const conditional = await fetch(`${api.url}/v1/locations?limit=10`, {
+      headers: { 'If-Modified-Since': lastModified! },
+    });
+    expect(conditional.status).toBe(304);
+  });
+});
+
+describe('Vary', () => {
+  it('is Accept-Encoding on compressible answers, also small ones sent uncompressed', async () => {
+    for (const encoding of ['gzip', 'identity']) {
+      for (const path of ['/v1/sources', '/v1/locations?limit=1', '/v1/locations/nope']) {
+        const res = await fetch(`${api.url}${path}`, { headers: { 'Accept-Encoding': encoding } });
+        await res.arrayBuffer();
+        if (res.ok) expect(res.headers.get('content-encoding'), `${path} ${encoding}`).toBeNull();
+        expect(res.headers.get('vary'), `${path} ${encoding}`).toMatch(/accept-encoding/i);
+      }
+    }
+  });
+});
