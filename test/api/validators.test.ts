@@ -104,12 +104,12 @@ describe('ETags per answer', () => {
 });
 
 describe('Vary', () => {
-  it('is Accept-Encoding on compressible answers, also small ones sent uncompressed', async () => {
+  it('is Accept-Encoding on every compressible answer, also a small one sent uncompressed', async () => {
     for (const encoding of ['gzip', 'identity']) {
       for (const path of ['/v1/sources', '/v1/locations?limit=1', '/v1/locations/nope']) {
         const res = await fetch(`${api.url}${path}`, { headers: { 'Accept-Encoding': encoding } });
         await res.arrayBuffer();
-        if (res.ok) expect(res.headers.get('content-encoding'), `${path} ${encoding}`).toBeNull();
+        if (encoding === 'identity') expect(res.headers.get('content-encoding'), path).toBeNull();
         expect(res.headers.get('vary'), `${path} ${encoding}`).toMatch(/accept-encoding/i);
       }
     }
