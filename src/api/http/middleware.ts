@@ -71,8 +71,11 @@ function notModifiedResponse(headers: Iterable<[string, string]>): Response {
   });
 }
 
-/** Dumps are streamed, possibly for minutes: never buffered to be hashed (they tag themselves). */
-const STREAMED = /^\/v1\/dumps\/sites\./;
+/**
+ * Dumps are streamed, possibly for minutes: never buffered to be hashed. A dump served from a built
+ * file tags itself (a hash of the file); one streamed anew gets the data version as its tag.
+ */
+const STREAMED = /^\/v1\/dumps\/(?!(LICENSE\.txt|status\/index\.json)?$)/;
 
 /**
  * Resources whose rendering depends on the data alone (not on the clock), so a rendered body may
@@ -152,9 +155,13 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
   }
 
   /** Buffers a rendered body and tags it with its hash (unless the handler tagged it itself). */
-  async function tagBody(c: Context): Promise<Uint8Array<ArrayBuffer> | null> {
+  async function tagBody(c: Context, v: DataVersion): Promise<Uint8Array<ArrayBuffer> | null> {
     const res = c.res;
-    if (res.headers.has('etag') || !res.body || STREAMED.test(c.req.path)) return null;
+    if (res.headers.has('etag') || !res.body) return null;
+    if (STREAMED.test(c.req.path)) {
+      res.headers.set('ETag', v.etag);
+      return null;
+    }
     const bytes = new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>;
     const headers = new Headers(res.headers);
     headers.set('ETag', await bodyTag(bytes));
@@ -245,7 +252,7 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
     }
     let rendered: Uint8Array<ArrayBuffer> | null = null;
     if (c.res.status >= 200 && c.res.status < 300) {
-      rendered = await tagBody(c);
+      rendered = await tagBody(c, v);
       if (!c.res.headers.has('last-modified'))
         c.res.headers.set('Last-Modified', v.lastModified.toUTCString());
       if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', cacheControlOf(c.req.path));
