@@ -4,9 +4,13 @@
 // (kill -9 included) loses nothing; at most the one request in flight is sent again, and every
 // request is idempotent (PUT of a whole object, PATCH of a status with its last_updated, DELETE).
 //
-// A location row sends the location as it is when sent, and then stands for every earlier row of
-// that location (all committed before the read): the client cannot get an older state after it.
+// A location row sends the location as it is when sent, and then stands for every other location
+// row of that object committed before the read: the client cannot get an older body after it.
+// Status rows are never folded into it: each status change the atlas acknowledged is sent as its
+// own PATCH, and the PUT carries each EVSE's status as of its place in the queue (the status
+// before the EVSE's next queued change), so the PATCHes after it do not go back in time.
 import type { OcpiClientRow } from '../db/queries/ocpi-clients.js';
+import { statusesQueuedAfter } from '../db/queries/ocpi-outbox.js';
 import { senderEvseTarget, senderLocationByPk, senderTariffByPk } from '../db/queries/ocpi-sender.js';
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
@@ -27,7 +31,10 @@ export interface OutboxRow {
   occurred_at: string | null;
 }
 
-/** What became of a row: sent and acknowledged, nothing to send, or to be tried again later. */
+/**
+ * What became of a row: sent and acknowledged, nothing to send, or to be tried again later. upTo:
+ * the later rows of the same object and kind (location or tariff) up to this id went with it.
+ */
 type Outcome = { done: true; upTo?: number } | { done: false; error: string };
 
 /** A refusal the client will repeat however often we ask: logged and dropped, not retried. */
@@ -78,13 +85,19 @@ async function newestId(db: Db, clientId: string): Promise<number> {
   return r?.id ?? 0;
 }
 
-async function putLocation(db: Db, t: Target, locationPk: string): Promise<Outcome> {
+async function putLocation(db: Db, t: Target, locationPk: string, rowId: number): Promise<Outcome> {
   const upTo = await newestId(db, t.row.id);
   const location = await senderLocationByPk(db, locationPk);
   // Not (or no longer) published: nothing of it goes out.
   if (!location) return { done: true, upTo };
+  // Read after the location: every status change it shows has its queued row by now.
+  const held = await statusesQueuedAfter(db, t.row.id, locationPk, rowId);
+  const evses = location.evses.map((e) => {
+    const status = held.get(e.uid);
+    return status === undefined ? e : { ...e, status };
+  });
   const url = `${t.row.locations_url}/${seg(location.countryCode)}/${seg(location.partyId)}/${seg(location.id)}`;
-  await t.send('PUT', url, locationToOcpi(location, t.version));
+  await t.send('PUT', url, locationToOcpi({ ...location, evses }, t.version));
   return { done: true, upTo };
 }
 
@@ -96,8 +109,8 @@ async function patchStatus(db: Db, t: Target, r: OutboxRow): Promise<Outcome> {
     await t.send('PATCH', url, { status: r.status, last_updated: r.occurred_at });
     return { done: true };
   } catch (err) {
-    // The client lost (or never had) the location: send it whole instead.
-    if (isUnknownObject(err)) return putLocation(db, t, r.object_pk);
+    // The client lost (or never had) the location: send it whole instead, as of this row.
+    if (isUnknownObject(err)) return putLocation(db, t, r.object_pk, r.id);
     throw err;
   }
 }
@@ -130,7 +143,7 @@ function isTransient(err: unknown): boolean {
 export async function deliverRow(db: Db, t: Target, r: OutboxRow, log: Logger): Promise<Outcome> {
   try {
     if (r.kind === 'location')
-      return t.row.locations_url ? await putLocation(db, t, r.object_pk) : { done: true };
+      return t.row.locations_url ? await putLocation(db, t, r.object_pk, r.id) : { done: true };
     if (r.kind === 'evse_status') return t.row.locations_url ? await patchStatus(db, t, r) : { done: true };
     return t.row.tariffs_url ? await sendTariff(db, t, r.object_pk) : { done: true };
   } catch (err) {

@@ -10,12 +10,12 @@ import type { Context } from 'hono';
 import { clientByTokenDigest, registerClient, unregisterClient } from '../../db/queries/ocpi-clients.js';
 import type { Db } from '../../db/types.js';
 import { credentialsObject } from '../../ocpi/client/credentials.js';
-import { discover } from '../../ocpi/client/discovery.js';
 import { readPeerCredentials } from '../../ocpi/receiver/credentials.js';
 import { OcpiError, OcpiStatus } from '../../ocpi/receiver/envelope.js';
 import { readJsonObject } from '../../ocpi/receiver/push-rules.js';
 import { mintToken, sameDigest, tokenDigest } from '../../ocpi/receiver/token-hash.js';
 import { type ClientCaller, type OcpiContext, type OcpiDeps, ocpiBase, reply } from './context.js';
+import { discoverPeer, notRegistered } from './peer-discovery.js';
 
 export async function identifyClient(db: Db, candidates: string[]): Promise<ClientCaller | null> {
   for (const token of candidates) {
@@ -49,27 +49,7 @@ function ours(c: OcpiContext, deps: OcpiDeps, token: string) {
 async function exchange(c: OcpiContext, deps: OcpiDeps, client: ClientCaller) {
   const version = c.get('version');
   const theirs = readPeerCredentials(readJsonObject(await c.req.text()), version);
-  let found: Awaited<ReturnType<typeof discover>>;
-  try {
-    found = await discover({ versionsUrl: theirs.url, token: theirs.token, version }, deps.callbackClient());
-  } catch (err) {
-    c.get('log').warn(
-      { client: client.row.id, err: (err as Error).message },
-      'client credentials callback failed',
-    );
-    throw new OcpiError(
-      200,
-      OcpiStatus.unableToUseClientApi,
-      `unable to use your API: ${(err as Error).message}`,
-    );
-  }
-  if (!found.endpoints.credentials) {
-    throw new OcpiError(
-      200,
-      OcpiStatus.noMatchingEndpoints,
-      `your ${version} details list no credentials endpoint`,
-    );
-  }
+  const found = await discoverPeer(c, deps, theirs, { client: client.row.id });
   const tokenC = mintToken();
   await registerClient(c.get('db'), client.row.id, {
     tokenCDigest: await tokenDigest(tokenC),
@@ -92,9 +72,6 @@ async function exchange(c: OcpiContext, deps: OcpiDeps, client: ClientCaller) {
   );
   return reply(c, ours(c, deps, tokenC));
 }
-
-const notRegistered = () =>
-  new OcpiError(405, OcpiStatus.clientError, 'not registered: POST credentials first');
 
 /** The credentials module for a client caller (a CPO's is credentials.ts). */
 export async function clientCredentials(c: Context, deps: OcpiDeps, client: ClientCaller) {

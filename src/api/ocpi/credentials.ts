@@ -19,26 +19,15 @@ import { hash64 } from '../../model/ids.js';
 import { iso } from '../../model/iso-time.js';
 import type { OcpiVersion } from '../../model/types.js';
 import { credentialsObject } from '../../ocpi/client/credentials.js';
-import { discover } from '../../ocpi/client/discovery.js';
 import { endpointsWithoutCredentials, withoutCredentials } from '../../ocpi/client/safe-url.js';
 import { tokenHash } from '../../ocpi/receiver/auth.js';
 import { readPeerCredentials } from '../../ocpi/receiver/credentials.js';
 import { invalidParameters, OcpiError, OcpiStatus } from '../../ocpi/receiver/envelope.js';
 import { type Party, readJsonObject } from '../../ocpi/receiver/push-rules.js';
+import { mintToken } from '../../ocpi/receiver/token-hash.js';
 import { REGISTRATION_KEY_PREFIX, type RegistrationRecord } from './callers.js';
 import { type OcpiContext, type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
-
-/** 43 characters of base64url from 32 random bytes: printable ASCII, as tokens must be. */
-function mintToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-}
-
-const notRegistered = () =>
-  new OcpiError(405, OcpiStatus.clientError, 'not registered: POST credentials first');
+import { discoverPeer, notRegistered } from './peer-discovery.js';
 
 function ours(c: OcpiContext, deps: OcpiDeps, token: string) {
   return credentialsObject(c.get('version'), token, `${ocpiBase(c, deps.publicUrl)}/versions`, {
@@ -55,40 +44,13 @@ async function checkClaims(c: OcpiContext, deps: OcpiDeps, parties: Party[]): Pr
   }
 }
 
-/** Its versions and details, fetched with its token B; 3001 (reason logged, not echoed) on failure. */
-async function discoverCaller(c: OcpiContext, deps: OcpiDeps, theirs: { url: string; token: string }) {
-  const version: OcpiVersion = c.get('version');
-  try {
-    return await discover({ versionsUrl: theirs.url, token: theirs.token, version }, deps.callbackClient());
-  } catch (err) {
-    // The client's errors carry no token (src/ocpi/client/errors.ts). The caller learns nothing
-    // about why: the reason could describe our network (a refused address, a port that is closed).
-    c.get('log').warn(
-      { source: c.get('caller').source.id, err: (err as Error).message },
-      'credentials callback failed',
-    );
-    throw new OcpiError(
-      200,
-      OcpiStatus.unableToUseClientApi,
-      'unable to use your API: your versions URL or its version details could not be fetched with your token',
-    );
-  }
-}
-
 async function exchange(c: OcpiContext, deps: OcpiDeps) {
   const version: OcpiVersion = c.get('version');
   const caller = c.get('caller');
   const log = c.get('log');
   const theirs = readPeerCredentials(readJsonObject(await c.req.text()), version);
   await checkClaims(c, deps, theirs.parties);
-  const found = await discoverCaller(c, deps, theirs);
-  if (!found.endpoints.credentials) {
-    throw new OcpiError(
-      200,
-      OcpiStatus.noMatchingEndpoints,
-      `your ${version} details list no credentials endpoint`,
-    );
-  }
+  const found = await discoverPeer(c, deps, theirs, { source: caller.source.id });
   const tokenC = mintToken();
   const now = iso(c.get('now'));
   const previous = await registration(c.get('db'), caller.source.id);
