@@ -105,6 +105,22 @@ const SITE_CASES: [string, (p: P, f: Json) => boolean][] = [
   ["country = 'NLD' and not evse_count < 2", (p) => p.country === 'NLD' && p.evse_count >= 2],
   ['"evse_count" > 3', (p) => p.evse_count > 3],
   ['evse_count > 2 AND TRUE', (p) => p.evse_count > 2],
+  // Conditions the database applies first (src/api/ogc/pushdown.ts): bounds either way round,
+  // fractional seconds, and the 0.1 kW rounding of max_power_kw.
+  [
+    "last_updated BETWEEN TIMESTAMP('2024-03-01T00:00:00Z') AND TIMESTAMP('2024-06-30T23:59:59Z')",
+    (p) => p.last_updated >= '2024-03-01T00:00:00Z' && p.last_updated <= '2024-06-30T23:59:59Z',
+  ],
+  ["TIMESTAMP('2024-06-01T00:00:00Z') <= last_updated", (p) => p.last_updated >= '2024-06-01T00:00:00Z'],
+  [
+    "last_updated > TIMESTAMP('2024-05-01T00:00:00.5Z') AND last_updated < TIMESTAMP('2024-10-01T00:00:00.5Z')",
+    (p) => p.last_updated >= '2024-05-01T00:00:01Z' && p.last_updated <= '2024-10-01T00:00:00Z',
+  ],
+  ['max_power_kw >= 49.96', (p) => def(p.max_power_kw) && p.max_power_kw >= 49.96],
+  [
+    "max_power_kw > 22 AND last_updated <= DATE('2024-09-01') AND country = 'DEU'",
+    (p) => p.max_power_kw > 22 && p.last_updated <= '2024-09-01T00:00:00Z' && p.country === 'DEU',
+  ],
 ];
 
 describe('CQL2 text filters on sites', () => {
@@ -159,11 +175,30 @@ describe('CQL2 text filters on locations', () => {
     ["source = 'open-a' AND max_power_kw >= 50", (p: P) => p.source === 'open-a' && p.max_power_kw >= 50],
     ["source_location_id LIKE '%1'", (p: P) => String(p.source_location_id).endsWith('1')],
     ['evse_count BETWEEN 2 AND 3', (p: P) => p.evse_count >= 2 && p.evse_count <= 3],
+    ["country = 'DEU' AND max_power_kw >= 22", (p: P) => p.country === 'DEU' && p.max_power_kw >= 22],
+    ["country IN ('FRA', 'NLD')", (p: P) => ['FRA', 'NLD'].includes(p.country)],
+    [
+      "last_updated >= TIMESTAMP('2024-04-01T00:00:00Z') AND last_updated < DATE('2024-08-01')",
+      (p: P) => p.last_updated >= '2024-04-01T00:00:00Z' && p.last_updated < '2024-08-01T00:00:00Z',
+    ],
   ] as const)('%s', async (filter, brute) => {
     const expected = locations.filter((f) => brute(f.properties)).map((f) => String(f.id));
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(locations.length);
     expect((await ogcIds('locations', { filter })).sort()).toEqual(expected.sort());
+  });
+
+  it('datetime intervals match the brute-force filter, closed and half-open', async () => {
+    for (const datetime of ['2024-02-01T00:00:00Z/2024-05-31T12:00:00Z', '../2024-04-01T00:00:00Z']) {
+      const [from, to] = datetime.split('/') as [string, string];
+      const expected = locations
+        .filter(
+          (f) => (from === '..' || f.properties.last_updated >= from) && f.properties.last_updated <= to,
+        )
+        .map((f) => String(f.id));
+      expect(expected.length).toBeGreaterThan(0);
+      expect((await ogcIds('locations', { datetime })).sort()).toEqual(expected.sort());
+    }
   });
 });
 

@@ -183,7 +183,7 @@ function itemLinks(c: Ctx, col: OgcCollection, id: string): Link[] {
 async function items(c: Ctx, col: OgcCollection): Promise<Response> {
   c.header('Vary', 'Accept');
   const html = wantsHtml(c);
-  const q = parseItemsQuery(c.req.query(), col.queryables);
+  const q = parseItemsQuery(c.req.query(), col.queryables, col.id);
   const page = await itemsPage(c.get('db'), col, q);
   const type = html ? HTML : GEOJSON;
   const links: Link[] = [

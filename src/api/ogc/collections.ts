@@ -4,6 +4,7 @@
 import type { Feature, Point } from 'geojson';
 import {
   evsesOf,
+  type LocationFilter,
   publishedLocation,
   publishedLocationIds,
   publishedLocationsByPk,
@@ -35,10 +36,25 @@ export interface OgcCollection {
   description: string;
   queryables: Queryables;
   extent(db: Db): Promise<Extent>;
-  /** Up to `limit` item keys after `after` (from the start without it), in ascending id order. */
-  after(db: Db, box: Bbox | undefined, after: string | undefined, limit: number): Promise<ItemKey[]>;
+  /**
+   * Up to `limit` item keys after `after` (from the start without it), in ascending id order, of
+   * the items in the box that may match `filter` (the database's share of the items filter).
+   */
+  after(
+    db: Db,
+    box: Bbox | undefined,
+    after: string | undefined,
+    limit: number,
+    filter: LocationFilter,
+  ): Promise<ItemKey[]>;
   /** Up to `limit` item keys before `before`, in descending id order. */
-  before(db: Db, box: Bbox | undefined, before: string, limit: number): Promise<ItemKey[]>;
+  before(
+    db: Db,
+    box: Bbox | undefined,
+    before: string,
+    limit: number,
+    filter: LocationFilter,
+  ): Promise<ItemKey[]>;
   /** The features of these keys, in the same order. */
   features(db: Db, keys: ItemKey[]): Promise<Feature<Point>[]>;
   find(db: Db, id: string): Promise<ItemLookup>;
@@ -71,8 +87,8 @@ const sites: OgcCollection = {
     connector_count: { type: 'integer', title: 'Number of connectors in service' },
   },
   extent: (db) => publishedExtent(db, true),
-  after: (db, box, after, limit) => sitePoints(db, { bbox: box, filter: {}, after, limit }),
-  before: (db, box, before, limit) => sitePointsBefore(db, box, before, limit),
+  after: (db, box, after, limit, filter) => sitePoints(db, { bbox: box, filter, after, limit }),
+  before: (db, box, before, limit, filter) => sitePointsBefore(db, box, before, limit, filter),
   features: (db, keys) => siteList(db, keys as SitePoint[]),
   async find(db, id) {
     const found = await findSite(db, id);
@@ -101,12 +117,12 @@ const locations: OgcCollection = {
     source_location_id: text("The location's id at its source"),
   },
   extent: (db) => publishedExtent(db, false),
-  async after(db, box, after, limit) {
-    const ids = await publishedLocationIds(db, { bbox: box, after, limit });
+  async after(db, box, after, limit, filter) {
+    const ids = await publishedLocationIds(db, { bbox: box, filter, after, limit });
     return ids.map((id) => ({ id, kind: 'lone' }));
   },
-  async before(db, box, before, limit) {
-    return (await locationIdsBefore(db, box, before, limit)).map((id) => ({ id, kind: 'lone' }));
+  async before(db, box, before, limit, filter) {
+    return (await locationIdsBefore(db, box, before, limit, filter)).map((id) => ({ id, kind: 'lone' }));
   },
   features: (db, keys) =>
     locationFeatures(

@@ -1,6 +1,7 @@
 // One page of items in id order, forwards (next) or backwards (prev) from a cursor. The database
-// reads the box in id order; the filter, when there is one, is decided on the built features, so
-// batches are read until the page (and one more match, which proves a next page) is full.
+// reads the box in id order, narrowed by what it can apply of the filter (pushdown.ts); the filter
+// itself is decided on the built features, so batches are read until the page (and one more match,
+// which proves a next page) is full.
 import type { Feature, Point } from 'geojson';
 import type { Db } from '../../db/types.js';
 import type { OgcCollection } from './collections.js';
@@ -23,8 +24,8 @@ async function collect(db: Db, col: OgcCollection, q: ItemsQuery, dir: 'after' |
   for (;;) {
     const keys =
       dir === 'after'
-        ? await col.after(db, q.box, cursor, batch)
-        : await col.before(db, q.box, cursor!, batch);
+        ? await col.after(db, q.box, cursor, batch, q.prefilter)
+        : await col.before(db, q.box, cursor!, batch, q.prefilter);
     if (keys.length === 0) return found;
     for (const f of await col.features(db, keys)) {
       if (q.match && !q.match(f)) continue;

@@ -1,11 +1,14 @@
 // The query of /ogc/collections/{id}/items: bbox, limit, datetime, property filters on the
 // queryables and a CQL2 text filter, all folded into one checked CQL2 tree, and the paging cursor.
+
+import type { LocationFilter } from '../../db/queries/locations.js';
 import type { Bbox } from '../../model/geo.js';
 import { ApiError } from '../errors.js';
 import { bboxParam } from '../params.js';
 import { dateTimeParam } from '../query-params.js';
 import { compileCql2, impliedBox, type Predicate, type Queryables } from './cql2-eval.js';
 import { type Cql2, Cql2Error, parseCql2, type Scalar } from './cql2-parse.js';
+import { pushdownFilter } from './pushdown.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 10_000;
@@ -37,6 +40,8 @@ export interface ItemsQuery {
   cursor?: ItemCursor;
   /** Every condition (filter, datetime, property filters); absent when there is none. */
   match?: Predicate;
+  /** What the database can apply of them (pushdown.ts): narrows the scan, `match` decides. */
+  prefilter: LocationFilter;
 }
 
 const bad = (name: string, message: string) => new ApiError(400, 'invalid_parameter', `${name}: ${message}`);
@@ -165,7 +170,11 @@ function parseBbox(query: Record<string, string>): Bbox | undefined {
 }
 
 /** Validates every parameter (unknown ones are refused) and builds the page's query. */
-export function parseItemsQuery(query: Record<string, string>, q: Queryables): ItemsQuery {
+export function parseItemsQuery(
+  query: Record<string, string>,
+  q: Queryables,
+  collection: 'sites' | 'locations',
+): ItemsQuery {
   const known = new Set<string>(ITEMS_PARAMETERS);
   for (const key of Object.keys(query)) {
     if (!known.has(key) && !q[key]) {
@@ -190,5 +199,6 @@ export function parseItemsQuery(query: Record<string, string>, q: Queryables): I
     cursor: query.cursor == null ? undefined : decodeItemCursor(query.cursor),
     // The bbox parameter is applied exactly by the database; the filter by the predicate.
     match: tree ? compileCql2(tree, q) : undefined,
+    prefilter: pushdownFilter(tree, collection),
   };
 }

@@ -96,6 +96,10 @@ export interface LocationFilter {
   lifecycles?: Lifecycle[];
   /** `YYYY-MM-DDTHH:MM:SSZ`, compared with the OCPI last_updated (which covers EVSEs and connectors). */
   updatedSince?: string;
+  /** The same, an upper bound (OGC datetime intervals). */
+  updatedUntil?: string;
+  /** The row's strongest connector (locations.max_power_w) at least this: a cheap prefilter. */
+  rowMaxPowerAtLeastW?: number;
 }
 
 /** Conditions on a locations alias for the filter (without the box), ANDed together. */
@@ -149,6 +153,8 @@ export function filterConditions(f: LocationFilter, alias: string, p: SqlParams)
     out.push(`${l}.lifecycle IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.lifecycles))}))`);
   }
   if (f.updatedSince) out.push(`${l}.last_updated >= ${p.add(f.updatedSince)}`);
+  if (f.updatedUntil) out.push(`${l}.last_updated <= ${p.add(f.updatedUntil)}`);
+  if (f.rowMaxPowerAtLeastW != null) out.push(`${l}.max_power_w >= ${p.add(f.rowMaxPowerAtLeastW)}`);
   return out;
 }
 

@@ -2,18 +2,24 @@
 // ascending pages reuse the spread scans of sites.ts and locations.ts) and the collections' extents.
 import type { Bbox } from '../../model/geo.js';
 import type { Db } from '../types.js';
-import { bboxCondition } from './locations.js';
+import { bboxCondition, filterConditions, type LocationFilter } from './locations.js';
 import { PUBLISHED } from './publication.js';
-import { NO_SITE, type SitePoint } from './sites.js';
+import { memberMatches, NO_SITE, type SitePoint } from './sites.js';
 import { SqlParams } from './sql-params.js';
 
 type Row = { pk: string; lat: number; lon: number };
 
-function descending(table: string, where: string[], box: Bbox | undefined, before: string, limit: number) {
+function descending(
+  table: string,
+  where: (p: SqlParams) => string[],
+  box: Bbox | undefined,
+  before: string,
+  limit: number,
+) {
   const p = new SqlParams();
   const alias = table.startsWith('sites') ? 's' : 'l';
   const id = alias === 's' ? 's.id' : 'l.pk';
-  const conds = [...where, `${id} < ${p.add(before)}`];
+  const conds = [...where(p), `${id} < ${p.add(before)}`];
   if (box) conds.push(bboxCondition(box, alias, p));
   return p.bind(
     `SELECT ${id} AS pk, ${alias}.lat, ${alias}.lon FROM ${table} WHERE ${conds.join(' AND ')}
@@ -21,12 +27,24 @@ function descending(table: string, where: string[], box: Bbox | undefined, befor
   );
 }
 
-/** The `limit` published sites before `before` in id order, nearest first. */
-export async function sitePointsBefore(db: Db, box: Bbox | undefined, before: string, limit: number) {
-  const lone = descending('locations l', [PUBLISHED, NO_SITE], box, before, limit);
+/** The `limit` published sites (matching `filter` as /v1/sites does) before `before` in id order, nearest first. */
+export async function sitePointsBefore(
+  db: Db,
+  box: Bbox | undefined,
+  before: string,
+  limit: number,
+  filter: LocationFilter = {},
+) {
+  const lone = descending(
+    'locations l',
+    (p) => [PUBLISHED, NO_SITE, ...filterConditions(filter, 'l', p)],
+    box,
+    before,
+    limit,
+  );
   const grouped = descending(
     'sites s',
-    ['s.merged_into IS NULL', `EXISTS (SELECT 1 FROM locations l WHERE l.site_id = s.id AND ${PUBLISHED})`],
+    (p) => ['s.merged_into IS NULL', memberMatches(filter, p)],
     box,
     before,
     limit,
@@ -43,9 +61,21 @@ export async function sitePointsBefore(db: Db, box: Bbox | undefined, before: st
   return all.slice(0, limit);
 }
 
-/** The pks of the `limit` published locations before `before`, nearest first. */
-export async function locationIdsBefore(db: Db, box: Bbox | undefined, before: string, limit: number) {
-  const q = descending('locations l', [PUBLISHED], box, before, limit);
+/** The pks of the `limit` published locations (matching `filter`) before `before`, nearest first. */
+export async function locationIdsBefore(
+  db: Db,
+  box: Bbox | undefined,
+  before: string,
+  limit: number,
+  filter: LocationFilter = {},
+) {
+  const q = descending(
+    'locations l',
+    (p) => [PUBLISHED, ...filterConditions(filter, 'l', p)],
+    box,
+    before,
+    limit,
+  );
   return (await db.all<Row>(q.sql, q.params)).map((r) => r.pk);
 }
 
