@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { openSqlite } from './db/sqlite.js';
+import { ensureSiteFeatures } from './db/write-site-features.js';
 import { parseEnv } from './env.js';
 import { SourcesFileError } from './ingest/sources-file.js';
 import { clientsCommand } from './node/clients-command.js';
@@ -80,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
       // The data only: no sources file, no demo source, no sync.
       const db = openSqlite(env.ATLAS_DB);
       try {
+        await ensureSiteFeatures(db);
         return await exportCommand(db, {
           format,
           out: values.out,

@@ -4,6 +4,7 @@
 import { type AtlasApp, createApp } from './api/app.js';
 import { errorBody } from './api/errors.js';
 import { d1Db } from './db/d1.js';
+import { ensureSiteFeatures } from './db/write-site-features.js';
 import type { SourceConfig } from './ingest/sources-file.js';
 import { runScheduledSyncs } from './jobs/scheduled-syncs.js';
 import type { Logger } from './log.js';
@@ -76,6 +77,8 @@ export default {
     // schedules and run times agree, and a test can drive both by the time it fires at.
     const firedAt = Date.now();
     const clock = () => new Date(event.scheduledTime + (Date.now() - firedAt));
+    // D1 migrations add the read model's table empty: the first scheduled run builds it.
+    await ensureSiteFeatures(d1Db(env.DB));
     const report = await runScheduledSyncs(
       sources,
       {

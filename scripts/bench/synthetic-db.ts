@@ -16,7 +16,7 @@ import {
 } from '../../test/helpers/synthetic-atlas.js';
 
 // Bump when the generator or the schema changes, so a stale cached file is not reused.
-const GENERATION = 7;
+const GENERATION = 8;
 
 export async function syntheticDb(evses: number, log: (msg: string) => void = () => {}): Promise<string> {
   const dir = join(tmpdir(), 'atlas-bench');

@@ -69,8 +69,7 @@ function nextUrl(c: Context, next: Cursor | null): string | null {
   return url.toString();
 }
 
-/** A FeatureCollection with its paging links, as the geo+json response (and a Link header). */
-export function featureCollectionResponse<F>(c: Context, features: F[], next: Cursor | null) {
+function pageLinks(c: Context, next: Cursor | null) {
   const href = nextUrl(c, next);
   const links: { rel: string; href: string; type?: string }[] = [
     { rel: 'self', href: c.req.url, type: 'application/geo+json' },
@@ -79,7 +78,26 @@ export function featureCollectionResponse<F>(c: Context, features: F[], next: Cu
     links.push({ rel: 'next', href, type: 'application/geo+json' });
     c.header('Link', `<${href}>; rel="next"`);
   }
+  return { href, links };
+}
+
+/** A FeatureCollection with its paging links, as the geo+json response (and a Link header). */
+export function featureCollectionResponse<F>(c: Context, features: F[], next: Cursor | null) {
+  const { href, links } = pageLinks(c, next);
   return c.json({ type: 'FeatureCollection' as const, features, next: href, links }, 200, {
     'Content-Type': GEOJSON,
   });
+}
+
+/**
+ * The same FeatureCollection from features already serialized (the read model's stored bytes):
+ * they are concatenated, never parsed and re-serialized.
+ */
+export function featureTextsResponse(c: Context, features: string[], next: Cursor | null): Response {
+  const { href, links } = pageLinks(c, next);
+  return c.body(
+    `{"type":"FeatureCollection","features":[${features.join(',')}],"next":${JSON.stringify(href)},"links":${JSON.stringify(links)}}`,
+    200,
+    { 'Content-Type': GEOJSON },
+  );
 }

@@ -36,9 +36,20 @@ function baseProperties(row: LocationRow) {
   };
 }
 
-export function connectorSummary(connectors: Pick<ConnectorRow, 'standard' | 'max_power_w'>[]) {
+type Rated = Pick<ConnectorRow, 'standard' | 'max_power_w'>;
+
+/** By standard, then rated power (unknown first): the order SQLite's GROUP BY gives the read model. */
+function byStandardAndPower(a: Rated, b: Rated): number {
+  if (a.standard !== b.standard) return a.standard < b.standard ? -1 : 1;
+  if (a.max_power_w === b.max_power_w) return 0;
+  if (a.max_power_w == null) return -1;
+  if (b.max_power_w == null) return 1;
+  return a.max_power_w - b.max_power_w;
+}
+
+export function connectorSummary(connectors: Rated[]) {
   const counts = new Map<string, { standard: string; power_kw: number | null; count: number }>();
-  for (const c of connectors) {
+  for (const c of [...connectors].sort(byStandardAndPower)) {
     const key = `${c.standard}|${c.max_power_w}`;
     const entry = counts.get(key);
     if (entry) entry.count++;
@@ -47,9 +58,10 @@ export function connectorSummary(connectors: Pick<ConnectorRow, 'standard' | 'ma
   return [...counts.values()];
 }
 
+/** EVSEs per status, statuses in code-unit order (as the read model stores them). */
 export function statusSummary(evses: Pick<EvseRow, 'status'>[]) {
   const out: Record<string, number> = {};
-  for (const e of evses) out[e.status] = (out[e.status] ?? 0) + 1;
+  for (const status of evses.map((e) => e.status).sort()) out[status] = (out[status] ?? 0) + 1;
   return out;
 }
 

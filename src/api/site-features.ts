@@ -1,18 +1,12 @@
 // Sites -> RFC 7946 GeoJSON features: [lon, lat] rounded to 7 decimals, one feature per site with
 // the summary of all its published locations (list) or every detail with provenance (one site).
 import type { ConnectorRow, EvseRow, LocationRow } from '../db/queries/locations.js';
-import {
-  type LocationSummaryRow,
-  type SitePoint,
-  type SiteRow,
-  type SiteTextFields,
-  SUMMARY_SEPARATOR,
-} from '../db/queries/sites.js';
+import type { SitePoint, SiteRow } from '../db/queries/sites.js';
 import type { SourceRow } from '../db/queries/sources.js';
 import type { TariffRow } from '../db/queries/tariffs.js';
 import { groupBy } from '../model/group-by.js';
 import { siteLifecycle } from '../model/lifecycle.js';
-import type { SiteDetailFeature, SiteFeature } from './geojson-schemas.js';
+import type { SiteDetailFeature } from './geojson-schemas.js';
 import {
   connectorSummary,
   kw,
@@ -73,56 +67,6 @@ function summaryProperties(
         .sort()
         .at(-1) ?? '',
   };
-}
-
-/** The list view of sites from summary rows (see siteSummaries): the same properties as siteFeatures. */
-export function siteListFeatures(
-  points: SitePoint[],
-  summaries: Map<string, LocationSummaryRow[]>,
-  siteFields: Map<string, SiteTextFields>,
-  distances?: Map<string, number>,
-): SiteFeature[] {
-  return points.map((site): SiteFeature => {
-    const locs = summaries.get(site.id) ?? [];
-    const first = locs[0];
-    const statuses = locs.flatMap((l) => (l.statuses ? l.statuses.split(SUMMARY_SEPARATOR) : []));
-    const connectors = locs.flatMap((l) =>
-      (l.connectors ? l.connectors.split(SUMMARY_SEPARATOR) : []).map((c) => {
-        const sp = c.lastIndexOf(' ');
-        const w = c.slice(sp + 1);
-        return { standard: c.slice(0, sp), max_power_w: w === '' ? null : Number(w) };
-      }),
-    );
-    const powers = locs.map((l) => l.max_power_w).filter((w): w is number => w != null);
-    const f = siteFields.get(site.id) ?? {};
-    const properties: SiteFeature['properties'] = {
-      id: site.id,
-      ...placeFields({
-        name: f.name ?? first?.name ?? null,
-        address: f.address ?? first?.address ?? null,
-        city: f.city ?? first?.city ?? null,
-        postal_code: f.postal_code ?? first?.postal_code ?? null,
-        country: f.country ?? first?.country ?? null,
-      }),
-      operator: f.operator ?? first?.operator_name ?? null,
-      operators: unique(locs.map((l) => l.operator_name)),
-      sources: unique(locs.map((l) => l.source_id)),
-      location_ids: locs.map((l) => l.pk),
-      evse_count: statuses.length,
-      connector_count: connectors.length,
-      max_power_kw: kw(powers.length ? Math.max(...powers) : null),
-      status: statusSummary(statuses.map((status) => ({ status }))),
-      connectors: connectorSummary(connectors),
-      lifecycle: siteLifecycle(locs.map((l) => l.lifecycle)),
-      last_updated:
-        locs
-          .map((l) => l.last_updated)
-          .sort()
-          .at(-1) ?? '',
-    };
-    if (distances) properties.distance_m = distances.get(site.id) ?? null;
-    return { type: 'Feature', id: site.id, geometry: point(site), properties };
-  });
 }
 
 function derivedProvenance(locs: LocationRow[]): SiteFields {

@@ -1,19 +1,15 @@
 // /v1/sites: physical charging sites (dedupe groups, or single locations before dedupe) as GeoJSON.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { LocationFilter } from '../db/queries/locations.js';
 import { evsesOf } from '../db/queries/locations.js';
+import { siteFeaturesByIds, siteSummariesInBbox } from '../db/queries/site-features.js';
 import type { SitePoint } from '../db/queries/sites.js';
-import { findSite, siteFieldValues, siteMembers, sitePoints, siteSummaries } from '../db/queries/sites.js';
+import { findSite, siteMembers, sitePoints } from '../db/queries/sites.js';
 import { listSources } from '../db/queries/sources.js';
 import { tariffsOfLocations } from '../db/queries/tariffs.js';
 import type { Db } from '../db/types.js';
 import { notFound } from './errors.js';
-import {
-  distancePage,
-  featureCollectionResponse,
-  keysetPage,
-  nearSearchBox,
-  type Page,
-} from './feature-pages.js';
+import { distancePage, featureTextsResponse, keysetPage, nearSearchBox, type Page } from './feature-pages.js';
 import {
   errorResponses,
   GEOJSON,
@@ -21,12 +17,13 @@ import {
   idParams,
   noQueryParams,
   notFoundResponse,
+  type SiteFeature,
   siteCollectionSchema,
   siteDetailFeatureSchema,
 } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
 import { filterOf, type SiteQueryParams, siteQuerySchema } from './query-params.js';
-import { siteDetail, siteListFeatures } from './site-features.js';
+import { siteDetail } from './site-features.js';
 
 const movedSchema = z
   .object({ moved_to: z.string().openapi({ description: 'the URL of the site now' }) })
@@ -64,6 +61,8 @@ const detailRoute = createRoute({
   },
 });
 
+const noFilter = (f: LocationFilter) => Object.values(f).every((v) => v === undefined);
+
 /** One page of matching sites: by id, or by distance for `near`. */
 export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoint>> {
   const filter = filterOf(q);
@@ -77,16 +76,42 @@ export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoi
   );
 }
 
-/** The list view of these sites (summaries folded by SQLite), in three queries. */
-export async function siteList(db: Db, points: SitePoint[], distances?: Map<string, number>) {
-  const [summaries, fields] = await Promise.all([
-    siteSummaries(db, points),
-    siteFieldValues(
-      db,
-      points.filter((p) => p.kind === 'site').map((p) => p.id),
-    ),
-  ]);
-  return siteListFeatures(points, summaries, fields, distances);
+/**
+ * A page of list features, serialized. Without filters (a map panning) the page comes straight
+ * from the read model's spread index; with filters or `near` the matching sites are found first and
+ * their stored features read by id. Either way no feature is assembled per request.
+ */
+export async function siteFeaturePage(db: Db, q: SiteQueryParams): Promise<Page<string>> {
+  if (!q.near && noFilter(filterOf(q))) {
+    const rows = await siteSummariesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit + 1 });
+    const page = keysetPage(rows, q.limit);
+    return { items: page.items.map((r) => r.feature), next: page.next };
+  }
+  const page = await sitePage(db, q);
+  return { items: await siteFeatureTexts(db, page.items, page.distances), next: page.next };
+}
+
+/** The stored features of these sites in their order, with `distance_m` for a distance query. */
+async function siteFeatureTexts(db: Db, points: SitePoint[], distances?: Map<string, number>) {
+  const stored = await siteFeaturesByIds(
+    db,
+    points.map((p) => p.id),
+  );
+  const out: string[] = [];
+  for (const p of points) {
+    const text = stored.get(p.id);
+    if (text === undefined) continue;
+    // The stored feature ends with its properties' and its own closing braces.
+    out.push(
+      distances ? `${text.slice(0, -2)},"distance_m":${JSON.stringify(distances.get(p.id) ?? null)}}}` : text,
+    );
+  }
+  return out;
+}
+
+/** The list view of these sites as objects (dumps), from the read model. */
+export async function siteList(db: Db, points: SitePoint[]): Promise<SiteFeature[]> {
+  return (await siteFeatureTexts(db, points)).map((t) => JSON.parse(t) as SiteFeature);
 }
 
 /** Everything the full features of these sites need (EVSE rows included), in a fixed number of queries. */
@@ -101,8 +126,8 @@ export const sitesApp = resourceApp()
   .openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const db = c.get('db');
-    const page = await sitePage(db, q);
-    return featureCollectionResponse(c, await siteList(db, page.items, page.distances), page.next);
+    const page = await siteFeaturePage(db, q);
+    return featureTextsResponse(c, page.items, page.next) as never;
   })
   .openapi(detailRoute, async (c) => {
     const db = c.get('db');

@@ -324,6 +324,39 @@ export const sites = sqliteTable(
   ],
 );
 
+/**
+ * The list view of every published site, precomputed: one row per site id (a dedupe site, or a
+ * location of its own) with the GeoJSON feature a list answer serves and the summary columns tiles,
+ * OGC and the OCPI sender filter on. Rewritten by every write that changes a site, in the same batch
+ * (src/db/write-site-features.ts), so a bbox answer is an index range scan plus concatenation.
+ * Only published sites have a row.
+ */
+export const siteFeatures = sqliteTable(
+  'site_features',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(), // lone | site
+    lat: real('lat').notNull(),
+    lon: real('lon').notNull(),
+    cell: integer('cell').notNull(),
+    evseCount: integer('evse_count').notNull(),
+    availableCount: integer('available_count').notNull(),
+    connectorCount: integer('connector_count').notNull(),
+    maxPowerW: integer('max_power_w'),
+    operator: text('operator'),
+    country: text('country'),
+    /** JSON list of the source ids of its published locations. */
+    sources: text('sources').notNull(),
+    lastUpdated: text('last_updated').notNull(),
+    /** The GeoJSON Feature of the list answer, as served. */
+    feature: text('feature').notNull(),
+  },
+  (t) => [
+    // The spread scan of src/db/queries/spread-scan.ts: id bucket, then cell.
+    index('site_features_spread').on(sql`unicode(id)`, t.cell, t.lat, t.lon, t.id),
+  ],
+);
+
 /** Merges and splits, so old site ids can point to their successors. */
 export const siteEvents = sqliteTable('site_events', {
   id: integer('id').primaryKey({ autoIncrement: true }),

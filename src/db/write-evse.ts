@@ -13,6 +13,7 @@ import {
   UPSERT_CONNECTOR,
   type WriteContext,
 } from './write-location.js';
+import { refreshSiteFeaturesStmts } from './write-site-features.js';
 
 export type EvseWriteContext = Pick<WriteContext, 'now' | 'via'>;
 
@@ -57,12 +58,13 @@ export function evseStatusStmts(
       params: [status, ctx.via, status, ctx.now, occurredAt, occurredAt, evsePk, occurredAt, occurredAt],
     },
     { sql: BUMP_LOCATION, params: [occurredAt, place.locationPk] },
+    ...refreshSiteFeaturesStmts({ locationPks: [place.locationPk] }),
   ];
 }
 
 /** From the change counts of evseStatusStmts: whether the EVSE row took the status. */
 export function statusApplied(changes: number[]): boolean {
-  return changes[changes.length - 2] === 1;
+  return changes[1] === 1;
 }
 
 function connectorStmts(c: Connector, evsePk: string, locationPk: string): Stmt[] {
@@ -121,6 +123,7 @@ export function writeEvseStmts(evsePk: string, evse: Evse, place: EvsePlace, ctx
   for (const c of evse.connectors) stmts.push(...connectorStmts(c, evsePk, place.locationPk));
   stmts.push({ sql: REFRESH_LOCATION_POWER, params: [place.locationPk, place.locationPk] });
   stmts.push({ sql: BUMP_LOCATION, params: [updated, place.locationPk] });
+  stmts.push(...refreshSiteFeaturesStmts({ locationPks: [place.locationPk] }));
   return stmts;
 }
 
@@ -138,5 +141,6 @@ export function writeConnectorStmts(
     { sql: REFRESH_LOCATION_POWER, params: [place.locationPk, place.locationPk] },
     { sql: BUMP_EVSE, params: [updated, evsePk] },
     { sql: BUMP_LOCATION, params: [updated, place.locationPk] },
+    ...refreshSiteFeaturesStmts({ locationPks: [place.locationPk] }),
   ];
 }

@@ -6,6 +6,7 @@ import { lifecycleOf } from '../model/lifecycle.js';
 import type { Evse, Location } from '../model/types.js';
 import { cellOf } from './spatial-key.js';
 import type { Stmt } from './types.js';
+import { refreshSiteFeaturesStmts } from './write-site-features.js';
 
 export interface WriteContext {
   sourceId: string;
@@ -20,6 +21,11 @@ export interface WriteContext {
    * a location we do not hold yet. Absent: decided in SQL (safe for one-off writes such as pushes).
    */
   held?: { isNew: boolean; statuses: Map<string, { status: string; updatedAt: string | null }> };
+  /**
+   * false: the caller appends one refreshSiteFeaturesStmts for all the locations of its batch (a
+   * sync page) instead of one per location. Default true.
+   */
+  refreshSite?: boolean;
 }
 
 const INSERT_EVENT_PLAIN = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
@@ -199,6 +205,7 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
     stmts.push({ sql: REMOVE_ABSENT_EVSES, params: [ctx.now, pk, JSON.stringify(evsePks)] });
     stmts.push({ sql: DELETE_ABSENT_CONNECTORS, params: [pk, JSON.stringify(connectorPks)] });
   }
+  if (ctx.refreshSite !== false) stmts.push(...refreshSiteFeaturesStmts({ locationPks: [pk] }));
   return stmts;
 }
 

@@ -11,6 +11,7 @@
 import { bumpDataVersionStmt } from '../db/queries/data-version.js';
 import { cellOf, cellRanges } from '../db/spatial-key.js';
 import type { Db, Stmt } from '../db/types.js';
+import { refreshSiteFeaturesStmts } from '../db/write-site-features.js';
 import { lonDegreesPerMetre, METRES_PER_DEGREE_LAT } from '../model/geo.js';
 import { iso } from '../model/iso-time.js';
 import type { ExternalRef } from '../model/types.js';
@@ -66,12 +67,14 @@ export async function dedupeSites(db: Db, options: DedupeSitesOptions = {}): Pro
   let records: LoadedRecord[];
   let inner: Set<string> | null = null;
   let previousInScope: Set<string>;
+  let goneWithSite: string[] = [];
   const stmts: Stmt[] = [];
   if (incremental) {
     const region = await incrementalRegion(db, options.changedNear!, options.radiusM ?? DEFAULT_RADIUS_M);
     records = await loadRecords(db, [...region.all]);
     inner = region.inner;
     previousInScope = region.previousSites;
+    goneWithSite = region.goneWithSite;
     // Changed records that are gone (removed, unpublished) leave their sites.
     stmts.push(
       ...chunks(region.goneWithSite, ID_CHUNK).map((pks) => ({
@@ -157,6 +160,24 @@ export async function dedupeSites(db: Db, options: DedupeSitesOptions = {}): Pro
       sql: 'INSERT INTO site_events (kind, from_ids, to_ids, at) VALUES (?, ?, ?, ?)',
       params: [e.kind, JSON.stringify(e.from), JSON.stringify(e.to), now],
     });
+  }
+  // The read model of every site whose members, fields or liveness changed, and of the records
+  // that joined or left one (in the same batch, after the writes above).
+  const touched = new Set<string>([...(incremental ? previousInScope : [])]);
+  for (const [pk] of assignments) {
+    const before = previous.get(pk);
+    if (before) touched.add(before);
+  }
+  for (const row of siteRows) touched.add(row[0] as string);
+  for (const [from, to] of plan.mergedInto) touched.add(from).add(to);
+  for (const id of plan.vanished) touched.add(id);
+  if (stmts.length > 0) {
+    stmts.push(
+      ...refreshSiteFeaturesStmts({
+        locationPks: [...assignments.map(([pk]) => pk), ...goneWithSite],
+        siteIds: [...touched],
+      }),
+    );
   }
   // Sites changed outside a sync run: bump the data version so ETags and cached answers move on.
   if (stmts.length > 0) stmts.push(bumpDataVersionStmt(now));

@@ -3,6 +3,7 @@
 
 import type { Db, Stmt } from '../db/types.js';
 import { locationPkOf, touchLocationStmt, writeLocationStmts } from '../db/write-location.js';
+import { refreshSiteFeaturesStmts } from '../db/write-site-features.js';
 import { tariffPkOf, writeTariffStmts } from '../db/write-tariff.js';
 import { hash64 } from '../model/ids.js';
 import type { ExternalRef, Location, NormalizeResult, QuarantineReason, Tariff } from '../model/types.js';
@@ -171,6 +172,7 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
     ctx.db,
     toWrite.filter((k) => stored.has(k.pk)).map((k) => k.pk),
   );
+  const written: string[] = [];
   for (const { pk, value, hash } of unique) {
     const held = stored.get(pk);
     if (held && held.hash === hash && !held.removed) {
@@ -188,12 +190,15 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
         runId: ctx.runId,
         contentHash: hash,
         held: { isNew: !held, statuses },
+        refreshSite: false,
       }),
     );
+    written.push(pk);
     stmts.push({ sql: 'DELETE FROM location_refs WHERE location_pk = ?', params: [pk] });
     for (const ref of refs.get(pk) ?? [])
       stmts.push({ sql: INSERT_REF, params: [pk, ref.kind, ref.value, ref.provider ?? null] });
   }
+  stmts.push(...refreshSiteFeaturesStmts({ locationPks: written }));
   if (stmts.length > 0) await ctx.db.batch(stmts);
 }
 

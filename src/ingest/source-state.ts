@@ -4,6 +4,7 @@
 
 import { sourceSyncState, updateSourceStmt, upsertSourceStmt } from '../db/queries/source-records.js';
 import type { Db } from '../db/types.js';
+import { refreshSiteFeaturesStmts } from '../db/write-site-features.js';
 import type { OcpiVersion } from '../model/types.js';
 import type { Discovery } from '../ocpi/client/discovery.js';
 import { endpointsWithoutCredentials } from '../ocpi/client/safe-url.js';
@@ -54,8 +55,17 @@ export async function saveDiscovery(db: Db, sourceId: string, d: Discovery, now:
 /** Mirrors the sources file into the sources table (names, licences; never tokens). */
 export async function upsertSources(db: Db, sources: SourceConfig[], now: string): Promise<void> {
   if (sources.length === 0) return;
-  await db.batch(
-    sources.map((s) =>
+  const held = new Map(
+    (await db.all<{ id: string; license: string | null }>('SELECT id, license FROM sources')).map((r) => [
+      r.id,
+      r.license,
+    ]),
+  );
+  // A licence change can publish or withdraw every record of the source: its sites are rebuilt in
+  // the same batch.
+  const relicensed = sources.filter((s) => held.has(s.id) && held.get(s.id) !== (s.license ?? null));
+  await db.batch([
+    ...sources.map((s) =>
       upsertSourceStmt(
         db,
         {
@@ -71,5 +81,6 @@ export async function upsertSources(db: Db, sources: SourceConfig[], now: string
         'config',
       ),
     ),
-  );
+    ...relicensed.flatMap((s) => refreshSiteFeaturesStmts({ sourceId: s.id })),
+  ]);
 }

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Db } from '../db/types.js';
+import { ensureSiteFeatures } from '../db/write-site-features.js';
 import type { Env } from '../env.js';
 import { upsertSources } from '../ingest/source-state.js';
 import type { SourceConfig } from '../ingest/sources-file.js';
@@ -42,6 +43,8 @@ export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
   if (demo) sources.push(demo.source);
   const overrides = env.ATLAS_DEDUPE_OVERRIDES ? loadOverridesFile(env.ATLAS_DEDUPE_OVERRIDES) : undefined;
   const db = openSqlite(env.ATLAS_DB);
+  // A database written before the read model existed (or by an older shape of it) gets it built.
+  if (await ensureSiteFeatures(db)) log.info({}, 'site read model rebuilt');
   await upsertSources(db, sources, new Date().toISOString());
   const notifier = createStatusNotifier();
   const runner = createSyncRunner({

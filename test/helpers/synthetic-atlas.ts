@@ -5,6 +5,7 @@
 import { cellOf } from '../../src/db/spatial-key.js';
 import type { Stmt } from '../../src/db/types.js';
 import { locationPkOf, writeLocationStmts } from '../../src/db/write-location.js';
+import { refreshSiteFeaturesStmts } from '../../src/db/write-site-features.js';
 import { writeTariffStmts } from '../../src/db/write-tariff.js';
 import { hash64 } from '../../src/model/ids.js';
 import type { Connector, Evse, Location, Tariff } from '../../src/model/types.js';
@@ -264,14 +265,18 @@ export function siteStmts(pks: string[], rnd: () => number, groups: number): Stm
       });
     }
   }
+  // As dedupe does: the read model of every regrouped location and site, in the same batch.
+  out.push(...refreshSiteFeaturesStmts({ locationPks: pks.slice(0, groups * 3) }));
   return out;
 }
 
 /** Marks some locations removed (a completed full pull did not see them). */
 export function removeStmts(pks: string[], every: number): Stmt[] {
-  return pks
-    .filter((_, i) => i % every === every - 1)
-    .map((pk) => ({ sql: 'UPDATE locations SET removed_at = ? WHERE pk = ?', params: [NOW, pk] }));
+  const removed = pks.filter((_, i) => i % every === every - 1);
+  return [
+    ...removed.map((pk) => ({ sql: 'UPDATE locations SET removed_at = ? WHERE pk = ?', params: [NOW, pk] })),
+    ...refreshSiteFeaturesStmts({ locationPks: removed }),
+  ];
 }
 
 export { cellOf };

@@ -40,13 +40,14 @@ export const PK_BUCKETS: Bucket[] = [
 
 /** A table with a hashed id and a spread index: `unicode(id), cell, lat, lon, id`. */
 export interface SpreadTable {
-  name: 'locations' | 'sites';
+  name: 'locations' | 'sites' | 'site_features';
   alias: string;
   id: string;
 }
 
 export const LOCATIONS: SpreadTable = { name: 'locations', alias: 'l', id: 'pk' };
 export const SITES: SpreadTable = { name: 'sites', alias: 's', id: 'id' };
+export const SITE_FEATURES: SpreadTable = { name: 'site_features', alias: 'f', id: 'id' };
 
 export interface SpreadScan {
   /** Default: locations as `l`. */

@@ -1,0 +1,163 @@
+// The precomputed list view (`site_features`): statements that recompute the rows of some sites
+// from the base tables. Every writer that changes a site appends them to its own batch, so the read
+// model moves with the data in one transaction (one D1 batch), and a list answer only concatenates.
+//
+// The computation is SQL, not JS, because a write often does not hold the whole site in memory (a
+// status PATCH, another source's location in the same dedupe site), and D1 has no interactive
+// transaction to read it in: the statements see the batch's earlier writes. Each statement binds
+// five parameters, whatever the number of sites.
+//
+// Numbers are formatted as JS does (test/db/site-features.test.ts compares every site with a build
+// from scratch): coordinates rounded to 7 decimals and kW to 1 with Math.round's half-up rule, and
+// whole values bound as integers so SQLite writes `22`, not `22.0`.
+import { publishedSql, REPUBLISHABLE_SOURCES } from './queries/publication.js';
+import type { Db, Stmt } from './types.js';
+
+/** What changed: locations (their site follows), sites by id, or every record of a source. */
+export interface ChangedSites {
+  locationPks?: readonly string[];
+  siteIds?: readonly string[];
+  /** A source whose licence (so whose publishing) changed. */
+  sourceId?: string;
+}
+
+// Binds location pks (JSON) twice, site ids (JSON), a source id or NULL twice (better-sqlite3 binds
+// arrays to anonymous parameters only).
+const KEYS = `keys(id) AS (
+  SELECT value FROM json_each(?)
+  UNION SELECT site_id FROM locations WHERE pk IN (SELECT value FROM json_each(?)) AND site_id IS NOT NULL
+  UNION SELECT value FROM json_each(?)
+  UNION SELECT pk FROM locations WHERE source_id = ?
+  UNION SELECT site_id FROM locations WHERE source_id = ? AND site_id IS NOT NULL)`;
+
+/** floor(v + 0.5) on integers, as Math.round does (SQLite's round() rounds half away from zero). */
+const roundHalfUp = (v: string) =>
+  `(CAST((${v}) + 0.5 AS INTEGER) - ((${v}) + 0.5 < CAST((${v}) + 0.5 AS INTEGER)))`;
+
+/** n / d as an integer when whole (JSON `13`, like JS), else as a real. */
+const scaled = (n: string, d: number) => `CASE WHEN ${n} % ${d} = 0 THEN ${n} / ${d} ELSE ${n} / ${d}.0 END`;
+
+const round7 = (v: string) => scaled(roundHalfUp(`${v} * 10000000.0`), 10_000_000);
+const kw = (w: string) =>
+  `CASE WHEN ${w} IS NULL THEN NULL ELSE ${scaled(roundHalfUp(`${w} / 100.0`), 10)} END`;
+
+type Kind = 'lone' | 'site';
+
+/** The published members of the site `x`: the location itself, or the published locations of a site. */
+const members = (kind: Kind) =>
+  kind === 'lone' ? 'l.pk = x.pk' : `l.site_id = x.id AND ${publishedSql('l')}`;
+
+const LIVE_EVSES = 'JOIN evses e ON e.location_pk = l.pk AND e.removed_at IS NULL';
+
+/** model/lifecycle.ts siteLifecycle: the most usable state of the members wins. */
+function lifecycle(m: string): string {
+  const has = (state: string) => `EXISTS (SELECT 1 FROM locations l WHERE ${m} AND l.lifecycle = '${state}')`;
+  return `CASE WHEN ${has('operational')} THEN 'operational' WHEN ${has('out_of_service')} THEN 'out_of_service'
+    WHEN ${has('planned')} THEN 'planned' ELSE 'removed' END`;
+}
+
+function summaryColumns(kind: Kind): string {
+  const m = members(kind);
+  const ordered = (col: string) => `(SELECT json_group_array(v) FROM (SELECT l.${col} AS v, min(l.pk) AS k
+    FROM locations l WHERE ${m} AND l.${col} IS NOT NULL GROUP BY l.${col} ORDER BY k))`;
+  // A dedupe site shows its resolved value when its source may be republished, else its first member's.
+  const text = (field: string, col: string) =>
+    kind === 'lone'
+      ? `x.${col}`
+      : `COALESCE(CASE WHEN json_extract(x.fields, '$.${field}.source') IN (${REPUBLISHABLE_SOURCES})
+          THEN json_extract(x.fields, '$.${field}.value') END,
+        (SELECT l.${col} FROM locations l WHERE ${m} ORDER BY l.pk LIMIT 1))`;
+  return `x.${kind === 'lone' ? 'pk' : 'id'} AS id, '${kind}' AS kind, x.lat, x.lon, x.cell,
+    ${text('name', 'name')} AS name, ${text('address', 'address')} AS address, ${text('city', 'city')} AS city,
+    ${text('postal_code', 'postal_code')} AS postal_code, ${text('country', 'country')} AS country,
+    ${text('operator', 'operator_name')} AS operator,
+    ${ordered('operator_name')} AS operators,
+    ${ordered('source_id')} AS sources,
+    (SELECT json_group_array(pk) FROM (SELECT l.pk FROM locations l WHERE ${m} ORDER BY l.pk)) AS location_ids,
+    (SELECT count(*) FROM locations l ${LIVE_EVSES} WHERE ${m}) AS evse_count,
+    (SELECT count(*) FROM locations l ${LIVE_EVSES} WHERE ${m} AND e.status = 'AVAILABLE') AS available_count,
+    (SELECT count(*) FROM locations l ${LIVE_EVSES} JOIN connectors c ON c.evse_pk = e.pk WHERE ${m})
+      AS connector_count,
+    (SELECT max(l.max_power_w) FROM locations l WHERE ${m}) AS max_power_w,
+    (SELECT max(l.last_updated) FROM locations l WHERE ${m}) AS last_updated,
+    (SELECT json_group_object(status, n) FROM (SELECT e.status, count(*) AS n FROM locations l ${LIVE_EVSES}
+      WHERE ${m} GROUP BY e.status ORDER BY e.status)) AS status,
+    (SELECT json_group_array(json_object('standard', standard, 'power_kw', ${kw('w')}, 'count', n)) FROM
+      (SELECT c.standard, c.max_power_w AS w, count(*) AS n FROM locations l ${LIVE_EVSES}
+        JOIN connectors c ON c.evse_pk = e.pk WHERE ${m} GROUP BY c.standard, c.max_power_w
+        ORDER BY c.standard, c.max_power_w)) AS connectors,
+    ${lifecycle(m)} AS lifecycle`;
+}
+
+/** Sites of the given kind among the keys that are published (the same rule as the list query). */
+function candidates(kind: Kind): string {
+  return kind === 'lone'
+    ? `FROM locations x WHERE x.pk IN (SELECT id FROM keys) AND ${publishedSql('x')}
+        AND (x.site_id IS NULL OR NOT EXISTS (SELECT 1 FROM sites s WHERE s.id = x.site_id AND s.merged_into IS NULL))`
+    : `FROM sites x WHERE x.id IN (SELECT id FROM keys) AND x.merged_into IS NULL
+        AND EXISTS (SELECT 1 FROM locations l WHERE ${members('site')})`;
+}
+
+// The feature's property order is the API's (src/api/site-features.ts). JSON values that pass through
+// a column lose their JSON type in SQLite, hence json() around them.
+const FEATURE = `json_object('type', 'Feature', 'id', id,
+  'geometry', json_object('type', 'Point', 'coordinates', json_array(${round7('lon')}, ${round7('lat')})),
+  'properties', json_object('id', id, 'name', name, 'address', address, 'city', city,
+    'postal_code', postal_code, 'country', country, 'operator', operator, 'operators', json(operators),
+    'sources', json(sources), 'location_ids', json(location_ids), 'evse_count', evse_count,
+    'connector_count', connector_count, 'max_power_kw', ${kw('max_power_w')}, 'status', json(status),
+    'connectors', json(connectors), 'lifecycle', lifecycle, 'last_updated', last_updated))`;
+
+const insertSql = (kind: Kind) => `WITH ${KEYS},
+  f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)})
+INSERT INTO site_features (id, kind, lat, lon, cell, evse_count, available_count, connector_count, max_power_w,
+  operator, country, sources, last_updated, feature)
+SELECT id, kind, lat, lon, cell, evse_count, available_count, connector_count, max_power_w, operator, country,
+  sources, last_updated, ${FEATURE} FROM f`;
+
+const REFRESH_SQL = [
+  `WITH ${KEYS} DELETE FROM site_features WHERE id IN (SELECT id FROM keys)`,
+  insertSql('lone'),
+  insertSql('site'),
+];
+
+/** Ids per statement: each list is one bound JSON document, kept small for D1. */
+const CHUNK = 500;
+
+/** Statements that make the read model of the changed sites equal to a build from the base tables. */
+export function refreshSiteFeaturesStmts(changed: ChangedSites): Stmt[] {
+  const pks = changed.locationPks ?? [];
+  const ids = changed.siteIds ?? [];
+  const out: Stmt[] = [];
+  const add = (p: readonly string[], s: readonly string[], source: string | null) => {
+    const params = [JSON.stringify(p), JSON.stringify(p), JSON.stringify(s), source, source];
+    for (const sql of REFRESH_SQL) out.push({ sql, params });
+  };
+  for (let i = 0; i < pks.length; i += CHUNK) add(pks.slice(i, i + CHUNK), [], null);
+  for (let i = 0; i < ids.length; i += CHUNK) add([], ids.slice(i, i + CHUNK), null);
+  if (changed.sourceId != null) add([], [], changed.sourceId);
+  return out;
+}
+
+/** Bump when the feature's shape or the publishing rule changes: stored rows are then rebuilt. */
+export const SITE_FEATURES_VERSION = '1';
+
+/**
+ * Builds the read model of a database written before it existed (or by an older shape), source by
+ * source, one batch each. A no-op when it is current.
+ */
+export async function ensureSiteFeatures(db: Db): Promise<boolean> {
+  const held = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'site_features_version'");
+  if (held?.value === SITE_FEATURES_VERSION) return false;
+  await db.batch([{ sql: 'DELETE FROM site_features', params: [] }]);
+  const sources = await db.all<{ source_id: string }>('SELECT DISTINCT source_id FROM locations');
+  for (const s of sources) await db.batch(refreshSiteFeaturesStmts({ sourceId: s.source_id }));
+  await db.batch([
+    {
+      sql: `INSERT INTO meta (key, value) VALUES ('site_features_version', ?)
+        ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      params: [SITE_FEATURES_VERSION],
+    },
+  ]);
+  return true;
+}

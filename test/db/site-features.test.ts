@@ -1,0 +1,204 @@
+// The precomputed list view (site_features) against a build from scratch over the base tables, for
+// every published site, after each kind of write: pull pages, a full pull's removals, dedupe
+// regrouping (full and incremental), a source's licence change, and every OCPI push the receiver
+// takes (Location PUT/PATCH, EVSE PUT, status PATCH, connector PUT/PATCH).
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/types.js';
+import { ensureSiteFeatures } from '../../src/db/write-site-features.js';
+import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
+import { zeroCounters } from '../../src/ingest/run-record.js';
+import { upsertSources } from '../../src/ingest/source-state.js';
+import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
+import { locationKey } from '../../src/model/ids.js';
+import type { Location } from '../../src/model/types.js';
+import { buildAtlas } from '../api/atlas-fixture.js';
+import { connector, evse, location, offset, openTestDb, type TestDb } from '../dedupe/builders.js';
+import { siteFeaturesFromScratch } from '../helpers/site-features-reference.js';
+import { ocpiSourceConfig } from '../helpers/source-config.js';
+import { ocpiConnector, ocpiLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
+
+/** Byte for byte: the stored feature of every published site is the one a fresh build serializes. */
+async function expectReadModelCurrent(db: Db): Promise<number> {
+  const want = await siteFeaturesFromScratch(db);
+  const rows = await db.all<{ id: string; feature: string }>('SELECT id, feature FROM site_features');
+  const got = new Map(rows.map((r) => [r.id, r.feature]));
+  expect(got).toEqual(new Map([...want].map(([id, f]) => [id, JSON.stringify(f)])));
+  return want.size;
+}
+
+const BASE = { lat: 48.8923, lon: 9.1833 };
+
+/** Sites with several EVSEs, statuses and connector kinds, so the summaries have something to fold. */
+function richSites(n: number): Location[] {
+  return Array.from({ length: n }, (_, i) =>
+    location(`S${i}`, {
+      ...offset(BASE.lat, BASE.lon, 0, i * 700),
+      name: `Site ${i}`,
+      address: `Hauptstraße ${i + 1}`,
+      operator: { name: i % 2 ? 'SWLB Mobilität GmbH' : 'EnBW', website: null },
+      evses: [
+        evse(`S${i}-1`, `DE*SLB*E${1000 + i}`, 'AVAILABLE'),
+        { ...evse(`S${i}-2`, `DE*SLB*E${2000 + i}`, 'CHARGING'), connectors: [connector('CHADEMO', 50_150)] },
+        {
+          ...evse(`S${i}-3`, null, i % 3 ? 'OUTOFORDER' : 'AVAILABLE'),
+          connectors: [connector('IEC_62196_T2_COMBO', 150_000, 'DC'), { ...connector(), id: '2' }],
+        },
+      ],
+    }),
+  );
+}
+
+const pk = (source: string, l: Pick<Location, 'countryCode' | 'partyId' | 'id'>) =>
+  locationKey(source, l.countryCode, l.partyId, l.id);
+
+describe('the site read model after pulls, removals, dedupe and licence changes', () => {
+  let t: TestDb;
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('equals a build from scratch for every site after each kind of change', async () => {
+    t = await openTestDb();
+    const sites = richSites(8);
+    await t.write('swlb', 'ocpi', sites);
+    expect(await expectReadModelCurrent(t.db)).toBe(8);
+
+    // A register record next to site 3 (dedupe groups them) and a far one of its own.
+    const twin = location('R1', {
+      ...offset(sites[3]!.lat, sites[3]!.lon, 6, 0),
+      partyId: 'BNA',
+      name: 'Ladepark Hauptstraße',
+      address: sites[3]!.address,
+      operator: { name: 'Stadtwerke Ludwigsburg', website: null },
+      evses: [evse('R1-1', 'DE*SLB*E1003')],
+    });
+    await t.write('bnetza', 'bnetza-json', [
+      twin,
+      location('R2', { ...offset(BASE.lat, BASE.lon, 5000, 0) }),
+    ]);
+    await expectReadModelCurrent(t.db);
+
+    await dedupeSites(t.db, { now: '2026-02-01T00:00:00Z' });
+    const grouped = await t.db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM site_features WHERE kind = 'site' AND json_array_length(feature, '$.properties.location_ids') = 2",
+    );
+    expect(grouped!.n).toBe(1);
+    expect(await expectReadModelCurrent(t.db)).toBe(9);
+
+    // A pull page that changes statuses, drops an EVSE and moves site 5 next to site 4.
+    const changed = sites.map((s, i) =>
+      i === 2
+        ? { ...s, evses: [{ ...s.evses[0]!, status: 'BLOCKED' }], lastUpdated: '2026-02-02T00:00:00Z' }
+        : i === 5
+          ? {
+              ...s,
+              ...offset(sites[4]!.lat, sites[4]!.lon, 3, 0),
+              name: sites[4]!.name,
+              address: sites[4]!.address,
+            }
+          : s,
+    );
+    await t.write('swlb', 'ocpi', changed.slice(0, 7));
+    await expectReadModelCurrent(t.db);
+
+    // The full pull above listed 7 of 8: the eighth is removed, with its site.
+    const counters = zeroCounters();
+    const run = await t.db.get<{ run: number }>(
+      "SELECT max(last_seen_run) AS run FROM locations WHERE source_id = 'swlb'",
+    );
+    await applyFullPullRemovals(t.db, 'swlb', 0, run!.run, 7, false, '2026-02-03T00:00:00Z', counters);
+    expect(counters.removed).toBe(1);
+    expect(await expectReadModelCurrent(t.db)).toBe(8);
+
+    // Incremental dedupe regroups site 5 with site 4; a full run afterwards changes nothing.
+    await dedupeSites(t.db, { now: '2026-02-04T00:00:00Z', changedNear: await changedLocationPks(t.db) });
+    await expectReadModelCurrent(t.db);
+    await dedupeSites(t.db, { now: '2026-02-05T00:00:00Z' });
+    await expectReadModelCurrent(t.db);
+
+    // The register's licence is withdrawn, then restored.
+    const register = ocpiSourceConfig({ id: 'bnetza', versions_url: 'http://127.0.0.1:9/', token: 'x' });
+    await upsertSources(t.db, [{ ...register, license: 'proprietary' }], '2026-02-06T00:00:00Z');
+    expect(await expectReadModelCurrent(t.db)).toBe(7);
+    await upsertSources(t.db, [register], '2026-02-07T00:00:00Z');
+    expect(await expectReadModelCurrent(t.db)).toBe(8);
+
+    // A database from before the read model (or of an older shape) is rebuilt once.
+    await t.db.batch([{ sql: "DELETE FROM meta WHERE key = 'site_features_version'", params: [] }]);
+    await t.db.batch([{ sql: 'DELETE FROM site_features', params: [] }]);
+    expect(await ensureSiteFeatures(t.db)).toBe(true);
+    expect(await ensureSiteFeatures(t.db)).toBe(false);
+    expect(await expectReadModelCurrent(t.db)).toBe(8);
+    expect(pk('swlb', sites[0]!)).toBeTruthy();
+  });
+
+  it('equals a build from scratch on the synthetic atlas (sites with and without rows, removals)', async () => {
+    const atlas = await buildAtlas({ locations: 400, seed: 7 });
+    try {
+      expect(await expectReadModelCurrent(atlas.db)).toBeGreaterThan(200);
+    } finally {
+      await atlas.close();
+    }
+  });
+});
+
+describe('the site read model after OCPI pushes', () => {
+  it('equals a build from scratch after each PUT and PATCH the receiver applies', async () => {
+    const atlas = await startAtlas({ now: '2025-03-01T12:00:00Z' });
+    try {
+      const v = '2.2.1' as const;
+      const at = (m: number) => `2025-03-01T12:${String(m).padStart(2, '0')}:00Z`;
+      const put = (id: string, lat: number) =>
+        atlas.push(
+          'PUT',
+          v,
+          `/NL/TNM/${id}`,
+          ocpiLocation(v, {
+            id,
+            lat,
+            lon: 5.1,
+            lastUpdated: at(1),
+            evses: [
+              { uid: 'E1', status: 'AVAILABLE', powerW: 11_000 },
+              { uid: 'E2', status: 'CHARGING', powerW: 22_000 },
+            ],
+          }),
+        );
+      expect((await put('A', 52.09)).body.status_code).toBe(1000);
+      expect((await put('B', 52.2)).body.status_code).toBe(1000);
+      expect(await expectReadModelCurrent(atlas.db)).toBe(2);
+
+      const steps: [string, string, unknown][] = [
+        ['PATCH', '/NL/TNM/A/E1', { status: 'CHARGING', last_updated: at(2) }],
+        [
+          'PUT',
+          '/NL/TNM/A/E3',
+          {
+            uid: 'E3',
+            status: 'AVAILABLE',
+            capabilities: [],
+            last_updated: at(3),
+            connectors: [ocpiConnector(v, '1', 50_000, at(3))],
+          },
+        ],
+        ['PUT', '/NL/TNM/A/E3/2', ocpiConnector(v, '2', 7_400, at(4))],
+        ['PATCH', '/NL/TNM/A/E3/1', { max_electric_power: 150_000, last_updated: at(5) }],
+        ['PATCH', '/NL/TNM/A', { name: 'Renamed', last_updated: at(6) }],
+        ['PATCH', '/NL/TNM/B/E2', { status: 'REMOVED', last_updated: at(7) }],
+      ];
+      for (const [method, path, body] of steps) {
+        const res = await atlas.push(method as 'PUT' | 'PATCH', v, path, body);
+        expect(res.body.status_code, `${method} ${path}`).toBe(1000);
+        await expectReadModelCurrent(atlas.db);
+      }
+      const a = await atlas.db.get<{ feature: string }>('SELECT feature FROM site_features WHERE id = ?', [
+        locationKey('cpo-nl', 'NL', 'TNM', 'A'),
+      ]);
+      const props = JSON.parse(a!.feature).properties;
+      expect(props.name).toBe('Renamed');
+      expect(props.status).toEqual({ AVAILABLE: 1, CHARGING: 2 });
+    } finally {
+      await atlas.close();
+    }
+  });
+});
