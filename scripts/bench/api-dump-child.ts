@@ -9,6 +9,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { gzip, type TextDumpFormat, textDump } from '../../src/api/dump-formats.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { gzipStream, sqliteDumpStream } from '../../src/node/http-hooks.js';
+import { ownPeakRssMb } from './peak-memory.js';
 
 const [file, format] = process.argv.slice(2) as [string, TextDumpFormat | 'sqlite'];
 const db = openSqlite(file);
@@ -29,7 +30,4 @@ const seconds = (performance.now() - started) / 1000;
 const bytes = statSync(out).size;
 rmSync(out, { force: true });
 await db.close();
-// maxRSS is in kilobytes.
-console.log(
-  JSON.stringify({ format, seconds, bytes, sites, peakRssMb: process.resourceUsage().maxRSS / 1024 }),
-);
+console.log(JSON.stringify({ format, seconds, bytes, sites, peakRssMb: ownPeakRssMb() }));

@@ -169,7 +169,7 @@ export async function run(): Promise<void> {
     seconds: number;
     bytes: number;
     sites: number;
-    peakRssMb: number;
+    peakRssMb: number | null;
   }[] = [];
   // Default heap: V8 lets garbage pile up while memory is plentiful. Capped heap: the dump still runs,
   // which shows what it really holds (one batch), not what the collector has yet to reclaim.
@@ -245,7 +245,7 @@ export async function run(): Promise<void> {
       seconds: d.seconds.toFixed(1),
       'MiB gz': (d.bytes / 2 ** 20).toFixed(1),
       sites: d.format === 'sqlite' ? '(snapshot)' : d.sites,
-      'peak RSS MiB': d.peakRssMb.toFixed(0),
+      'peak RSS MiB': d.peakRssMb?.toFixed(0) ?? 'n/a',
       target: 'RSS <= 256 MB',
     })),
   );

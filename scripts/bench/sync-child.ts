@@ -7,6 +7,7 @@ import type { OcpiSourceConfig } from '../../src/ingest/sources-file.js';
 import { syncOcpiSource } from '../../src/ingest/sync-source.js';
 import { silentLogger } from '../../src/log.js';
 import { createOcpiClient } from '../../src/ocpi/client/index.js';
+import { ownPeakRssMb } from './peak-memory.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,5 +43,5 @@ const result = await syncOcpiSource(
 const ms = performance.now() - started;
 await db.close();
 process.stdout.write(
-  `${JSON.stringify({ ms, status: result.status, error: result.error, counters: result.counters, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({ ms, status: result.status, error: result.error, counters: result.counters, maxRssMb: ownPeakRssMb() })}\n`,
 );

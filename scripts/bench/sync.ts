@@ -34,7 +34,7 @@ function runChild(args: string[]): Promise<{
   status: string;
   error: string | null;
   counters: Record<string, number>;
-  maxRssMb: number;
+  maxRssMb: number | null;
 }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/sync-child.ts', ...args], {
@@ -179,14 +179,14 @@ export async function run(): Promise<void> {
         measure: 'peak RSS of the full sync process (MB)',
         seconds: '',
         'EVSEs/s': '',
-        ratio: full.maxRssMb.toFixed(0),
+        ratio: full.maxRssMb?.toFixed(0) ?? 'n/a',
         target: '<= 256 MB',
       },
       {
         measure: 'peak RSS of the incremental sync process (MB)',
         seconds: '',
         'EVSEs/s': '',
-        ratio: inc.maxRssMb.toFixed(0),
+        ratio: inc.maxRssMb?.toFixed(0) ?? 'n/a',
         target: '<= 256 MB',
       },
     ]);
