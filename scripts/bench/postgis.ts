@@ -158,3 +158,40 @@ FROM (
   ORDER BY l.pk
   LIMIT $5
 ) q`;
+
+/** The read model's peer: each site's feature JSON stored precomputed beside its point. */
+export async function loadPostGisFeatures(client: pg.Client, file: string, log: (m: string) => void) {
+  await client.query(`DROP TABLE IF EXISTS site_features;
+    CREATE TABLE site_features (id text PRIMARY KEY, geom geometry(Point, 4326), feature text)`);
+  const sqlite = new Database(file, { readonly: true });
+  let rows: unknown[][] = [];
+  let n = 0;
+  const flush = async () => {
+    await insertRows(
+      client,
+      'INSERT INTO site_features SELECT c0, ST_SetSRID(ST_MakePoint(c1, c2), 4326), c3 FROM $ROWS',
+      ['text', 'float8', 'float8', 'text'],
+      rows,
+    );
+    n += rows.length;
+    rows = [];
+  };
+  try {
+    for (const r of sqlite.prepare('SELECT id, lon, lat, feature FROM site_features').raw().iterate()) {
+      rows.push(r as unknown[]);
+      if (rows.length === 10_000) await flush();
+    }
+    if (rows.length) await flush();
+  } finally {
+    sqlite.close();
+  }
+  await client.query(
+    'CREATE INDEX site_features_geom ON site_features USING gist (geom); ANALYZE site_features;',
+  );
+  log(`  postgis: loaded ${n} precomputed site features`);
+}
+
+/** The same answer from the precomputed column: GiST box search, first N by id, concatenation. */
+export const POSTGIS_FEATURE_SQL = `SELECT '{"type":"FeatureCollection","features":[' ||
+  coalesce(string_agg(feature, ',' ORDER BY id), '') || ']}' AS body
+FROM (SELECT id, feature FROM site_features WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY id LIMIT $5) q`;
