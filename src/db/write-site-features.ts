@@ -139,6 +139,45 @@ export function refreshSiteFeaturesStmts(changed: ChangedSites): Stmt[] {
   return out;
 }
 
+const REFRESH = new Set(REFRESH_SQL);
+
+/**
+ * For a writer that commits many small writes in one transaction (the push write queue): whether
+ * a statement belongs to refreshSiteFeaturesStmts, and what it refreshes (from the first of its
+ * three statements; the others give empty lists). Null for any other statement, and for a
+ * refresh by source, which is left in place.
+ */
+export function siteRefreshOf(stmt: Stmt): { locationPks: string[]; siteIds: string[] } | null {
+  if (!REFRESH.has(stmt.sql) || stmt.params[3] != null) return null;
+  if (stmt.sql !== REFRESH_SQL[0]) return { locationPks: [], siteIds: [] };
+  return {
+    locationPks: JSON.parse(stmt.params[0] as string) as string[],
+    siteIds: JSON.parse(stmt.params[2] as string) as string[],
+  };
+}
+
+/**
+ * The statement lists as one batch with their site refreshes merged into one at the end (a
+ * refresh reads the final state, so one per batch is as good as one per list), and where each
+ * list's statements landed in it (-1: a merged refresh, whose change count reads 0).
+ */
+export function mergeSiteRefreshes(lists: Stmt[][]): { stmts: Stmt[]; slots: number[][] } {
+  const stmts: Stmt[] = [];
+  const locationPks = new Set<string>();
+  const siteIds = new Set<string>();
+  const slots = lists.map((list) =>
+    list.map((s) => {
+      const refresh = siteRefreshOf(s);
+      if (!refresh) return stmts.push(s) - 1;
+      for (const pk of refresh.locationPks) locationPks.add(pk);
+      for (const id of refresh.siteIds) siteIds.add(id);
+      return -1;
+    }),
+  );
+  stmts.push(...refreshSiteFeaturesStmts({ locationPks: [...locationPks], siteIds: [...siteIds] }));
+  return { stmts, slots };
+}
+
 /** Bump when the feature's shape or the publishing rule changes: stored rows are then rebuilt. */
 export const SITE_FEATURES_VERSION = '1';
 

@@ -6,6 +6,7 @@
 
 import { bumpDataVersionStmt } from '../../db/queries/data-version.js';
 import type { Db, Stmt } from '../../db/types.js';
+import { mergeSiteRefreshes } from '../../db/write-site-features.js';
 
 interface Pending {
   stmts: Stmt[];
@@ -30,16 +31,14 @@ export function createWriteQueue(): WriteQueue {
     for (let i = 0; i < group.length; i += MAX_GROUP) {
       const part = group.slice(i, i + MAX_GROUP);
       try {
-        // Pushes change what the API serves outside sync runs: one data-version bump per commit.
-        const changes = await db.batch([
-          ...part.flatMap((p) => p.stmts),
-          bumpDataVersionStmt(new Date().toISOString()),
-        ]);
-        let at = 0;
-        for (const p of part) {
-          p.resolve(changes.slice(at, at + p.stmts.length));
-          at += p.stmts.length;
-        }
+        // Pushes change what the API serves outside sync runs: one data-version bump per commit,
+        // and one read-model refresh for all the sites the group touched (status PATCHes come in
+        // bursts per site; measured in scripts/bench/push.ts).
+        const { stmts, slots } = mergeSiteRefreshes(part.map((p) => p.stmts));
+        const changes = await db.batch([...stmts, bumpDataVersionStmt(new Date().toISOString())]);
+        part.forEach((p, k) => {
+          p.resolve(slots[k]!.map((at) => (at < 0 ? 0 : changes[at]!)));
+        });
       } catch {
         for (const p of part) {
           try {
