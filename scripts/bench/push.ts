@@ -247,7 +247,7 @@ export async function run(): Promise<void> {
     ]);
     console.log(
       `push: ${Math.round(applied)} status PATCHes applied/s = ${(applied / base).toFixed(3)} x the raw UPDATE loop` +
-        ` (target >= 10000/s and >= 0.5x: ${applied >= 10_000 && applied / base >= 0.5 ? "met" : "NOT met"})`,
+        ` (target >= 10000/s and >= 0.5x: ${applied >= 10_000 && applied / base >= 0.5 ? 'met' : 'NOT met'})`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -98,11 +98,28 @@ function candidates(kind: Kind): string {
         AND EXISTS (SELECT 1 FROM locations l WHERE ${members('site')})`;
 }
 
+/** The characters JS's String.prototype.trim removes (SQLite's trim() alone removes spaces only). */
+const JS_WHITESPACE = `char(9, 10, 11, 12, 13, 32, 160, 5760, ${Array.from({ length: 11 }, (_, i) => 8192 + i).join(', ')},
+  8232, 8233, 8239, 8287, 12288, 65279)`;
+const jsTrim = (v: string) => `trim(coalesce(${v}, ''), ${JS_WHITESPACE})`;
+
+/**
+ * model/display-name.ts displayName: the place's own name, else "address, city" from the parts that
+ * are not blank, marked derived.
+ */
+const OWN_NAME = `${jsTrim('name')} <> ''`;
+const DISPLAY_NAME = `CASE WHEN ${OWN_NAME} THEN name
+  ELSE nullif(${jsTrim('address')} || CASE WHEN ${jsTrim('address')} <> '' AND ${jsTrim('city')} <> '' THEN ', ' ELSE '' END
+    || ${jsTrim('city')}, '') END`;
+const NAME_DERIVED = `json(CASE WHEN NOT (${OWN_NAME}) AND (${jsTrim('address')} || ${jsTrim('city')}) <> ''
+  THEN 'true' ELSE 'false' END)`;
+
 // The feature's property order is the API's (src/api/site-features.ts). JSON values that pass through
 // a column lose their JSON type in SQLite, hence json() around them.
 const FEATURE = `json_object('type', 'Feature', 'id', id,
   'geometry', json_object('type', 'Point', 'coordinates', json_array(${round7('lon')}, ${round7('lat')})),
-  'properties', json_object('id', id, 'name', name, 'address', address, 'city', city,
+  'properties', json_object('id', id, 'name', ${DISPLAY_NAME}, 'name_derived', ${NAME_DERIVED},
+    'address', address, 'city', city,
     'postal_code', postal_code, 'country', country, 'operator', operator, 'operators', json(operators),
     'sources', json(sources), 'location_ids', json(location_ids), 'evse_count', evse_count,
     'connector_count', connector_count, 'max_power_kw', ${kw('max_power_w')}, 'status', json(status),
@@ -179,7 +196,7 @@ export function mergeSiteRefreshes(lists: Stmt[][]): { stmts: Stmt[]; slots: num
 }
 
 /** Bump when the feature's shape or the publishing rule changes: stored rows are then rebuilt. */
-export const SITE_FEATURES_VERSION = '1';
+export const SITE_FEATURES_VERSION = '2';
 
 /**
  * Builds the read model of a database written before it existed (or by an older shape), source by

@@ -132,6 +132,52 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     expect(pk('swlb', sites[0]!)).toBeTruthy();
   });
 
+  it('keeps out what the publication rule keeps out (record licence, lifecycle, publish) and derives names', async () => {
+    t = await openTestDb();
+    const at = (i: number) => offset(BASE.lat, BASE.lon, 0, i * 900);
+    const records = [
+      location('N1', { ...at(0), name: null, address: ' Marktplatz 1 ', city: 'Ulm' }),
+      location('N2', { ...at(1), name: '\u00a0 ', address: null, city: ' Ulm ' }),
+      location('N3', { ...at(2), name: null, address: null, city: null }),
+      location('NC', { ...at(3), license: 'CC-BY-NC-4.0' }),
+      location('PL', { ...at(4), lifecycle: 'planned' }),
+      location('RM', { ...at(5), lifecycle: 'removed' }),
+      location('HID', { ...at(6), publish: false }),
+      location('GONE', { ...at(7), evses: [evse('GONE-1', null, 'REMOVED')] }),
+    ];
+    await t.write('mix', 'ocpi', records);
+    expect(await expectReadModelCurrent(t.db)).toBe(4);
+    const props = async (id: string) => {
+      const row = await t.db.get<{ feature: string }>('SELECT feature FROM site_features WHERE id = ?', [
+        pk('mix', location(id)),
+      ]);
+      return row ? JSON.parse(row.feature).properties : undefined;
+    };
+    expect(await props('N1')).toMatchObject({ name: 'Marktplatz 1, Ulm', name_derived: true });
+    expect(await props('N2')).toMatchObject({ name: 'Ulm', name_derived: true });
+    expect(await props('N3')).toMatchObject({ name: null, name_derived: false });
+    expect(await props('PL')).toMatchObject({ lifecycle: 'planned' });
+    for (const hidden of ['NC', 'RM', 'HID', 'GONE']) expect(await props(hidden)).toBeUndefined();
+
+    // Each comes back when what kept it out changes, and a named place is no longer derived.
+    await t.write('mix', 'ocpi', [
+      { ...records[0]!, name: 'Parkhaus Mitte' },
+      { ...records[3]!, license: 'CC-BY-4.0' },
+      { ...records[5]!, lifecycle: 'operational' },
+      { ...records[6]!, publish: true },
+      { ...records[7]!, evses: [evse('GONE-1', null, 'AVAILABLE')] },
+    ]);
+    expect(await expectReadModelCurrent(t.db)).toBe(8);
+    expect(await props('N1')).toMatchObject({ name: 'Parkhaus Mitte', name_derived: false });
+
+    // Grouped with an unpublishable record, a site shows only its published members.
+    await t.write('other', 'ocpi', [location('TW', { ...at(4), partyId: 'XYZ', lifecycle: 'removed' })]);
+    await dedupeSites(t.db, { now: '2026-02-01T00:00:00Z' });
+    expect(await expectReadModelCurrent(t.db)).toBe(8);
+    await t.write('mix', 'ocpi', [{ ...records[4]!, lifecycle: 'removed' }]);
+    expect(await expectReadModelCurrent(t.db)).toBe(7);
+  });
+
   it('equals a build from scratch on the synthetic atlas (sites with and without rows, removals)', async () => {
     const atlas = await buildAtlas({ locations: 400, seed: 7 });
     try {
@@ -193,6 +239,21 @@ describe('the site read model after OCPI pushes', () => {
         expect(res.body.status_code, `${method} ${path}: ${res.body.status_message}`).toBe(1000);
         await expectReadModelCurrent(atlas.db);
       }
+      // Concurrent pushes commit together (the write queue merges their refreshes into one).
+      const burst = await Promise.all(
+        (
+          [
+            ['/NL/TNM/A/E2', 'AVAILABLE'],
+            ['/NL/TNM/A/E3', 'CHARGING'],
+            ['/NL/TNM/B/E1', 'OUTOFORDER'],
+          ] as const
+        ).map(([path, status]) => atlas.push('PATCH', v, path, { status, last_updated: at(7) })),
+      );
+      expect(burst.map((r) => r.body.status_code)).toEqual([1000, 1000, 1000]);
+      await expectReadModelCurrent(atlas.db);
+      atlas.clock.set('2025-03-01T12:09:00Z');
+      await atlas.push('PATCH', v, '/NL/TNM/A/E2', { status: 'CHARGING', last_updated: at(8) });
+      await atlas.push('PATCH', v, '/NL/TNM/A/E3', { status: 'AVAILABLE', last_updated: at(8) });
       const a = await atlas.db.get<{ feature: string }>('SELECT feature FROM site_features WHERE id = ?', [
         locationKey('cpo-nl', 'NL', 'TNM', 'A'),
       ]);

@@ -4,7 +4,6 @@
 // so only a half-written state) is treated as no site. So the API works before and after dedupe.
 // A site matches a filter when one of its published locations does.
 import type { Bbox } from '../../model/geo.js';
-import type { Lifecycle } from '../../model/types.js';
 import type { Db } from '../types.js';
 import {
   filterConditions,
