@@ -24,7 +24,7 @@ import {
   POSTGIS_FEATURE_SQL,
   startPostGis,
 } from './postgis.js';
-import { syntheticDb } from './synthetic-db.js';
+import { syntheticBenchDb } from './synthetic-db.js';
 
 const EVSES = Number(process.env.BENCH_API_EVSES ?? 1_000_000);
 const ITERATIONS = Number(process.env.BENCH_API_ITERATIONS ?? 300);
@@ -158,7 +158,7 @@ async function bytesOnDisk(db: Db, evses: number) {
 export async function run(): Promise<void> {
   log(`api bench: ${EVSES.toLocaleString('en')} EVSEs, bbox ${JSON.stringify(BOX)}, limit ${LIMIT}`);
   const started = performance.now();
-  const file = await syntheticDb(EVSES, log);
+  const file = await syntheticBenchDb(EVSES, log);
   log(`  database ready (${((performance.now() - started) / 1000).toFixed(0)} s): ${file}`);
   // Opened as the server opens it (openSqlite's pragmas), so the figures are the server's.
   const db = openSqlite(file);

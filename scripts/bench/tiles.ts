@@ -9,7 +9,7 @@ import { createApp } from '../../src/api/app.js';
 import { CLUSTER_GRID, SITE_MIN_ZOOM } from '../../src/api/tiles/build-tile.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { loadPostGis, type PostGis, startPostGis } from './postgis.js';
-import { syntheticDb } from './synthetic-db.js';
+import { syntheticBenchDb } from './synthetic-db.js';
 
 const EVSES = 1_000_000;
 const SCALE = Number(process.env.BENCH_TILES_N ?? 1);
@@ -115,7 +115,7 @@ const ms = (v: number | undefined) => (v == null ? 'n/a' : `${v.toFixed(1)} ms`)
 
 export async function run(): Promise<void> {
   const zooms = [3, 6, 10, 14];
-  const file = await syntheticDb(EVSES, log);
+  const file = await syntheticBenchDb(EVSES, log);
   log(`tiles bench: ${file}, dense area ${JSON.stringify(DENSE)}, clusters below z${SITE_MIN_ZOOM}`);
   const db = openSqlite(file);
   const app = createApp({ getDb: () => db, http: { rateLimit: false, responseCache: false } });
