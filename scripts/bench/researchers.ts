@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { nodeHttpOptions } from '../../src/node/http-hooks.js';
-import { syntheticDb } from './synthetic-db.js';
+import { syntheticBenchDb } from './synthetic-db.js';
 
 const EVSES = Number(process.env.BENCH_RESEARCHERS_EVSES ?? 1_000_000);
 /** Pages followed per measured query. */
@@ -84,7 +84,7 @@ function dumpChild(file: string, format: string): DumpFigures {
 
 export async function run(): Promise<void> {
   log(`researchers bench: ${EVSES.toLocaleString('en')} EVSEs, ${PAGES} pages of 1,000 per query`);
-  const file = await syntheticDb(EVSES, log);
+  const file = await syntheticBenchDb(EVSES, log);
   if (PARTS.includes('pages')) await itemsPages(file);
   if (PARTS.includes('dumps')) dumpAll(file);
 }
