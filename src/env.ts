@@ -1,6 +1,9 @@
 // Configuration by environment, parsed once (DESIGN.md "Contracts").
 import { z } from 'zod';
 
+/** An IPv4 address or CIDR block, or an IPv6 address (src/api/http/client-address.ts reads them). */
+const PROXY_ENTRY = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$/;
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
@@ -31,6 +34,38 @@ const envSchema = z.object({
     .enum(['0', '1', 'false', 'true'])
     .default('0')
     .transform((v) => v === '1' || v === 'true'),
+  /** Requests a client may make at once (the rate limiter's bucket). */
+  ATLAS_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(120),
+  /** Requests per second a client may sustain. */
+  ATLAS_RATE_LIMIT_PER_S: z.coerce.number().positive().default(10),
+  /**
+   * Reverse proxies (addresses or IPv4 CIDR blocks, comma-separated) whose client-address header is
+   * believed for rate limiting. Empty by default: the socket address counts, the header is ignored.
+   */
+  ATLAS_TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const entries = s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      for (const e of entries) {
+        if (!PROXY_ENTRY.test(e)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(e)} is not an address or IPv4 CIDR block`,
+          });
+        }
+      }
+      return entries;
+    }),
+  /** The header those proxies name the client in: X-Forwarded-For (nginx), CF-Connecting-IP (Cloudflare). */
+  ATLAS_CLIENT_IP_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'a header name')
+    .default('x-forwarded-for')
+    .transform((h) => h.toLowerCase()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -11,6 +11,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { StorageSpace } from '../api/deps.js';
+import { clientAddress, proxyMatcher, type TrustedProxies } from '../api/http/client-address.js';
 import type { HttpOptions } from '../api/http/options.js';
 import { MAP_ASSET_FILES } from '../api/map/asset-files.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
@@ -153,15 +154,29 @@ export function sharedDumpFiles(freshMs?: number): NonNullable<HttpOptions['dump
   };
 }
 
+/**
+ * The socket's remote address, or the client a trusted reverse proxy names in its header
+ * (client-address.ts; ATLAS_TRUST_PROXY, ATLAS_CLIENT_IP_HEADER).
+ */
+export function socketClientIp(trusted: string[] = [], header = 'x-forwarded-for'): HttpOptions['clientIp'] {
+  const trust: TrustedProxies = {
+    proxies: trusted.map((t) => proxyMatcher(t)).filter((m) => m !== null),
+    header,
+  };
+  return (c) => {
+    let socket: string | undefined;
+    try {
+      socket = getConnInfo(c).remote.address;
+    } catch {
+      return undefined;
+    }
+    return trust.proxies.length === 0 ? socket : clientAddress(socket, c.req.header(trust.header), trust);
+  };
+}
+
 export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptions {
   return {
-    clientIp: (c) => {
-      try {
-        return getConnInfo(c).remote.address;
-      } catch {
-        return undefined;
-      }
-    },
+    clientIp: socketClientIp(),
     brotli: brotliStream,
     gzip: gzipStream,
     docsAsset: docsAssetReader(),

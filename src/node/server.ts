@@ -16,7 +16,7 @@ import { createOcpiClient } from '../ocpi/client/index.js';
 import { guardedClient } from '../ocpi/client/target-guard.js';
 import { startOutbox } from '../outbox/run-outbox.js';
 import { startDemoSource } from './demo-source.js';
-import { nodeHttpOptions, resolveHost, storageSpaceOf } from './http-hooks.js';
+import { nodeHttpOptions, resolveHost, socketClientIp, storageSpaceOf } from './http-hooks.js';
 import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
 import { readText } from './read-text.js';
 import { scheduleSources, scheduleStatusRollup } from './schedule.js';
@@ -90,7 +90,10 @@ export async function startServer(
     getDb: () => atlas.db,
     log,
     sources: atlas.sources,
-    http: nodeHttpOptions(),
+    http: nodeHttpOptions({
+      rateLimit: { capacity: env.ATLAS_RATE_LIMIT_BURST, refillPerSecond: env.ATLAS_RATE_LIMIT_PER_S },
+      clientIp: socketClientIp(env.ATLAS_TRUST_PROXY, env.ATLAS_CLIENT_IP_HEADER),
+    }),
     staleAfterS: env.ATLAS_STALE_AFTER_S,
     statusNotifier: atlas.notifier,
     publicUrl: env.ATLAS_PUBLIC_URL,

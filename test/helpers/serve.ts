@@ -9,11 +9,13 @@ export interface ServedApp {
 }
 
 export function serveApp(app: {
-  fetch: (request: Request) => Response | Promise<Response>;
+  // The node server's bindings (incoming socket) are passed on, so getConnInfo works.
+  // biome-ignore lint/suspicious/noExplicitAny: Hono's fetch takes any bindings object
+  fetch: (request: Request, env?: any) => Response | Promise<Response>;
 }): Promise<ServedApp> {
   return new Promise((resolve, reject) => {
     const server = serve(
-      { fetch: (request) => app.fetch(request), hostname: '127.0.0.1', port: 0 },
+      { fetch: (request, env) => app.fetch(request, env), hostname: '127.0.0.1', port: 0 },
       (info) => {
         resolve({
           url: `http://127.0.0.1:${info.port}`,
