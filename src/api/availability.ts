@@ -111,6 +111,7 @@ export function createAvailabilityApp(deps: AppDeps) {
     stream ??= new AvailabilityStream(deps.getDb, deps.statusNotifier, deps.log ?? silentLogger, deps.stream);
     return stream;
   };
+  deps.shutdown?.addEventListener('abort', () => stream?.close(), { once: true });
 
   return resourceApp()
     .openapi(
@@ -227,6 +228,11 @@ export function createAvailabilityApp(deps: AppDeps) {
           db.kind === 'sqlite'
             ? streamHub()
             : new AvailabilityStream(() => db, undefined, deps.log ?? silentLogger, deps.stream);
+        if (deps.shutdown?.aborted) {
+          throw new ApiError(503, 'shutting_down', 'the server is shutting down; reconnect shortly', {
+            'Retry-After': '5',
+          });
+        }
         let body: ReadableStream<Uint8Array>;
         try {
           body = await hub.open(q.bbox, lastEventId);

@@ -41,6 +41,11 @@ export interface AppDeps {
   stream?: Partial<StreamOptions>;
   /** Free and total bytes where the database lives (Node: statfs), shown in source health. */
   storageSpace?: () => Promise<StorageSpace | null>;
+  /**
+   * Aborted when the host shuts down: open event streams end their body cleanly (a terminated
+   * chunked response, so clients see the end rather than a cut connection) and new ones get a 503.
+   */
+  shutdown?: AbortSignal;
   /** Public API HTTP behaviour: rate limit, compression, response cache, docs assets, .sqlite dumps. */
   http?: HttpOptions;
 }

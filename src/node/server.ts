@@ -72,6 +72,28 @@ export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
   };
 }
 
+type NodeServer = ReturnType<typeof serve>;
+
+/**
+ * Ends open event streams first (their chunked body gets its last chunk: `curl` exits 0, not 18),
+ * then stops listening; server.close() also closes idle keep-alive sockets. A client that does not
+ * let go within a few seconds is cut.
+ */
+async function closeServer(server: NodeServer, shutdown: AbortController): Promise<void> {
+  shutdown.abort();
+  await new Promise<void>((resolve) => {
+    const cut = setTimeout(() => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    }, 3_000);
+    cut.unref();
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  });
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -86,7 +108,9 @@ export async function startServer(
   log: Logger = createLogger(env.LOG_LEVEL),
 ): Promise<RunningServer> {
   const atlas = await openAtlas(env, log);
+  const shutdown = new AbortController();
   const app = createApp({
+    shutdown: shutdown.signal,
     getDb: () => atlas.db,
     log,
     sources: atlas.sources,
@@ -102,13 +126,11 @@ export async function startServer(
     storageSpace: storageSpaceOf(env.ATLAS_DB),
     ocpiSender: { role: env.ATLAS_OCPI_ROLE, publicReads: env.ATLAS_OCPI_PUBLIC },
   });
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
-    (resolve) => {
-      const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) =>
-        resolve({ server: s, port: info.port }),
-      );
-    },
-  );
+  const { server, port } = await new Promise<{ server: NodeServer; port: number }>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) =>
+      resolve({ server: s, port: info.port }),
+    );
+  });
   const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(
@@ -148,9 +170,7 @@ export async function startServer(
       log.info({}, 'atlas shutting down (waiting for running syncs)');
       await firstSync.catch(() => undefined);
       await atlas.runner.settled();
-      // Keep-alive sockets and open SSE streams would otherwise hold close() open indefinitely.
-      if ('closeAllConnections' in server) server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server, shutdown);
       await atlas.close();
     },
   };
