@@ -205,7 +205,7 @@ export function createAvailabilityApp(deps: AppDeps) {
           200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
           ...errorResponses,
           503: {
-            description: 'Too many stream clients; see Retry-After',
+            description: 'Too many stream clients, or the server is shutting down; see Retry-After',
             content: { 'application/json': { schema: errorSchema } },
           },
         },
