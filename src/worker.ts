@@ -1,14 +1,17 @@
 // Workers entry: the same createApp() over the D1 binding, and a Cron Trigger that advances the
-// syncs stepwise. Nothing of node: or better-sqlite3 is reachable from here (test/worker-bundle
-// checks wrangler's bundle).
+// syncs stepwise and then delivers the push outbox to eMSP clients (docs/ocpi-out.md). Nothing of
+// node: or better-sqlite3 is reachable from here (test/worker-bundle checks wrangler's bundle).
 import { type AtlasApp, createApp } from './api/app.js';
 import { errorBody } from './api/errors.js';
 import { d1Db } from './db/d1.js';
+import { ensureOutboxTriggers } from './db/outbox-triggers.js';
 import { ensureSiteFeatures } from './db/write-site-features.js';
 import type { SourceConfig } from './ingest/sources-file.js';
 import { runScheduledSyncs } from './jobs/scheduled-syncs.js';
 import type { Logger } from './log.js';
 import { createOcpiClient } from './ocpi/client/index.js';
+import { guardedClient } from './ocpi/client/target-guard.js';
+import { runScheduledPushes } from './outbox/scheduled.js';
 import { consoleLogger } from './workers/console-log.js';
 import { parseWorkerSettings, type WorkerBindings, type WorkerSettings } from './workers/env.js';
 import { workerMapAssets } from './workers/map-assets.js';
@@ -28,6 +31,8 @@ interface Atlas {
   sources: SourceConfig[];
   log: Logger;
   app: AtlasApp;
+  /** The outbox triggers exist in D1 (no open creates them there): awaited before any request. */
+  triggers: Promise<void>;
 }
 
 // Bindings are fixed for an isolate's life: parse them and build the app once per env object.
@@ -47,7 +52,10 @@ function atlasFor(env: WorkerBindings): Atlas {
       staleAfterS: settings.ATLAS_STALE_AFTER_S,
       http: { mapAsset: workerMapAssets(env.ASSETS) },
     });
-    atlas = { settings, sources, log, app };
+    const triggers = ensureOutboxTriggers(d1Db(env.DB));
+    // A failure is answered (503) and tried again by the next request, not remembered.
+    triggers.catch(() => built.delete(env));
+    atlas = { settings, sources, log, app, triggers };
     built.set(env, atlas);
   }
   return atlas;
@@ -67,7 +75,16 @@ export default {
         status: 500,
       });
     }
-    return atlas.app.fetch(request, env, ctx as never);
+    const { app, triggers } = atlas;
+    return triggers.then(
+      () => app.fetch(request, env, ctx as never),
+      (err: unknown) => {
+        atlas.log.error({ err: { message: String(err) } }, 'outbox triggers could not be created');
+        return Response.json(errorBody('unavailable', 'the database is not ready; try again'), {
+          status: 503,
+        });
+      },
+    );
   },
 
   async scheduled(event: ScheduledEvent, env: WorkerBindings, _ctx: InvocationContext): Promise<void> {
@@ -99,6 +116,16 @@ export default {
     log.info({ ...report }, 'scheduled syncs done');
     // A database migrated from before the read model gets it built once, after the syncs so their
     // step budget is theirs (their writes keep it current either way).
-    if (await ensureSiteFeatures(d1Db(env.DB))) log.info({}, 'site read model rebuilt');
+    const db = d1Db(env.DB);
+    if (await ensureSiteFeatures(db)) log.info({}, 'site read model rebuilt');
+    // Each invocation makes sure of the triggers: a migration may have rebuilt a table since.
+    await ensureOutboxTriggers(db);
+    // One attempt per request: a failure parks the client until a later invocation (backoff).
+    const pushClient = createOcpiClient({ retries: 0, timeoutMs: settings.ATLAS_HTTP_TIMEOUT_MS, log });
+    const pushes = await runScheduledPushes(
+      { db, client: guardedClient(pushClient), log, clock },
+      settings.ATLAS_PUSH_WALL_S * 1000,
+    );
+    log.info({ ...pushes }, 'scheduled pushes done');
   },
 };

@@ -8,6 +8,8 @@
 // nothing of triggers, and a table that a later migration rebuilds loses its triggers, which the
 // next open then puts back. The names carry a version: change a body, bump it.
 
+import type { Db } from './types.js';
+
 const LOCATION_SUBSCRIBERS = 'FROM ocpi_clients WHERE revoked_at IS NULL AND locations_url IS NOT NULL';
 const TARIFF_SUBSCRIBERS = 'FROM ocpi_clients WHERE revoked_at IS NULL AND tariffs_url IS NOT NULL';
 
@@ -74,3 +76,11 @@ export const OUTBOX_TRIGGERS: string[] = [
 export const DROP_OUTBOX_TRIGGERS: string[] = OUTBOX_TRIGGERS.map(
   (sql) => `DROP TRIGGER IF EXISTS ${/IF NOT EXISTS (\w+)/.exec(sql)?.[1]}`,
 );
+
+/**
+ * Creates the triggers where no open does it: on D1 the Worker calls this once per isolate before
+ * it serves or syncs, so every write made through it queues its pushes (docs/ocpi-out.md).
+ */
+export async function ensureOutboxTriggers(db: Db): Promise<void> {
+  await db.batch(OUTBOX_TRIGGERS.map((sql) => ({ sql, params: [] })));
+}

@@ -28,7 +28,7 @@ export async function drainOutbox(opts: RoundOptions, maxMs = Number.POSITIVE_IN
       if (n === 0 || Date.now() - started >= maxMs) return total;
     }
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     await rounds.halt();
   }
 }
@@ -44,7 +44,7 @@ export function startOutbox(opts: OutboxOptions): Outbox {
   let again = false;
   function tick() {
     if (stopped || running) return;
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     running = round()
       .catch((err: Error) => log.error({ err: { message: err.message } }, 'outbox round failed'))
       .finally(() => {
@@ -73,7 +73,7 @@ export function startOutbox(opts: OutboxOptions): Outbox {
     },
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       await running?.catch(() => undefined);
       await rounds.halt();
     },

@@ -14,6 +14,7 @@ export interface WorkerBindings {
   ATLAS_SOURCES_JSON?: string;
   ATLAS_SYNC_STEPS?: string;
   ATLAS_SYNC_WALL_S?: string;
+  ATLAS_PUSH_WALL_S?: string;
   ATLAS_HTTP_RETRIES?: string;
   ATLAS_HTTP_TIMEOUT_MS?: string;
   ATLAS_PUBLIC_URL?: string;
@@ -26,7 +27,9 @@ const settingsSchema = z.object({
   /** Steps (discovery, one page, closing a run) one cron invocation may do, all sources together. */
   ATLAS_SYNC_STEPS: z.coerce.number().int().positive().max(500).default(25),
   /** Seconds of wall time after which an invocation starts no new step (Cron Triggers stop at 900). */
-  ATLAS_SYNC_WALL_S: z.coerce.number().int().positive().max(840).default(600),
+  ATLAS_SYNC_WALL_S: z.coerce.number().int().positive().max(780).default(600),
+  /** Seconds of an invocation, after the syncs, spent delivering the push outbox (docs/ocpi-out.md). */
+  ATLAS_PUSH_WALL_S: z.coerce.number().int().positive().max(60).default(30),
   /** Retries per OCPI request within one step; the step itself is retried by later invocations. */
   ATLAS_HTTP_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   ATLAS_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
