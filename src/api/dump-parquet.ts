@@ -5,7 +5,7 @@
 // is what this writer holds in memory at once; each is streamed out as soon as it is encoded.
 import type { Feature, Point } from 'geojson';
 import type { SchemaElement } from 'hyparquet';
-import { ByteWriter, geojsonToWkb, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Db } from '../db/types.js';
 import { type DumpProgress, siteBatches } from './dump-formats.js';
 import { type ColumnKind, SITE_COLUMNS, siteRow } from './site-table.js';
@@ -81,22 +81,52 @@ function geoMetadata(bbox: number[]): string {
   });
 }
 
-/** Column data of one row group. */
-function columnData(features: Feature<Point>[]) {
-  const rows = features.map((f) => siteRow(f));
-  const cols = SITE_COLUMNS.map((c) => ({
-    name: c.name,
-    data: rows.map((r) => {
-      const v = r[c.name] ?? null;
-      return c.kind === 'datetime' && v != null ? new Date(String(v)) : v;
-    }),
-  }));
-  const points = features.map((f) => f.geometry.coordinates as [number, number]);
-  return [
-    ...cols,
-    { name: 'geometry', data: features.map((f) => geojsonToWkb(f.geometry)) },
-    { name: 'bbox', data: points.map(([x, y]) => ({ xmin: x, ymin: y, xmax: x, ymax: y })) },
-  ];
+/**
+ * A point as WKB (ISO 19125: byte order 1 = little endian, type 1 = Point, x, y): 21 bytes.
+ * hyparquet-writer's geojsonToWkb starts each geometry in a 1 KB buffer, which for a row group of
+ * points is 50 MB of short-lived ArrayBuffers the collector is slow to give back.
+ */
+export function pointWkb(x: number, y: number): Uint8Array {
+  const out = new Uint8Array(21);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, 1);
+  view.setUint32(1, 1, true);
+  view.setFloat64(5, x, true);
+  view.setFloat64(13, y, true);
+  return out;
+}
+
+/**
+ * One row group's columns, filled a batch at a time: a batch's features are turned into column
+ * values and dropped at once, so a group costs its column values, not 50,000 feature objects.
+ */
+class GroupColumns {
+  rows = 0;
+  private readonly values = new Map<string, unknown[]>(
+    [...SITE_COLUMNS.map((c) => c.name), 'geometry', 'bbox'].map((n) => [n, []]),
+  );
+
+  add(features: Feature<Point>[], box: number[]): void {
+    for (const f of features) {
+      const row = siteRow(f);
+      for (const c of SITE_COLUMNS) {
+        const v = row[c.name] ?? null;
+        this.values.get(c.name)!.push(c.kind === 'datetime' && v != null ? new Date(String(v)) : v);
+      }
+      const [x, y] = f.geometry.coordinates as [number, number];
+      this.values.get('geometry')!.push(pointWkb(x, y));
+      this.values.get('bbox')!.push({ xmin: x, ymin: y, xmax: x, ymax: y });
+      box[0] = Math.min(box[0]!, x);
+      box[1] = Math.min(box[1]!, y);
+      box[2] = Math.max(box[2]!, x);
+      box[3] = Math.max(box[3]!, y);
+    }
+    this.rows += features.length;
+  }
+
+  columnData() {
+    return [...this.values.entries()].map(([name, data]) => ({ name, data }));
+  }
 }
 
 /** Bytes the writer produced since the last call. */
@@ -112,33 +142,25 @@ export function parquetDump(db: Db, onProgress?: DumpProgress): ReadableStream<U
   const writer = new ParquetWriter({ writer: bytes, schema: SCHEMA, createdBy: 'open charging atlas' });
   const batches = siteBatches(db, false);
   const box = [Infinity, Infinity, -Infinity, -Infinity];
-  let group: Feature<Point>[] = [];
   let written = 0;
   let done = false;
-  async function writeGroup() {
-    for (const f of group) {
-      const [x, y] = f.geometry.coordinates as [number, number];
-      box[0] = Math.min(box[0]!, x);
-      box[1] = Math.min(box[1]!, y);
-      box[2] = Math.max(box[2]!, x);
-      box[3] = Math.max(box[3]!, y);
-    }
-    await writer.write({ columnData: columnData(group), rowGroupSize: ROW_GROUP });
-    group = [];
-  }
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         if (done) return controller.close();
-        while (group.length < ROW_GROUP) {
+        const group = new GroupColumns();
+        let last = false;
+        while (group.rows < ROW_GROUP) {
           const next = await batches.next();
-          if (next.done) break;
-          group.push(...next.value.features);
+          if (next.done) {
+            last = true;
+            break;
+          }
+          group.add(next.value.features, box);
           written += next.value.features.length;
           onProgress?.(written);
         }
-        const last = group.length < ROW_GROUP;
-        if (group.length > 0) await writeGroup();
+        if (group.rows > 0) await writer.write({ columnData: group.columnData(), rowGroupSize: ROW_GROUP });
         if (last) {
           writer.kvMetadata = [{ key: 'geo', value: geoMetadata(written > 0 ? box : [0, 0, 0, 0]) }];
           await writer.finish();

@@ -126,8 +126,12 @@ const PARQUET_TYPES: Record<Kind, Omit<SchemaElement, 'name'>> = {
   time: { type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' },
 };
 
-/** Rows per row group: what the writer holds before it encodes and streams a group. */
-export const STATUS_ROW_GROUP = 100_000;
+/**
+ * Rows per row group: what the writer holds (as column values) before it encodes and streams a
+ * group. Smaller than the sites' groups: a day of a large atlas has millions of short rows, and a
+ * group's encoding makes several copies of its values at once.
+ */
+export const STATUS_ROW_GROUP = 25_000;
 
 /** Parquet, times as TIMESTAMP_MILLIS (UTC). */
 export function statusParquet(db: Db, day: DayRange, table: StatusTable): ReadableStream<Uint8Array> {
@@ -143,23 +147,28 @@ export function statusParquet(db: Db, day: DayRange, table: StatusTable): Readab
   const bytes = new ByteWriter();
   const writer = new ParquetWriter({ writer: bytes, schema, createdBy: 'open charging atlas' });
   writer.kvMetadata = [{ key: 'open_charging_atlas', value: JSON.stringify({ table, date: day.date }) }];
-  let group: unknown[] = [];
+  // Column values of the group being filled; a chunk's rows are turned into them at once.
+  let columns: unknown[][] = spec.columns.map(() => []);
+  let rows = 0;
   async function flush() {
-    const columnData = spec.columns.map((c) => ({
-      name: c.name,
-      data: group.map((r) => {
-        const v = c.get(r);
-        return c.kind === 'time' && v != null ? new Date(v as number) : v;
-      }),
-    }));
+    const columnData = spec.columns.map((c, i) => ({ name: c.name, data: columns[i]! }));
+    columns = spec.columns.map(() => []);
+    rows = 0;
     await writer.write({ columnData, rowGroupSize: STATUS_ROW_GROUP });
-    group = [];
   }
   return chunkStream(db, day, async (chunk) => {
-    if (chunk) group.push(...spec.rows(chunk));
-    if (chunk && group.length < STATUS_ROW_GROUP) return null;
-    if (group.length > 0) await flush();
-    if (!chunk) await writer.finish();
+    for (const r of chunk ? spec.rows(chunk) : []) {
+      spec.columns.forEach((c, i) => {
+        const v = c.get(r);
+        columns[i]!.push(c.kind === 'time' && v != null ? new Date(v as number) : v);
+      });
+      rows++;
+      if (rows === STATUS_ROW_GROUP) await flush();
+    }
+    if (!chunk) {
+      if (rows > 0) await flush();
+      await writer.finish();
+    }
     const out = new Uint8Array(bytes.buffer, 0, bytes.index).slice();
     bytes.index = 0;
     return out;
