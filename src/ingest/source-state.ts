@@ -2,7 +2,12 @@
 // token C from a handshake, and when it last synced. Config comes from the sources file; this
 // state comes from the database.
 
-import { sourceSyncState, updateSourceStmt, upsertSourceStmt } from '../db/queries/source-records.js';
+import {
+  sourceLicenses,
+  sourceSyncState,
+  updateSourceStmt,
+  upsertSourceStmt,
+} from '../db/queries/source-records.js';
 import type { Db } from '../db/types.js';
 import { refreshSiteFeaturesStmts } from '../db/write-site-features.js';
 import type { OcpiVersion } from '../model/types.js';
@@ -55,12 +60,7 @@ export async function saveDiscovery(db: Db, sourceId: string, d: Discovery, now:
 /** Mirrors the sources file into the sources table (names, licences; never tokens). */
 export async function upsertSources(db: Db, sources: SourceConfig[], now: string): Promise<void> {
   if (sources.length === 0) return;
-  const held = new Map(
-    (await db.all<{ id: string; license: string | null }>('SELECT id, license FROM sources')).map((r) => [
-      r.id,
-      r.license,
-    ]),
-  );
+  const held = new Map((await sourceLicenses(db)).map((r) => [r.id, r.license]));
   // A licence change can publish or withdraw every record of the source: its sites are rebuilt in
   // the same batch.
   const relicensed = sources.filter((s) => held.has(s.id) && held.get(s.id) !== (s.license ?? null));

@@ -1,5 +1,11 @@
 // One sync run of one OCPI source: discover, pull Locations and Tariffs page by page, write each
 // page as it arrives, and only after a complete full pull mark what the feed no longer lists.
+import {
+  heldLocationCount,
+  removeUnseenLocationsStmts,
+  removeUnseenTariffsStmt,
+  unseenLocationPks,
+} from '../db/queries/full-pull.js';
 import { markSourceSuccessStmt, runCountersStmt } from '../db/queries/sync-runs.js';
 import type { Db, Stmt } from '../db/types.js';
 import { refreshSiteFeaturesStmts } from '../db/write-site-features.js';
@@ -188,7 +194,6 @@ export async function syncOcpiSource(
 }
 
 /** Location pks per removal statement (one bound JSON list each). */
-const REMOVAL_CHUNK = 2000;
 
 /**
  * After a complete full pull, flags (never deletes) what the feed no longer lists. A pull that
@@ -205,41 +210,16 @@ export async function applyFullPullRemovals(
   now: string,
   counters: RunCounters,
 ): Promise<string | null> {
-  const held = await db.get<{ n: number }>(
-    'SELECT count(*) AS n FROM locations WHERE source_id = ? AND removed_at IS NULL',
-    [sourceId],
-  );
-  const holding = held?.n ?? 0;
+  const holding = await heldLocationCount(db, sourceId);
   if (holding > 0 && seen < holding * suspectRatio) {
     return `full pull listed ${seen} locations but we hold ${holding}: below the suspect ratio ${suspectRatio}, nothing removed`;
   }
-  // The unseen are read first so the same batch can refresh their sites' read model; a record that
-  // lands between this read and the batch (a push) was seen after all and stays.
-  const unseen = (
-    await db.all<{ pk: string }>(
-      `SELECT pk FROM locations WHERE source_id = ? AND removed_at IS NULL
-        AND (last_seen_run IS NULL OR last_seen_run <> ?)`,
-      [sourceId, runId],
-    )
-  ).map((r) => r.pk);
-  const removals: Stmt[] = [];
-  for (let i = 0; i < unseen.length; i += REMOVAL_CHUNK) {
-    const pks = unseen.slice(i, i + REMOVAL_CHUNK);
-    removals.push({
-      sql: `UPDATE locations SET removed_at = ? WHERE pk IN (SELECT value FROM json_each(?)) AND removed_at IS NULL
-        AND (last_seen_run IS NULL OR last_seen_run <> ?)`,
-      params: [now, JSON.stringify(pks), runId],
-    });
-  }
+  // The unseen are read first so the same batch can refresh their sites' read model.
+  const unseen = await unseenLocationPks(db, sourceId, runId);
+  const removals = removeUnseenLocationsStmts(db, unseen, sourceId, runId, now);
   const stmts: Stmt[] = [...removals, ...refreshSiteFeaturesStmts({ locationPks: unseen })];
   // Tariffs vanish only through a full pull of the tariffs module itself (spec §3).
-  if (tariffsPulled) {
-    stmts.push({
-      sql: `UPDATE tariffs SET removed_at = ? WHERE source_id = ? AND removed_at IS NULL
-        AND (last_seen_run IS NULL OR last_seen_run <> ?)`,
-      params: [now, sourceId, runId],
-    });
-  }
+  if (tariffsPulled) stmts.push(removeUnseenTariffsStmt(db, sourceId, runId, now));
   const changes = await db.batch(stmts);
   counters.removed = changes.slice(0, removals.length).reduce((a, b) => a + b, 0);
   return null;

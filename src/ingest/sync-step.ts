@@ -3,6 +3,7 @@
 // A step is discovery, one page, or the closing of the run. Each step's writes and the cursor that
 // points past it are one Db.batch, so a step that fails leaves nothing behind and the next
 // invocation repeats it; it never half-applies. The rules are those of syncOcpiSource (Node).
+import { seenLocationCount, takenInRun, unseenLocationCount } from '../db/queries/full-pull.js';
 import {
   closeRunStmt,
   markSourceSuccessStmt,
@@ -317,17 +318,9 @@ async function finishStep(
   let note: string | null = null;
   if (run.kind === 'full') {
     // What syncOcpiSource counts in its in-run map: the valid locations this run took.
-    const seen = await db.get<{ n: number }>(
-      'SELECT count(*) AS n FROM locations WHERE source_id = ? AND last_seen_run = ? AND synced_at >= ?',
-      [source.id, run.id, run.startedAt],
-    );
+    const seen = await seenLocationCount(db, source.id, run);
     // Counted before the removal lands, so the removal and the closing of the run are one batch.
-    const unseen = await db.get<{ n: number }>(
-      `SELECT count(*) AS n FROM locations WHERE source_id = ? AND removed_at IS NULL
-        AND (last_seen_run IS NULL OR last_seen_run <> ?)`,
-      [source.id, run.id],
-    );
-    counters.removed = unseen?.n ?? 0;
+    counters.removed = await unseenLocationCount(db, source.id, run.id);
     const commit = committingWith(db, () =>
       closeRunStmts(db, run.id, source.id, 'ok', now, counters, version, null, run),
     );
@@ -336,7 +329,7 @@ async function finishStep(
       source.id,
       source.suspect_ratio,
       run.id,
-      seen?.n ?? 0,
+      seen,
       Boolean(run.cursor.tariffsUrl),
       now,
       counters,
@@ -451,11 +444,7 @@ async function seenInRun(
 ): Promise<Map<string, string>> {
   const seen = new Map<string, string>();
   if (pks.length === 0) return seen;
-  const rows = await db.all<{ pk: string; last_updated: string }>(
-    `SELECT pk, last_updated FROM ${table}
-     WHERE last_seen_run = ? AND synced_at >= ? AND pk IN (SELECT value FROM json_each(?))`,
-    [run.id, run.startedAt, JSON.stringify(pks)],
-  );
+  const rows = await takenInRun(db, table, run, pks);
   for (const r of rows) seen.set(prefix + r.pk, r.last_updated);
   return seen;
 }

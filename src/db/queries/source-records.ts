@@ -74,3 +74,8 @@ export async function sourceSyncState(db: Db, id: string) {
     .where(eq(sourceSecrets.sourceId, id));
   return { ...row, tokenC: secret?.tokenC ?? null };
 }
+
+/** Each held source's licence as the table has it (what a changed sources file is compared with). */
+export async function sourceLicenses(db: Db) {
+  return db.orm.select({ id: sources.id, license: sources.license }).from(sources);
+}
