@@ -55,7 +55,41 @@ export function stringValuedCpoJson(feedName: string): StringValuedFeed {
   return { text: JSON.stringify({ resultaat: { aantal: String(laadpalen.length), laadpalen } }), locations };
 }
 
+/** The same feed nested as many CPOs publish it: locations holding EVSEs holding connectors, "id" at each level. */
+export function nestedStringValuedCpoJson(feedName: string): StringValuedFeed {
+  const { locations } = stringValuedCpoJson(feedName);
+  const locaties = locations.map((l) => {
+    const { locatie_id, breedtegraad, lengtegraad, exploitant, ...rest } = locationColumns(l);
+    return {
+      id: locatie_id,
+      ...rest,
+      positie: { lat: breedtegraad, lng: lengtegraad },
+      exploitant: { naam: exploitant },
+      laadpunten: l.evses.map((e) => ({
+        id: e.uid,
+        evse_id: e.evseId ?? '',
+        status: dutch(STATUS, e.status),
+        stekkers: e.connectors.map((c) => {
+          const { stekker_id, ...columns } = connectorColumns(c);
+          return { id: stekker_id, ...columns };
+        }),
+      })),
+    };
+  });
+  return { text: JSON.stringify({ locaties }), locations };
+}
+
 function row(l: Location, e: Evse | null, c: Connector | null): Record<string, string> {
+  return {
+    ...locationColumns(l),
+    laadpunt_id: e?.uid ?? '',
+    evse_id: e?.evseId ?? '',
+    status: e ? dutch(STATUS, e.status) : '',
+    ...connectorColumns(c),
+  };
+}
+
+function locationColumns(l: Location) {
   return {
     locatie_id: l.id,
     naam: l.name ?? '',
@@ -67,9 +101,11 @@ function row(l: Location, e: Evse | null, c: Connector | null): Record<string, s
     lengtegraad: commaDecimal(l.lon),
     exploitant: l.operator?.name ?? '',
     bijgewerkt: dutchDate(l.lastUpdated),
-    laadpunt_id: e?.uid ?? '',
-    evse_id: e?.evseId ?? '',
-    status: e ? dutch(STATUS, e.status) : '',
+  };
+}
+
+function connectorColumns(c: Connector | null) {
+  return {
     stekker_id: c?.id ?? '',
     stekkertype: c ? dutch(PLUG, c.standard) : '',
     uitvoering: c?.format ? dutch(FORMAT, c.format) : '',

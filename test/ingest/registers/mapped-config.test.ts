@@ -73,6 +73,7 @@ describe('a wrong mapping at startup', () => {
     ],
     [['format', 'separator'], ';;', 'mapping.format.separator'],
     [['party_id'], 'TOOLONG', 'mapping.party_id: a three-character party id'],
+    [['evses', 'each'], 'laadpunten', 'mapping.evses.each: nested arrays are read from JSON, not CSV'],
   ])('%j = %j is named', (path, value, message) => {
     const text = startupError([
       { id: 'ok', name: 'CPO', versions_url: 'https://x.example/v', token: 't' },

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { type ImportedRecord, parseRegister } from '../../../src/ingest/registers/index.js';
 import type { Location } from '../../../src/model/types.js';
 import { documentedMappedSources } from '../../helpers/documented-sources.js';
-import { stringValuedCpoJson } from '../../helpers/string-valued-cpo.js';
+import { nestedStringValuedCpoJson, stringValuedCpoJson } from '../../helpers/string-valued-cpo.js';
 import { sharedData } from './shared-data.js';
 
 function mappingOf(id: string) {
@@ -73,6 +73,7 @@ describe('mapped registers, configured as in docs/registers.md', () => {
       'bnetza-koeln-mapped',
       'irve-mapped',
       'laadpalen-json',
+      'laadpalen-nested-json',
     ]);
   });
 
@@ -147,5 +148,27 @@ describe('mapped registers, configured as in docs/registers.md', () => {
     const anyConnector = feed.locations[0]!.evses[0]!.connectors[0]!;
     const same = mapped.get(feed.locations[0]!.id)!.evses[0]!.connectors[0]!;
     expect([same.maxAmperage, same.maxVoltage]).toEqual([anyConnector.maxAmperage, anyConnector.maxVoltage]);
+  });
+
+  it('reads the same feed nested (locations > EVSEs > connectors, "id" at each level) as the feed', () => {
+    const feed = nestedStringValuedCpoJson('fastned');
+    const records = [...parseRegister('mapped', feed.text, { mapping: mappingOf('laadpalen-nested-json') })];
+    expect(records.every((r) => r.ok)).toBe(true);
+    const mapped = byId(records);
+    expect(mapped.size).toBe(106);
+    expect([...mapped.values()].reduce((n, l) => n + l.evses.length, 0)).toBe(273);
+    const expected = new Map(feed.locations.map((l) => [l.id, l]));
+    expectSameLocations(expected, mapped, [
+      'name',
+      'address',
+      'city',
+      'postalCode',
+      'country',
+      'lastUpdated',
+    ]);
+    // The operator's name from a nested object (the file has no website for it).
+    const operators = (m: Map<string, Location>) =>
+      [...m].map(([id, l]) => `${id}: ${l.operator?.name}`).sort();
+    expect(operators(mapped)).toEqual(operators(expected));
   });
 });

@@ -132,6 +132,8 @@ const connectorFlag = z.strictObject({
 
 const connectorFields = z
   .strictObject({
+    /** JSON: path (in an EVSE object) to its array of connector objects, each then read as a row. */
+    each: z.string().min(1).optional(),
     /** The connector type(s): a `split` list makes one connector per item; `map` names the standards. */
     standard: field.optional(),
     /** Columns that are true when the EVSE has that connector: one connector per true flag. */
@@ -148,6 +150,8 @@ const connectorFields = z
   .refine((c) => !(c.standard && c.flags), { message: 'give "standard" or "flags", not both' });
 
 const evseMapping = z.strictObject({
+  /** JSON: path (in a location record) to its array of EVSE objects, each then read as a row. */
+  each: z.string().min(1).optional(),
   /** Columns whose values together identify an EVSE within a location: rows sharing them are one EVSE. */
   group_by: z.array(z.string().min(1)).min(1).optional(),
   /** Repeated column groups (Steckertypen1..4): columns with `{i}` are read for i = 1..slots. */
@@ -176,6 +180,18 @@ export const registerMapping = z
     evses: evseMapping.default({ fields: {}, connectors: {} }),
   })
   .superRefine((m, ctx) => {
+    const nested = m.evses.each !== undefined || m.evses.connectors.each !== undefined;
+    if (nested && m.format.type === 'csv') {
+      const path = m.evses.each !== undefined ? ['evses', 'each'] : ['evses', 'connectors', 'each'];
+      ctx.addIssue({ code: 'custom', path, message: 'nested arrays are read from JSON, not CSV' });
+    }
+    if (m.evses.connectors.each !== undefined && m.evses.each === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evses', 'connectors', 'each'],
+        message: 'connectors are nested in EVSEs: give evses.each too',
+      });
+    }
     if (m.evses.slots !== undefined && m.evses.group_by !== undefined) {
       ctx.addIssue({
         code: 'custom',

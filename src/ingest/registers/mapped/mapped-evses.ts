@@ -24,7 +24,7 @@ export class EvseBuilder {
     private readonly m: RegisterMapping,
     private readonly read: FieldReader,
   ) {
-    const { flags: _flags, ...connectorSpecs } = m.evses.connectors;
+    const { flags: _flags, each: _each, ...connectorSpecs } = m.evses.connectors;
     const specs = [...Object.values(m.evses.fields), ...Object.values(connectorSpecs), m.evses.count];
     this.slotColumns = specs.filter(
       (s): s is FieldSpec => s !== undefined && columnsOf(s).some((c) => c.includes('{i}')),
@@ -35,8 +35,8 @@ export class EvseBuilder {
   evses(rows: readonly Row[], warnings: DataWarning[]): Evse[] {
     const byUid = new Map<string, Evse>();
     for (const row of rows) {
-      for (const slot of this.slotsOf(row)) {
-        const uid = this.uid(row, slot, byUid.size);
+      for (const slot of this.slotsOf(row.scope('connector'))) {
+        const uid = this.uid(row.scope('evse'), slot, byUid.size);
         // A row without the EVSE columns describes only its location (one with no EVSEs yet).
         if (uid === null) continue;
         for (const evse of this.expand(row, slot, uid)) this.add(byUid, evse, warnings);
@@ -57,24 +57,27 @@ export class EvseBuilder {
   }
 
   private uid(row: Row, slot: number | undefined, index: number): string | null {
+    // Nested JSON: a location record without EVSE objects has no EVSE.
+    if (this.m.evses.each !== undefined && row.evseOrdinal === undefined) return null;
     const keys = this.m.evses.group_by;
     if (keys) {
       const values = keys.map((c) => this.read.rawText(row, plain(c)));
       return values.every((v) => v === null) ? null : values.map((v) => v ?? '').join('-');
     }
     const uid = this.read.text(row, this.m.evses.fields.uid, 'mapping.evses.fields.uid', slot);
-    return uid ?? String(slot ?? index + 1);
+    return uid ?? String(slot ?? (row.evseOrdinal ?? index) + 1);
   }
 
   /** The row's EVSE, or as many copies as its count column says. */
-  private expand(row: Row, slot: number | undefined, uid: string): Evse[] {
+  private expand(locationRow: Row, slot: number | undefined, uid: string): Evse[] {
+    const row = locationRow.scope('evse');
     const f = this.m.evses.fields;
     const status = this.read.text(row, f.status, 'mapping.evses.fields.status', slot);
     const evse = newRegisterEvse({
       uid,
       evseId: this.read.text(row, f.evse_id, 'mapping.evses.fields.evse_id', slot),
       status: status ?? 'UNKNOWN',
-      connectors: this.connectors(row, slot),
+      connectors: this.connectors(locationRow.scope('connector'), slot),
     });
     const count = this.m.evses.count
       ? this.read.number(row, this.m.evses.count, 'mapping.evses.count', slot)
@@ -115,6 +118,8 @@ export class EvseBuilder {
 
   private connectors(row: Row, slot: number | undefined): Connector[] {
     const spec = this.m.evses.connectors;
+    // Nested JSON: an EVSE object without connector objects has none.
+    if (spec.each !== undefined && row.connectorOrdinal === undefined) return [];
     const kinds = spec.flags ? this.flagKinds(row, spec.flags) : this.labelKinds(row, slot);
     const maxPowerW = this.read.watts(row, spec.max_power, `${CONNECTORS}.max_power`, slot);
     const common = {
@@ -130,7 +135,7 @@ export class EvseBuilder {
     const list = kinds.length > 0 ? kinds : [{ standard: UNNAMED_CONNECTOR, format: null, powerType: null }];
     return list.map((kind, k) =>
       newConnector({
-        id: id === null ? String(k + 1) : list.length > 1 ? `${id}-${k + 1}` : id,
+        id: id === null ? String((row.connectorOrdinal ?? k) + 1) : list.length > 1 ? `${id}-${k + 1}` : id,
         standard: kind.standard,
         format: kind.format ?? format,
         powerType: kind.powerType ?? powerType ?? inferPowerType(kind.standard, maxPowerW),

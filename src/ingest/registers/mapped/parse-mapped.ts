@@ -44,13 +44,15 @@ function* locationGroups(
   read: FieldReader,
 ): Generator<Group> {
   const groups = new Map<string, Row[]>();
-  const seen = new Map<string, number>();
+  // Without group_by a record is a location: one row, or the rows its nested arrays make.
+  const records = new Map<unknown, { key: string; rows: Row[] }>();
   for (const item of items) {
     if ('problem' in item) {
       yield { ok: false, recordId: null, reason: item.problem, raw: item.raw };
       continue;
     }
-    const key = m.group_by ? groupKey(item.row, m.group_by, read) : locationId(item.row, m, read);
+    const at = item.row.scope('location');
+    const key = m.group_by ? groupKey(at, m.group_by, read) : locationId(at, m, read);
     if (key === null) {
       yield { ok: false, recordId: null, reason: missingId(item.row, m), raw: item.row.raw };
     } else if (m.group_by) {
@@ -58,14 +60,21 @@ function* locationGroups(
       if (rows) rows.push(item.row);
       else groups.set(key, [item.row]);
     } else {
-      // Equal ids on separate rows stay separate locations ("-2", "-3" in file order) for dedupe to judge.
-      const n = (seen.get(key) ?? 0) + 1;
-      seen.set(key, n);
-      yield { id: n === 1 ? key : `${key}-${n}`, rows: [item.row] };
+      const record = records.get(item.row.raw);
+      if (record) record.rows.push(item.row);
+      else records.set(item.row.raw, { key, rows: [item.row] });
     }
   }
-  for (const [key, rows] of groups)
-    yield { id: m.fields.id ? (locationId(rows[0]!, m, read) ?? key) : key, rows };
+  // Equal ids of separate records stay separate locations ("-2", "-3" in file order) for dedupe to judge.
+  const seen = new Map<string, number>();
+  for (const { key, rows } of records.values()) {
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    yield { id: n === 1 ? key : `${key}-${n}`, rows };
+  }
+  for (const [key, rows] of groups) {
+    yield { id: m.fields.id ? (locationId(rows[0]!.scope('location'), m, read) ?? key) : key, rows };
+  }
 }
 
 function groupKey(row: Row, columns: readonly string[], read: FieldReader): string | null {
@@ -109,16 +118,17 @@ class LocationBuilder {
   }
 
   record(id: string, rows: Row[]): ParsedRecord {
-    const first = rows[0]!;
+    const first = rows[0]!.scope('location');
     const place = this.place(first);
-    if (!place.ok) return { ok: false, recordId: id, reason: place.reason, raw: rows.map((r) => r.raw) };
+    if (!place.ok)
+      return { ok: false, recordId: id, reason: place.reason, raw: [...new Set(rows.map((r) => r.raw))] };
     this.read.unmapped.clear();
     const location = this.location(id, rows, place);
     return { ok: true, location, externalRefs: location.evses.flatMap((e) => evseIdRef(e.evseId)) };
   }
 
   private location(id: string, rows: Row[], { lat, lon }: { lat: number; lon: number }): Location {
-    const row = rows[0]!;
+    const row = rows[0]!.scope('location');
     const t = (name: keyof RegisterMapping['fields']) =>
       name === 'coordinates' ? null : this.read.text(row, this.m.fields[name], `${FIELDS}.${name}`);
     const evseWarnings: Location['warnings'] = [];
@@ -190,7 +200,7 @@ class LocationBuilder {
   private lastUpdated(rows: Row[]): string | null {
     let latest: string | null = null;
     for (const row of rows) {
-      const iso = this.read.date(row, this.m.fields.last_updated, `${FIELDS}.last_updated`);
+      const iso = this.read.date(row.scope('location'), this.m.fields.last_updated, `${FIELDS}.last_updated`);
       if (iso !== null && (latest === null || iso > latest)) latest = iso;
     }
     return latest;

@@ -7,11 +7,23 @@ import { fieldCountProblem } from '../record-checks.js';
 import { errorMessage, nonBlankLines, stripBom } from '../source-text.js';
 import type { RegisterMapping } from './config.js';
 
+export type Level = 'location' | 'evse' | 'connector';
+
 export interface Row {
   /** The value at a column (CSV) or dotted path (JSON); undefined when absent. */
   get(name: string): unknown;
   line: number;
   raw: unknown;
+  /**
+   * The row as a mapping section reads it. Flat rows are the same at every level; a row made from
+   * nested JSON arrays reads an EVSE field in its EVSE object first, then in the location record
+   * (and a connector field in the connector, the EVSE, the record), so equal key names ("id") at
+   * different levels do not collide.
+   */
+  scope(level: Level): Row;
+  /** Nested JSON: the EVSE's / connector's position in its array; undefined when the row has none. */
+  evseOrdinal?: number;
+  connectorOrdinal?: number;
 }
 
 export type RowItem = { row: Row } | { problem: QuarantineReason; raw: unknown };
@@ -20,7 +32,7 @@ export interface RowTable {
   items: RowItem[];
   /** 'column' (CSV) or 'path' (JSON), for messages. */
   noun: 'column' | 'path';
-  has(name: string): boolean;
+  has(name: string, level?: Level): boolean;
   /** What the file does have, for the message naming a missing column. */
   found(): string;
 }
@@ -32,7 +44,64 @@ export function readRows(text: string, mapping: RegisterMapping): RowTable {
   const format = mapping.format;
   if (format.type === 'csv') return csvTable(text, format.separator, format.quote);
   const objects = format.type === 'ndjson' ? ndjsonItems(text) : jsonItems(text, format.records);
-  return jsonTable(objects);
+  const each = mapping.evses.each;
+  if (each === undefined) return jsonTable(objects);
+  return jsonTable(nestedItems(objects, each, mapping.evses.connectors.each));
+}
+
+/** One row per connector (or per EVSE, or per location when it has none) of nested arrays. */
+function nestedItems(items: RowItem[], evsePath: string, connectorPath: string | undefined): RowItem[] {
+  const out: RowItem[] = [];
+  let arrays = 0;
+  for (const item of items) {
+    if (!('row' in item)) {
+      out.push(item);
+      continue;
+    }
+    const record = item.row;
+    const evses = record.get(evsePath);
+    if (Array.isArray(evses)) arrays++;
+    const list = Array.isArray(evses) ? evses : [];
+    if (list.length === 0) out.push({ row: nestedRow(record, [], {}) });
+    list.forEach((evse, e) => {
+      const connectors = connectorPath === undefined ? undefined : resolvePath(evse, connectorPath);
+      const cs = Array.isArray(connectors) ? connectors : [];
+      if (cs.length === 0) out.push({ row: nestedRow(record, [evse], { evseOrdinal: e }) });
+      cs.forEach((c, k) => {
+        out.push({ row: nestedRow(record, [c, evse], { evseOrdinal: e, connectorOrdinal: k }) });
+      });
+    });
+  }
+  if (arrays === 0 && items.some((i) => 'row' in i)) {
+    throw new MappingError(`mapping.evses.each: "${evsePath}" is an array in none of the records`);
+  }
+  return out;
+}
+
+/** A row over nested objects, innermost first: a connector, its EVSE, then the location record. */
+function nestedRow(
+  record: Row,
+  inner: unknown[],
+  ordinals: { evseOrdinal?: number; connectorOrdinal?: number },
+): Row {
+  const chain = (objects: unknown[]): Row => {
+    const row: Row = {
+      get: (name) => {
+        for (const o of objects) {
+          const v = resolvePath(o, name);
+          if (v !== undefined) return v;
+        }
+        return record.get(name);
+      },
+      line: record.line,
+      raw: record.raw,
+      scope: (level) => (level === 'location' ? record : level === 'evse' ? evseRow : row),
+      ...ordinals,
+    };
+    return row;
+  };
+  const evseRow = chain(inner.slice(-1));
+  return chain(inner);
 }
 
 function csvTable(text: string, separator: string, quote: string): RowTable {
@@ -42,9 +111,7 @@ function csvTable(text: string, separator: string, quote: string): RowTable {
     const problem = fieldCountProblem(record, header.length);
     const values = record.values;
     items.push(
-      problem
-        ? { problem, raw: values }
-        : { row: { get: (name) => values[name], line: record.line, raw: values } },
+      problem ? { problem, raw: values } : { row: flatRow((name) => values[name], record.line, values) },
     );
   }
   const columns = new Set(header);
@@ -97,7 +164,12 @@ function ndjsonItems(text: string): RowItem[] {
 
 function objectItem(raw: unknown, line: number, where: string): RowItem {
   if (!isObject(raw)) return { problem: unparseable(where, 'a record is not a JSON object'), raw };
-  return { row: { get: (name) => resolvePath(raw, name), line, raw } };
+  return { row: flatRow((name) => resolvePath(raw, name), line, raw) };
+}
+
+function flatRow(get: (name: string) => unknown, line: number, raw: unknown): Row {
+  const row: Row = { get, line, raw, scope: () => row };
+  return row;
 }
 
 function unparseable(where: string, message: string): QuarantineReason {
@@ -109,7 +181,7 @@ function jsonTable(items: RowItem[]): RowTable {
   return {
     items,
     noun: 'path',
-    has: (name) => rows.some((r) => r.get(name) !== undefined),
+    has: (name, level = 'location') => rows.some((r) => r.scope(level).get(name) !== undefined),
     found: () => {
       const keys = new Set<string>();
       for (const r of rows.slice(0, 1000)) for (const k of Object.keys(r.raw as object)) keys.add(k);
