@@ -5,6 +5,7 @@ import { type AtlasApp, createApp } from './api/app.js';
 import { errorBody } from './api/errors.js';
 import { d1Db } from './db/d1.js';
 import { ensureOutboxTriggers } from './db/outbox-triggers.js';
+import { ensureTileCells } from './db/tile-cells.js';
 import { ensureSiteFeatures } from './db/write-site-features.js';
 import type { SourceConfig } from './ingest/sources-file.js';
 import { runScheduledSyncs } from './jobs/scheduled-syncs.js';
@@ -118,6 +119,9 @@ export default {
     // step budget is theirs (their writes keep it current either way).
     const db = d1Db(env.DB);
     if (await ensureSiteFeatures(db)) log.info({}, 'site read model rebuilt');
+    // A new D1 database gets its cluster cells (and their triggers) here; until then cluster
+    // tiles fold their sites per request.
+    if (await ensureTileCells(db)) log.info({}, 'tile cells built');
     // Each invocation makes sure of the triggers: a migration may have rebuilt a table since.
     await ensureOutboxTriggers(db);
     // One attempt per request: a failure parks the client until a later invocation (backoff).

@@ -18,6 +18,11 @@ const SAMPLES: Record<number, number> = { 3: 3, 6: 5, 10: 30, 14: 30 };
 /** The dense middle of the synthetic data (2-12 E, 47-54 N). */
 const DENSE = { minLon: 5, minLat: 49, maxLon: 9, maxLat: 52 };
 const log = (m: string) => console.log(m);
+/**
+ * The serving clock: just after the synthetic statuses end (2024-12-30T23:59), so the statuses of
+ * the last 15 minutes are fresh, as on a live server, rather than every one stale.
+ */
+const BENCH_NOW = '2024-12-31T00:00:00Z';
 
 function tileAt(lat: number, lon: number, z: number): string {
   const n = 2 ** z;
@@ -60,9 +65,13 @@ async function timeEach(tiles: string[], fn: (t: string) => Promise<unknown>): P
 
 /** The serving process: started, asked for tiles over HTTP, then for its VmHWM. */
 async function startChild(file: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/tiles-child.ts', file], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/bench/tiles-child.ts', file, BENCH_NOW],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => JSON.parse(String((await lines.next()).value)) as Record<string, unknown>;
   const { url } = (await next()) as { url: string };
@@ -118,7 +127,11 @@ export async function run(): Promise<void> {
   const file = await syntheticBenchDb(EVSES, log);
   log(`tiles bench: ${file}, dense area ${JSON.stringify(DENSE)}, clusters below z${SITE_MIN_ZOOM}`);
   const db = openSqlite(file);
-  const app = createApp({ getDb: () => db, http: { rateLimit: false, responseCache: false } });
+  const app = createApp({
+    getDb: () => db,
+    clock: () => new Date(BENCH_NOW),
+    http: { rateLimit: false, responseCache: false },
+  });
   const inProcess = new Map<number, Timing>();
   for (const z of zooms) {
     inProcess.set(

@@ -147,6 +147,11 @@ export const evses = sqliteTable(
     index('evses_tile')
       .on(t.locationPk, t.status, t.statusUpdatedAt, t.maxPowerW, t.pk, t.removedAt)
       .where(sql`removed_at IS NULL`),
+    // The statuses still fresh at a cluster zoom (src/db/queries/tiles.ts): the AVAILABLE EVSEs
+    // confirmed since a given instant, newest last, without the table.
+    index('evses_fresh_available')
+      .on(t.statusUpdatedAt, t.locationPk)
+      .where(sql`status = 'AVAILABLE' AND removed_at IS NULL`),
   ],
 );
 
@@ -341,6 +346,8 @@ export const siteFeatures = sqliteTable(
     cell: integer('cell').notNull(),
     evseCount: integer('evse_count').notNull(),
     availableCount: integer('available_count').notNull(),
+    /** Rated power of its live EVSEs, summed (vector tiles' cluster cells add it up). */
+    installedW: integer('installed_w').notNull().default(0),
     connectorCount: integer('connector_count').notNull(),
     maxPowerW: integer('max_power_w'),
     operator: text('operator'),
@@ -434,5 +441,44 @@ export const ocpiOutbox = sqliteTable(
   (t) => [
     index('ocpi_outbox_client').on(t.clientId, t.id),
     index('ocpi_outbox_object').on(t.clientId, t.objectPk, t.id),
+  ],
+);
+
+/**
+ * The latitudes between the Web Mercator rows of the finest cluster grid (src/db/tile-cells.ts),
+ * computed once in JS, so SQL finds a site's row by an index lookup instead of a logarithm: row
+ * `row` is every latitude up to `north` and above the next row's `north`.
+ */
+export const tileRows = sqliteTable('tile_rows', {
+  north: real('north').primaryKey(),
+  row: integer('row').notNull(),
+});
+
+/**
+ * The published sites folded into the cluster grid of every cluster zoom (8 x 8 cells a tile,
+ * zooms 0-10): counts, sums and the zoom at which a cell's sites split up. Kept equal to a build
+ * from `site_features` by triggers on that table (src/db/tile-cells.ts), so a cluster tile is one
+ * primary-key range read of at most 64 rows.
+ */
+export const tileCells = sqliteTable(
+  'tile_cells',
+  {
+    zoom: integer('zoom').notNull(),
+    /** Cell row and column at this zoom: 0..2^(zoom+3)-1, the tile's is y >> 3, x >> 3. */
+    y: integer('y').notNull(),
+    x: integer('x').notNull(),
+    sites: integer('sites').notNull(),
+    evses: integer('evses').notNull(),
+    installedW: integer('installed_w').notNull(),
+    /** Sums of the sites' latitudes and longitudes in 1e-7 degrees (integers: exact under +/-). */
+    latSum: integer('lat_sum').notNull(),
+    lonSum: integer('lon_sum').notNull(),
+    /** The lowest zoom at which the cell's sites are not all in one cell (sites from zoom 11). */
+    splitZoom: integer('split_zoom').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.zoom, t.y, t.x] }),
+    // Cells a site just left empty, for the trigger that deletes them (the index is empty otherwise).
+    index('tile_cells_empty').on(t.sites).where(sql`sites = 0`),
   ],
 );

@@ -7,6 +7,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { OUTBOX_TRIGGERS } from './outbox-triggers.js';
 import * as schema from './schema.js';
+import { setupTileCellsStmts, TILE_CELLS_READY } from './tile-cells.js';
 import { type AtlasOrm, assertParamLimit, type Db, type Stmt } from './types.js';
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -44,6 +45,12 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
   if (options.migrate ?? !options.readonly) {
     migrate(orm, { migrationsFolder: MIGRATIONS_DIR });
     for (const trigger of OUTBOX_TRIGGERS) sqlite.exec(trigger);
+    // The cluster cells' triggers exist before anything is written through this connection.
+    if (!sqlite.prepare(TILE_CELLS_READY).get()) {
+      sqlite.transaction(() => {
+        for (const s of setupTileCellsStmts()) sqlite.prepare(s.sql).run(...(s.params as unknown[]));
+      })();
+    }
   }
   return wrapSqlite(sqlite, orm as unknown as AtlasOrm);
 }

@@ -11,6 +11,7 @@
 // from scratch): coordinates rounded to 7 decimals and kW to 1 with Math.round's half-up rule, and
 // whole values bound as integers so SQLite writes `22`, not `22.0`.
 import { publishedSql, REPUBLISHABLE_SOURCES } from './queries/publication.js';
+import { DROP_TILE_CELL_TRIGGERS, ensureTileCells } from './tile-cells.js';
 import type { Db, Stmt } from './types.js';
 
 /** What changed: locations (their site follows), sites by id, or every record of a source. */
@@ -76,6 +77,7 @@ function summaryColumns(kind: Kind): string {
     (SELECT json_group_array(pk) FROM (SELECT l.pk FROM locations l WHERE ${m} ORDER BY l.pk)) AS location_ids,
     (SELECT count(*) FROM locations l ${LIVE_EVSES} WHERE ${m}) AS evse_count,
     (SELECT count(*) FROM locations l ${LIVE_EVSES} WHERE ${m} AND e.status = 'AVAILABLE') AS available_count,
+    (SELECT coalesce(sum(e.max_power_w), 0) FROM locations l ${LIVE_EVSES} WHERE ${m}) AS installed_w,
     (SELECT count(*) FROM locations l ${LIVE_EVSES} JOIN connectors c ON c.evse_pk = e.pk WHERE ${m})
       AS connector_count,
     (SELECT max(l.max_power_w) FROM locations l WHERE ${m}) AS max_power_w,
@@ -125,17 +127,38 @@ const FEATURE = `json_object('type', 'Feature', 'id', id,
     'connector_count', connector_count, 'max_power_kw', ${kw('max_power_w')}, 'status', json(status),
     'connectors', json(connectors), 'lifecycle', lifecycle, 'last_updated', last_updated))`;
 
-const insertSql = (kind: Kind) => `WITH ${KEYS},
-  f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)})
-INSERT INTO site_features (id, kind, lat, lon, cell, evse_count, available_count, connector_count, max_power_w,
-  operator, country, sources, last_updated, feature)
-SELECT id, kind, lat, lon, cell, evse_count, available_count, connector_count, max_power_w, operator, country,
-  sources, last_updated, ${FEATURE} FROM f`;
+const STORED = [
+  'kind',
+  'lat',
+  'lon',
+  'cell',
+  'evse_count',
+  'available_count',
+  'installed_w',
+  'connector_count',
+  'max_power_w',
+  'operator',
+  'country',
+  'sources',
+  'last_updated',
+];
 
+// An upsert that leaves an unchanged row alone: most refreshes (a status push, a pull page that
+// repeats a location) change a count or nothing, and the triggers on site_features (vector tiles'
+// cluster cells, src/db/tile-cells.ts) then have nothing to do.
+const upsertSql = (kind: Kind) => `WITH ${KEYS},
+  f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)})
+INSERT INTO site_features (id, ${STORED.join(', ')}, feature)
+SELECT id, ${STORED.join(', ')}, ${FEATURE} FROM f WHERE true
+ON CONFLICT (id) DO UPDATE SET ${[...STORED, 'feature'].map((c) => `${c} = excluded.${c}`).join(', ')}
+WHERE ${[...STORED, 'feature'].map((c) => `site_features.${c} IS NOT excluded.${c}`).join(' OR ')}`;
+
+// Sites of the keys that are no longer published go; the others are upserted.
 const REFRESH_SQL = [
-  `WITH ${KEYS} DELETE FROM site_features WHERE id IN (SELECT id FROM keys)`,
-  insertSql('lone'),
-  insertSql('site'),
+  `WITH ${KEYS} DELETE FROM site_features WHERE id IN (SELECT id FROM keys)
+    AND id NOT IN (SELECT x.pk ${candidates('lone')}) AND id NOT IN (SELECT x.id ${candidates('site')})`,
+  upsertSql('lone'),
+  upsertSql('site'),
 ];
 
 /** Ids per statement: each list is one bound JSON document, kept small for D1. */
@@ -196,7 +219,7 @@ export function mergeSiteRefreshes(lists: Stmt[][]): { stmts: Stmt[]; slots: num
 }
 
 /** Bump when the feature's shape or the publishing rule changes: stored rows are then rebuilt. */
-export const SITE_FEATURES_VERSION = '2';
+export const SITE_FEATURES_VERSION = '3';
 
 /**
  * Builds the read model of a database written before it existed (or by an older shape), source by
@@ -205,7 +228,10 @@ export const SITE_FEATURES_VERSION = '2';
 export async function ensureSiteFeatures(db: Db): Promise<boolean> {
   const held = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'site_features_version'");
   if (held?.value === SITE_FEATURES_VERSION) return false;
-  await db.batch([{ sql: 'DELETE FROM site_features', params: [] }]);
+  // The cluster cells are built once at the end rather than moved by triggers row by row.
+  await db.batch(
+    [...DROP_TILE_CELL_TRIGGERS, 'DELETE FROM site_features'].map((sql) => ({ sql, params: [] })),
+  );
   const sources = await db.all<{ source_id: string }>('SELECT DISTINCT source_id FROM locations');
   for (const s of sources) await db.batch(refreshSiteFeaturesStmts({ sourceId: s.source_id }));
   await db.batch([
@@ -215,5 +241,6 @@ export async function ensureSiteFeatures(db: Db): Promise<boolean> {
       params: [SITE_FEATURES_VERSION],
     },
   ]);
+  await ensureTileCells(db);
   return true;
 }

@@ -40,3 +40,11 @@ export function inBbox(b: Bbox, lat: number, lon: number): boolean {
   if (lat < b.minLat || lat > b.maxLat) return false;
   return b.minLon <= b.maxLon ? lon >= b.minLon && lon <= b.maxLon : lon >= b.minLon || lon <= b.maxLon;
 }
+
+/**
+ * The latitude of the north edge of row y of n Web Mercator rows (the XYZ tile scheme: row 0 at the
+ * north). With n a power of two, row k * 2^j of n * 2^j rows gives the very same float.
+ */
+export function latOfMercatorRow(y: number, n: number): number {
+  return (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
+}

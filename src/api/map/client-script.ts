@@ -60,19 +60,14 @@ form.addEventListener('change', function () {
 // Cluster counts as buttons over the circles: readable, and reachable with the keyboard.
 var labels = new Map();
 function zoomInto(p, lngLat) {
-  var box = String(p.bbox || '').split(',').map(Number);
-  if (box.length === 4 && box[0] !== box[2] && box[1] !== box[3]) {
-    map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 40, maxZoom: p.expansion_zoom });
-  } else {
-    map.easeTo({ center: lngLat, zoom: p.expansion_zoom });
-  }
+  map.easeTo({ center: lngLat, zoom: p.expansion_zoom });
 }
 function updateClusterLabels() {
   var seen = new Set();
   var features = map.getZoom() < SITE_MIN_ZOOM ? map.querySourceFeatures('atlas', { sourceLayer: 'clusters' }) : [];
   features.forEach(function (f) {
     var p = f.properties;
-    var key = p.bbox + '|' + p.point_count;
+    var key = f.geometry.coordinates.join(',') + '|' + p.point_count;
     if (seen.has(key)) return;
     seen.add(key);
     if (labels.has(key)) return;

@@ -67,7 +67,7 @@ const tileDoc = {
   summary: 'A Mapbox Vector Tile (2.1, Web Mercator, extent 4096) of sites or clusters',
   description:
     `Zooms 0-${SITE_MIN_ZOOM - 1}: layer \`clusters\` (sites folded into a grid per tile: point_count, evse_count, ` +
-    `installed_kw, available, expansion_zoom, bbox). Zooms ${SITE_MIN_ZOOM}-${MAX_ZOOM}: layer \`sites\` (id, name, ` +
+    `installed_kw, available, expansion_zoom). Zooms ${SITE_MIN_ZOOM}-${MAX_ZOOM}: layer \`sites\` (id, name, ` +
     'operator, max_power_kw, evse_count, available, status, connectors, free). A tile owns only the sites inside ' +
     'it. The filters are those of /v1/sites. A tile without sites is 200 with an empty body (a valid empty MVT). ' +
     'Statuses older than the stale threshold are not counted as available.',

@@ -5,22 +5,26 @@
 // buffer): every site is in exactly one tile of a zoom, and a cluster's counts are its tile's.
 import type { Feature, Point } from 'geojson';
 import type { LocationFilter } from '../../db/queries/locations.js';
-import { sitePoints } from '../../db/queries/sites.js';
+import { siteSummariesInBbox } from '../../db/queries/site-features.js';
+import { type SitePoint, sitePoints } from '../../db/queries/sites.js';
 import {
   type ClusterCell,
   clusterCells,
+  freshAvailableByCell,
   inTileArea,
   type SiteCounts,
   siteCounts,
+  storedCells,
 } from '../../db/queries/tiles.js';
+import { CELL_BITS, CELL_MAX_ZOOM } from '../../db/tile-cells.js';
 import type { Db } from '../../db/types.js';
 import { siteList } from '../sites.js';
 import { encodeTile, type TilePoint } from './encode.js';
 import { mercator, rowBoundaries, type TileId, tileArea, tilePixel } from './tile-grid.js';
 
-export const SITE_MIN_ZOOM = 11;
-/** Cells per tile side at cluster zooms: 64 px cells on a 512 px tile, room for a labelled circle. */
-export const CLUSTER_GRID = 8;
+export const SITE_MIN_ZOOM = CELL_MAX_ZOOM + 1;
+/** Cells per tile side at cluster zooms (src/db/tile-cells.ts). */
+export const CLUSTER_GRID = 2 ** CELL_BITS;
 
 export interface TileRequest {
   tile: TileId;
@@ -48,15 +52,35 @@ type ConnectorSummary = { standard: string; power_kw: number | null; count: numb
 const compactConnectors = (list: ConnectorSummary[]) =>
   list.map((c) => `${c.standard} ${c.power_kw ?? '?'}kW x${c.count}`).join(', ');
 
-async function sitesOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
+/** The sites of a tile in id order with their list features: unfiltered straight from the read model. */
+async function siteFeaturesOfTile(
+  db: Db,
+  r: TileRequest,
+): Promise<{ site: SitePoint; feature: Feature<Point> }[]> {
   const area = tileArea(r.tile);
+  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  if (unfiltered(r.filter)) {
+    const rows = (await siteSummariesInBbox(db, { bbox: area.box }))
+      .filter((s) => inTileArea(area, s.lat, s.lon))
+      .sort(byId);
+    return rows.map((s) => ({ site: s, feature: JSON.parse(s.feature) as Feature<Point> }));
+  }
   const points = (await sitePoints(db, { bbox: area.box, filter: r.filter }))
     .filter((p) => inTileArea(area, p.lat, p.lon))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const [features, counts] = await Promise.all([siteList(db, points), siteCounts(db, points, r.fresh)]);
-  return features.map((f: Feature<Point>, i) => {
-    const site = points[i]!;
-    const p = f.properties ?? {};
+    .sort(byId);
+  const features = await siteList(db, points);
+  return points.map((site, i) => ({ site, feature: features[i]! }));
+}
+
+async function sitesOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
+  const sites = await siteFeaturesOfTile(db, r);
+  const counts = await siteCounts(
+    db,
+    sites.map((s) => s.site),
+    r.fresh,
+  );
+  return sites.map(({ site, feature }) => {
+    const p = feature.properties ?? {};
     const c = counts.get(site.id) ?? { evses: 0, available: 0, busy: 0, broken: 0, installed_w: 0, free: 0 };
     const [x, y] = tilePixel(r.tile, site.lat, site.lon);
     return {
@@ -77,7 +101,10 @@ async function sitesOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
   });
 }
 
-/** The zoom at which a cluster's sites stop sharing one grid cell (at most SITE_MIN_ZOOM). */
+/**
+ * For a filtered tile, an estimate of the zoom at which a cluster's sites stop sharing one grid
+ * cell, from the span of their box (at most SITE_MIN_ZOOM); the precomputed cells know it exactly.
+ */
 function expansionZoom(z: number, c: ClusterCell): number {
   const a = mercator(c.min_lat, c.min_lon);
   const b = mercator(c.max_lat, c.max_lon);
@@ -96,7 +123,53 @@ function abbreviated(n: number): string {
   return String(n);
 }
 
+/** Whether a filter narrows the sites at all: the precomputed cells hold every published site. */
+const unfiltered = (f: LocationFilter) =>
+  Object.values(f).every((v) => v == null || (Array.isArray(v) && v.length === 0));
+
+function clusterPoint(t: TileId, c: Omit<TileCluster, 'x' | 'y'> & { lat: number; lon: number }): TilePoint {
+  const [x, y] = tilePixel(t, c.lat, c.lon);
+  return {
+    x,
+    y,
+    properties: {
+      point_count: c.sites,
+      point_count_abbreviated: abbreviated(c.sites),
+      evse_count: c.evses,
+      installed_kw: round(c.installed_w / 1000, 1),
+      available: c.available,
+      expansion_zoom: c.expansion_zoom,
+    },
+  };
+}
+
+interface TileCluster {
+  sites: number;
+  evses: number;
+  installed_w: number;
+  available: number;
+  expansion_zoom: number;
+}
+
+/**
+ * Clusters of a tile. Unfiltered (what a map shows first): the precomputed cells, a primary-key
+ * read, plus the fresh AVAILABLE statuses of the tile, which move with the clock. Filtered, or
+ * before the cells are set up: the sites of the tile folded by SQLite per request.
+ */
 async function clustersOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
+  const stored = unfiltered(r.filter) ? await storedCells(db, r.tile) : null;
+  if (stored) {
+    const available = await freshAvailableByCell(db, r.tile, tileArea(r.tile).box, r.fresh);
+    return stored.map((c) =>
+      clusterPoint(r.tile, {
+        ...c,
+        lat: c.lat_sum / c.sites / 1e7,
+        lon: c.lon_sum / c.sites / 1e7,
+        available: available.get(`${c.y}/${c.x}`) ?? 0,
+        expansion_zoom: c.split_zoom,
+      }),
+    );
+  }
   const cells = await clusterCells(db, {
     area: tileArea(r.tile),
     filter: r.filter,
@@ -104,20 +177,5 @@ async function clustersOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
     rowLats: rowBoundaries(r.tile, CLUSTER_GRID),
     fresh: r.fresh,
   });
-  return cells.map((c) => {
-    const [x, y] = tilePixel(r.tile, c.lat, c.lon);
-    return {
-      x,
-      y,
-      properties: {
-        point_count: c.sites,
-        point_count_abbreviated: abbreviated(c.sites),
-        evse_count: c.evses,
-        installed_kw: round(c.installed_w / 1000, 1),
-        available: c.available,
-        expansion_zoom: expansionZoom(r.tile.z, c),
-        bbox: [c.min_lon, c.min_lat, c.max_lon, c.max_lat].map((v) => round(v, 6)).join(','),
-      },
-    };
-  });
+  return cells.map((c) => clusterPoint(r.tile, { ...c, expansion_zoom: expansionZoom(r.tile.z, c) }));
 }

@@ -3,6 +3,7 @@
 // ones, except at the edge of the world, where the last column owns lon 180 and the first and last
 // rows own everything Web Mercator cannot show (beyond ±85.0511°).
 import type { TileArea } from '../../db/queries/tiles.js';
+import { latOfMercatorRow } from '../../model/geo.js';
 
 /** Mapbox Vector Tile extent: coordinates inside a tile run from 0 to 4095. */
 export const EXTENT = 4096;
@@ -14,8 +15,7 @@ export interface TileId {
   y: number;
 }
 
-const latOfRow = (y: number, n: number) =>
-  (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
+const latOfRow = latOfMercatorRow;
 
 /** The tile's area in lon/lat with the ownership rule above, as the queries take it. */
 export function tileArea({ z, x, y }: TileId): TileArea {

@@ -36,8 +36,7 @@ export const CLUSTER_FIELDS = {
   evse_count: 'Number: EVSEs of those sites',
   installed_kw: 'Number: sum of the EVSEs\u2019 rated power',
   available: 'Number: EVSEs available now (stale statuses not counted)',
-  expansion_zoom: 'Number: the zoom at which the cluster splits',
-  bbox: 'String: minLon,minLat,maxLon,maxLat of its sites',
+  expansion_zoom: 'Number: the zoom at which its sites no longer share one cluster (11: shown as sites)',
 };
 
 export interface TileJsonInput {

@@ -8,10 +8,11 @@
 // is the one place to switch.
 import type { Bbox } from '../../model/geo.js';
 import { cellRanges } from '../spatial-key.js';
+import { CELL_BITS, cellKeySql, TILE_CELLS_READY } from '../tile-cells.js';
 import type { Db } from '../types.js';
 import { filterConditions, type LocationFilter } from './locations.js';
 import { PUBLISHED, REPUBLISHABLE_SOURCES } from './publication.js';
-import { memberMatches, NO_SITE, type SitePoint } from './sites.js';
+import { memberMatches, NO_SITE, type SitePoint, siteKeySql } from './sites.js';
 import { SqlParams } from './sql-params.js';
 
 /** A tile in lon/lat: a closed box, and the east and south edges it does not own (null: it does). */
@@ -159,6 +160,70 @@ export async function clusterCells(db: Db, g: ClusterGrid): Promise<ClusterCell[
     FROM pts JOIN counts c ON c.key = pts.key
     GROUP BY col, row ORDER BY row, col`);
   return db.all<ClusterCell>(q.sql, q.params);
+}
+
+/** A precomputed cluster cell (src/db/tile-cells.ts); sums are in 1e-7 degrees. */
+export interface StoredCell {
+  y: number;
+  x: number;
+  sites: number;
+  evses: number;
+  installed_w: number;
+  lat_sum: number;
+  lon_sum: number;
+  split_zoom: number;
+}
+
+/** The cell rows and columns of tile (z, x, y): 8 each, from (y << 3, x << 3). */
+function cellRange(t: { z: number; x: number; y: number }) {
+  const side = 2 ** CELL_BITS;
+  const ys = Array.from({ length: side }, (_, i) => t.y * side + i);
+  return { ys, minX: t.x * side, maxX: t.x * side + side - 1 };
+}
+
+/**
+ * The precomputed cells of a cluster tile, in row then column order: one primary-key seek per cell
+ * row, at most 64 rows. Null while the cells are not set up (a Worker before its first cron run).
+ */
+export async function storedCells(
+  db: Db,
+  t: { z: number; x: number; y: number },
+): Promise<StoredCell[] | null> {
+  if (!(await db.get(TILE_CELLS_READY))) return null;
+  const r = cellRange(t);
+  return db.all<StoredCell>(
+    `SELECT y, x, sites, evses, installed_w, lat_sum, lon_sum, split_zoom FROM tile_cells
+     WHERE zoom = ? AND y IN (${r.ys.map(() => '?').join(', ')}) AND x BETWEEN ? AND ? ORDER BY y, x`,
+    [t.z, ...r.ys, r.minX, r.maxX],
+  );
+}
+
+/**
+ * The EVSEs AVAILABLE with a status confirmed since `fresh`, per cell of a cluster tile: the one
+ * count of a cell that moves with the clock, so it is read per request, through the index of fresh
+ * statuses (its cost grows with the statuses confirmed within the stale threshold, not with the
+ * sites of the tile). `box` is the tile's, closed; the cell keys decide.
+ */
+export async function freshAvailableByCell(
+  db: Db,
+  t: { z: number; x: number; y: number },
+  box: Bbox,
+  fresh: string,
+): Promise<Map<string, number>> {
+  const key = cellKeySql('sf', t.z);
+  const r = cellRange(t);
+  const rows = await db.all<{ y: number; x: number; n: number }>(
+    `SELECT y, x, count(*) AS n FROM (
+       SELECT ${key.y} AS y, ${key.x} AS x
+       FROM evses e INDEXED BY evses_fresh_available
+       JOIN locations l ON l.pk = e.location_pk
+       JOIN site_features sf ON sf.id = ${siteKeySql('l')}
+       WHERE e.status = 'AVAILABLE' AND e.removed_at IS NULL AND e.status_updated_at >= ? AND ${PUBLISHED}
+         AND sf.lon >= ? AND sf.lon <= ? AND sf.lat >= ? AND sf.lat <= ?)
+     WHERE y BETWEEN ? AND ? AND x BETWEEN ? AND ? GROUP BY y, x`,
+    [fresh, box.minLon, box.maxLon, box.minLat, box.maxLat, r.ys[0], r.ys.at(-1), r.minX, r.maxX],
+  );
+  return new Map(rows.map((c) => [`${c.y}/${c.x}`, c.n]));
 }
 
 export interface PublishedSource {
