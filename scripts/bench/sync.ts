@@ -11,7 +11,8 @@ import { openSqlite } from '../../src/db/sqlite.js';
 import { iso } from '../../src/model/iso-time.js';
 import { type SyntheticLocation, syntheticFeed } from './ocpi-feed.js';
 
-const LOCATIONS = 70_000;
+// BENCH_SYNC_LOCATIONS for a quicker look; BENCH_NODE_ARGS (e.g. --cpu-prof) go to the sync process.
+const LOCATIONS = Number(process.env.BENCH_SYNC_LOCATIONS ?? 70_000);
 const EVSES_PER = 3;
 const TOKEN = 'bench-token-7c1e';
 
@@ -37,9 +38,14 @@ function runChild(args: string[]): Promise<{
   maxRssMb: number | null;
 }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/sync-child.ts', ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(
+      process.execPath,
+      [...extra, '--import', 'tsx', 'scripts/bench/sync-child.ts', ...args],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
