@@ -21,7 +21,7 @@ import { pullPages } from '../ocpi/client/pages.js';
 import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
 import { registerSource } from './handshake.js';
 import { finishRun, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
-import { loadSourceState, saveDiscovery, tokenFor } from './source-state.js';
+import { loadSourceState, type SourceState, saveDiscovery, tokenFor } from './source-state.js';
 import type { OcpiSourceConfig } from './sources-file.js';
 
 export type SyncMode = 'auto' | 'full' | 'incremental';
@@ -60,6 +60,19 @@ export interface SyncResult {
   error: string | null;
 }
 
+/** Full or incremental, and from when: one choice for the node sync and the stepwise Workers sync. */
+export function runPlan(mode: SyncMode, state: SourceState, overlapSeconds = 300) {
+  const kind: 'full' | 'incremental' =
+    mode === 'full' || (mode !== 'incremental' && !state.lastFullSuccessAt) || !state.lastSuccessAt
+      ? 'full'
+      : 'incremental';
+  const dateFrom =
+    kind === 'incremental' && state.lastSuccessAt
+      ? iso(new Date(Date.parse(state.lastSuccessAt) - overlapSeconds * 1000))
+      : null;
+  return { kind, dateFrom };
+}
+
 export async function syncOcpiSource(
   source: OcpiSourceConfig,
   deps: SyncDeps,
@@ -68,16 +81,7 @@ export async function syncOcpiSource(
   const { db, client, log } = deps;
   const started = deps.clock();
   const state = await loadSourceState(db, source.id);
-  const kind: 'full' | 'incremental' =
-    options.mode === 'full' ||
-    (options.mode !== 'incremental' && !state.lastFullSuccessAt) ||
-    !state.lastSuccessAt
-      ? 'full'
-      : 'incremental';
-  const dateFrom =
-    kind === 'incremental' && state.lastSuccessAt
-      ? iso(new Date(Date.parse(state.lastSuccessAt) - (options.overlapSeconds ?? 300) * 1000))
-      : null;
+  const { kind, dateFrom } = runPlan(options.mode ?? 'auto', state, options.overlapSeconds);
   const runId = await startRun(db, source.id, kind, iso(started), dateFrom);
   const counters = zeroCounters();
   const secrets = [source.token, source.push_token, state.tokenC];
@@ -192,8 +196,6 @@ export async function syncOcpiSource(
     return { sourceId: source.id, runId, kind, status: 'failed', counters, error: message };
   }
 }
-
-/** Location pks per removal statement (one bound JSON list each). */
 
 /**
  * After a complete full pull, flags (never deletes) what the feed no longer lists. A pull that

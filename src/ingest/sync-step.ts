@@ -38,7 +38,7 @@ import { type RunCounters, type RunStatus, startRun, zeroCounters } from './run-
 import { loadSourceState, type SourceState, saveDiscovery, tokenFor } from './source-state.js';
 import type { OcpiSourceConfig } from './sources-file.js';
 import { enterPhase, newCursor, parseCursor, type StepCursor, VISITED_KEPT } from './step-cursor.js';
-import { applyFullPullRemovals, type SyncMode } from './sync-source.js';
+import { applyFullPullRemovals, runPlan, type SyncMode } from './sync-source.js';
 
 export interface StepDeps {
   db: Db;
@@ -100,19 +100,6 @@ export async function runningStepRun(deps: StepDeps, sourceId: string): Promise<
   }
   const kind = row.kind === 'incremental' ? 'incremental' : 'full';
   return { id: row.id, sourceId, kind, startedAt: row.startedAt, dateFrom: row.dateFrom, counters, cursor };
-}
-
-/** Full or incremental, and from when: the same choice syncOcpiSource makes. */
-export function runPlan(mode: SyncMode, state: SourceState, overlapSeconds = 300) {
-  const kind: 'full' | 'incremental' =
-    mode === 'full' || (mode !== 'incremental' && !state.lastFullSuccessAt) || !state.lastSuccessAt
-      ? 'full'
-      : 'incremental';
-  const dateFrom =
-    kind === 'incremental' && state.lastSuccessAt
-      ? iso(new Date(Date.parse(state.lastSuccessAt) - overlapSeconds * 1000))
-      : null;
-  return { kind, dateFrom };
 }
 
 export async function startStepRun(
