@@ -1,5 +1,6 @@
 // One vector tile from the database. Below SITE_MIN_ZOOM a tile holds only the `clusters` layer
-// (a CLUSTER_GRID x CLUSTER_GRID grid folded by SQLite); from SITE_MIN_ZOOM on only the `sites`
+// (a CLUSTER_GRID x CLUSTER_GRID grid: precomputed cells, or folded per request when filtered);
+// from SITE_MIN_ZOOM on only the `sites`
 // layer, one point per site. The switch is at a fixed zoom, not at a density, so a style can rely
 // on it (tiles.json states both layers' zoom ranges). A tile owns only the sites inside it (no
 // buffer): every site is in exactly one tile of a zoom, and a cluster's counts are its tile's.

@@ -1,11 +1,11 @@
-// What vector tiles read: the live counts of the sites in a tile (site zooms), and the sites of a
-// tile folded into a grid of clusters by SQLite itself (cluster zooms), so no request ever holds
-// more than one tile's rows, never every site of a country.
+// What vector tiles read: the live counts of the sites in a tile (site zooms); at cluster zooms the
+// precomputed cells (src/db/tile-cells.ts) with the fresh AVAILABLE statuses per cell, or, for a
+// filtered tile, the matching sites of the tile folded into a grid by SQLite itself. No request
+// holds more than one tile's rows, never every site of a country.
 //
-// Both read the same site rule as /v1/sites (src/db/queries/sites.ts): a live `sites` row with a
-// matching published member, or a published location outside any live site. The per-site counts
-// are aggregated from EVSE rows here; when a precomputed per-site read model exists, SITE_COUNTS
-// is the one place to switch.
+// Everything reads the same site rule as /v1/sites (src/db/queries/sites.ts): a live `sites` row
+// with a matching published member, or a published location outside any live site. Live counts
+// (statuses go stale with the clock) are aggregated from EVSE rows in siteCountsSql.
 import type { Bbox } from '../../model/geo.js';
 import { cellRanges } from '../spatial-key.js';
 import { CELL_BITS, cellKeySql, TILE_CELLS_READY } from '../tile-cells.js';
