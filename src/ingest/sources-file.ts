@@ -98,11 +98,15 @@ export function isOcpiSource(s: SourceConfig): s is OcpiSourceConfig {
   return s.type === 'ocpi';
 }
 
+/** "is missing" instead of zod's "expected string, received undefined" for an absent field. */
+const missingField = (issue: { code?: string; input?: unknown }) =>
+  issue.code === 'invalid_type' && issue.input === undefined ? 'is missing' : undefined;
+
 /** A source entry: OCPI unless `type` names an open-register format. */
 const sourceEntry = z.unknown().transform((raw, ctx): SourceConfig => {
   const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
   const schema = type === undefined || type === 'ocpi' ? ocpiSource : registerSource;
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { error: missingField });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
     return z.NEVER;
@@ -134,10 +138,11 @@ export function parseSourcesFile(text: string, fileName: string): SourceConfig[]
   } catch (err) {
     throw new SourcesFileError(`sources file ${fileName} is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = sourcesFile.safeParse(json);
+  const parsed = sourcesFile.safeParse(json, { error: missingField });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${formatPath(json, issue.path)}: ${issue.message}`);
-    throw new SourcesFileError(`sources file ${fileName} is invalid:\n${lines.join('\n')}`);
+    // One line (the CLI prints it as it is), naming the setting, the file and every field at fault.
+    const problems = parsed.error.issues.map((issue) => `${formatPath(json, issue.path)}: ${issue.message}`);
+    throw new SourcesFileError(`sources file ${fileName} (ATLAS_SOURCES) is invalid: ${problems.join('; ')}`);
   }
   return parsed.data;
 }

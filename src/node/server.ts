@@ -2,7 +2,6 @@
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
-import { openSqlite } from '../db/sqlite.js';
 import type { Db } from '../db/types.js';
 import { ensureSiteFeatures } from '../db/write-site-features.js';
 import type { Env } from '../env.js';
@@ -18,6 +17,7 @@ import { startOutbox } from '../outbox/run-outbox.js';
 import { startDemoSource } from './demo-source.js';
 import { nodeHttpOptions, resolveHost, socketClientIp, storageSpaceOf } from './http-hooks.js';
 import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
+import { openDatabase, StartupError } from './open-database.js';
 import { readText } from './read-text.js';
 import { scheduleSources, scheduleStatusRollup } from './schedule.js';
 
@@ -39,10 +39,11 @@ export function createLogger(level: Env['LOG_LEVEL'], destination?: pino.Destina
 /** Opens the database and the sources (the demo source when ATLAS_SOURCES is unset). */
 export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
   const sources = env.ATLAS_SOURCES ? loadSourcesFile(env.ATLAS_SOURCES) : [];
+  const overrides = env.ATLAS_DEDUPE_OVERRIDES ? loadOverridesFile(env.ATLAS_DEDUPE_OVERRIDES) : undefined;
+  // Before the demo CPO starts, so a database that cannot be opened leaves nothing running.
+  const db = openDatabase(env.ATLAS_DB);
   const demo = env.ATLAS_SOURCES ? null : await startDemoSource();
   if (demo) sources.push(demo.source);
-  const overrides = env.ATLAS_DEDUPE_OVERRIDES ? loadOverridesFile(env.ATLAS_DEDUPE_OVERRIDES) : undefined;
-  const db = openSqlite(env.ATLAS_DB);
   // A database written before the read model existed (or by an older shape of it) gets it built.
   if (await ensureSiteFeatures(db)) log.info({}, 'site read model rebuilt');
   await upsertSources(db, sources, new Date().toISOString());
@@ -94,6 +95,35 @@ async function closeServer(server: NodeServer, shutdown: AbortController): Promi
   });
 }
 
+/** Listens on HOST:PORT; a port in use or not ours to take is a one-line StartupError. */
+function listen(
+  fetch: Parameters<typeof serve>[0]['fetch'],
+  env: Env,
+): Promise<{ server: NodeServer; port: number }> {
+  return new Promise((resolve, reject) => {
+    const s = serve({ fetch, hostname: env.HOST, port: env.PORT }, (info) =>
+      resolve({ server: s, port: info.port }),
+    );
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(
+          new StartupError(
+            `port ${env.PORT} is already in use on ${env.HOST} (PORT): stop the other server or set another PORT`,
+          ),
+        );
+      } else if (err.code === 'EACCES') {
+        reject(
+          new StartupError(
+            `not allowed to listen on port ${env.PORT} (PORT): ports below 1024 need privileges`,
+          ),
+        );
+      } else if (err.code === 'EADDRNOTAVAIL') {
+        reject(new StartupError(`${env.HOST} is not an address of this machine (HOST)`));
+      } else reject(err);
+    });
+  });
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -126,11 +156,14 @@ export async function startServer(
     storageSpace: storageSpaceOf(env.ATLAS_DB),
     ocpiSender: { role: env.ATLAS_OCPI_ROLE, publicReads: env.ATLAS_OCPI_PUBLIC },
   });
-  const { server, port } = await new Promise<{ server: NodeServer; port: number }>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) =>
-      resolve({ server: s, port: info.port }),
-    );
-  });
+  let listening: { server: NodeServer; port: number };
+  try {
+    listening = await listen(app.fetch, env);
+  } catch (err) {
+    await atlas.close();
+    throw err;
+  }
+  const { server, port } = listening;
   const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(

@@ -136,7 +136,7 @@ describe('startup with a bad sources file', () => {
     ['{ not json', /sources file .*bad\.json is not valid JSON/],
     [
       JSON.stringify([{ id: 'x', name: 'X', token: 't' }]),
-      /sources file .*bad\.json is invalid:\n.*\[0\] \(id "x"\)\.versions_url/,
+      /sources file .*bad\.json \(ATLAS_SOURCES\) is invalid: \[0\] \(id "x"\)\.versions_url: is missing$/,
     ],
   ])('stops with a message naming the file and the field', async (text, message) => {
     const file = join(dir, 'bad.json');

@@ -28,7 +28,7 @@ describe('loading the sources file', () => {
       JSON.stringify([{ id: 'k', name: 'K', type: 'irve', url: 'x', schedule: 'every hour' }]),
     );
     expect(() => loadSourcesFile(file)).toThrowError(
-      /sources\.json is invalid:\n.*\[0\] \(id "k"\)\.schedule/,
+      /sources\.json \(ATLAS_SOURCES\) is invalid: .*\[0\] \(id "k"\)\.schedule/,
     );
   });
 });
