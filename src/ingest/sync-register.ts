@@ -50,7 +50,13 @@ export async function syncRegisterSource(
       await applyLocationPage(chunk, ctx);
       records += chunk.length;
       chunk = [];
-      options.onProgress?.({ sourceId: source.id, phase: 'locations', pages: counters.pages, records });
+      options.onProgress?.({
+        sourceId: source.id,
+        phase: 'locations',
+        pages: counters.pages,
+        records,
+        total: null,
+      });
     };
     const parsed = parseRegister(source.type, text, source.mapping ? { mapping: source.mapping } : {});
     const reasons = new Map<string, number>();

@@ -42,6 +42,8 @@ export interface SyncProgress {
   phase: 'locations' | 'tariffs';
   pages: number;
   records: number;
+  /** The module's size as the CPO announced it (X-Total-Count of the latest page); null when not sent. */
+  total: number | null;
 }
 
 export interface SyncOptions {
@@ -137,7 +139,13 @@ export async function syncOcpiSource(
       syncCounters();
       await db.batch([runCountersStmt(db, runId, counters, version)]);
       deps.notify?.();
-      options.onProgress?.({ sourceId: source.id, phase: 'locations', pages: counters.pages, records });
+      options.onProgress?.({
+        sourceId: source.id,
+        phase: 'locations',
+        pages: counters.pages,
+        records,
+        total: page.totalCount,
+      });
     }
     const locationsSeen = ctx.seen.size;
 
@@ -156,7 +164,13 @@ export async function syncOcpiSource(
         );
         syncCounters();
         await db.batch([runCountersStmt(db, runId, counters, version)]);
-        options.onProgress?.({ sourceId: source.id, phase: 'tariffs', pages: counters.pages, records });
+        options.onProgress?.({
+          sourceId: source.id,
+          phase: 'tariffs',
+          pages: counters.pages,
+          records,
+          total: page.totalCount,
+        });
       }
     }
 

@@ -1,8 +1,16 @@
-// `atlas sync [--source ID] [--full]`: one pass now. A progress bar per source on a TTY, plain log
-// lines otherwise; the exit code is 0 only when every named source synced.
+// `atlas sync [--source ID] [--full]`: one pass now. On a TTY a progress line per source and module
+// (a bar with percentage when the CPO sends X-Total-Count), then one summary line per source; the
+// exit code is 0 only when every named source synced.
 import cliProgress from 'cli-progress';
 import type { SyncMode, SyncProgress, SyncResult } from '../ingest/sync-source.js';
 import type { AtlasContext } from './server.js';
+
+/** With X-Total-Count: a bar with percentage; without: the counts only (the total is unknown). */
+export function progressFormat(withTotal: boolean): string {
+  return withTotal
+    ? '{source} {phase} |{bar}| {percentage}% | {value}/{total} records | pages {pages} | {rate}/s'
+    : '{source} {phase} | {value} records | pages {pages} | {rate}/s';
+}
 
 export async function syncCommand(
   atlas: AtlasContext,
@@ -25,8 +33,8 @@ export async function syncCommand(
   const multibar = opts.tty
     ? new cliProgress.MultiBar(
         {
-          format: '{source} | {phase} | pages {pages} | records {records} | {rate}/s',
           hideCursor: true,
+          // The last frame stays on screen: every module's totals, not only the last one's.
           clearOnComplete: false,
           stream: opts.out as NodeJS.WriteStream,
         },
@@ -35,15 +43,19 @@ export async function syncCommand(
     : null;
   const bars = new Map<string, cliProgress.SingleBar>();
   const onProgress = (p: SyncProgress) => {
+    if (!multibar) return;
     const rate = Math.round(p.records / Math.max(0.001, (Date.now() - started) / 1000));
-    if (multibar) {
-      let bar = bars.get(p.sourceId);
-      if (!bar) {
-        bar = multibar.create(0, 0, { source: p.sourceId });
-        bars.set(p.sourceId, bar);
-      }
-      bar.update(0, { source: p.sourceId, phase: p.phase, pages: p.pages, records: p.records, rate });
+    const payload = { source: p.sourceId, phase: p.phase, pages: p.pages, rate };
+    // One line per source and module, so the tariffs line does not overwrite the locations just done.
+    const key = `${p.sourceId}\u0000${p.phase}`;
+    let bar = bars.get(key);
+    if (!bar) {
+      bar = multibar.create(p.total ?? 0, 0, payload, { format: progressFormat(p.total !== null) });
+      bars.set(key, bar);
     }
+    // X-Total-Count may change between pages (records added meanwhile): the bar follows it.
+    if (p.total !== null) bar.setTotal(Math.max(p.total, p.records));
+    bar.update(p.records, payload);
   };
   let results: SyncResult[];
   try {
