@@ -52,7 +52,10 @@ describe('atlas --help', () => {
     [['sync', '-h'], /^usage: atlas sync \[--source ID\]/],
     [['sources', '--help'], /^usage: atlas sources\n/],
     [['export', '-h'], /^usage: atlas export --format FORMAT --out FILE/],
-    [['clients', '--help'], /^usage: atlas clients add --name NAME \| list \| revoke ID\n[^]*add --name NAME +register/],
+    [
+      ['clients', '--help'],
+      /^usage: atlas clients add --name NAME \| list \| revoke ID\n[\s\S]*add --name NAME +register/,
+    ],
     [['clients', 'revoke', '--help'], /revoke ID +revoke a client/],
   ])('atlas %j prints its usage and exits 0', async (args, usage) => {
     const r = await atlas(args);
