@@ -10,7 +10,7 @@
 // own PATCH, and the PUT carries each EVSE's status as of its place in the queue (the status
 // before the EVSE's next queued change), so the PATCHes after it do not go back in time.
 import type { OcpiClientRow } from '../db/queries/ocpi-clients.js';
-import { statusesQueuedAfter } from '../db/queries/ocpi-outbox.js';
+import { newestOutboxId, type OutboxRow, statusesQueuedAfter } from '../db/queries/ocpi-outbox.js';
 import { senderEvseTarget, senderLocationByPk, senderTariffByPk } from '../db/queries/ocpi-sender.js';
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
@@ -21,15 +21,6 @@ import { type OcpiClient, ocpiFetch } from '../ocpi/client/http.js';
 import { unwrapOcpiBody } from '../ocpi/envelope.js';
 import { locationToOcpi, tariffToOcpi } from '../ocpi/receiver/to-ocpi.js';
 
-export interface OutboxRow {
-  id: number;
-  client_id: string;
-  kind: 'location' | 'evse_status' | 'tariff';
-  object_pk: string;
-  evse_pk: string | null;
-  status: string | null;
-  occurred_at: string | null;
-}
 
 /**
  * What became of a row: sent and acknowledged, nothing to send, or to be tried again later. upTo:
@@ -77,16 +68,8 @@ async function send(
   throw new Error(`OCPI ${unwrapped.statusCode ?? '?'}: ${unwrapped.message}`);
 }
 
-/** The newest row id of the client: everything up to it was committed before what we read next. */
-async function newestId(db: Db, clientId: string): Promise<number> {
-  const r = await db.get<{ id: number | null }>('SELECT max(id) AS id FROM ocpi_outbox WHERE client_id = ?', [
-    clientId,
-  ]);
-  return r?.id ?? 0;
-}
-
 async function putLocation(db: Db, t: Target, locationPk: string, rowId: number): Promise<Outcome> {
-  const upTo = await newestId(db, t.row.id);
+  const upTo = await newestOutboxId(db, t.row.id);
   const location = await senderLocationByPk(db, locationPk);
   // Not (or no longer) published: nothing of it goes out.
   if (!location) return { done: true, upTo };
@@ -121,7 +104,7 @@ function isUnknownObject(err: unknown): boolean {
 }
 
 async function sendTariff(db: Db, t: Target, tariffPk: string): Promise<Outcome> {
-  const upTo = await newestId(db, t.row.id);
+  const upTo = await newestOutboxId(db, t.row.id);
   const held = await senderTariffByPk(db, tariffPk);
   if (!held) return { done: true, upTo };
   const { tariff } = held;

@@ -3,10 +3,18 @@
 // (backoff, doubled per failure) and leaves its rows where they are; the others go on. The Node
 // loop (run-outbox.ts) runs rounds on wake-ups and a poll; the Worker runs them from its Cron Trigger.
 import type { OcpiClientRow } from '../db/queries/ocpi-clients.js';
+import {
+  acknowledgeStmts,
+  clientsDue,
+  liveClient,
+  parkClientStmt,
+  queuedRows,
+  resetFailuresStmt,
+} from '../db/queries/ocpi-outbox.js';
 import type { Db } from '../db/types.js';
 import type { Logger } from '../log.js';
 import type { OcpiClient } from '../ocpi/client/http.js';
-import { deliverRow, type OutboxRow, targetOf } from './deliver.js';
+import { deliverRow, targetOf } from './deliver.js';
 
 export interface RoundOptions {
   db: Db;
@@ -28,8 +36,8 @@ export interface Rounds {
   halt(): Promise<void>;
 }
 
-const iso = (d: Date) => d.toISOString();
-
+// Times keep their milliseconds here (not model/iso-time's seconds): backoffs start at 1 s and tests
+// run them at a few ms.
 export function outboxRounds(opts: RoundOptions): Rounds {
   const { db, log } = opts;
   const clock = opts.clock ?? (() => new Date());
@@ -42,16 +50,10 @@ export function outboxRounds(opts: RoundOptions): Rounds {
   async function deliverClient(clientId: string): Promise<number> {
     let handled = 0;
     while (!stopped) {
-      const row = await db.get<OcpiClientRow>(
-        'SELECT * FROM ocpi_clients WHERE id = ? AND revoked_at IS NULL',
-        [clientId],
-      );
+      const row = await liveClient(db, clientId);
       if (!row) return handled;
-      if (row.retry_at !== null && row.retry_at > iso(clock())) return handled;
-      const rows = await db.all<OutboxRow>(
-        'SELECT * FROM ocpi_outbox WHERE client_id = ? ORDER BY id LIMIT ?',
-        [clientId, batch],
-      );
+      if (row.retry_at !== null && row.retry_at > clock().toISOString()) return handled;
+      const rows = await queuedRows(db, clientId, batch);
       if (rows.length === 0) return handled;
       const target = targetOf(row, opts.client);
       for (const r of rows) {
@@ -62,55 +64,26 @@ export function outboxRounds(opts: RoundOptions): Rounds {
           return handled;
         }
         handled++;
-        await acknowledge(row, r, outcome.upTo);
+        await db.batch(acknowledgeStmts(r, outcome.upTo, clock().toISOString()));
         // Later rows of this object up to upTo went with it: read the queue afresh.
         if (outcome.upTo !== undefined && outcome.upTo > r.id) break;
       }
-      if (row.failures > 0) await db.batch([resetFailures(clientId)]);
+      if (row.failures > 0) await db.batch([resetFailuresStmt(clientId)]);
     }
     return handled;
   }
-
-  function acknowledge(client: OcpiClientRow, r: OutboxRow, upTo?: number) {
-    const stmts = [
-      upTo === undefined
-        ? { sql: 'DELETE FROM ocpi_outbox WHERE id = ?', params: [r.id] }
-        : {
-            // Only rows of the kind that was sent whole: queued status changes still go one by one.
-            sql: `DELETE FROM ocpi_outbox WHERE id = ?
-                  OR (client_id = ? AND object_pk = ? AND kind = ? AND id <= ?)`,
-            params: [r.id, client.id, r.object_pk, r.kind === 'tariff' ? 'tariff' : 'location', upTo],
-          },
-      { sql: 'UPDATE ocpi_clients SET delivered_at = ? WHERE id = ?', params: [iso(clock()), client.id] },
-    ];
-    return db.batch(stmts);
-  }
-
-  const resetFailures = (clientId: string) => ({
-    sql: 'UPDATE ocpi_clients SET failures = 0, retry_at = NULL, last_error = NULL WHERE id = ?',
-    params: [clientId],
-  });
 
   async function park(client: OcpiClientRow, error: string) {
     const failures = client.failures + 1;
     const delay = Math.min(max, base * 2 ** Math.min(failures - 1, 30));
     const retryAt = new Date(clock().getTime() + delay);
     log.warn({ client: client.id, failures, retry_in_ms: delay, reason: error }, 'push delivery failed');
-    await db.batch([
-      {
-        sql: 'UPDATE ocpi_clients SET failures = ?, retry_at = ?, last_error = ? WHERE id = ?',
-        params: [failures, iso(retryAt), error.slice(0, 500), client.id],
-      },
-    ]);
+    await db.batch([parkClientStmt(client.id, failures, retryAt.toISOString(), error)]);
   }
 
   async function round(): Promise<number> {
-    const due = await db.all<{ client_id: string }>(
-      `SELECT DISTINCT o.client_id FROM ocpi_outbox o JOIN ocpi_clients c ON c.id = o.client_id
-       WHERE c.revoked_at IS NULL AND (c.retry_at IS NULL OR c.retry_at <= ?)`,
-      [iso(clock())],
-    );
-    const runs = due.map(({ client_id }) => {
+    const due = await clientsDue(db, clock().toISOString());
+    const runs = due.map((client_id) => {
       let run = busy.get(client_id);
       if (!run) {
         run = deliverClient(client_id).finally(() => busy.delete(client_id));

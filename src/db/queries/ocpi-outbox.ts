@@ -1,5 +1,80 @@
-// Reads of the push outbox that need more than its own row (docs/ocpi-out.md, src/outbox/).
-import type { Db } from '../types.js';
+// The push outbox (docs/ocpi-out.md, src/outbox/): its queue per client, what delivery acknowledges
+// and how a failing client is parked. Rows are written by the SQLite triggers (outbox-triggers.ts).
+import type { Db, Stmt } from '../types.js';
+import type { OcpiClientRow } from './ocpi-clients.js';
+
+export interface OutboxRow {
+  id: number;
+  client_id: string;
+  kind: 'location' | 'evse_status' | 'tariff';
+  object_pk: string;
+  evse_pk: string | null;
+  status: string | null;
+  occurred_at: string | null;
+}
+
+/** A client that is not revoked, as delivery reads it afresh before each batch. */
+export async function liveClient(db: Db, clientId: string): Promise<OcpiClientRow | undefined> {
+  return db.get<OcpiClientRow>('SELECT * FROM ocpi_clients WHERE id = ? AND revoked_at IS NULL', [clientId]);
+}
+
+/** The client's queue, oldest first. */
+export async function queuedRows(db: Db, clientId: string, limit: number): Promise<OutboxRow[]> {
+  return db.all<OutboxRow>('SELECT * FROM ocpi_outbox WHERE client_id = ? ORDER BY id LIMIT ?', [
+    clientId,
+    limit,
+  ]);
+}
+
+/** Live clients with rows queued and no backoff running at `now`. */
+export async function clientsDue(db: Db, now: string): Promise<string[]> {
+  const rows = await db.all<{ client_id: string }>(
+    `SELECT DISTINCT o.client_id FROM ocpi_outbox o JOIN ocpi_clients c ON c.id = o.client_id
+     WHERE c.revoked_at IS NULL AND (c.retry_at IS NULL OR c.retry_at <= ?)`,
+    [now],
+  );
+  return rows.map((r) => r.client_id);
+}
+
+/** The newest row id of the client: everything up to it was committed before what is read next. */
+export async function newestOutboxId(db: Db, clientId: string): Promise<number> {
+  const r = await db.get<{ id: number | null }>('SELECT max(id) AS id FROM ocpi_outbox WHERE client_id = ?', [
+    clientId,
+  ]);
+  return r?.id ?? 0;
+}
+
+/**
+ * A delivered row leaves the queue; with `upTo`, so do the later rows of the same object and kind
+ * that went with it (only rows of the kind sent whole: queued status changes still go one by one).
+ */
+export function acknowledgeStmts(r: OutboxRow, upTo: number | undefined, now: string): Stmt[] {
+  return [
+    upTo === undefined
+      ? { sql: 'DELETE FROM ocpi_outbox WHERE id = ?', params: [r.id] }
+      : {
+          sql: `DELETE FROM ocpi_outbox WHERE id = ?
+                OR (client_id = ? AND object_pk = ? AND kind = ? AND id <= ?)`,
+          params: [r.id, r.client_id, r.object_pk, r.kind === 'tariff' ? 'tariff' : 'location', upTo],
+        },
+    { sql: 'UPDATE ocpi_clients SET delivered_at = ? WHERE id = ?', params: [now, r.client_id] },
+  ];
+}
+
+export function resetFailuresStmt(clientId: string): Stmt {
+  return {
+    sql: 'UPDATE ocpi_clients SET failures = 0, retry_at = NULL, last_error = NULL WHERE id = ?',
+    params: [clientId],
+  };
+}
+
+/** No delivery to the client before `retryAt`; the error is kept (shortened) for `atlas clients list`. */
+export function parkClientStmt(clientId: string, failures: number, retryAt: string, error: string): Stmt {
+  return {
+    sql: 'UPDATE ocpi_clients SET failures = ?, retry_at = ?, last_error = ? WHERE id = ?',
+    params: [failures, retryAt, error.slice(0, 500), clientId],
+  };
+}
 
 /**
  * The status each EVSE of a location has at a client once every row up to `afterId` is delivered:
