@@ -21,7 +21,6 @@ import { type OcpiClient, ocpiFetch } from '../ocpi/client/http.js';
 import { unwrapOcpiBody } from '../ocpi/envelope.js';
 import { locationToOcpi, tariffToOcpi } from '../ocpi/receiver/to-ocpi.js';
 
-
 /**
  * What became of a row: sent and acknowledged, nothing to send, or to be tried again later. upTo:
  * the later rows of the same object and kind (location or tariff) up to this id went with it.
