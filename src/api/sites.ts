@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { LocationFilter } from '../db/queries/locations.js';
 import { evsesOf } from '../db/queries/locations.js';
-import { siteFeaturesByIds, siteSummariesInBbox } from '../db/queries/site-features.js';
+import { siteFeaturesByIds, siteFeaturesInBbox } from '../db/queries/site-features.js';
 import type { SitePoint } from '../db/queries/sites.js';
 import { findSite, siteMembers, sitePoints } from '../db/queries/sites.js';
 import { listSources } from '../db/queries/sources.js';
@@ -83,9 +83,8 @@ export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoi
  */
 export async function siteFeaturePage(db: Db, q: SiteQueryParams): Promise<Page<string>> {
   if (!q.near && noFilter(filterOf(q))) {
-    const rows = await siteSummariesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit + 1 });
-    const page = keysetPage(rows, q.limit);
-    return { items: page.items.map((r) => r.feature), next: page.next };
+    const page = await siteFeaturesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit });
+    return { items: page.features, next: page.after ? { k: page.after } : null };
   }
   const page = await sitePage(db, q);
   return { items: await siteFeatureTexts(db, page.items, page.distances), next: page.next };

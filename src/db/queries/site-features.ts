@@ -46,6 +46,32 @@ export async function siteSummariesInBbox(db: Db, q: SiteSummaryQuery): Promise<
     : spreadScan<SiteSummary & { pk: string }>(db, scan, q.limit);
 }
 
+/**
+ * The first `limit` published sites of the box in id order (the same sample as siteSummariesInBbox)
+ * as their stored features, and the id to continue after when there are more. The spread index
+ * alone finds the ids (it covers id, cell, lat, lon); only the page's features are then read.
+ * Carrying every candidate's feature bytes through the scan and its sort cost 3x as much: on 1M
+ * EVSEs, 1,000 sites, 11.4 ms against 3.4 ms p50 (the query as bench `api` runs it, loaded machine).
+ * Joining the features in SQL instead (group_concat) measured no faster than in JS.
+ */
+export async function siteFeaturesInBbox(
+  db: Db,
+  q: Required<Pick<SiteSummaryQuery, 'limit'>> & SiteSummaryQuery,
+): Promise<{ features: string[]; after: string | null }> {
+  const scan = { table: SITE_FEATURES, columns: 'f.id AS pk', box: q.bbox, after: q.after, where: () => [] };
+  const ids = (await spreadScan<{ pk: string }>(db, scan, q.limit + 1)).map((r) => r.pk);
+  const page = ids.slice(0, q.limit);
+  if (page.length === 0) return { features: [], after: null };
+  const rows = await db.all<{ feature: string }>(
+    'SELECT f.feature FROM json_each(?) j JOIN site_features f ON f.id = j.value ORDER BY j.key',
+    [JSON.stringify(page)],
+  );
+  return {
+    features: rows.map((r) => r.feature),
+    after: ids.length > q.limit ? page[page.length - 1]! : null,
+  };
+}
+
 /** The stored features of these sites, by id (ids without a published site are absent). */
 export async function siteFeaturesByIds(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
