@@ -1,6 +1,14 @@
 // One page of raw records -> validated, normalized, deduplicated within the run, and written in
 // one batch: every location of the page lands with all its EVSEs and connectors, or none does.
 
+import {
+  heldStatuses,
+  keepSeenStmt,
+  quarantineRowStmt,
+  replaceRefsStmts,
+  storedHashes,
+  touchTariffStmt,
+} from '../db/queries/sync-page.js';
 import type { Db, Stmt } from '../db/types.js';
 import { locationPkOf, touchLocationStmt, writeLocationStmts } from '../db/write-location.js';
 import { refreshSiteFeaturesStmts } from '../db/write-site-features.js';
@@ -26,24 +34,8 @@ export interface Quarantined {
   raw: unknown;
 }
 
-const INSERT_QUARANTINE = `INSERT INTO quarantine (source_id, run_id, object_type, record_id, field, rule, message, raw,
-  created_at) VALUES (?,?,?,?,?,?,?,?,?)`;
-
 export function quarantineStmt(ctx: Pick<PageContext, 'sourceId' | 'runId' | 'now'>, q: Quarantined): Stmt {
-  return {
-    sql: INSERT_QUARANTINE,
-    params: [
-      ctx.sourceId,
-      ctx.runId,
-      q.objectType,
-      q.recordId,
-      q.reason.field,
-      q.reason.rule,
-      q.reason.message,
-      JSON.stringify(q.raw) ?? 'null',
-      ctx.now,
-    ],
-  };
+  return quarantineRowStmt({ ...q, sourceId: ctx.sourceId, runId: ctx.runId, now: ctx.now });
 }
 
 /** A record of a page after validation: kept (with optional explicit links) or to be quarantined. */
@@ -57,46 +49,12 @@ export function ocpiItem(raw: unknown, normalize: (raw: unknown) => NormalizeRes
   return r.ok ? r : { ok: false, reason: r.reason, recordId: rawId(raw), raw };
 }
 
-const INSERT_REF =
-  'INSERT OR IGNORE INTO location_refs (location_pk, kind, value, provider) VALUES (?,?,?,?)';
-
-function keepSeenStmt(ctx: PageContext, ocpiId: string): Stmt {
-  return {
-    sql: 'UPDATE locations SET last_seen_run = ? WHERE source_id = ? AND ocpi_id = ?',
-    params: [ctx.runId, ctx.sourceId, ocpiId],
-  };
-}
-
 export function rawId(raw: unknown): string | null {
   if (typeof raw === 'object' && raw !== null && 'id' in raw) {
     const id = (raw as { id: unknown }).id;
     if (typeof id === 'string' || typeof id === 'number') return String(id);
   }
   return null;
-}
-
-/** Content hashes of records we already hold, in chunks that stay under D1's parameter limit. */
-async function storedHashes(db: Db, table: 'locations' | 'tariffs', pks: string[]) {
-  const out = new Map<string, { hash: string; removed: boolean }>();
-  if (pks.length === 0) return out;
-  const rows = await db.all<{ pk: string; content_hash: string; removed_at: string | null }>(
-    `SELECT pk, content_hash, removed_at FROM ${table} WHERE pk IN (SELECT value FROM json_each(?))`,
-    [JSON.stringify(pks)],
-  );
-  for (const r of rows) out.set(r.pk, { hash: r.content_hash, removed: r.removed_at != null });
-  return out;
-}
-
-/** Current status of every EVSE of the given locations, in one query. */
-async function heldStatuses(db: Db, locationPks: string[]) {
-  const out = new Map<string, { status: string; updatedAt: string | null }>();
-  if (locationPks.length === 0) return out;
-  const rows = await db.all<{ pk: string; status: string; status_updated_at: string | null }>(
-    'SELECT pk, status, status_updated_at FROM evses WHERE location_pk IN (SELECT value FROM json_each(?))',
-    [JSON.stringify(locationPks)],
-  );
-  for (const r of rows) out.set(r.pk, { status: r.status, updatedAt: r.status_updated_at });
-  return out;
 }
 
 interface Keyed<T> {
@@ -151,7 +109,7 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
       );
       // A record the feed still lists, even broken, is not gone: a full pull must not flag what we
       // hold of it as removed. The id alone (any party) is enough to keep it, which errs on keeping.
-      if (r.recordId) stmts.push(keepSeenStmt(ctx, r.recordId));
+      if (r.recordId) stmts.push(keepSeenStmt(ctx.runId, ctx.sourceId, r.recordId));
       continue;
     }
     const pk = locationPkOf(ctx.sourceId, r.value);
@@ -194,9 +152,7 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
       }),
     );
     written.push(pk);
-    stmts.push({ sql: 'DELETE FROM location_refs WHERE location_pk = ?', params: [pk] });
-    for (const ref of refs.get(pk) ?? [])
-      stmts.push({ sql: INSERT_REF, params: [pk, ref.kind, ref.value, ref.provider ?? null] });
+    stmts.push(...replaceRefsStmts(pk, refs.get(pk) ?? []));
   }
   stmts.push(...refreshSiteFeaturesStmts({ locationPks: written }));
   if (stmts.length > 0) await ctx.db.batch(stmts);
@@ -242,10 +198,7 @@ async function writeTariffPage(
     const tpk = pk.slice(2);
     const held = stored.get(tpk);
     if (held && held.hash === hash && !held.removed) {
-      stmts.push({
-        sql: 'UPDATE tariffs SET last_seen_run = ?, synced_at = ? WHERE pk = ?',
-        params: [ctx.runId, ctx.now, tpk],
-      });
+      stmts.push(touchTariffStmt(ctx.runId, ctx.now, tpk));
       continue;
     }
     ctx.counters.tariffsUpserted++;

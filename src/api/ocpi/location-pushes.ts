@@ -9,6 +9,8 @@ import {
   storedEvse,
   storedEvseHead,
   storedLocation,
+  storedLocationCell,
+  storedLocationHead,
 } from '../../db/queries/stored-objects.js';
 import type { Db, Stmt } from '../../db/types.js';
 import {
@@ -106,11 +108,7 @@ export async function putLocation(t: PushTarget, body: Record<string, unknown>):
   const r = normalizeLocation(body, t.version, { countryCode: t.countryCode, partyId: t.partyId });
   if (!r.ok) throw refused('Location', r.reason);
   const pk = locationPkOf(t.sourceId, { ...r.value, countryCode: t.countryCode, partyId: t.partyId });
-  const held = await t.db.get<{
-    last_updated: string;
-    last_seen_run: number | null;
-    removed_at: string | null;
-  }>('SELECT last_updated, last_seen_run, removed_at FROM locations WHERE pk = ?', [pk]);
+  const held = await storedLocationHead(t.db, pk);
   const live = held !== undefined && held.removed_at === null;
   if (live && older(r.value.lastUpdated, held.last_updated)) return 'stale';
   // A push keeps the pull run's mark: the location stays "seen" by the full pull in progress.
@@ -134,13 +132,9 @@ export async function patchLocation(t: PushTarget, body: Record<string, unknown>
 
 async function locationPlace(t: PushTarget): Promise<{ locationPk: string; cell: number }> {
   const pk = locationPk(t);
-  const loc = await t.db.get<{ cell: number; removed_at: string | null }>(
-    'SELECT cell, removed_at FROM locations WHERE pk = ?',
-    [pk],
-  );
-  if (!loc || loc.removed_at !== null)
-    throw notFoundOcpi(`unknown location ${t.locationId}: PUT the location first`);
-  return { locationPk: pk, cell: loc.cell };
+  const cell = await storedLocationCell(t.db, pk);
+  if (cell === undefined) throw notFoundOcpi(`unknown location ${t.locationId}: PUT the location first`);
+  return { locationPk: pk, cell };
 }
 
 const newest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);

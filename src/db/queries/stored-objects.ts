@@ -246,3 +246,22 @@ export function tariffOf(r: TariffDbRow): Tariff {
     warnings: json(r.warnings, []),
   };
 }
+
+// The two lookups below run once per pushed request (bench `push`: status PATCHes/s), hence raw SQL.
+
+/** What a pushed PUT of a whole location is checked against: its age, its run mark, removal. */
+export async function storedLocationHead(db: Db, pk: string) {
+  return db.get<{ last_updated: string; last_seen_run: number | null; removed_at: string | null }>(
+    'SELECT last_updated, last_seen_run, removed_at FROM locations WHERE pk = ?',
+    [pk],
+  );
+}
+
+/** Where a held location is (its cell), for a push to one of its EVSEs; a removed one is absent. */
+export async function storedLocationCell(db: Db, pk: string): Promise<number | undefined> {
+  const row = await db.get<{ cell: number }>(
+    'SELECT cell FROM locations WHERE pk = ? AND removed_at IS NULL',
+    [pk],
+  );
+  return row?.cell;
+}
