@@ -111,35 +111,43 @@ export const cursorParam = z.string().transform((s, ctx): Cursor => {
 
 const SOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
+/**
+ * A position as `near=lat,lon` or `point=lon,lat`. The trap between them: bbox and GeoJSON are
+ * lon,lat, so a latitude beyond 90 with a longitude that could be one is almost always a swap,
+ * and the 400 names the other parameter that takes this order.
+ */
+function positionParam(name: 'near' | 'point') {
+  const latFirst = name === 'near';
+  const order = latFirst ? 'lat,lon' : 'lon,lat';
+  return z.string().transform((s, ctx) => {
+    const pair = twoNumbers(s);
+    if (!pair) {
+      ctx.addIssue({ code: 'custom', message: `expected ${order} (2 numbers)` });
+      return z.NEVER;
+    }
+    const [lat, lon] = latFirst ? pair : [pair[1], pair[0]];
+    if (Math.abs(lat) > 90 && Math.abs(lon) <= 90) {
+      const message = latFirst
+        ? `latitude ${lat} is outside -90..90: near is lat,lon (latitude first); for lon,lat use point=${lat},${lon}`
+        : `latitude ${lat} is outside -90..90: point is lon,lat (longitude first, as in bbox and GeoJSON); for lat,lon use near=${lon},${lat}`;
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    const problem = positionProblem(lat, lon);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    return { lat, lon };
+  });
+}
+
 export const siteQueryFields = z.strictObject({
   bbox: bboxParam.optional().openapi({
     description: 'minLon,minLat,maxLon,maxLat (WGS 84). minLon > maxLon is a box across the antimeridian.',
     example: '6.8,50.8,7.2,51.1',
   }),
-  near: z
-    .string()
-    .transform((s, ctx) => {
-      const pair = twoNumbers(s);
-      if (!pair) {
-        ctx.addIssue({ code: 'custom', message: 'expected lat,lon (2 numbers)' });
-        return z.NEVER;
-      }
-      const [lat, lon] = pair;
-      // The trap: bbox is lon,lat and so is GeoJSON; a latitude beyond 90 is almost always a swap.
-      if (Math.abs(lat) > 90 && Math.abs(lon) <= 90) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `latitude ${lat} is outside -90..90: near is lat,lon (latitude first); for lon,lat use point=${lat},${lon}`,
-        });
-        return z.NEVER;
-      }
-      const problem = positionProblem(lat, lon);
-      if (problem) {
-        ctx.addIssue({ code: 'custom', message: problem });
-        return z.NEVER;
-      }
-      return { lat, lon };
-    })
+  near: positionParam('near')
     .optional()
     .openapi({
       description:
@@ -147,35 +155,11 @@ export const siteQueryFields = z.strictObject({
         'The same as `point` in the other order; give one of the two.',
       example: '50.94,6.96',
     }),
-  point: z
-    .string()
-    .transform((s, ctx) => {
-      const pair = twoNumbers(s);
-      if (!pair) {
-        ctx.addIssue({ code: 'custom', message: 'expected lon,lat (2 numbers)' });
-        return z.NEVER;
-      }
-      const [lon, lat] = pair;
-      if (Math.abs(lat) > 90 && Math.abs(lon) <= 90) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `latitude ${lat} is outside -90..90: point is lon,lat (longitude first, as in bbox and GeoJSON); for lat,lon use near=${lon},${lat}`,
-        });
-        return z.NEVER;
-      }
-      const problem = positionProblem(lat, lon);
-      if (problem) {
-        ctx.addIssue({ code: 'custom', message: problem });
-        return z.NEVER;
-      }
-      return { lat, lon };
-    })
-    .optional()
-    .openapi({
-      description:
-        'lon,lat (longitude first, as in `bbox` and GeoJSON): answer sorted by distance, like `near`',
-      example: '6.96,50.94',
-    }),
+  point: positionParam('point').optional().openapi({
+    description:
+      'lon,lat (longitude first, as in `bbox` and GeoJSON): answer sorted by distance, like `near`',
+    example: '6.96,50.94',
+  }),
   radius: number(1, MAX_RADIUS_M, ' m')
     .optional()
     .openapi({
