@@ -75,8 +75,13 @@ async function putLocation(db: Db, t: Target, locationPk: string, rowId: number)
   // Read after the location: every status change it shows has its queued row by now.
   const held = await statusesQueuedAfter(db, t.row.id, locationPk, rowId);
   const evses = location.evses.map((e) => {
-    const status = held.get(e.uid);
-    return status === undefined ? e : { ...e, status };
+    const queued = held.get(e.uid);
+    if (queued === undefined) return e;
+    // An EVSE's last_updated dates its status at the client: an older status must not carry a newer time.
+    const { asOf } = queued;
+    const lastUpdated =
+      asOf === null || (e.lastUpdated !== null && e.lastUpdated < asOf) ? e.lastUpdated : asOf;
+    return { ...e, status: queued.status, lastUpdated };
   });
   const url = `${t.row.locations_url}/${seg(location.countryCode)}/${seg(location.partyId)}/${seg(location.id)}`;
   await t.send('PUT', url, locationToOcpi({ ...location, evses }, t.version));

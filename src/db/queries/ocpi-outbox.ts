@@ -1,5 +1,6 @@
 // The push outbox (docs/ocpi-out.md, src/outbox/): its queue per client, what delivery acknowledges
 // and how a failing client is parked. Rows are written by the SQLite triggers (outbox-triggers.ts).
+import { iso } from '../../model/iso-time.js';
 import type { Db, Stmt } from '../types.js';
 import type { OcpiClientRow } from './ocpi-clients.js';
 
@@ -76,24 +77,38 @@ export function parkClientStmt(clientId: string, failures: number, retryAt: stri
   };
 }
 
+/** An EVSE's status as a client should have it at some point of the queue, and as of when. */
+export interface QueuedStatus {
+  status: string;
+  /** When that status held: for a status before a queued change, just before that change (null: unknown). */
+  asOf: string | null;
+}
+
 /**
  * The status each EVSE of a location has at a client once every row up to `afterId` is delivered:
  * for an EVSE with a status row still queued after `afterId`, the status before the first such
- * change (its event's old_status). A whole-location PUT carries these, not the newer statuses, so
- * the queued PATCHes that follow it still arrive in order. EVSEs with nothing queued are absent
- * (the stored status is what the client has), and so are removed ones (REMOVED is what the client
- * gets, whatever was queued before the removal). A change whose event was already rolled up, or that
- * created the EVSE, has no old status: its own status is used (the PATCH after it repeats it).
+ * change (its event's old_status), as of one second before that change. A whole-location PUT
+ * carries these, not the newer statuses, so the queued PATCHes that follow it still arrive in order,
+ * and a client that already has the newer status (from a pull) keeps it: the older one is not
+ * stamped with a newer time. EVSEs with nothing queued are absent (the stored status is what the
+ * client has), and so are removed ones (REMOVED is what the client gets, whatever was queued before
+ * the removal). A change whose event was already rolled up, or that created the EVSE, has no old
+ * status: its own status is used, as of its own time (the PATCH after it repeats it).
  */
 export async function statusesQueuedAfter(
   db: Db,
   clientId: string,
   locationPk: string,
   afterId: number,
-): Promise<Map<string, string>> {
+): Promise<Map<string, QueuedStatus>> {
   // SQLite returns the other columns of the min(id) row with min() (a bare-column aggregate).
-  const rows = await db.all<{ uid: string; status: string; old_status: string | null }>(
-    `SELECT e.uid, q.status,
+  const rows = await db.all<{
+    uid: string;
+    status: string;
+    occurred_at: string | null;
+    old_status: string | null;
+  }>(
+    `SELECT e.uid, q.status, q.occurred_at,
        (SELECT s.old_status FROM evse_status_events s WHERE s.evse_pk = q.evse_pk
           AND s.occurred_at = q.occurred_at AND s.new_status = q.status ORDER BY s.id DESC LIMIT 1) AS old_status
      FROM (SELECT min(id) AS id, evse_pk, status, occurred_at FROM ocpi_outbox
@@ -102,5 +117,10 @@ export async function statusesQueuedAfter(
      WHERE e.removed_at IS NULL AND l.removed_at IS NULL`,
     [clientId, locationPk, afterId],
   );
-  return new Map(rows.map((r) => [r.uid, r.old_status ?? r.status]));
+  return new Map(rows.map((r) => [r.uid, queuedStatus(r.status, r.old_status, r.occurred_at)]));
+}
+
+function queuedStatus(status: string, oldStatus: string | null, occurredAt: string | null): QueuedStatus {
+  if (oldStatus === null || occurredAt === null) return { status, asOf: occurredAt };
+  return { status: oldStatus, asOf: iso(Date.parse(occurredAt) - 1000) };
 }

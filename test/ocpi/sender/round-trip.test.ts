@@ -1,10 +1,14 @@
 // Round trip: a second atlas (B) registers with atlas A as an eMSP, pulls everything A publishes
 // over OCPI (full, then date_from) and ends with the same locations, EVSEs, connectors and tariffs
-// field by field; A's outbox then pushes a status change to B's receiver.
+// field by field, also once A's late pushes of the same changes arrived; A's outbox then pushes a
+// status change to B's receiver.
 import { afterEach, describe, expect, it } from 'vitest';
 import { licenseAllowsRepublishing } from '../../../src/db/queries/publication.js';
 import type { Db } from '../../../src/db/types.js';
 import { demoLocations } from '../../../src/fake-cpo/demo-data.js';
+import { silentLogger } from '../../../src/log.js';
+import { createOcpiClient } from '../../../src/ocpi/client/index.js';
+import { drainOutbox } from '../../../src/outbox/run-outbox.js';
 import {
   CPO_PUSH_TOKEN,
   type ReceivingAtlas,
@@ -152,6 +156,9 @@ describe.each(['2.2.1', '2.3.0', '2.1.1'] as const)(
       a = await startSenderAtlas();
       const issued = await a.addClient('Atlas B');
       b = await startReceivingAtlas(a, issued.tokenA, { version });
+      // Pulls alone must bring every change here. A's outbox would push the same changes to B while
+      // B pulls, and which lands last would decide the comparison (pushes have their own test below).
+      await a.outbox.stop();
 
       const first = await b.sync('full');
       expect(first.status).toBe('ok');
@@ -199,6 +206,16 @@ describe.each(['2.2.1', '2.3.0', '2.1.1'] as const)(
       expect(held?.removed_at).not.toBeNull();
 
       expect((await b.sync('full')).status).toBe('ok');
+      await expectSame(a.db, b.db, lossy);
+
+      // Now A's queued pushes of the same changes arrive late, behind B's pulls: the location PUT
+      // carries the EVSE's status from before the queued PATCH, and must not take B back to it.
+      await drainOutbox({ db: a.db, client: createOcpiClient({ retries: 0 }), log: silentLogger });
+      const back = await b.db.all<Row>(
+        "SELECT new_status FROM evse_status_events WHERE via = 'push' AND evse_pk = (SELECT pk FROM evses WHERE uid = ?)",
+        [evses[0]!.uid],
+      );
+      expect(back).toEqual([]);
       await expectSame(a.db, b.db, lossy);
     });
   },
