@@ -19,6 +19,8 @@ export interface AppDeps {
   staleAfterS?: number;
   /** Woken after status events commit (receiver, sync), so the SSE stream need not wait for a poll. */
   statusNotifier?: StatusNotifier;
+  /** Published sites a filtered cluster tile may fold per request (default FILTERED_TILE_MAX_SITES, docs/tiles.md). */
+  filteredTileMaxSites?: number;
   /** Public base URL (ATLAS_PUBLIC_URL); our OCPI versions URL is `${publicUrl}/ocpi/versions`. */
   publicUrl?: string;
   /** Our own party in OCPI credentials (default: ingest/handshake.ts DEFAULT_OUR_PARTY, NL / OCA, role NSP). */

@@ -4,15 +4,27 @@
 
 /** 64-bit hash (two independent 32-bit FNV-1a style lanes with murmur finalizers) as 16 hex chars. */
 export function hash64(input: string): string {
+  return lanes64(input.length, (i) => input.charCodeAt(i));
+}
+
+/**
+ * The same hash over bytes, synchronous: a vector tile's ETag, where WebCrypto's asynchronous
+ * digest cost ~0.3 ms a call in Node (a quarter of a small tile's whole answer).
+ */
+export function hashBytes64(bytes: Uint8Array): string {
+  return lanes64(bytes.length, (i) => bytes[i]!);
+}
+
+function lanes64(length: number, at: (i: number) => number): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x9747b28c;
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
+  for (let i = 0; i < length; i++) {
+    const c = at(i);
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 13;
   }
-  return hex32(fmix(h1 ^ input.length)) + hex32(fmix(h2 ^ Math.imul(input.length, 0x27d4eb2d)));
+  return hex32(fmix(h1 ^ length)) + hex32(fmix(h2 ^ Math.imul(length, 0x27d4eb2d)));
 }
 
 function fmix(h: number): number {

@@ -1,15 +1,17 @@
 // The map page's script, served as /map/assets/map.js (an ES module). Kept as text here so the
 // Workers build carries it too; it uses no template literals, so it can live in one.
-import { SITE_MIN_ZOOM } from '../tiles/build-tile.js';
+import { FILTERED_MIN_ZOOM, SITE_MIN_ZOOM } from '../tiles/build-tile.js';
 
 export const MAP_JS = `import * as maplibregl from '/map/assets/maplibre-gl.mjs';
 
 var SITE_MIN_ZOOM = ${SITE_MIN_ZOOM};
+var FILTERED_MIN_ZOOM = ${FILTERED_MIN_ZOOM};
 var form = document.getElementById('filters');
 var panel = document.getElementById('panel');
 var toggle = document.getElementById('panel-toggle');
 var live = document.getElementById('live');
 var visible = document.getElementById('visible');
+var filterNote = document.getElementById('filter-note');
 
 function filterQuery() {
   var q = new URLSearchParams();
@@ -53,8 +55,21 @@ window.atlasMap = map;
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
 map.getCanvas().setAttribute('aria-label', 'Map of charging sites');
 
+// Filtered tiles are built per request, so tiles.json offers them from FILTERED_MIN_ZOOM on (and a
+// tile still too large there is a 400 tile_too_large): below it the map says to zoom in.
+var tooLarge = false;
+function updateFilterNote() {
+  filterNote.hidden = filterQuery() === '' || (!tooLarge && map.getZoom() >= FILTERED_MIN_ZOOM);
+}
 form.addEventListener('change', function () {
+  tooLarge = false;
   map.getSource('atlas').setUrl(withQuery('/v1/tiles.json'));
+  updateFilterNote();
+});
+map.on('zoomend', function () { tooLarge = false; updateFilterNote(); });
+map.on('error', function (e) {
+  if (e.error && e.error.status === 400 && filterQuery() !== '') { tooLarge = true; updateFilterNote(); return; }
+  console.error(e.error || e);
 });
 
 // Cluster counts as buttons over the circles: readable, and reachable with the keyboard.

@@ -1,6 +1,6 @@
 // The map page's HTML and CSS. Everything it loads comes from this server: maplibre-gl from our
 // node_modules, the country outlines from world-atlas (Natural Earth), tiles and style from /v1.
-import { SITE_MIN_ZOOM } from '../tiles/build-tile.js';
+import { FILTERED_MIN_ZOOM, SITE_MIN_ZOOM } from '../tiles/build-tile.js';
 import { CLUSTER_COLOUR, STATUS_COLOURS } from '../tiles/tilejson.js';
 
 /** Connector types offered in the filter (any OCPI type works in the API itself). */
@@ -49,6 +49,7 @@ export const MAP_HTML = `<!doctype html>
     <label class="check"><input type="checkbox" name="status" value="available"> available now</label>
     <label class="check"><input type="checkbox" name="free" value="true"> free to charge</label>
   </form>
+  <p id="filter-note" class="note" role="status" hidden>Filters apply from zoom ${FILTERED_MIN_ZOOM} on: zoom in to see the matching sites.</p>
   <h2>Legend</h2>
   <ul class="legend">
     <li><span class="dot cluster"></span> cluster of sites (zoom ${SITE_MIN_ZOOM - 1} and below; select to zoom in)</li>
@@ -89,6 +90,7 @@ button:focus-visible, a:focus-visible, select:focus-visible, input:focus-visible
 .skip:focus { left: 0.5rem; }
 #panel-toggle { display: none; }
 .live { color: #555; font-size: 0.85rem; }
+.note { background: #fff4d6; border-left: 3px solid #e0a100; padding: 0.3rem 0.5rem; font-size: 0.9rem; }
 .popup h2 { font-size: 1rem; margin: 0 0 0.25rem; }
 .popup { max-height: 18rem; overflow: auto; font-size: 13px; }
 .popup ul { padding-left: 1rem; margin: 0.2rem 0; }

@@ -6,6 +6,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { publishedBounds, publishedSources } from '../../db/queries/tiles.js';
+import { hashBytes64 } from '../../model/ids.js';
 import { iso } from '../../model/iso-time.js';
 import { DEFAULT_STALE_AFTER_S } from '../availability.js';
 import type { AppDeps } from '../deps.js';
@@ -13,7 +14,13 @@ import { ApiError } from '../errors.js';
 import { errorResponses, jsonOk } from '../geojson-schemas.js';
 import { resourceApp, validationError } from '../http/validation.js';
 import { filterOf, type TileQueryParams, tileQuerySchema } from '../query-params.js';
-import { buildTile, SITE_MIN_ZOOM } from './build-tile.js';
+import {
+  buildTile,
+  FILTERED_MIN_ZOOM,
+  FILTERED_TILE_MAX_SITES,
+  SITE_MIN_ZOOM,
+  unfiltered,
+} from './build-tile.js';
 import { MAX_ZOOM, type TileId } from './tile-grid.js';
 import { mapStyle, tileJson } from './tilejson.js';
 
@@ -70,6 +77,8 @@ const tileDoc = {
     `installed_kw, available, expansion_zoom). Zooms ${SITE_MIN_ZOOM}-${MAX_ZOOM}: layer \`sites\` (id, name, ` +
     'operator, max_power_kw, evse_count, available, status, connectors, free). A tile owns only the sites inside ' +
     'it. The filters are those of /v1/sites. A tile without sites is 200 with an empty body (a valid empty MVT). ' +
+    `A filtered cluster tile is built per request and may hold at most ${FILTERED_TILE_MAX_SITES} published sites ` +
+    `(else a 400 \`tile_too_large\`); tiles.json with a filter starts at zoom ${FILTERED_MIN_ZOOM}. ` +
     'Statuses older than the stale threshold are not counted as available.',
   tags: ['tiles'],
 };
@@ -89,7 +98,7 @@ const styleSchema = z
   .looseObject({ version: z.number(), name: z.string() })
   .openapi('MapStyle', { description: 'a MapLibre style specification, version 8' });
 
-export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl'>) {
+export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl' | 'filteredTileMaxSites'>) {
   const staleAfterS = deps.staleAfterS ?? DEFAULT_STALE_AFTER_S;
   const baseOf = (c: Context) => deps.publicUrl?.replace(/\/$/, '') ?? new URL(c.req.url).origin;
   const app = resourceApp();
@@ -111,8 +120,11 @@ export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl'>)
     const tile = parseTile(c);
     const filter = filterOf(parseFilters(c));
     const fresh = iso(c.get('now').getTime() - staleAfterS * 1000);
-    const bytes = await buildTile(c.get('db'), { tile, filter, fresh });
+    const maxFilteredSites = deps.filteredTileMaxSites ?? FILTERED_TILE_MAX_SITES;
+    const bytes = await buildTile(c.get('db'), { tile, filter, fresh, maxFilteredSites });
     c.header('Content-Type', MVT_TYPE);
+    // Tagged here, synchronously: the middleware's generic body hash is an async digest.
+    c.header('ETag', `W/"${hashBytes64(bytes)}"`);
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200);
   });
   return app
@@ -129,7 +141,8 @@ export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl'>)
       async (c) => {
         const db = c.get('db');
         const [sources, bounds] = await Promise.all([publishedSources(db), publishedBounds(db)]);
-        return c.json(tileJson({ base: baseOf(c), query: rawQuery(c), sources, bounds }), 200);
+        const filtered = !unfiltered(filterOf(c.req.valid('query')));
+        return c.json(tileJson({ base: baseOf(c), query: rawQuery(c), sources, bounds, filtered }), 200);
       },
     )
     .openapi(

@@ -4,22 +4,24 @@
 // layer, one point per site. The switch is at a fixed zoom, not at a density, so a style can rely
 // on it (tiles.json states both layers' zoom ranges). A tile owns only the sites inside it (no
 // buffer): every site is in exactly one tile of a zoom, and a cluster's counts are its tile's.
-import type { Feature, Point } from 'geojson';
 import type { LocationFilter } from '../../db/queries/locations.js';
-import { siteSummariesInBbox } from '../../db/queries/site-features.js';
-import { type SitePoint, sitePoints } from '../../db/queries/sites.js';
+import { sitePoints } from '../../db/queries/sites.js';
 import {
   type ClusterCell,
   clusterCells,
   freshAvailableByCell,
   inTileArea,
+  liveSiteCounts,
   type SiteCounts,
-  siteCounts,
   storedCells,
+  type TileSite,
+  tileSiteCount,
+  tileSitesByIds,
+  tileSitesInArea,
 } from '../../db/queries/tiles.js';
 import { CELL_BITS, CELL_MAX_ZOOM } from '../../db/tile-cells.js';
 import type { Db } from '../../db/types.js';
-import { siteList } from '../sites.js';
+import { ApiError } from '../errors.js';
 import { encodeTile, type TilePoint } from './encode.js';
 import { mercator, rowBoundaries, type TileId, tileArea, tilePixel } from './tile-grid.js';
 
@@ -27,11 +29,25 @@ export const SITE_MIN_ZOOM = CELL_MAX_ZOOM + 1;
 /** Cells per tile side at cluster zooms (src/db/tile-cells.ts). */
 export const CLUSTER_GRID = 2 ** CELL_BITS;
 
+/**
+ * A filtered cluster tile is folded per request from its sites (the cells cannot hold every
+ * combination of filters): it may hold at most this many published sites, about 0.25 s of folding
+ * on a loaded machine (docs/tiles.md). A larger one is a 400 `tile_too_large`: zoom in.
+ */
+export const FILTERED_TILE_MAX_SITES = 5_000;
+/**
+ * The zoom from which tiles.json offers filtered tiles (its minzoom): a z8 tile of the 1M-EVSE
+ * bench's densest area holds ~4,800 sites, within the cap. The map page asks for nothing below it.
+ */
+export const FILTERED_MIN_ZOOM = 8;
+
 export interface TileRequest {
   tile: TileId;
   filter: LocationFilter;
   /** Statuses confirmed before this instant are stale and not counted as available or in use. */
   fresh: string;
+  /** Published sites a filtered cluster tile may fold (default FILTERED_TILE_MAX_SITES). */
+  maxFilteredSites?: number;
 }
 
 export async function buildTile(db: Db, r: TileRequest): Promise<Uint8Array> {
@@ -41,7 +57,9 @@ export async function buildTile(db: Db, r: TileRequest): Promise<Uint8Array> {
 }
 
 /** One summary value a style can colour by: what a driver arriving now would most likely find. */
-export function siteStatus(c: SiteCounts): 'available' | 'occupied' | 'out_of_order' | 'unknown' {
+export function siteStatus(
+  c: Pick<SiteCounts, 'evses' | 'available' | 'busy' | 'broken'>,
+): 'available' | 'occupied' | 'out_of_order' | 'unknown' {
   if (c.available > 0) return 'available';
   if (c.busy > 0) return 'occupied';
   if (c.evses > 0 && c.broken === c.evses) return 'out_of_order';
@@ -50,52 +68,51 @@ export function siteStatus(c: SiteCounts): 'available' | 'occupied' | 'out_of_or
 
 type ConnectorSummary = { standard: string; power_kw: number | null; count: number };
 
-const compactConnectors = (list: ConnectorSummary[]) =>
-  list.map((c) => `${c.standard} ${c.power_kw ?? '?'}kW x${c.count}`).join(', ');
+const compactConnectors = (json: string | null) =>
+  ((json ? JSON.parse(json) : []) as ConnectorSummary[])
+    .map((c) => `${c.standard} ${c.power_kw ?? '?'}kW x${c.count}`)
+    .join(', ');
 
-/** The sites of a tile in id order with their list features: unfiltered straight from the read model. */
-async function siteFeaturesOfTile(
-  db: Db,
-  r: TileRequest,
-): Promise<{ site: SitePoint; feature: Feature<Point> }[]> {
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * The sites of a tile in id order, from the read model: unfiltered, every site of the tile area;
+ * filtered, the sites /v1/sites matches with the same filter.
+ */
+async function tileSites(db: Db, r: TileRequest): Promise<TileSite[]> {
   const area = tileArea(r.tile);
-  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  if (unfiltered(r.filter)) {
-    const rows = (await siteSummariesInBbox(db, { bbox: area.box }))
-      .filter((s) => inTileArea(area, s.lat, s.lon))
-      .sort(byId);
-    return rows.map((s) => ({ site: s, feature: JSON.parse(s.feature) as Feature<Point> }));
-  }
-  const points = (await sitePoints(db, { bbox: area.box, filter: r.filter }))
-    .filter((p) => inTileArea(area, p.lat, p.lon))
-    .sort(byId);
-  const features = await siteList(db, points);
-  return points.map((site, i) => ({ site, feature: features[i]! }));
+  if (unfiltered(r.filter)) return (await tileSitesInArea(db, area)).sort(byId);
+  const points = (await sitePoints(db, { bbox: area.box, filter: r.filter })).filter((p) =>
+    inTileArea(area, p.lat, p.lon),
+  );
+  return (
+    await tileSitesByIds(
+      db,
+      points.map((p) => p.id),
+    )
+  ).sort(byId);
 }
 
+const NO_LIVE = { available: 0, busy: 0, broken: 0, free: 0 };
+
 async function sitesOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
-  const sites = await siteFeaturesOfTile(db, r);
-  const counts = await siteCounts(
-    db,
-    sites.map((s) => s.site),
-    r.fresh,
-  );
-  return sites.map(({ site, feature }) => {
-    const p = feature.properties ?? {};
-    const c = counts.get(site.id) ?? { evses: 0, available: 0, busy: 0, broken: 0, installed_w: 0, free: 0 };
+  const sites = await tileSites(db, r);
+  const live = await liveSiteCounts(db, sites, r.fresh);
+  return sites.map((site) => {
+    const c = live.get(site.id) ?? NO_LIVE;
     const [x, y] = tilePixel(r.tile, site.lat, site.lon);
     return {
       x,
       y,
       properties: {
         id: site.id,
-        name: p.name ?? null,
-        operator: p.operator ?? null,
-        max_power_kw: p.max_power_kw ?? null,
-        evse_count: c.evses,
+        name: site.name,
+        operator: site.operator,
+        max_power_kw: site.max_power_kw,
+        evse_count: site.evse_count,
         available: c.available,
-        status: siteStatus(c),
-        connectors: compactConnectors(p.connectors as ConnectorSummary[]),
+        status: siteStatus({ ...c, evses: site.evse_count }),
+        connectors: compactConnectors(site.connectors),
         free: c.free > 0,
       },
     };
@@ -125,7 +142,7 @@ function abbreviated(n: number): string {
 }
 
 /** Whether a filter narrows the sites at all: the precomputed cells hold every published site. */
-const unfiltered = (f: LocationFilter) =>
+export const unfiltered = (f: LocationFilter) =>
   Object.values(f).every((v) => v == null || (Array.isArray(v) && v.length === 0));
 
 function clusterPoint(t: TileId, c: Omit<TileCluster, 'x' | 'y'> & { lat: number; lon: number }): TilePoint {
@@ -169,6 +186,16 @@ async function clustersOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
         available: available.get(`${c.y}/${c.x}`) ?? 0,
         expansion_zoom: c.split_zoom,
       }),
+    );
+  }
+  const max = r.maxFilteredSites ?? FILTERED_TILE_MAX_SITES;
+  const count = await tileSiteCount(db, r.tile, tileArea(r.tile));
+  if (count > max) {
+    throw new ApiError(
+      400,
+      'tile_too_large',
+      `a filtered tile is built per request from at most ${max} sites, and tile ` +
+        `${r.tile.z}/${r.tile.x}/${r.tile.y} holds ${count}: ask for its tiles at a higher zoom (or without filters)`,
     );
   }
   const cells = await clusterCells(db, {

@@ -3,7 +3,7 @@
 
 import type { PublishedSource } from '../../db/queries/tiles.js';
 import type { Bbox } from '../../model/geo.js';
-import { CLUSTER_GRID, SITE_MIN_ZOOM } from './build-tile.js';
+import { CLUSTER_GRID, FILTERED_MIN_ZOOM, SITE_MIN_ZOOM } from './build-tile.js';
 
 /** Tiles are generated up to here; clients overzoom beyond it. */
 export const TILE_MAX_ZOOM = 16;
@@ -46,9 +46,12 @@ export interface TileJsonInput {
   query: string;
   sources: PublishedSource[];
   bounds: Bbox | null;
+  /** Tiles with a filter start at FILTERED_MIN_ZOOM (build-tile.ts): below it they may be too large. */
+  filtered: boolean;
 }
 
 export function tileJson(i: TileJsonInput) {
+  const minzoom = i.filtered ? FILTERED_MIN_ZOOM : 0;
   const b = i.bounds ?? { minLon: -180, minLat: -85.0511, maxLon: 180, maxLat: 85.0511 };
   const bounds = [b.minLon, b.minLat, b.maxLon, b.maxLat];
   return {
@@ -61,7 +64,7 @@ export function tileJson(i: TileJsonInput) {
     attribution: attributionOf(i.sources),
     scheme: 'xyz',
     tiles: [`${i.base}/v1/tiles/{z}/{x}/{y}.mvt${i.query ? `?${i.query}` : ''}`],
-    minzoom: 0,
+    minzoom,
     maxzoom: TILE_MAX_ZOOM,
     bounds,
     center: [(b.minLon + b.maxLon) / 2, (b.minLat + b.maxLat) / 2, 5],
@@ -69,7 +72,7 @@ export function tileJson(i: TileJsonInput) {
       {
         id: 'clusters',
         description: 'Sites folded into grid cells',
-        minzoom: 0,
+        minzoom,
         maxzoom: SITE_MIN_ZOOM - 1,
         fields: CLUSTER_FIELDS,
       },

@@ -8,11 +8,12 @@
 // (statuses go stale with the clock) are aggregated from EVSE rows in siteCountsSql.
 import type { Bbox } from '../../model/geo.js';
 import { cellRanges } from '../spatial-key.js';
-import { CELL_BITS, cellKeySql, TILE_CELLS_READY } from '../tile-cells.js';
+import { CELL_BITS, CELL_MAX_ZOOM, cellKeySql, TILE_CELLS_READY } from '../tile-cells.js';
 import type { Db } from '../types.js';
 import { filterConditions, type LocationFilter } from './locations.js';
 import { PUBLISHED, REPUBLISHABLE_SOURCES } from './publication.js';
-import { memberMatches, NO_SITE, type SitePoint, siteKeySql } from './sites.js';
+import { memberMatches, NO_SITE, siteKeySql } from './sites.js';
+import { SITE_FEATURES, scanAll } from './spread-scan.js';
 import { SqlParams } from './sql-params.js';
 
 /** A tile in lon/lat: a closed box, and the east and south edges it does not own (null: it does). */
@@ -49,6 +50,8 @@ function inAreaSql(a: TileArea, alias: string, p: SqlParams): string {
 /** Status values counted as in use, and as out of order (OCPI Status). */
 const BUSY = `('CHARGING', 'BLOCKED', 'RESERVED')`;
 const BROKEN = `('OUTOFORDER', 'INOPERATIVE')`;
+/** Every status a count below looks at (the others never count, fresh or not). */
+const COUNTED = `('AVAILABLE', 'CHARGING', 'BLOCKED', 'RESERVED', 'OUTOFORDER', 'INOPERATIVE')`;
 
 /** Per-site counts over the live EVSEs of its members; a status older than `fresh` is not counted. */
 export interface SiteCounts {
@@ -59,6 +62,9 @@ export interface SiteCounts {
   installed_w: number;
   free: number;
 }
+
+/** The live part of a site's counts: fresh statuses and whether a connector has a no-cost tariff. */
+export type LiveCounts = Pick<SiteCounts, 'available' | 'busy' | 'broken' | 'free'>;
 
 /** Sites of a tile (kind 0: a lone location, 1: a `sites` row), read through the cell index. */
 function sitesInAreaSql(a: TileArea, filter: LocationFilter, p: SqlParams): string {
@@ -83,7 +89,7 @@ function membersSql(p: SqlParams, withFree: boolean): string {
       WHERE pts.kind = 1 AND ${PUBLISHED}`;
 }
 
-/** Counts per site key over `members`: the single place that reads EVSE rows for tiles. */
+/** Counts per site key over `members`: the single place that reads EVSE rows for cluster tiles. */
 function siteCountsSql(p: SqlParams, fresh: string): string {
   const f = p.add(fresh);
   return `SELECT m.key,
@@ -97,21 +103,74 @@ function siteCountsSql(p: SqlParams, fresh: string): string {
     GROUP BY m.key`;
 }
 
-/** Live counts of the given sites (the sites layer reads their names and connectors from /v1/sites' queries). */
-export async function siteCounts(
+/**
+ * What moves with the clock or lies outside the read model, for the sites of a site-zoom tile: the
+ * fresh statuses of their live EVSEs and `free`. Only EVSEs with a fresh status are read (the
+ * index evses_tile holds the status time), EVSE and power counts come from site_features.
+ */
+export async function liveSiteCounts(
   db: Db,
-  points: Pick<SitePoint, 'id' | 'kind'>[],
+  sites: { id: string; kind: 'lone' | 'site' }[],
   fresh: string,
-): Promise<Map<string, SiteCounts>> {
-  if (points.length === 0) return new Map();
+): Promise<Map<string, LiveCounts>> {
+  if (sites.length === 0) return new Map();
   const p = new SqlParams();
-  const given = p.add(JSON.stringify(points.map((s) => [s.kind === 'site' ? 1 : 0, s.id])));
-  const q = p.bind(`WITH pts(kind, key) AS (
+  const given = p.add(JSON.stringify(sites.map((s) => [s.kind === 'site' ? 1 : 0, s.id])));
+  const f = p.add(fresh);
+  const q = p.bind(`WITH pts(kind, key) AS MATERIALIZED (
       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${given})),
-    members AS (${membersSql(p, true)})
-    ${siteCountsSql(p, fresh)}`);
-  const rows = await db.all<SiteCounts & { key: string }>(q.sql, q.params);
+    members AS MATERIALIZED (${membersSql(p, true)})
+    SELECT m.key,
+      coalesce(sum(e.status = 'AVAILABLE'), 0) AS available,
+      coalesce(sum(e.status IN ${BUSY}), 0) AS busy,
+      coalesce(sum(e.status IN ${BROKEN}), 0) AS broken,
+      max(m.free) AS free
+    FROM members m LEFT JOIN evses e INDEXED BY evses_tile ON e.location_pk = m.pk AND e.removed_at IS NULL
+      AND e.status IN ${COUNTED} AND e.status_updated_at >= ${f}
+    GROUP BY m.key`);
+  const rows = await db.all<LiveCounts & { key: string }>(q.sql, q.params);
   return new Map(rows.map(({ key, ...c }) => [key, c]));
+}
+
+/** A site of a site-zoom tile as the `sites` layer shows it, from the read model (site_features). */
+export interface TileSite {
+  id: string;
+  kind: 'lone' | 'site';
+  lat: number;
+  lon: number;
+  evse_count: number;
+  name: string | null;
+  operator: string | null;
+  max_power_kw: number | null;
+  /** JSON list of { standard, power_kw, count }, as the list feature holds it. */
+  connectors: string;
+}
+
+/** Only what the layer shows: the stored feature's fields are picked in SQL, never parsed whole in JS. */
+const TILE_SITE_COLUMNS = `f.id AS pk, f.id, f.kind, f.lat, f.lon, f.evse_count,
+  json_extract(f.feature, '$.properties.name') AS name,
+  json_extract(f.feature, '$.properties.operator') AS operator,
+  json_extract(f.feature, '$.properties.max_power_kw') AS max_power_kw,
+  json_extract(f.feature, '$.properties.connectors') AS connectors`;
+
+/** Every published site of the tile area, in no order: the spread index's cell ranges, then the area rule. */
+export async function tileSitesInArea(db: Db, area: TileArea): Promise<TileSite[]> {
+  const rows = await scanAll<TileSite>(db, {
+    table: SITE_FEATURES,
+    columns: TILE_SITE_COLUMNS,
+    box: area.box,
+    where: () => [],
+  });
+  return rows.filter((s) => inTileArea(area, s.lat, s.lon));
+}
+
+/** The given sites (a filtered tile's matches), by primary key. */
+export async function tileSitesByIds(db: Db, ids: string[]): Promise<TileSite[]> {
+  if (ids.length === 0) return [];
+  return db.all<TileSite>(
+    `SELECT ${TILE_SITE_COLUMNS} FROM json_each(?) j CROSS JOIN site_features f ON f.id = j.value`,
+    [JSON.stringify(ids)],
+  );
 }
 
 export interface ClusterCell {
@@ -196,6 +255,26 @@ export async function storedCells(
      WHERE zoom = ? AND y IN (${r.ys.map(() => '?').join(', ')}) AND x BETWEEN ? AND ? ORDER BY y, x`,
     [t.z, ...r.ys, r.minX, r.maxX],
   );
+}
+
+/**
+ * The published sites of a tile: its precomputed cells' sum (at most 64 rows by primary key), or,
+ * before the cells are set up, the tile's ids counted on the spread index.
+ */
+export async function tileSiteCount(
+  db: Db,
+  t: { z: number; x: number; y: number },
+  area: TileArea,
+): Promise<number> {
+  const cells = t.z <= CELL_MAX_ZOOM ? await storedCells(db, t) : null;
+  if (cells) return cells.reduce((n, c) => n + c.sites, 0);
+  const rows = await scanAll<{ lat: number; lon: number }>(db, {
+    table: SITE_FEATURES,
+    columns: 'f.id AS pk, f.lat, f.lon',
+    box: area.box,
+    where: () => [],
+  });
+  return rows.filter((s) => inTileArea(area, s.lat, s.lon)).length;
 }
 
 /**
