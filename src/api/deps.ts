@@ -69,5 +69,10 @@ export type AppEnv = {
     logFields?: Record<string, unknown>;
     /** The request's log line is left out (a sampled refusal: see ocpi/auth-throttle.ts). */
     quiet?: boolean;
+    /**
+     * The 200 body a handler built as bytes (feature-pages.ts): the HTTP layer hashes and sends
+     * these instead of reading the Response back (a copy of every body).
+     */
+    renderedBody?: Uint8Array<ArrayBuffer>;
   };
 };

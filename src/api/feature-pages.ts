@@ -3,6 +3,7 @@
 
 import type { Context } from 'hono';
 import { type Bbox, distanceM, inBbox } from '../model/geo.js';
+import type { AppEnv } from './deps.js';
 import { GEOJSON } from './geojson-schemas.js';
 import {
   boxAround,
@@ -89,15 +90,26 @@ export function featureCollectionResponse<F>(c: Context, features: F[], next: Cu
   });
 }
 
+const utf8 = new TextEncoder();
+const COLLECTION_HEAD = utf8.encode('{"type":"FeatureCollection","features":[');
+
 /**
- * The same FeatureCollection from features already serialized (the read model's stored bytes):
- * they are concatenated, never parsed and re-serialized.
+ * The same FeatureCollection from features already serialized (the read model's stored bytes, joined
+ * by commas): they are copied once into the body, never parsed, re-serialized or re-encoded. The
+ * body is also handed to the HTTP layer as rendered bytes (context `renderedBody`), so its ETag is a
+ * hash of these bytes without reading the Response back.
  */
-export function featureTextsResponse(c: Context, features: string[], next: Cursor | null): Response {
+export function featureBytesResponse(
+  c: Context<AppEnv>,
+  features: Uint8Array,
+  next: Cursor | null,
+): Response {
   const { href, links } = pageLinks(c, next);
-  return c.body(
-    `{"type":"FeatureCollection","features":[${features.join(',')}],"next":${JSON.stringify(href)},"links":${JSON.stringify(links)}}`,
-    200,
-    { 'Content-Type': GEOJSON },
-  );
+  const tail = utf8.encode(`],"next":${JSON.stringify(href)},"links":${JSON.stringify(links)}}`);
+  const body = new Uint8Array(COLLECTION_HEAD.length + features.length + tail.length);
+  body.set(COLLECTION_HEAD);
+  body.set(features, COLLECTION_HEAD.length);
+  body.set(tail, COLLECTION_HEAD.length + features.length);
+  c.set('renderedBody', body);
+  return c.body(body, 200, { 'Content-Type': GEOJSON });
 }

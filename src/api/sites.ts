@@ -9,7 +9,7 @@ import { listSources } from '../db/queries/sources.js';
 import { tariffsOfLocations } from '../db/queries/tariffs.js';
 import type { Db } from '../db/types.js';
 import { notFound } from './errors.js';
-import { distancePage, featureTextsResponse, keysetPage, nearSearchBox, type Page } from './feature-pages.js';
+import { distancePage, featureBytesResponse, keysetPage, nearSearchBox, type Page } from './feature-pages.js';
 import {
   errorResponses,
   GEOJSON,
@@ -22,7 +22,7 @@ import {
   siteDetailFeatureSchema,
 } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
-import { filterOf, type SiteQueryParams, siteQuerySchema } from './query-params.js';
+import { type Cursor, filterOf, type SiteQueryParams, siteQuerySchema } from './query-params.js';
 import { siteDetail } from './site-features.js';
 
 const movedSchema = z
@@ -61,6 +61,8 @@ const detailRoute = createRoute({
   },
 });
 
+const utf8 = new TextEncoder();
+
 const noFilter = (f: LocationFilter) => Object.values(f).every((v) => v === undefined);
 
 /** One page of matching sites: by id, or by distance for `near`. */
@@ -77,17 +79,22 @@ export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoi
 }
 
 /**
- * A page of list features, serialized. Without filters (a map panning) the page comes straight
- * from the read model's spread index; with filters or `near` the matching sites are found first and
- * their stored features read by id. Either way no feature is assembled per request.
+ * A page of list features, serialized and joined by commas. Without filters (a map panning) the page
+ * comes straight from the read model's spread index as one BLOB; with filters or `near` the matching
+ * sites are found first and their stored features read by id. Either way no feature is assembled
+ * per request.
  */
-export async function siteFeaturePage(db: Db, q: SiteQueryParams): Promise<Page<string>> {
+export async function siteFeaturePage(
+  db: Db,
+  q: SiteQueryParams,
+): Promise<{ features: Uint8Array; next: Cursor | null }> {
   if (!q.near && noFilter(filterOf(q))) {
     const page = await siteFeaturesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit });
-    return { items: page.features, next: page.after ? { k: page.after } : null };
+    return { features: page.features, next: page.after ? { k: page.after } : null };
   }
   const page = await sitePage(db, q);
-  return { items: await siteFeatureTexts(db, page.items, page.distances), next: page.next };
+  const texts = await siteFeatureTexts(db, page.items, page.distances);
+  return { features: utf8.encode(texts.join(',')), next: page.next };
 }
 
 /** The stored features of these sites in their order, with `distance_m` for a distance query. */
@@ -126,7 +133,7 @@ export const sitesApp = resourceApp()
     const q = c.req.valid('query');
     const db = c.get('db');
     const page = await siteFeaturePage(db, q);
-    return featureTextsResponse(c, page.items, page.next) as never;
+    return featureBytesResponse(c, page.features, page.next) as never;
   })
   .openapi(detailRoute, async (c) => {
     const db = c.get('db');

@@ -36,6 +36,18 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/**
+ * A BLOB column's bytes, whichever driver read it: better-sqlite3 gives a Buffer, D1 an ArrayBuffer
+ * or an array of byte values; SQL NULL (an empty group_concat) is no bytes.
+ */
+export function blobBytes(value: unknown): Uint8Array {
+  if (value == null) return new Uint8Array(0);
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (Array.isArray(value)) return Uint8Array.from(value as number[]);
+  throw new TypeError(`not a BLOB: ${typeof value}`);
+}
+
 export function assertParamLimit(stmt: Stmt): void {
   if (stmt.params.length > MAX_BOUND_PARAMS) {
     throw new Error(`statement binds ${stmt.params.length} parameters; the limit is ${MAX_BOUND_PARAMS}`);

@@ -1,5 +1,6 @@
 // The Node host's side of the public API's HTTP behaviour: the socket address for rate limiting,
 // brotli from node:zlib, the docs and map pages' assets from node_modules, and .sqlite dumps.
+import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -184,6 +185,7 @@ export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptio
     sqliteDump: sharedSqliteDump(),
     dumpFile: sharedDumpFiles(),
     featureSpool: fileSpool,
+    sha256: (bytes) => createHash('sha256').update(bytes).digest(),
     ...overrides,
   };
 }

@@ -53,8 +53,8 @@ function notModified(c: Context, etag: string, lastModified: Date): boolean {
  * (a sync elsewhere, a new deployment or the clock leave it alone unless this body changed). Weak,
  * as one tag stands for the identity, gzip and brotli forms of the same body.
  */
-async function bodyTag(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+async function bodyTag(bytes: Uint8Array<ArrayBuffer>, sha256?: HttpOptions['sha256']): Promise<string> {
+  const digest = sha256 ? sha256(bytes) : new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   let hex = '';
   for (const b of digest.subarray(0, 12)) hex += b.toString(16).padStart(2, '0');
   return `W/"${hex}"`;
@@ -155,16 +155,24 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
   }
 
   /** Buffers a rendered body and tags it with its hash (unless the handler tagged it itself). */
-  async function tagBody(c: Context, v: DataVersion): Promise<Uint8Array<ArrayBuffer> | null> {
+  async function tagBody(c: Context<AppEnv>, v: DataVersion): Promise<Uint8Array<ArrayBuffer> | null> {
     const res = c.res;
-    if (res.headers.has('etag') || !res.body) return null;
+    if (res.headers.has('etag')) return null;
+    // Reading res.body would turn @hono/node-server's light Response (written to the socket as is)
+    // into a streamed one: bytes the handler rendered are taken as they are.
+    const given = c.get('renderedBody');
+    if (given) {
+      res.headers.set('ETag', await bodyTag(given, opts.sha256));
+      return given;
+    }
+    if (!res.body) return null;
     if (STREAMED.test(c.req.path)) {
       res.headers.set('ETag', v.etag);
       return null;
     }
     const bytes = new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>;
     const headers = new Headers(res.headers);
-    headers.set('ETag', await bodyTag(bytes));
+    headers.set('ETag', await bodyTag(bytes, opts.sha256));
     replaceResponse(c, new Response(bytes, { status: res.status, headers }));
     return bytes;
   }
@@ -178,11 +186,18 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
   ) {
     const res = c.res;
     const type = res.headers.get('content-type');
-    if (!res.body || res.headers.has('content-encoding') || !isCompressible(type)) return;
+    if (res.headers.has('content-encoding') || !isCompressible(type) || !(rendered ?? res.body)) return;
+    const cacheIt = cache && cacheable(c, type, res.status);
+    if (enc === 'identity' && rendered && !cacheIt) {
+      // The rendered body is already the response's: only its headers change, in place.
+      res.headers.delete('content-length');
+      varyByEncoding(res.headers);
+      return;
+    }
     const headers = new Headers(res.headers);
     headers.delete('content-length');
     varyByEncoding(headers);
-    if (cache && cacheable(c, type, res.status)) {
+    if (cache && cacheIt) {
       const body0 = rendered ?? (new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>);
       const compress = enc !== 'identity' && body0.byteLength >= 1024;
       const body = compress ? await compressBytes(body0, enc, opts) : body0;
@@ -198,7 +213,7 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
       return;
     }
     headers.set('Content-Encoding', enc);
-    const source = rendered ? (new Blob([rendered]).stream() as ReadableStream<Uint8Array>) : res.body;
+    const source = rendered ? (new Blob([rendered]).stream() as ReadableStream<Uint8Array>) : res.body!;
     replaceResponse(c, new Response(compressStream(source, enc, opts), { status: res.status, headers }));
   }
 

@@ -1,7 +1,7 @@
 // Reads of the precomputed list view (`site_features`, written by src/db/write-site-features.ts):
 // what a map, a tile, an OGC page or the OCPI sender needs per site without touching EVSE rows.
 import type { Bbox } from '../spatial-key.js';
-import type { Db } from '../types.js';
+import { blobBytes, type Db } from '../types.js';
 import { SITE_FEATURES, scanAll, spreadScan } from './spread-scan.js';
 
 /** One published site as the read model holds it. */
@@ -48,27 +48,38 @@ export async function siteSummariesInBbox(db: Db, q: SiteSummaryQuery): Promise<
 
 /**
  * The first `limit` published sites of the box in id order (the same sample as siteSummariesInBbox)
- * as their stored features, and the id to continue after when there are more. The spread index
- * alone finds the ids (it covers id, cell, lat, lon); only the page's features are then read.
- * Carrying every candidate's feature bytes through the scan and its sort cost 3x as much: on 1M
- * EVSEs, 1,000 sites, 11.4 ms against 3.4 ms p50 (the query as bench `api` runs it, loaded machine).
- * Joining the features in SQL instead (group_concat) measured no faster than in JS.
+ * as their stored features joined by commas, in UTF-8, and the id to continue after when there are
+ * more. The spread index alone finds the ids and rowids (it covers id, cell, lat, lon; every index
+ * holds the rowid); one statement then reads the page's features by rowid and joins them in SQL
+ * into one BLOB. Measured on 1M EVSEs, 1,000 sites (703 KiB), loaded machine: reading the features
+ * as 1,000 JS strings and joining them cost 13-15 ms p50, the joined BLOB 0.7-0.9 ms; carrying the
+ * features through the scan's sort cost 11.4 ms against 3.4 ms.
  */
 export async function siteFeaturesInBbox(
   db: Db,
   q: Required<Pick<SiteSummaryQuery, 'limit'>> & SiteSummaryQuery,
-): Promise<{ features: string[]; after: string | null }> {
-  const scan = { table: SITE_FEATURES, columns: 'f.id AS pk', box: q.bbox, after: q.after, where: () => [] };
-  const ids = (await spreadScan<{ pk: string }>(db, scan, q.limit + 1)).map((r) => r.pk);
+): Promise<{ features: Uint8Array; count: number; after: string | null }> {
+  const scan = {
+    table: SITE_FEATURES,
+    columns: 'f.id AS pk, f.rowid AS r',
+    box: q.bbox,
+    after: q.after,
+    where: () => [],
+  };
+  const ids = await spreadScan<{ pk: string; r: number }>(db, scan, q.limit + 1);
   const page = ids.slice(0, q.limit);
-  if (page.length === 0) return { features: [], after: null };
-  const rows = await db.all<{ feature: string }>(
-    'SELECT f.feature FROM json_each(?) j JOIN site_features f ON f.id = j.value ORDER BY j.key',
-    [JSON.stringify(page)],
+  if (page.length === 0) return { features: new Uint8Array(0), count: 0, after: null };
+  // A write between the two statements may give a rowid to another site: the id must match too.
+  const row = await db.get<{ n: number; features: unknown }>(
+    `SELECT count(*) AS n, CAST(group_concat(feature, ',') AS BLOB) AS features FROM (
+       SELECT f.feature FROM json_each(?) j CROSS JOIN site_features f
+       ON f.rowid = j.value ->> 0 AND f.id = j.value ->> 1 ORDER BY j.key)`,
+    [JSON.stringify(page.map((p) => [p.r, p.pk]))],
   );
   return {
-    features: rows.map((r) => r.feature),
-    after: ids.length > q.limit ? page[page.length - 1]! : null,
+    features: blobBytes(row?.features),
+    count: row?.n ?? 0,
+    after: ids.length > q.limit ? page[page.length - 1]!.pk : null,
   };
 }
 
