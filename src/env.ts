@@ -39,6 +39,15 @@ const envSchema = z.object({
   /** Requests per second a client may sustain. */
   ATLAS_RATE_LIMIT_PER_S: z.coerce.number().positive().default(10),
   /**
+   * Worker threads rendering heavy reads (bbox pages, tiles, OGC items) off the event loop, each
+   * with a read-only connection; statistics get one more of their own. 0: everything in process.
+   */
+  ATLAS_READ_WORKERS: z.coerce.number().int().min(0).max(16).default(2),
+  /** Heavy requests (those above, statistics) one client may have in flight; beyond it 429. */
+  ATLAS_HEAVY_PER_CLIENT: z.coerce.number().int().positive().default(8),
+  /** A heavy request waiting longer than this (ms) for a worker gets 503 with Retry-After. */
+  ATLAS_HEAVY_WAIT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
    * Reverse proxies (addresses or IPv4 CIDR blocks, comma-separated) whose client-address header is
    * believed for rate limiting. Empty by default: the socket address counts, the header is ignored.
    */

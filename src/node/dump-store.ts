@@ -8,21 +8,13 @@
 // served while a new one builds in the background.
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { dataVersion } from '../api/http/data-version.js';
 import type { DumpFile } from '../api/http/options.js';
 import type { Db } from '../db/types.js';
+import { startTsWorker } from './ts-worker.js';
 
-// tsx's ESM entry (require.resolve would give the CommonJS one).
-const TSX_API = pathToFileURL(
-  createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    .replace(/index\.cjs$/, 'index.mjs'),
-).href;
 const WORKER = new URL('./dump-worker.ts', import.meta.url).href;
 
 export interface DumpStoreOptions {
@@ -63,10 +55,7 @@ async function fileOf(db: Db): Promise<string> {
 
 function buildInWorker(file: string, out: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    // The worker is TypeScript like the rest: a two-line bootstrap registers tsx's loader (as the
-    // server runs under tsx) and imports it.
-    const boot = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`;
-    const worker = new Worker(boot, { eval: true, workerData: { file, out } });
+    const worker = startTsWorker(WORKER, { file, out });
     worker.once('message', (m: { ok: boolean; error?: string }) =>
       m.ok ? resolve() : reject(new Error(m.error)),
     );

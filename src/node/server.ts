@@ -19,6 +19,7 @@ import { nodeHttpOptions, resolveHost, socketClientIp, storageSpaceOf } from './
 import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
 import { openDatabase, StartupError } from './open-database.js';
 import { readText } from './read-text.js';
+import { startHeavyReads } from './read-workers.js';
 import { scheduleSources, scheduleStatusRollup } from './schedule.js';
 
 export interface AtlasContext {
@@ -139,6 +140,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const atlas = await openAtlas(env, log);
   const shutdown = new AbortController();
+  const heavy = startHeavyReads({
+    file: env.ATLAS_DB,
+    staleAfterS: env.ATLAS_STALE_AFTER_S,
+    publicUrl: env.ATLAS_PUBLIC_URL,
+    pageWorkers: env.ATLAS_READ_WORKERS,
+    perClient: env.ATLAS_HEAVY_PER_CLIENT,
+    maxWaitMs: env.ATLAS_HEAVY_WAIT_MS,
+  });
   const app = createApp({
     shutdown: shutdown.signal,
     getDb: () => atlas.db,
@@ -147,6 +156,7 @@ export async function startServer(
     http: nodeHttpOptions({
       rateLimit: { capacity: env.ATLAS_RATE_LIMIT_BURST, refillPerSecond: env.ATLAS_RATE_LIMIT_PER_S },
       clientIp: socketClientIp(env.ATLAS_TRUST_PROXY, env.ATLAS_CLIENT_IP_HEADER),
+      offload: heavy?.offload,
     }),
     staleAfterS: env.ATLAS_STALE_AFTER_S,
     statusNotifier: atlas.notifier,
@@ -160,6 +170,7 @@ export async function startServer(
   try {
     listening = await listen(app.fetch, env);
   } catch (err) {
+    await heavy?.close();
     await atlas.close();
     throw err;
   }
@@ -204,6 +215,7 @@ export async function startServer(
       await firstSync.catch(() => undefined);
       await atlas.runner.settled();
       await closeServer(server, shutdown);
+      await heavy?.close();
       await atlas.close();
     },
   };

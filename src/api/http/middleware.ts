@@ -259,7 +259,12 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
       for (const [k, val] of hit.headers) c.header(k, val, { append: k.toLowerCase() === 'vary' });
       return c.body(hit.body, 200);
     }
-    await next();
+    const offloaded = opts.offload?.(c.req.raw, clientIp(c) ?? 'shared');
+    if (offloaded) {
+      const a = await offloaded;
+      // c.body keeps the headers set so far (rate limit), as a handler's own answer would.
+      c.res = c.body(a.body as Uint8Array<ArrayBuffer>, a.status as never, a.headers);
+    } else await next();
     if (!c.res.headers.has('x-request-id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
     if (!c.res.headers.has('access-control-allow-origin')) {
       c.res.headers.set('Access-Control-Allow-Origin', '*');

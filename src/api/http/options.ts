@@ -35,6 +35,13 @@ export interface DumpFile {
   read(start: number, end: number): ReadableStream<Uint8Array>;
 }
 
+/** An answer rendered away from this event loop (or a refusal to render it): see HttpOptions.offload. */
+export interface OffloadedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer> | null;
+}
+
 export interface HttpOptions {
   /**
    * The client's address for rate limiting. Node passes the socket's remote address; the default
@@ -80,6 +87,15 @@ export interface HttpOptions {
   dumpFile?: (db: Db, name: string, body: () => ReadableStream<Uint8Array>) => Promise<DumpFile>;
   /** Where the FlatGeobuf dump spools its features (Node: a temp file); default: memory. */
   featureSpool?: () => FeatureSpool;
+  /**
+   * Answers a heavy read elsewhere: Node renders bbox pages, tiles, OGC items and statistics in
+   * worker threads with read-only connections (src/node/heavy-reads.ts), with a concurrency cap
+   * per route class (beyond it 429 or 503 with Retry-After). Returns null for a request it does not
+   * take, which then runs here. Called after the response cache missed, with the client's address
+   * as the rate limiter sees it. Without it (Workers: one request per isolate, CPU-limited by the
+   * platform) every route runs in process.
+   */
+  offload?: (req: Request, client: string) => Promise<OffloadedAnswer> | null;
   /** Milliseconds clock of the rate limiter (tests drive it). */
   nowMs?: () => number;
 }

@@ -1,0 +1,190 @@
+// Heavy reads never run on the event loop that answers everyone: a bbox page, a tile, an OGC items
+// page or the statistics are rendered by a worker thread (read-workers.ts), and how many run at
+// once is capped per route class ("lane") rather than weighed by a cost guessed in advance.
+// Measured on the 1M-EVSE database (in process, a loaded machine): a page of 100 sites 2 ms, of
+// 1,000 sites 58 ms, with a connector filter up to 1.5 s, an OGC CQL2 page 230 ms, /v1/stats
+// minutes with a cold cache. No weight known before the query runs fits that spread; a cap on
+// concurrent work bounds the real cost whatever each request turns out to cost.
+//
+// Per lane: `workers` run at once, `maxQueued` more wait; beyond that a 503. A client has at most
+// `perClient` heavy requests in flight (429 beyond), so one client cannot fill the queue. A request
+// that waited `maxWaitMs` gets a 503 (the work goes on if it had started: the statistics then sit
+// in the worker's freshness cache for the retry). Identical requests in flight share one rendering.
+import { errorBody } from '../api/errors.js';
+import type { OffloadedAnswer } from '../api/http/options.js';
+
+export type Lane = 'pages' | 'aggregates';
+
+/** What a worker needs to render a request (a Request does not cross threads). */
+export interface ReadRequest {
+  url: string;
+  accept: string | null;
+}
+
+export interface LaneLimits {
+  /** Requests rendered at once (worker threads of the lane). */
+  workers: number;
+  /** Requests waiting beyond those; more are refused with 503. */
+  maxQueued: number;
+}
+
+export interface HeavyReadOptions {
+  lanes: Record<Lane, LaneLimits>;
+  /** Heavy requests one client may have in flight (queued or running); more get 429. */
+  perClient: number;
+  /** A request waiting longer than this (queued or rendering) gets 503. */
+  maxWaitMs: number;
+  /** Renders a request on slot `slot` (0..workers-1) of `lane`; one request per slot at a time. */
+  execute: (lane: Lane, slot: number, req: ReadRequest) => Promise<OffloadedAnswer>;
+}
+
+export const DEFAULT_HEAVY_READS: Omit<HeavyReadOptions, 'execute'> = {
+  // Two cores are the smallest machine we run on: the event loop keeps one, pages get the other
+  // two slots, and statistics one of their own so a slow aggregate never holds up pages.
+  lanes: { pages: { workers: 2, maxQueued: 32 }, aggregates: { workers: 1, maxQueued: 8 } },
+  perClient: 8,
+  maxWaitMs: 10_000,
+};
+
+/** Seconds a refused client is asked to wait: a heavy answer takes tens of ms to seconds. */
+const RETRY_AFTER_S = 2;
+
+const LANES: [RegExp, Lane][] = [
+  [/^\/v1\/(sites|locations)\/?$/, 'pages'],
+  [/^\/v1\/tiles\/\d+\/\d+\/\d+\.mvt$/, 'pages'],
+  [/^\/ogc\/collections\/[^/]+\/items\/?$/, 'pages'],
+  [/^\/v1\/stats(\/by-[a-z-]+|\/occupancy)?\/?$/, 'aggregates'],
+  [/^\/v1\/operators\/?$/, 'aggregates'],
+];
+
+/** The lane of a public GET path, or null for a route cheap enough to answer in process. */
+export function heavyLaneOf(path: string): Lane | null {
+  return LANES.find(([re]) => re.test(path))?.[1] ?? null;
+}
+
+interface Job {
+  key: string;
+  req: ReadRequest;
+  waiters: number;
+  started: boolean;
+  done: Promise<OffloadedAnswer>;
+  settle: (a: Promise<OffloadedAnswer>) => void;
+}
+
+interface LaneState {
+  limits: LaneLimits;
+  idle: number[];
+  queue: Job[];
+}
+
+function refusal(status: 429 | 503, code: string, message: string): OffloadedAnswer {
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'retry-after': String(RETRY_AFTER_S),
+      'cache-control': 'no-store',
+    },
+    body: new TextEncoder().encode(JSON.stringify(errorBody(code, message))),
+  };
+}
+
+const busy = () => refusal(503, 'busy', `heavy requests are at capacity; retry after ${RETRY_AFTER_S} s`);
+
+export function createHeavyReads(opts: HeavyReadOptions) {
+  const lanes = new Map<Lane, LaneState>(
+    (Object.entries(opts.lanes) as [Lane, LaneLimits][]).map(([name, limits]) => [
+      name,
+      { limits, idle: Array.from({ length: limits.workers }, (_, i) => i), queue: [] },
+    ]),
+  );
+  const inFlight = new Map<string, Job>();
+  const perClient = new Map<string, number>();
+
+  function pump(lane: Lane) {
+    const s = lanes.get(lane)!;
+    while (s.idle.length > 0 && s.queue.length > 0) {
+      const job = s.queue.shift()!;
+      const slot = s.idle.pop()!;
+      job.started = true;
+      const run = opts.execute(lane, slot, job.req);
+      job.settle(run);
+      run
+        .catch(() => undefined)
+        .finally(() => {
+          inFlight.delete(job.key);
+          s.idle.push(slot);
+          pump(lane);
+        });
+    }
+  }
+
+  function enqueue(lane: Lane, key: string, req: ReadRequest): Job | null {
+    const s = lanes.get(lane)!;
+    if (s.idle.length === 0 && s.queue.length >= s.limits.maxQueued) return null;
+    let settle!: Job['settle'];
+    const done = new Promise<OffloadedAnswer>((resolve) => {
+      settle = resolve;
+    });
+    const job: Job = { key, req, waiters: 0, started: false, done, settle };
+    inFlight.set(key, job);
+    s.queue.push(job);
+    pump(lane);
+    return job;
+  }
+
+  /** Waits for the job, at most maxWaitMs; a queued job nobody waits for any more is dropped. */
+  async function wait(lane: Lane, job: Job): Promise<OffloadedAnswer> {
+    job.waiters++;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), opts.maxWaitMs);
+    });
+    try {
+      const a = await Promise.race([job.done, timeout]);
+      return a ?? busy();
+    } catch {
+      return refusal(503, 'unavailable', 'the request could not be rendered; retry later');
+    } finally {
+      clearTimeout(timer);
+      job.waiters--;
+      if (job.waiters === 0 && !job.started) {
+        const q = lanes.get(lane)!.queue;
+        q.splice(q.indexOf(job), 1);
+        inFlight.delete(job.key);
+      }
+    }
+  }
+
+  function offload(req: Request, client: string): Promise<OffloadedAnswer> | null {
+    const url = new URL(req.url);
+    const lane = heavyLaneOf(url.pathname);
+    if (!lane || req.method !== 'GET') return null;
+    const held = perClient.get(client) ?? 0;
+    if (held >= opts.perClient) {
+      return Promise.resolve(
+        refusal(
+          429,
+          'rate_limited',
+          `at most ${opts.perClient} heavy requests per client at once; retry after ${RETRY_AFTER_S} s`,
+        ),
+      );
+    }
+    const read: ReadRequest = { url: req.url, accept: req.headers.get('accept') };
+    const key = `${read.url}|${read.accept ?? ''}`;
+    const job = inFlight.get(key) ?? enqueue(lane, key, read);
+    if (!job) return Promise.resolve(busy());
+    perClient.set(client, held + 1);
+    return wait(lane, job).finally(() => {
+      const n = (perClient.get(client) ?? 1) - 1;
+      if (n > 0) perClient.set(client, n);
+      else perClient.delete(client);
+    });
+  }
+
+  return {
+    offload,
+    /** Heavy requests admitted and not yet answered (queued, rendering or sharing one). */
+    admitted: () => [...perClient.values()].reduce((a, b) => a + b, 0),
+  };
+}

@@ -1,0 +1,287 @@
+// Heavy reads run beside the event loop, capped per route class: with the one page slot held by a
+// slow rendering (an injected executor that answers only when the test says so), /healthz still
+// answers, one more bbox request waits, the next is refused with 503 + Retry-After, and a client
+// over its own cap gets 429. Then the real thing: answers rendered by worker threads over a
+// read-only connection are those the main thread would have rendered.
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import type { OffloadedAnswer } from '../../src/api/http/options.js';
+import { openSqlite } from '../../src/db/sqlite.js';
+import type { Db } from '../../src/db/types.js';
+import { upsertSources } from '../../src/ingest/source-state.js';
+import { createHeavyReads, type HeavyReadOptions, heavyLaneOf } from '../../src/node/heavy-reads.js';
+import { socketClientIp } from '../../src/node/http-hooks.js';
+import { startHeavyReads } from '../../src/node/read-workers.js';
+import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { DEFAULT_SOURCES, ocpiLocation, TOKEN_NL } from '../ocpi/receiver/push-harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'atlas-heavy-'));
+const file = join(dir, 'atlas.db');
+let db: Db;
+
+beforeAll(async () => {
+  db = openSqlite(file);
+  await upsertSources(db, DEFAULT_SOURCES, new Date().toISOString());
+  const app = createApp({ getDb: () => db, sources: DEFAULT_SOURCES, http: { rateLimit: false } });
+  for (const [id, lon] of [
+    ['A1', 5.1],
+    ['A2', 5.2],
+  ] as const) {
+    const res = await app.request(`/ocpi/2.2.1/receiver/locations/NL/TNM/${id}`, {
+      method: 'PUT',
+      headers: { Authorization: `Token ${btoa(TOKEN_NL)}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(
+        ocpiLocation('2.2.1', {
+          id,
+          lat: 52.1,
+          lon,
+          lastUpdated: '2025-03-01T11:00:00Z',
+          evses: [{ uid: `${id}-1`, status: 'AVAILABLE' }],
+        }),
+      ),
+    });
+    expect(res.status).toBe(201);
+  }
+});
+afterAll(async () => {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A GET from a chosen loopback address: each address is another client to the limits. */
+function get(url: string, from = '127.0.0.1'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { localAddress: from, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** A slow heavy route: every rendering waits until the test releases it. */
+function gatedExecutor() {
+  const started: string[] = [];
+  const waiting: (() => void)[] = [];
+  let onStart: (() => void) | null = null;
+  const execute: HeavyReadOptions['execute'] = (_lane, _slot, req) => {
+    started.push(new URL(req.url).search);
+    onStart?.();
+    return new Promise<OffloadedAnswer>((resolve) => {
+      waiting.push(() =>
+        resolve({
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: new TextEncoder().encode(JSON.stringify({ rendered: new URL(req.url).search })),
+        }),
+      );
+    });
+  };
+  return {
+    execute,
+    started,
+    /** Resolves once `n` renderings have started. */
+    startedCount: (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (started.length >= n) resolve();
+        };
+        onStart = check;
+        check();
+      }),
+    releaseAll: () => {
+      for (const w of waiting.splice(0)) w();
+    },
+  };
+}
+
+async function serveWithCaps(
+  gate: ReturnType<typeof gatedExecutor>,
+  caps: Partial<Omit<HeavyReadOptions, 'execute'>> = {},
+): Promise<ServedApp & { admitted: (n: number) => Promise<void> }> {
+  const heavy = createHeavyReads({
+    lanes: { pages: { workers: 1, maxQueued: 1 }, aggregates: { workers: 1, maxQueued: 0 } },
+    perClient: 8,
+    maxWaitMs: 60_000,
+    execute: gate.execute,
+    ...caps,
+  });
+  const app = createApp({
+    getDb: () => db,
+    http: { rateLimit: false, responseCache: false, clientIp: socketClientIp(), offload: heavy.offload },
+  });
+  const served = await serveApp(app);
+  /** Resolves once `n` heavy requests are admitted (queued, rendering or sharing one). */
+  const admitted = async (n: number) => {
+    while (heavy.admitted() < n) await new Promise((r) => setImmediate(r));
+  };
+  return { ...served, admitted };
+}
+
+const box = (k: number) => `/v1/sites?bbox=${k},50,${k + 1},51`;
+
+describe('heavy reads capped per route class', () => {
+  it('queues one bbox request behind the busy slot, refuses the next with 503, and /healthz answers', async () => {
+    const gate = gatedExecutor();
+    const served = await serveWithCaps(gate);
+    try {
+      const first = get(served.url + box(1), '127.0.0.1');
+      await gate.startedCount(1);
+      const queued = get(served.url + box(2), '127.0.0.2');
+      await served.admitted(2);
+      const refused = await get(served.url + box(3), '127.0.0.3');
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('2');
+      expect(refused.headers['cache-control']).toBe('no-store');
+      expect(JSON.parse(refused.body).error.code).toBe('busy');
+
+      // The event loop is free while the heavy route renders: health and cheap routes answer.
+      const health = await get(`${served.url}/healthz`, '127.0.0.3');
+      expect(health.status).toBe(200);
+      expect((await get(`${served.url}/v1/sources`, '127.0.0.3')).status).toBe(200);
+      // Statistics have their own lane: a held page slot does not stop them starting.
+      const stats = get(`${served.url}/v1/stats`, '127.0.0.3');
+      await gate.startedCount(2);
+      expect(gate.started).toEqual(['?bbox=1,50,2,51', '']);
+
+      gate.releaseAll();
+      expect(JSON.parse((await first).body)).toEqual({ rendered: '?bbox=1,50,2,51' });
+      await gate.startedCount(3);
+      gate.releaseAll();
+      const second = await queued;
+      expect(second.status).toBe(200);
+      expect(second.headers['x-request-id']).toBeTruthy();
+      expect(JSON.parse(second.body)).toEqual({ rendered: '?bbox=2,50,3,51' });
+      expect((await stats).status).toBe(200);
+    } finally {
+      gate.releaseAll();
+      await served.close();
+    }
+  });
+
+  it('refuses a client over its own cap with 429 while another client is still admitted', async () => {
+    const gate = gatedExecutor();
+    const served = await serveWithCaps(gate, {
+      perClient: 2,
+      lanes: { pages: { workers: 2, maxQueued: 8 }, aggregates: { workers: 1, maxQueued: 8 } },
+    });
+    try {
+      const held = [get(served.url + box(1)), get(served.url + box(2))];
+      await gate.startedCount(2);
+      const over = await get(served.url + box(3));
+      expect(over.status).toBe(429);
+      expect(over.headers['retry-after']).toBe('2');
+      expect(JSON.parse(over.body).error.code).toBe('rate_limited');
+      const other = get(served.url + box(4), '127.0.0.2');
+      gate.releaseAll();
+      expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+      await gate.startedCount(3);
+      gate.releaseAll();
+      expect((await other).status).toBe(200);
+      expect(gate.started).not.toContain('?bbox=3,50,4,51');
+    } finally {
+      gate.releaseAll();
+      await served.close();
+    }
+  });
+
+  it('renders identical requests in flight once', async () => {
+    const gate = gatedExecutor();
+    const served = await serveWithCaps(gate);
+    try {
+      const a = get(served.url + box(7), '127.0.0.1');
+      await gate.startedCount(1);
+      const b = get(served.url + box(7), '127.0.0.2');
+      // The first is rendering and the slot is held: an unshared second request would be queued,
+      // and this third, different one refused; shared, the queue still has room.
+      const c = get(served.url + box(8), '127.0.0.3');
+      await served.admitted(3);
+      gate.releaseAll();
+      await gate.startedCount(2);
+      gate.releaseAll();
+      const [ra, rb, rc] = await Promise.all([a, b, c]);
+      expect([ra.status, rb.status, rc.status]).toEqual([200, 200, 200]);
+      expect(ra.body).toBe(rb.body);
+      expect(gate.started).toEqual(['?bbox=7,50,8,51', '?bbox=8,50,9,51']);
+    } finally {
+      gate.releaseAll();
+      await served.close();
+    }
+  });
+
+  it('answers 503 to a request that waited longer than the bound, never leaving it hanging', async () => {
+    const gate = gatedExecutor();
+    const served = await serveWithCaps(gate, { maxWaitMs: 1 });
+    try {
+      const res = await get(served.url + box(1));
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('2');
+      expect(JSON.parse(res.body).error.code).toBe('busy');
+    } finally {
+      gate.releaseAll();
+      await served.close();
+    }
+  });
+
+  it('sends pages, tiles, OGC items and statistics to workers, and leaves the rest in process', () => {
+    expect(heavyLaneOf('/v1/sites')).toBe('pages');
+    expect(heavyLaneOf('/v1/locations')).toBe('pages');
+    expect(heavyLaneOf('/v1/tiles/3/4/2.mvt')).toBe('pages');
+    expect(heavyLaneOf('/ogc/collections/sites/items')).toBe('pages');
+    expect(heavyLaneOf('/v1/stats')).toBe('aggregates');
+    expect(heavyLaneOf('/v1/stats/by-country')).toBe('aggregates');
+    expect(heavyLaneOf('/v1/operators')).toBe('aggregates');
+    expect(heavyLaneOf('/v1/sites/abc')).toBeNull();
+    expect(heavyLaneOf('/healthz')).toBeNull();
+    expect(heavyLaneOf('/v1/dumps/sites.sqlite.gz')).toBeNull();
+  });
+});
+
+describe('heavy reads on worker threads', () => {
+  it('answers as the main thread would, over a read-only connection of its own', async () => {
+    const heavy = startHeavyReads({ file, pageWorkers: 1 });
+    expect(heavy).not.toBeNull();
+    const inProcess = createApp({ getDb: () => db, http: { rateLimit: false, responseCache: false } });
+    const offloaded = createApp({
+      getDb: () => db,
+      http: { rateLimit: false, responseCache: false, offload: heavy!.offload },
+    });
+    const served = await serveApp(offloaded);
+    try {
+      for (const path of ['/v1/sites?bbox=5,52,6,53', '/v1/stats', '/v1/locations?bbox=5,52,6,53']) {
+        const mine = await inProcess.request(served.url + path);
+        const theirs = await fetch(served.url + path);
+        expect(theirs.status).toBe(200);
+        const body = await theirs.json();
+        expect(body).toEqual(await mine.json());
+        expect(theirs.headers.get('etag')).toBe(mine.headers.get('etag'));
+      }
+      const sites = (await (await fetch(`${served.url}/v1/sites?bbox=5,52,6,53`)).json()) as {
+        features: unknown[];
+      };
+      expect(sites.features).toHaveLength(2);
+      // A bad parameter is the worker's 400, as in process.
+      const bad = await fetch(`${served.url}/v1/sites?bbox=nonsense`);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBeTruthy();
+    } finally {
+      await served.close();
+      await heavy!.close();
+    }
+  });
+});
