@@ -15,7 +15,7 @@ import { guardedClient } from './ocpi/client/target-guard.js';
 import { runScheduledPushes } from './outbox/scheduled.js';
 import { consoleLogger } from './workers/console-log.js';
 import { parseWorkerSettings, type WorkerBindings, type WorkerSettings } from './workers/env.js';
-import { workerMapAssets } from './workers/map-assets.js';
+import { workerDocsAssets, workerMapAssets } from './workers/map-assets.js';
 import { workerSources } from './workers/sources.js';
 
 /** The parts of the runtime's ScheduledController and ExecutionContext used here. */
@@ -51,7 +51,7 @@ function atlasFor(env: WorkerBindings): Atlas {
       sources,
       publicUrl: settings.ATLAS_PUBLIC_URL,
       staleAfterS: settings.ATLAS_STALE_AFTER_S,
-      http: { mapAsset: workerMapAssets(env.ASSETS) },
+      http: { mapAsset: workerMapAssets(env.ASSETS), docsAsset: workerDocsAssets(env.ASSETS) },
     });
     const triggers = ensureOutboxTriggers(d1Db(env.DB));
     // A failure is answered (503) and tried again by the next request, not remembered.

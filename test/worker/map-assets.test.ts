@@ -45,3 +45,34 @@ describe('the map page on Workers', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 });
+
+describe('the landing page and the documentation on Workers', () => {
+  const linksOf = async (path: string) => {
+    const res = await get(path);
+    expect(res.status, path).toBe(200);
+    const html = await res.text();
+    return [...html.matchAll(/(?:src|href)="(\/[^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+  };
+
+  it('answer 200 for every link of the landing page and of the map page', async () => {
+    const links = new Set([...(await linksOf('/')), ...(await linksOf('/map'))]);
+    expect(links).toContain('/docs');
+    for (const path of links) {
+      const res = await get(path);
+      expect(res.status, path).toBe(200);
+      await res.arrayBuffer();
+    }
+  });
+
+  it('serve the docs page with every file it links, Swagger UI from the assets', async () => {
+    const links = await linksOf('/docs');
+    expect(links).toContain('/docs/assets/swagger-ui-bundle.js');
+    for (const path of links) {
+      const res = await get(path);
+      expect(res.status, path).toBe(200);
+      if (path.endsWith('.js')) expect(res.headers.get('content-type')).toContain('javascript');
+      if (path === '/docs/assets/swagger-ui-bundle.js') expect(await res.text()).toContain('SwaggerUIBundle');
+      else await res.arrayBuffer();
+    }
+  });
+});
