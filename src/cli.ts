@@ -63,6 +63,7 @@ async function exportDump(env: Env, values: Values): Promise<number> {
       format,
       out: values.out,
       dates,
+      staleAfterS: env.ATLAS_STALE_AFTER_S,
       tty: Boolean(process.stderr.isTTY),
       log: process.stderr,
     });

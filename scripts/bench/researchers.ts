@@ -1,7 +1,7 @@
 // Researchers' interfaces on the 1M-EVSE synthetic database: OGC API - Features items pages of
 // 1,000 features (unfiltered, bbox, CQL2 filter, datetime; paging by `next` links) next to the
-// same pages of /v1/sites measured in the same run, and the FlatGeobuf, GeoParquet and status-day
-// dumps of the whole database in child processes (time and VmHWM of the dumping process itself)
+// same pages of /v1/sites measured in the same run, and the FlatGeobuf, GeoParquet, PMTiles and
+// status-day dumps of the whole database in child processes (time and VmHWM of the dumping process itself)
 // next to the GeoJSON dump. Run with `npm run bench -- researchers`.
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,10 @@ const BOX = '6,50,8,51.5';
 const STATUS_DAY = '2024-06-12';
 /** `pages`, `dumps` or both (default): the parts to run. */
 const PARTS = (process.env.BENCH_RESEARCHERS_PARTS ?? 'pages,dumps').split(',');
+/** The dumps to make; geojson, the baseline, always runs first. */
+const DUMPS = (process.env.BENCH_RESEARCHERS_DUMPS ?? 'fgb,parquet,pmtiles,status-intervals,status-occupancy')
+  .split(',')
+  .filter((d) => d !== 'geojson');
 
 const log = (m: string) => console.log(m);
 
@@ -138,7 +142,7 @@ async function itemsPages(file: string): Promise<void> {
 
 function dumpAll(file: string): void {
   const dumps: DumpFigures[] = [];
-  for (const format of ['geojson', 'fgb', 'parquet', 'status-intervals', 'status-occupancy']) {
+  for (const format of ['geojson', ...DUMPS]) {
     log(`  dumping ${format} ...`);
     dumps.push(dumpChild(file, format));
   }
@@ -153,7 +157,7 @@ function dumpAll(file: string): void {
       seconds: d.seconds.toFixed(1),
       'vs geojson': `${(d.seconds / base.seconds).toFixed(2)}x`,
       MiB: (d.bytes / 2 ** 20).toFixed(1),
-      sites: d.format.startsWith('status') ? '' : d.sites,
+      sites: d.format.startsWith('status') ? '' : d.format === 'pmtiles' ? `${d.sites} tiles` : d.sites,
       'VmHWM MiB': d.vmHwmMb.toFixed(0),
       target: 'RSS <= 256 MB',
     })),

@@ -8,14 +8,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
 import type { Db } from '../db/types.js';
+import { iso } from '../model/iso-time.js';
+import { DEFAULT_STALE_AFTER_S } from './availability.js';
 import { fgbDump, memorySpool } from './dump-fgb.js';
 import { DUMP_FORMATS, gzip, licenseText, type TextDumpFormat, textDump } from './dump-formats.js';
 import { parquetDump } from './dump-parquet.js';
+import { PMTILES_MAX_ZOOM, pmtilesDump } from './dump-pmtiles.js';
 import { ApiError, notFound } from './errors.js';
 import { errorResponses, errorSchema, jsonOk, notFoundResponse } from './geojson-schemas.js';
 import type { HttpOptions } from './http/options.js';
 import { fileResponse } from './http/ranges.js';
 import { resourceApp } from './http/validation.js';
+import { SITE_MIN_ZOOM } from './tiles/build-tile.js';
 
 const CONTENT_TYPES: Record<TextDumpFormat | 'sqlite', string> = {
   geojson: 'application/geo+json',
@@ -34,7 +38,12 @@ export const BINARY_DUMPS = {
     type: 'application/vnd.apache.parquet',
     rows: 'one row per site, GeoParquet 1.1 (WKB geometry, bbox covering column)',
   },
+  pmtiles: {
+    type: 'application/vnd.pmtiles',
+    rows: `the map tiles of /v1/tiles as PMTiles v3, zooms 0-${PMTILES_MAX_ZOOM} (clusters to ${SITE_MIN_ZOOM - 1}, sites from ${SITE_MIN_ZOOM})`,
+  },
 } as const;
+type BinaryDump = keyof typeof BINARY_DUMPS;
 
 /** The FlatGeobuf header's description (also in `atlas export` files). */
 export const FGB_TITLE = 'Open charging atlas: sites (see /v1/dumps/LICENSE.txt)';
@@ -51,7 +60,7 @@ const fileParams = z.object({
     .openapi({
       param: { name: 'file', in: 'path' },
       example: 'sites.geojson',
-      description: `sites.{${FILES.join(',')}}[.gz], sites.fgb or sites.parquet`,
+      description: `sites.{${FILES.join(',')}}[.gz], sites.fgb, sites.parquet or sites.pmtiles`,
     }),
 });
 
@@ -73,10 +82,23 @@ const dumpIndexSchema = z
         rows: z.string(),
       }),
     ),
+    columnar: z.array(
+      z.object({
+        href: z.string(),
+        format: z.enum(Object.keys(BINARY_DUMPS) as [BinaryDump, ...BinaryDump[]]),
+        content_type: z.string(),
+        rows: z.string(),
+        size: z.number().int().nullable().openapi({
+          description: 'bytes of the file as built now; null until first requested (or on Workers)',
+        }),
+        license: z.string().openapi({ description: 'URL of the licence and attribution text' }),
+      }),
+    ),
   })
   .openapi('DumpIndex');
 
-export function createDumpsApp(opts: HttpOptions = {}) {
+/** Statuses older than `staleAfterS` seconds count as unknown in the PMTiles archive, as in /v1/tiles. */
+export function createDumpsApp(opts: HttpOptions = {}, staleAfterS = DEFAULT_STALE_AFTER_S) {
   return resourceApp()
     .openapi(
       createRoute({
@@ -119,6 +141,8 @@ export function createDumpsApp(opts: HttpOptions = {}) {
             format: f,
             content_type: d.type,
             rows: d.rows,
+            size: opts.dumpFileSize?.(`sites.${f}`) ?? null,
+            license: '/v1/dumps/LICENSE.txt',
           })),
         }) as never;
       },
@@ -152,6 +176,7 @@ export function createDumpsApp(opts: HttpOptions = {}) {
           'sites.csv (one row per EVSE), sites.sqlite (snapshot of publishable rows, with a published_sites layer). ' +
           'The `.gz` suffix is optional: the body is always gzip (Content-Type application/gzip). ' +
           'sites.fgb (FlatGeobuf with spatial index) and sites.parquet (GeoParquet 1.1) are served uncompressed. ' +
+          `sites.pmtiles: the map tiles (zooms 0-${PMTILES_MAX_ZOOM}) as one PMTiles v3 archive for map clients reading by Range; Node only. ` +
           'On Node a dump is built once into a file (rebuilt when the data changed, at most every 10 minutes) and ' +
           'served with `Accept-Ranges: bytes` and a strong `ETag` (a hash of its bytes): resume an interrupted ' +
           'download with `Range: bytes=N-` and `If-Range: <ETag>` (curl -C -). On Workers dumps are streamed ' +
@@ -189,7 +214,9 @@ export function createDumpsApp(opts: HttpOptions = {}) {
       async (c) => {
         const { file } = c.req.valid('param');
         const db = c.get('db');
-        const binary = /^sites\.(fgb|parquet)$/.exec(file)?.[1] as keyof typeof BINARY_DUMPS | undefined;
+        const binary = /^sites\.(fgb|parquet|pmtiles)$/.exec(file)?.[1] as BinaryDump | undefined;
+        if (binary === 'pmtiles' && !opts.dumpFile)
+          throw new ApiError(501, 'not_implemented', 'this deployment cannot build the PMTiles archive');
         if (binary) {
           const headers = {
             'Content-Type': BINARY_DUMPS[binary].type,
@@ -197,8 +224,9 @@ export function createDumpsApp(opts: HttpOptions = {}) {
             Link: LICENSE_LINK,
             'Cache-Control': DUMP_CACHE_CONTROL,
           };
+          const now = c.get('now');
           return serveDump(c.req.raw.headers, headers, opts, db, `sites.${binary}`, () =>
-            binaryDump(db, binary, opts),
+            binaryDump(db, binary, opts, { now, staleAfterS }),
           ) as never;
         }
         const m = /^sites\.(geojson|ndjson|csv|sqlite)(\.gz)?$/.exec(file);
@@ -244,8 +272,16 @@ async function serveDump(
 
 function binaryDump(
   db: Db,
-  format: keyof typeof BINARY_DUMPS,
+  format: BinaryDump,
   opts: HttpOptions,
+  clock: { now: Date; staleAfterS: number },
 ): ReadableStream<Uint8Array> {
-  return format === 'fgb' ? fgbDump(db, (opts.featureSpool ?? memorySpool)(), FGB_TITLE) : parquetDump(db);
+  const spool = () => (opts.featureSpool ?? memorySpool)();
+  if (format === 'fgb') return fgbDump(db, spool(), FGB_TITLE);
+  if (format === 'parquet') return parquetDump(db);
+  return pmtilesDump(db, spool(), {
+    fresh: iso(clock.now.getTime() - clock.staleAfterS * 1000),
+    generatedAt: clock.now.toISOString(),
+    compressors: opts,
+  });
 }

@@ -45,7 +45,7 @@ export function publicResources(
     { path: '/v1/stats', app: statsApp },
     { path: '/v1/stats/occupancy', app: occupancyApp },
     { path: '/v1/operators', app: operatorsApp },
-    { path: '/v1/dumps', app: createDumpsApp(deps.http) },
+    { path: '/v1/dumps', app: createDumpsApp(deps.http, deps.staleAfterS) },
     { path: '/v1/dumps/status', app: createStatusDumpsApp(deps.http) },
     { path: '/v1/sources', app: sourcesApp },
     { path: '/v1/availability', app: createAvailabilityApp(deps) },

@@ -50,6 +50,7 @@ export const COMMANDS = {
     summary: 'write a dump of the published data',
     details: [
       '  --format geojson|ndjson|csv|sqlite|fgb|parquet   a dump of the sites, as /v1/dumps serves it',
+      '  --format pmtiles                                  the map tiles as one PMTiles v3 archive (zooms 0-12)',
       '  --format status --out DIR                         the daily status dumps (every day by default)',
       '  --date YYYY-MM-DD                                 with --format status: only these days',
       'FILE ending in .gz is gzip-compressed; the licence text goes beside it as FILE.LICENSE.txt.',

@@ -1,5 +1,6 @@
 // `atlas export --format F --out PATH`: the files /v1/dumps serves, written to disk with a progress
-// bar on a TTY. Site formats (geojson, ndjson, csv, sqlite, fgb, parquet) write one FILE; ending
+// bar on a TTY. Site formats (geojson, ndjson, csv, sqlite, fgb, parquet) and pmtiles (the map
+// tiles as one archive, plain) write one FILE; ending
 // in `.gz` it is gzip-compressed like the HTTP dump, otherwise plain, and the licence text goes
 // beside it as FILE.LICENSE.txt (a .gz or .csv has no room for it). `status` writes the daily
 // status dumps of /v1/dumps/status into the directory PATH (every day, or the `--date`s given),
@@ -11,9 +12,11 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createGzip } from 'node:zlib';
 import cliProgress from 'cli-progress';
+import { DEFAULT_STALE_AFTER_S } from '../api/availability.js';
 import { fgbDump } from '../api/dump-fgb.js';
 import { DUMP_FORMATS, licenseText, type TextDumpFormat, textDump } from '../api/dump-formats.js';
 import { parquetDump } from '../api/dump-parquet.js';
+import { pmtilesDump } from '../api/dump-pmtiles.js';
 import { FGB_TITLE } from '../api/dumps.js';
 import { ApiError } from '../api/errors.js';
 import { type DayRange, statusDay, statusDays } from '../api/status-dumps/day.js';
@@ -21,9 +24,10 @@ import { STATUS_TABLES, statusCsv, statusParquet } from '../api/status-dumps/fil
 import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
+import { iso } from '../model/iso-time.js';
 import { fileSpool } from './file-spool.js';
 
-export const EXPORT_FORMATS = [...DUMP_FORMATS, 'sqlite', 'fgb', 'parquet', 'status'] as const;
+export const EXPORT_FORMATS = [...DUMP_FORMATS, 'sqlite', 'fgb', 'parquet', 'pmtiles', 'status'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
@@ -36,6 +40,8 @@ export interface ExportOptions {
   now?: Date;
   /** `status` only: the days to write (default: every day with data). */
   dates?: string[];
+  /** `pmtiles` only: statuses older than this many seconds count as unknown (default: the API's). */
+  staleAfterS?: number;
 }
 
 type Bar = { start(total: number, value: number): void; update(value: number): void; stop(): void };
@@ -84,7 +90,34 @@ async function writeSqlite(db: Db, out: string, gz: boolean): Promise<void> {
   }
 }
 
-function siteBody(db: Db, format: Exclude<ExportFormat, 'sqlite' | 'status'>, now: Date, bar: Bar | null) {
+/** The PMTiles archive, whose progress is in tiles (their number is known once they are listed). */
+async function exportPmtiles(db: Db, opts: ExportOptions, now: Date): Promise<number> {
+  const bar = progressBar(opts, 'tiles');
+  let tiles = 0;
+  const onProgress = (done: number, total: number) => {
+    if (tiles === 0) bar?.start(total, 0);
+    tiles = total;
+    bar?.update(done);
+  };
+  const staleAfterS = opts.staleAfterS ?? DEFAULT_STALE_AFTER_S;
+  const fresh = iso(now.getTime() - staleAfterS * 1000);
+  try {
+    const body = pmtilesDump(db, fileSpool(), { fresh, generatedAt: now.toISOString(), onProgress });
+    await writeStream(body, opts.out, false);
+  } finally {
+    bar?.stop();
+  }
+  writeFileSync(`${opts.out}.LICENSE.txt`, licenseText(await republishableSources(db), now.toISOString()));
+  opts.log.write(`wrote ${opts.out} (${tiles} tiles, pmtiles) and ${opts.out}.LICENSE.txt\n`);
+  return 0;
+}
+
+function siteBody(
+  db: Db,
+  format: Exclude<ExportFormat, 'sqlite' | 'status' | 'pmtiles'>,
+  now: Date,
+  bar: Bar | null,
+) {
   const progress = (n: number) => bar?.update(n);
   // The title the HTTP dump carries, so the exported file is the served one byte for byte.
   if (format === 'fgb') return fgbDump(db, fileSpool(), FGB_TITLE, progress);
@@ -163,5 +196,7 @@ async function exportStatus(db: Db, opts: ExportOptions, now: Date): Promise<num
 
 export async function exportCommand(db: Db, opts: ExportOptions): Promise<number> {
   const now = opts.now ?? new Date();
-  return opts.format === 'status' ? exportStatus(db, opts, now) : exportSites(db, opts, now);
+  if (opts.format === 'status') return exportStatus(db, opts, now);
+  if (opts.format === 'pmtiles') return exportPmtiles(db, opts, now);
+  return exportSites(db, opts, now);
 }

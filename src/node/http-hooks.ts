@@ -129,12 +129,14 @@ export function sharedSqliteDump(freshMs?: number): NonNullable<HttpOptions['sql
 }
 
 /** The streamed dumps, each written once to a file of this process's temp dir and served from it. */
-export function sharedDumpFiles(freshMs?: number): NonNullable<HttpOptions['dumpFile']> {
+export function sharedDumpFiles(
+  freshMs?: number,
+): NonNullable<HttpOptions['dumpFile']> & { size: NonNullable<HttpOptions['dumpFileSize']> } {
   const stores = new Map<string, ReturnType<typeof createDumpStore>>();
   // A rebuild renders with the latest request's body (its clock), not the first one's.
   const bodies = new Map<string, () => ReadableStream<Uint8Array>>();
   let dir: string | undefined;
-  return (db, name, body) => {
+  const file: NonNullable<HttpOptions['dumpFile']> = (db, name, body) => {
     bodies.set(name, body);
     let store = stores.get(name);
     if (!store) {
@@ -153,6 +155,7 @@ export function sharedDumpFiles(freshMs?: number): NonNullable<HttpOptions['dump
     }
     return store.file(db);
   };
+  return Object.assign(file, { size: (name: string) => stores.get(name)?.size ?? null });
 }
 
 /**
@@ -176,6 +179,7 @@ export function socketClientIp(trusted: string[] = [], header = 'x-forwarded-for
 }
 
 export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptions {
+  const files = sharedDumpFiles();
   return {
     clientIp: socketClientIp(),
     brotli: brotliStream,
@@ -183,7 +187,8 @@ export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptio
     docsAsset: docsAssetReader(),
     mapAsset: mapAssetReader(),
     sqliteDump: sharedSqliteDump(),
-    dumpFile: sharedDumpFiles(),
+    dumpFile: files,
+    dumpFileSize: files.size,
     featureSpool: fileSpool,
     sha256: (bytes) => createHash('sha256').update(bytes).digest(),
     ...overrides,

@@ -145,11 +145,18 @@ describe('/v1/dumps/sites.parquet', () => {
 });
 
 describe('/v1/dumps index', () => {
-  it('lists the columnar dumps', async () => {
+  it('lists the columnar dumps (and the PMTiles archive) with the sizes of the files served', async () => {
     const body = (await (await fetch(`${atlas.server.url}/v1/dumps`)).json()) as Json;
     expect(body.columnar.map((f: Json) => f.href)).toEqual([
       '/v1/dumps/sites.fgb',
       '/v1/dumps/sites.parquet',
+      '/v1/dumps/sites.pmtiles',
     ]);
+    // Both files were downloaded above; their sizes are those of the files now served.
+    for (const f of body.columnar.slice(0, 2) as Json[]) {
+      const res = await fetch(`${atlas.server.url}${f.href}`);
+      expect(f.size, f.href).toBe((await res.arrayBuffer()).byteLength);
+      expect(f.license).toBe('/v1/dumps/LICENSE.txt');
+    }
   });
 });

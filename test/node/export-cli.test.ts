@@ -1,12 +1,14 @@
 // `atlas export` as a user runs it: the CLI in a child process against a database file, for every
 // format. Each exported file is compared with what the HTTP API serves for the same data (byte for
-// byte where the format has no timestamp in it), and under a pseudo-terminal (script(1)) the
+// byte where the format has no timestamp in it; the PMTiles archive's tiles through the `pmtiles`
+// reader), and under a pseudo-terminal (script(1)) the
 // progress bar is drawn and reaches the total.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { FileSource, PMTiles } from 'pmtiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHttpOptions } from '../../src/node/http-hooks.js';
 import { type Atlas, buildAtlas, type Json } from '../api/atlas-fixture.js';
@@ -91,6 +93,30 @@ describe('atlas export (child process)', () => {
             .map((l) => JSON.parse(l));
     expect(features(text)).toEqual(features(apiText));
     expect(features(text).length).toBeGreaterThan(50);
+  });
+
+  it('--format pmtiles writes the archive /v1/dumps serves: the same tiles, its own generation time', async () => {
+    const out = join(atlas.dir, 'export.pmtiles');
+    const { stderr } = await atlasCli('export', '--format', 'pmtiles', '--out', out);
+    expect(stderr).toMatch(new RegExp(`wrote ${out} \\(\\d+ tiles, pmtiles\\)`));
+    const mine = new PMTiles(new FileSource(new File([new Uint8Array(readFileSync(out))], 'export.pmtiles')));
+    const api = await served('/v1/dumps/sites.pmtiles');
+    const theirs = new PMTiles(new FileSource(new File([new Uint8Array(api)], 'served.pmtiles')));
+    const [a, b] = [await mine.getHeader(), await theirs.getHeader()];
+    expect(a.numTileEntries).toBeGreaterThan(10);
+    expect({ ...a, jsonMetadataLength: 0, leafDirectoryOffset: 0, tileDataOffset: 0, etag: 0 }).toEqual({
+      ...b,
+      jsonMetadataLength: 0,
+      leafDirectoryOffset: 0,
+      tileDataOffset: 0,
+      etag: 0,
+    });
+    // The metadata differ by generated_at only; the tile data is the same bytes.
+    const file = readFileSync(out);
+    expect(file.subarray(a.tileDataOffset).equals(api.subarray(b.tileDataOffset))).toBe(true);
+    const meta = (m: unknown) => ({ ...(m as Json), generated_at: null });
+    expect(meta(await mine.getMetadata())).toEqual(meta(await theirs.getMetadata()));
+    expect(readFileSync(`${out}.LICENSE.txt`, 'utf8')).toContain('Open charging atlas: data dump');
   });
 
   it('--format sqlite writes a publishable snapshot GDAL reads', async () => {

@@ -85,6 +85,8 @@ export interface HttpOptions {
    * dump anew, with `Accept-Ranges: none`.
    */
   dumpFile?: (db: Db, name: string, body: () => ReadableStream<Uint8Array>) => Promise<DumpFile>;
+  /** Bytes of the file `dumpFile` has built for `name`, null before its first build (the dumps index). */
+  dumpFileSize?: (name: string) => number | null;
   /** Where the FlatGeobuf dump spools its features (Node: a temp file); default: memory. */
   featureSpool?: () => FeatureSpool;
   /**

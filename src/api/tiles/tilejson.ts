@@ -50,6 +50,20 @@ export interface TileJsonInput {
   filtered: boolean;
 }
 
+/** The two layers, as TileJSON's vector_layers (also in the PMTiles archive's metadata). */
+export function vectorLayers(maxzoom: number, minzoom = 0) {
+  return [
+    {
+      id: 'clusters',
+      description: 'Sites folded into grid cells',
+      minzoom,
+      maxzoom: SITE_MIN_ZOOM - 1,
+      fields: CLUSTER_FIELDS,
+    },
+    { id: 'sites', description: 'One point per site', minzoom: SITE_MIN_ZOOM, maxzoom, fields: SITE_FIELDS },
+  ];
+}
+
 export function tileJson(i: TileJsonInput) {
   const minzoom = i.filtered ? FILTERED_MIN_ZOOM : 0;
   const b = i.bounds ?? { minLon: -180, minLat: -85.0511, maxLon: 180, maxLat: 85.0511 };
@@ -68,22 +82,7 @@ export function tileJson(i: TileJsonInput) {
     maxzoom: TILE_MAX_ZOOM,
     bounds,
     center: [(b.minLon + b.maxLon) / 2, (b.minLat + b.maxLat) / 2, 5],
-    vector_layers: [
-      {
-        id: 'clusters',
-        description: 'Sites folded into grid cells',
-        minzoom,
-        maxzoom: SITE_MIN_ZOOM - 1,
-        fields: CLUSTER_FIELDS,
-      },
-      {
-        id: 'sites',
-        description: 'One point per site',
-        minzoom: SITE_MIN_ZOOM,
-        maxzoom: TILE_MAX_ZOOM,
-        fields: SITE_FIELDS,
-      },
-    ],
+    vector_layers: vectorLayers(TILE_MAX_ZOOM, minzoom),
   };
 }
 

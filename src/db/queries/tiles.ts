@@ -330,3 +330,15 @@ export async function publishedBounds(db: Db): Promise<Bbox | null> {
   );
   return r && r.minLon != null ? (r as Bbox) : null;
 }
+
+/**
+ * The cells of the finest cluster zoom that hold a published site, as (y, x) on its 2^13 x 2^13
+ * grid, which is the grid of zoom 13 tiles: the tiles with sites at zooms up to 13 are these
+ * shifted right. Null while the cells are not set up.
+ */
+export async function occupiedFineCells(db: Db): Promise<{ y: number; x: number }[] | null> {
+  if (!(await db.get(TILE_CELLS_READY))) return null;
+  return db.all<{ y: number; x: number }>(
+    `SELECT y, x FROM tile_cells WHERE zoom = ${CELL_MAX_ZOOM} AND sites > 0`,
+  );
+}
