@@ -2,12 +2,12 @@
 // also runs in a Worker): versions, details, paginated locations and tariffs, single-location GET,
 // the credentials handshake, and the faults real CPOs show (faults.ts). Used by the demo source,
 // the tests and `npm run fake-cpo`.
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { OcpiVersion } from '../model/types.js';
 import { authorizationHeader, defaultTokenEncoding, type TokenEncoding } from '../ocpi/client/auth.js';
 import { parseOcpiDateTime } from '../ocpi/client/datetime.js';
 import type { FetchLike } from '../ocpi/client/http.js';
-import { createOcpiClient } from '../ocpi/client/index.js';
+import { createOcpiClient, type OcpiClient } from '../ocpi/client/index.js';
 import {
   drip,
   type FaultMode,
@@ -96,13 +96,56 @@ interface FakeState extends CredentialsState {
   faultHits: Map<string, number>;
 }
 
+// Digest §1: GET {locations}/{location_id}[/{evse_uid}[/{connector_id}]].
+const OBJECT_PATH = '/ocpi/:version/locations/:id/:evse?/:connector?';
+
+/** What every route of one fake CPO shares: its settings, its state, and how it answers. */
+interface Peer {
+  opts: FakeCpoOptions;
+  versions: OcpiVersion[];
+  pageSize: number;
+  party: CpoParty;
+  now: () => Date;
+  faultOptions: FaultOptions;
+  state: FakeState;
+  callbackClient: OcpiClient;
+  baseOf(c: Context): string;
+  send(c: Context, reply: OcpiReply, headers?: Record<string, string>): Response;
+  /** The path's version when we offer it. */
+  offered(c: Context): OcpiVersion | null;
+  /** Which token (A or C) the request authenticated with, recorded on it; null when none. */
+  authorize(c: Context<FakeCpoEnv>, scope: 'versions' | 'module', version?: OcpiVersion): 'A' | 'C' | null;
+}
+
 export function createFakeCpo(opts: FakeCpoOptions): FakeCpo {
+  const peer = peerOf(opts);
+  const requests: RequestRecord[] = [];
+  const app = new Hono<FakeCpoEnv>();
+  app.use(recordRequests(requests, peer.now));
+  versionRoutes(app, peer);
+  app.on(['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], '/ocpi/:version/credentials', credentialsHandler(peer));
+  app.get('/ocpi/:version/locations', listHandler(peer, 'locations'));
+  app.get('/ocpi/:version/tariffs', listHandler(peer, 'tariffs'));
+  app.get(OBJECT_PATH, objectHandler(peer));
+  app.notFound((c) => peer.send(c, failure(404, 2000, 'Unknown resource')));
+
+  const { state } = peer;
+  return {
+    app,
+    requests,
+    setData(locations, tariffs) {
+      state.locations = locations;
+      if (tariffs) state.tariffs = tariffs;
+    },
+    currentToken: () => state.tokenC,
+    peer: () => state.peer,
+  };
+}
+
+function peerOf(opts: FakeCpoOptions): Peer {
   const versions = opts.versions ?? ['2.2.1'];
-  const pageSize = opts.pageSize ?? 50;
-  const party = opts.party ?? { countryCode: 'NL', partyId: 'DEM', name: 'Demo CPO' };
-  const enveloped = opts.envelope ?? true;
   const now = opts.now ?? (() => new Date());
-  const faultOptions = opts.faultOptions ?? {};
+  const enveloped = opts.envelope ?? true;
   const state: FakeState = {
     locations: opts.locations,
     tariffs: opts.tariffs ?? [],
@@ -111,40 +154,56 @@ export function createFakeCpo(opts: FakeCpoOptions): FakeCpo {
     peer: null,
     faultHits: new Map(),
   };
-  const callbackClient = createOcpiClient({ fetch: opts.fetch, retries: 0, timeoutMs: 10_000 });
-  const requests: RequestRecord[] = [];
-  const app = new Hono<FakeCpoEnv>();
-
-  const baseOf = (c: Context) => (opts.baseUrl ?? new URL(c.req.url).origin).replace(/\/$/, '');
-  const send = (c: Context, reply: OcpiReply, headers: Record<string, string> = {}) =>
-    c.body(bodyText(reply, now(), enveloped), reply.status as 200, {
-      'Content-Type': 'application/json',
-      ...headers,
-    });
-  const offered = (c: Context): OcpiVersion | null =>
-    versions.find((v) => v === c.req.param('version')) ?? null;
-
-  /** Digest §2: token A opens only versions, details and credentials; anything else wants C. */
-  const authorize = (c: Context<FakeCpoEnv>, scope: 'versions' | 'module', version?: OcpiVersion) => {
-    const header = c.req.header('authorization') ?? '';
-    const encodings = acceptedEncodings(opts.tokenEncoding, version ? [version] : versions);
-    const candidates: ['A' | 'C', string | null][] = [['C', state.tokenC]];
-    if (scope === 'versions') candidates.push(['A', state.tokenA]);
-    for (const [role, token] of candidates) {
-      const encoding = token
-        ? encodings.find((e) => sameAuthorization(header, authorizationHeader(token, e)))
-        : undefined;
-      if (encoding) {
-        c.get('record').auth = { token: role, encoding };
-        return role;
-      }
-    }
-    return null;
+  return {
+    opts,
+    versions,
+    pageSize: opts.pageSize ?? 50,
+    party: opts.party ?? { countryCode: 'NL', partyId: 'DEM', name: 'Demo CPO' },
+    now,
+    faultOptions: opts.faultOptions ?? {},
+    state,
+    callbackClient: createOcpiClient({ fetch: opts.fetch, retries: 0, timeoutMs: 10_000 }),
+    baseOf: (c) => (opts.baseUrl ?? new URL(c.req.url).origin).replace(/\/$/, ''),
+    send: (c, reply, headers = {}) =>
+      c.body(bodyText(reply, now(), enveloped), reply.status as 200, {
+        'Content-Type': 'application/json',
+        ...headers,
+      }),
+    offered: (c) => versions.find((v) => v === c.req.param('version')) ?? null,
+    authorize: (c, scope, version) =>
+      authorize(c, opts.tokenEncoding, state, scope, version ? [version] : versions),
   };
-  const unauthorized = (c: Context) => send(c, failure(401, 2000, 'Invalid or missing token'));
-  const unknownVersion = (c: Context) => send(c, failure(404, 3002, 'Unsupported version'));
+}
 
-  app.use(async (c, next) => {
+/** Digest §2: token A opens only versions, details and credentials; anything else wants C. */
+function authorize(
+  c: Context<FakeCpoEnv>,
+  configured: FakeCpoOptions['tokenEncoding'],
+  state: FakeState,
+  scope: 'versions' | 'module',
+  versions: OcpiVersion[],
+): 'A' | 'C' | null {
+  const header = c.req.header('authorization') ?? '';
+  const encodings = acceptedEncodings(configured, versions);
+  const candidates: ['A' | 'C', string | null][] = [['C', state.tokenC]];
+  if (scope === 'versions') candidates.push(['A', state.tokenA]);
+  for (const [role, token] of candidates) {
+    const encoding = token
+      ? encodings.find((e) => sameAuthorization(header, authorizationHeader(token, e)))
+      : undefined;
+    if (encoding) {
+      c.get('record').auth = { token: role, encoding };
+      return role;
+    }
+  }
+  return null;
+}
+
+const unauthorized = (p: Peer, c: Context) => p.send(c, failure(401, 2000, 'Invalid or missing token'));
+const unknownVersion = (p: Peer, c: Context) => p.send(c, failure(404, 3002, 'Unsupported version'));
+
+function recordRequests(requests: RequestRecord[], now: () => Date): MiddlewareHandler<FakeCpoEnv> {
+  return async (c, next) => {
     const record: RequestRecord = {
       method: c.req.method,
       path: c.req.path,
@@ -162,43 +221,47 @@ export function createFakeCpo(opts: FakeCpoOptions): FakeCpo {
     if (record.correlationId) c.header('X-Correlation-ID', record.correlationId);
     await next();
     record.status = c.res.status;
-  });
+  };
+}
 
+function versionRoutes(app: Hono<FakeCpoEnv>, p: Peer): void {
   app.get('/ocpi/versions', (c) => {
-    if (!authorize(c, 'versions')) return unauthorized(c);
-    const list = versions.map((version) => ({ version, url: `${baseOf(c)}/ocpi/${version}/details` }));
-    return send(c, success(opts.versionsShape === 'versions-object' ? { versions: list } : list));
+    if (!p.authorize(c, 'versions')) return unauthorized(p, c);
+    const list = p.versions.map((version) => ({ version, url: `${p.baseOf(c)}/ocpi/${version}/details` }));
+    return p.send(c, success(p.opts.versionsShape === 'versions-object' ? { versions: list } : list));
   });
 
   app.get('/ocpi/:version/details', (c) => {
-    const version = offered(c);
-    if (!version) return unknownVersion(c);
-    if (!authorize(c, 'versions', version)) return unauthorized(c);
-    const base = `${baseOf(c)}/ocpi/${version}`;
+    const version = p.offered(c);
+    if (!version) return unknownVersion(p, c);
+    if (!p.authorize(c, 'versions', version)) return unauthorized(p, c);
+    const base = `${p.baseOf(c)}/ocpi/${version}`;
     // Role per interface exists from 2.2 on; on credentials it means nothing, SENDER by convention.
     const role = version === '2.1.1' ? {} : { role: 'SENDER' };
     const endpoints = [
-      ...(opts.extraEndpoints ?? []),
+      ...(p.opts.extraEndpoints ?? []),
       ...['credentials', 'locations', 'tariffs'].map((identifier) => ({
         identifier,
         ...role,
         url: `${base}/${identifier}`,
       })),
     ];
-    return send(c, success({ version, endpoints }));
+    return p.send(c, success({ version, endpoints }));
   });
+}
 
-  app.on(['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], '/ocpi/:version/credentials', async (c) => {
-    const version = offered(c);
-    if (!version) return unknownVersion(c);
-    const who = authorize(c, 'versions', version);
-    if (!who) return unauthorized(c);
+function credentialsHandler(p: Peer) {
+  return async (c: Context<FakeCpoEnv>) => {
+    const version = p.offered(c);
+    if (!version) return unknownVersion(p, c);
+    const who = p.authorize(c, 'versions', version);
+    if (!who) return unauthorized(p, c);
     let body: unknown;
     if (c.req.method === 'POST' || c.req.method === 'PUT') {
       try {
         body = await c.req.json();
       } catch {
-        return send(c, failure(400, 2000, 'Body is not JSON'));
+        return p.send(c, failure(400, 2000, 'Body is not JSON'));
       }
     }
     const request = {
@@ -206,106 +269,101 @@ export function createFakeCpo(opts: FakeCpoOptions): FakeCpo {
       version,
       who,
       body,
-      versionsUrl: `${baseOf(c)}/ocpi/versions`,
-      party,
-      callbackClient,
+      versionsUrl: `${p.baseOf(c)}/ocpi/versions`,
+      party: p.party,
+      callbackClient: p.callbackClient,
     };
-    return send(c, await handleCredentials(request, state));
-  });
+    return p.send(c, await handleCredentials(request, p.state));
+  };
+}
 
-  const list = (module: ListModule) => async (c: Context<FakeCpoEnv>) => {
-    const version = offered(c);
-    if (!version) return unknownVersion(c);
-    if (!authorize(c, 'module', version)) return unauthorized(c);
+function listHandler(p: Peer, module: ListModule) {
+  return async (c: Context<FakeCpoEnv>) => {
+    const version = p.offered(c);
+    if (!version) return unknownVersion(p, c);
+    if (!p.authorize(c, 'module', version)) return unauthorized(p, c);
     const query = c.req.query();
-    const paging = readPaging(query, pageSize, version);
-    if (typeof paging === 'string') return send(c, failure(200, 2001, paging));
+    const paging = readPaging(query, p.pageSize, version);
+    if (typeof paging === 'string') return p.send(c, failure(200, 2001, paging));
 
-    const { offset, limit } = paging;
-    const matching = state[module].filter((item) => paging.window(item));
-    const pageNo = Math.floor(offset / limit) + 1;
+    const pageNo = Math.floor(paging.offset / paging.limit) + 1;
+    const { opts, faultOptions } = p;
     const fault = opts.fault && (faultOptions.module ?? 'locations') === module ? opts.fault : undefined;
     const hits = fault !== undefined && pageNo === (faultOptions.page ?? 2);
-    const hitCount = hits ? countHit(state.faultHits, `${module}:${pageNo}`) : 0;
-
+    const hitCount = hits ? countHit(p.state.faultHits, `${module}:${pageNo}`) : 0;
     const interrupted = hits ? await interruption(fault, hitCount, faultOptions, c.req.raw.signal) : null;
-    if (interrupted?.status === 401) return unauthorized(c);
+    if (interrupted?.status === 401) return unauthorized(p, c);
     if (interrupted)
       return c.text(
         interrupted.status === 500 ? 'Internal Server Error' : 'Service Unavailable',
         interrupted.status,
         interrupted.headers,
       );
-
-    const urlAt = (at: number, extra: Record<string, string> = {}) =>
-      pageLink(`${baseOf(c)}/ocpi/${version}/${module}`, query, {
-        offset: String(at),
-        limit: String(limit),
-        ...extra,
-      });
-    let plan: PagePlan = {
-      items: matching.slice(offset, offset + limit),
-      total: matching.length,
-      next: offset + limit < matching.length ? urlAt(offset + limit) : null,
-      offset,
-      limit,
-      urlAt,
-      matching,
-      resumed: query[RESUME_PARAM] === '1',
-    };
-    if (fault) plan = shapePage(fault, plan, hits, faultOptions);
-
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/json',
-      'X-Total-Count': String(plan.total),
-      'X-Limit': String(pageSize),
-    };
-    if (plan.next && (opts.linkHeader ?? true)) headers.Link = `<${plan.next}>; rel="next"`;
-    const reply =
-      hits && fault === 'wrong-envelope' ? failure(200, 3000, 'Generic server error') : success(plan.items);
-    const text = renderBody(fault, bodyText(reply, now(), enveloped), hits);
-    if (hits && fault === 'slow-drip') {
-      return c.body(
-        drip(text, faultOptions.chunkBytes ?? 256, faultOptions.chunkDelayMs ?? 10),
-        200,
-        headers,
-      );
-    }
-    return c.body(text, 200, headers);
+    const base = `${p.baseOf(c)}/ocpi/${version}/${module}`;
+    return servePage(c, p, planPage(p.state[module], paging, base, query), hits ? fault : undefined, fault);
   };
-  app.get('/ocpi/:version/locations', list('locations'));
-  app.get('/ocpi/:version/tariffs', list('tariffs'));
+}
 
-  // Digest §1: GET {locations}/{location_id}[/{evse_uid}[/{connector_id}]].
-  app.get('/ocpi/:version/locations/:id/:evse?/:connector?', (c) => {
-    const version = offered(c);
-    if (!version) return unknownVersion(c);
-    if (!authorize(c, 'module', version)) return unauthorized(c);
+/** The page as the CPO would serve it without faults. */
+function planPage(all: unknown[], paging: Paging, base: string, query: Record<string, string>): PagePlan {
+  const { offset, limit } = paging;
+  const matching = all.filter((item) => paging.window(item));
+  const urlAt = (at: number, extra: Record<string, string> = {}) =>
+    pageLink(base, query, { offset: String(at), limit: String(limit), ...extra });
+  return {
+    items: matching.slice(offset, offset + limit),
+    total: matching.length,
+    next: offset + limit < matching.length ? urlAt(offset + limit) : null,
+    offset,
+    limit,
+    urlAt,
+    matching,
+    resumed: query[RESUME_PARAM] === '1',
+  };
+}
+
+/** `hit`: the fault acting on this very page; `fault`: the one configured for this module. */
+function servePage(
+  c: Context,
+  p: Peer,
+  planned: PagePlan,
+  hit: FaultMode | undefined,
+  fault: FaultMode | undefined,
+) {
+  const hits = hit !== undefined;
+  const plan = fault ? shapePage(fault, planned, hits, p.faultOptions) : planned;
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'X-Total-Count': String(plan.total),
+    'X-Limit': String(p.pageSize),
+  };
+  if (plan.next && (p.opts.linkHeader ?? true)) headers.Link = `<${plan.next}>; rel="next"`;
+  const reply = hit === 'wrong-envelope' ? failure(200, 3000, 'Generic server error') : success(plan.items);
+  const text = renderBody(fault, bodyText(reply, p.now(), p.opts.envelope ?? true), hits);
+  if (hit === 'slow-drip') {
+    const { chunkBytes, chunkDelayMs } = p.faultOptions;
+    return c.body(drip(text, chunkBytes ?? 256, chunkDelayMs ?? 10), 200, headers);
+  }
+  return c.body(text, 200, headers);
+}
+
+function objectHandler(p: Peer) {
+  return (c: Context<FakeCpoEnv, typeof OBJECT_PATH>) => {
+    const version = p.offered(c);
+    if (!version) return unknownVersion(p, c);
+    if (!p.authorize(c, 'module', version)) return unauthorized(p, c);
     const same = (a: unknown, b: string) =>
       typeof a === 'string' && (version === '2.1.1' ? a === b : a.toLowerCase() === b.toLowerCase());
     const { id, evse, connector } = c.req.param();
-    const location = state.locations.find((l) => same((l as { id?: unknown }).id, id));
+    const location = p.state.locations.find((l) => same((l as { id?: unknown }).id, id));
     const evseObject = evse
       ? listOf(location, 'evses').find((e) => same((e as { uid?: unknown }).uid, evse))
       : location;
     const found = connector
       ? listOf(evseObject, 'connectors').find((k) => same((k as { id?: unknown }).id, connector))
       : evseObject;
-    if (!found) return send(c, failure(404, 2003, 'Unknown location'));
-    return send(c, success(found));
-  });
-
-  app.notFound((c) => send(c, failure(404, 2000, 'Unknown resource')));
-
-  return {
-    app,
-    requests,
-    setData(locations, tariffs) {
-      state.locations = locations;
-      if (tariffs) state.tariffs = tariffs;
-    },
-    currentToken: () => state.tokenC,
-    peer: () => state.peer,
+    if (!found) return p.send(c, failure(404, 2003, 'Unknown location'));
+    return p.send(c, success(found));
   };
 }
 

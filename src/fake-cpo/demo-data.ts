@@ -169,6 +169,8 @@ function connectorsFor(
   return [ccs];
 }
 
+// Every draw from `r` happens in a fixed order (the demo data is the same on every run), so the
+// helpers below are called in the order their values appear in the location.
 function demoLocation(r: Random, index: number, nextEvseNumber: () => number) {
   const id = `UTR${pad(index + 1, 4)}`;
   const kind = weighted<SiteKind>(r, [
@@ -189,46 +191,11 @@ function demoLocation(r: Random, index: number, nextEvseNumber: () => number) {
           [4, 1],
         ] as const);
   const siteUpdatedMs = DATA_EPOCH + intIn(r, 0, 180 * 24 * 60) * 60_000;
-
   const evses = Array.from({ length: evseCount }, (_, k) => {
     const evseKind = kind === 'hub' ? (k === 0 ? 'ac' : 'dc') : kind;
-    // A change deep down bumps the location's last_updated (digest §3), so EVSEs are never newer.
-    const lastUpdated = formatOcpiDateTime(
-      new Date(siteUpdatedMs - intIn(r, 0, 30) * 24 * 3_600_000 * (k === 0 ? 0 : 1)),
-    );
-    return {
-      uid: `${id}-${k + 1}`,
-      evse_id: `NL*DEM*E${pad(nextEvseNumber(), 6)}`,
-      status: weighted(r, [
-        ['AVAILABLE', 58],
-        ['CHARGING', 30],
-        ['OUTOFORDER', 5],
-        ['UNKNOWN', 4],
-        ['BLOCKED', 3],
-      ] as const),
-      capabilities:
-        evseKind === 'dc'
-          ? ['RFID_READER', 'REMOTE_START_STOP_CAPABLE', 'CREDIT_CARD_PAYABLE']
-          : ['RFID_READER', 'REMOTE_START_STOP_CAPABLE'],
-      connectors: connectorsFor(r, evseKind, free, lastUpdated),
-      physical_reference: String(k + 1),
-      parking_restrictions: ['EV_ONLY'],
-      last_updated: lastUpdated,
-    };
+    return demoEvse(r, { id, k, evseKind, free, siteUpdatedMs, evseNumber: nextEvseNumber });
   });
-
-  const parkingType =
-    kind === 'ac'
-      ? weighted(r, [
-          ['ON_STREET', 7],
-          ['PARKING_LOT', 2],
-          ['PARKING_GARAGE', 1],
-        ] as const)
-      : weighted(r, [
-          ['PARKING_LOT', 5],
-          ['ALONG_MOTORWAY', 3],
-          ['PARKING_GARAGE', 1],
-        ] as const);
+  const parkingType = parkingTypeOf(r, kind);
   const publish = index % UNPUBLISHED_EVERY !== UNPUBLISHED_EVERY >> 1;
   return {
     country_code: 'NL',
@@ -247,19 +214,73 @@ function demoLocation(r: Random, index: number, nextEvseNumber: () => number) {
     operator: { name: 'Demo Charging', website: 'https://example.org/demo-charging' },
     facilities: FACILITIES.filter(() => r() < 0.15),
     time_zone: 'Europe/Amsterdam',
-    opening_times:
-      parkingType === 'PARKING_GARAGE'
-        ? {
-            twentyfourseven: false,
-            regular_hours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({
-              weekday,
-              period_begin: '07:00',
-              period_end: '23:00',
-            })),
-          }
-        : { twentyfourseven: true },
+    opening_times: openingTimesOf(parkingType),
     charging_when_closed: parkingType !== 'PARKING_GARAGE',
     last_updated: formatOcpiDateTime(new Date(siteUpdatedMs)),
+  };
+}
+
+interface EvseDraw {
+  /** The location's id. */
+  id: string;
+  /** The EVSE's place in its location. */
+  k: number;
+  evseKind: 'ac' | 'dc';
+  free: boolean;
+  siteUpdatedMs: number;
+  evseNumber: () => number;
+}
+
+function demoEvse(r: Random, { id, k, evseKind, free, siteUpdatedMs, evseNumber }: EvseDraw) {
+  // A change deep down bumps the location's last_updated (digest §3), so EVSEs are never newer.
+  const lastUpdated = formatOcpiDateTime(
+    new Date(siteUpdatedMs - intIn(r, 0, 30) * 24 * 3_600_000 * (k === 0 ? 0 : 1)),
+  );
+  return {
+    uid: `${id}-${k + 1}`,
+    evse_id: `NL*DEM*E${pad(evseNumber(), 6)}`,
+    status: weighted(r, [
+      ['AVAILABLE', 58],
+      ['CHARGING', 30],
+      ['OUTOFORDER', 5],
+      ['UNKNOWN', 4],
+      ['BLOCKED', 3],
+    ] as const),
+    capabilities:
+      evseKind === 'dc'
+        ? ['RFID_READER', 'REMOTE_START_STOP_CAPABLE', 'CREDIT_CARD_PAYABLE']
+        : ['RFID_READER', 'REMOTE_START_STOP_CAPABLE'],
+    connectors: connectorsFor(r, evseKind, free, lastUpdated),
+    physical_reference: String(k + 1),
+    parking_restrictions: ['EV_ONLY'],
+    last_updated: lastUpdated,
+  };
+}
+
+function parkingTypeOf(r: Random, kind: SiteKind) {
+  return kind === 'ac'
+    ? weighted(r, [
+        ['ON_STREET', 7],
+        ['PARKING_LOT', 2],
+        ['PARKING_GARAGE', 1],
+      ] as const)
+    : weighted(r, [
+        ['PARKING_LOT', 5],
+        ['ALONG_MOTORWAY', 3],
+        ['PARKING_GARAGE', 1],
+      ] as const);
+}
+
+/** Garages close at night; everything else is open around the clock. */
+function openingTimesOf(parkingType: string) {
+  if (parkingType !== 'PARKING_GARAGE') return { twentyfourseven: true };
+  return {
+    twentyfourseven: false,
+    regular_hours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({
+      weekday,
+      period_begin: '07:00',
+      period_end: '23:00',
+    })),
   };
 }
 
