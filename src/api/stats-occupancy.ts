@@ -182,18 +182,7 @@ export const occupancyApp = resourceApp().openapi(
   }),
   async (c) => {
     const q = c.req.valid('query');
-    const step = INTERVALS[q.interval];
-    const range = resolveRange(q, c.get('now').getTime(), MAX_RANGE_DAYS);
-    // Intervals are aligned to UTC (midnight for 1d): the first one starts at or before `from`.
-    const starts = bucketStarts(range.from, range.to, step);
-    if (starts.length > MAX_BUCKETS) {
-      throw new ApiError(
-        400,
-        'invalid_parameter',
-        `interval: ${starts.length} intervals in the range; at most ${MAX_BUCKETS}`,
-      );
-    }
-    const from = starts[0]!;
+    const w = occupancyWindow(q, c.get('now').getTime());
     const db = c.get('db');
     const evses = await evsesInArea(db, q.bbox, MAX_EVSES);
     if (evses.length > MAX_EVSES) {
@@ -203,79 +192,89 @@ export const occupancyApp = resourceApp().openapi(
         `more than ${MAX_EVSES} EVSEs in this box: use a smaller bbox`,
       );
     }
-    const timelines = await loadTimelines(
-      db,
-      evses.map((e) => e.pk),
-      from,
-      range.to,
-    );
+    const pks = evses.map((e) => e.pk);
+    const timelines = await loadTimelines(db, pks, w.starts[0]!, w.to);
     const header = {
-      from: iso(from),
-      to: iso(range.to),
+      from: iso(w.starts[0]!),
+      to: iso(w.to),
       interval: q.interval,
       method:
         'power in use = sum of the rated power of EVSEs whose status is CHARGING, time-weighted per interval; an upper bound from status, not a meter reading (docs/load-estimation.md in the atlas repository)',
     };
-
     if (q.grid === undefined) {
-      const buckets = emptyBuckets(starts, step, range.to);
-      for (const e of evses) addToBuckets(buckets, timelines.get(e.pk) ?? [], ratedKw(e));
-      const pop = population(evses);
-      return c.json(
-        {
-          bbox: [q.bbox.minLon, q.bbox.minLat, q.bbox.maxLon, q.bbox.maxLat],
-          ...header,
-          evses: pop.evses,
-          installed_kw: pop.installedKw,
-          evses_without_power: pop.withoutPower,
-          intervals: buckets.map((b) => figures(b, pop.evses)),
-        },
-        200,
-      );
+      const bbox = [q.bbox.minLon, q.bbox.minLat, q.bbox.maxLon, q.bbox.maxLat];
+      return c.json({ bbox, ...header, ...areaFigures(evses, timelines, w) }, 200);
     }
-
-    const size = q.grid;
-    const cells = new Map<string, { col: number; row: number; evses: HistoryEvse[] }>();
-    for (const e of evses) {
-      const col = Math.floor((e.lon + 180) / size);
-      const row = Math.floor((e.lat + 90) / size);
-      const key = `${col}:${row}`;
-      const cell = cells.get(key) ?? { col, row, evses: [] };
-      cell.evses.push(e);
-      cells.set(key, cell);
-    }
-    if (cells.size * starts.length > MAX_FIGURES) {
-      throw new ApiError(
-        400,
-        'invalid_parameter',
-        `grid: ${cells.size} cells x ${starts.length} intervals; at most ${MAX_FIGURES} figures per answer`,
-      );
-    }
-    const features = [...cells.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([key, cell]) => {
-        const buckets = emptyBuckets(starts, step, range.to);
-        for (const e of cell.evses) addToBuckets(buckets, timelines.get(e.pk) ?? [], ratedKw(e));
-        const pop = population(cell.evses);
-        return {
-          type: 'Feature' as const,
-          id: key,
-          geometry: cellPolygon(cell.col, cell.row, size),
-          properties: {
-            cell: key,
-            evses: pop.evses,
-            installed_kw: pop.installedKw,
-            evses_without_power: pop.withoutPower,
-            intervals: buckets.map((b) => figures(b, pop.evses)),
-          },
-        };
-      });
     const collection = {
       type: 'FeatureCollection' as const,
       ...header,
-      grid_deg: size,
-      features,
+      grid_deg: q.grid,
+      features: cellFeatures(evses, timelines, w, q.grid),
     };
     return c.json(collection, 200, { 'Content-Type': 'application/geo+json; charset=utf-8' });
   },
 );
+
+/** The intervals asked for, aligned to UTC (midnight for 1d): the first starts at or before `from`. */
+interface OccupancyWindow {
+  starts: number[];
+  step: number;
+  to: number;
+}
+
+function occupancyWindow(q: z.infer<typeof occupancyQuery>, now: number): OccupancyWindow {
+  const step = INTERVALS[q.interval];
+  const range = resolveRange(q, now, MAX_RANGE_DAYS);
+  const starts = bucketStarts(range.from, range.to, step);
+  if (starts.length > MAX_BUCKETS) {
+    throw new ApiError(
+      400,
+      'invalid_parameter',
+      `interval: ${starts.length} intervals in the range; at most ${MAX_BUCKETS}`,
+    );
+  }
+  return { starts, step, to: range.to };
+}
+
+type Timelines = Awaited<ReturnType<typeof loadTimelines>>;
+
+/** Population and per-interval figures of a set of EVSEs. */
+function areaFigures(evses: HistoryEvse[], timelines: Timelines, w: OccupancyWindow) {
+  const buckets = emptyBuckets(w.starts, w.step, w.to);
+  for (const e of evses) addToBuckets(buckets, timelines.get(e.pk) ?? [], ratedKw(e));
+  const pop = population(evses);
+  return {
+    evses: pop.evses,
+    installed_kw: pop.installedKw,
+    evses_without_power: pop.withoutPower,
+    intervals: buckets.map((b) => figures(b, pop.evses)),
+  };
+}
+
+/** One polygon per grid cell that holds EVSEs, in key order, with the cell's figures. */
+function cellFeatures(evses: HistoryEvse[], timelines: Timelines, w: OccupancyWindow, size: number) {
+  const cells = new Map<string, { col: number; row: number; evses: HistoryEvse[] }>();
+  for (const e of evses) {
+    const col = Math.floor((e.lon + 180) / size);
+    const row = Math.floor((e.lat + 90) / size);
+    const key = `${col}:${row}`;
+    const cell = cells.get(key) ?? { col, row, evses: [] };
+    cell.evses.push(e);
+    cells.set(key, cell);
+  }
+  if (cells.size * w.starts.length > MAX_FIGURES) {
+    throw new ApiError(
+      400,
+      'invalid_parameter',
+      `grid: ${cells.size} cells x ${w.starts.length} intervals; at most ${MAX_FIGURES} figures per answer`,
+    );
+  }
+  return [...cells.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, cell]) => ({
+      type: 'Feature' as const,
+      id: key,
+      geometry: cellPolygon(cell.col, cell.row, size),
+      properties: { cell: key, ...areaFigures(cell.evses, timelines, w) },
+    }));
+}
