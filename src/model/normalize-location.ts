@@ -631,59 +631,17 @@ export function normalizeLocation(
   version: OcpiVersion,
   ctx: NormalizeContext = {},
 ): NormalizeResult<Location> {
-  if (!isRecord(raw)) {
-    return {
-      ok: false,
-      reason: reason('(record)', 'wrong_shape', `expected a Location object, got ${describe(raw)}`),
-    };
-  }
-  const w: DataWarning[] = [];
-  const id = readId(raw.id, w, '', 'id');
-  if (id === null) {
-    return {
-      ok: false,
-      reason: reason('id', 'missing', `Location id is ${raw.id === undefined ? 'absent' : describe(raw.id)}`),
-    };
-  }
-  const place = readGeoLocation(raw.coordinates, 'coordinates');
-  if (isReason(place)) return { ok: false, reason: place };
-  const rawEvses = raw.evses;
-  if (rawEvses !== undefined && rawEvses !== null && !Array.isArray(rawEvses)) {
-    return {
-      ok: false,
-      reason: reason('evses', 'wrong_shape', `evses is ${describe(rawEvses)}, expected a list`),
-    };
-  }
-
+  const frame = locationFrame(raw);
+  if (isReason(frame)) return { ok: false, reason: frame };
+  const { record, w, id, place } = frame;
   const is211 = version === '2.1.1';
   if (id.length > (is211 ? 39 : 36)) warn(w, 'id', 'too_long', `${id.length} chars`);
-  const evses = readEvses(rawEvses ?? [], version, w);
-  const country = readCountry(raw.country, w);
-  const owner = resolveOwner(raw, version, ctx, evses, country, w);
-
-  let publish = true;
-  if (!is211) {
-    const p = readBoolean(raw.publish, w, '', 'publish');
-    if (p !== null) publish = p;
-    // publish is required in 2.2+; without it we assume the CPO meant to publish (as 2.1.1 did).
-    else if (raw.publish === undefined || raw.publish === null)
-      warn(w, 'publish', 'missing', 'treated as true');
-  }
-
-  let lastUpdated = readDateTime(raw.last_updated, w, '', 'last_updated');
-  if (lastUpdated === null) {
-    const child = newestChildUpdate(evses);
-    lastUpdated = child ?? UNKNOWN_LAST_UPDATED;
-    const rule: FindingRule =
-      raw.last_updated === undefined || raw.last_updated === null ? 'missing' : 'derived';
-    warn(
-      w,
-      'last_updated',
-      rule,
-      child ? `newest EVSE/connector last_updated ${child} used` : `set to ${lastUpdated}`,
-    );
-  }
-
+  const evses = readEvses(frame.evses, version, w);
+  const country = readCountry(record.country, w);
+  const owner = resolveOwner(record, version, ctx, evses, country, w);
+  const publish = readPublish(record, is211, w);
+  const lastUpdated = readLocationLastUpdated(record, evses, w);
+  // Key order is part of the stored content hash: keep it.
   return {
     ok: true,
     value: {
@@ -691,33 +649,100 @@ export function normalizeLocation(
       partyId: owner.partyId,
       id,
       publish,
-      name: readText(raw.name, w, '', 'name', false, 255),
-      address: readText(raw.address, w, '', 'address', true, is211 ? 45 : 255),
-      city: readText(raw.city, w, '', 'city', true, 45),
-      postalCode: readText(raw.postal_code, w, '', 'postal_code', is211, 10),
-      state: is211 ? null : readText(raw.state, w, '', 'state', false, 45),
+      ...readAddress(record, is211, w),
       country,
       lat: place.lat,
       lon: place.lon,
-      parkingType: readEnum(
-        pick(raw, is211 ? 'type' : 'parking_type', is211 ? 'parking_type' : 'type', w, ''),
-        PARKING_OR_LOCATION_TYPE,
-        w,
-        '',
-        is211 ? 'type' : 'parking_type',
-        is211,
-      ),
-      timeZone: readTimeZone(raw.time_zone, !is211, w),
-      operator: readBusinessDetails(raw.operator, w, 'operator'),
-      suboperator: readBusinessDetails(raw.suboperator, w, 'suboperator'),
-      owner: readBusinessDetails(raw.owner, w, 'owner'),
-      facilities: readEnumList(raw.facilities, FACILITY, w, '', 'facilities'),
-      openingTimes: normalizeHours(raw.opening_times, version, w),
-      chargingWhenClosed: readBoolean(raw.charging_when_closed, w, '', 'charging_when_closed'),
+      ...readSiteDetails(record, version, w),
       evses,
       lastUpdated,
       warnings: w,
     },
+  };
+}
+
+/** What a Location cannot do without (an object, its id, coordinates, a list of EVSEs if any). */
+function locationFrame(
+  raw: unknown,
+):
+  | QuarantineReason
+  | {
+      record: Record<string, unknown>;
+      w: DataWarning[];
+      id: string;
+      place: { lat: number; lon: number };
+      evses: unknown[];
+    } {
+  if (!isRecord(raw)) {
+    return reason('(record)', 'wrong_shape', `expected a Location object, got ${describe(raw)}`);
+  }
+  const w: DataWarning[] = [];
+  const id = readId(raw.id, w, '', 'id');
+  if (id === null) {
+    return reason('id', 'missing', `Location id is ${raw.id === undefined ? 'absent' : describe(raw.id)}`);
+  }
+  const place = readGeoLocation(raw.coordinates, 'coordinates');
+  if (isReason(place)) return place;
+  const rawEvses = raw.evses;
+  if (rawEvses !== undefined && rawEvses !== null && !Array.isArray(rawEvses)) {
+    return reason('evses', 'wrong_shape', `evses is ${describe(rawEvses)}, expected a list`);
+  }
+  return { record: raw, w, id, place, evses: rawEvses ?? [] };
+}
+
+function readPublish(raw: Record<string, unknown>, is211: boolean, w: DataWarning[]): boolean {
+  if (is211) return true;
+  const p = readBoolean(raw.publish, w, '', 'publish');
+  if (p !== null) return p;
+  // publish is required in 2.2+; without it we assume the CPO meant to publish (as 2.1.1 did).
+  if (raw.publish === undefined || raw.publish === null) warn(w, 'publish', 'missing', 'treated as true');
+  return true;
+}
+
+function readLocationLastUpdated(raw: Record<string, unknown>, evses: Evse[], w: DataWarning[]): string {
+  const lastUpdated = readDateTime(raw.last_updated, w, '', 'last_updated');
+  if (lastUpdated !== null) return lastUpdated;
+  const child = newestChildUpdate(evses);
+  const rule: FindingRule =
+    raw.last_updated === undefined || raw.last_updated === null ? 'missing' : 'derived';
+  const used = child ?? UNKNOWN_LAST_UPDATED;
+  warn(
+    w,
+    'last_updated',
+    rule,
+    child ? `newest EVSE/connector last_updated ${child} used` : `set to ${used}`,
+  );
+  return used;
+}
+
+function readAddress(raw: Record<string, unknown>, is211: boolean, w: DataWarning[]) {
+  return {
+    name: readText(raw.name, w, '', 'name', false, 255),
+    address: readText(raw.address, w, '', 'address', true, is211 ? 45 : 255),
+    city: readText(raw.city, w, '', 'city', true, 45),
+    postalCode: readText(raw.postal_code, w, '', 'postal_code', is211, 10),
+    state: is211 ? null : readText(raw.state, w, '', 'state', false, 45),
+  };
+}
+
+function readSiteDetails(raw: Record<string, unknown>, version: OcpiVersion, w: DataWarning[]) {
+  const is211 = version === '2.1.1';
+  return {
+    parkingType: readEnum(
+      pick(raw, is211 ? 'type' : 'parking_type', is211 ? 'parking_type' : 'type', w, ''),
+      PARKING_OR_LOCATION_TYPE,
+      w,
+      '',
+      is211 ? 'type' : 'parking_type',
+      is211,
+    ),
+    timeZone: readTimeZone(raw.time_zone, !is211, w),
+    operator: readBusinessDetails(raw.operator, w, 'operator'),
+    suboperator: readBusinessDetails(raw.suboperator, w, 'suboperator'),
+    owner: readBusinessDetails(raw.owner, w, 'owner'),
+    facilities: readEnumList(raw.facilities, FACILITY, w, '', 'facilities'),
+    openingTimes: normalizeHours(raw.opening_times, version, w),
+    chargingWhenClosed: readBoolean(raw.charging_when_closed, w, '', 'charging_when_closed'),
   };
 }
 
