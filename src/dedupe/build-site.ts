@@ -163,73 +163,48 @@ export function buildSiteDocument(
   const fields: SiteFields = {
     coordinates: provenance(first.rec, [first.rec.lon, first.rec.lat], first.rec.lastUpdated),
   };
-  const set = <K extends keyof SiteFields>(key: K, value: SiteFields[K] | undefined) => {
-    if (value !== undefined) fields[key] = value;
-  };
-  set(
-    'name',
-    pick(lenders, (r) => r.name),
-  );
-  set(
-    'address',
-    pick(lenders, (r) => r.address),
-  );
-  set(
-    'city',
-    pick(lenders, (r) => r.city),
-  );
-  set(
-    'postal_code',
-    pick(lenders, (r) => r.postalCode),
-  );
-  set(
-    'country',
-    pick(lenders, (r) => r.country),
-  );
-  set(
-    'operator',
-    pick(lenders, (r) => r.operatorName),
-  );
-  set(
-    'operator_website',
-    pick(lenders, (r) => r.operatorWebsite),
-  );
-  set(
-    'owner',
-    pick(lenders, (r) => r.ownerName),
-  );
-  set(
-    'parking_type',
-    pick(lenders, (r) => r.parkingType),
-  );
-  set(
-    'time_zone',
-    pick(lenders, (r) => r.timeZone),
-  );
-  set(
-    'opening_times',
-    pick(lenders, (r) => r.openingTimes),
-  );
-  set(
-    'facilities',
-    pick(lenders, (r) => r.facilities),
-  );
-  set(
-    'max_power_w',
-    pick(lenders, (r) => r.maxPowerW),
-  );
-  set('status', freshestStatus(lenders));
+  for (const [key, read] of PICKED) {
+    const value = pick(lenders, read);
+    if (value !== undefined) (fields as unknown as Record<string, unknown>)[key] = value;
+  }
+  const status = freshestStatus(lenders);
+  if (status !== undefined) fields.status = status;
   return {
     ...fields,
-    members: members.map(({ rec, role }) => ({
-      source: rec.sourceId,
-      record: rec.recordId,
-      pk: rec.pk,
-      kind: role.kind,
-      last_updated: rec.lastUpdated,
-      ...(role.derivedFrom !== null ? { derived_from: role.derivedFrom } : {}),
-      ...(rec.license != null ? { license: rec.license } : {}),
-      ...(lendsFields(rec) ? {} : { lends_fields: false as const }),
-    })),
+    members: members.map(memberOf),
+  };
+}
+
+type Picked = Exclude<keyof SiteFields, 'coordinates' | 'status'>;
+type Read<K extends Picked> = (r: SourceRecord) => NonNullable<SiteFields[K]>['value'] | null | undefined;
+
+/** Fields taken from the first lender that has them, in the document's order. */
+const PICKED_READERS: { [K in Picked]: Read<K> } = {
+  name: (r) => r.name,
+  address: (r) => r.address,
+  city: (r) => r.city,
+  postal_code: (r) => r.postalCode,
+  country: (r) => r.country,
+  operator: (r) => r.operatorName,
+  operator_website: (r) => r.operatorWebsite,
+  owner: (r) => r.ownerName,
+  parking_type: (r) => r.parkingType,
+  time_zone: (r) => r.timeZone,
+  opening_times: (r) => r.openingTimes,
+  facilities: (r) => r.facilities,
+  max_power_w: (r) => r.maxPowerW,
+};
+const PICKED = Object.entries(PICKED_READERS) as [Picked, (r: SourceRecord) => unknown][];
+
+function memberOf({ rec, role }: Member): SiteMember {
+  return {
+    source: rec.sourceId,
+    record: rec.recordId,
+    pk: rec.pk,
+    kind: role.kind,
+    last_updated: rec.lastUpdated,
+    ...(role.derivedFrom !== null ? { derived_from: role.derivedFrom } : {}),
+    ...(rec.license != null ? { license: rec.license } : {}),
+    ...(lendsFields(rec) ? {} : { lends_fields: false as const }),
   };
 }
