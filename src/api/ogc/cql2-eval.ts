@@ -176,37 +176,12 @@ type Eval = (f: Feature<Point>) => Truth;
 
 function compileNode(node: Cql2): Eval {
   switch (node.op) {
-    case 'and': {
-      const args = node.args.map(compileNode);
-      return (f) => {
-        let unknown = false;
-        for (const a of args) {
-          const v = a(f);
-          if (v === false) return false;
-          if (v === null) unknown = true;
-        }
-        return unknown ? null : true;
-      };
-    }
-    case 'or': {
-      const args = node.args.map(compileNode);
-      return (f) => {
-        let unknown = false;
-        for (const a of args) {
-          const v = a(f);
-          if (v === true) return true;
-          if (v === null) unknown = true;
-        }
-        return unknown ? null : false;
-      };
-    }
-    case 'not': {
-      const arg = compileNode(node.arg);
-      return (f) => {
-        const v = arg(f);
-        return v === null ? null : !v;
-      };
-    }
+    case 'and':
+      return allOf(node.args.map(compileNode));
+    case 'or':
+      return anyOf(node.args.map(compileNode));
+    case 'not':
+      return negation(compileNode(node.arg));
     case 'const':
       return () => node.value;
     case 'compare': {
@@ -231,16 +206,7 @@ function compileNode(node: Cql2): Eval {
         return lo === null || hi === null ? null : lo >= 0 && hi <= 0;
       };
     case 'in':
-      return (f) => {
-        const v = scalarValue(node.subject, f);
-        let unknown = v == null;
-        for (const item of node.list) {
-          const d = compare(v, scalarValue(item, f));
-          if (d === 0) return true;
-          if (d === null) unknown = true;
-        }
-        return unknown ? null : false;
-      };
+      return inList(node);
     case 'isNull':
       return (f) => scalarValue(node.subject, f) == null;
     case 's_intersects': {
@@ -251,6 +217,52 @@ function compileNode(node: Cql2): Eval {
       };
     }
   }
+}
+
+// Three-valued logic (true, false, null = unknown), as CQL2 evaluates comparisons with a null.
+
+function allOf(args: Eval[]): Eval {
+  return (f) => {
+    let unknown = false;
+    for (const a of args) {
+      const v = a(f);
+      if (v === false) return false;
+      if (v === null) unknown = true;
+    }
+    return unknown ? null : true;
+  };
+}
+
+function anyOf(args: Eval[]): Eval {
+  return (f) => {
+    let unknown = false;
+    for (const a of args) {
+      const v = a(f);
+      if (v === true) return true;
+      if (v === null) unknown = true;
+    }
+    return unknown ? null : false;
+  };
+}
+
+function negation(arg: Eval): Eval {
+  return (f) => {
+    const v = arg(f);
+    return v === null ? null : !v;
+  };
+}
+
+function inList(node: Extract<Cql2, { op: 'in' }>): Eval {
+  return (f) => {
+    const v = scalarValue(node.subject, f);
+    let unknown = v == null;
+    for (const item of node.list) {
+      const d = compare(v, scalarValue(item, f));
+      if (d === 0) return true;
+      if (d === null) unknown = true;
+    }
+    return unknown ? null : false;
+  };
 }
 
 /** A checked filter as a predicate: true only where the filter is true (not false, not unknown). */
