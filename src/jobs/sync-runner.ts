@@ -43,20 +43,8 @@ export interface SyncRunner {
 
 export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
   const active = new Set<string>();
-  let slots = deps.concurrency;
-  const waiting: (() => void)[] = [];
-  const acquire = async () => {
-    if (slots > 0) {
-      slots--;
-      return;
-    }
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else slots++;
-  };
+  const slots = slotLimiter(deps.concurrency);
+  const dedupe = dedupeQueue(deps);
 
   const run: SyncRunner['run'] = async (source, mode = 'auto', onProgress) => {
     if (active.has(source.id)) {
@@ -65,46 +53,17 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     }
     active.add(source.id);
     try {
-      await acquire();
-      let result: SyncResult;
-      try {
-        result = isOcpiSource(source)
-          ? await syncOcpiSource(source, deps, { mode, onProgress })
-          : await syncRegisterSource(source, deps, { onProgress });
-      } finally {
-        release();
-      }
+      const result = await slots.run(() =>
+        isOcpiSource(source)
+          ? syncOcpiSource(source, deps, { mode, onProgress })
+          : syncRegisterSource(source, deps, { onProgress }),
+      );
       // A failed run may still have written pages before it failed: regroup those too.
-      if (result.counters.upserted > 0 || result.counters.removed > 0) await dedupeAfterSync();
+      if (result.counters.upserted > 0 || result.counters.removed > 0) await dedupe.afterSync();
       return result;
     } finally {
       active.delete(source.id);
     }
-  };
-
-  // One dedupe at a time, queued behind the syncs that need it.
-  let dedupeQueue: Promise<void> = Promise.resolve();
-  const dedupeAfterSync = () => {
-    if (deps.dedupe === false) return Promise.resolve();
-    const options = deps.dedupe ?? {};
-    dedupeQueue = dedupeQueue.then(async () => {
-      try {
-        const changed = await changedLocationPks(deps.db);
-        if (changed.length === 0) return;
-        const r = await dedupeSites(deps.db, {
-          ...options,
-          changedNear: changed,
-          now: deps.clock().toISOString(),
-        });
-        deps.log.info(
-          { changed: changed.length, sites_written: r.sitesWritten, merges: r.merges, splits: r.splits },
-          'dedupe done',
-        );
-      } catch (err) {
-        deps.log.error({ error: err instanceof Error ? err.message : String(err) }, 'dedupe failed');
-      }
-    });
-    return dedupeQueue;
   };
 
   return {
@@ -114,6 +73,56 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
       return results.filter((r): r is SyncResult => r !== null);
     },
     running: () => [...active],
-    settled: () => dedupeQueue,
+    settled: () => dedupe.settled(),
+  };
+}
+
+/** At most `n` tasks at once; the others wait their turn in order. */
+function slotLimiter(n: number) {
+  let slots = n;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (slots > 0) slots--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else slots++;
+      }
+    },
+  };
+}
+
+/** One dedupe at a time, queued behind the syncs that need it; a failure is logged, not thrown. */
+function dedupeQueue(deps: SyncRunnerDeps) {
+  let queue: Promise<void> = Promise.resolve();
+  const regroup = async (options: DedupeOptions) => {
+    try {
+      const changed = await changedLocationPks(deps.db);
+      if (changed.length === 0) return;
+      const r = await dedupeSites(deps.db, {
+        ...options,
+        changedNear: changed,
+        now: deps.clock().toISOString(),
+      });
+      deps.log.info(
+        { changed: changed.length, sites_written: r.sitesWritten, merges: r.merges, splits: r.splits },
+        'dedupe done',
+      );
+    } catch (err) {
+      deps.log.error({ error: err instanceof Error ? err.message : String(err) }, 'dedupe failed');
+    }
+  };
+  return {
+    afterSync(): Promise<void> {
+      if (deps.dedupe === false) return Promise.resolve();
+      const options = deps.dedupe ?? {};
+      queue = queue.then(() => regroup(options));
+      return queue;
+    },
+    settled: () => queue,
   };
 }
