@@ -96,54 +96,59 @@ export function ogcApiDocument(base: string) {
     },
     servers: [{ url: base }],
     paths: {
-      '/': { get: { summary: 'Landing page', parameters: [f], responses: { 200: json('Landing page') } } },
-      '/conformance': {
-        get: { summary: 'Conformance classes', parameters: [f], responses: { 200: json('Conformance') } },
-      },
-      '/api': {
-        get: {
-          summary: 'This definition',
-          responses: { 200: json('OpenAPI', 'application/vnd.oai.openapi+json;version=3.0') },
-        },
-      },
-      '/collections': {
-        get: { summary: 'Collections', parameters: [f], responses: { 200: json('Collections') } },
-      },
-      '/collections/{collectionId}': {
-        get: {
-          summary: 'One collection',
-          parameters: [collectionId, f],
-          responses: { 200: json('Collection'), 404: error },
-        },
-      },
-      '/collections/{collectionId}/queryables': {
-        get: {
-          summary: 'Properties a filter may use',
-          parameters: [collectionId, f],
-          responses: { 200: json('Queryables', 'application/schema+json'), 404: error },
-        },
-      },
-      '/collections/{collectionId}/items': {
-        get: {
-          summary: 'Features, paged',
-          parameters: [collectionId, ...ITEMS_PARAMETERS],
-          responses: { 200: json('Features', 'application/geo+json'), 400: error, 404: error },
-        },
-      },
+      ...CORE_PATHS,
       ...Object.fromEntries(
         Object.values(COLLECTIONS).map((col) => [`/collections/${col.id}/items`, itemsPath(col)]),
       ),
-      '/collections/{collectionId}/items/{featureId}': {
-        get: {
-          summary: 'One feature',
-          parameters: [collectionId, param('featureId', 'Feature id', { type: 'string' }, true), f],
-          responses: {
-            200: json('Feature', 'application/geo+json'),
-            301: { description: 'Merged into another site: see Location' },
-            404: error,
-          },
-        },
-      },
     },
   };
 }
+
+/** The paths of Part 1 Core, the same for every deployment. */
+const CORE_PATHS = {
+  '/': { get: { summary: 'Landing page', parameters: [f], responses: { 200: json('Landing page') } } },
+  '/conformance': {
+    get: { summary: 'Conformance classes', parameters: [f], responses: { 200: json('Conformance') } },
+  },
+  '/api': {
+    get: {
+      summary: 'This definition',
+      responses: { 200: json('OpenAPI', 'application/vnd.oai.openapi+json;version=3.0') },
+    },
+  },
+  '/collections': {
+    get: { summary: 'Collections', parameters: [f], responses: { 200: json('Collections') } },
+  },
+  '/collections/{collectionId}': {
+    get: {
+      summary: 'One collection',
+      parameters: [collectionId, f],
+      responses: { 200: json('Collection'), 404: error },
+    },
+  },
+  '/collections/{collectionId}/queryables': {
+    get: {
+      summary: 'Properties a filter may use',
+      parameters: [collectionId, f],
+      responses: { 200: json('Queryables', 'application/schema+json'), 404: error },
+    },
+  },
+  '/collections/{collectionId}/items': {
+    get: {
+      summary: 'Features, paged',
+      parameters: [collectionId, ...ITEMS_PARAMETERS],
+      responses: { 200: json('Features', 'application/geo+json'), 400: error, 404: error },
+    },
+  },
+  '/collections/{collectionId}/items/{featureId}': {
+    get: {
+      summary: 'One feature',
+      parameters: [collectionId, param('featureId', 'Feature id', { type: 'string' }, true), f],
+      responses: {
+        200: json('Feature', 'application/geo+json'),
+        301: { description: 'Merged into another site: see Location' },
+        404: error,
+      },
+    },
+  },
+};
