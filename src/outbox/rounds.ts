@@ -39,54 +39,17 @@ export interface Rounds {
 // Times keep their milliseconds here (not model/iso-time's seconds): backoffs start at 1 s and tests
 // run them at a few ms.
 export function outboxRounds(opts: RoundOptions): Rounds {
-  const { db, log } = opts;
+  const { db } = opts;
   const clock = opts.clock ?? (() => new Date());
-  const batch = opts.batch ?? 200;
-  const base = opts.backoffBaseMs ?? 1_000;
-  const max = opts.backoffMaxMs ?? 300_000;
   const busy = new Map<string, Promise<number>>();
-  let stopped = false;
-
-  async function deliverClient(clientId: string): Promise<number> {
-    let handled = 0;
-    while (!stopped) {
-      const row = await liveClient(db, clientId);
-      if (!row) return handled;
-      if (row.retry_at !== null && row.retry_at > clock().toISOString()) return handled;
-      const rows = await queuedRows(db, clientId, batch);
-      if (rows.length === 0) return handled;
-      const target = targetOf(row, opts.client);
-      for (const r of rows) {
-        if (stopped) return handled;
-        const outcome = await deliverRow(db, target, r, log);
-        if (!outcome.done) {
-          await park(row, outcome.error);
-          return handled;
-        }
-        handled++;
-        await db.batch(acknowledgeStmts(r, outcome.upTo, clock().toISOString()));
-        // Later rows of this object up to upTo went with it: read the queue afresh.
-        if (outcome.upTo !== undefined && outcome.upTo > r.id) break;
-      }
-      if (row.failures > 0) await db.batch([resetFailuresStmt(clientId)]);
-    }
-    return handled;
-  }
-
-  async function park(client: OcpiClientRow, error: string) {
-    const failures = client.failures + 1;
-    const delay = Math.min(max, base * 2 ** Math.min(failures - 1, 30));
-    const retryAt = new Date(clock().getTime() + delay);
-    log.warn({ client: client.id, failures, retry_in_ms: delay, reason: error }, 'push delivery failed');
-    await db.batch([parkClientStmt(client.id, failures, retryAt.toISOString(), error)]);
-  }
+  const flag = { stopped: false };
 
   async function round(): Promise<number> {
     const due = await clientsDue(db, clock().toISOString());
     const runs = due.map((client_id) => {
       let run = busy.get(client_id);
       if (!run) {
-        run = deliverClient(client_id).finally(() => busy.delete(client_id));
+        run = deliverClient(opts, clock, flag, client_id).finally(() => busy.delete(client_id));
         busy.set(client_id, run);
       }
       return run;
@@ -97,8 +60,50 @@ export function outboxRounds(opts: RoundOptions): Rounds {
   return {
     round,
     async halt() {
-      stopped = true;
+      flag.stopped = true;
       await Promise.all(busy.values()).catch(() => undefined);
     },
   };
+}
+
+/** Delivers one client's rows in id order until its queue is empty, it fails (parked) or we stop. */
+async function deliverClient(
+  opts: RoundOptions,
+  clock: () => Date,
+  flag: { stopped: boolean },
+  clientId: string,
+): Promise<number> {
+  const { db, log } = opts;
+  let handled = 0;
+  while (!flag.stopped) {
+    const row = await liveClient(db, clientId);
+    if (!row) return handled;
+    if (row.retry_at !== null && row.retry_at > clock().toISOString()) return handled;
+    const rows = await queuedRows(db, clientId, opts.batch ?? 200);
+    if (rows.length === 0) return handled;
+    const target = targetOf(row, opts.client);
+    for (const r of rows) {
+      if (flag.stopped) return handled;
+      const outcome = await deliverRow(db, target, r, log);
+      if (!outcome.done) {
+        await park(opts, clock, row, outcome.error);
+        return handled;
+      }
+      handled++;
+      await db.batch(acknowledgeStmts(r, outcome.upTo, clock().toISOString()));
+      // Later rows of this object up to upTo went with it: read the queue afresh.
+      if (outcome.upTo !== undefined && outcome.upTo > r.id) break;
+    }
+    if (row.failures > 0) await db.batch([resetFailuresStmt(clientId)]);
+  }
+  return handled;
+}
+
+async function park(opts: RoundOptions, clock: () => Date, client: OcpiClientRow, error: string) {
+  const failures = client.failures + 1;
+  const base = opts.backoffBaseMs ?? 1_000;
+  const delay = Math.min(opts.backoffMaxMs ?? 300_000, base * 2 ** Math.min(failures - 1, 30));
+  const retryAt = new Date(clock().getTime() + delay);
+  opts.log.warn({ client: client.id, failures, retry_in_ms: delay, reason: error }, 'push delivery failed');
+  await opts.db.batch([parkClientStmt(client.id, failures, retryAt.toISOString(), error)]);
 }
