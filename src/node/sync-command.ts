@@ -2,6 +2,7 @@
 // (a bar with percentage when the CPO sends X-Total-Count), then one summary line per source; the
 // exit code is 0 only when every named source synced.
 import cliProgress from 'cli-progress';
+import type { SourceConfig } from '../ingest/sources-file.js';
 import type { SyncMode, SyncProgress, SyncResult } from '../ingest/sync-source.js';
 import type { AtlasContext } from './server.js';
 
@@ -16,37 +17,50 @@ export async function syncCommand(
   atlas: AtlasContext,
   opts: { sourceIds: string[]; mode: SyncMode; tty: boolean; out: NodeJS.WritableStream },
 ): Promise<number> {
-  const known = new Map(atlas.sources.map((s) => [s.id.toLowerCase(), s]));
-  const unknown = opts.sourceIds.filter((id) => !known.has(id.toLowerCase()));
-  if (unknown.length > 0) {
-    opts.out.write(
-      `unknown source: ${unknown.join(', ')} (configured: ${[...known.values()].map((s) => s.id).join(', ')})\n`,
-    );
+  const chosen = chosenSources(atlas.sources, opts.sourceIds);
+  if (typeof chosen === 'string') {
+    opts.out.write(`${chosen}\n`);
     return 2;
   }
-  const chosen =
-    opts.sourceIds.length > 0
-      ? opts.sourceIds.map((id) => known.get(id.toLowerCase())!)
-      : atlas.sources.filter((s) => s.enabled);
+  const progress = opts.tty ? progressBars(opts.out) : null;
+  let results: SyncResult[];
+  try {
+    results = await atlas.runner.runAll(chosen, opts.mode, progress?.onProgress);
+    await atlas.runner.settled();
+  } finally {
+    progress?.stop();
+  }
+  for (const r of results) opts.out.write(`${summaryLine(r)}\n`);
+  const failed = results.filter((r) => r.status !== 'ok').length;
+  return failed === 0 && results.length === chosen.length ? 0 : 1;
+}
 
+/** The sources named (any case), or every enabled one; a message when a name is unknown. */
+function chosenSources(sources: SourceConfig[], ids: string[]): SourceConfig[] | string {
+  const known = new Map(sources.map((s) => [s.id.toLowerCase(), s]));
+  const unknown = ids.filter((id) => !known.has(id.toLowerCase()));
+  if (unknown.length > 0) {
+    return `unknown source: ${unknown.join(', ')} (configured: ${[...known.values()].map((s) => s.id).join(', ')})`;
+  }
+  return ids.length > 0 ? ids.map((id) => known.get(id.toLowerCase())!) : sources.filter((s) => s.enabled);
+}
+
+/** One line per source and module, so the tariffs line does not overwrite the locations just done. */
+function progressBars(out: NodeJS.WritableStream) {
   const started = Date.now();
-  const multibar = opts.tty
-    ? new cliProgress.MultiBar(
-        {
-          hideCursor: true,
-          // The last frame stays on screen: every module's totals, not only the last one's.
-          clearOnComplete: false,
-          stream: opts.out as NodeJS.WriteStream,
-        },
-        cliProgress.Presets.shades_grey,
-      )
-    : null;
+  const multibar = new cliProgress.MultiBar(
+    {
+      hideCursor: true,
+      // The last frame stays on screen: every module's totals, not only the last one's.
+      clearOnComplete: false,
+      stream: out as NodeJS.WriteStream,
+    },
+    cliProgress.Presets.shades_grey,
+  );
   const bars = new Map<string, cliProgress.SingleBar>();
   const onProgress = (p: SyncProgress) => {
-    if (!multibar) return;
     const rate = Math.round(p.records / Math.max(0.001, (Date.now() - started) / 1000));
     const payload = { source: p.sourceId, phase: p.phase, pages: p.pages, rate };
-    // One line per source and module, so the tariffs line does not overwrite the locations just done.
     const key = `${p.sourceId}\u0000${p.phase}`;
     let bar = bars.get(key);
     if (!bar) {
@@ -57,23 +71,14 @@ export async function syncCommand(
     if (p.total !== null) bar.setTotal(Math.max(p.total, p.records));
     bar.update(p.records, payload);
   };
-  let results: SyncResult[];
-  try {
-    results = await atlas.runner.runAll(chosen, opts.mode, onProgress);
-    await atlas.runner.settled();
-  } finally {
-    multibar?.stop();
-  }
-  let failed = 0;
-  for (const r of results) {
-    const c = r.counters;
-    const ok = r.status === 'ok';
-    if (!ok) failed++;
-    opts.out.write(
-      `${r.sourceId}: ${r.status} (${r.kind}) pages=${c.pages} upserted=${c.upserted} unchanged=${c.unchanged} ` +
-        `removed=${c.removed} quarantined=${c.quarantined} duplicates=${c.duplicates} tariffs=${c.tariffsUpserted}` +
-        `${r.error ? ` error: ${r.error}` : ''}\n`,
-    );
-  }
-  return failed === 0 && results.length === chosen.length ? 0 : 1;
+  return { onProgress, stop: () => multibar.stop() };
+}
+
+function summaryLine(r: SyncResult): string {
+  const c = r.counters;
+  return (
+    `${r.sourceId}: ${r.status} (${r.kind}) pages=${c.pages} upserted=${c.upserted} unchanged=${c.unchanged} ` +
+    `removed=${c.removed} quarantined=${c.quarantined} duplicates=${c.duplicates} tariffs=${c.tariffsUpserted}` +
+    `${r.error ? ` error: ${r.error}` : ''}`
+  );
 }
