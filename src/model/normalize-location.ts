@@ -662,9 +662,7 @@ export function normalizeLocation(
 }
 
 /** What a Location cannot do without (an object, its id, coordinates, a list of EVSEs if any). */
-function locationFrame(
-  raw: unknown,
-):
+function locationFrame(raw: unknown):
   | QuarantineReason
   | {
       record: Record<string, unknown>;
