@@ -24,7 +24,7 @@ const FINE = 2 ** FINE_BITS;
 const ZOOMS = JSON.stringify(Array.from({ length: CELL_MAX_ZOOM + 1 }, (_, z) => z));
 
 /** Bump when a trigger body or the cell rule changes: the next setup drops and rebuilds all. */
-export const TILE_CELLS_VERSION = 1;
+export const TILE_CELLS_VERSION = 2;
 const trigger = (what: string, version = TILE_CELLS_VERSION) => `tile_cells_v${version}_${what}`;
 const TRIGGER_KINDS = ['insert', 'delete', 'update', 'new_cell', 'empty_cell'];
 const TRIGGER_NAMES = TRIGGER_KINDS.map((w) => trigger(w));
@@ -65,13 +65,21 @@ const removeSite = (s: string) =>
    FROM (${cellsOf(s)}) c WHERE tile_cells.zoom = c.zoom AND tile_cells.y = c.y AND tile_cells.x = c.x;
    DELETE FROM tile_cells WHERE sites = 0;`;
 
+/** The child (dy, dx) of the cell being updated, by its primary key. */
+const child = (dy: number, dx: number) =>
+  `SELECT split_zoom FROM tile_cells c WHERE c.zoom = tile_cells.zoom + 1 AND c.y = tile_cells.y * 2 + ${dy}
+    AND c.x = tile_cells.x * 2 + ${dx}`;
+
 /**
  * A cell's split zoom from its children: the next zoom when two or more hold sites, else its one
  * child's. A cell of one site splits where sites begin (it is drawn as a site from there).
+ *
+ * The four children are four primary-key lookups, not `y IN (..) AND x IN (..)`: an IN list of
+ * expressions is built into a temporary b-tree at every evaluation, and these run ten times per
+ * site a write adds or removes (a full sync spent most of its time there: scripts/bench/sync.ts).
  */
-const SPLIT_OF_CHILDREN = `(SELECT CASE WHEN count(*) > 1 THEN tile_cells.zoom + 1 ELSE max(c.split_zoom) END
-  FROM tile_cells c WHERE c.zoom = tile_cells.zoom + 1 AND c.y IN (tile_cells.y * 2, tile_cells.y * 2 + 1)
-    AND c.x IN (tile_cells.x * 2, tile_cells.x * 2 + 1))`;
+const SPLIT_OF_CHILDREN = `(SELECT CASE WHEN count(*) > 1 THEN tile_cells.zoom + 1 ELSE max(split_zoom) END
+  FROM (${child(0, 0)} UNION ALL ${child(0, 1)} UNION ALL ${child(1, 0)} UNION ALL ${child(1, 1)}))`;
 
 /**
  * The split zooms of the ancestors of cell `c`, from its parent up to zoom 0 (each reads the one

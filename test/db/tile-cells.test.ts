@@ -6,7 +6,7 @@ import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
-import { ensureTileCells } from '../../src/db/tile-cells.js';
+import { ensureTileCells, TILE_CELLS_VERSION } from '../../src/db/tile-cells.js';
 import type { Db } from '../../src/db/types.js';
 import { dedupeSites } from '../../src/dedupe/run-dedupe.js';
 import { zeroCounters } from '../../src/ingest/run-record.js';
@@ -88,7 +88,7 @@ describe('tile cells after pulls, removals and dedupe', () => {
     expect(await expectCellsCurrent(t.db)).toBe(8);
 
     // Lost triggers (a table rebuilt by a migration) or a new version: set up again, same cells.
-    await t.db.batch([{ sql: 'DROP TRIGGER tile_cells_v1_insert', params: [] }]);
+    await t.db.batch([{ sql: `DROP TRIGGER tile_cells_v${TILE_CELLS_VERSION}_insert`, params: [] }]);
     expect(await ensureTileCells(t.db)).toBe(true);
     expect(await ensureTileCells(t.db)).toBe(false);
     expect(await expectCellsCurrent(t.db)).toBe(8);
