@@ -31,15 +31,16 @@ export const CLUSTER_GRID = 2 ** CELL_BITS;
 
 /**
  * A filtered cluster tile is folded per request from its sites (the cells cannot hold every
- * combination of filters): it may hold at most this many published sites, about 0.25 s of folding
- * on a loaded machine (docs/tiles.md). A larger one is a 400 `tile_too_large`: zoom in.
+ * combination of filters), and a filter on connectors or power reads their rows at random: up to
+ * ~0.3 ms a site on a loaded machine (docs/tiles.md). So it may hold at most this many published
+ * sites; a larger one is a 400 `tile_too_large` (zoom in).
  */
-export const FILTERED_TILE_MAX_SITES = 5_000;
+export const FILTERED_TILE_MAX_SITES = 1_000;
 /**
- * The zoom from which tiles.json offers filtered tiles (its minzoom): a z8 tile of the 1M-EVSE
- * bench's densest area holds ~4,800 sites, within the cap. The map page asks for nothing below it.
+ * The zoom from which tiles.json offers filtered tiles (its minzoom): a z10 tile of the 1M-EVSE
+ * bench's densest area holds ~330 sites, a third of the cap. The map page asks for nothing below it.
  */
-export const FILTERED_MIN_ZOOM = 8;
+export const FILTERED_MIN_ZOOM = 10;
 
 export interface TileRequest {
   tile: TileId;
