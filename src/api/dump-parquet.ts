@@ -10,7 +10,7 @@ import type { Db } from '../db/types.js';
 import { type DumpProgress, siteBatches } from './dump-formats.js';
 import { type ColumnKind, SITE_COLUMNS, siteRow } from './site-table.js';
 
-export const ROW_GROUP = 50_000;
+export const ROW_GROUP = 10_000;
 
 const SCHEMA_TYPES: Record<ColumnKind, Omit<SchemaElement, 'name'>> = {
   string: { type: 'BYTE_ARRAY', converted_type: 'UTF8' },
@@ -98,7 +98,7 @@ export function pointWkb(x: number, y: number): Uint8Array {
 
 /**
  * One row group's columns, filled a batch at a time: a batch's features are turned into column
- * values and dropped at once, so a group costs its column values, not 50,000 feature objects.
+ * values and dropped at once, so a group costs its column values, not 10,000 feature objects.
  */
 class GroupColumns {
   rows = 0;

@@ -131,7 +131,7 @@ const PARQUET_TYPES: Record<Kind, Omit<SchemaElement, 'name'>> = {
  * group. Smaller than the sites' groups: a day of a large atlas has millions of short rows, and a
  * group's encoding makes several copies of its values at once.
  */
-export const STATUS_ROW_GROUP = 25_000;
+export const STATUS_ROW_GROUP = 10_000;
 
 /** Parquet, times as TIMESTAMP_MILLIS (UTC). */
 export function statusParquet(db: Db, day: DayRange, table: StatusTable): ReadableStream<Uint8Array> {
