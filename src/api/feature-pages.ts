@@ -90,26 +90,26 @@ export function featureCollectionResponse<F>(c: Context, features: F[], next: Cu
   });
 }
 
-const utf8 = new TextEncoder();
-const COLLECTION_HEAD = utf8.encode('{"type":"FeatureCollection","features":[');
+/**
+ * The same FeatureCollection around features already serialized (the read model's stored bytes,
+ * joined by commas): what goes before and after them, with the paging links (and the Link header).
+ */
+export function collectionFrame(c: Context, next: Cursor | null): { head: string; tail: string } {
+  const { href, links } = pageLinks(c, next);
+  return {
+    head: '{"type":"FeatureCollection","features":[',
+    tail: `],"next":${JSON.stringify(href)},"links":${JSON.stringify(links)}}`,
+  };
+}
 
 /**
- * The same FeatureCollection from features already serialized (the read model's stored bytes, joined
- * by commas): they are copied once into the body, never parsed, re-serialized or re-encoded. The
- * body is also handed to the HTTP layer as rendered bytes (context `renderedBody`), so its ETag is a
- * hash of these bytes without reading the Response back.
+ * A geo+json 200 from a body already rendered as bytes. The bytes are also handed to the HTTP layer
+ * (context `renderedBody`), so it hashes them for the ETag and sends them as they are, without
+ * reading the Response back.
  */
-export function featureBytesResponse(
-  c: Context<AppEnv>,
-  features: Uint8Array,
-  next: Cursor | null,
-): Response {
-  const { href, links } = pageLinks(c, next);
-  const tail = utf8.encode(`],"next":${JSON.stringify(href)},"links":${JSON.stringify(links)}}`);
-  const body = new Uint8Array(COLLECTION_HEAD.length + features.length + tail.length);
-  body.set(COLLECTION_HEAD);
-  body.set(features, COLLECTION_HEAD.length);
-  body.set(tail, COLLECTION_HEAD.length + features.length);
+export function renderedGeoJson(c: Context<AppEnv>, bytes: Uint8Array): Response {
+  // Never a SharedArrayBuffer here: SQLite's BLOB copy or TextEncoder's output.
+  const body = bytes as Uint8Array<ArrayBuffer>;
   c.set('renderedBody', body);
   return c.body(body, 200, { 'Content-Type': GEOJSON });
 }

@@ -1,15 +1,24 @@
 // /v1/sites: physical charging sites (dedupe groups, or single locations before dedupe) as GeoJSON.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { LocationFilter } from '../db/queries/locations.js';
 import { evsesOf } from '../db/queries/locations.js';
-import { siteFeaturesByIds, siteFeaturesInBbox } from '../db/queries/site-features.js';
+import { joinedSiteFeatures, siteFeaturesByIds, siteRowsInBbox } from '../db/queries/site-features.js';
 import type { SitePoint } from '../db/queries/sites.js';
 import { findSite, siteMembers, sitePoints } from '../db/queries/sites.js';
 import { listSources } from '../db/queries/sources.js';
 import { tariffsOfLocations } from '../db/queries/tariffs.js';
 import type { Db } from '../db/types.js';
+import type { AppEnv } from './deps.js';
 import { notFound } from './errors.js';
-import { distancePage, featureBytesResponse, keysetPage, nearSearchBox, type Page } from './feature-pages.js';
+import {
+  collectionFrame,
+  distancePage,
+  keysetPage,
+  nearSearchBox,
+  type Page,
+  renderedGeoJson,
+} from './feature-pages.js';
 import {
   errorResponses,
   GEOJSON,
@@ -22,7 +31,7 @@ import {
   siteDetailFeatureSchema,
 } from './geojson-schemas.js';
 import { resourceApp } from './http/validation.js';
-import { type Cursor, filterOf, type SiteQueryParams, siteQuerySchema } from './query-params.js';
+import { filterOf, type SiteQueryParams, siteQuerySchema } from './query-params.js';
 import { siteDetail } from './site-features.js';
 
 const movedSchema = z
@@ -79,22 +88,22 @@ export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoi
 }
 
 /**
- * A page of list features, serialized and joined by commas. Without filters (a map panning) the page
- * comes straight from the read model's spread index as one BLOB; with filters or `near` the matching
- * sites are found first and their stored features read by id. Either way no feature is assembled
- * per request.
+ * A page of list features as the answer's bytes. Without filters (a map panning) the page comes
+ * straight from the read model's spread index, and SQLite joins its stored features into the body;
+ * with filters or `near` the matching sites are found first and their stored features read by id.
+ * Either way no feature is assembled per request.
  */
-export async function siteFeaturePage(
-  db: Db,
-  q: SiteQueryParams,
-): Promise<{ features: Uint8Array; next: Cursor | null }> {
+async function siteListResponse(c: Context<AppEnv>, q: SiteQueryParams): Promise<Response> {
+  const db = c.get('db');
   if (!q.near && noFilter(filterOf(q))) {
-    const page = await siteFeaturesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit });
-    return { features: page.features, next: page.after ? { k: page.after } : null };
+    const page = await siteRowsInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit });
+    const frame = collectionFrame(c, page.after ? { k: page.after } : null);
+    return renderedGeoJson(c, await joinedSiteFeatures(db, page.rows, frame));
   }
   const page = await sitePage(db, q);
   const texts = await siteFeatureTexts(db, page.items, page.distances);
-  return { features: utf8.encode(texts.join(',')), next: page.next };
+  const frame = collectionFrame(c, page.next);
+  return renderedGeoJson(c, utf8.encode(frame.head + texts.join(',') + frame.tail));
 }
 
 /** The stored features of these sites in their order, with `distance_m` for a distance query. */
@@ -130,10 +139,7 @@ export async function siteData(db: Db, points: SitePoint[]) {
 
 export const sitesApp = resourceApp()
   .openapi(listRoute, async (c) => {
-    const q = c.req.valid('query');
-    const db = c.get('db');
-    const page = await siteFeaturePage(db, q);
-    return featureBytesResponse(c, page.features, page.next) as never;
+    return (await siteListResponse(c, c.req.valid('query'))) as never;
   })
   .openapi(detailRoute, async (c) => {
     const db = c.get('db');
