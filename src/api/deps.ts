@@ -70,8 +70,9 @@ export type AppEnv = {
     /** The request's log line is left out (a sampled refusal: see ocpi/auth-throttle.ts). */
     quiet?: boolean;
     /**
-     * The 200 body a handler built as bytes (feature-pages.ts): the HTTP layer hashes and sends
-     * these instead of reading the Response back (a copy of every body).
+     * The body a handler built as bytes (feature-pages.ts), or a read worker's answer: the HTTP
+     * layer hashes, caches and sends these instead of reading the Response back (a copy of every
+     * body, and a streamed write instead of a direct one on @hono/node-server).
      */
     renderedBody?: Uint8Array<ArrayBuffer>;
   };

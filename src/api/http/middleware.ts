@@ -157,10 +157,10 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
   /** Buffers a rendered body and tags it with its hash (unless the handler tagged it itself). */
   async function tagBody(c: Context<AppEnv>, v: DataVersion): Promise<Uint8Array<ArrayBuffer> | null> {
     const res = c.res;
-    if (res.headers.has('etag')) return null;
     // Reading res.body would turn @hono/node-server's light Response (written to the socket as is)
-    // into a streamed one: bytes the handler rendered are taken as they are.
+    // into a streamed one: bytes the handler (or a read worker) rendered are taken as they are.
     const given = c.get('renderedBody');
+    if (res.headers.has('etag')) return given ?? null;
     if (given) {
       res.headers.set('ETag', await bodyTag(given, opts.sha256));
       return given;
@@ -264,6 +264,7 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
       const a = await offloaded;
       // c.body keeps the headers set so far (rate limit), as a handler's own answer would.
       c.res = c.body(a.body as Uint8Array<ArrayBuffer>, a.status as never, a.headers);
+      if (a.body) c.set('renderedBody', a.body);
     } else await next();
     if (!c.res.headers.has('x-request-id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
     if (!c.res.headers.has('access-control-allow-origin')) {
