@@ -1,5 +1,8 @@
-// Zod schemas of the OCPI wire objects we exchange (Locations, Tariffs, Versions, Credentials),
-// per version: 2.1.1, 2.2 / 2.2.1 (same shapes), 2.3.0. SPEC-DIGEST §4-§6 is the reference.
+// Zod schemas of the OCPI objects we receive and validate as they are (SPEC-DIGEST §4-§6): Locations,
+// EVSEs and Connectors per version (the push receiver checks PATCH bodies against them) and
+// Credentials (the handshake). Tariffs, the envelope and Versions are read by code that must be more
+// lenient than a schema (model/normalize-tariff.ts, ocpi/envelope.ts, ocpi/client/discovery.ts);
+// their schemas only check the official examples and live with that test (test/ocpi/wire-schemas.ts).
 //
 // Deliberately lenient, because real CPOs deviate (data/README.md "Bad-input catalogue"):
 // - every object is loose: unknown fields pass through (2.3.0 makes this a SHALL);
@@ -10,7 +13,7 @@
 //   numeric fields accept numeric strings (PowerGo's "max_voltage": "230");
 // - optional fields accept null, and fields the spec requires but we can do without are optional.
 // What stays strict is what identifies or places a record: an id, a coordinates object with both
-// members, lists that must be lists, a tariff's currency and elements. `#NA` (2.2+) is just a string.
+// members, lists that must be lists. `#NA` (2.2+) is just a string.
 import { z } from 'zod';
 import type { OcpiVersion } from '../model/types.js';
 
@@ -18,19 +21,19 @@ import type { OcpiVersion } from '../model/types.js';
 // Scalars
 
 /** Ids are strings in OCPI; LAKD sends integers. */
-const id = z.union([z.string().min(1), z.number()]);
+export const id = z.union([z.string().min(1), z.number()]);
 /** A string field that some CPOs fill with a number. */
-const text = z.union([z.string(), z.number()]);
+export const text = z.union([z.string(), z.number()]);
 /** A number field that some CPOs fill with a numeric string. */
-const num = z.union([z.number(), z.string()]);
+export const num = z.union([z.number(), z.string()]);
 /** Any enum value; validity is the normalizer's business. */
-const enumValue = z.string();
+export const enumValue = z.string();
 /** OCPI DateTime; Z optional, fractions and (leniently) offsets accepted by the normalizer. */
-const dateTime = z.string();
+export const dateTime = z.string();
 /** Coordinates: strings per spec, numbers in the wild. */
 const coordinate = z.union([z.string(), z.number()]);
 
-const opt = <T extends z.ZodType>(schema: T) => schema.nullish();
+export const opt = <T extends z.ZodType>(schema: T) => schema.nullish();
 
 // ---------------------------------------------------------------------------------------------
 // Shared classes
@@ -292,124 +295,7 @@ export function partialLocationPatchSchema(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tariff
-
-const restrictionsObject = z.looseObject({
-  start_time: opt(z.string()),
-  end_time: opt(z.string()),
-  start_date: opt(z.string()),
-  end_date: opt(z.string()),
-  min_kwh: opt(num),
-  max_kwh: opt(num),
-  min_current: opt(num),
-  max_current: opt(num),
-  min_power: opt(num),
-  max_power: opt(num),
-  min_duration: opt(num),
-  max_duration: opt(num),
-  day_of_week: opt(z.array(enumValue)),
-  reservation: opt(enumValue),
-});
-
-/** One object per spec; chargecloud sends a list of them. */
-export const tariffRestrictionsSchema = z.union([restrictionsObject, z.array(restrictionsObject)]);
-
-const priceComponent211 = z.looseObject({ type: enumValue, price: num, step_size: opt(num) });
-const priceComponent22 = priceComponent211.extend({ vat: opt(num) });
-
-const element = <T extends z.ZodType>(pc: T) =>
-  z.looseObject({ price_components: z.array(pc), restrictions: opt(tariffRestrictionsSchema) });
-
-const tariffBase = {
-  id,
-  currency: z.string().min(1),
-  tariff_alt_text: opt(z.array(displayTextSchema)),
-  tariff_alt_url: opt(z.string()),
-  last_updated: opt(dateTime),
-};
-
-export const tariff211Schema = z.looseObject({
-  ...tariffBase,
-  elements: z.array(element(priceComponent211)),
-  energy_mix: opt(energyMixSchemas['2.1.1']),
-});
-
-const price221 = z.looseObject({ excl_vat: num, incl_vat: opt(num) });
-const priceLimit230 = z.looseObject({ before_taxes: num, after_taxes: opt(num) });
-
-const tariff22Base = {
-  ...tariffBase,
-  country_code: opt(z.string()),
-  party_id: opt(z.string()),
-  type: opt(enumValue),
-  elements: z.array(element(priceComponent22)),
-  energy_mix: opt(energyMixSchemas['2.2']),
-  start_date_time: opt(dateTime),
-  end_date_time: opt(dateTime),
-};
-
-export const tariff22Schema = z.looseObject({
-  ...tariff22Base,
-  min_price: opt(price221),
-  max_price: opt(price221),
-});
-
-export const tariff230Schema = z.looseObject({
-  ...tariff22Base,
-  min_price: opt(priceLimit230),
-  max_price: opt(priceLimit230),
-  // Required (TaxIncluded 1) in 2.3.0; optional here so a CPO's omission is a warning, not a reject.
-  tax_included: opt(enumValue),
-  preauthorize_amount: opt(num),
-});
-
-export type OcpiTariff211 = z.infer<typeof tariff211Schema>;
-export type OcpiTariff22 = z.infer<typeof tariff22Schema>;
-export type OcpiTariff230 = z.infer<typeof tariff230Schema>;
-
-export const tariffSchemas = {
-  '2.1.1': tariff211Schema,
-  '2.2': tariff22Schema,
-  '2.2.1': tariff22Schema,
-  '2.3.0': tariff230Schema,
-} as const satisfies Record<OcpiVersion, z.ZodType>;
-
-// ---------------------------------------------------------------------------------------------
-// Envelope, versions, credentials
-
-/** The response envelope of every version; `data` is absent on many error and PUT replies. */
-export const envelopeSchema = z.looseObject({
-  data: z.unknown().optional(),
-  status_code: z.union([z.number().int(), z.string().regex(/^\d+$/)]),
-  status_message: opt(z.string()),
-  timestamp: opt(dateTime),
-});
-
-export const versionSchema = z.looseObject({ version: z.string(), url: z.string() });
-
-/**
- * GET versions: 2.1.1's field table says `{versions: [...]}`, its example (and every later
- * version) a bare array. Both are accepted and read as the array.
- */
-export const versionListSchema = z
-  .union([z.array(versionSchema), z.looseObject({ versions: z.array(versionSchema) })])
-  .transform((v) => (Array.isArray(v) ? v : v.versions));
-
-export const endpointSchema = z.looseObject({
-  identifier: z.string(),
-  url: z.string(),
-  /** 2.2+ InterfaceRole SENDER | RECEIVER; absent in 2.1.1. */
-  role: opt(enumValue),
-});
-
-export const versionDetailsSchema = z.looseObject({
-  version: z.string(),
-  endpoints: z.array(endpointSchema),
-});
-
-export type OcpiVersionEntry = z.infer<typeof versionSchema>;
-export type OcpiEndpoint = z.infer<typeof endpointSchema>;
-export type OcpiVersionDetails = z.infer<typeof versionDetailsSchema>;
+// Credentials
 
 export const credentials211Schema = z.looseObject({
   token: z.string(),

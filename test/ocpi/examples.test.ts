@@ -17,10 +17,8 @@ import {
   type LocationDepth,
   locationSchemas,
   partialLocationPatchSchema,
-  tariffSchemas,
-  versionDetailsSchema,
-  versionListSchema,
 } from '../../src/ocpi/schemas.js';
+import { tariffSchemas, versionDetailsSchema, versionListSchema } from './wire-schemas.js';
 
 const EXAMPLES = path.resolve(process.cwd(), '../shared/ocpi/examples');
 
