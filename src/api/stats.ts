@@ -161,7 +161,7 @@ const byRoute = <K extends string, S extends z.ZodType>(
  * version every few milliseconds, and the full statistics take seconds on a large database.
  */
 export const STATS_FRESH_MS = 60_000;
-const statsFresh = freshFor<Record<string, unknown>>(STATS_FRESH_MS);
+const statsFresh = freshFor<z.input<typeof statsSchema>>(STATS_FRESH_MS);
 
 export const statsApp = resourceApp()
   .openapi(
@@ -181,7 +181,7 @@ export const statsApp = resourceApp()
       const q = c.req.valid('query');
       const db = c.get('db');
       const body = await statsFresh(db, `all?${new URL(c.req.url).search}`, c.get('now'), async () => {
-        const [total] = await statsBy(db, 'total', filterOf(q as never));
+        const [total] = await statsBy(db, 'total', filterOf(q));
         return {
           totals: total ? counts(total) : null,
           by_country: await dimension(db, 'country', q),
@@ -190,7 +190,7 @@ export const statsApp = resourceApp()
           by_power_class: await dimension(db, 'power_class', q),
         };
       });
-      return c.json(body) as never;
+      return c.json(body, 200);
     },
   )
   .openapi(
