@@ -185,16 +185,14 @@ export function createStatusDumpsApp(opts: HttpOptions = {}) {
         const name = fileName(date, table, enc);
         const at = iso(c.get('now'));
         const record: DumpProgress = (bytes) => sizes.set(name, { bytes, at });
-        return new Response(body.pipeThrough(measured(record)), {
-          headers: {
-            'Content-Type': ENCODINGS[enc].type,
-            'Content-Disposition': `attachment; filename="status-${name}"`,
-            ...(ENCODINGS[enc].inside ? { 'X-Content-Type-Inside': ENCODINGS[enc].inside } : {}),
-            Link: '</v1/dumps/LICENSE.txt>; rel="license"',
-            // A finished day changes only when late events arrive; today changes all the time.
-            'Cache-Control': day.complete ? 'public, max-age=3600' : 'public, max-age=60',
-          },
-        }) as never;
+        return c.body(body.pipeThrough(measured(record)), 200, {
+          'Content-Type': ENCODINGS[enc].type,
+          'Content-Disposition': `attachment; filename="status-${name}"`,
+          ...(ENCODINGS[enc].inside ? { 'X-Content-Type-Inside': ENCODINGS[enc].inside } : {}),
+          Link: '</v1/dumps/LICENSE.txt>; rel="license"',
+          // A finished day changes only when late events arrive; today changes all the time.
+          'Cache-Control': day.complete ? 'public, max-age=3600' : 'public, max-age=60',
+        });
       },
     );
 }
