@@ -1,6 +1,7 @@
 // Workers entry: the same createApp() over the D1 binding, and a Cron Trigger that advances the
 // syncs stepwise and then delivers the push outbox to eMSP clients (docs/ocpi-out.md). Nothing of
 // node: or better-sqlite3 is reachable from here (test/worker-bundle checks wrangler's bundle).
+import type { ExecutionContext } from 'hono';
 import { type AtlasApp, createApp } from './api/app.js';
 import { errorBody } from './api/errors.js';
 import { d1Db } from './db/d1.js';
@@ -18,13 +19,10 @@ import { parseWorkerSettings, type WorkerBindings, type WorkerSettings } from '.
 import { workerDocsAssets, workerMapAssets } from './workers/map-assets.js';
 import { workerSources } from './workers/sources.js';
 
-/** The parts of the runtime's ScheduledController and ExecutionContext used here. */
+/** The parts of the runtime's ScheduledController used here (the context is Hono's type of it). */
 interface ScheduledEvent {
   readonly scheduledTime: number;
   readonly cron: string;
-}
-interface InvocationContext {
-  waitUntil(promise: Promise<unknown>): void;
 }
 
 interface Atlas {
@@ -63,7 +61,7 @@ function atlasFor(env: WorkerBindings): Atlas {
 }
 
 export default {
-  fetch(request: Request, env: WorkerBindings, ctx: InvocationContext): Response | Promise<Response> {
+  fetch(request: Request, env: WorkerBindings, ctx: ExecutionContext): Response | Promise<Response> {
     let atlas: Atlas;
     try {
       atlas = atlasFor(env);
@@ -78,7 +76,7 @@ export default {
     }
     const { app, triggers } = atlas;
     return triggers.then(
-      () => app.fetch(request, env, ctx as never),
+      () => app.fetch(request, env, ctx),
       (err: unknown) => {
         atlas.log.error({ err: { message: String(err) } }, 'outbox triggers could not be created');
         return Response.json(errorBody('unavailable', 'the database is not ready; try again'), {
@@ -88,7 +86,7 @@ export default {
     );
   },
 
-  async scheduled(event: ScheduledEvent, env: WorkerBindings, _ctx: InvocationContext): Promise<void> {
+  async scheduled(event: ScheduledEvent, env: WorkerBindings, _ctx: ExecutionContext): Promise<void> {
     const { settings, sources } = atlasFor(env);
     const log = consoleLogger(settings.LOG_LEVEL, { service: 'atlas', cron: event.cron });
     // The invocation's clock starts at the trigger's scheduled time (in production, about now), so
