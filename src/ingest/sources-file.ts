@@ -108,7 +108,8 @@ const sourceEntry = z.unknown().transform((raw, ctx): SourceConfig => {
   const schema = type === undefined || type === 'ocpi' ? ocpiSource : registerSource;
   const parsed = schema.safeParse(raw, { error: missingField });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+    // Re-raised as custom issues: the message and path are what the error line shows.
+    for (const { message, path } of parsed.error.issues) ctx.addIssue({ code: 'custom', message, path });
     return z.NEVER;
   }
   return parsed.data;
