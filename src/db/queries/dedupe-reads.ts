@@ -2,9 +2,12 @@
 // places around changed records, and what the sites table already holds.
 //
 // Raw SQL on purpose: these are bulk reads over every live location (a full run) or id lists bound
-// as one JSON parameter, timed by `npm run bench -- dedupe`; the row shapes are declared here.
+// as one JSON parameter, timed by `npm run bench -- dedupe`; a location row is the stored one
+// (queries/locations.ts) narrowed to what dedupe reads.
+
 import type { Db } from '../types.js';
 import { chunked } from './json-list.js';
+import type { LocationRow as StoredLocationRow } from './locations.js';
 
 /**
  * Records that take part: held, not unpublished by their CPO, not decommissioned (a removed site
@@ -13,33 +16,36 @@ import { chunked } from './json-list.js';
  */
 export const LIVE = "l.removed_at IS NULL AND l.publish = 1 AND l.lifecycle <> 'removed'";
 
-export interface LocationRow {
-  pk: string;
-  source_id: string;
+/** A location as dedupe reads it: the stored columns it compares, its source's type and content hash. */
+export type LocationRow = Pick<
+  StoredLocationRow,
+  | 'pk'
+  | 'source_id'
+  | 'country_code'
+  | 'party_id'
+  | 'ocpi_id'
+  | 'name'
+  | 'address'
+  | 'city'
+  | 'postal_code'
+  | 'country'
+  | 'lat'
+  | 'lon'
+  | 'operator_name'
+  | 'operator_website'
+  | 'owner_name'
+  | 'parking_type'
+  | 'time_zone'
+  | 'facilities'
+  | 'opening_times'
+  | 'max_power_w'
+  | 'last_updated'
+  | 'site_id'
+  | 'license'
+> & {
   source_type: string;
-  country_code: string;
-  party_id: string;
-  ocpi_id: string;
-  name: string | null;
-  address: string | null;
-  city: string | null;
-  postal_code: string | null;
-  country: string | null;
-  lat: number;
-  lon: number;
-  operator_name: string | null;
-  operator_website: string | null;
-  owner_name: string | null;
-  parking_type: string | null;
-  time_zone: string | null;
-  facilities: string;
-  opening_times: string | null;
-  max_power_w: number | null;
-  last_updated: string;
-  site_id: string | null;
   content_hash: string;
-  license: string | null;
-}
+};
 
 export interface EvseIdRow {
   location_pk: string;
