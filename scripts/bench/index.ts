@@ -1,8 +1,8 @@
 // `npm run bench [-- NAME...]`: runs the benchmarks one after another, each printing its figures
-// next to a baseline measured in the same run. Names: sync, push, sse, api, dedupe, tiles, researchers, ocpi-out.
+// next to a baseline measured in the same run. Names: sync, push, sse, api, dedupe, tiles, researchers, ocpi-out, load.
 export {};
 
-const ALL = ['sync', 'push', 'sse', 'api', 'dedupe', 'tiles', 'researchers', 'ocpi-out'] as const;
+const ALL = ['sync', 'push', 'sse', 'api', 'dedupe', 'tiles', 'researchers', 'ocpi-out', 'load'] as const;
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(ALL as readonly string[]).includes(w));

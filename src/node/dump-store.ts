@@ -2,7 +2,8 @@
 // (its ETag is a hash of the file's bytes). The .sqlite dump (VACUUM INTO, the reduction, gzip) takes
 // seconds and hundreds of MB of temporary files on a large database: it is built in a worker thread;
 // the other dumps are written from their stream (`write`). At most one build runs per store, and
-// every request meanwhile waits for that same build. A built file
+// every request meanwhile waits for that same build: the first build at most `maxWaitMs`, then a
+// 503 with Retry-After while it goes on (minutes at 1M EVSEs). A built file
 // serves every request until the data changed AND it is older than `freshMs` (pushes change the data
 // every second; researchers do not need a dump newer than a few minutes): then the old file is still
 // served while a new one builds in the background.
@@ -10,10 +11,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { ApiError } from '../api/errors.js';
 import { dataVersion } from '../api/http/data-version.js';
 import type { DumpFile } from '../api/http/options.js';
 import type { Db } from '../db/types.js';
 import { startTsWorker } from './ts-worker.js';
+
+/** A build takes minutes on a large database: there is no point in asking again every second. */
+const RETRY_BUILDING_S = 60;
 
 const WORKER = new URL('./dump-worker.ts', import.meta.url).href;
 
@@ -28,6 +33,12 @@ export interface DumpStoreOptions {
   write?: (db: Db, out: string) => Promise<void>;
   /** The file name's stem. */
   name?: string;
+  /**
+   * How long a request waits for the first build before a 503 with Retry-After. Default 15 s: the
+   * .sqlite dump of 1M EVSEs takes about 6 minutes to build, and a client left without an answer
+   * that long is a hang (fetch gives up on headers after 5 minutes).
+   */
+  maxWaitMs?: number;
 }
 
 interface Built {
@@ -96,11 +107,32 @@ export function createDumpStore(opts: DumpStoreOptions) {
     return building;
   }
 
+  /** Waits for the first build at most maxWaitMs; the build goes on for the next requests. */
+  async function firstBuild(db: Db, version: string): Promise<Built> {
+    const running = build(db, version);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), opts.maxWaitMs ?? 15_000);
+    });
+    try {
+      const done = await Promise.race([running, late]);
+      if (done) return done;
+    } finally {
+      clearTimeout(timer);
+    }
+    // A failed build is reported to the request that waits for it, not left unhandled here.
+    running.catch(() => undefined);
+    throw new ApiError(503, 'building', `the dump is being built; retry after ${RETRY_BUILDING_S} s`, {
+      'Retry-After': String(RETRY_BUILDING_S),
+      'Cache-Control': 'no-store',
+    });
+  }
+
   return {
     async file(db: Db): Promise<DumpFile> {
       const version = (await dataVersion(db, new Date(), '')).etag;
       let file = built;
-      if (!file) file = await build(db, version);
+      if (!file) file = await firstBuild(db, version);
       else if (file.version !== version && Date.now() - file.at >= freshMs) {
         // Serve what we have; the next requests get the new one once it is there.
         build(db, version).catch(() => undefined);

@@ -1,7 +1,7 @@
 // The .sqlite dump is built once, in a worker thread, and shared: concurrent requests wait for the
 // same build and get the same bytes; a later request within the freshness window gets the file
 // without a build, even after the data changed.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -66,5 +66,37 @@ describe('the .sqlite dump', () => {
     await push('A2');
     await download();
     expect(builds).toBe(1);
+  });
+});
+
+describe('a first build that takes long', () => {
+  it('answers 503 with Retry-After instead of holding the request, then serves the built file', async () => {
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let slowBuilds = 0;
+    const store = createDumpStore({
+      dir: join(dir, 'slow'),
+      maxWaitMs: 1,
+      onBuild: () => slowBuilds++,
+      write: async (_db, out) => {
+        await gate;
+        writeFileSync(out, 'built');
+      },
+    });
+    const app = createApp({ getDb: () => db, http: { rateLimit: false, sqliteDump: (d) => store.file(d) } });
+    const waiting = await app.request('/v1/dumps/sites.sqlite.gz');
+    expect(waiting.status).toBe(503);
+    expect(waiting.headers.get('retry-after')).toBe('60');
+    expect(((await waiting.json()) as { error: { code: string } }).error.code).toBe('building');
+    expect((await app.request('/v1/dumps/sites.sqlite.gz')).status).toBe(503);
+    finish();
+    // The build went on without anyone waiting for it; it is served once done.
+    let res = await app.request('/v1/dumps/sites.sqlite.gz');
+    while (res.status === 503) res = await app.request('/v1/dumps/sites.sqlite.gz');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('built');
+    expect(slowBuilds).toBe(1);
   });
 });

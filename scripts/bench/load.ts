@@ -1,0 +1,282 @@
+// Load bench (issue 16): one client address mixes uncached bbox pages (every request a new box,
+// some filtered), statistics, the .sqlite dump and SSE replays against a server on the 1M-EVSE
+// database, while a second address (127.0.0.2, its own process) polls /healthz. Prints req/s and
+// p50/p99 per route, the /healthz p99, timeouts and the server's own VmHWM. Baseline in the same
+// run: the same load against the same server with every heavy read in process (ATLAS_READ_WORKERS=0).
+// Targets: /healthz p99 <= 50 ms, no timeouts, RSS <= 256 MB.
+// The .sqlite dump is not built beforehand (its first build takes minutes at 1M EVSEs): the load
+// meets its build running in a worker thread, and its requests get the 503 `building` a first
+// build answers after 15 s.
+//
+//   flock /work/bench.lock nice -n 5 npm run bench -- load     (BENCH_LOAD_SECONDS, default 25)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { openSqlite } from '../../src/db/sqlite.js';
+import { syntheticBenchDb } from './synthetic-db.js';
+
+const EVSES = 1_000_000;
+const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 25);
+/** A client gives up on an answer after this long: a timeout, which the target says never happens. */
+const CLIENT_TIMEOUT_S = 20;
+/** SSE clients resume this many events behind the newest (within the 10,000 replay cap). */
+const REPLAY_DEPTH = 5_000;
+const log = (m: string) => console.log(m);
+
+/** The k-th box of a pan over the dense area: never the same URL twice, so never a cache hit. */
+function boxPath(k: number, filter = ''): string {
+  const dx = ((k * 0.618_033_988_7) % 1) * 2;
+  const dy = (k * 0.754_877_666_2) % 1;
+  return `/v1/sites?bbox=${6 + dx},${50 + dy},${8 + dx},${51.5 + dy}&limit=1000${filter}`;
+}
+
+/** Statistics over a few filters (each is computed once a minute, then served from its freshness). */
+const STATS = ['', '?country=DEU', '?country=FRA', '?country=NLD', '?connector=IEC_62196_T2_COMBO'];
+
+interface Server {
+  url: string;
+  stop(): Promise<number | null>;
+}
+
+async function startServer(file: string, workers: number): Promise<Server> {
+  // The .sqlite dump's build writes GBs of temporary files there: removed with the server.
+  const tmp = mkdtempSync(join(tmpdir(), 'atlas-load-'));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/bench/load-server-child.ts', file, String(workers)],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp } },
+  );
+  child.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  for (;;) {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('load server did not start');
+    const m = /^port=(\d+)$/.exec(value);
+    if (!m) continue;
+    return {
+      url: `http://127.0.0.1:${m[1]}`,
+      async stop() {
+        child.kill('SIGTERM');
+        for (;;) {
+          const next = await lines.next();
+          if (next.done) return null;
+          if (next.value.startsWith('{'))
+            return (JSON.parse(next.value) as { peakRssMb: number | null }).peakRssMb;
+        }
+      },
+    };
+  }
+}
+
+interface RouteFigures {
+  route: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  refused: number;
+  other: number;
+  timeouts: number;
+}
+
+async function cannon(
+  url: string,
+  route: string,
+  connections: number,
+  path: (k: number) => string,
+  headers: Record<string, string> = {},
+): Promise<RouteFigures> {
+  let k = 0;
+  const r = await autocannon({
+    url,
+    connections,
+    duration: SECONDS,
+    timeout: CLIENT_TIMEOUT_S,
+    headers: { 'accept-encoding': 'gzip', ...headers },
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path(k++) }) }],
+  });
+  const codes =
+    (r as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
+  const count = (pred: (code: number) => boolean) =>
+    Object.entries(codes).reduce((n, [code, s]) => (pred(Number(code)) ? n + s.count : n), 0);
+  return {
+    route,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    ok: count((c) => c < 300),
+    refused: count((c) => c === 429 || c === 503),
+    other: count((c) => c >= 300 && c !== 429 && c !== 503) + r.errors - r.timeouts,
+    timeouts: r.timeouts,
+  };
+}
+
+/** SSE clients resuming REPLAY_DEPTH events back, each reading its replay and leaving, over and over. */
+async function sseReplays(url: string, clients: number, fromId: number): Promise<RouteFigures> {
+  const times: number[] = [];
+  let refused = 0;
+  let other = 0;
+  let timeouts = 0;
+  const until = performance.now() + SECONDS * 1000;
+  async function one(): Promise<void> {
+    const started = performance.now();
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), CLIENT_TIMEOUT_S * 1000);
+    try {
+      const res = await fetch(`${url}/v1/availability/stream`, {
+        headers: { accept: 'text/event-stream', 'last-event-id': String(fromId) },
+        signal: ctl.signal,
+      });
+      if (res.status === 429 || res.status === 503) {
+        refused++;
+        await res.body?.cancel();
+        return;
+      }
+      if (res.status !== 200 || !res.body) {
+        other++;
+        return;
+      }
+      // Done at the replay's last event, or at a `reset` (beyond the replay cap).
+      let text = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes('event: reset') || text.includes(`id: ${fromId + REPLAY_DEPTH}\n`)) break;
+        if (text.length > 1_000_000) text = text.slice(-1000);
+      }
+      times.push(performance.now() - started);
+      ctl.abort();
+    } catch {
+      if (ctl.signal.aborted && performance.now() - started >= CLIENT_TIMEOUT_S * 1000) timeouts++;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) await one();
+    }),
+  );
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? Number.NaN;
+  return {
+    route: `SSE replay of ${REPLAY_DEPTH.toLocaleString('en')} events`,
+    rps: times.length / SECONDS,
+    p50: at(0.5),
+    p99: at(0.99),
+    ok: times.length,
+    refused,
+    other,
+    timeouts,
+  };
+}
+
+interface Probe {
+  count: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function healthProbe(url: string): Promise<Probe> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/bench/load-probe-child.ts', url, String(SECONDS)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('exit', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as Probe);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+interface Phase {
+  name: string;
+  routes: RouteFigures[];
+  health: Probe;
+  rssMb: number | null;
+}
+
+async function phase(name: string, file: string, workers: number, lastEvent: number): Promise<Phase> {
+  const server = await startServer(file, workers);
+  let figures: Omit<Phase, 'rssMb'>;
+  let rssMb: number | null = null;
+  try {
+    log(`  ${name}: ${SECONDS} s of load`);
+    const health = healthProbe(server.url);
+    const routes = await Promise.all([
+      cannon(server.url, 'bbox pages of 1,000, a new box each', 6, (k) => boxPath(k)),
+      cannon(server.url, 'bbox pages, filtered (min_power_kw=50)', 2, (k) =>
+        boxPath(k + 10_000, '&min_power_kw=50'),
+      ),
+      cannon(server.url, '/v1/stats (5 filters)', 2, (k) => `/v1/stats${STATS[k % STATS.length]}`),
+      cannon(server.url, '/v1/dumps/sites.sqlite.gz', 1, () => '/v1/dumps/sites.sqlite.gz'),
+      sseReplays(server.url, 4, lastEvent - REPLAY_DEPTH),
+    ]);
+    figures = { name, routes, health: await health };
+  } finally {
+    rssMb = await server.stop();
+  }
+  return { ...figures, rssMb };
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '-');
+
+function report(p: Phase): void {
+  log(`\n${p.name}`);
+  console.table(
+    p.routes.map((r) => ({
+      route: r.route,
+      'req/s': r.rps.toFixed(1),
+      p50: ms(r.p50),
+      p99: ms(r.p99),
+      '2xx': r.ok,
+      '429/503': r.refused,
+      other: r.other,
+      timeouts: r.timeouts,
+    })),
+  );
+  const timeouts = p.routes.reduce((n, r) => n + r.timeouts, 0) + p.health.errors;
+  const rss = p.rssMb;
+  log(
+    `  /healthz from 127.0.0.2: ${p.health.count} probes, p50 ${ms(p.health.p50)}, p99 ${ms(p.health.p99)} ` +
+      `(target <= 50 ms: ${p.health.p99 <= 50 ? 'met' : 'NOT met'}), max ${ms(p.health.max)}, failed ${p.health.errors}`,
+  );
+  log(`  timeouts: ${timeouts} (target 0: ${timeouts === 0 ? 'met' : 'NOT met'})`);
+  log(
+    `  server VmHWM (worker threads included): ${rss?.toFixed(0) ?? '?'} MB (target <= 256 MB: ${
+      rss != null && rss <= 256 ? 'met' : 'NOT met'
+    })`,
+  );
+}
+
+export async function run(): Promise<void> {
+  const file = await syntheticBenchDb(EVSES, log);
+  const db = openSqlite(file, { readonly: true, migrate: false });
+  const last = (await db.get<{ id: number }>('SELECT max(id) AS id FROM evse_status_events'))?.id ?? 0;
+  await db.close();
+  log(`load bench: ${EVSES.toLocaleString('en')} EVSEs, ${SECONDS} s per phase, newest event ${last}`);
+  const phases: Phase[] = [];
+  for (const [name, workers] of [
+    ['baseline: heavy reads in process (ATLAS_READ_WORKERS=0)', 0],
+    ['heavy reads on worker threads (ATLAS_READ_WORKERS=2, the default)', 2],
+  ] as const) {
+    phases.push(await phase(name, file, workers, last));
+  }
+  for (const p of phases) report(p);
+}
