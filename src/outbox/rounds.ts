@@ -2,11 +2,10 @@
 // clients in parallel, each client strictly in id order. A failed delivery parks that client
 // (backoff, doubled per failure) and leaves its rows where they are; the others go on. The Node
 // loop (run-outbox.ts) runs rounds on wake-ups and a poll; the Worker runs them from its Cron Trigger.
-import type { OcpiClientRow } from '../db/queries/ocpi-clients.js';
+import { liveClient, type OcpiClientRow } from '../db/queries/ocpi-clients.js';
 import {
   acknowledgeStmts,
   clientsDue,
-  liveClient,
   parkClientStmt,
   queuedRows,
   resetFailuresStmt,

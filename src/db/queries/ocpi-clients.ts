@@ -1,38 +1,60 @@
 // The eMSPs and apps that connect to our OCPI sender (docs/ocpi-out.md): issued by an operator with
 // a token A, registered by the credentials handshake, pushed to through the outbox.
+import { and, eq, isNull, like, ne, or, type SQL, sql } from 'drizzle-orm';
+import { ocpiClients, ocpiOutbox } from '../schema.js';
 import type { Db } from '../types.js';
+import { stmtOf } from './stmt.js';
 
-export interface OcpiClientRow {
-  id: string;
-  name: string;
-  token_a_hash: string | null;
-  token_c_hash: string | null;
-  their_token: string | null;
-  version: string | null;
-  versions_url: string | null;
-  token_encoding: string | null;
-  parties: string | null;
-  locations_url: string | null;
-  tariffs_url: string | null;
-  created_at: string;
-  registered_at: string | null;
-  revoked_at: string | null;
-  failures: number;
-  retry_at: string | null;
-  last_error: string | null;
-  delivered_at: string | null;
-}
+/** A client under its column names, as the OCPI routes and the outbox read it. */
+const CLIENT = {
+  id: ocpiClients.id,
+  name: ocpiClients.name,
+  token_a_hash: ocpiClients.tokenAHash,
+  token_c_hash: ocpiClients.tokenCHash,
+  their_token: ocpiClients.theirToken,
+  version: ocpiClients.version,
+  versions_url: ocpiClients.versionsUrl,
+  token_encoding: ocpiClients.tokenEncoding,
+  parties: ocpiClients.parties,
+  locations_url: ocpiClients.locationsUrl,
+  tariffs_url: ocpiClients.tariffsUrl,
+  created_at: ocpiClients.createdAt,
+  registered_at: ocpiClients.registeredAt,
+  revoked_at: ocpiClients.revokedAt,
+  failures: ocpiClients.failures,
+  retry_at: ocpiClients.retryAt,
+  last_error: ocpiClients.lastError,
+  delivered_at: ocpiClients.deliveredAt,
+};
+
+const selectClients = (db: Db) => db.orm.select(CLIENT).from(ocpiClients);
+
+export type OcpiClientRow = Awaited<ReturnType<typeof selectClients>>[number];
 
 /** A live client whose token A or token C has this digest. */
 export async function clientByTokenDigest(db: Db, digest: string): Promise<OcpiClientRow | undefined> {
-  return db.get<OcpiClientRow>(
-    'SELECT * FROM ocpi_clients WHERE revoked_at IS NULL AND (token_a_hash = ? OR token_c_hash = ?)',
-    [digest, digest],
-  );
+  const [row] = await selectClients(db)
+    .where(
+      and(
+        isNull(ocpiClients.revokedAt),
+        or(eq(ocpiClients.tokenAHash, digest), eq(ocpiClients.tokenCHash, digest)),
+      ),
+    )
+    .limit(1);
+  return row;
 }
 
 export async function clientById(db: Db, id: string): Promise<OcpiClientRow | undefined> {
-  return db.get<OcpiClientRow>('SELECT * FROM ocpi_clients WHERE id = ?', [id]);
+  const [row] = await selectClients(db).where(eq(ocpiClients.id, id)).limit(1);
+  return row;
+}
+
+/** A client that is not revoked, as delivery reads it afresh before each batch. */
+export async function liveClient(db: Db, id: string): Promise<OcpiClientRow | undefined> {
+  const [row] = await selectClients(db)
+    .where(and(eq(ocpiClients.id, id), isNull(ocpiClients.revokedAt)))
+    .limit(1);
+  return row;
 }
 
 /** Adds a client under a free id derived from its name. */
@@ -43,21 +65,15 @@ export async function addClient(db: Db, name: string, tokenADigest: string, now:
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '')
       .slice(0, 48) || 'client';
-  const taken = new Set(
-    (
-      await db.all<{ id: string }>('SELECT id FROM ocpi_clients WHERE id = ? OR id LIKE ?', [
-        base,
-        `${base}-%`,
-      ])
-    ).map((r) => r.id),
-  );
+  const rows = await db.orm
+    .select({ id: ocpiClients.id })
+    .from(ocpiClients)
+    .where(or(eq(ocpiClients.id, base), like(ocpiClients.id, `${base}-%`)));
+  const taken = new Set(rows.map((r) => r.id));
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
   await db.batch([
-    {
-      sql: 'INSERT INTO ocpi_clients (id, name, token_a_hash, created_at) VALUES (?, ?, ?, ?)',
-      params: [id, name, tokenADigest, now],
-    },
+    stmtOf(db.orm.insert(ocpiClients).values({ id, name, tokenAHash: tokenADigest, createdAt: now })),
   ]);
   return id;
 }
@@ -76,85 +92,85 @@ export interface ClientRegistration {
 
 /** The handshake's outcome: token A dies, token C and the client's receiver endpoints are stored. */
 export async function registerClient(db: Db, id: string, r: ClientRegistration): Promise<void> {
+  const update = db.orm
+    .update(ocpiClients)
+    .set({
+      tokenAHash: null,
+      tokenCHash: r.tokenCDigest,
+      theirToken: r.theirToken,
+      version: r.version,
+      versionsUrl: r.versionsUrl,
+      tokenEncoding: r.tokenEncoding,
+      parties: r.parties,
+      locationsUrl: r.locationsUrl,
+      tariffsUrl: r.tariffsUrl,
+      registeredAt: r.now,
+      failures: 0,
+      retryAt: null,
+      lastError: null,
+    })
+    .where(eq(ocpiClients.id, id));
   await db.batch([
-    {
-      sql: `UPDATE ocpi_clients SET token_a_hash = NULL, token_c_hash = ?, their_token = ?, version = ?,
-        versions_url = ?, token_encoding = ?, parties = ?, locations_url = ?, tariffs_url = ?, registered_at = ?,
-        failures = 0, retry_at = NULL, last_error = NULL WHERE id = ?`,
-      params: [
-        r.tokenCDigest,
-        r.theirToken,
-        r.version,
-        r.versionsUrl,
-        r.tokenEncoding,
-        JSON.stringify(r.parties),
-        r.locationsUrl,
-        r.tariffsUrl,
-        r.now,
-        id,
-      ],
-    },
+    stmtOf(update),
     // What was queued for endpoints it no longer lists is not owed any more.
-    ...(r.locationsUrl === null ? [dropQueued(id, "kind <> 'tariff'")] : []),
-    ...(r.tariffsUrl === null ? [dropQueued(id, "kind = 'tariff'")] : []),
+    ...(r.locationsUrl === null ? [dropQueued(db, id, ne(ocpiOutbox.kind, 'tariff'))] : []),
+    ...(r.tariffsUrl === null ? [dropQueued(db, id, eq(ocpiOutbox.kind, 'tariff'))] : []),
   ]);
 }
 
-const dropQueued = (id: string, which = '1 = 1') => ({
-  sql: `DELETE FROM ocpi_outbox WHERE client_id = ? AND ${which}`,
-  params: [id],
-});
+const dropQueued = (db: Db, id: string, which?: SQL) =>
+  stmtOf(db.orm.delete(ocpiOutbox).where(and(eq(ocpiOutbox.clientId, id), which)));
 
 /** DELETE credentials: the client's tokens die and nothing more is pushed to it. */
 export async function unregisterClient(db: Db, id: string): Promise<void> {
-  await db.batch([
-    {
-      sql: `UPDATE ocpi_clients SET token_c_hash = NULL, their_token = NULL, locations_url = NULL,
-        tariffs_url = NULL, registered_at = NULL WHERE id = ?`,
-      params: [id],
-    },
-    dropQueued(id),
-  ]);
+  const update = db.orm
+    .update(ocpiClients)
+    .set({ tokenCHash: null, theirToken: null, locationsUrl: null, tariffsUrl: null, registeredAt: null })
+    .where(eq(ocpiClients.id, id));
+  await db.batch([stmtOf(update), dropQueued(db, id)]);
 }
 
 /** The operator ends a client: no token works any more, its backlog is dropped. */
 export async function revokeClient(db: Db, id: string, now: string): Promise<boolean> {
-  const [changed] = await db.batch([
-    {
-      sql: `UPDATE ocpi_clients SET revoked_at = ?, token_a_hash = NULL, token_c_hash = NULL, their_token = NULL,
-        locations_url = NULL, tariffs_url = NULL WHERE id = ? AND revoked_at IS NULL`,
-      params: [now, id],
-    },
-    dropQueued(id),
-  ]);
+  const update = db.orm
+    .update(ocpiClients)
+    .set({
+      revokedAt: now,
+      tokenAHash: null,
+      tokenCHash: null,
+      theirToken: null,
+      locationsUrl: null,
+      tariffsUrl: null,
+    })
+    .where(and(eq(ocpiClients.id, id), isNull(ocpiClients.revokedAt)));
+  const [changed] = await db.batch([stmtOf(update), dropQueued(db, id)]);
   return changed === 1;
 }
 
-export interface ClientListing {
-  id: string;
-  name: string;
-  created_at: string;
-  registered_at: string | null;
-  revoked_at: string | null;
-  version: string | null;
-  pushes_locations: number;
-  pushes_tariffs: number;
-  backlog: number;
-  oldest_queued_id: number | null;
-  failures: number;
-  retry_at: string | null;
-  last_error: string | null;
-  delivered_at: string | null;
-}
+const queued = (what: SQL) =>
+  sql<number | null>`(SELECT ${what} FROM ${ocpiOutbox} WHERE ${ocpiOutbox.clientId} = ${ocpiClients.id})`;
 
 /** Every client with its push backlog (never a token or an endpoint URL). */
-export async function listClients(db: Db): Promise<ClientListing[]> {
-  return db.all<ClientListing>(
-    `SELECT c.id, c.name, c.created_at, c.registered_at, c.revoked_at, c.version,
-       c.locations_url IS NOT NULL AS pushes_locations, c.tariffs_url IS NOT NULL AS pushes_tariffs,
-       (SELECT count(*) FROM ocpi_outbox o WHERE o.client_id = c.id) AS backlog,
-       (SELECT min(id) FROM ocpi_outbox o WHERE o.client_id = c.id) AS oldest_queued_id,
-       c.failures, c.retry_at, c.last_error, c.delivered_at
-     FROM ocpi_clients c ORDER BY c.created_at, c.id`,
-  );
+export async function listClients(db: Db) {
+  return db.orm
+    .select({
+      id: ocpiClients.id,
+      name: ocpiClients.name,
+      created_at: ocpiClients.createdAt,
+      registered_at: ocpiClients.registeredAt,
+      revoked_at: ocpiClients.revokedAt,
+      version: ocpiClients.version,
+      pushes_locations: sql<number>`${ocpiClients.locationsUrl} IS NOT NULL`,
+      pushes_tariffs: sql<number>`${ocpiClients.tariffsUrl} IS NOT NULL`,
+      backlog: sql<number>`${queued(sql`count(*)`)}`,
+      oldest_queued_id: queued(sql`min(${ocpiOutbox.id})`),
+      failures: ocpiClients.failures,
+      retry_at: ocpiClients.retryAt,
+      last_error: ocpiClients.lastError,
+      delivered_at: ocpiClients.deliveredAt,
+    })
+    .from(ocpiClients)
+    .orderBy(ocpiClients.createdAt, ocpiClients.id);
 }
+
+export type ClientListing = Awaited<ReturnType<typeof listClients>>[number];

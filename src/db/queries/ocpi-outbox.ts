@@ -2,7 +2,6 @@
 // and how a failing client is parked. Rows are written by the SQLite triggers (outbox-triggers.ts).
 import { iso } from '../../model/iso-time.js';
 import type { Db, Stmt } from '../types.js';
-import type { OcpiClientRow } from './ocpi-clients.js';
 
 export interface OutboxRow {
   id: number;
@@ -12,11 +11,6 @@ export interface OutboxRow {
   evse_pk: string | null;
   status: string | null;
   occurred_at: string | null;
-}
-
-/** A client that is not revoked, as delivery reads it afresh before each batch. */
-export async function liveClient(db: Db, clientId: string): Promise<OcpiClientRow | undefined> {
-  return db.get<OcpiClientRow>('SELECT * FROM ocpi_clients WHERE id = ? AND revoked_at IS NULL', [clientId]);
 }
 
 /** The client's queue, oldest first. */
