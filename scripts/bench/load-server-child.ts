@@ -3,13 +3,12 @@
 // heavy reads on worker threads, the real socket address as the client) without the syncs, the
 // outbox and the status roll-up, which would write to the shared cached database.
 // Usage: tsx scripts/bench/load-server-child.ts DB READ_WORKERS
-// Prints `port=N`; on SIGTERM prints one JSON line { peakRssMb } and exits.
+// Prints `port=N`; the bench reads its VmHWM from /proc and then kills it.
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { nodeHttpOptions, socketClientIp } from '../../src/node/http-hooks.js';
 import { startHeavyReads } from '../../src/node/read-workers.js';
-import { ownPeakRssMb } from './peak-memory.js';
 
 const [file, workers] = process.argv.slice(2) as [string, string];
 
@@ -26,7 +25,3 @@ const app = createApp({
   }),
 });
 serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log(`port=${info.port}`));
-process.once('SIGTERM', () => {
-  console.log(JSON.stringify({ peakRssMb: ownPeakRssMb() }));
-  process.exit(0);
-});

@@ -10,7 +10,7 @@
 //
 //   flock /work/bench.lock nice -n 5 npm run bench -- load     (BENCH_LOAD_SECONDS, default 25)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -59,15 +59,23 @@ async function startServer(file: string, workers: number): Promise<Server> {
     return {
       url: `http://127.0.0.1:${m[1]}`,
       async stop() {
-        child.kill('SIGTERM');
-        for (;;) {
-          const next = await lines.next();
-          if (next.done) return null;
-          if (next.value.startsWith('{'))
-            return (JSON.parse(next.value) as { peakRssMb: number | null }).peakRssMb;
-        }
+        // Read from outside: the in-process baseline can be stuck in a statistics query for
+        // minutes, when a SIGTERM would wait for it. VmHWM is the child's own high-water mark.
+        const peak = peakRssMbOf(child.pid!);
+        child.kill('SIGKILL');
+        return peak;
       },
     };
+  }
+}
+
+/** A process's peak resident memory in MB (VmHWM of /proc/PID/status), as peak-memory.ts reads its own. */
+function peakRssMbOf(pid: number): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
   }
 }
 
