@@ -134,7 +134,7 @@ async function sseReplays(url: string, clients: number, fromId: number): Promise
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), CLIENT_TIMEOUT_S * 1000);
     try {
-      const res = await fetch(`${url}/v1/availability/stream`, {
+      const res = await fetch(`${url}/v1/availability/stream?bbox=-180,-90,180,90`, {
         headers: { accept: 'text/event-stream', 'last-event-id': String(fromId) },
         signal: ctl.signal,
       });
