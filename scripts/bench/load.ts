@@ -49,7 +49,7 @@ async function startServer(file: string, workers: number): Promise<Server> {
     ['--import', 'tsx', 'scripts/bench/load-server-child.ts', file, String(workers)],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp } },
   );
-  child.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   for (;;) {
     const { value, done } = await lines.next();
@@ -63,6 +63,8 @@ async function startServer(file: string, workers: number): Promise<Server> {
         // minutes, when a SIGTERM would wait for it. VmHWM is the child's own high-water mark.
         const peak = peakRssMbOf(child.pid!);
         child.kill('SIGKILL');
+        await exited;
+        rmSync(tmp, { recursive: true, force: true });
         return peak;
       },
     };
