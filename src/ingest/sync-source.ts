@@ -88,14 +88,20 @@ export async function syncOcpiSource(
   const counters = zeroCounters();
   const secrets = [source.token, source.push_token, state.tokenC];
   const statsBefore = { ...client.stats };
-  let version: OcpiVersion | null = null;
   const runLog = log.child({ source: source.id, run: runId, kind });
   runLog.info({ date_from: dateFrom }, 'sync started');
-
-  const ctx: PageContext = { db, sourceId: source.id, runId, now: iso(started), counters, seen: new Map() };
-  const syncCounters = () => {
-    counters.requests = client.stats.requests - statsBefore.requests;
-    counters.retries = client.stats.retries - statsBefore.retries;
+  const run: Run = {
+    source,
+    deps,
+    options,
+    runId,
+    counters,
+    version: null,
+    ctx: { db, sourceId: source.id, runId, now: iso(started), counters, seen: new Map() },
+    syncCounters: () => {
+      counters.requests = client.stats.requests - statsBefore.requests;
+      counters.retries = client.stats.retries - statsBefore.retries;
+    },
   };
   try {
     const token =
@@ -103,23 +109,7 @@ export async function syncOcpiSource(
         ? await registerSource(db, source, client, deps.publicUrl, iso(started))
         : tokenFor(source, state);
     secrets.push(token);
-    const found: Discovery = await discover(
-      {
-        versionsUrl: source.versions_url,
-        token,
-        version: source.version,
-        tokenEncoding: state.tokenEncoding ?? undefined,
-      },
-      client,
-    );
-    version = found.version;
-    await saveDiscovery(db, source.id, found, iso(started));
-    // 2.1.1 objects carry no owner ids: the party the source is configured for owns them.
-    const party = source.parties[0];
-    const ownerCtx = party ? { countryCode: party.country_code, partyId: party.party_id } : undefined;
-    const locationsUrl = found.endpoints.locations;
-    if (!locationsUrl) throw new Error(`the CPO's ${found.version} details list no locations endpoint`);
-
+    const found = await discoverSource(run, token, state, iso(started));
     const pull = {
       token,
       tokenEncoding: found.tokenEncoding,
@@ -127,87 +117,122 @@ export async function syncOcpiSource(
       dateFrom: dateFrom ?? undefined,
       limit: source.page_size,
     };
-    let records = 0;
-    for await (const page of pullPages(locationsUrl, pull, client)) {
-      ctx.now = iso(deps.clock());
-      counters.pages++;
-      records += page.items.length;
-      await applyLocationPage(
-        page.items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, found.version, ownerCtx))),
-        ctx,
-      );
-      syncCounters();
-      await db.batch([runCountersStmt(db, runId, counters, version)]);
-      deps.notify?.();
-      options.onProgress?.({
-        sourceId: source.id,
-        phase: 'locations',
-        pages: counters.pages,
-        records,
-        total: page.totalCount,
-      });
-    }
-    const locationsSeen = ctx.seen.size;
-
-    if (found.endpoints.tariffs) {
-      ctx.seen = new Map();
-      records = 0;
-      for await (const page of pullPages(found.endpoints.tariffs, pull, client)) {
-        ctx.now = iso(deps.clock());
-        counters.pages++;
-        records += page.items.length;
-        await applyTariffPage(
-          page.items,
-          (raw) => normalizeTariff(raw, found.version, ownerCtx),
-          summarizeTariff,
-          ctx,
-        );
-        syncCounters();
-        await db.batch([runCountersStmt(db, runId, counters, version)]);
-        options.onProgress?.({
-          sourceId: source.id,
-          phase: 'tariffs',
-          pages: counters.pages,
-          records,
-          total: page.totalCount,
-        });
-      }
-    }
-
-    let status: RunStatus = 'ok';
-    let note: string | null = null;
-    if (kind === 'full') {
-      const verdict = await applyFullPullRemovals(
-        db,
-        source.id,
-        source.suspect_ratio,
-        runId,
-        locationsSeen,
-        Boolean(found.endpoints.tariffs),
-        iso(deps.clock()),
-        counters,
-      );
-      if (verdict) {
-        status = 'suspect';
-        note = verdict;
-        runLog.warn({ reason: verdict }, 'full pull held back as suspect');
-      }
-    }
-    syncCounters();
-    await finishRun(db, runId, status, iso(deps.clock()), counters, version, note);
+    const { locationsSeen } = await pullModules(run, found, pull);
+    const note =
+      kind === 'full'
+        ? await applyFullPullRemovals(
+            db,
+            source.id,
+            source.suspect_ratio,
+            runId,
+            locationsSeen,
+            Boolean(found.endpoints.tariffs),
+            iso(deps.clock()),
+            counters,
+          )
+        : null;
+    const status: RunStatus = note ? 'suspect' : 'ok';
+    if (note) runLog.warn({ reason: note }, 'full pull held back as suspect');
+    run.syncCounters();
+    await finishRun(db, runId, status, iso(deps.clock()), counters, run.version, note);
     if (status === 'ok') await markSuccess(db, source.id, kind, iso(started));
     runLog.info({ ...counters, status }, 'sync finished');
     return { sourceId: source.id, runId, kind, status, counters, error: note };
   } catch (err) {
-    syncCounters();
-    const message = redact(err instanceof Error ? err.message : String(err), secrets);
-    // With the disk full even this write may fail: the run is then closed as interrupted by the
-    // next run of this source (startRun), and the result below still tells the caller.
-    await finishRun(db, runId, 'failed', iso(deps.clock()), counters, version, message).catch((e: Error) =>
-      runLog.error({ error: e.message }, 'could not record the failed run'),
+    return failedRun(run, runLog, kind, redact(err instanceof Error ? err.message : String(err), secrets));
+  }
+}
+
+async function failedRun(run: Run, runLog: Logger, kind: 'full' | 'incremental', message: string) {
+  const { deps, runId, counters, source } = run;
+  run.syncCounters();
+  // With the disk full even this write may fail: the run is then closed as interrupted by the
+  // next run of this source (startRun), and the result below still tells the caller.
+  await finishRun(deps.db, runId, 'failed', iso(deps.clock()), counters, run.version, message).catch(
+    (e: Error) => runLog.error({ error: e.message }, 'could not record the failed run'),
+  );
+  runLog.error({ error: message, ...counters }, 'sync failed');
+  return { sourceId: source.id, runId, kind, status: 'failed' as const, counters, error: message };
+}
+
+/** One run under way: what its steps share. */
+interface Run {
+  source: OcpiSourceConfig;
+  deps: SyncDeps;
+  options: SyncOptions;
+  runId: number;
+  counters: RunCounters;
+  /** The version agreed with the CPO, once discovered. */
+  version: OcpiVersion | null;
+  ctx: PageContext;
+  /** Copies the client's request and retry counts since the start into the counters. */
+  syncCounters(): void;
+}
+
+type Pull = Parameters<typeof pullPages>[1];
+
+async function discoverSource(run: Run, token: string, state: SourceState, now: string): Promise<Discovery> {
+  const { source, deps } = run;
+  const found = await discover(
+    {
+      versionsUrl: source.versions_url,
+      token,
+      version: source.version,
+      tokenEncoding: state.tokenEncoding ?? undefined,
+    },
+    deps.client,
+  );
+  run.version = found.version;
+  await saveDiscovery(deps.db, source.id, found, now);
+  if (!found.endpoints.locations)
+    throw new Error(`the CPO's ${found.version} details list no locations endpoint`);
+  return found;
+}
+
+/** Locations, then Tariffs when the CPO has them; resolves with the count of locations seen. */
+async function pullModules(run: Run, found: Discovery, pull: Pull): Promise<{ locationsSeen: number }> {
+  // 2.1.1 objects carry no owner ids: the party the source is configured for owns them.
+  const party = run.source.parties[0];
+  const owner = party ? { countryCode: party.country_code, partyId: party.party_id } : undefined;
+  const { ctx } = run;
+  await pullModule(run, 'locations', found.endpoints.locations!, pull, (items) =>
+    applyLocationPage(
+      items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, found.version, owner))),
+      ctx,
+    ),
+  );
+  const locationsSeen = ctx.seen.size;
+  const tariffsUrl = found.endpoints.tariffs;
+  if (tariffsUrl) {
+    ctx.seen = new Map();
+    await pullModule(run, 'tariffs', tariffsUrl, pull, (items) =>
+      applyTariffPage(items, (raw) => normalizeTariff(raw, found.version, owner), summarizeTariff, ctx),
     );
-    runLog.error({ error: message, ...counters }, 'sync failed');
-    return { sourceId: source.id, runId, kind, status: 'failed', counters, error: message };
+  }
+  return { locationsSeen };
+}
+
+/** Every page of one module, each written as it arrives, with the run's counters and progress. */
+async function pullModule(
+  run: Run,
+  phase: SyncProgress['phase'],
+  url: string,
+  pull: Pull,
+  apply: (items: unknown[]) => Promise<void>,
+): Promise<void> {
+  const { deps, counters } = run;
+  let records = 0;
+  for await (const page of pullPages(url, pull, deps.client)) {
+    run.ctx.now = iso(deps.clock());
+    counters.pages++;
+    records += page.items.length;
+    await apply(page.items);
+    run.syncCounters();
+    await deps.db.batch([runCountersStmt(deps.db, run.runId, counters, run.version)]);
+    // Only locations carry statuses that live streams show.
+    if (phase === 'locations') deps.notify?.();
+    const total = page.totalCount;
+    run.options.onProgress?.({ sourceId: run.source.id, phase, pages: counters.pages, records, total });
   }
 }
 
