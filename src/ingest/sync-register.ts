@@ -43,36 +43,10 @@ export async function syncRegisterSource(
   try {
     const text = await deps.readText(source.url, source.mapping?.format.encoding);
     counters.requests = 1;
-    let chunk: PageItem[] = [];
-    let records = 0;
-    const flush = async () => {
-      counters.pages++;
-      await applyLocationPage(chunk, ctx);
-      records += chunk.length;
-      chunk = [];
-      options.onProgress?.({
-        sourceId: source.id,
-        phase: 'locations',
-        pages: counters.pages,
-        records,
-        total: null,
-      });
-    };
     const parsed = parseRegister(source.type, text, source.mapping ? { mapping: source.mapping } : {});
-    const reasons = new Map<string, number>();
-    for (const rec of parsed) {
-      if (!rec.ok) {
-        const why = `${rec.reason.field}: ${rec.reason.message}`;
-        reasons.set(why, (reasons.get(why) ?? 0) + 1);
-      }
-      chunk.push(
-        rec.ok
-          ? { ok: true, value: rec.location, refs: rec.externalRefs }
-          : { ok: false, reason: rec.reason, recordId: rec.recordId, raw: rec.raw },
-      );
-      if (chunk.length >= CHUNK) await flush();
-    }
-    if (chunk.length > 0) await flush();
+    const reasons = await writeRecords(parsed, ctx, (pages, records) =>
+      options.onProgress?.({ sourceId: source.id, phase: 'locations', pages, records, total: null }),
+    );
     const failure = quarantineVerdict(
       source.type,
       text,
@@ -104,4 +78,39 @@ export async function syncRegisterSource(
     log.error({ error: message }, 'register sync failed');
     return { sourceId: source.id, runId, kind: 'full', status: 'failed', counters, error: message };
   }
+}
+
+/**
+ * Writes the parsed records in chunks of CHUNK (one transaction each), quarantining the bad ones;
+ * resolves with how often each quarantine reason occurred.
+ */
+async function writeRecords(
+  parsed: ReturnType<typeof parseRegister>,
+  ctx: PageContext,
+  progress: (pages: number, records: number) => void,
+): Promise<Map<string, number>> {
+  const reasons = new Map<string, number>();
+  let chunk: PageItem[] = [];
+  let records = 0;
+  const flush = async () => {
+    ctx.counters.pages++;
+    await applyLocationPage(chunk, ctx);
+    records += chunk.length;
+    chunk = [];
+    progress(ctx.counters.pages, records);
+  };
+  for (const rec of parsed) {
+    if (!rec.ok) {
+      const why = `${rec.reason.field}: ${rec.reason.message}`;
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+    }
+    chunk.push(
+      rec.ok
+        ? { ok: true, value: rec.location, refs: rec.externalRefs }
+        : { ok: false, reason: rec.reason, recordId: rec.recordId, raw: rec.raw },
+    );
+    if (chunk.length >= CHUNK) await flush();
+  }
+  if (chunk.length > 0) await flush();
+  return reasons;
 }
