@@ -20,6 +20,7 @@ import { hash64 } from '../model/ids.js';
 import { iso } from '../model/iso-time.js';
 import { type NormalizeContext, normalizeLocation } from '../model/normalize-location.js';
 import { normalizeTariff, summarizeTariff } from '../model/normalize-tariff.js';
+import type { OcpiVersion } from '../model/types.js';
 import { discover } from '../ocpi/client/discovery.js';
 import { OcpiClientError, OcpiDiscoveryError } from '../ocpi/client/errors.js';
 import type { OcpiClient } from '../ocpi/client/http.js';
@@ -233,26 +234,7 @@ async function pageStep(
   );
   countRequests();
   counters.pages++;
-  const { next, rewound } = nextPageUrl(url, page, cursor.lastTotal, source.page_size);
-  let after: StepCursor = {
-    ...cursor,
-    next,
-    lastTotal: page.totalCount ?? cursor.lastTotal,
-    pages: cursor.pages + 1,
-    visited: rewound ? [] : [...cursor.visited, key].slice(-VISITED_KEPT),
-    failures: 0,
-    lastError: null,
-  };
-  if (next === null) {
-    after =
-      cursor.phase === 'locations' && cursor.tariffsUrl
-        ? enterPhase(
-            after,
-            'tariffs',
-            firstPageUrl(cursor.tariffsUrl, { limit: source.page_size, dateFrom: run.dateFrom }),
-          )
-        : enterPhase(after, 'finish', null);
-  }
+  const after = cursorAfter(source, run, url, key, page);
 
   const commit = committingWith(deps.db, () => [
     runCountersStmt(deps.db, run.id, counters, version),
@@ -266,21 +248,7 @@ async function pageStep(
     counters,
     seen: new Map(),
   };
-  const owner = ownerOf(source);
-  if (cursor.phase === 'locations') {
-    const items = page.items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, version, owner)));
-    const pks = items.flatMap((i) => (i.ok ? [locationPkOf(source.id, i.value)] : []));
-    ctx.seen = await seenInRun(deps.db, 'locations', run, pks, '');
-    await applyLocationPage(items, ctx);
-  } else {
-    const normalize = (raw: unknown) => normalizeTariff(raw, version, owner);
-    const pks = page.items.flatMap((raw) => {
-      const r = normalize(raw);
-      return r.ok ? [tariffPkOf(source.id, r.value)] : [];
-    });
-    ctx.seen = await seenInRun(deps.db, 'tariffs', run, pks, 't:');
-    await applyTariffPage(page.items, normalize, summarizeTariff, ctx);
-  }
+  await writePage(source, run, page.items, version, ctx, deps.db);
   // A page with nothing to write still moves the cursor.
   if (!commit.committed()) await deps.db.batch(commit.trailer());
   run.counters = counters;
@@ -290,6 +258,59 @@ async function pageStep(
     'sync step',
   );
   return { state: 'continue' };
+}
+
+/** Where the run stands once this page is written: the next page, or the next phase. */
+function cursorAfter(
+  source: OcpiSourceConfig,
+  run: StepRun,
+  url: string,
+  key: string,
+  page: Awaited<ReturnType<typeof fetchPage>>,
+): StepCursor {
+  const { cursor } = run;
+  const { next, rewound } = nextPageUrl(url, page, cursor.lastTotal, source.page_size);
+  const after: StepCursor = {
+    ...cursor,
+    next,
+    lastTotal: page.totalCount ?? cursor.lastTotal,
+    pages: cursor.pages + 1,
+    visited: rewound ? [] : [...cursor.visited, key].slice(-VISITED_KEPT),
+    failures: 0,
+    lastError: null,
+  };
+  if (next !== null) return after;
+  if (cursor.phase === 'locations' && cursor.tariffsUrl) {
+    const first = firstPageUrl(cursor.tariffsUrl, { limit: source.page_size, dateFrom: run.dateFrom });
+    return enterPhase(after, 'tariffs', first);
+  }
+  return enterPhase(after, 'finish', null);
+}
+
+/** One page of the cursor's phase, normalized and written with what the run saw before it. */
+async function writePage(
+  source: OcpiSourceConfig,
+  run: StepRun,
+  raws: unknown[],
+  version: OcpiVersion,
+  ctx: PageContext,
+  db: Db,
+): Promise<void> {
+  const owner = ownerOf(source);
+  if (run.cursor.phase === 'locations') {
+    const items = raws.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, version, owner)));
+    const pks = items.flatMap((i) => (i.ok ? [locationPkOf(source.id, i.value)] : []));
+    ctx.seen = await seenInRun(db, 'locations', run, pks, '');
+    await applyLocationPage(items, ctx);
+    return;
+  }
+  const normalize = (raw: unknown) => normalizeTariff(raw, version, owner);
+  const pks = raws.flatMap((raw) => {
+    const r = normalize(raw);
+    return r.ok ? [tariffPkOf(source.id, r.value)] : [];
+  });
+  ctx.seen = await seenInRun(db, 'tariffs', run, pks, 't:');
+  await applyTariffPage(raws, normalize, summarizeTariff, ctx);
 }
 
 async function finishStep(
