@@ -112,49 +112,52 @@ export function mapStyle(base: string, query: string) {
         attribution: 'Country outlines: Natural Earth (public domain) via world-atlas',
       },
     },
-    layers: [
-      { id: 'sea', type: 'background', paint: { 'background-color': '#dcebf5' } },
-      { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': '#f7f5ef' } },
-      {
-        id: 'borders',
-        type: 'line',
-        source: 'countries',
-        paint: { 'line-color': '#9a9a9a', 'line-width': 0.8 },
-      },
-      {
-        id: 'clusters',
-        type: 'circle',
-        source: 'atlas',
-        'source-layer': 'clusters',
-        paint: {
-          'circle-color': CLUSTER_COLOUR,
-          'circle-stroke-color': '#ffffff',
-          'circle-stroke-width': 2,
-          'circle-radius': ['step', ['get', 'point_count'], 8, 10, 12, 100, 16, 1000, 21, 10000, 27],
-        },
-      },
-      {
-        id: 'sites',
-        type: 'circle',
-        source: 'atlas',
-        'source-layer': 'sites',
-        paint: {
-          'circle-color': [
-            'match',
-            ['coalesce', ['feature-state', 'status'], ['get', 'status']],
-            'available',
-            STATUS_COLOURS.available,
-            'occupied',
-            STATUS_COLOURS.occupied,
-            'out_of_order',
-            STATUS_COLOURS.out_of_order,
-            STATUS_COLOURS.unknown,
-          ],
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], SITE_MIN_ZOOM, 5, 16, 9],
-          'circle-stroke-color': '#ffffff',
-          'circle-stroke-width': 1.5,
-        },
-      },
-    ],
+    layers: STYLE_LAYERS,
   };
 }
+
+/** Basemap (sea, land, borders), then clusters, then sites coloured by live status. */
+const STYLE_LAYERS = [
+  { id: 'sea', type: 'background', paint: { 'background-color': '#dcebf5' } },
+  { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': '#f7f5ef' } },
+  {
+    id: 'borders',
+    type: 'line',
+    source: 'countries',
+    paint: { 'line-color': '#9a9a9a', 'line-width': 0.8 },
+  },
+  {
+    id: 'clusters',
+    type: 'circle',
+    source: 'atlas',
+    'source-layer': 'clusters',
+    paint: {
+      'circle-color': CLUSTER_COLOUR,
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 2,
+      'circle-radius': ['step', ['get', 'point_count'], 8, 10, 12, 100, 16, 1000, 21, 10000, 27],
+    },
+  },
+  {
+    id: 'sites',
+    type: 'circle',
+    source: 'atlas',
+    'source-layer': 'sites',
+    paint: {
+      'circle-color': [
+        'match',
+        ['coalesce', ['feature-state', 'status'], ['get', 'status']],
+        'available',
+        STATUS_COLOURS.available,
+        'occupied',
+        STATUS_COLOURS.occupied,
+        'out_of_order',
+        STATUS_COLOURS.out_of_order,
+        STATUS_COLOURS.unknown,
+      ],
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], SITE_MIN_ZOOM, 5, 16, 9],
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1.5,
+    },
+  },
+];
