@@ -99,69 +99,66 @@ const html = (description: string) => ({
   200: { description, content: { 'text/html': { schema: z.string() } } },
 });
 
+const documentRoute = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'getOpenApiDocument',
+  summary: 'This API description (OpenAPI 3.1)',
+  tags: ['documentation'],
+  request: { query: noQueryParams },
+  responses: { ...jsonOk(documentSchema, 'The document'), ...errorResponses },
+});
+
+const docsPageRoute = createRoute({
+  method: 'get',
+  path: '/docs',
+  operationId: 'getDocsPage',
+  summary: 'The API documentation page (Swagger UI)',
+  tags: ['documentation'],
+  responses: { ...html('An HTML page'), ...errorResponses },
+});
+
+const docsAssetRoute = createRoute({
+  method: 'get',
+  path: '/docs/assets/{file}',
+  operationId: 'getDocsAsset',
+  summary: 'A script, style sheet or icon of the documentation page',
+  tags: ['documentation'],
+  // A static file: any query (a cache-busting version) is ignored.
+  request: { params: assetParams },
+  responses: {
+    200: {
+      description: 'The file',
+      content: {
+        'text/css': { schema: z.string() },
+        'text/javascript': { schema: z.string() },
+        'image/png': { schema: z.string().openapi({ format: 'binary' }) },
+      },
+    },
+    ...notFoundResponse,
+    ...errorResponses,
+  },
+});
+
 /** `document` is called on the first request, once every route is mounted. */
 export function createDocsApp(opts: HttpOptions, document: () => ApiDocument) {
   return resourceApp()
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/openapi.json',
-        operationId: 'getOpenApiDocument',
-        summary: 'This API description (OpenAPI 3.1)',
-        tags: ['documentation'],
-        request: { query: noQueryParams },
-        responses: { ...jsonOk(documentSchema, 'The document'), ...errorResponses },
-      }),
-      (c) => {
-        const doc = document();
-        return c.json({ ...doc, info: { ...doc.info } }, 200);
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/docs',
-        operationId: 'getDocsPage',
-        summary: 'The API documentation page (Swagger UI)',
-        tags: ['documentation'],
-        responses: { ...html('An HTML page'), ...errorResponses },
-      }),
-      (c) => c.html(DOCS_HTML),
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/docs/assets/{file}',
-        operationId: 'getDocsAsset',
-        summary: 'A script, style sheet or icon of the documentation page',
-        tags: ['documentation'],
-        // A static file: any query (a cache-busting version) is ignored.
-        request: { params: assetParams },
-        responses: {
-          200: {
-            description: 'The file',
-            content: {
-              'text/css': { schema: z.string() },
-              'text/javascript': { schema: z.string() },
-              'image/png': { schema: z.string().openapi({ format: 'binary' }) },
-            },
-          },
-          ...notFoundResponse,
-          ...errorResponses,
-        },
-      }),
-      async (c) => {
-        const { file } = c.req.valid('param');
-        if (file === 'init.js') {
-          return c.body(INIT_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
-        }
-        const type = ASSETS[file];
-        const body = type && opts.docsAsset ? await opts.docsAsset(file) : null;
-        if (!type || body == null) throw notFound(`docs asset ${JSON.stringify(file)}`);
-        return c.body(body as string, 200, {
-          'Content-Type': type,
-          'Cache-Control': 'public, max-age=86400',
-        });
-      },
-    );
+    .openapi(documentRoute, (c) => {
+      const doc = document();
+      return c.json({ ...doc, info: { ...doc.info } }, 200);
+    })
+    .openapi(docsPageRoute, (c) => c.html(DOCS_HTML))
+    .openapi(docsAssetRoute, async (c) => {
+      const { file } = c.req.valid('param');
+      if (file === 'init.js') {
+        return c.body(INIT_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+      }
+      const type = ASSETS[file];
+      const body = type && opts.docsAsset ? await opts.docsAsset(file) : null;
+      if (!type || body == null) throw notFound(`docs asset ${JSON.stringify(file)}`);
+      return c.body(body as string, 200, {
+        'Content-Type': type,
+        'Cache-Control': 'public, max-age=86400',
+      });
+    });
 }
