@@ -97,163 +97,156 @@ const dumpIndexSchema = z
   })
   .openapi('DumpIndex');
 
+const indexRoute = createRoute({
+  method: 'get',
+  path: '/',
+  operationId: 'listDumps',
+  summary: 'The available dumps, their licence text and size',
+  tags: ['dumps'],
+  request: { query: noQuery },
+  responses: { ...jsonOk(dumpIndexSchema, 'Index'), ...errorResponses },
+});
+
+const licenseRoute = createRoute({
+  method: 'get',
+  path: '/LICENSE.txt',
+  operationId: 'getDumpLicense',
+  summary: 'Licences and attributions of the sources in the dumps',
+  tags: ['dumps'],
+  request: { query: noQuery },
+  responses: {
+    200: { description: 'Plain text', content: { 'text/plain': { schema: z.string() } } },
+    ...errorResponses,
+  },
+});
+
+const fileRoute = createRoute({
+  method: 'get',
+  path: '/{file}',
+  operationId: 'getDump',
+  summary: 'One dump, gzip-compressed and streamed',
+  description:
+    'sites.geojson (FeatureCollection with attribution), sites.ndjson (one feature per line), ' +
+    'sites.csv (one row per EVSE), sites.sqlite (snapshot of publishable rows, with a published_sites layer). ' +
+    'The `.gz` suffix is optional: the body is always gzip (Content-Type application/gzip). ' +
+    'sites.fgb (FlatGeobuf with spatial index) and sites.parquet (GeoParquet 1.1) are served uncompressed. ' +
+    `sites.pmtiles: the map tiles (zooms 0-${PMTILES_MAX_ZOOM}) as one PMTiles v3 archive for map clients reading by Range; Node only. ` +
+    'On Node a dump is built once into a file (rebuilt when the data changed, at most every 10 minutes) and ' +
+    'served with `Accept-Ranges: bytes` and a strong `ETag` (a hash of its bytes): resume an interrupted ' +
+    'download with `Range: bytes=N-` and `If-Range: <ETag>` (curl -C -). On Workers dumps are streamed ' +
+    'anew for each request (`Accept-Ranges: none`).',
+  tags: ['dumps'],
+  request: {
+    params: fileParams,
+    query: noQuery,
+    headers: z.object({
+      range: z.string().optional().openapi({ description: 'one byte range, e.g. `bytes=1048576-`' }),
+      'if-range': z
+        .string()
+        .optional()
+        .openapi({ description: 'the ETag of the partial copy: a rebuilt file is sent whole' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The gzip file',
+      content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    206: {
+      description: 'The asked byte range of the file (Content-Range)',
+      content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    416: { description: 'The range starts beyond the end of the file (Content-Range: bytes */size)' },
+    ...notFoundResponse,
+    501: {
+      description: 'No .sqlite dump on this deployment (D1)',
+      content: { 'application/json': { schema: errorSchema } },
+    },
+    ...errorResponses,
+  },
+});
+
 /** Statuses older than `staleAfterS` seconds count as unknown in the PMTiles archive, as in /v1/tiles. */
 export function createDumpsApp(opts: HttpOptions = {}, staleAfterS = DEFAULT_STALE_AFTER_S) {
   return resourceApp()
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/',
-        operationId: 'listDumps',
-        summary: 'The available dumps, their licence text and size',
-        tags: ['dumps'],
-        request: { query: noQuery },
-        responses: { ...jsonOk(dumpIndexSchema, 'Index'), ...errorResponses },
-      }),
-      async (c) => {
-        const db = c.get('db');
-        const sources = await republishableSources(db);
-        return c.json({
-          sites: await countPublishedSites(db),
-          license: '/v1/dumps/LICENSE.txt',
-          status_history: '/v1/dumps/status/index.json',
-          sources: sources.map((s) => ({
-            id: s.id,
-            name: s.name,
-            license: s.license,
-            attribution: s.attribution,
-          })),
-          files: FILES.map((f) => ({
-            href: `/v1/dumps/sites.${f}.gz`,
-            format: f,
-            content_type: CONTENT_TYPES[f],
-            encoding: 'gzip',
-            available: f !== 'sqlite' || opts.sqliteDump != null,
-            rows:
-              f === 'csv'
-                ? 'one per EVSE, with its site'
-                : f === 'sqlite'
-                  ? 'the database, publishable rows only'
-                  : 'one feature per site',
-          })),
-          columnar: Object.entries(BINARY_DUMPS).map(([f, d]) => ({
-            href: `/v1/dumps/sites.${f}`,
-            format: f,
-            content_type: d.type,
-            rows: d.rows,
-            size: opts.dumpFileSize?.(`sites.${f}`) ?? null,
-            license: '/v1/dumps/LICENSE.txt',
-          })),
-        }) as never;
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/LICENSE.txt',
-        operationId: 'getDumpLicense',
-        summary: 'Licences and attributions of the sources in the dumps',
-        tags: ['dumps'],
-        request: { query: noQuery },
-        responses: {
-          200: { description: 'Plain text', content: { 'text/plain': { schema: z.string() } } },
-          ...errorResponses,
-        },
-      }),
-      async (c) => {
-        const text = licenseText(await republishableSources(c.get('db')), c.get('now').toISOString());
-        return c.text(text, 200);
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/{file}',
-        operationId: 'getDump',
-        summary: 'One dump, gzip-compressed and streamed',
-        description:
-          'sites.geojson (FeatureCollection with attribution), sites.ndjson (one feature per line), ' +
-          'sites.csv (one row per EVSE), sites.sqlite (snapshot of publishable rows, with a published_sites layer). ' +
-          'The `.gz` suffix is optional: the body is always gzip (Content-Type application/gzip). ' +
-          'sites.fgb (FlatGeobuf with spatial index) and sites.parquet (GeoParquet 1.1) are served uncompressed. ' +
-          `sites.pmtiles: the map tiles (zooms 0-${PMTILES_MAX_ZOOM}) as one PMTiles v3 archive for map clients reading by Range; Node only. ` +
-          'On Node a dump is built once into a file (rebuilt when the data changed, at most every 10 minutes) and ' +
-          'served with `Accept-Ranges: bytes` and a strong `ETag` (a hash of its bytes): resume an interrupted ' +
-          'download with `Range: bytes=N-` and `If-Range: <ETag>` (curl -C -). On Workers dumps are streamed ' +
-          'anew for each request (`Accept-Ranges: none`).',
-        tags: ['dumps'],
-        request: {
-          params: fileParams,
-          query: noQuery,
-          headers: z.object({
-            range: z.string().optional().openapi({ description: 'one byte range, e.g. `bytes=1048576-`' }),
-            'if-range': z
-              .string()
-              .optional()
-              .openapi({ description: 'the ETag of the partial copy: a rebuilt file is sent whole' }),
-          }),
-        },
-        responses: {
-          200: {
-            description: 'The gzip file',
-            content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
-          206: {
-            description: 'The asked byte range of the file (Content-Range)',
-            content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
-          416: { description: 'The range starts beyond the end of the file (Content-Range: bytes */size)' },
-          ...notFoundResponse,
-          501: {
-            description: 'No .sqlite dump on this deployment (D1)',
-            content: { 'application/json': { schema: errorSchema } },
-          },
-          ...errorResponses,
-        },
-      }),
-      async (c) => {
-        const { file } = c.req.valid('param');
-        const db = c.get('db');
-        const binary = /^sites\.(fgb|parquet|pmtiles)$/.exec(file)?.[1] as BinaryDump | undefined;
-        if (binary === 'pmtiles' && !opts.dumpFile)
-          throw new ApiError(501, 'not_implemented', 'this deployment cannot build the PMTiles archive');
-        if (binary) {
-          const headers = {
-            'Content-Type': BINARY_DUMPS[binary].type,
-            'Content-Disposition': `attachment; filename="sites.${binary}"`,
-            Link: LICENSE_LINK,
-            'Cache-Control': DUMP_CACHE_CONTROL,
-          };
-          const now = c.get('now');
-          return serveDump(c.req.raw.headers, headers, opts, db, `sites.${binary}`, () =>
-            binaryDump(db, binary, opts, { now, staleAfterS }),
-          ) as never;
-        }
-        const m = /^sites\.(geojson|ndjson|csv|sqlite)(\.gz)?$/.exec(file);
-        if (!m)
-          throw notFound(
-            `dump ${JSON.stringify(file)} (one of ${FILES.map((f) => `sites.${f}`).join(', ')})`,
-          );
-        const format = m[1] as (typeof FILES)[number];
+    .openapi(indexRoute, async (c) => c.json(await dumpIndex(c.get('db'), opts), 200))
+    .openapi(licenseRoute, async (c) => {
+      const text = licenseText(await republishableSources(c.get('db')), c.get('now').toISOString());
+      return c.text(text, 200);
+    })
+    .openapi(fileRoute, async (c) => {
+      const { file } = c.req.valid('param');
+      const db = c.get('db');
+      const binary = /^sites\.(fgb|parquet|pmtiles)$/.exec(file)?.[1] as BinaryDump | undefined;
+      if (binary === 'pmtiles' && !opts.dumpFile)
+        throw new ApiError(501, 'not_implemented', 'this deployment cannot build the PMTiles archive');
+      if (binary) {
         const headers = {
-          'Content-Type': 'application/gzip',
-          'Content-Disposition': `attachment; filename="sites.${format}.gz"`,
-          'X-Content-Type-Inside': CONTENT_TYPES[format],
+          'Content-Type': BINARY_DUMPS[binary].type,
+          'Content-Disposition': `attachment; filename="sites.${binary}"`,
           Link: LICENSE_LINK,
           'Cache-Control': DUMP_CACHE_CONTROL,
         };
-        if (format === 'sqlite') {
-          if (!opts.sqliteDump)
-            throw new ApiError(501, 'not_implemented', 'this deployment cannot make .sqlite dumps');
-          return fileResponse(c.req.raw.headers, await opts.sqliteDump(db), headers) as never;
-        }
         const now = c.get('now');
-        return serveDump(c.req.raw.headers, headers, opts, db, `sites.${format}.gz`, () =>
-          gzip(textDump(db, format, now), opts),
+        return serveDump(c.req.raw.headers, headers, opts, db, `sites.${binary}`, () =>
+          binaryDump(db, binary, opts, { now, staleAfterS }),
         ) as never;
-      },
-    );
+      }
+      const m = /^sites\.(geojson|ndjson|csv|sqlite)(\.gz)?$/.exec(file);
+      if (!m)
+        throw notFound(`dump ${JSON.stringify(file)} (one of ${FILES.map((f) => `sites.${f}`).join(', ')})`);
+      const format = m[1] as (typeof FILES)[number];
+      const headers = {
+        'Content-Type': 'application/gzip',
+        'Content-Disposition': `attachment; filename="sites.${format}.gz"`,
+        'X-Content-Type-Inside': CONTENT_TYPES[format],
+        Link: LICENSE_LINK,
+        'Cache-Control': DUMP_CACHE_CONTROL,
+      };
+      if (format === 'sqlite') {
+        if (!opts.sqliteDump)
+          throw new ApiError(501, 'not_implemented', 'this deployment cannot make .sqlite dumps');
+        return fileResponse(c.req.raw.headers, await opts.sqliteDump(db), headers) as never;
+      }
+      const now = c.get('now');
+      return serveDump(c.req.raw.headers, headers, opts, db, `sites.${format}.gz`, () =>
+        gzip(textDump(db, format, now), opts),
+      ) as never;
+    });
 }
+
+async function dumpIndex(db: Db, opts: HttpOptions): Promise<z.input<typeof dumpIndexSchema>> {
+  const sources = await republishableSources(db);
+  return {
+    sites: await countPublishedSites(db),
+    license: '/v1/dumps/LICENSE.txt',
+    status_history: '/v1/dumps/status/index.json',
+    sources: sources.map((s) => ({ id: s.id, name: s.name, license: s.license, attribution: s.attribution })),
+    files: FILES.map((f) => ({
+      href: `/v1/dumps/sites.${f}.gz`,
+      format: f,
+      content_type: CONTENT_TYPES[f],
+      encoding: 'gzip' as const,
+      available: f !== 'sqlite' || opts.sqliteDump != null,
+      rows: FILE_ROWS[f],
+    })),
+    columnar: (Object.keys(BINARY_DUMPS) as BinaryDump[]).map((f) => ({
+      href: `/v1/dumps/sites.${f}`,
+      format: f,
+      content_type: BINARY_DUMPS[f].type,
+      rows: BINARY_DUMPS[f].rows,
+      size: opts.dumpFileSize?.(`sites.${f}`) ?? null,
+      license: '/v1/dumps/LICENSE.txt',
+    })),
+  };
+}
+
+const FILE_ROWS: Record<(typeof FILES)[number], string> = {
+  geojson: 'one feature per site',
+  ndjson: 'one feature per site',
+  csv: 'one per EVSE, with its site',
+  sqlite: 'the database, publishable rows only',
+};
 
 const LICENSE_LINK = '</v1/dumps/LICENSE.txt>; rel="license"';
 
