@@ -7,6 +7,7 @@
 // of every download at once).
 import { createRoute, z } from '@hono/zod-openapi';
 import { republishableSources } from '../../db/queries/dump-sources.js';
+import type { Db } from '../../db/types.js';
 import { iso } from '../../model/iso-time.js';
 import { type DumpProgress, gzip } from '../dump-formats.js';
 import { notFound } from '../errors.js';
@@ -93,106 +94,96 @@ function measured(done: (bytes: number) => void): TransformStream<Uint8Array, Ui
   });
 }
 
+const indexRoute = createRoute({
+  method: 'get',
+  path: '/index.json',
+  operationId: 'listStatusDumps',
+  summary: 'The days of status history, their files, sizes and licences',
+  tags: ['dumps'],
+  request: { query: noQuery },
+  responses: { ...jsonOk(statusIndexSchema, 'Index'), ...errorResponses },
+});
+
+const fileRoute = createRoute({
+  method: 'get',
+  path: '/{file}',
+  operationId: 'getStatusDump',
+  summary: 'One day of status intervals or hourly occupancy per grid cell',
+  description:
+    'Status intervals of every published EVSE in the UTC day ({date}.csv.gz, {date}.parquet), or the ' +
+    'hourly occupancy rollup per grid cell ({date}.occupancy.csv.gz, {date}.occupancy.parquet). Times are ' +
+    'UTC. A malformed date is a 400; a day without exact status data (before the first event, rolled up, ' +
+    'in the future) a 404. Today is served up to now.',
+  tags: ['dumps'],
+  request: { params: fileParam, query: noQuery },
+  responses: {
+    200: {
+      description: 'The file',
+      content: {
+        'application/gzip': { schema: z.string().openapi({ format: 'binary' }) },
+        'application/vnd.apache.parquet': { schema: z.string().openapi({ format: 'binary' }) },
+      },
+    },
+    ...notFoundResponse,
+    ...errorResponses,
+  },
+});
+
+/** Sizes are measured as files are served, so a day's size is known once it was sent whole. */
+type Sizes = Map<string, { bytes: number; at: string }>;
+
 export function createStatusDumpsApp(opts: HttpOptions = {}) {
-  const sizes = new Map<string, { bytes: number; at: string }>();
+  const sizes: Sizes = new Map();
   return resourceApp()
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/index.json',
-        operationId: 'listStatusDumps',
-        summary: 'The days of status history, their files, sizes and licences',
-        tags: ['dumps'],
-        request: { query: noQuery },
-        responses: { ...jsonOk(statusIndexSchema, 'Index'), ...errorResponses },
-      }),
-      async (c) => {
-        const db = c.get('db');
-        const [days, sources] = await Promise.all([
-          statusDays(db, c.get('now').getTime()),
-          republishableSources(db),
-        ]);
-        const file = (date: string, table: StatusTable, enc: Encoding) => {
-          const name = fileName(date, table, enc);
-          const size = sizes.get(name);
-          return {
-            href: `/v1/dumps/status/${name}`,
-            table,
-            content_type: ENCODINGS[enc].type,
-            content_type_inside: ENCODINGS[enc].inside,
-            size: size?.bytes ?? null,
-            size_measured_at: size?.at ?? null,
-          };
-        };
-        return c.json(
-          {
-            license: '/v1/dumps/LICENSE.txt',
-            sources: sources.map((s) => ({
-              id: s.id,
-              name: s.name,
-              license: s.license,
-              attribution: s.attribution,
-            })),
-            tables: TABLE_ROWS,
-            days: days.map((d) => ({
-              date: d.date,
-              complete: d.complete,
-              files: STATUS_TABLES.flatMap((t) => [file(d.date, t, 'csv.gz'), file(d.date, t, 'parquet')]),
-            })),
-          },
-          200,
+    .openapi(indexRoute, async (c) => c.json(await statusIndex(c.get('db'), c.get('now'), sizes), 200))
+    .openapi(fileRoute, async (c) => {
+      const { file } = c.req.valid('param');
+      const m = FILE_RE.exec(file);
+      if (!m)
+        throw notFound(
+          `status dump ${JSON.stringify(file)} (expected {YYYY-MM-DD}[.occupancy].csv.gz or .parquet)`,
         );
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/{file}',
-        operationId: 'getStatusDump',
-        summary: 'One day of status intervals or hourly occupancy per grid cell',
-        description:
-          'Status intervals of every published EVSE in the UTC day ({date}.csv.gz, {date}.parquet), or the ' +
-          'hourly occupancy rollup per grid cell ({date}.occupancy.csv.gz, {date}.occupancy.parquet). Times are ' +
-          'UTC. A malformed date is a 400; a day without exact status data (before the first event, rolled up, ' +
-          'in the future) a 404. Today is served up to now.',
-        tags: ['dumps'],
-        request: { params: fileParam, query: noQuery },
-        responses: {
-          200: {
-            description: 'The file',
-            content: {
-              'application/gzip': { schema: z.string().openapi({ format: 'binary' }) },
-              'application/vnd.apache.parquet': { schema: z.string().openapi({ format: 'binary' }) },
-            },
-          },
-          ...notFoundResponse,
-          ...errorResponses,
-        },
-      }),
-      async (c) => {
-        const { file } = c.req.valid('param');
-        const m = FILE_RE.exec(file);
-        if (!m)
-          throw notFound(
-            `status dump ${JSON.stringify(file)} (expected {YYYY-MM-DD}[.occupancy].csv.gz or .parquet)`,
-          );
-        const [, date, occupancy, enc] = m as unknown as [string, string, string | undefined, Encoding];
-        const table: StatusTable = occupancy ? 'occupancy' : 'intervals';
-        const db = c.get('db');
-        const day = await statusDay(db, date, c.get('now').getTime());
-        const body =
-          enc === 'parquet' ? statusParquet(db, day, table) : gzip(statusCsv(db, day, table), opts);
-        const name = fileName(date, table, enc);
-        const at = iso(c.get('now'));
-        const record: DumpProgress = (bytes) => sizes.set(name, { bytes, at });
-        return c.body(body.pipeThrough(measured(record)), 200, {
-          'Content-Type': ENCODINGS[enc].type,
-          'Content-Disposition': `attachment; filename="status-${name}"`,
-          ...(ENCODINGS[enc].inside ? { 'X-Content-Type-Inside': ENCODINGS[enc].inside } : {}),
-          Link: '</v1/dumps/LICENSE.txt>; rel="license"',
-          // A finished day changes only when late events arrive; today changes all the time.
-          'Cache-Control': day.complete ? 'public, max-age=3600' : 'public, max-age=60',
-        });
-      },
-    );
+      const [, date, occupancy, enc] = m as unknown as [string, string, string | undefined, Encoding];
+      const table: StatusTable = occupancy ? 'occupancy' : 'intervals';
+      const db = c.get('db');
+      const day = await statusDay(db, date, c.get('now').getTime());
+      const body = enc === 'parquet' ? statusParquet(db, day, table) : gzip(statusCsv(db, day, table), opts);
+      const name = fileName(date, table, enc);
+      const at = iso(c.get('now'));
+      const record: DumpProgress = (bytes) => sizes.set(name, { bytes, at });
+      return c.body(body.pipeThrough(measured(record)), 200, {
+        'Content-Type': ENCODINGS[enc].type,
+        'Content-Disposition': `attachment; filename="status-${name}"`,
+        ...(ENCODINGS[enc].inside ? { 'X-Content-Type-Inside': ENCODINGS[enc].inside } : {}),
+        Link: '</v1/dumps/LICENSE.txt>; rel="license"',
+        // A finished day changes only when late events arrive; today changes all the time.
+        'Cache-Control': day.complete ? 'public, max-age=3600' : 'public, max-age=60',
+      });
+    });
+}
+
+async function statusIndex(db: Db, now: Date, sizes: Sizes) {
+  const [days, sources] = await Promise.all([statusDays(db, now.getTime()), republishableSources(db)]);
+  const file = (date: string, table: StatusTable, enc: Encoding) => {
+    const name = fileName(date, table, enc);
+    const size = sizes.get(name);
+    return {
+      href: `/v1/dumps/status/${name}`,
+      table,
+      content_type: ENCODINGS[enc].type,
+      content_type_inside: ENCODINGS[enc].inside,
+      size: size?.bytes ?? null,
+      size_measured_at: size?.at ?? null,
+    };
+  };
+  return {
+    license: '/v1/dumps/LICENSE.txt',
+    sources: sources.map((s) => ({ id: s.id, name: s.name, license: s.license, attribution: s.attribution })),
+    tables: TABLE_ROWS,
+    days: days.map((d) => ({
+      date: d.date,
+      complete: d.complete,
+      files: STATUS_TABLES.flatMap((t) => [file(d.date, t, 'csv.gz'), file(d.date, t, 'parquet')]),
+    })),
+  };
 }
