@@ -1,7 +1,7 @@
 // The OCPI platform endpoints we host, mounted at /ocpi: versions, version details, credentials and
 // the Locations and Tariffs receivers for 2.1.1, 2.2.1 and 2.3.0. Every answer is an OCPI envelope
 // (SPEC-DIGEST §2), errors included; no token appears in any log line.
-import { type Context, Hono } from 'hono';
+import { type Context, type ErrorHandler, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { isStorageFull } from '../../db/storage-full.js';
 import { DEFAULT_OUR_PARTY } from '../../ingest/handshake.js';
@@ -53,8 +53,61 @@ function publicLimiter(deps: AppDeps) {
 }
 
 export function createOcpiApp(deps: AppDeps) {
+  const ocpi = ocpiDepsOf(deps);
+  // The same address the public API's limiter uses (the socket's on Node).
+  const clientAddress = (c: Context) =>
+    deps.http?.clientIp?.(c) ?? c.req.header('cf-connecting-ip') ?? 'shared';
+
+  const app = new Hono<OcpiEnv>();
+  app.onError(errorHandler(clientAddress));
+  // Correlation ids travel back unchanged (2.2+ transport chapter); the request id middleware of
+  // createApp already echoes X-Request-ID.
+  app.use(async (c, next) => {
+    await next();
+    const correlation = c.req.header('X-Correlation-ID');
+    if (correlation) c.header('X-Correlation-ID', correlation);
+  });
+  app.use('/:version/receiver/*', swapRouting(ocpi));
+  app.use('/:version/sender/*', swapRouting(ocpi));
+  app.use('/:version/*', authenticate(deps, ocpi, clientAddress));
+  // Receivers take pushes from CPOs only; senders answer registered clients (token C) and, when
+  // switched on, token-less readers. Token A opens versions and credentials only (2.2+ rule).
+  app.use('/:version/receiver/*', async (c, next) => {
+    if (!c.get('caller')) throw unauthorized();
+    await next();
+  });
+  app.use('/:version/sender/*', async (c, next) => {
+    const client = c.get('client');
+    if (c.get('caller') || (client && client.via !== 'registered')) throw unauthorized();
+    await next();
+  });
+  app.use('/:version/credentials', async (c, next) => {
+    const client = c.get('client');
+    if (client) return clientCredentials(c, ocpi, client);
+    if (!c.get('caller')) throw unauthorized();
+    await next();
+  });
+  app.use('*', limitBody());
+
+  app.get('/versions', (c) => reply(c, versionList(ocpiBase(c, ocpi.publicUrl))));
+  app.get('/:version/details', (c) =>
+    reply(c, versionDetails(ocpiBase(c, ocpi.publicUrl), c.get('version'), c.get('caller') ? 'cpo' : 'emsp')),
+  );
+  app.route('/:version/credentials', createCredentialsApp(ocpi));
+  app.route('/:version/receiver/locations', createLocationsReceiver(ocpi));
+  app.route('/:version/receiver/tariffs', createTariffsReceiver());
+  app.route('/:version/sender/locations', createLocationsSender(ocpi));
+  app.route('/:version/sender/tariffs', createTariffsSender(ocpi));
+
+  app.all('*', (c) => {
+    throw new OcpiError(404, OcpiStatus.clientError, `no OCPI endpoint ${c.req.method} ${c.req.path}`);
+  });
+  return app;
+}
+
+function ocpiDepsOf(deps: AppDeps): OcpiDeps {
   let client: OcpiClient | undefined;
-  const ocpi: OcpiDeps = {
+  return {
     callers: createCallerRegistry(deps.sources ?? []),
     writes: createWriteQueue(),
     places: new EvsePlaces(),
@@ -72,30 +125,12 @@ export function createOcpiApp(deps: AppDeps) {
     senderRole: deps.ocpiSender?.role ?? 'NAP',
     publicReads: deps.ocpiSender?.publicReads ?? false,
   };
+}
 
-  // A pushing CPO sends the same header thousands of times: decode it once.
-  const decoded = new Map<string, string[]>();
-  const candidates = (header: string | undefined, version: string): string[] => {
-    if (header === undefined) return [];
-    const key = `${version === '2.1.1' ? 'raw' : 'b64'} ${header}`;
-    let list = decoded.get(key);
-    if (!list) {
-      list = tokenCandidates(header, version === '2.1.1' ? '2.1.1' : null);
-      if (decoded.size >= 1_000) decoded.clear();
-      decoded.set(key, list);
-    }
-    return list;
-  };
-
-  const throttle = createFailureThrottle(deps.ocpiAuthThrottle ?? DEFAULT_FAILURE_THROTTLE);
+/** Every refusal and failure in the OCPI envelope. */
+function errorHandler(clientAddress: (c: Context) => string): ErrorHandler<OcpiEnv> {
   const sampleAuthLog = createLogSampler(10_000);
-  // The same address the public API's limiter uses (the socket's on Node).
-  const clientAddress = (c: Context) =>
-    deps.http?.clientIp?.(c) ?? c.req.header('cf-connecting-ip') ?? 'shared';
-
-  const app = new Hono<OcpiEnv>();
-
-  app.onError((err, c) => {
+  return (err, c) => {
     if (err instanceof OcpiError) {
       // One line per refusal: the request line carries the reason. Failed authentication is
       // sampled per address (someone trying tokens would otherwise fill the disk with logs).
@@ -119,17 +154,12 @@ export function createOcpiApp(deps: AppDeps) {
     }
     c.get('log').error({ err: { message: err.message, stack: err.stack } }, 'ocpi handler failed');
     return c.json(envelope(OcpiStatus.serverError, c.get('now'), undefined, 'internal error'), 500);
-  });
+  };
+}
 
-  // Correlation ids travel back unchanged (2.2+ transport chapter); the request id middleware of
-  // createApp already echoes X-Request-ID.
-  app.use(async (c, next) => {
-    await next();
-    const correlation = c.req.header('X-Correlation-ID');
-    if (correlation) c.header('X-Correlation-ID', correlation);
-  });
-  // Functional modules answer with the routing headers swapped: to = the sender, from = us.
-  const swapRouting = async (c: OcpiContext, next: () => Promise<void>) => {
+/** Functional modules answer with the routing headers swapped: to = the sender, from = us. */
+function swapRouting(ocpi: OcpiDeps) {
+  return async (c: OcpiContext, next: () => Promise<void>) => {
     await next();
     if (c.req.param('version') === '2.1.1') return;
     const fromCc = c.req.header('OCPI-from-country-code');
@@ -141,16 +171,20 @@ export function createOcpiApp(deps: AppDeps) {
       c.header('OCPI-from-party-id', c.req.header('OCPI-to-party-id') ?? ocpi.party.partyId);
     }
   };
-  app.use('/:version/receiver/*', swapRouting);
-  app.use('/:version/sender/*', swapRouting);
+}
 
-  // Every request, versions included, carries a token: a CPO's (a source: it pushes to our
-  // receivers) or an eMSP client's (it reads our senders); token-less reads only when public reads
-  // are on, rate-limited like the public API. ('/:version/*' also matches /versions.) An address
-  // with too many failures is refused before any lookup.
+/**
+ * Every request, versions included, carries a token: a CPO's (a source: it pushes to our
+ * receivers) or an eMSP client's (it reads our senders); token-less reads only when public reads
+ * are on, rate-limited like the public API. ('/:version/*' also matches /versions.) An address
+ * with too many failures is refused before any lookup.
+ */
+function authenticate(deps: AppDeps, ocpi: OcpiDeps, clientAddress: (c: Context) => string) {
+  const throttle = createFailureThrottle(deps.ocpiAuthThrottle ?? DEFAULT_FAILURE_THROTTLE);
   const publicLimit = publicLimiter(deps);
-  app.use('/:version/*', async (c, next) => {
-    const version = c.req.param('version');
+  const candidates = tokenDecoder();
+  return async (c: Context<OcpiEnv>, next: () => Promise<void>) => {
+    const version = c.req.param('version') ?? '';
     if (version !== 'versions' && !isReceiverVersion(version)) {
       throw new OcpiError(404, OcpiStatus.unsupportedVersion, `unsupported OCPI version ${version}`);
     }
@@ -178,48 +212,36 @@ export function createOcpiApp(deps: AppDeps) {
     }
     publicLimit(c);
     await next();
-  });
-  // Receivers take pushes from CPOs only; senders answer registered clients (token C) and, when
-  // switched on, token-less readers. Token A opens versions and credentials only (2.2+ rule).
-  app.use('/:version/receiver/*', async (c, next) => {
-    if (!c.get('caller')) throw unauthorized();
-    await next();
-  });
-  app.use('/:version/sender/*', async (c, next) => {
-    const client = c.get('client');
-    if (c.get('caller') || (client && client.via !== 'registered')) throw unauthorized();
-    await next();
-  });
-  app.use('/:version/credentials', async (c, next) => {
-    const client = c.get('client');
-    if (client) return clientCredentials(c, ocpi, client);
-    if (!c.get('caller')) throw unauthorized();
-    await next();
-  });
+  };
+}
 
-  // Declared sizes are checked from the header, which keeps the Node adapter's direct body read (a
-  // body-counting stream costs a fifth of a status PATCH); only chunked uploads are counted. One
-  // limit for every OCPI path: credentials bodies are read whole too.
+/** A pushing CPO sends the same header thousands of times: decode it once. */
+function tokenDecoder() {
+  const decoded = new Map<string, string[]>();
+  return (header: string | undefined, version: string): string[] => {
+    if (header === undefined) return [];
+    const key = `${version === '2.1.1' ? 'raw' : 'b64'} ${header}`;
+    let list = decoded.get(key);
+    if (!list) {
+      list = tokenCandidates(header, version === '2.1.1' ? '2.1.1' : null);
+      if (decoded.size >= 1_000) decoded.clear();
+      decoded.set(key, list);
+    }
+    return list;
+  };
+}
+
+/**
+ * Declared sizes are checked from the header, which keeps the Node adapter's direct body read (a
+ * body-counting stream costs a fifth of a status PATCH); only chunked uploads are counted. One
+ * limit for every OCPI path: credentials bodies are read whole too.
+ */
+function limitBody(): MiddlewareHandler {
   const counted = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => tooLarge() });
-  app.use('*', async (c, next) => {
+  return async (c, next) => {
     const declared = c.req.header('Content-Length');
     if (declared === undefined) return counted(c, next);
     if (Number(declared) > MAX_BODY_BYTES) tooLarge();
     await next();
-  });
-
-  app.get('/versions', (c) => reply(c, versionList(ocpiBase(c, ocpi.publicUrl))));
-  app.get('/:version/details', (c) =>
-    reply(c, versionDetails(ocpiBase(c, ocpi.publicUrl), c.get('version'), c.get('caller') ? 'cpo' : 'emsp')),
-  );
-  app.route('/:version/credentials', createCredentialsApp(ocpi));
-  app.route('/:version/receiver/locations', createLocationsReceiver(ocpi));
-  app.route('/:version/receiver/tariffs', createTariffsReceiver());
-  app.route('/:version/sender/locations', createLocationsSender(ocpi));
-  app.route('/:version/sender/tariffs', createTariffsSender(ocpi));
-
-  app.all('*', (c) => {
-    throw new OcpiError(404, OcpiStatus.clientError, `no OCPI endpoint ${c.req.method} ${c.req.path}`);
-  });
-  return app;
+  };
 }
