@@ -10,6 +10,7 @@ import {
   type StatusArea,
   statusChangesSince,
 } from '../db/queries/status.js';
+import type { Db } from '../db/types.js';
 import { AvailabilityStream, TooManyClients } from '../live/availability-stream.js';
 import { silentLogger } from '../log.js';
 import { iso } from '../model/iso-time.js';
@@ -104,6 +105,54 @@ function rowOf(r: EvseStatusRow, staleBefore: string) {
   ];
 }
 
+const snapshotRoute = createRoute({
+  method: 'get',
+  path: '/',
+  operationId: 'getAvailability',
+  summary: 'Current status of every EVSE in an area, or only what changed after a cursor',
+  description:
+    'Compact rows with a cursor (the id of the last status event). Poll with `since=<cursor>` to get only ' +
+    'the EVSEs whose status changed; `full: true` in an answer to `since` means the cursor could not be ' +
+    'resumed and the answer is a whole snapshot. A status is stale when the CPO has not confirmed it ' +
+    'for longer than `stale_after_s`.',
+  tags: ['availability'],
+  request: { query: availabilityQuery },
+  responses: {
+    200: { description: 'Statuses', content: { 'application/json': { schema: availabilitySchema } } },
+    ...errorResponses,
+  },
+});
+
+const streamRoute = createRoute({
+  method: 'get',
+  path: '/stream',
+  operationId: 'streamAvailability',
+  summary: 'Server-Sent Events of status changes in an area',
+  description:
+    'Each change is an `event: status` whose `id` is the event id; reconnect with `Last-Event-ID` (or ' +
+    '`since`) to resume without gaps or repeats. Comment lines are heartbeats. An `event: reset` means ' +
+    'the id could not be resumed: reload /v1/availability. A client that reads too slowly is ' +
+    'disconnected and resumes on reconnection.',
+  tags: ['availability'],
+  request: {
+    query: streamQuery,
+    headers: z.object({
+      'last-event-id': z.string().optional().openapi({
+        description:
+          'Last-Event-ID: the `id` of the last event received; resume after it (wins over `since`)',
+      }),
+    }),
+  },
+  responses: {
+    200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+    ...errorResponses,
+    503: {
+      description: 'Too many stream clients, or the server is shutting down; see Retry-After',
+      content: { 'application/json': { schema: errorSchema } },
+    },
+  },
+});
+
 export function createAvailabilityApp(deps: AppDeps) {
   const staleAfterS = deps.staleAfterS ?? DEFAULT_STALE_AFTER_S;
   let stream: AvailabilityStream | undefined;
@@ -114,142 +163,88 @@ export function createAvailabilityApp(deps: AppDeps) {
   deps.shutdown?.addEventListener('abort', () => stream?.close(), { once: true });
 
   return resourceApp()
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/',
-        operationId: 'getAvailability',
-        summary: 'Current status of every EVSE in an area, or only what changed after a cursor',
-        description:
-          'Compact rows with a cursor (the id of the last status event). Poll with `since=<cursor>` to get only ' +
-          'the EVSEs whose status changed; `full: true` in an answer to `since` means the cursor could not be ' +
-          'resumed and the answer is a whole snapshot. A status is stale when the CPO has not confirmed it ' +
-          'for longer than `stale_after_s`.',
-        tags: ['availability'],
-        request: { query: availabilityQuery },
-        responses: {
-          200: { description: 'Statuses', content: { 'application/json': { schema: availabilitySchema } } },
-          ...errorResponses,
-        },
-      }),
-      async (c) => {
-        const q = c.req.valid('query');
-        const area = areaOf(q);
-        const db = c.get('db');
-        const now = c.get('now').getTime();
-        const staleBefore = iso(now - staleAfterS * 1000);
-        const base = { stale_after_s: staleAfterS, generated_at: iso(now), fields: [...AVAILABILITY_FIELDS] };
-
-        if (q.since !== undefined) {
-          const [latest, oldest] = [await latestEventId(db), await oldestEventId(db)];
-          // A cursor from before the raw retention window, or from another database: start over.
-          const usable = q.since <= latest && (oldest === null || q.since >= oldest - 1);
-          if (usable) {
-            const changes = await statusChangesSince(db, area, q.since, q.limit);
-            return c.json(
-              {
-                ...base,
-                cursor: String(changes.lastId),
-                full: false,
-                more: changes.more,
-                evses: changes.rows.map((r) => rowOf(r, staleBefore)),
-              },
-              200,
-            );
-          }
-        }
-        // The cursor is read before the statuses: a change in between is sent again, never lost.
-        const cursor = await latestEventId(db);
-        const rows = await currentStatuses(db, area, q.limit);
-        if (rows.length > q.limit) {
-          throw new ApiError(
-            400,
-            'too_many_evses',
-            `more than ${q.limit} EVSEs in this area: use a smaller bbox or a higher limit (at most ${MAX_SNAPSHOT})`,
-          );
-        }
-        return c.json(
-          {
-            ...base,
-            cursor: String(cursor),
-            full: true,
-            more: false,
-            evses: rows.map((r) => rowOf(r, staleBefore)),
-          },
-          200,
-        );
-      },
+    .openapi(snapshotRoute, async (c) =>
+      c.json(await availability(c.get('db'), c.req.valid('query'), c.get('now').getTime(), staleAfterS), 200),
     )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/stream',
-        operationId: 'streamAvailability',
-        summary: 'Server-Sent Events of status changes in an area',
-        description:
-          'Each change is an `event: status` whose `id` is the event id; reconnect with `Last-Event-ID` (or ' +
-          '`since`) to resume without gaps or repeats. Comment lines are heartbeats. An `event: reset` means ' +
-          'the id could not be resumed: reload /v1/availability. A client that reads too slowly is ' +
-          'disconnected and resumes on reconnection.',
-        tags: ['availability'],
-        request: {
-          query: streamQuery,
-          headers: z.object({
-            'last-event-id': z.string().optional().openapi({
-              description:
-                'Last-Event-ID: the `id` of the last event received; resume after it (wins over `since`)',
-            }),
-          }),
-        },
-        responses: {
-          200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
-          ...errorResponses,
-          503: {
-            description: 'Too many stream clients, or the server is shutting down; see Retry-After',
-            content: { 'application/json': { schema: errorSchema } },
-          },
-        },
-      }),
-      async (c) => {
-        const q = c.req.valid('query');
-        const header = c.req.header('Last-Event-ID');
-        let lastEventId = q.since ?? null;
-        if (header !== undefined && header.trim() !== '') {
-          const parsed = cursorParam.safeParse(header.trim());
-          if (!parsed.success) {
-            throw new ApiError(400, 'invalid_parameter', 'Last-Event-ID: not an event id of this stream');
-          }
-          lastEventId = parsed.data;
-        }
-        // One shared hub per process on Node. On Workers a stream may not be fed from another
-        // request's I/O context, so each stream gets its own hub (polling D1 by id on its own).
-        const db = c.get('db');
-        const hub =
-          db.kind === 'sqlite'
-            ? streamHub()
-            : new AvailabilityStream(() => db, undefined, deps.log ?? silentLogger, deps.stream);
-        if (deps.shutdown?.aborted) {
-          throw new ApiError(503, 'shutting_down', 'the server is shutting down; reconnect shortly', {
-            'Retry-After': '5',
-          });
-        }
-        let body: ReadableStream<Uint8Array>;
-        try {
-          body = await hub.open(q.bbox, lastEventId);
-        } catch (err) {
-          if (err instanceof TooManyClients) {
-            throw new ApiError(503, 'busy', 'too many stream clients; retry later', { 'Retry-After': '30' });
-          }
-          throw err;
-        }
-        return new Response(body, {
-          headers: {
-            'Content-Type': 'text/event-stream; charset=utf-8',
-            'Cache-Control': 'no-cache, no-transform',
-            // nginx and similar proxies buffer responses unless told not to.
-            'X-Accel-Buffering': 'no',
-          },
+    .openapi(streamRoute, async (c) => {
+      const q = c.req.valid('query');
+      const lastEventId = lastEventIdOf(c.req.header('Last-Event-ID'), q.since ?? null);
+      // One shared hub per process on Node. On Workers a stream may not be fed from another
+      // request's I/O context, so each stream gets its own hub (polling D1 by id on its own).
+      const db = c.get('db');
+      const hub =
+        db.kind === 'sqlite'
+          ? streamHub()
+          : new AvailabilityStream(() => db, undefined, deps.log ?? silentLogger, deps.stream);
+      if (deps.shutdown?.aborted) {
+        throw new ApiError(503, 'shutting_down', 'the server is shutting down; reconnect shortly', {
+          'Retry-After': '5',
         });
-      },
+      }
+      let body: ReadableStream<Uint8Array>;
+      try {
+        body = await hub.open(q.bbox, lastEventId);
+      } catch (err) {
+        if (err instanceof TooManyClients) {
+          throw new ApiError(503, 'busy', 'too many stream clients; retry later', { 'Retry-After': '30' });
+        }
+        throw err;
+      }
+      return new Response(body, {
+        headers: {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-cache, no-transform',
+          // nginx and similar proxies buffer responses unless told not to.
+          'X-Accel-Buffering': 'no',
+        },
+      });
+    });
+}
+
+/** Last-Event-ID wins over `since`; a header that is no event id of ours is a 400. */
+function lastEventIdOf(header: string | undefined, since: number | null): number | null {
+  if (header === undefined || header.trim() === '') return since;
+  const parsed = cursorParam.safeParse(header.trim());
+  if (!parsed.success)
+    throw new ApiError(400, 'invalid_parameter', 'Last-Event-ID: not an event id of this stream');
+  return parsed.data;
+}
+
+/** The changes after a usable cursor, else a whole snapshot of the area. */
+async function availability(db: Db, q: z.infer<typeof availabilityQuery>, now: number, staleAfterS: number) {
+  const area = areaOf(q);
+  const staleBefore = iso(now - staleAfterS * 1000);
+  const base = { stale_after_s: staleAfterS, generated_at: iso(now), fields: [...AVAILABILITY_FIELDS] };
+  if (q.since !== undefined) {
+    const [latest, oldest] = [await latestEventId(db), await oldestEventId(db)];
+    // A cursor from before the raw retention window, or from another database: start over.
+    const usable = q.since <= latest && (oldest === null || q.since >= oldest - 1);
+    if (usable) {
+      const changes = await statusChangesSince(db, area, q.since, q.limit);
+      return {
+        ...base,
+        cursor: String(changes.lastId),
+        full: false,
+        more: changes.more,
+        evses: changes.rows.map((r) => rowOf(r, staleBefore)),
+      };
+    }
+  }
+  // The cursor is read before the statuses: a change in between is sent again, never lost.
+  const cursor = await latestEventId(db);
+  const rows = await currentStatuses(db, area, q.limit);
+  if (rows.length > q.limit) {
+    throw new ApiError(
+      400,
+      'too_many_evses',
+      `more than ${q.limit} EVSEs in this area: use a smaller bbox or a higher limit (at most ${MAX_SNAPSHOT})`,
     );
+  }
+  return {
+    ...base,
+    cursor: String(cursor),
+    full: true,
+    more: false,
+    evses: rows.map((r) => rowOf(r, staleBefore)),
+  };
 }
