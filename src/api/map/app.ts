@@ -51,6 +51,43 @@ const assetRoute = (path: string, operationId: string, summary: string, type: st
     responses: { ...textFile(type, 'The file'), ...errorResponses },
   });
 
+const libraryAssetRoute = createRoute({
+  method: 'get',
+  path: '/map/assets/{file}',
+  operationId: 'getMapAsset',
+  summary: "MapLibre's script, worker or style sheet, from our own dependencies",
+  tags: ['map'],
+  request: {
+    params: z.object({
+      file: z
+        .string()
+        .max(100)
+        .openapi({ param: { name: 'file', in: 'path' }, example: 'maplibre-gl.mjs' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The file',
+      content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } },
+    },
+    ...notFoundResponse,
+    ...errorResponses,
+  },
+});
+
+const countriesRoute = createRoute({
+  method: 'get',
+  path: '/map/countries.geojson',
+  operationId: 'getCountryOutlines',
+  summary: 'Country outlines, the basemap of /map and /v1/style.json',
+  tags: ['map'],
+  responses: {
+    ...geojsonOk(countriesSchema, 'A FeatureCollection of country polygons'),
+    ...notFoundResponse,
+    ...errorResponses,
+  },
+});
+
 export function createMapApp(opts: HttpOptions = {}) {
   const countries = countriesOf(opts);
   return resourceApp()
@@ -71,58 +108,16 @@ export function createMapApp(opts: HttpOptions = {}) {
       assetRoute('/map/assets/map.css', 'getMapStyleSheet', 'The map page style sheet', 'text/css'),
       (c) => c.body(MAP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' }),
     )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/map/assets/{file}',
-        operationId: 'getMapAsset',
-        summary: "MapLibre's script, worker or style sheet, from our own dependencies",
-        tags: ['map'],
-        request: {
-          params: z.object({
-            file: z
-              .string()
-              .max(100)
-              .openapi({ param: { name: 'file', in: 'path' }, example: 'maplibre-gl.mjs' }),
-          }),
-        },
-        responses: {
-          200: {
-            description: 'The file',
-            content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } },
-          },
-          ...notFoundResponse,
-          ...errorResponses,
-        },
-      }),
-      async (c) => {
-        const { file } = c.req.valid('param');
-        const type = TYPES[file];
-        const body = type && opts.mapAsset ? await opts.mapAsset(file) : null;
-        if (!type || body == null) throw notFound(`map asset ${JSON.stringify(file)}`);
-        return c.body(body as string, 200, {
-          'Content-Type': type,
-          'Cache-Control': 'public, max-age=86400',
-        });
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/map/countries.geojson',
-        operationId: 'getCountryOutlines',
-        summary: 'Country outlines, the basemap of /map and /v1/style.json',
-        tags: ['map'],
-        responses: {
-          ...geojsonOk(countriesSchema, 'A FeatureCollection of country polygons'),
-          ...notFoundResponse,
-          ...errorResponses,
-        },
-      }),
-      async (c) => {
-        const body = await countries();
-        if (body == null) throw notFound('country outlines (this host serves no map assets)');
-        return c.json(body, 200, { 'Content-Type': GEOJSON, 'Cache-Control': 'public, max-age=86400' });
-      },
-    );
+    .openapi(libraryAssetRoute, async (c) => {
+      const { file } = c.req.valid('param');
+      const type = TYPES[file];
+      const body = type && opts.mapAsset ? await opts.mapAsset(file) : null;
+      if (!type || body == null) throw notFound(`map asset ${JSON.stringify(file)}`);
+      return c.body(body as string, 200, { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' });
+    })
+    .openapi(countriesRoute, async (c) => {
+      const body = await countries();
+      if (body == null) throw notFound('country outlines (this host serves no map assets)');
+      return c.json(body, 200, { 'Content-Type': GEOJSON, 'Cache-Control': 'public, max-age=86400' });
+    });
 }
