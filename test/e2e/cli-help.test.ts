@@ -2,43 +2,26 @@
 // answers -h/--help with its usage (exit 0, nothing started), and a setting that stops it (a port
 // in use, a database folder it cannot write, a source without its token) is one line naming the
 // problem and the setting, with a non-zero exit and no stack trace.
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type CliRun, runCli } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-cli-help-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function atlas(args: string[], env: NodeJS.ProcessEnv = {}, asUser?: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env: { ...process.env, ATLAS_DB: join(dir, 'atlas.db'), LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(asUser === undefined ? {} : { uid: asUser, gid: asUser }),
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
+function atlas(args: string[], env: NodeJS.ProcessEnv = {}, asUser?: number): Promise<CliRun> {
+  return runCli(
+    args,
+    { ...process.env, ATLAS_DB: join(dir, 'atlas.db'), LOG_LEVEL: 'silent', ...env },
+    asUser,
+  );
 }
 
 /** One line on stderr, no stack trace. */
-function oneLine(r: Run): string {
+function oneLine(r: CliRun): string {
   const lines = r.err.trimEnd().split('\n');
   expect(lines, r.err).toHaveLength(1);
   expect(r.err).not.toMatch(/\n\s+at /);

@@ -1,12 +1,12 @@
 // The atlas command as a user runs it: exit codes of `sync`, its summary lines off a TTY, and
 // `sources` health, against a fake CPO on loopback.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeCpo } from '../../src/fake-cpo/app.js';
 import { demoLocations } from '../../src/fake-cpo/demo-data.js';
+import { type CliRun, runCli } from '../helpers/run-cli.js';
 import { type ServedApp, serveApp } from '../helpers/serve.js';
 
 const TOKEN = 'cli-test-token-55aa';
@@ -52,25 +52,8 @@ function atlas(...args: string[]): Promise<{ code: number | null; out: string; e
   return atlasWith(env, ...args);
 }
 
-function atlasWith(
-  childEnv: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
+function atlasWith(childEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
+  return runCli(args, childEnv);
 }
 
 describe('atlas sync', () => {

@@ -1,7 +1,6 @@
 // `atlas clients add|list|revoke` as an operator runs them (child processes on one database file),
 // against the OCPI sender served from that file: the token is printed once and works, the list
 // never shows it, and a revoked client's tokens get a 401 in OCPI's envelope.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { registerClient } from '../../src/db/queries/ocpi-clients.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
 import { tokenDigest } from '../../src/ocpi/receiver/token-hash.js';
+import { type CliRun, runCli } from '../helpers/run-cli.js';
 import { type ServedApp, serveApp } from '../helpers/serve.js';
 
 let dir: string;
@@ -32,22 +32,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function atlas(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
+function atlas(...args: string[]): Promise<CliRun> {
+  return runCli(args, env);
 }
 
 async function ocpiGet(path: string, token: string) {
