@@ -147,8 +147,14 @@ export async function revokeClient(db: Db, id: string, now: string): Promise<boo
   return changed === 1;
 }
 
-const queued = (what: SQL) =>
-  sql<number | null>`(SELECT ${what} FROM ${ocpiOutbox} WHERE ${ocpiOutbox.clientId} = ${ocpiClients.id})`;
+/**
+ * An aggregate over the client's queued rows (count(*) is a number; min() is null when empty).
+ * Written out with its own alias: drizzle renders the columns of a top-level select field without
+ * their table, which would turn the correlation into `client_id = id` of the outbox itself (the
+ * listing counted 0 queued rows for every client).
+ */
+const queued = <T = number | null>(what: 'count(*)' | 'min(o.id)') =>
+  sql<T>`(SELECT ${sql.raw(what)} FROM ocpi_outbox o WHERE o.client_id = ocpi_clients.id)`;
 
 /** Every client with its push backlog (never a token or an endpoint URL). */
 export async function listClients(db: Db) {
@@ -162,8 +168,8 @@ export async function listClients(db: Db) {
       version: ocpiClients.version,
       pushes_locations: sql<number>`${ocpiClients.locationsUrl} IS NOT NULL`,
       pushes_tariffs: sql<number>`${ocpiClients.tariffsUrl} IS NOT NULL`,
-      backlog: sql<number>`${queued(sql`count(*)`)}`,
-      oldest_queued_id: queued(sql`min(${ocpiOutbox.id})`),
+      backlog: queued<number>('count(*)'),
+      oldest_queued_id: queued('min(o.id)'),
       failures: ocpiClients.failures,
       retry_at: ocpiClients.retryAt,
       last_error: ocpiClients.lastError,
@@ -172,5 +178,3 @@ export async function listClients(db: Db) {
     .from(ocpiClients)
     .orderBy(ocpiClients.createdAt, ocpiClients.id);
 }
-
-export type ClientListing = Awaited<ReturnType<typeof listClients>>[number];

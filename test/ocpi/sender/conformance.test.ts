@@ -228,6 +228,11 @@ describe('a subscriber whose receiver is down for a while', () => {
       listed = (await listClients(a.db)).find((c) => c.id === clientId)!;
     }
     expect(listed.backlog).toBe(sequence.length);
+    const queuedIds = await a.db.all<{ id: number }>(
+      'SELECT id FROM ocpi_outbox WHERE client_id = ? ORDER BY id',
+      [clientId],
+    );
+    expect(listed.oldest_queued_id).toBe(queuedIds[0]?.id);
     expect(listed.failures).toBeGreaterThan(0);
     expect(listed.last_error).toMatch(/503/);
     expect(received).toEqual([]);
@@ -241,6 +246,7 @@ describe('a subscriber whose receiver is down for a while', () => {
     expect(received.every((r) => r.path.startsWith(`/ocpi/2.2.1/locations/NL/DEM/${l.id}`))).toBe(true);
     const after = (await listClients(a.db)).find((c) => c.id === clientId)!;
     expect(after.backlog).toBe(0);
+    expect(after.oldest_queued_id).toBeNull();
     expect(after.failures).toBe(0);
   });
 });
