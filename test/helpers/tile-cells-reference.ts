@@ -5,19 +5,11 @@
 
 import { PUBLISHED } from '../../src/db/queries/publication.js';
 import { siteKeySql } from '../../src/db/queries/sites.js';
+import type { StoredCell } from '../../src/db/queries/tiles.js';
 import type { Db } from '../../src/db/types.js';
 
-export interface CellRow {
-  zoom: number;
-  y: number;
-  x: number;
-  sites: number;
-  evses: number;
-  installed_w: number;
-  lat_sum: number;
-  lon_sum: number;
-  split_zoom: number;
-}
+/** A cell as stored, with its zoom. */
+export type CellRow = StoredCell & { zoom: number };
 
 function gridCell(lat: number, lon: number, n: number): { x: number; y: number } {
   const r = (lat * Math.PI) / 180;
