@@ -77,6 +77,30 @@ function buildInWorker(file: string, out: string): Promise<void> {
   });
 }
 
+/** Runs `write` (which fills `${path}.part`) and renames the part once whole; a failed part goes. */
+async function writeWhole(write: () => Promise<void>, path: string): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    rmSync(`${path}.part`, { force: true });
+    throw err;
+  }
+  renameSync(`${path}.part`, path);
+}
+
+/** What `p` resolves to if that happens within `ms`, else null (`p` goes on). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createDumpStore(opts: DumpStoreOptions) {
   const freshMs = opts.freshMs ?? 10 * 60_000;
   mkdirSync(opts.dir, { recursive: true });
@@ -90,13 +114,7 @@ export function createDumpStore(opts: DumpStoreOptions) {
     building ??= (async () => {
       opts.onBuild?.();
       const path = join(opts.dir, `${opts.name ?? 'sites.sqlite.gz'}-${++serial}`);
-      try {
-        await write(db, `${path}.part`);
-      } catch (err) {
-        rmSync(`${path}.part`, { force: true });
-        throw err;
-      }
-      renameSync(`${path}.part`, path);
+      await writeWhole(() => write(db, `${path}.part`), path);
       // Requests still reading the previous file keep their open descriptor; the name goes.
       if (built) rmSync(built.path, { force: true });
       built = { path, version, at: Date.now(), etag: await fileHash(path), size: statSync(path).size };
@@ -110,16 +128,8 @@ export function createDumpStore(opts: DumpStoreOptions) {
   /** Waits for the first build at most maxWaitMs; the build goes on for the next requests. */
   async function firstBuild(db: Db, version: string): Promise<Built> {
     const running = build(db, version);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), opts.maxWaitMs ?? 15_000);
-    });
-    try {
-      const done = await Promise.race([running, late]);
-      if (done) return done;
-    } finally {
-      clearTimeout(timer);
-    }
+    const done = await within(running, opts.maxWaitMs ?? 15_000);
+    if (done) return done;
     // A failed build is reported to the request that waits for it, not left unhandled here.
     running.catch(() => undefined);
     throw new ApiError(503, 'building', `the dump is being built; retry after ${RETRY_BUILDING_S} s`, {

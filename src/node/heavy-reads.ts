@@ -91,100 +91,112 @@ function refusal(status: 429 | 503, code: string, message: string): OffloadedAns
 
 const busy = () => refusal(503, 'busy', `heavy requests are at capacity; retry after ${RETRY_AFTER_S} s`);
 
-export function createHeavyReads(opts: HeavyReadOptions) {
-  const lanes = new Map<Lane, LaneState>(
-    (Object.entries(opts.lanes) as [Lane, LaneLimits][]).map(([name, limits]) => [
-      name,
-      { limits, idle: Array.from({ length: limits.workers }, (_, i) => i), queue: [] },
-    ]),
-  );
-  const inFlight = new Map<string, Job>();
-  const perClient = new Map<string, number>();
+/** The lanes, the requests in flight and the per-client counts of one server's heavy reads. */
+class HeavyReads {
+  private readonly lanes: Map<Lane, LaneState>;
+  private readonly inFlight = new Map<string, Job>();
+  private readonly perClient = new Map<string, number>();
 
-  function pump(lane: Lane) {
-    const s = lanes.get(lane)!;
+  constructor(private readonly opts: HeavyReadOptions) {
+    this.lanes = new Map(
+      (Object.entries(opts.lanes) as [Lane, LaneLimits][]).map(([name, limits]) => [
+        name,
+        { limits, idle: Array.from({ length: limits.workers }, (_, i) => i), queue: [] },
+      ]),
+    );
+  }
+
+  /** The answer of a heavy GET rendered by a worker, or null when `req` is not heavy. */
+  readonly offload = (req: Request, client: string): Promise<OffloadedAnswer> | null => {
+    const lane = heavyLaneOf(new URL(req.url).pathname);
+    if (!lane || req.method !== 'GET') return null;
+    const held = this.perClient.get(client) ?? 0;
+    if (held >= this.opts.perClient) return Promise.resolve(this.perClientRefusal());
+    const read: ReadRequest = { url: req.url, accept: req.headers.get('accept') };
+    const key = `${read.url}|${read.accept ?? ''}`;
+    const job = this.inFlight.get(key) ?? this.enqueue(lane, key, read);
+    if (!job) return Promise.resolve(busy());
+    this.perClient.set(client, held + 1);
+    return this.wait(lane, job).finally(() => this.release(client));
+  };
+
+  /** Heavy requests admitted and not yet answered (queued, rendering or sharing one). */
+  readonly admitted = () => [...this.perClient.values()].reduce((a, b) => a + b, 0);
+
+  private perClientRefusal() {
+    const max = this.opts.perClient;
+    return refusal(
+      429,
+      'rate_limited',
+      `at most ${max} heavy requests per client at once; retry after ${RETRY_AFTER_S} s`,
+    );
+  }
+
+  private release(client: string) {
+    const n = (this.perClient.get(client) ?? 1) - 1;
+    if (n > 0) this.perClient.set(client, n);
+    else this.perClient.delete(client);
+  }
+
+  /** Starts queued jobs while the lane has idle slots. */
+  private pump(lane: Lane) {
+    const s = this.lanes.get(lane)!;
     while (s.idle.length > 0 && s.queue.length > 0) {
       const job = s.queue.shift()!;
       const slot = s.idle.pop()!;
       job.started = true;
-      const run = opts.execute(lane, slot, job.req);
+      const run = this.opts.execute(lane, slot, job.req);
       job.settle(run);
       run
         .catch(() => undefined)
         .finally(() => {
-          inFlight.delete(job.key);
+          this.inFlight.delete(job.key);
           s.idle.push(slot);
-          pump(lane);
+          this.pump(lane);
         });
     }
   }
 
-  function enqueue(lane: Lane, key: string, req: ReadRequest): Job | null {
-    const s = lanes.get(lane)!;
+  /** A new job in the lane's queue, or null when the queue is full. */
+  private enqueue(lane: Lane, key: string, req: ReadRequest): Job | null {
+    const s = this.lanes.get(lane)!;
     if (s.idle.length === 0 && s.queue.length >= s.limits.maxQueued) return null;
     let settle!: Job['settle'];
     const done = new Promise<OffloadedAnswer>((resolve) => {
       settle = resolve;
     });
     const job: Job = { key, req, waiters: 0, started: false, done, settle };
-    inFlight.set(key, job);
+    this.inFlight.set(key, job);
     s.queue.push(job);
-    pump(lane);
+    this.pump(lane);
     return job;
   }
 
   /** Waits for the job, at most maxWaitMs; a queued job nobody waits for any more is dropped. */
-  async function wait(lane: Lane, job: Job): Promise<OffloadedAnswer> {
+  private async wait(lane: Lane, job: Job): Promise<OffloadedAnswer> {
     job.waiters++;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), opts.maxWaitMs);
+      timer = setTimeout(() => resolve(null), this.opts.maxWaitMs);
     });
     try {
-      const a = await Promise.race([job.done, timeout]);
-      return a ?? busy();
+      return (await Promise.race([job.done, timeout])) ?? busy();
     } catch {
       return refusal(503, 'unavailable', 'the request could not be rendered; retry later');
     } finally {
       clearTimeout(timer);
       job.waiters--;
-      if (job.waiters === 0 && !job.started) {
-        const q = lanes.get(lane)!.queue;
-        q.splice(q.indexOf(job), 1);
-        inFlight.delete(job.key);
-      }
+      if (job.waiters === 0 && !job.started) this.drop(lane, job);
     }
   }
 
-  function offload(req: Request, client: string): Promise<OffloadedAnswer> | null {
-    const url = new URL(req.url);
-    const lane = heavyLaneOf(url.pathname);
-    if (!lane || req.method !== 'GET') return null;
-    const held = perClient.get(client) ?? 0;
-    if (held >= opts.perClient) {
-      return Promise.resolve(
-        refusal(
-          429,
-          'rate_limited',
-          `at most ${opts.perClient} heavy requests per client at once; retry after ${RETRY_AFTER_S} s`,
-        ),
-      );
-    }
-    const read: ReadRequest = { url: req.url, accept: req.headers.get('accept') };
-    const key = `${read.url}|${read.accept ?? ''}`;
-    const job = inFlight.get(key) ?? enqueue(lane, key, read);
-    if (!job) return Promise.resolve(busy());
-    perClient.set(client, held + 1);
-    return wait(lane, job).finally(() => {
-      const n = (perClient.get(client) ?? 1) - 1;
-      if (n > 0) perClient.set(client, n);
-      else perClient.delete(client);
-    });
+  private drop(lane: Lane, job: Job) {
+    const q = this.lanes.get(lane)!.queue;
+    q.splice(q.indexOf(job), 1);
+    this.inFlight.delete(job.key);
   }
+}
 
-  return {
-    offload,
-    /** Heavy requests admitted and not yet answered (queued, rendering or sharing one). */
-    admitted: () => [...perClient.values()].reduce((a, b) => a + b, 0),
-  };
+export function createHeavyReads(opts: HeavyReadOptions) {
+  return new HeavyReads(opts);
 }

@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
+import type { HttpOptions } from '../api/http/options.js';
 import type { Db } from '../db/types.js';
 import { ensureSiteFeatures } from '../db/write-site-features.js';
 import type { Env } from '../env.js';
@@ -148,24 +149,7 @@ export async function startServer(
     perClient: env.ATLAS_HEAVY_PER_CLIENT,
     maxWaitMs: env.ATLAS_HEAVY_WAIT_MS,
   });
-  const app = createApp({
-    shutdown: shutdown.signal,
-    getDb: () => atlas.db,
-    log,
-    sources: atlas.sources,
-    http: nodeHttpOptions({
-      rateLimit: { capacity: env.ATLAS_RATE_LIMIT_BURST, refillPerSecond: env.ATLAS_RATE_LIMIT_PER_S },
-      clientIp: socketClientIp(env.ATLAS_TRUST_PROXY, env.ATLAS_CLIENT_IP_HEADER),
-      offload: heavy?.offload,
-    }),
-    staleAfterS: env.ATLAS_STALE_AFTER_S,
-    statusNotifier: atlas.notifier,
-    publicUrl: env.ATLAS_PUBLIC_URL,
-    ocpiAllowPrivateTargets: env.ATLAS_OCPI_ALLOW_PRIVATE_TARGETS || atlas.demo,
-    resolveHost,
-    storageSpace: storageSpaceOf(env.ATLAS_DB),
-    ocpiSender: { role: env.ATLAS_OCPI_ROLE, publicReads: env.ATLAS_OCPI_PUBLIC },
-  });
+  const app = serverApp(env, atlas, log, { shutdown: shutdown.signal, offload: heavy?.offload });
   let listening: { server: NodeServer; port: number };
   try {
     listening = await listen(app.fetch, env);
@@ -175,12 +159,61 @@ export async function startServer(
     throw err;
   }
   const { server, port } = listening;
-  const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = localUrl(env.HOST, port);
   log.info(
     { url, listen: `${env.HOST}:${port}`, db: env.ATLAS_DB, sources: atlas.sources.map((s) => s.id) },
     'atlas listening',
   );
+  const background = startBackground(env, atlas, log);
+  return {
+    url,
+    port,
+    atlas,
+    firstSync: background.firstSync,
+    async close() {
+      await background.stop();
+      await closeServer(server, shutdown);
+      await heavy?.close();
+      await atlas.close();
+    },
+  };
+}
+
+/** The public app of a Node server, with the host's HTTP behaviour and settings. */
+function serverApp(
+  env: Env,
+  atlas: AtlasContext,
+  log: Logger,
+  host: { shutdown: AbortSignal; offload: HttpOptions['offload'] },
+) {
+  return createApp({
+    shutdown: host.shutdown,
+    getDb: () => atlas.db,
+    log,
+    sources: atlas.sources,
+    http: nodeHttpOptions({
+      rateLimit: { capacity: env.ATLAS_RATE_LIMIT_BURST, refillPerSecond: env.ATLAS_RATE_LIMIT_PER_S },
+      clientIp: socketClientIp(env.ATLAS_TRUST_PROXY, env.ATLAS_CLIENT_IP_HEADER),
+      offload: host.offload,
+    }),
+    staleAfterS: env.ATLAS_STALE_AFTER_S,
+    statusNotifier: atlas.notifier,
+    publicUrl: env.ATLAS_PUBLIC_URL,
+    ocpiAllowPrivateTargets: env.ATLAS_OCPI_ALLOW_PRIVATE_TARGETS || atlas.demo,
+    resolveHost,
+    storageSpace: storageSpaceOf(env.ATLAS_DB),
+    ocpiSender: { role: env.ATLAS_OCPI_ROLE, publicReads: env.ATLAS_OCPI_PUBLIC },
+  });
+}
+
+/** The address a local client reaches the server at (a wildcard bind is reached on loopback). */
+function localUrl(bind: string, port: number): string {
+  const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The first sync, the schedules, the push outbox and the status rollup of a running server. */
+function startBackground(env: Env, atlas: AtlasContext, log: Logger) {
   const enabled = atlas.sources.filter((s) => s.enabled);
   // Sites are rebuilt after the syncs, so "first sync done" includes dedupe.
   const firstSync = atlas.runner.runAll(enabled, 'auto').then(async (r) => {
@@ -202,11 +235,8 @@ export async function startServer(
   const stopWaking = atlas.notifier.subscribe(() => outbox.wake());
   const rollup = scheduleStatusRollup(atlas.db, env.ATLAS_STATUS_RETENTION_DAYS, log);
   return {
-    url,
-    port,
-    atlas,
     firstSync,
-    async close() {
+    async stop() {
       schedule.stop();
       rollup.stop();
       stopWaking();
@@ -214,9 +244,6 @@ export async function startServer(
       log.info({}, 'atlas shutting down (waiting for running syncs)');
       await firstSync.catch(() => undefined);
       await atlas.runner.settled();
-      await closeServer(server, shutdown);
-      await heavy?.close();
-      await atlas.close();
     },
   };
 }

@@ -141,28 +141,131 @@ function openCors(c: Context): Response | undefined {
 }
 
 export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv> {
-  const rate = opts.rateLimit === false ? null : (opts.rateLimit ?? DEFAULT_RATE_LIMIT);
-  const take = rate ? createRateLimiter(rate, opts.nowMs ?? Date.now) : null;
-  const cache =
-    opts.responseCache === false ? null : createResponseCache(opts.responseCache ?? DEFAULT_RESPONSE_CACHE);
-  const clientIp = opts.clientIp ?? ((c: Context) => c.req.header('cf-connecting-ip'));
+  const http = new PublicHttp(opts);
+  return (c, next) => {
+    // The OCPI receiver is not the public API: CPOs push bursts there, under their own auth.
+    if (c.req.path === '/ocpi' || c.req.path.startsWith('/ocpi/')) return next();
+    return http.handle(c, next);
+  };
+}
 
-  /** Every compressible answer varies by Accept-Encoding, also one too small to be compressed. */
-  function varyByEncoding(headers: Headers) {
-    const vary = headers.get('vary');
-    if (!vary?.toLowerCase().includes('accept-encoding'))
-      headers.set('Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+/** Every compressible answer varies by Accept-Encoding, also one too small to be compressed. */
+function varyByEncoding(headers: Headers) {
+  const vary = headers.get('vary');
+  if (!vary?.toLowerCase().includes('accept-encoding'))
+    headers.set('Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+}
+
+/** A handler's own Response (an event stream, a read worker's answer) lacks the headers set before it. */
+function stampCommonHeaders(c: Context<AppEnv>, exposeHeaders: boolean) {
+  const headers = c.res.headers;
+  if (!headers.has('x-request-id')) headers.set('X-Request-Id', c.get('requestId'));
+  if (headers.has('access-control-allow-origin')) return;
+  headers.set('Access-Control-Allow-Origin', '*');
+  if (exposeHeaders) headers.set('Access-Control-Expose-Headers', EXPOSED.join(', '));
+}
+
+/** The public API's middleware state: its rate limiter, response cache and settings. */
+class PublicHttp {
+  private readonly rate;
+  private readonly take;
+  private readonly cache;
+  private readonly clientIp;
+
+  constructor(private readonly opts: HttpOptions) {
+    this.rate = opts.rateLimit === false ? null : (opts.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.take = this.rate ? createRateLimiter(this.rate, opts.nowMs ?? Date.now) : null;
+    this.cache =
+      opts.responseCache === false ? null : createResponseCache(opts.responseCache ?? DEFAULT_RESPONSE_CACHE);
+    this.clientIp = opts.clientIp ?? ((c: Context) => c.req.header('cf-connecting-ip'));
+  }
+
+  async handle(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | undefined> {
+    const early = openCors(c) ?? this.rateLimited(c);
+    if (early) return early;
+    if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || isLive(c)) {
+      await next();
+      stampCommonHeaders(c, false);
+      return undefined;
+    }
+    const dataV = await dataVersion(c.get('db'), c.get('now'), BUILD, REPORTS_RUNS.test(c.req.path));
+    const v = CLOCK_DEPENDENT.test(c.req.path) ? withClock(dataV, c.get('now')) : dataV;
+    const enc = negotiateEncoding(c.req.header('accept-encoding'), this.opts.brotli != null);
+    const key = `${c.req.url}|${enc}`;
+    const hit = this.fromCache(c, key, v);
+    if (hit) return hit;
+    await this.render(c, next);
+    stampCommonHeaders(c, true);
+    let rendered: Uint8Array<ArrayBuffer> | null = null;
+    if (c.res.status >= 200 && c.res.status < 300) {
+      rendered = await this.tagBody(c, v);
+      if (await this.answeredNotModified(c, v)) return undefined;
+    } else if (c.res.status >= 400 && !c.res.headers.has('cache-control')) {
+      c.res.headers.set('Cache-Control', 'no-store');
+    }
+    await this.compressAndCache(c, v, enc, key, rendered);
+    return undefined;
+  }
+
+  /** The 429 of a client over its rate, else undefined. */
+  private rateLimited(c: Context<AppEnv>): Response | undefined {
+    // Health probes (load balancers, uptime monitors) poll often from one address; refusing them
+    // would report a healthy server as down, and a probe costs nothing.
+    if (!this.take || c.req.method === 'OPTIONS' || c.req.path === '/healthz') return undefined;
+    const d = this.take(this.clientIp(c) ?? 'shared');
+    c.header('RateLimit-Limit', String(this.rate!.capacity));
+    c.header('RateLimit-Remaining', String(d.remaining));
+    if (d.allowed) return undefined;
+    c.header('Retry-After', String(d.retryAfterS));
+    c.header('Cache-Control', 'no-store');
+    return c.json(
+      errorBody('rate_limited', `too many requests from this client; retry after ${d.retryAfterS} s`),
+      429,
+    );
+  }
+
+  /** A cached answer (or its 304) while the data version holds. */
+  private fromCache(c: Context<AppEnv>, key: string, v: DataVersion): Response | undefined {
+    const hit = CACHEABLE.test(c.req.path) ? this.cache?.get(key, v.etag) : undefined;
+    if (!hit) return undefined;
+    if (notModified(c, hit.etag, v.lastModified))
+      return notModifiedResponse([...hit.headers, ...c.res.headers]);
+    for (const [k, val] of hit.headers) c.header(k, val, { append: k.toLowerCase() === 'vary' });
+    return c.body(hit.body, 200);
+  }
+
+  /** The handler's answer, or a read worker's for a heavy request (Node). */
+  private async render(c: Context<AppEnv>, next: () => Promise<void>) {
+    const offloaded = this.opts.offload?.(c.req.raw, this.clientIp(c) ?? 'shared');
+    if (!offloaded) return next();
+    const a = await offloaded;
+    // c.body keeps the headers set so far (rate limit), as a handler's own answer would.
+    c.res = a.body ? c.body(a.body, a.status, a.headers) : c.body(null, a.status, a.headers);
+    if (a.body) c.set('renderedBody', a.body);
+  }
+
+  /** Sets the validators of a 2xx and, when the client holds this answer, replaces it by a 304. */
+  private async answeredNotModified(c: Context<AppEnv>, v: DataVersion): Promise<boolean> {
+    if (!c.res.headers.has('last-modified')) c.res.headers.set('Last-Modified', v.lastModified.toUTCString());
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', cacheControlOf(c.req.path));
+    const etag = c.res.headers.get('etag');
+    if (!etag || !notModified(c, etag, v.lastModified)) return false;
+    await c.res.body?.cancel();
+    const headers = new Headers(c.res.headers);
+    if (isCompressible(headers.get('content-type'))) varyByEncoding(headers);
+    replaceResponse(c, notModifiedResponse(headers));
+    return true;
   }
 
   /** Buffers a rendered body and tags it with its hash (unless the handler tagged it itself). */
-  async function tagBody(c: Context<AppEnv>, v: DataVersion): Promise<Uint8Array<ArrayBuffer> | null> {
+  private async tagBody(c: Context<AppEnv>, v: DataVersion): Promise<Uint8Array<ArrayBuffer> | null> {
     const res = c.res;
     // Reading res.body would turn @hono/node-server's light Response (written to the socket as is)
     // into a streamed one: bytes the handler (or a read worker) rendered are taken as they are.
     const given = c.get('renderedBody');
     if (res.headers.has('etag')) return given ?? null;
     if (given) {
-      res.headers.set('ETag', await bodyTag(given, opts.sha256));
+      res.headers.set('ETag', await bodyTag(given, this.opts.sha256));
       return given;
     }
     if (!res.body) return null;
@@ -172,12 +275,12 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
     }
     const bytes = new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>;
     const headers = new Headers(res.headers);
-    headers.set('ETag', await bodyTag(bytes, opts.sha256));
+    headers.set('ETag', await bodyTag(bytes, this.opts.sha256));
     replaceResponse(c, new Response(bytes, { status: res.status, headers }));
     return bytes;
   }
 
-  async function compressAndCache(
+  private async compressAndCache(
     c: Context,
     v: DataVersion,
     enc: Encoding,
@@ -187,7 +290,7 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
     const res = c.res;
     const type = res.headers.get('content-type');
     if (res.headers.has('content-encoding') || !isCompressible(type) || !(rendered ?? res.body)) return;
-    const cacheIt = cache && cacheable(c, type, res.status);
+    const cacheIt = this.cacheable(c, type, res.status);
     if (enc === 'identity' && rendered && !cacheIt) {
       // The rendered body is already the response's: only its headers change, in place.
       res.headers.delete('content-length');
@@ -197,104 +300,39 @@ export function httpBehaviour(opts: HttpOptions = {}): MiddlewareHandler<AppEnv>
     const headers = new Headers(res.headers);
     headers.delete('content-length');
     varyByEncoding(headers);
-    if (cache && cacheIt) {
-      const body0 = rendered ?? (new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>);
-      const compress = enc !== 'identity' && body0.byteLength >= 1024;
-      const body = compress ? await compressBytes(body0, enc, opts) : body0;
-      if (compress) headers.set('Content-Encoding', enc);
-      // Request-specific headers stay out of the shared entry.
-      const stored = [...headers].filter(([k]) => !/^(x-request-id|ratelimit-)/i.test(k));
-      cache.set(key, { version: v.etag, etag: headers.get('etag') ?? '', body, headers: stored });
-      replaceResponse(c, new Response(body, { status: res.status, headers }));
-      return;
-    }
+    if (cacheIt) return this.cacheAnswer(c, v, enc, key, rendered, headers);
     if (enc === 'identity') {
       replaceResponse(c, new Response(rendered ?? res.body, { status: res.status, headers }));
       return;
     }
     headers.set('Content-Encoding', enc);
     const source = rendered ? (new Blob([rendered]).stream() as ReadableStream<Uint8Array>) : res.body!;
-    replaceResponse(c, new Response(compressStream(source, enc, opts), { status: res.status, headers }));
+    replaceResponse(c, new Response(compressStream(source, enc, this.opts), { status: res.status, headers }));
   }
 
-  function cacheable(c: Context, type: string | null, status: number): boolean {
-    return cache != null && status === 200 && (type?.includes('json') ?? false) && CACHEABLE.test(c.req.path);
+  /** Stores the (compressed) answer under `key` and serves that copy. */
+  private async cacheAnswer(
+    c: Context,
+    v: DataVersion,
+    enc: Encoding,
+    key: string,
+    rendered: Uint8Array<ArrayBuffer> | null,
+    headers: Headers,
+  ) {
+    const res = c.res;
+    const body0 = rendered ?? (new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>);
+    const compress = enc !== 'identity' && body0.byteLength >= 1024;
+    const body = compress ? await compressBytes(body0, enc, this.opts) : body0;
+    if (compress) headers.set('Content-Encoding', enc);
+    // Request-specific headers stay out of the shared entry.
+    const stored = [...headers].filter(([k]) => !/^(x-request-id|ratelimit-)/i.test(k));
+    this.cache!.set(key, { version: v.etag, etag: headers.get('etag') ?? '', body, headers: stored });
+    replaceResponse(c, new Response(body, { status: res.status, headers }));
   }
 
-  async function handle(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | undefined> {
-    const preflight = openCors(c);
-    if (preflight) return preflight;
-    // Health probes (load balancers, uptime monitors) poll often from one address; refusing them
-    // would report a healthy server as down, and a probe costs nothing.
-    if (take && c.req.method !== 'OPTIONS' && c.req.path !== '/healthz') {
-      const d = take(clientIp(c) ?? 'shared');
-      c.header('RateLimit-Limit', String(rate!.capacity));
-      c.header('RateLimit-Remaining', String(d.remaining));
-      if (!d.allowed) {
-        c.header('Retry-After', String(d.retryAfterS));
-        c.header('Cache-Control', 'no-store');
-        return c.json(
-          errorBody('rate_limited', `too many requests from this client; retry after ${d.retryAfterS} s`),
-          429,
-        );
-      }
-    }
-    if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || isLive(c)) {
-      await next();
-      // A handler's own Response (an event stream) does not carry the headers set before it.
-      if (!c.res.headers.has('x-request-id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
-      if (!c.res.headers.has('access-control-allow-origin'))
-        c.res.headers.set('Access-Control-Allow-Origin', '*');
-      return undefined;
-    }
-    const dataV = await dataVersion(c.get('db'), c.get('now'), BUILD, REPORTS_RUNS.test(c.req.path));
-    const v = CLOCK_DEPENDENT.test(c.req.path) ? withClock(dataV, c.get('now')) : dataV;
-    const enc = negotiateEncoding(c.req.header('accept-encoding'), opts.brotli != null);
-    const key = `${c.req.url}|${enc}`;
-    const hit = CACHEABLE.test(c.req.path) ? cache?.get(key, v.etag) : undefined;
-    if (hit) {
-      if (notModified(c, hit.etag, v.lastModified)) {
-        return notModifiedResponse([...hit.headers, ...c.res.headers]);
-      }
-      for (const [k, val] of hit.headers) c.header(k, val, { append: k.toLowerCase() === 'vary' });
-      return c.body(hit.body, 200);
-    }
-    const offloaded = opts.offload?.(c.req.raw, clientIp(c) ?? 'shared');
-    if (offloaded) {
-      const a = await offloaded;
-      // c.body keeps the headers set so far (rate limit), as a handler's own answer would.
-      c.res = c.body(a.body as Uint8Array<ArrayBuffer>, a.status as never, a.headers);
-      if (a.body) c.set('renderedBody', a.body);
-    } else await next();
-    if (!c.res.headers.has('x-request-id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
-    if (!c.res.headers.has('access-control-allow-origin')) {
-      c.res.headers.set('Access-Control-Allow-Origin', '*');
-      c.res.headers.set('Access-Control-Expose-Headers', EXPOSED.join(', '));
-    }
-    let rendered: Uint8Array<ArrayBuffer> | null = null;
-    if (c.res.status >= 200 && c.res.status < 300) {
-      rendered = await tagBody(c, v);
-      if (!c.res.headers.has('last-modified'))
-        c.res.headers.set('Last-Modified', v.lastModified.toUTCString());
-      if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', cacheControlOf(c.req.path));
-      const etag = c.res.headers.get('etag');
-      if (etag && notModified(c, etag, v.lastModified)) {
-        await c.res.body?.cancel();
-        const headers = new Headers(c.res.headers);
-        if (isCompressible(headers.get('content-type'))) varyByEncoding(headers);
-        replaceResponse(c, notModifiedResponse(headers));
-        return undefined;
-      }
-    } else if (c.res.status >= 400 && !c.res.headers.has('cache-control')) {
-      c.res.headers.set('Cache-Control', 'no-store');
-    }
-    await compressAndCache(c, v, enc, key, rendered);
-    return undefined;
+  private cacheable(c: Context, type: string | null, status: number): boolean {
+    return (
+      this.cache != null && status === 200 && (type?.includes('json') ?? false) && CACHEABLE.test(c.req.path)
+    );
   }
-
-  return (c, next) => {
-    // The OCPI receiver is not the public API: CPOs push bursts there, under their own auth.
-    if (c.req.path === '/ocpi' || c.req.path.startsWith('/ocpi/')) return next();
-    return handle(c, next);
-  };
 }

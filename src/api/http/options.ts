@@ -1,6 +1,7 @@
 // What the HTTP layer needs from its host. Everything is optional: without a hook the feature falls
 // back to what runs everywhere (Workers included), as each field says.
 import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Db } from '../../db/types.js';
 
 export interface RateLimitOptions {
@@ -37,7 +38,8 @@ export interface DumpFile {
 
 /** An answer rendered away from this event loop (or a refusal to render it): see HttpOptions.offload. */
 export interface OffloadedAnswer {
-  status: number;
+  /** Never 1xx, 204 or 304: read workers render full answers. */
+  status: ContentfulStatusCode;
   headers: Record<string, string>;
   body: Uint8Array<ArrayBuffer> | null;
 }
