@@ -39,10 +39,11 @@ const envSchema = z.object({
   /** Requests per second a client may sustain. */
   ATLAS_RATE_LIMIT_PER_S: z.coerce.number().positive().default(10),
   /**
-   * Worker threads rendering heavy reads (bbox pages, tiles, OGC items) off the event loop, each
-   * with a read-only connection; statistics get one more of their own. 0: everything in process.
+   * Worker threads rendering heavy reads (bbox pages, tiles, OGC items, SSE replay pages) off the
+   * event loop, each with a read-only connection; statistics get one more of their own. 0:
+   * everything in process. Unset: one fewer than the cores (read-workers.ts defaultReadWorkers).
    */
-  ATLAS_READ_WORKERS: z.coerce.number().int().min(0).max(16).default(2),
+  ATLAS_READ_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   /** Heavy requests (those above, statistics) one client may have in flight; beyond it 429. */
   ATLAS_HEAVY_PER_CLIENT: z.coerce.number().int().positive().default(8),
   /** A heavy request waiting longer than this (ms) for a worker gets 503 with Retry-After. */

@@ -2,8 +2,11 @@
 // included) is its own. It is the production HTTP stack of startServer (createApp, the Node hooks,
 // heavy reads on worker threads, the real socket address as the client) without the syncs, the
 // outbox and the status roll-up, which would write to the shared cached database.
-// Usage: tsx scripts/bench/load-server-child.ts DB READ_WORKERS
-// Prints `port=N`; the bench reads its VmHWM from /proc and then kills it.
+// Usage: tsx scripts/bench/load-server-child.ts DB READ_WORKERS   (-1: the default count)
+// Prints `port=N`; on SIGUSR2 prints `figures={...}`: the event loop's delay (how long a ready
+// callback such as a /healthz request waited for the thread) as p50/p99/max in ms. The bench reads
+// the VmHWM from /proc and then kills it.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
@@ -13,7 +16,7 @@ import { startHeavyReads } from '../../src/node/read-workers.js';
 const [file, workers] = process.argv.slice(2) as [string, string];
 
 const db = openSqlite(file);
-const heavy = startHeavyReads({ file, pageWorkers: Number(workers) });
+const heavy = startHeavyReads({ file, pageWorkers: Number(workers) < 0 ? undefined : Number(workers) });
 const app = createApp({
   getDb: () => db,
   http: nodeHttpOptions({
@@ -23,5 +26,13 @@ const app = createApp({
     clientIp: socketClientIp(),
     offload: heavy?.offload,
   }),
+  streamReplay: heavy?.replayEvents,
+});
+const delay = monitorEventLoopDelay({ resolution: 5 });
+delay.enable();
+process.on('SIGUSR2', () => {
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  const figures = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) };
+  console.log(`figures=${JSON.stringify(figures)}`);
 });
 serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log(`port=${info.port}`));

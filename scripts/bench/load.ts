@@ -8,14 +8,18 @@
 // meets its build running in a worker thread, and its requests get the 503 `building` a first
 // build answers after 15 s.
 //
-//   flock /work/bench.lock nice -n 5 npm run bench -- load     (BENCH_LOAD_SECONDS, default 25)
+//   flock /work/quiet.lock nice -n 5 npm run bench -- load     (BENCH_LOAD_SECONDS, default 25;
+//   BENCH_LOAD_PHASES=workers skips the in-process baseline, for quick profiling runs only)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { eventsAfter } from '../../src/db/queries/status.js';
 import { openSqlite } from '../../src/db/sqlite.js';
+import type { Db } from '../../src/db/types.js';
+import { defaultReadWorkers } from '../../src/node/read-workers.js';
 import { syntheticBenchDb } from './synthetic-db.js';
 
 const EVSES = 1_000_000;
@@ -36,9 +40,17 @@ function boxPath(k: number, filter = ''): string {
 /** Statistics over a few filters (each is computed once a minute, then served from its freshness). */
 const STATS = ['', '?country=DEU', '?country=FRA', '?country=NLD', '?connector=IEC_62196_T2_COMBO'];
 
+/** The server's own figures: event-loop delay (ms) and peak memory (MB). */
+interface ServerFigures {
+  loop: { p50: number; p99: number; max: number } | null;
+  rssMb: number | null;
+  /** Peak of each child process of the server (tsx's compiler service; reported beside it). */
+  childrenMb: number[];
+}
+
 interface Server {
   url: string;
-  stop(): Promise<number | null>;
+  stop(): Promise<ServerFigures>;
 }
 
 async function startServer(file: string, workers: number): Promise<Server> {
@@ -59,15 +71,42 @@ async function startServer(file: string, workers: number): Promise<Server> {
     return {
       url: `http://127.0.0.1:${m[1]}`,
       async stop() {
-        // Read from outside: the in-process baseline can be stuck in a statistics query for
-        // minutes, when a SIGTERM would wait for it. VmHWM is the child's own high-water mark.
-        const peak = peakRssMbOf(child.pid!);
+        // The loop delay is asked for (an event loop stuck in a statistics query for minutes, as
+        // the in-process baseline's can be, never answers: then it stays unknown). The memory is
+        // read from outside: VmHWM is the child's own high-water mark.
+        const loop = await loopFigures(child.pid!, lines);
+        const rssMb = peakRssMbOf(child.pid!);
+        const childrenMb = childPids(child.pid!).map((pid) => peakRssMbOf(pid) ?? 0);
         child.kill('SIGKILL');
         await exited;
         rmSync(tmp, { recursive: true, force: true });
-        return peak;
+        return { loop, rssMb, childrenMb };
       },
     };
+  }
+}
+
+async function loopFigures(pid: number, lines: AsyncIterator<string>): Promise<ServerFigures['loop']> {
+  process.kill(pid, 'SIGUSR2');
+  const late = new Promise<null>((resolve) => setTimeout(() => resolve(null), 3_000).unref());
+  const answer = (async () => {
+    for (;;) {
+      const { value, done } = await lines.next();
+      if (done) return null;
+      if (value.startsWith('figures=')) return JSON.parse(value.slice(8)) as ServerFigures['loop'];
+    }
+  })();
+  return Promise.race([answer, late]);
+}
+
+/** Processes the server started (their memory is not the server's: reported beside it). */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
   }
 }
 
@@ -124,8 +163,17 @@ async function cannon(
   };
 }
 
-/** SSE clients resuming REPLAY_DEPTH events back, each reading its replay and leaving, over and over. */
-async function sseReplays(url: string, clients: number, fromId: number): Promise<RouteFigures> {
+/**
+ * SSE clients resuming REPLAY_DEPTH events back, each reading its replay and leaving, over and over.
+ * A replay is complete when the client got `expected` events: those of published sites after
+ * `fromId` (counted beforehand with the server's own query; the others are never sent).
+ */
+async function sseReplays(
+  url: string,
+  clients: number,
+  fromId: number,
+  expected: number,
+): Promise<RouteFigures> {
   const times: number[] = [];
   let refused = 0;
   let other = 0;
@@ -149,8 +197,7 @@ async function sseReplays(url: string, clients: number, fromId: number): Promise
         other++;
         return;
       }
-      // Done once most of the replay arrived (events of unpublished sites are not sent, so the
-      // newest id may never come), or at a `reset` (beyond the replay cap).
+      // Done once the whole replay arrived, or at a `reset` (beyond the replay cap).
       let events = 0;
       let tail = '';
       const decoder = new TextDecoder();
@@ -159,7 +206,7 @@ async function sseReplays(url: string, clients: number, fromId: number): Promise
         if (text.includes('event: reset')) break;
         events += text.split('event: status').length - 1;
         tail = text.slice(-16);
-        if (events >= REPLAY_DEPTH * 0.8) break;
+        if (events >= expected) break;
       }
       times.push(performance.now() - started);
       ctl.abort();
@@ -177,7 +224,7 @@ async function sseReplays(url: string, clients: number, fromId: number): Promise
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? Number.NaN;
   return {
-    route: `SSE replay (80 % of ${REPLAY_DEPTH.toLocaleString('en')} events)`,
+    route: `SSE replay (${expected.toLocaleString('en')} events)`,
     rps: times.length / SECONDS,
     p50: at(0.5),
     p99: at(0.99),
@@ -223,13 +270,18 @@ interface Phase {
   name: string;
   routes: RouteFigures[];
   health: Probe;
-  rssMb: number | null;
+  server: ServerFigures;
 }
 
-async function phase(name: string, file: string, workers: number, lastEvent: number): Promise<Phase> {
+interface Replay {
+  from: number;
+  expected: number;
+}
+
+async function phase(name: string, file: string, workers: number, replay: Replay): Promise<Phase> {
   const server = await startServer(file, workers);
-  let figures: Omit<Phase, 'rssMb'>;
-  let rssMb: number | null = null;
+  let figures: Omit<Phase, 'server'>;
+  let serverFigures: ServerFigures = { loop: null, rssMb: null, childrenMb: [] };
   try {
     log(`  ${name}: ${SECONDS} s of load`);
     const health = healthProbe(server.url);
@@ -240,13 +292,13 @@ async function phase(name: string, file: string, workers: number, lastEvent: num
       ),
       cannon(server.url, '/v1/stats (5 filters)', 2, (k) => `/v1/stats${STATS[k % STATS.length]}`),
       cannon(server.url, '/v1/dumps/sites.sqlite.gz', 1, () => '/v1/dumps/sites.sqlite.gz'),
-      sseReplays(server.url, 4, lastEvent - REPLAY_DEPTH),
+      sseReplays(server.url, 4, replay.from, replay.expected),
     ]);
     figures = { name, routes, health: await health };
   } finally {
-    rssMb = await server.stop();
+    serverFigures = await server.stop();
   }
-  return { ...figures, rssMb };
+  return { ...figures, server: serverFigures };
 }
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '-');
@@ -266,10 +318,16 @@ function report(p: Phase): void {
     })),
   );
   const timeouts = p.routes.reduce((n, r) => n + r.timeouts, 0) + p.health.errors;
-  const rss = p.rssMb;
+  const rss = p.server.rssMb;
+  const loop = p.server.loop;
   log(
     `  /healthz from 127.0.0.2: ${p.health.count} probes, p50 ${ms(p.health.p50)}, p99 ${ms(p.health.p99)} ` +
       `(target <= 50 ms: ${p.health.p99 <= 50 ? 'met' : 'NOT met'}), max ${ms(p.health.max)}, failed ${p.health.errors}`,
+  );
+  log(
+    loop
+      ? `  server event-loop delay: p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}`
+      : '  server event-loop delay: unknown (the event loop did not answer within 3 s)',
   );
   log(`  timeouts: ${timeouts} (target 0: ${timeouts === 0 ? 'met' : 'NOT met'})`);
   log(
@@ -277,20 +335,36 @@ function report(p: Phase): void {
       rss != null && rss <= 256 ? 'met' : 'NOT met'
     })`,
   );
+  for (const mb of p.server.childrenMb)
+    log(`  a child process of the server (not in that figure): VmHWM ${mb.toFixed(0)} MB`);
+}
+
+/** Status events a world-wide replay after `from` sends (the stream's own query, page by page). */
+async function replayedEvents(db: Db, from: number): Promise<number> {
+  const world = { minLon: -180, minLat: -90, maxLon: 180, maxLat: 90 };
+  let n = 0;
+  for (let cursor = from; ; ) {
+    const { events, lastId } = await eventsAfter(db, cursor, 1_000, world);
+    n += events.length;
+    if (lastId === cursor) return n;
+    cursor = lastId;
+  }
 }
 
 export async function run(): Promise<void> {
   const file = await syntheticBenchDb(EVSES, log);
   const db = openSqlite(file, { readonly: true, migrate: false });
   const last = (await db.get<{ id: number }>('SELECT max(id) AS id FROM evse_status_events'))?.id ?? 0;
+  const replay = { from: last - REPLAY_DEPTH, expected: await replayedEvents(db, last - REPLAY_DEPTH) };
   await db.close();
   log(`load bench: ${EVSES.toLocaleString('en')} EVSEs, ${SECONDS} s per phase, newest event ${last}`);
   const phases: Phase[] = [];
-  for (const [name, workers] of [
+  const all = [
     ['baseline: heavy reads in process (ATLAS_READ_WORKERS=0)', 0],
-    ['heavy reads on worker threads (ATLAS_READ_WORKERS=2, the default)', 2],
-  ] as const) {
-    phases.push(await phase(name, file, workers, last));
+    [`heavy reads on worker threads (ATLAS_READ_WORKERS unset: ${defaultReadWorkers()})`, -1],
+  ] as const;
+  for (const [name, workers] of process.env.BENCH_LOAD_PHASES === 'workers' ? all.slice(1) : all) {
+    phases.push(await phase(name, file, workers, replay));
   }
   for (const p of phases) report(p);
 }

@@ -157,7 +157,13 @@ export function createAvailabilityApp(deps: AppDeps) {
   const staleAfterS = deps.staleAfterS ?? DEFAULT_STALE_AFTER_S;
   let stream: AvailabilityStream | undefined;
   const streamHub = () => {
-    stream ??= new AvailabilityStream(deps.getDb, deps.statusNotifier, deps.log ?? silentLogger, deps.stream);
+    stream ??= new AvailabilityStream(
+      deps.getDb,
+      deps.statusNotifier,
+      deps.log ?? silentLogger,
+      deps.stream,
+      deps.streamReplay,
+    );
     return stream;
   };
   deps.shutdown?.addEventListener('abort', () => stream?.close(), { once: true });

@@ -1,7 +1,7 @@
 // What the core app needs from its host (Node or Workers). Nothing here knows which one.
 import type { Db } from '../db/types.js';
 import type { SourceConfig } from '../ingest/sources-file.js';
-import type { StreamOptions } from '../live/availability-stream.js';
+import type { EventsReader, StreamOptions } from '../live/availability-stream.js';
 import type { StatusNotifier } from '../live/status-notifier.js';
 import type { Logger } from '../log.js';
 import type { OcpiClient } from '../ocpi/client/http.js';
@@ -41,6 +41,8 @@ export interface AppDeps {
   resolveHost?: ResolveHost;
   /** Availability stream tuning: poll interval, heartbeat, per-client queue bound. */
   stream?: Partial<StreamOptions>;
+  /** Reads SSE replay pages off the event loop (Node: the read workers); default: in process. */
+  streamReplay?: EventsReader;
   /** Free and total bytes where the database lives (Node: statfs), shown in source health. */
   storageSpace?: () => Promise<StorageSpace | null>;
   /**

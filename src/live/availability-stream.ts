@@ -50,6 +50,19 @@ export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   maxConcurrentReplays: 8,
 };
 
+/**
+ * Reads a page of a replay: eventsAfter, answered by another thread on Node (a page's query takes
+ * 100-250 ms on 1M EVSEs, too long for the event loop). null: no capacity now, ask again shortly.
+ */
+export type EventsReader = (
+  afterId: number,
+  limit: number,
+  bbox: Bbox,
+) => Promise<{ events: StatusEventRow[]; lastId: number } | null>;
+
+/** How long a replay waits before asking a full EventsReader again. */
+const REPLAY_RETRY_MS = 100;
+
 export interface StreamStats {
   clients: number;
   dropped: number;
@@ -129,6 +142,7 @@ export class AvailabilityStream {
     private readonly notifier: StatusNotifier | undefined,
     private readonly log: Logger,
     opts: Partial<StreamOptions> = {},
+    private readonly readEvents?: EventsReader,
   ) {
     this.opts = { ...DEFAULT_STREAM_OPTIONS, ...opts };
   }
@@ -299,7 +313,9 @@ export class AvailabilityStream {
       while (cursor < until && !c.closed) {
         while (c.queue.length > this.opts.maxQueue / 2 && !c.closed)
           await new Promise((r) => setTimeout(r, 20));
-        const { events, lastId } = await eventsAfter(db, cursor, this.opts.batch, c.bbox);
+        const page = await this.replayPage(db, c, cursor);
+        if (!page) break;
+        const { events, lastId } = page;
         for (const e of events) if (e.id <= until) this.push(c, e.id, encode(eventFrame(e)));
         if (lastId === cursor) break;
         cursor = lastId;
@@ -313,6 +329,17 @@ export class AvailabilityStream {
     } finally {
       this.replaying--;
     }
+  }
+
+  /** The page after `cursor`, from the EventsReader when there is one (null: the client left). */
+  private async replayPage(db: Db, c: Client, cursor: number) {
+    if (!this.readEvents) return eventsAfter(db, cursor, this.opts.batch, c.bbox);
+    while (!c.closed) {
+      const page = await this.readEvents(cursor, this.opts.batch, c.bbox);
+      if (page) return page;
+      await new Promise((r) => setTimeout(r, REPLAY_RETRY_MS));
+    }
+    return null;
   }
 
   private pullFrames(

@@ -12,6 +12,7 @@
 // in the worker's freshness cache for the retry). Identical requests in flight share one rendering.
 import { errorBody } from '../api/errors.js';
 import type { OffloadedAnswer } from '../api/http/options.js';
+import type { Bbox } from '../model/geo.js';
 
 export type Lane = 'pages' | 'aggregates';
 
@@ -20,6 +21,13 @@ export interface ReadRequest {
   url: string;
   accept: string | null;
 }
+
+/** A page of an SSE replay (availability-stream.ts catchUp): answered as JSON `{ events, lastId }`. */
+export interface ReplayRequest {
+  replay: { afterId: number; limit: number; bbox: Bbox };
+}
+
+export type WorkerTask = ReadRequest | ReplayRequest;
 
 export interface LaneLimits {
   /** Requests rendered at once (worker threads of the lane). */
@@ -35,7 +43,7 @@ export interface HeavyReadOptions {
   /** A request waiting longer than this (queued or rendering) gets 503. */
   maxWaitMs: number;
   /** Renders a request on slot `slot` (0..workers-1) of `lane`; one request per slot at a time. */
-  execute: (lane: Lane, slot: number, req: ReadRequest) => Promise<OffloadedAnswer>;
+  execute: (lane: Lane, slot: number, req: WorkerTask) => Promise<OffloadedAnswer>;
 }
 
 export const DEFAULT_HEAVY_READS: Omit<HeavyReadOptions, 'execute'> = {
@@ -64,7 +72,7 @@ export function heavyLaneOf(path: string): Lane | null {
 
 interface Job {
   key: string;
-  req: ReadRequest;
+  req: WorkerTask;
   waiters: number;
   started: boolean;
   done: Promise<OffloadedAnswer>;
@@ -120,6 +128,15 @@ class HeavyReads {
     return this.wait(lane, job).finally(() => this.release(client));
   };
 
+  /**
+   * Runs a task on `lane` outside any client's cap (an SSE replay is capped by the stream's own
+   * limits): queued like a request, shared with an identical task in flight, 503 when full.
+   */
+  readonly run = (lane: Lane, key: string, task: WorkerTask): Promise<OffloadedAnswer> => {
+    const job = this.inFlight.get(key) ?? this.enqueue(lane, key, task);
+    return job ? this.wait(lane, job) : Promise.resolve(busy());
+  };
+
   /** Heavy requests admitted and not yet answered (queued, rendering or sharing one). */
   readonly admitted = () => [...this.perClient.values()].reduce((a, b) => a + b, 0);
 
@@ -158,7 +175,7 @@ class HeavyReads {
   }
 
   /** A new job in the lane's queue, or null when the queue is full. */
-  private enqueue(lane: Lane, key: string, req: ReadRequest): Job | null {
+  private enqueue(lane: Lane, key: string, req: WorkerTask): Job | null {
     const s = this.lanes.get(lane)!;
     if (s.idle.length === 0 && s.queue.length >= s.limits.maxQueued) return null;
     let settle!: Job['settle'];

@@ -1,19 +1,43 @@
 // The worker threads behind heavy-reads.ts: one per lane slot, started on first use, each with its
 // own read-only connection (read-worker.ts). A slot renders one request at a time (heavy-reads.ts
 // never hands a busy slot another), so a reply is the answer to the request it was sent.
-import type { Worker } from 'node:worker_threads';
+//
+// Threads cost memory: each is a V8 isolate with the app's modules loaded (about 45 MB measured
+// idle, under tsx which gives it a module-hooks thread too) plus what its queries allocate. Their
+// count is bounded by design (defaultReadWorkers) and each one's V8 heap is capped (resourceLimits).
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { OffloadedAnswer } from '../api/http/options.js';
+import type { EventsReader } from '../live/availability-stream.js';
 import {
   createHeavyReads,
   DEFAULT_HEAVY_READS,
   type HeavyReadOptions,
   type Lane,
-  type ReadRequest,
+  type WorkerTask,
 } from './heavy-reads.js';
 import type { ReadWorkerData } from './read-worker.js';
 import { startTsWorker } from './ts-worker.js';
 
 const WORKER = new URL('./read-worker.ts', import.meta.url).href;
+
+/**
+ * A read worker's V8 heap: a young generation of 8 MB (V8's default grows to 3 x 16 MB under load,
+ * per thread) and an old generation far above what a page of 10,000 sites needs. A worker over
+ * it ends, its request gets 503 and the slot starts a new one.
+ */
+export const READ_WORKER_LIMITS: ResourceLimits = {
+  maxYoungGenerationSizeMb: 8,
+  maxOldGenerationSizeMb: 256,
+};
+
+/**
+ * Page workers when ATLAS_READ_WORKERS is unset: one core fewer than the machine has (at least
+ * one), so the event loop that answers everyone keeps a core while every worker is busy.
+ */
+export function defaultReadWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
 
 type Reply = ({ ok: true } & OffloadedAnswer) | { ok: false; error: string };
 
@@ -23,7 +47,7 @@ export function createReadWorkers(data: ReadWorkerData) {
   function workerFor(key: string): Worker {
     let w = slots.get(key);
     if (!w) {
-      w = startTsWorker(WORKER, data);
+      w = startTsWorker(WORKER, data, READ_WORKER_LIMITS);
       // An idle worker does not keep the process alive; close() ends them on shutdown.
       w.unref();
       slots.set(key, w);
@@ -31,7 +55,7 @@ export function createReadWorkers(data: ReadWorkerData) {
     return w;
   }
 
-  const execute: HeavyReadOptions['execute'] = (lane: Lane, slot: number, req: ReadRequest) => {
+  const execute: HeavyReadOptions['execute'] = (lane: Lane, slot: number, req: WorkerTask) => {
     const key = `${lane}/${slot}`;
     const w = workerFor(key);
     return new Promise<OffloadedAnswer>((resolve, reject) => {
@@ -70,23 +94,34 @@ export function createReadWorkers(data: ReadWorkerData) {
 }
 
 export interface HeavyReadSettings extends ReadWorkerData {
-  /** Worker threads rendering pages, tiles and items (ATLAS_READ_WORKERS); 0 renders in process. */
-  pageWorkers: number;
+  /**
+   * Worker threads rendering pages, tiles and items (ATLAS_READ_WORKERS); 0 renders in process.
+   * Default: defaultReadWorkers().
+   */
+  pageWorkers?: number;
   perClient?: number;
   maxWaitMs?: number;
 }
 
 /** Heavy reads on worker threads for the server; null where they stay in process. */
 export function startHeavyReads(s: HeavyReadSettings) {
+  const pageWorkers = s.pageWorkers ?? defaultReadWorkers();
   // A worker needs the database file: an in-memory database exists only on this thread.
-  if (s.pageWorkers === 0 || s.file === ':memory:') return null;
+  if (pageWorkers === 0 || s.file === ':memory:') return null;
   const workers = createReadWorkers({ file: s.file, staleAfterS: s.staleAfterS, publicUrl: s.publicUrl });
   const d = DEFAULT_HEAVY_READS;
   const heavy = createHeavyReads({
-    lanes: { ...d.lanes, pages: { ...d.lanes.pages, workers: s.pageWorkers } },
+    lanes: { ...d.lanes, pages: { ...d.lanes.pages, workers: pageWorkers } },
     perClient: s.perClient ?? d.perClient,
     maxWaitMs: s.maxWaitMs ?? d.maxWaitMs,
     execute: workers.execute,
   });
-  return { offload: heavy.offload, close: workers.close };
+  /** SSE replay pages are read by the page workers; null (retry later) when they are full. */
+  const replayEvents: EventsReader = async (afterId, limit, bbox) => {
+    const key = `replay|${afterId}|${limit}|${bbox.minLon},${bbox.minLat},${bbox.maxLon},${bbox.maxLat}`;
+    const a = await heavy.run('pages', key, { replay: { afterId, limit, bbox } });
+    if (a.status !== 200 || !a.body) return null;
+    return JSON.parse(new TextDecoder().decode(a.body));
+  };
+  return { offload: heavy.offload, replayEvents, close: workers.close };
 }

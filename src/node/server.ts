@@ -10,6 +10,7 @@ import { upsertSources } from '../ingest/source-state.js';
 import type { SourceConfig } from '../ingest/sources-file.js';
 import { dedupeOptionsFor } from '../jobs/dedupe-options.js';
 import { createSyncRunner, type SyncRunner } from '../jobs/sync-runner.js';
+import type { EventsReader } from '../live/availability-stream.js';
 import { createStatusNotifier, type StatusNotifier } from '../live/status-notifier.js';
 import type { Logger } from '../log.js';
 import { createOcpiClient } from '../ocpi/client/index.js';
@@ -149,7 +150,11 @@ export async function startServer(
     perClient: env.ATLAS_HEAVY_PER_CLIENT,
     maxWaitMs: env.ATLAS_HEAVY_WAIT_MS,
   });
-  const app = serverApp(env, atlas, log, { shutdown: shutdown.signal, offload: heavy?.offload });
+  const app = serverApp(env, atlas, log, {
+    shutdown: shutdown.signal,
+    offload: heavy?.offload,
+    streamReplay: heavy?.replayEvents,
+  });
   let listening: { server: NodeServer; port: number };
   try {
     listening = await listen(app.fetch, env);
@@ -184,7 +189,7 @@ function serverApp(
   env: Env,
   atlas: AtlasContext,
   log: Logger,
-  host: { shutdown: AbortSignal; offload: HttpOptions['offload'] },
+  host: { shutdown: AbortSignal; offload: HttpOptions['offload']; streamReplay?: EventsReader },
 ) {
   return createApp({
     shutdown: host.shutdown,
@@ -198,6 +203,7 @@ function serverApp(
     }),
     staleAfterS: env.ATLAS_STALE_AFTER_S,
     statusNotifier: atlas.notifier,
+    streamReplay: host.streamReplay,
     publicUrl: env.ATLAS_PUBLIC_URL,
     ocpiAllowPrivateTargets: env.ATLAS_OCPI_ALLOW_PRIVATE_TARGETS || atlas.demo,
     resolveHost,

@@ -2,7 +2,7 @@
 // registers tsx's loader (as the server runs under tsx) and imports the worker's module.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 // tsx's ESM entry (require.resolve would give the CommonJS one).
 const TSX_API = pathToFileURL(
@@ -12,7 +12,11 @@ const TSX_API = pathToFileURL(
 ).href;
 
 /** Starts `moduleUrl` (a file: URL of a .ts module) in a worker thread with `workerData`. */
-export function startTsWorker(moduleUrl: string, workerData: unknown): Worker {
+export function startTsWorker(
+  moduleUrl: string,
+  workerData: unknown,
+  resourceLimits?: ResourceLimits,
+): Worker {
   const boot = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, resourceLimits });
 }

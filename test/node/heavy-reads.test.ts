@@ -80,14 +80,15 @@ function gatedExecutor() {
   const waiting: (() => void)[] = [];
   let onStart: (() => void) | null = null;
   const execute: HeavyReadOptions['execute'] = (_lane, _slot, req) => {
-    started.push(new URL(req.url).search);
+    const search = 'url' in req ? new URL(req.url).search : 'replay';
+    started.push(search);
     onStart?.();
     return new Promise<OffloadedAnswer>((resolve) => {
       waiting.push(() =>
         resolve({
           status: 200,
           headers: { 'content-type': 'application/json' },
-          body: new TextEncoder().encode(JSON.stringify({ rendered: new URL(req.url).search })),
+          body: new TextEncoder().encode(JSON.stringify({ rendered: search })),
         }),
       );
     });
@@ -253,6 +254,46 @@ describe('heavy reads capped per route class', () => {
 });
 
 describe('heavy reads on worker threads', () => {
+  it('replays a resumed event stream with pages read by a worker thread', async () => {
+    const heavy = startHeavyReads({ file, pageWorkers: 1 })!;
+    const pages: number[] = [];
+    const app = createApp({
+      getDb: () => db,
+      http: { rateLimit: false },
+      // The worker's reader, counting the pages it answered.
+      streamReplay: async (afterId, limit, bbox) => {
+        const page = await heavy.replayEvents(afterId, limit, bbox);
+        pages.push(page?.events.length ?? -1);
+        return page;
+      },
+    });
+    const ids = (await db.all<{ id: number }>('SELECT id FROM evse_status_events ORDER BY id')).map(
+      (r) => r.id,
+    );
+    expect(ids.length).toBeGreaterThan(0);
+    const served = await serveApp(app);
+    const ctl = new AbortController();
+    try {
+      const res = await fetch(`${served.url}/v1/availability/stream?bbox=-180,-90,180,90`, {
+        headers: { 'last-event-id': String(ids[0]! - 1) },
+        signal: ctl.signal,
+      });
+      expect(res.status).toBe(200);
+      let text = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if ((text.match(/^id: /gm) ?? []).length >= ids.length) break;
+      }
+      ctl.abort();
+      expect([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual(ids);
+      expect(pages[0]).toBe(ids.length);
+    } finally {
+      await served.close();
+      await heavy.close();
+    }
+  });
+
   it('answers as the main thread would, over a read-only connection of its own', async () => {
     const heavy = startHeavyReads({ file, pageWorkers: 1 });
     expect(heavy).not.toBeNull();
