@@ -145,6 +145,28 @@ function csvRow(f: Feature<Point>, e: EvseDumpRow | null): unknown[] {
 
 export type DumpProgress = (sitesWritten: number) => void;
 
+/** What a text dump starts with: the CSV header, or the GeoJSON collection's members up to its features. */
+async function dumpHead(db: Db, format: TextDumpFormat, now: Date): Promise<string> {
+  if (format === 'csv') return `${CSV_COLUMNS.join(',')}\r\n`;
+  if (format === 'ndjson') return '';
+  const sources = await republishableSources(db);
+  // RFC 7946 §6.1 allows foreign members: the attribution travels inside the file.
+  const json = JSON.stringify({
+    type: 'FeatureCollection',
+    name: 'sites',
+    generated_at: now.toISOString(),
+    attribution: attributionLine(sources),
+    licenses: sources.map((s) => ({
+      source: s.id,
+      name: s.name,
+      license: s.license,
+      attribution: s.attribution,
+      ...(s.recordLicenses.length > 0 ? { record_licenses: s.recordLicenses } : {}),
+    })),
+  });
+  return `${json.slice(0, -1)},"features":[\n`;
+}
+
 /** The uncompressed dump as a pull stream: a batch is read only when the consumer wants more. */
 export function textDump(
   db: Db,
@@ -158,32 +180,12 @@ export function textDump(
   let written = 0;
   let first = true;
   // Everything happens in pull(), never in an async start(): workerd may pull before start settles.
-  async function head(): Promise<string> {
-    if (format === 'csv') return `${CSV_COLUMNS.join(',')}\r\n`;
-    if (format === 'ndjson') return '';
-    const sources = await republishableSources(db);
-    // RFC 7946 §6.1 allows foreign members: the attribution travels inside the file.
-    const json = JSON.stringify({
-      type: 'FeatureCollection',
-      name: 'sites',
-      generated_at: now.toISOString(),
-      attribution: attributionLine(sources),
-      licenses: sources.map((s) => ({
-        source: s.id,
-        name: s.name,
-        license: s.license,
-        attribution: s.attribution,
-        ...(s.recordLicenses.length > 0 ? { record_licenses: s.recordLicenses } : {}),
-      })),
-    });
-    return `${json.slice(0, -1)},"features":[\n`;
-  }
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         if (!headSent) {
           headSent = true;
-          const text = await head();
+          const text = await dumpHead(db, format, now);
           if (text) {
             controller.enqueue(encoder.encode(text));
             return;

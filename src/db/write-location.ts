@@ -112,7 +112,6 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
   const pk = locationPkOf(ctx.sourceId, loc);
   const cell = cellOf(loc.lat, loc.lon);
   let locMax: number | null = null;
-  const stmts: Stmt[] = [];
   const evsePks: string[] = [];
   const connectorPks: string[] = [];
   const evseStmts: Stmt[] = [];
@@ -122,45 +121,80 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
     const max = maxPowerOf(evse);
     if (max != null && (locMax == null || max > locMax)) locMax = max;
     const occurredAt = evse.lastUpdated ?? loc.lastUpdated;
-    if (ctx.held) {
-      const prev = ctx.held.statuses.get(epk);
-      const changed =
-        !prev || (prev.status !== evse.status && !(prev.updatedAt && prev.updatedAt > occurredAt));
-      if (changed) {
-        evseStmts.push({
-          sql: INSERT_EVENT_PLAIN,
-          params: [epk, pk, cell, prev?.status ?? null, evse.status, occurredAt, ctx.now, ctx.via],
-        });
-      }
-    } else {
-      evseStmts.push(...statusEventStmts(epk, pk, cell, evse.status, occurredAt, ctx));
-    }
+    evseStmts.push(...evseStatusStmts(epk, pk, cell, evse.status, occurredAt, ctx));
     evseStmts.push(evseUpsertStmt(epk, pk, evse, max, ctx, loc.lastUpdated));
     for (const c of evse.connectors) {
       const cpk = connectorKey(epk, c.id);
       connectorPks.push(cpk);
-      evseStmts.push({
-        sql: UPSERT_CONNECTOR,
-        params: [
-          cpk,
-          epk,
-          pk,
-          c.id,
-          c.standard,
-          c.format,
-          c.powerType,
-          c.maxVoltage,
-          c.maxAmperage,
-          c.maxPowerW,
-          JSON.stringify(c.tariffIds),
-          c.termsAndConditions,
-          c.lastUpdated,
-        ],
-      });
+      evseStmts.push(connectorUpsertStmt(cpk, epk, pk, c));
       for (const t of c.tariffIds) evseStmts.push({ sql: INSERT_CONNECTOR_TARIFF, params: [cpk, pk, t] });
     }
   }
-  stmts.push({
+  const stmts: Stmt[] = [locationUpsertStmt(pk, cell, loc, locMax, ctx)];
+  const isNew = ctx.held?.isNew ?? false;
+  if (!isNew) stmts.push({ sql: DELETE_CONNECTOR_TARIFFS, params: [pk] });
+  stmts.push(...evseStmts);
+  if (!isNew) {
+    stmts.push({ sql: REMOVE_ABSENT_EVSES, params: [ctx.now, pk, JSON.stringify(evsePks)] });
+    stmts.push({ sql: DELETE_ABSENT_CONNECTORS, params: [pk, JSON.stringify(connectorPks)] });
+  }
+  if (ctx.refreshSite !== false) stmts.push(...refreshSiteFeaturesStmts({ locationPks: [pk] }));
+  return stmts;
+}
+
+/**
+ * The status event of an EVSE, if its status changed. With the statuses held in memory (a sync
+ * page) the change is decided here; otherwise the statement compares with the stored row.
+ */
+function evseStatusStmts(
+  epk: string,
+  pk: string,
+  cell: number,
+  status: Evse['status'],
+  occurredAt: string,
+  ctx: WriteContext,
+): Stmt[] {
+  if (!ctx.held) return statusEventStmts(epk, pk, cell, status, occurredAt, ctx);
+  const prev = ctx.held.statuses.get(epk);
+  const changed = !prev || (prev.status !== status && !(prev.updatedAt && prev.updatedAt > occurredAt));
+  if (!changed) return [];
+  return [
+    {
+      sql: INSERT_EVENT_PLAIN,
+      params: [epk, pk, cell, prev?.status ?? null, status, occurredAt, ctx.now, ctx.via],
+    },
+  ];
+}
+
+function connectorUpsertStmt(cpk: string, epk: string, pk: string, c: Evse['connectors'][number]): Stmt {
+  return {
+    sql: UPSERT_CONNECTOR,
+    params: [
+      cpk,
+      epk,
+      pk,
+      c.id,
+      c.standard,
+      c.format,
+      c.powerType,
+      c.maxVoltage,
+      c.maxAmperage,
+      c.maxPowerW,
+      JSON.stringify(c.tariffIds),
+      c.termsAndConditions,
+      c.lastUpdated,
+    ],
+  };
+}
+
+function locationUpsertStmt(
+  pk: string,
+  cell: number,
+  loc: Location,
+  locMax: number | null,
+  ctx: WriteContext,
+): Stmt {
+  return {
     sql: UPSERT_LOCATION,
     params: [
       pk,
@@ -197,16 +231,7 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
       ctx.now,
       ctx.now,
     ],
-  });
-  const isNew = ctx.held?.isNew ?? false;
-  if (!isNew) stmts.push({ sql: DELETE_CONNECTOR_TARIFFS, params: [pk] });
-  stmts.push(...evseStmts);
-  if (!isNew) {
-    stmts.push({ sql: REMOVE_ABSENT_EVSES, params: [ctx.now, pk, JSON.stringify(evsePks)] });
-    stmts.push({ sql: DELETE_ABSENT_CONNECTORS, params: [pk, JSON.stringify(connectorPks)] });
-  }
-  if (ctx.refreshSite !== false) stmts.push(...refreshSiteFeaturesStmts({ locationPks: [pk] }));
-  return stmts;
+  };
 }
 
 export function evseUpsertStmt(

@@ -119,28 +119,47 @@ export async function syncOcpiSource(
     };
     const { locationsSeen } = await pullModules(run, found, pull);
     const note =
-      kind === 'full'
-        ? await applyFullPullRemovals(
-            db,
-            source.id,
-            source.suspect_ratio,
-            runId,
-            locationsSeen,
-            Boolean(found.endpoints.tariffs),
-            iso(deps.clock()),
-            counters,
-          )
-        : null;
-    const status: RunStatus = note ? 'suspect' : 'ok';
+      kind === 'full' ? await fullPullRemovals(run, locationsSeen, Boolean(found.endpoints.tariffs)) : null;
     if (note) runLog.warn({ reason: note }, 'full pull held back as suspect');
-    run.syncCounters();
-    await finishRun(db, runId, status, iso(deps.clock()), counters, run.version, note);
-    if (status === 'ok') await markSuccess(db, source.id, kind, iso(started));
-    runLog.info({ ...counters, status }, 'sync finished');
-    return { sourceId: source.id, runId, kind, status, counters, error: note };
+    return await finishedRun(run, runLog, kind, iso(started), note);
   } catch (err) {
     return failedRun(run, runLog, kind, redact(err instanceof Error ? err.message : String(err), secrets));
   }
+}
+
+/** Flags what a full pull no longer lists, unless that looks like a broken feed (the note says why). */
+function fullPullRemovals(
+  run: Run,
+  locationsSeen: Parameters<typeof applyFullPullRemovals>[4],
+  hasTariffs: boolean,
+) {
+  const { source, deps, runId, counters } = run;
+  return applyFullPullRemovals(
+    deps.db,
+    source.id,
+    source.suspect_ratio,
+    runId,
+    locationsSeen,
+    hasTariffs,
+    iso(deps.clock()),
+    counters,
+  );
+}
+
+async function finishedRun(
+  run: Run,
+  runLog: Logger,
+  kind: 'full' | 'incremental',
+  startedAt: string,
+  note: string | null,
+): Promise<SyncResult> {
+  const { deps, runId, counters, source } = run;
+  const status: RunStatus = note ? 'suspect' : 'ok';
+  run.syncCounters();
+  await finishRun(deps.db, runId, status, iso(deps.clock()), counters, run.version, note);
+  if (status === 'ok') await markSuccess(deps.db, source.id, kind, startedAt);
+  runLog.info({ ...counters, status }, 'sync finished');
+  return { sourceId: source.id, runId, kind, status, counters, error: note };
 }
 
 async function failedRun(run: Run, runLog: Logger, kind: 'full' | 'incremental', message: string) {

@@ -64,83 +64,70 @@ export interface CallerRegistry {
   invalidate(): void;
 }
 
-export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
-  const allOcpi = sources.filter(isOcpiSource);
-  const ocpi = allOcpi.filter((s) => s.enabled);
-  const byId = new Map(ocpi.map((s) => [s.id, s]));
-  const byPushToken = new Map<string, OcpiSourceConfig>();
-  for (const s of ocpi) if (s.push_token) byPushToken.set(s.push_token, s);
+/** The callers' credentials stored in the database, for the enabled OCPI sources `ids`. */
+async function loadSnapshot(db: Db, ids: string[]): Promise<DbSnapshot> {
+  const { secrets, parties, registrations } = await callerCredentials(db, ids, REGISTRATION_KEY_PREFIX);
+  const snap: DbSnapshot = {
+    tokens: new Map(),
+    parties: new Map(),
+    consumedA: new Map(),
+    registered: new Set(),
+  };
+  for (const s of secrets) {
+    // A value stored before tokens were hashed is hashed here; the next handshake rewrites it.
+    const hashed = s.tokenB.startsWith(TOKEN_HASH_PREFIX) ? s.tokenB : await tokenHash(s.tokenB);
+    snap.tokens.set(hashed, s.sourceId);
+  }
+  for (const p of parties) snap.parties.set(p.id, p.parties ?? []);
+  for (const r of registrations) {
+    const id = r.key.slice(REGISTRATION_KEY_PREFIX.length);
+    const rec = JSON.parse(r.value) as Partial<RegistrationRecord>;
+    if (rec.consumed_token_a) snap.consumedA.set(id, rec.consumed_token_a);
+    if (rec.registered_at) snap.registered.add(id);
+  }
+  return snap;
+}
 
-  let snapshot: DbSnapshot | null = null;
-  let loadedAt = 0;
-  let lastMissReload = 0;
+/** The sources file decides: an entry listing parties allows those only; nobody takes another's. */
+function claimRefusalIn(
+  allOcpi: OcpiSourceConfig[],
+  sourceId: string,
+  p: Party,
+  snap: DbSnapshot,
+): string | null {
+  const own = allOcpi.find((s) => s.id === sourceId);
+  const name = `${p.country_code}/${p.party_id}`;
+  if (own && own.parties.length > 0 && !ownsParty(own.parties, p.country_code, p.party_id)) {
+    return `party ${name} is not among the parties this source's entry allows`;
+  }
+  const owner = allOcpi.find((s) => s.id !== sourceId && ownsParty(s.parties, p.country_code, p.party_id));
+  if (owner) return `party ${name} belongs to another source`;
+  for (const [id, stored] of snap.parties) {
+    if (id !== sourceId && ownsParty(stored, p.country_code, p.party_id))
+      return `party ${name} is registered by another source`;
+  }
+  return null;
+}
 
-  async function load(db: Db, now: number): Promise<DbSnapshot> {
-    const { secrets, parties, registrations } = await callerCredentials(
-      db,
-      [...byId.keys()],
-      REGISTRATION_KEY_PREFIX,
+/** The parties a source pushes for: its entry's, and those it registered that nobody else owns. */
+function partiesOf(allOcpi: OcpiSourceConfig[], source: OcpiSourceConfig, snap: DbSnapshot): Party[] {
+  const out = [...source.parties];
+  for (const p of snap.parties.get(source.id) ?? []) {
+    if (claimRefusalIn(allOcpi, source.id, p, snap) !== null) continue;
+    const known = out.some(
+      (q) =>
+        q.country_code.toUpperCase() === p.country_code.toUpperCase() &&
+        q.party_id.toUpperCase() === p.party_id.toUpperCase(),
     );
-    const snap: DbSnapshot = {
-      tokens: new Map(),
-      parties: new Map(),
-      consumedA: new Map(),
-      registered: new Set(),
-    };
-    for (const s of secrets) {
-      // A value stored before tokens were hashed is hashed here; the next handshake rewrites it.
-      const hashed = s.tokenB.startsWith(TOKEN_HASH_PREFIX) ? s.tokenB : await tokenHash(s.tokenB);
-      snap.tokens.set(hashed, s.sourceId);
-    }
-    for (const p of parties) snap.parties.set(p.id, p.parties ?? []);
-    for (const r of registrations) {
-      const id = r.key.slice(REGISTRATION_KEY_PREFIX.length);
-      const rec = JSON.parse(r.value) as Partial<RegistrationRecord>;
-      if (rec.consumed_token_a) snap.consumedA.set(id, rec.consumed_token_a);
-      if (rec.registered_at) snap.registered.add(id);
-    }
-    snapshot = snap;
-    loadedAt = now;
-    return snap;
+    if (!known) out.push(p);
   }
+  return out;
+}
 
-  async function current(db: Db, now: number): Promise<DbSnapshot> {
-    return snapshot && now - loadedAt < RELOAD_MS ? snapshot : load(db, now);
-  }
-
-  /** The sources file decides: an entry listing parties allows those only; nobody takes another's. */
-  function refusal(sourceId: string, p: Party, snap: DbSnapshot): string | null {
-    const own = allOcpi.find((s) => s.id === sourceId);
-    const name = `${p.country_code}/${p.party_id}`;
-    if (own && own.parties.length > 0 && !ownsParty(own.parties, p.country_code, p.party_id)) {
-      return `party ${name} is not among the parties this source's entry allows`;
-    }
-    const owner = allOcpi.find((s) => s.id !== sourceId && ownsParty(s.parties, p.country_code, p.party_id));
-    if (owner) return `party ${name} belongs to another source`;
-    for (const [id, stored] of snap.parties) {
-      if (id !== sourceId && ownsParty(stored, p.country_code, p.party_id))
-        return `party ${name} is registered by another source`;
-    }
-    return null;
-  }
-
-  function partiesOf(source: OcpiSourceConfig, snap: DbSnapshot): Party[] {
-    const out = [...source.parties];
-    for (const p of snap.parties.get(source.id) ?? []) {
-      if (refusal(source.id, p, snap) !== null) continue;
-      const known = out.some(
-        (q) =>
-          q.country_code.toUpperCase() === p.country_code.toUpperCase() &&
-          q.party_id.toUpperCase() === p.party_id.toUpperCase(),
-      );
-      if (!known) out.push(p);
-    }
-    return out;
-  }
-
-  // A pushing CPO sends the same token thousands of times: hash each value once.
+/** A pushing CPO sends the same token thousands of times: each value is hashed once. */
+function tokenHashes(): (token: string) => Promise<string> {
   const hashes = new Map<string, string>();
-  async function hashOf(token: string): Promise<string> {
+  return async (token) => {
     let h = hashes.get(token);
     if (h === undefined) {
       h = await tokenHash(token);
@@ -148,20 +135,57 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
       hashes.set(token, h);
     }
     return h;
+  };
+}
+
+/** The OCPI sources of the sources file, looked up the ways a caller is identified. */
+interface KnownSources {
+  allOcpi: OcpiSourceConfig[];
+  byId: Map<string, OcpiSourceConfig>;
+  byPushToken: Map<string, OcpiSourceConfig>;
+  hashOf: (token: string) => Promise<string>;
+}
+
+/** The first candidate token that a registered or pushing source holds. */
+async function match(known: KnownSources, snap: DbSnapshot, candidates: string[]): Promise<Caller | null> {
+  for (const token of candidates) {
+    const registeredId = snap.tokens.get(await known.hashOf(token));
+    const registered = registeredId ? known.byId.get(registeredId) : undefined;
+    if (registered)
+      return {
+        source: registered,
+        parties: partiesOf(known.allOcpi, registered, snap),
+        via: 'registered',
+        token,
+      };
+    const pushing = known.byPushToken.get(token);
+    if (pushing && snap.consumedA.get(pushing.id) !== hash64(token)) {
+      return { source: pushing, parties: partiesOf(known.allOcpi, pushing, snap), via: 'push_token', token };
+    }
+  }
+  return null;
+}
+
+export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
+  const allOcpi = sources.filter(isOcpiSource);
+  const ocpi = allOcpi.filter((s) => s.enabled);
+  const byId = new Map(ocpi.map((s) => [s.id, s]));
+  const byPushToken = new Map<string, OcpiSourceConfig>();
+  for (const s of ocpi) if (s.push_token) byPushToken.set(s.push_token, s);
+  const known: KnownSources = { allOcpi, byId, byPushToken, hashOf: tokenHashes() };
+
+  let snapshot: DbSnapshot | null = null;
+  let loadedAt = 0;
+  let lastMissReload = 0;
+
+  async function load(db: Db, now: number): Promise<DbSnapshot> {
+    snapshot = await loadSnapshot(db, [...byId.keys()]);
+    loadedAt = now;
+    return snapshot;
   }
 
-  async function match(snap: DbSnapshot, candidates: string[]): Promise<Caller | null> {
-    for (const token of candidates) {
-      const registeredId = snap.tokens.get(await hashOf(token));
-      const registered = registeredId ? byId.get(registeredId) : undefined;
-      if (registered)
-        return { source: registered, parties: partiesOf(registered, snap), via: 'registered', token };
-      const pushing = byPushToken.get(token);
-      if (pushing && snap.consumedA.get(pushing.id) !== hash64(token)) {
-        return { source: pushing, parties: partiesOf(pushing, snap), via: 'push_token', token };
-      }
-    }
-    return null;
+  async function current(db: Db, now: number): Promise<DbSnapshot> {
+    return snapshot && now - loadedAt < RELOAD_MS ? snapshot : load(db, now);
   }
 
   return {
@@ -169,13 +193,13 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
       if (candidates.length === 0) return null;
       // Wall-clock time, not the app's clock: this is cache bookkeeping, not data.
       const now = Date.now();
-      const found = await match(await current(db, now), candidates);
+      const found = await match(known, await current(db, now), candidates);
       if (found || now - lastMissReload < MISS_RELOAD_MS) return found;
       lastMissReload = now;
-      return match(await load(db, now), candidates);
+      return match(known, await load(db, now), candidates);
     },
     async claimRefusal(db, sourceId, party) {
-      return refusal(sourceId, party, await load(db, Date.now()));
+      return claimRefusalIn(allOcpi, sourceId, party, await load(db, Date.now()));
     },
     async isRegistered(db, sourceId) {
       return (await current(db, Date.now())).registered.has(sourceId);

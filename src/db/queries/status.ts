@@ -330,49 +330,69 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
     )
   ).map((r) => r.evse_pk);
   const chunk = opts.chunk ?? 500;
+  const window: RollupWindow = { previous, prevMs, cutoff, cutoffMs, maxId };
   for (let i = 0; i < pks.length; i += chunk) {
-    const ids = JSON.stringify(pks.slice(i, i + chunk));
-    const events = await db.all<RawEvent>(
-      `SELECT s.id, s.evse_pk, s.new_status, s.occurred_at FROM json_each(?) j
-       JOIN evse_status_events s ON s.evse_pk = j.value AND s.occurred_at < ? AND s.received_at < ? AND s.id <= ?
-       ORDER BY s.evse_pk, s.occurred_at, s.id`,
-      [ids, cutoff, cutoff, maxId],
-    );
-    const carried = new Map<string, string>();
-    if (previous !== null) {
-      const rows = await db.all<{ pk: string; status: string | null }>(
-        `SELECT j.value AS pk, (SELECT h.end_status FROM evse_status_hourly h WHERE h.evse_pk = j.value
-           AND h.hour < ? ORDER BY h.hour DESC LIMIT 1) AS status FROM json_each(?) j`,
-        [previous, ids],
-      );
-      for (const r of rows) if (r.status != null) carried.set(r.pk, r.status);
-    }
-    const stmts: Stmt[] = [];
-    for (const [pk, list] of groupBy(events, (e) => e.evse_pk)) {
-      const hours = hourlyFromEvents(list, carried.get(pk) ?? null, prevMs, cutoffMs);
-      for (const h of hours) {
-        for (const [status, seconds] of h.seconds) {
-          stmts.push({
-            sql: `INSERT INTO evse_status_hourly (evse_pk, hour, status, seconds, end_status) VALUES (?,?,?,?,?)
-              ON CONFLICT(evse_pk, hour, status) DO UPDATE SET seconds = seconds + excluded.seconds,
-                end_status = excluded.end_status`,
-            params: [pk, h.hour, status, seconds, h.endStatus],
-          });
-          result.hourlyRows++;
-        }
-      }
-    }
-    stmts.push({
-      sql: `DELETE FROM evse_status_events WHERE evse_pk IN (SELECT value FROM json_each(?)) AND occurred_at < ?
-        AND received_at < ? AND id <= ?`,
-      params: [ids, cutoff, cutoff, maxId],
-    });
-    const changed = await db.batch(stmts);
-    result.eventsDeleted += changed[changed.length - 1] ?? 0;
+    const done = await rollupChunk(db, JSON.stringify(pks.slice(i, i + chunk)), window);
+    result.hourlyRows += done.hourlyRows;
+    result.eventsDeleted += done.eventsDeleted;
     result.evses += Math.min(chunk, pks.length - i);
   }
   await db.batch([setMetaStmt(ROLLUP_WATERMARK_KEY, cutoff)]);
   return result;
+}
+
+/** What one rollup takes: events dated and received before `cutoff`, with ids up to `maxId`. */
+interface RollupWindow {
+  previous: string | null;
+  prevMs: number | null;
+  cutoff: string;
+  cutoffMs: number;
+  maxId: number;
+}
+
+/** Rolls up the events of the EVSEs `ids` (a JSON list) in one transaction. */
+async function rollupChunk(db: Db, ids: string, w: RollupWindow) {
+  const events = await db.all<RawEvent>(
+    `SELECT s.id, s.evse_pk, s.new_status, s.occurred_at FROM json_each(?) j
+     JOIN evse_status_events s ON s.evse_pk = j.value AND s.occurred_at < ? AND s.received_at < ? AND s.id <= ?
+     ORDER BY s.evse_pk, s.occurred_at, s.id`,
+    [ids, w.cutoff, w.cutoff, w.maxId],
+  );
+  const carried =
+    w.previous === null ? new Map<string, string>() : await carriedStatuses(db, ids, w.previous);
+  const stmts: Stmt[] = [];
+  for (const [pk, list] of groupBy(events, (e) => e.evse_pk)) {
+    for (const h of hourlyFromEvents(list, carried.get(pk) ?? null, w.prevMs, w.cutoffMs)) {
+      for (const [status, seconds] of h.seconds) {
+        stmts.push({
+          sql: `INSERT INTO evse_status_hourly (evse_pk, hour, status, seconds, end_status) VALUES (?,?,?,?,?)
+            ON CONFLICT(evse_pk, hour, status) DO UPDATE SET seconds = seconds + excluded.seconds,
+              end_status = excluded.end_status`,
+          params: [pk, h.hour, status, seconds, h.endStatus],
+        });
+      }
+    }
+  }
+  const hourlyRows = stmts.length;
+  stmts.push({
+    sql: `DELETE FROM evse_status_events WHERE evse_pk IN (SELECT value FROM json_each(?)) AND occurred_at < ?
+      AND received_at < ? AND id <= ?`,
+    params: [ids, w.cutoff, w.cutoff, w.maxId],
+  });
+  const changed = await db.batch(stmts);
+  return { hourlyRows, eventsDeleted: changed[changed.length - 1] ?? 0 };
+}
+
+/** Each EVSE's status at the end of its last rolled-up hour before `previous`. */
+async function carriedStatuses(db: Db, ids: string, previous: string): Promise<Map<string, string>> {
+  const rows = await db.all<{ pk: string; status: string | null }>(
+    `SELECT j.value AS pk, (SELECT h.end_status FROM evse_status_hourly h WHERE h.evse_pk = j.value
+       AND h.hour < ? ORDER BY h.hour DESC LIMIT 1) AS status FROM json_each(?) j`,
+    [previous, ids],
+  );
+  const carried = new Map<string, string>();
+  for (const r of rows) if (r.status != null) carried.set(r.pk, r.status);
+  return carried;
 }
 
 export interface RolledHour {
