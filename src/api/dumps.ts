@@ -8,12 +8,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
 import type { Db } from '../db/types.js';
-import { iso } from '../model/iso-time.js';
 import { DEFAULT_STALE_AFTER_S } from './availability.js';
-import { fgbDump, memorySpool } from './dump-fgb.js';
-import { DUMP_FORMATS, gzip, licenseText, type TextDumpFormat, textDump } from './dump-formats.js';
-import { parquetDump } from './dump-parquet.js';
-import { PMTILES_MAX_ZOOM, pmtilesDump } from './dump-pmtiles.js';
+import { DUMP_FORMATS, licenseText, type TextDumpFormat } from './dump-formats.js';
+import { type DumpJob, dumpBody } from './dump-jobs.js';
+import { PMTILES_MAX_ZOOM } from './dump-pmtiles.js';
 import { ApiError, notFound } from './errors.js';
 import { errorResponses, errorSchema, jsonOk, notFoundResponse } from './geojson-schemas.js';
 import type { HttpOptions } from './http/options.js';
@@ -44,9 +42,6 @@ export const BINARY_DUMPS = {
   },
 } as const;
 type BinaryDump = keyof typeof BINARY_DUMPS;
-
-/** The FlatGeobuf header's description (also in `atlas export` files). */
-export const FGB_TITLE = 'Open charging atlas: sites (see /v1/dumps/LICENSE.txt)';
 
 const DUMP_CACHE_CONTROL = 'public, max-age=3600';
 
@@ -187,10 +182,8 @@ export function createDumpsApp(opts: HttpOptions = {}, staleAfterS = DEFAULT_STA
           Link: LICENSE_LINK,
           'Cache-Control': DUMP_CACHE_CONTROL,
         };
-        const now = c.get('now');
-        return serveDump(c.req.raw.headers, headers, opts, db, `sites.${binary}`, () =>
-          binaryDump(db, binary, opts, { now, staleAfterS }),
-        ) as never;
+        const job: DumpJob = { format: binary, gzip: false, now: c.get('now').toISOString(), staleAfterS };
+        return serveDump(c.req.raw.headers, headers, opts, db, `sites.${binary}`, job) as never;
       }
       const m = /^sites\.(geojson|ndjson|csv|sqlite)(\.gz)?$/.exec(file);
       if (!m)
@@ -208,10 +201,8 @@ export function createDumpsApp(opts: HttpOptions = {}, staleAfterS = DEFAULT_STA
           throw new ApiError(501, 'not_implemented', 'this deployment cannot make .sqlite dumps');
         return fileResponse(c.req.raw.headers, await opts.sqliteDump(db), headers) as never;
       }
-      const now = c.get('now');
-      return serveDump(c.req.raw.headers, headers, opts, db, `sites.${format}.gz`, () =>
-        gzip(textDump(db, format, now), opts),
-      ) as never;
+      const job: DumpJob = { format, gzip: true, now: c.get('now').toISOString(), staleAfterS };
+      return serveDump(c.req.raw.headers, headers, opts, db, `sites.${format}.gz`, job) as never;
     });
 }
 
@@ -257,24 +248,8 @@ async function serveDump(
   opts: HttpOptions,
   db: Db,
   name: string,
-  body: () => ReadableStream<Uint8Array>,
+  job: DumpJob,
 ): Promise<Response> {
-  if (opts.dumpFile) return fileResponse(request, await opts.dumpFile(db, name, body), headers);
-  return new Response(body(), { headers: { ...headers, 'Accept-Ranges': 'none' } });
-}
-
-function binaryDump(
-  db: Db,
-  format: BinaryDump,
-  opts: HttpOptions,
-  clock: { now: Date; staleAfterS: number },
-): ReadableStream<Uint8Array> {
-  const spool = () => (opts.featureSpool ?? memorySpool)();
-  if (format === 'fgb') return fgbDump(db, spool(), FGB_TITLE);
-  if (format === 'parquet') return parquetDump(db);
-  return pmtilesDump(db, spool(), {
-    fresh: iso(clock.now.getTime() - clock.staleAfterS * 1000),
-    generatedAt: clock.now.toISOString(),
-    compressors: opts,
-  });
+  if (opts.dumpFile) return fileResponse(request, await opts.dumpFile(db, name, job), headers);
+  return new Response(dumpBody(db, job, opts), { headers: { ...headers, 'Accept-Ranges': 'none' } });
 }

@@ -15,12 +15,10 @@ import { ApiError } from '../api/errors.js';
 import { dataVersion } from '../api/http/data-version.js';
 import type { DumpFile } from '../api/http/options.js';
 import type { Db } from '../db/types.js';
-import { startTsWorker } from './ts-worker.js';
+import { buildDumpFile, databaseFile } from './dump-build.js';
 
 /** A build takes minutes on a large database: there is no point in asking again every second. */
 const RETRY_BUILDING_S = 60;
-
-const WORKER = new URL('./dump-worker.ts', import.meta.url).href;
 
 export interface DumpStoreOptions {
   /** Where built files are kept. */
@@ -55,26 +53,11 @@ async function fileHash(path: string): Promise<string> {
   return `"${hash.digest('base64url').slice(0, 32)}"`;
 }
 
-/** The database file behind `db` (VACUUM INTO needs a file; :memory: cannot be dumped this way). */
+/** VACUUM INTO needs a file: an in-memory database cannot be dumped this way. */
 async function fileOf(db: Db): Promise<string> {
-  const main = (await db.all<{ name: string; file: string }>('PRAGMA database_list')).find(
-    (d) => d.name === 'main',
-  );
-  if (!main?.file) throw new Error('the .sqlite dump needs a database file');
-  return main.file;
-}
-
-function buildInWorker(file: string, out: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const worker = startTsWorker(WORKER, { file, out });
-    worker.once('message', (m: { ok: boolean; error?: string }) =>
-      m.ok ? resolve() : reject(new Error(m.error)),
-    );
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`dump worker exited with ${code}`));
-    });
-  });
+  const file = await databaseFile(db);
+  if (!file) throw new Error('the .sqlite dump needs a database file');
+  return file;
 }
 
 /** Runs `write` (which fills `${path}.part`) and renames the part once whole; a failed part goes. */
@@ -108,7 +91,7 @@ export function createDumpStore(opts: DumpStoreOptions) {
   let building: Promise<Built> | null = null;
   let serial = 0;
 
-  const write = opts.write ?? (async (db: Db, out: string) => buildInWorker(await fileOf(db), out));
+  const write = opts.write ?? (async (db: Db, out: string) => buildDumpFile(await fileOf(db), out));
 
   function build(db: Db, version: string): Promise<Built> {
     building ??= (async () => {

@@ -13,19 +13,17 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createGzip } from 'node:zlib';
 import cliProgress from 'cli-progress';
 import { DEFAULT_STALE_AFTER_S } from '../api/availability.js';
-import { fgbDump } from '../api/dump-fgb.js';
-import { DUMP_FORMATS, licenseText, type TextDumpFormat, textDump } from '../api/dump-formats.js';
-import { parquetDump } from '../api/dump-parquet.js';
-import { pmtilesDump } from '../api/dump-pmtiles.js';
-import { FGB_TITLE } from '../api/dumps.js';
+import { DUMP_FORMATS, licenseText } from '../api/dump-formats.js';
+import { type DumpJob, dumpBody, type SiteDumpFormat } from '../api/dump-jobs.js';
 import { ApiError } from '../api/errors.js';
 import { type DayRange, statusDay, statusDays } from '../api/status-dumps/day.js';
 import { STATUS_TABLES, statusCsv, statusParquet } from '../api/status-dumps/files.js';
 import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
-import { iso } from '../model/iso-time.js';
+import { buildDumpFile, databaseFile } from './dump-build.js';
 import { fileSpool } from './file-spool.js';
+import { gzipStream } from './http-hooks.js';
 
 export const EXPORT_FORMATS = [...DUMP_FORMATS, 'sqlite', 'fgb', 'parquet', 'pmtiles', 'status'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -90,39 +88,50 @@ async function writeSqlite(db: Db, out: string, gz: boolean): Promise<void> {
   }
 }
 
+/**
+ * Writes the site dump `job` describes to `out` through `out.partial`: built on the dump worker
+ * thread, with its memory limits, as the server builds it (in process for an in-memory database).
+ */
+async function writeDump(
+  db: Db,
+  job: DumpJob,
+  out: string,
+  onProgress: (done: number, total?: number) => void,
+): Promise<void> {
+  const partial = `${out}.partial`;
+  try {
+    const file = await databaseFile(db);
+    if (file) await buildDumpFile(file, partial, job, onProgress);
+    else {
+      const body = dumpBody(db, job, { gzip: gzipStream, featureSpool: fileSpool, onProgress });
+      await pipeline(toNode(body), createWriteStream(partial));
+    }
+    renameSync(partial, out);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+}
+
 /** The PMTiles archive, whose progress is in tiles (their number is known once they are listed). */
 async function exportPmtiles(db: Db, opts: ExportOptions, now: Date): Promise<number> {
   const bar = progressBar(opts, 'tiles');
   let tiles = 0;
-  const onProgress = (done: number, total: number) => {
+  const onProgress = (done: number, total = 0) => {
     if (tiles === 0) bar?.start(total, 0);
     tiles = total;
     bar?.update(done);
   };
   const staleAfterS = opts.staleAfterS ?? DEFAULT_STALE_AFTER_S;
-  const fresh = iso(now.getTime() - staleAfterS * 1000);
   try {
-    const body = pmtilesDump(db, fileSpool(), { fresh, generatedAt: now.toISOString(), onProgress });
-    await writeStream(body, opts.out, false);
+    const job: DumpJob = { format: 'pmtiles', gzip: false, now: now.toISOString(), staleAfterS };
+    await writeDump(db, job, opts.out, onProgress);
   } finally {
     bar?.stop();
   }
   writeFileSync(`${opts.out}.LICENSE.txt`, licenseText(await republishableSources(db), now.toISOString()));
   opts.log.write(`wrote ${opts.out} (${tiles} tiles, pmtiles) and ${opts.out}.LICENSE.txt\n`);
   return 0;
-}
-
-function siteBody(
-  db: Db,
-  format: Exclude<ExportFormat, 'sqlite' | 'status' | 'pmtiles'>,
-  now: Date,
-  bar: Bar | null,
-) {
-  const progress = (n: number) => bar?.update(n);
-  // The title the HTTP dump carries, so the exported file is the served one byte for byte.
-  if (format === 'fgb') return fgbDump(db, fileSpool(), FGB_TITLE, progress);
-  if (format === 'parquet') return parquetDump(db, progress);
-  return textDump(db, format as TextDumpFormat, now, progress);
 }
 
 async function exportSites(db: Db, opts: ExportOptions, now: Date): Promise<number> {
@@ -136,7 +145,14 @@ async function exportSites(db: Db, opts: ExportOptions, now: Date): Promise<numb
       bar?.update(1);
     } else {
       bar?.start(total, 0);
-      await writeStream(siteBody(db, opts.format as 'fgb', now, bar), opts.out, gz);
+      // The clock the HTTP dump would have, so the exported file is the served one byte for byte.
+      const job: DumpJob = {
+        format: opts.format as SiteDumpFormat,
+        gzip: gz,
+        now: now.toISOString(),
+        staleAfterS: DEFAULT_STALE_AFTER_S,
+      };
+      await writeDump(db, job, opts.out, (n) => bar?.update(n));
     }
   } finally {
     bar?.stop();

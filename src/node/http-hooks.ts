@@ -12,11 +12,13 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { StorageSpace } from '../api/deps.js';
+import { type DumpJob, dumpBody } from '../api/dump-jobs.js';
 import { clientAddress, proxyMatcher, type TrustedProxies } from '../api/http/client-address.js';
 import type { HttpOptions } from '../api/http/options.js';
 import { MAP_ASSET_FILES } from '../api/map/asset-files.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
+import { buildDumpFile, databaseFile } from './dump-build.js';
 import { createDumpStore } from './dump-store.js';
 import { fileSpool } from './file-spool.js';
 
@@ -128,29 +130,33 @@ export function sharedSqliteDump(freshMs?: number): NonNullable<HttpOptions['sql
   };
 }
 
-/** The streamed dumps, each written once to a file of this process's temp dir and served from it. */
+/**
+ * The streamed dumps, each written once to a file of this process's temp dir and served from it.
+ * A database file's dumps are built on a worker thread (dump-build.ts); an in-memory one's here.
+ */
 export function sharedDumpFiles(
   freshMs?: number,
 ): NonNullable<HttpOptions['dumpFile']> & { size: NonNullable<HttpOptions['dumpFileSize']> } {
   const stores = new Map<string, ReturnType<typeof createDumpStore>>();
-  // A rebuild renders with the latest request's body (its clock), not the first one's.
-  const bodies = new Map<string, () => ReadableStream<Uint8Array>>();
+  // A rebuild renders with the latest request's job (its clock), not the first one's.
+  const jobs = new Map<string, DumpJob>();
   let dir: string | undefined;
-  const file: NonNullable<HttpOptions['dumpFile']> = (db, name, body) => {
-    bodies.set(name, body);
+  const write = async (db: Db, name: string, out: string) => {
+    const job = jobs.get(name)!;
+    const file = await databaseFile(db);
+    if (file) return buildDumpFile(file, out, job);
+    const body = dumpBody(db, job, { gzip: gzipStream, featureSpool: fileSpool });
+    await pipeline(
+      Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>),
+      createWriteStream(out),
+    );
+  };
+  const file: NonNullable<HttpOptions['dumpFile']> = (db, name, job) => {
+    jobs.set(name, job);
     let store = stores.get(name);
     if (!store) {
       dir ??= mkdtempSync(join(tmpdir(), 'atlas-dumps-'));
-      store = createDumpStore({
-        dir,
-        freshMs,
-        name,
-        write: (_db, out) =>
-          pipeline(
-            Readable.fromWeb(bodies.get(name)!() as unknown as NodeReadableStream<Uint8Array>),
-            createWriteStream(out),
-          ),
-      });
+      store = createDumpStore({ dir, freshMs, name, write: (d, out) => write(d, name, out) });
       stores.set(name, store);
     }
     return store.file(db);

@@ -17,10 +17,9 @@ export interface ReadWorkerData {
 }
 
 const data = workerData as ReadWorkerData;
-const db = openSqlite(data.file, { readonly: true, migrate: false });
-// The main connection's 64 MB page cache is sized for writes; readers lean on the OS's page
-// cache, so each worker's own stays small (its memory counts in the server's RSS).
-await db.batch([{ sql: 'PRAGMA cache_size = -8192', params: [] }]);
+// The main connection's page cache is sized for writes; readers lean on the OS's page cache, so
+// each worker's own stays small (its memory counts in the server's RSS).
+const db = openSqlite(data.file, { readonly: true, migrate: false, cacheMb: 8 });
 const log = pino({ level: 'warn', base: { service: 'atlas', thread: 'read-worker' } }) as unknown as Logger;
 const app = createApp({
   getDb: () => db,

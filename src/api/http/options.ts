@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Db } from '../../db/types.js';
+import type { DumpJob } from '../dump-jobs.js';
 
 export interface RateLimitOptions {
   /** Burst size: requests a client may make at once. */
@@ -82,11 +83,11 @@ export interface HttpOptions {
   /** A publishable copy of the database, gzip-compressed (Node: VACUUM INTO, then filtered). */
   sqliteDump?: (db: Db) => Promise<DumpFile>;
   /**
-   * The other dumps, built once into a file from `body` (Node: a temp dir, rebuilt when the data
-   * changed), so a download can resume with Range. Without it (Workers) each request streams the
-   * dump anew, with `Accept-Ranges: none`.
+   * The other dumps, built once into a file as `job` describes (Node: on a worker thread, into a
+   * temp dir, rebuilt when the data changed), so a download can resume with Range. Without it
+   * (Workers) each request streams the dump anew (dumpBody), with `Accept-Ranges: none`.
    */
-  dumpFile?: (db: Db, name: string, body: () => ReadableStream<Uint8Array>) => Promise<DumpFile>;
+  dumpFile?: (db: Db, name: string, job: DumpJob) => Promise<DumpFile>;
   /** Bytes of the file `dumpFile` has built for `name`, null before its first build (the dumps index). */
   dumpFileSize?: (name: string) => number | null;
   /** Where the FlatGeobuf dump spools its features (Node: a temp file); default: memory. */

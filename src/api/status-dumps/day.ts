@@ -134,7 +134,8 @@ export function cellBox(key: number): { cell: number; box: [number, number, numb
 interface OpenCell {
   cell: number;
   box: [number, number, number, number];
-  evses: DayEvse[];
+  /** Only what the cell's population needs: a dense cell holds tens of thousands of EVSEs. */
+  evses: Pick<DayEvse, 'max_power_w'>[];
   buckets: Bucket[];
 }
 
@@ -212,7 +213,7 @@ export async function* statusDayChunks(db: Db, day: DayRange): AsyncGenerator<Da
         if (open) chunk.cells.push(...cellRows(open));
         open = { cell, box, evses: [], buckets: emptyBuckets(starts, HOUR_MS, day.end) };
       }
-      open.evses.push(e);
+      open.evses.push({ max_power_w: e.max_power_w });
       addToBuckets(open.buckets, pieces, e.max_power_w == null ? null : e.max_power_w / 1000);
     }
     if (evses.length < CHUNK && open) {
