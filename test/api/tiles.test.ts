@@ -151,6 +151,14 @@ describe('tiles at a site zoom (11) over a z8 area, decoded with @mapbox/vector-
       expect(s.props.evse_count).toBe(p.evse_count);
     }
   });
+
+  it('mark as free exactly the sites /v1/sites?free=true gives', async () => {
+    const free = new Set((await sitesOf('free=true')).map((f: Json) => f.id));
+    const marked = sites.filter((s) => s.props.free === true).length;
+    expect(marked).toBeGreaterThan(0);
+    expect(marked).toBeLessThan(sites.length);
+    for (const s of sites) expect(s.props.free, s.props.id).toBe(free.has(s.props.id));
+  });
 });
 
 describe('tiles at a cluster zoom (10) over the same area', () => {

@@ -11,7 +11,6 @@ import {
   clusterCells,
   freshAvailableByCell,
   inTileArea,
-  liveSiteCounts,
   type SiteCounts,
   storedCells,
   type TileSite,
@@ -82,7 +81,7 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
  */
 async function tileSites(db: Db, r: TileRequest): Promise<TileSite[]> {
   const area = tileArea(r.tile);
-  if (unfiltered(r.filter)) return (await tileSitesInArea(db, area)).sort(byId);
+  if (unfiltered(r.filter)) return (await tileSitesInArea(db, area, r.fresh)).sort(byId);
   const points = (await sitePoints(db, { bbox: area.box, filter: r.filter })).filter((p) =>
     inTileArea(area, p.lat, p.lon),
   );
@@ -90,17 +89,14 @@ async function tileSites(db: Db, r: TileRequest): Promise<TileSite[]> {
     await tileSitesByIds(
       db,
       points.map((p) => p.id),
+      r.fresh,
     )
   ).sort(byId);
 }
 
-const NO_LIVE = { available: 0, busy: 0, broken: 0, free: 0 };
-
 async function sitesOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
   const sites = await tileSites(db, r);
-  const live = await liveSiteCounts(db, sites, r.fresh);
   return sites.map((site) => {
-    const c = live.get(site.id) ?? NO_LIVE;
     const [x, y] = tilePixel(r.tile, site.lat, site.lon);
     return {
       x,
@@ -111,10 +107,10 @@ async function sitesOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
         operator: site.operator,
         max_power_kw: site.max_power_kw,
         evse_count: site.evse_count,
-        available: c.available,
-        status: siteStatus({ ...c, evses: site.evse_count }),
+        available: site.available,
+        status: siteStatus({ ...site, evses: site.evse_count }),
         connectors: compactConnectors(site.connectors),
-        free: c.free > 0,
+        free: site.free > 0,
       },
     };
   });
