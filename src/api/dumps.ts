@@ -6,16 +6,18 @@
 // `attribution` and `licenses` members, and the .sqlite a `dump_license` table. CSV has no standard
 // place for comments, so it relies on the sidecar.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
 import type { Db } from '../db/types.js';
 import { DEFAULT_STALE_AFTER_S } from './availability.js';
+import type { AppEnv } from './deps.js';
 import { DUMP_FORMATS, licenseText, type TextDumpFormat } from './dump-formats.js';
 import { type DumpJob, dumpBody } from './dump-jobs.js';
 import { PMTILES_MAX_ZOOM } from './dump-pmtiles.js';
 import { ApiError, notFound } from './errors.js';
 import { errorResponses, errorSchema, jsonOk, notFoundResponse } from './geojson-schemas.js';
 import type { HttpOptions } from './http/options.js';
-import { fileResponse } from './http/ranges.js';
+import { type FileAnswer, fileAnswer } from './http/ranges.js';
 import { resourceApp } from './http/validation.js';
 import { SITE_MIN_ZOOM } from './tiles/build-tile.js';
 
@@ -183,7 +185,7 @@ export function createDumpsApp(opts: HttpOptions = {}, staleAfterS = DEFAULT_STA
           'Cache-Control': DUMP_CACHE_CONTROL,
         };
         const job: DumpJob = { format: binary, gzip: false, now: c.get('now').toISOString(), staleAfterS };
-        return serveDump(c.req.raw.headers, headers, opts, db, `sites.${binary}`, job) as never;
+        return sendFile(c, await dumpAnswer(c.req.raw.headers, headers, opts, db, `sites.${binary}`, job));
       }
       const m = /^sites\.(geojson|ndjson|csv|sqlite)(\.gz)?$/.exec(file);
       if (!m)
@@ -199,10 +201,10 @@ export function createDumpsApp(opts: HttpOptions = {}, staleAfterS = DEFAULT_STA
       if (format === 'sqlite') {
         if (!opts.sqliteDump)
           throw new ApiError(501, 'not_implemented', 'this deployment cannot make .sqlite dumps');
-        return fileResponse(c.req.raw.headers, await opts.sqliteDump(db), headers) as never;
+        return sendFile(c, fileAnswer(c.req.raw.headers, await opts.sqliteDump(db), headers));
       }
       const job: DumpJob = { format, gzip: true, now: c.get('now').toISOString(), staleAfterS };
-      return serveDump(c.req.raw.headers, headers, opts, db, `sites.${format}.gz`, job) as never;
+      return sendFile(c, await dumpAnswer(c.req.raw.headers, headers, opts, db, `sites.${format}.gz`, job));
     });
 }
 
@@ -242,14 +244,20 @@ const FILE_ROWS: Record<(typeof FILES)[number], string> = {
 const LICENSE_LINK = '</v1/dumps/LICENSE.txt>; rel="license"';
 
 /** From a built file when the host keeps one (ranges, strong ETag), else streamed anew. */
-async function serveDump(
+async function dumpAnswer(
   request: Headers,
   headers: Record<string, string>,
   opts: HttpOptions,
   db: Db,
   name: string,
   job: DumpJob,
-): Promise<Response> {
-  if (opts.dumpFile) return fileResponse(request, await opts.dumpFile(db, name, job), headers);
-  return new Response(dumpBody(db, job, opts), { headers: { ...headers, 'Accept-Ranges': 'none' } });
+): Promise<FileAnswer> {
+  if (opts.dumpFile) return fileAnswer(request, await opts.dumpFile(db, name, job), headers);
+  return { status: 200, body: dumpBody(db, job, opts), headers: { ...headers, 'Accept-Ranges': 'none' } };
+}
+
+/** The answer through the context, so its status is one the route declares. */
+function sendFile(c: Context<AppEnv>, a: FileAnswer) {
+  if (a.status === 416) return c.body('', 416, a.headers);
+  return a.status === 206 ? c.body(a.body, 206, a.headers) : c.body(a.body, 200, a.headers);
 }

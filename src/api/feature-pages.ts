@@ -1,7 +1,9 @@
 // Paging shared by /v1/sites and /v1/locations: keyset pages in id order, or in distance order for
 // `near`, each with a `next` link that carries an opaque cursor (the last id, and its distance).
 
-import type { Context } from 'hono';
+import type { z } from '@hono/zod-openapi';
+import type { Context, TypedResponse } from 'hono';
+import type { JSONParsed } from 'hono/utils/types';
 import { type Bbox, distanceM, inBbox } from '../model/geo.js';
 import type { AppEnv } from './deps.js';
 import { GEOJSON } from './geojson-schemas.js';
@@ -106,10 +108,19 @@ export function collectionFrame(c: Context, next: Cursor | null): { head: string
  * A geo+json 200 from a body already rendered as bytes. The bytes are also handed to the HTTP layer
  * (context `renderedBody`), so it hashes them for the ETag and sends them as they are, without
  * reading the Response back.
+ *
+ * Typed as the JSON of `schema`, the route's declared answer: the bytes are the read model's stored
+ * features (rendered from that schema's view, test/db/site-features.test.ts compares them with a
+ * fresh rendering), so this is the one place where a body the type checker cannot see is given its type.
  */
-export function renderedGeoJson(c: Context<AppEnv>, bytes: Uint8Array): Response {
+export function renderedGeoJson<S extends z.ZodType>(
+  c: Context<AppEnv>,
+  bytes: Uint8Array,
+  _schema: S,
+): TypedResponse<JSONParsed<z.output<S>>, 200, 'json'> {
   // Never a SharedArrayBuffer here: SQLite's BLOB copy or TextEncoder's output.
   const body = bytes as Uint8Array<ArrayBuffer>;
   c.set('renderedBody', body);
-  return c.body(body, 200, { 'Content-Type': GEOJSON });
+  const res = c.body(body, 200, { 'Content-Type': GEOJSON });
+  return res as Response as Response & TypedResponse<JSONParsed<z.output<S>>, 200, 'json'>;
 }

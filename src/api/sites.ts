@@ -93,17 +93,17 @@ export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoi
  * with filters or `near` the matching sites are found first and their stored features read by id.
  * Either way no feature is assembled per request.
  */
-async function siteListResponse(c: Context<AppEnv>, q: SiteQueryParams): Promise<Response> {
+async function siteListResponse(c: Context<AppEnv>, q: SiteQueryParams) {
   const db = c.get('db');
   if (!q.near && noFilter(filterOf(q))) {
     const page = await siteRowsInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit });
     const frame = collectionFrame(c, page.after ? { k: page.after } : null);
-    return renderedGeoJson(c, await joinedSiteFeatures(db, page.rows, frame));
+    return renderedGeoJson(c, await joinedSiteFeatures(db, page.rows, frame), siteCollectionSchema);
   }
   const page = await sitePage(db, q);
   const texts = await siteFeatureTexts(db, page.items, page.distances);
   const frame = collectionFrame(c, page.next);
-  return renderedGeoJson(c, utf8.encode(frame.head + texts.join(',') + frame.tail));
+  return renderedGeoJson(c, utf8.encode(frame.head + texts.join(',') + frame.tail), siteCollectionSchema);
 }
 
 /** The stored features of these sites in their order, with `distance_m` for a distance query. */
@@ -139,7 +139,7 @@ export async function siteData(db: Db, points: SitePoint[]) {
 
 export const sitesApp = resourceApp()
   .openapi(listRoute, async (c) => {
-    return (await siteListResponse(c, c.req.valid('query'))) as never;
+    return siteListResponse(c, c.req.valid('query'));
   })
   .openapi(detailRoute, async (c) => {
     const db = c.get('db');

@@ -35,8 +35,9 @@ function prepared(d1: D1DatabaseLike, stmt: Stmt): D1StatementLike {
 }
 
 export function d1Db(d1: D1DatabaseLike): Db {
-  // drizzle's D1 driver types its client against the Workers ambient D1Database.
-  const orm = drizzle(d1 as never, { schema }) as unknown as AtlasOrm;
+  // drizzle's D1 driver types its client against the Workers ambient D1Database, which the Node
+  // typecheck does not load: D1DatabaseLike is the part of it this module uses.
+  const orm = drizzle(d1 as unknown as Parameters<typeof drizzle>[0], { schema }) as unknown as AtlasOrm;
   return {
     kind: 'd1',
     orm,

@@ -27,25 +27,35 @@ function rangeStillApplies(ifRange: string | undefined, etag: string): boolean {
   return ifRange == null || (!ifRange.trim().startsWith('W/') && ifRange.trim() === etag);
 }
 
+/** How a stored file answers a request: its status, body and headers. */
+export type FileAnswer =
+  | { status: 200 | 206; body: ReadableStream<Uint8Array>; headers: Record<string, string> }
+  | { status: 416; body: null; headers: Record<string, string> };
+
 /** A 200 of the whole file or a 206 of the asked range, with Accept-Ranges and the file's ETag. */
-export function fileResponse(headersIn: Headers, file: DumpFile, headers: Record<string, string>): Response {
+export function fileAnswer(headersIn: Headers, file: DumpFile, headers: Record<string, string>): FileAnswer {
   const base = { ...headers, 'Accept-Ranges': 'bytes', ETag: file.etag };
   const range = rangeStillApplies(headersIn.get('if-range') ?? undefined, file.etag)
     ? parseRange(headersIn.get('range') ?? undefined, file.size)
     : null;
   if (range === 'unsatisfiable') {
-    return new Response(null, { status: 416, headers: { ...base, 'Content-Range': `bytes */${file.size}` } });
+    return { status: 416, body: null, headers: { ...base, 'Content-Range': `bytes */${file.size}` } };
   }
   if (range === null) {
-    const body = file.size > 0 ? file.read(0, file.size - 1) : null;
-    return new Response(body, { headers: { ...base, 'Content-Length': String(file.size) } });
+    const body = file.size > 0 ? file.read(0, file.size - 1) : emptyStream();
+    return { status: 200, body, headers: { ...base, 'Content-Length': String(file.size) } };
   }
-  return new Response(file.read(range.start, range.end), {
+  return {
     status: 206,
+    body: file.read(range.start, range.end),
     headers: {
       ...base,
       'Content-Range': `bytes ${range.start}-${range.end}/${file.size}`,
       'Content-Length': String(range.end - range.start + 1),
     },
-  });
+  };
+}
+
+function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (controller) => controller.close() });
 }
