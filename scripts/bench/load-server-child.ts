@@ -34,5 +34,7 @@ process.on('SIGUSR2', () => {
   const ms = (ns: number) => Math.round(ns / 1e5) / 10;
   const figures = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) };
   console.log(`figures=${JSON.stringify(figures)}`);
+  // Profiling (BENCH_LOAD_CPU_PROF): --cpu-prof writes its profile at a normal exit only.
+  if (process.env.BENCH_LOAD_CPU_PROF) setTimeout(() => process.exit(0), 200);
 });
 serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log(`port=${info.port}`));

@@ -9,7 +9,8 @@
 // build answers after 15 s.
 //
 //   flock /work/quiet.lock nice -n 5 npm run bench -- load     (BENCH_LOAD_SECONDS, default 25;
-//   BENCH_LOAD_PHASES=workers skips the in-process baseline, for quick profiling runs only)
+//   BENCH_LOAD_PHASES=workers skips the in-process baseline, for quick profiling runs only;
+//   BENCH_LOAD_CPU_PROF=DIR writes a CPU profile of the server's main thread there)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,12 +54,18 @@ interface Server {
   stop(): Promise<ServerFigures>;
 }
 
+/** BENCH_LOAD_CPU_PROF=DIR: the server's main thread is profiled into DIR (for finding what blocks it). */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_LOAD_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 async function startServer(file: string, workers: number): Promise<Server> {
   // The .sqlite dump's build writes GBs of temporary files there: removed with the server.
   const tmp = mkdtempSync(join(tmpdir(), 'atlas-load-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'scripts/bench/load-server-child.ts', file, String(workers)],
+    [...profileArgs(), '--import', 'tsx', 'scripts/bench/load-server-child.ts', file, String(workers)],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp } },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -77,6 +84,10 @@ async function startServer(file: string, workers: number): Promise<Server> {
         const loop = await loopFigures(child.pid!, lines);
         const rssMb = peakRssMbOf(child.pid!);
         const childrenMb = childPids(child.pid!).map((pid) => peakRssMbOf(pid) ?? 0);
+        // A profiled server exits by itself once it wrote its profile.
+        if (process.env.BENCH_LOAD_CPU_PROF) {
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+        }
         child.kill('SIGKILL');
         await exited;
         rmSync(tmp, { recursive: true, force: true });

@@ -1,12 +1,15 @@
 // Builds a dump file on a worker thread (dump-worker.ts) with the heap limits of dump-limits.ts, so
 // a build of minutes (the PMTiles archive renders ~22,000 tiles on the 1M-EVSE database) never
 // holds the event loop, and its memory is bounded whatever the collector would do on its own.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { DumpJob } from '../api/dump-jobs.js';
 import type { Db } from '../db/types.js';
 import { DUMP_HEAP_LIMITS } from './dump-limits.js';
-import { startTsWorker } from './ts-worker.js';
+import { startTsWorker, TS_EXEC_ARGV } from './ts-worker.js';
 
 const WORKER = new URL('./dump-worker.ts', import.meta.url).href;
+const CHILD = fileURLToPath(new URL('./dump-process.ts', import.meta.url));
 
 type Message = { ok: boolean; error?: string } | { progress: number; total?: number };
 
@@ -28,6 +31,36 @@ export function buildDumpFile(
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`dump worker exited with ${code}`));
     });
+  });
+}
+
+/**
+ * buildDumpFile in a child process of its own (dump-process.ts), for the server: a build's minutes
+ * and memory are then not the server's (the load bench's 256 MB bound is the server's). Settles
+ * once the process has exited; `started` gets its process id.
+ */
+export function buildDumpFileInChild(
+  file: string,
+  out: string,
+  job?: DumpJob,
+  started?: (pid: number) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [], {
+      execArgv: [...TS_EXEC_ARGV],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    if (child.pid) started?.(child.pid);
+    let result: { ok: boolean; error?: string } | null = null;
+    child.on('message', (m: Message) => {
+      if (!('progress' in m)) result = m;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (result?.ok && code === 0) resolve();
+      else reject(new Error(result?.error ?? `dump builder exited with ${code}`));
+    });
+    child.send({ file, out, job });
   });
 }
 

@@ -1,6 +1,6 @@
 // A dump built once and served from a file, so downloads share one build and can resume with Range
 // (its ETag is a hash of the file's bytes). The .sqlite dump (VACUUM INTO, the reduction, gzip) takes
-// seconds and hundreds of MB of temporary files on a large database: it is built in a worker thread;
+// seconds and hundreds of MB of temporary files on a large database: it is built by a child process (dump-process.ts);
 // the other dumps are written from their stream (`write`). At most one build runs per store, and
 // every request meanwhile waits for that same build: the first build at most `maxWaitMs`, then a
 // 503 with Retry-After while it goes on (minutes at 1M EVSEs). A built file
@@ -15,7 +15,7 @@ import { ApiError } from '../api/errors.js';
 import { dataVersion } from '../api/http/data-version.js';
 import type { DumpFile } from '../api/http/options.js';
 import type { Db } from '../db/types.js';
-import { buildDumpFile, databaseFile } from './dump-build.js';
+import { buildDumpFileInChild, databaseFile } from './dump-build.js';
 
 /** A build takes minutes on a large database: there is no point in asking again every second. */
 const RETRY_BUILDING_S = 60;
@@ -25,6 +25,8 @@ export interface DumpStoreOptions {
   dir: string;
   /** A built dump is served without rebuilding for at least this long. Default 10 minutes. */
   freshMs?: number;
+  /** Called with the builder's process id when a .sqlite build starts its child process (tests). */
+  onBuilder?: (pid: number) => void;
   /** Called when a build starts (tests count builds). */
   onBuild?: () => void;
   /** Writes the dump to `out`; default: the .sqlite dump, in a worker thread. */
@@ -91,7 +93,9 @@ export function createDumpStore(opts: DumpStoreOptions) {
   let building: Promise<Built> | null = null;
   let serial = 0;
 
-  const write = opts.write ?? (async (db: Db, out: string) => buildDumpFile(await fileOf(db), out));
+  const write =
+    opts.write ??
+    (async (db: Db, out: string) => buildDumpFileInChild(await fileOf(db), out, undefined, opts.onBuilder));
 
   function build(db: Db, version: string): Promise<Built> {
     building ??= (async () => {

@@ -18,7 +18,7 @@ import type { HttpOptions } from '../api/http/options.js';
 import { MAP_ASSET_FILES } from '../api/map/asset-files.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
-import { buildDumpFile, databaseFile } from './dump-build.js';
+import { buildDumpFileInChild, databaseFile } from './dump-build.js';
 import { createDumpStore } from './dump-store.js';
 import { fileSpool } from './file-spool.js';
 
@@ -132,7 +132,8 @@ export function sharedSqliteDump(freshMs?: number): NonNullable<HttpOptions['sql
 
 /**
  * The streamed dumps, each written once to a file of this process's temp dir and served from it.
- * A database file's dumps are built on a worker thread (dump-build.ts); an in-memory one's here.
+ * A database file's dumps are built by a child process (dump-build.ts buildDumpFileInChild); an
+ * in-memory one's here.
  */
 export function sharedDumpFiles(
   freshMs?: number,
@@ -144,7 +145,7 @@ export function sharedDumpFiles(
   const write = async (db: Db, name: string, out: string) => {
     const job = jobs.get(name)!;
     const file = await databaseFile(db);
-    if (file) return buildDumpFile(file, out, job);
+    if (file) return buildDumpFileInChild(file, out, job);
     const body = dumpBody(db, job, { gzip: gzipStream, featureSpool: fileSpool });
     await pipeline(
       Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>),

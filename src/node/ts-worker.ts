@@ -11,6 +11,12 @@ const TSX_API = pathToFileURL(
     .replace(/index\.cjs$/, 'index.mjs'),
 ).href;
 
+/** Node options that make a child process run our TypeScript as this one does (fork's execArgv). */
+export const TS_EXEC_ARGV = [
+  '--import',
+  pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+] as const;
+
 /** Starts `moduleUrl` (a file: URL of a .ts module) in a worker thread with `workerData`. */
 export function startTsWorker(
   moduleUrl: string,

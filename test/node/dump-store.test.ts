@@ -1,4 +1,4 @@
-// The .sqlite dump is built once, in a worker thread, and shared: concurrent requests wait for the
+// The .sqlite dump is built once, in a child process, and shared: concurrent requests wait for the
 // same build and get the same bytes; a later request within the freshness window gets the file
 // without a build, even after the data changed.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,17 @@ const download = async () => {
 };
 
 describe('the .sqlite dump', () => {
+  it('is built by a child process of its own, which has ended when the file is served', async () => {
+    const pids: number[] = [];
+    const store = createDumpStore({ dir: join(dir, 'dumps-child'), onBuilder: (pid) => pids.push(pid) });
+    const file = await store.file(db);
+    expect(file.size).toBeGreaterThan(0);
+    expect(pids).toHaveLength(1);
+    expect(pids[0]).not.toBe(process.pid);
+    // Signal 0 only checks that the process exists.
+    expect(() => process.kill(pids[0]!, 0)).toThrow(/ESRCH/);
+  });
+
   it('is built once for concurrent requests, which all get the same file', async () => {
     const bodies = await Promise.all(Array.from({ length: 5 }, download));
     expect(builds).toBe(1);

@@ -297,6 +297,8 @@ describe('heavy reads on worker threads', () => {
   it('answers as the main thread would, over a read-only connection of its own', async () => {
     const heavy = startHeavyReads({ file, pageWorkers: 1 });
     expect(heavy).not.toBeNull();
+    // The statistics were computed as the workers started, before any request asked for them.
+    expect(await heavy!.warmed).toBe(200);
     const inProcess = createApp({ getDb: () => db, http: { rateLimit: false, responseCache: false } });
     const offloaded = createApp({
       getDb: () => db,

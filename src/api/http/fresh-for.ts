@@ -1,16 +1,58 @@
 // Answers that are costly to compute and do not need to follow every write: statistics took 1.9 s
-// on the 1M-EVSE database and every push (a status change every few ms) moved the data version,
-// so /v1/stats was recomputed after each one. Here an answer is reused for `ms` of the app's clock
-// per database and key, and concurrent requests for a key being computed wait for that computation.
+// on a loaded laptop and 90 s on a loaded 2-core machine (1M EVSEs), and every push (a status change
+// every few ms) moved the data version. Here an answer is computed at most once per `ms` of the
+// app's clock per database and key, and never again in a request's path once there is one:
+//
+// - the first request for a key computes it; concurrent requests wait for that computation;
+// - within `ms` of it, the answer is served as is;
+// - later, the last answer is still served (stale) while ONE recomputation runs in the background,
+//   started after the stale answer went out; its result then replaces it.
 import type { Db } from '../../db/types.js';
 
 interface Entry<T> {
+  /** App clock when the answer's computation started. */
   at: number;
   value: Promise<T>;
+  settled: boolean;
+  refreshing: boolean;
 }
+
+/** Runs `compute` on a later turn, so a synchronous database does not hold up the stale answer. */
+const later = <T>(compute: () => Promise<T>) =>
+  new Promise<void>((resolve) => setTimeout(resolve, 0)).then(compute);
 
 export function freshFor<T>(ms: number, maxKeys = 256) {
   const byDb = new WeakMap<Db, Map<string, Entry<T>>>();
+
+  function start(entries: Map<string, Entry<T>>, key: string, at: number, compute: () => Promise<T>) {
+    const entry: Entry<T> = { at, value: compute(), settled: false, refreshing: false };
+    entries.set(key, entry);
+    entry.value.then(
+      () => {
+        entry.settled = true;
+      },
+      // A failure is not remembered.
+      () => entries.delete(key),
+    );
+    return entry.value;
+  }
+
+  function refresh(
+    entries: Map<string, Entry<T>>,
+    key: string,
+    stale: Entry<T>,
+    at: number,
+    compute: () => Promise<T>,
+  ) {
+    stale.refreshing = true;
+    later(compute).then(
+      (v) => entries.set(key, { at, value: Promise.resolve(v), settled: true, refreshing: false }),
+      () => {
+        stale.refreshing = false;
+      },
+    );
+  }
+
   return (db: Db, key: string, now: Date, compute: () => Promise<T>): Promise<T> => {
     let entries = byDb.get(db);
     if (!entries) {
@@ -19,12 +61,12 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
     }
     const hit = entries.get(key);
     const t = now.getTime();
-    if (hit && t - hit.at < ms && t >= hit.at) return hit.value;
+    if (hit) {
+      const expired = t - hit.at >= ms || t < hit.at;
+      if (expired && hit.settled && !hit.refreshing) refresh(entries, key, hit, t, compute);
+      return hit.value;
+    }
     if (entries.size >= maxKeys) entries.clear();
-    const value = compute();
-    entries.set(key, { at: t, value });
-    // A failure is not remembered.
-    value.catch(() => entries.delete(key));
-    return value;
+    return start(entries, key, t, compute);
   };
 }

@@ -1,0 +1,18 @@
+// The child process that builds a dump for the server (dump-build.ts buildDumpFileInChild): a build
+// runs for minutes at 1M EVSEs (the .sqlite dump about 6) and its memory (a V8 isolate, SQLite's
+// sorters and caches: 130 MB measured) is then not the server's. The build itself runs on a worker
+// thread (buildDumpFile) so that this process's event loop stays free to notice its parent going
+// away: a server that is killed leaves no build behind.
+// Forked with an IPC channel; receives { file, out, job? }, sends progress, then { ok, error? }.
+import type { DumpJob } from '../api/dump-jobs.js';
+import { buildDumpFile } from './dump-build.js';
+
+process.on('disconnect', () => process.exit(1));
+
+process.once('message', (m: { file: string; out: string; job?: DumpJob }) => {
+  const send = (msg: object, then?: () => void) => process.send?.(msg, then);
+  buildDumpFile(m.file, m.out, m.job, (progress, total) => send({ progress, total })).then(
+    () => send({ ok: true }, () => process.exit(0)),
+    (err: Error) => send({ ok: false, error: err.message }, () => process.exit(1)),
+  );
+});

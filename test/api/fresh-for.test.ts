@@ -1,0 +1,59 @@
+// Costly answers (statistics) are computed at most once per freshness window, and once there is an
+// answer no request waits for a computation again: a stale answer is served while one refresh runs.
+import { describe, expect, it } from 'vitest';
+import { freshFor } from '../../src/api/http/fresh-for.js';
+import type { Db } from '../../src/db/types.js';
+
+const at = (s: number) => new Date(s * 1000);
+/** Lets timers due now run (the refresh starts on a later turn than the stale answer). */
+const turn = () => new Promise((r) => setTimeout(r, 0));
+
+function gated() {
+  const calls: ((v: number) => void)[] = [];
+  return {
+    calls,
+    compute: () => new Promise<number>((resolve) => calls.push(resolve)),
+  };
+}
+
+describe('freshFor', () => {
+  it('serves the last answer while one refresh runs, and the refresh result after it', async () => {
+    const fresh = freshFor<number>(60_000);
+    const db = {} as Db;
+    const g = gated();
+    const first = fresh(db, 'k', at(0), g.compute);
+    expect(g.calls).toHaveLength(1);
+    g.calls[0]!(1);
+    expect(await first).toBe(1);
+    expect(await fresh(db, 'k', at(30), g.compute)).toBe(1);
+    expect(g.calls).toHaveLength(1);
+    // Expired: the stale answer at once, even though the refresh never finishes by itself.
+    expect(await fresh(db, 'k', at(61), g.compute)).toBe(1);
+    expect(await fresh(db, 'k', at(62), g.compute)).toBe(1);
+    await turn();
+    expect(g.calls).toHaveLength(2);
+    g.calls[1]!(2);
+    await turn();
+    expect(await fresh(db, 'k', at(63), g.compute)).toBe(2);
+    expect(g.calls).toHaveLength(2);
+  });
+
+  it('shares a first computation that outlasts the window instead of starting another', async () => {
+    const fresh = freshFor<number>(60_000);
+    const db = {} as Db;
+    const g = gated();
+    const a = fresh(db, 'k', at(0), g.compute);
+    const b = fresh(db, 'k', at(90), g.compute);
+    await turn();
+    expect(g.calls).toHaveLength(1);
+    g.calls[0]!(7);
+    expect([await a, await b]).toEqual([7, 7]);
+  });
+
+  it('forgets a failed computation', async () => {
+    const fresh = freshFor<number>(60_000);
+    const db = {} as Db;
+    await expect(fresh(db, 'k', at(0), () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    expect(await fresh(db, 'k', at(1), async () => 3)).toBe(3);
+  });
+});
