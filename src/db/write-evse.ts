@@ -6,11 +6,11 @@ import { connectorKey } from '../model/ids.js';
 import type { Connector, Evse } from '../model/types.js';
 import type { Stmt } from './types.js';
 import {
+  connectorUpsertStmt,
   evseUpsertStmt,
   INSERT_CONNECTOR_TARIFF,
   maxPowerOf,
   statusEventStmts,
-  UPSERT_CONNECTOR,
   type WriteContext,
 } from './write-location.js';
 import { refreshSiteFeaturesStmts } from './write-site-features.js';
@@ -71,24 +71,7 @@ function connectorStmts(c: Connector, evsePk: string, locationPk: string): Stmt[
   const cpk = connectorKey(evsePk, c.id);
   return [
     { sql: 'DELETE FROM connector_tariffs WHERE connector_pk = ?', params: [cpk] },
-    {
-      sql: UPSERT_CONNECTOR,
-      params: [
-        cpk,
-        evsePk,
-        locationPk,
-        c.id,
-        c.standard,
-        c.format,
-        c.powerType,
-        c.maxVoltage,
-        c.maxAmperage,
-        c.maxPowerW,
-        JSON.stringify(c.tariffIds),
-        c.termsAndConditions,
-        c.lastUpdated,
-      ],
-    },
+    connectorUpsertStmt(cpk, evsePk, locationPk, c),
     ...c.tariffIds.map((t) => ({ sql: INSERT_CONNECTOR_TARIFF, params: [cpk, locationPk, t] })),
   ];
 }

@@ -166,7 +166,12 @@ function evseStatusStmts(
   ];
 }
 
-function connectorUpsertStmt(cpk: string, epk: string, pk: string, c: Evse['connectors'][number]): Stmt {
+export function connectorUpsertStmt(
+  cpk: string,
+  epk: string,
+  pk: string,
+  c: Evse['connectors'][number],
+): Stmt {
   return {
     sql: UPSERT_CONNECTOR,
     params: [

@@ -557,6 +557,36 @@ function operatorFromEvseIds(evses: Evse[]): { countryCode: string; partyId: str
   return null;
 }
 
+const OWNER_FIELDS = [
+  ['countryCode', 'country_code', 2],
+  ['partyId', 'party_id', 3],
+] as const;
+
+/**
+ * country_code and party_id (upper case) from the body (2.2 on; 2.1.1 bodies have none), else from
+ * the caller's context, warned when the body should have had them; null where neither has one.
+ * Locations and tariffs both start from this, then differ in what they fall back to.
+ */
+export function ownerIdsOf(
+  raw: Record<string, unknown>,
+  version: OcpiVersion,
+  ctx: NormalizeContext,
+  w: DataWarning[],
+): { fromBody: boolean; countryCode: string | null; partyId: string | null } {
+  const fromBody = version !== '2.1.1';
+  const out = { fromBody, countryCode: null as string | null, partyId: null as string | null };
+  for (const [key, field, limit] of OWNER_FIELDS) {
+    out[key] = fromBody ? (readText(raw[field], w, '', field, false, limit)?.toUpperCase() ?? null) : null;
+  }
+  for (const [key, field] of OWNER_FIELDS) {
+    const given = ctx[key]?.trim();
+    if (out[key] !== null || !given) continue;
+    out[key] = given.toUpperCase();
+    if (fromBody) warn(w, field, 'missing', 'taken from the caller context');
+  }
+  return out;
+}
+
 /**
  * country_code / party_id of the owning party. 2.2+ bodies carry them; 2.1.1 bodies do not, so
  * the caller's context wins there, then the operator part of an eMI3 EVSE id (OCPI does not
@@ -570,23 +600,9 @@ function resolveOwner(
   country: string | null,
   w: DataWarning[],
 ): Owner {
-  const fromBody = version !== '2.1.1';
-  let countryCode = fromBody ? readText(raw.country_code, w, '', 'country_code', false, 2) : null;
-  let partyId = fromBody ? readText(raw.party_id, w, '', 'party_id', false, 3) : null;
-  if (countryCode !== null && partyId !== null)
-    return { countryCode: countryCode.toUpperCase(), partyId: partyId.toUpperCase() };
-
+  let { fromBody, countryCode, partyId } = ownerIdsOf(raw, version, ctx, w);
+  if (countryCode !== null && partyId !== null) return { countryCode, partyId };
   const fallbackRule: FindingRule = fromBody ? 'missing' : 'derived';
-  const fromCtx = (v: string | undefined) =>
-    v !== undefined && v.trim() !== '' ? v.trim().toUpperCase() : null;
-  if (countryCode === null && fromCtx(ctx.countryCode) !== null) {
-    countryCode = fromCtx(ctx.countryCode);
-    if (fromBody) warn(w, 'country_code', 'missing', 'taken from the caller context');
-  }
-  if (partyId === null && fromCtx(ctx.partyId) !== null) {
-    partyId = fromCtx(ctx.partyId);
-    if (fromBody) warn(w, 'party_id', 'missing', 'taken from the caller context');
-  }
   if (countryCode === null || partyId === null) {
     const op = operatorFromEvseIds(evses);
     if (op !== null) {

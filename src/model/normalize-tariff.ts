@@ -3,7 +3,7 @@
 // attached to a connector. Everything else is kept with DataWarnings, as for Locations.
 
 import type { NormalizeContext } from './normalize-location.js';
-import { UNKNOWN_LAST_UPDATED } from './normalize-location.js';
+import { ownerIdsOf, UNKNOWN_LAST_UPDATED } from './normalize-location.js';
 import {
   describe,
   type FindingRule,
@@ -225,22 +225,11 @@ function readOwner(
   ctx: NormalizeContext,
   w: DataWarning[],
 ): { countryCode: string; partyId: string } {
-  const fromBody = version !== '2.1.1';
-  const owner = { countryCode: '', partyId: '' };
-  for (const [key, field, limit] of [
-    ['countryCode', 'country_code', 2],
-    ['partyId', 'party_id', 3],
-  ] as const) {
-    const body = fromBody ? readText(raw[field], w, '', field, false, limit) : null;
-    const given = ctx[key]?.trim();
-    if (body !== null) owner[key] = body.toUpperCase();
-    else if (given) {
-      owner[key] = given.toUpperCase();
-      if (fromBody) warn(w, field, 'missing', 'taken from the caller context');
-    } else
-      warn(w, field, 'missing', fromBody ? 'unknown; left empty' : '2.1.1 tariffs carry no owner; pass ctx');
-  }
-  return owner;
+  const { fromBody, countryCode, partyId } = ownerIdsOf(raw, version, ctx, w);
+  const why = fromBody ? 'unknown; left empty' : '2.1.1 tariffs carry no owner; pass ctx';
+  if (countryCode === null) warn(w, 'country_code', 'missing', why);
+  if (partyId === null) warn(w, 'party_id', 'missing', why);
+  return { countryCode: countryCode ?? '', partyId: partyId ?? '' };
 }
 
 export function normalizeTariff(

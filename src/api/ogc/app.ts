@@ -190,20 +190,12 @@ async function items(c: Ctx, col: OgcCollection): Promise<Response> {
     ...selfLinks(c, html, GEOJSON),
     { rel: 'collection', href: `${baseOf(c)}/collections/${col.id}`, type: JSON_TYPE, title: col.title },
   ];
-  if (page.next)
-    links.push({
-      rel: 'next',
-      href: variant(c, html ? 'html' : 'json', page.next),
-      type,
-      title: 'Next page',
-    });
-  if (page.prev)
-    links.push({
-      rel: 'prev',
-      href: variant(c, html ? 'html' : 'json', page.prev),
-      type,
-      title: 'Previous page',
-    });
+  for (const [rel, cursor, title] of [
+    ['next', page.next, 'Next page'],
+    ['prev', page.prev, 'Previous page'],
+  ] as const) {
+    if (cursor) links.push({ rel, href: variant(c, html ? 'html' : 'json', cursor), type, title });
+  }
   if (html) {
     const itemHref = (id: string) =>
       `${baseOf(c)}/collections/${col.id}/items/${encodeURIComponent(id)}?f=html`;

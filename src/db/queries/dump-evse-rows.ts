@@ -26,27 +26,22 @@ const COLUMNS = `l.pk AS location_pk, l.source_id, l.ocpi_id, l.last_updated, e.
   (SELECT group_concat(DISTINCT c.standard) FROM connectors c WHERE c.evse_pk = e.pk) AS standards,
   (SELECT group_concat(DISTINCT c.power_type) FROM connectors c WHERE c.evse_pk = e.pk) AS power_types`;
 
+/** The live EVSE rows of published locations whose `key` (a lone location's pk or a site id) is in `keys`. */
+function rowsBy(db: Db, key: 'l.pk' | 'l.site_id', keys: string[]): Promise<EvseDumpRow[]> {
+  if (keys.length === 0) return Promise.resolve([]);
+  return db.all<EvseDumpRow>(
+    `SELECT ${key} AS site_key, ${COLUMNS}
+     FROM locations l JOIN evses e ON e.location_pk = l.pk AND e.removed_at IS NULL
+     WHERE ${key} IN (SELECT value FROM json_each(?)) AND ${PUBLISHED}`,
+    [JSON.stringify(keys)],
+  );
+}
+
 /** Rows in site order as given, each site's rows by location pk then EVSE uid. */
 export async function evseDumpRows(db: Db, points: Pick<SitePoint, 'id' | 'kind'>[]): Promise<EvseDumpRow[]> {
   const lone = points.filter((p) => p.kind === 'lone').map((p) => p.id);
   const sited = points.filter((p) => p.kind === 'site').map((p) => p.id);
-  const from = 'FROM locations l JOIN evses e ON e.location_pk = l.pk AND e.removed_at IS NULL';
-  const [a, b] = await Promise.all([
-    lone.length === 0
-      ? Promise.resolve([] as EvseDumpRow[])
-      : db.all<EvseDumpRow>(
-          `SELECT l.pk AS site_key, ${COLUMNS} ${from}
-           WHERE l.pk IN (SELECT value FROM json_each(?)) AND ${PUBLISHED}`,
-          [JSON.stringify(lone)],
-        ),
-    sited.length === 0
-      ? Promise.resolve([] as EvseDumpRow[])
-      : db.all<EvseDumpRow>(
-          `SELECT l.site_id AS site_key, ${COLUMNS} ${from}
-           WHERE l.site_id IN (SELECT value FROM json_each(?)) AND ${PUBLISHED}`,
-          [JSON.stringify(sited)],
-        ),
-  ]);
+  const [a, b] = await Promise.all([rowsBy(db, 'l.pk', lone), rowsBy(db, 'l.site_id', sited)]);
   const order = new Map(points.map((p, i) => [p.id, i]));
   return [...a, ...b].sort(
     (x, y) =>

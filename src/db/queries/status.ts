@@ -9,7 +9,7 @@ import type { Bbox } from '../../model/geo.js';
 import { groupBy } from '../../model/group-by.js';
 import { iso } from '../../model/iso-time.js';
 import type { Db, Stmt } from '../types.js';
-import { bboxFilter } from './locations.js';
+import { bboxFilter, type EvseRow } from './locations.js';
 import { setMetaStmt } from './meta.js';
 import { PUBLISHED } from './publication.js';
 
@@ -145,17 +145,11 @@ export async function eventsAfter(
 // ---------------------------------------------------------------------------------------------
 // History and occupancy
 
-export interface HistoryEvse {
-  pk: string;
-  location_pk: string;
-  uid: string;
-  evse_id: string | null;
-  status: string;
-  status_updated_at: string | null;
-  max_power_w: number | null;
-  lat: number;
-  lon: number;
-}
+/** An EVSE with the place its history is shown at (its own position, else its location's). */
+export type HistoryEvse = Pick<
+  EvseRow,
+  'pk' | 'location_pk' | 'uid' | 'evse_id' | 'status' | 'status_updated_at' | 'max_power_w'
+> & { lat: number; lon: number };
 
 const HISTORY_EVSE_COLUMNS = `e.pk, e.location_pk, e.uid, e.evse_id, e.status, e.status_updated_at, e.max_power_w,
   COALESCE(e.lat, l.lat) AS lat, COALESCE(e.lon, l.lon) AS lon`;

@@ -2,7 +2,7 @@
 // to answer a CPO's GET, to merge a PATCH into, and to tell an out-of-order update from a new one.
 import type { Connector, Evse, Location, OpeningTimes, Tariff } from '../../model/types.js';
 import type { Db } from '../types.js';
-import type { EvseRow } from './locations.js';
+import type { EvseRow, LocationRow } from './locations.js';
 import type { TariffRow } from './tariffs.js';
 
 export interface StoredLocation {
@@ -12,35 +12,17 @@ export interface StoredLocation {
   removed: boolean;
 }
 
-export interface LocationDbRow {
-  pk: string;
-  country_code: string;
-  party_id: string;
-  ocpi_id: string;
+/** A locations row as the receiver reads it back: the public row's columns and the bookkeeping ones. */
+export type LocationDbRow = Omit<
+  LocationRow,
+  'source_id' | 'max_power_w' | 'site_id' | 'license' | 'lifecycle'
+> & {
   publish: number;
-  name: string | null;
-  address: string | null;
-  city: string | null;
-  postal_code: string | null;
-  state: string | null;
-  country: string | null;
-  lat: number;
-  lon: number;
   cell: number;
-  parking_type: string | null;
-  time_zone: string | null;
-  operator_name: string | null;
-  operator_website: string | null;
-  suboperator_name: string | null;
-  owner_name: string | null;
-  facilities: string;
-  opening_times: string | null;
-  charging_when_closed: number | null;
   warnings: string;
-  last_updated: string;
   last_seen_run: number | null;
   removed_at: string | null;
-}
+};
 
 /** An EVSE row as the public queries read it, without the power summary, with its removal flag. */
 export type EvseDbRow = Omit<EvseRow, 'location_pk' | 'max_power_w'> & { removed_at: string | null };
