@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rollupStatusEvents } from '../../src/db/queries/status.js';
 import { evseKey, locationKey } from '../../src/model/ids.js';
-import { type Atlas, ocpiLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
+import { type Atlas, putOneEvseLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
 
 interface History {
   evse: { id: string; evse_id: string; uid: string; location: string };
@@ -20,18 +20,7 @@ const e1 = evseKey(lpk, 'E1');
 
 /** The script: E1 appears AVAILABLE at 10:10, charges 10:40-12:15, then is AVAILABLE again. */
 async function script() {
-  const put = await atlas.push(
-    'PUT',
-    '2.2.1',
-    '/NL/TNM/L1',
-    ocpiLocation('2.2.1', {
-      id: 'L1',
-      lat: 52.09,
-      lon: 5.12,
-      lastUpdated: '2025-03-01T10:10:00Z',
-      evses: [{ uid: 'E1', status: 'AVAILABLE' }],
-    }),
-  );
+  const put = await putOneEvseLocation(atlas, '2025-03-01T10:10:00Z');
   expect(put.status).toBe(201);
   for (const [status, at] of [
     ['CHARGING', '2025-03-01T10:40:00Z'],

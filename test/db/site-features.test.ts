@@ -15,7 +15,13 @@ import { buildAtlas } from '../api/atlas-fixture.js';
 import { connector, evse, location, offset, openTestDb, type TestDb } from '../dedupe/builders.js';
 import { siteFeaturesFromScratch } from '../helpers/site-features-reference.js';
 import { ocpiSourceConfig } from '../helpers/source-config.js';
-import { ocpiConnector, ocpiLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
+import {
+  applyPushSteps,
+  ocpiConnector,
+  type PushStep,
+  putTwoEvseLocation,
+  startAtlas,
+} from '../ocpi/receiver/push-harness.js';
 
 /** Byte for byte: the stored feature of every published site is the one a fresh build serializes. */
 async function expectReadModelCurrent(db: Db): Promise<number> {
@@ -194,29 +200,13 @@ describe('the site read model after OCPI pushes', () => {
     try {
       const v = '2.2.1' as const;
       const at = (m: number) => `2025-03-01T12:${String(m).padStart(2, '0')}:00Z`;
-      const put = (id: string, lat: number) =>
-        atlas.push(
-          'PUT',
-          v,
-          `/NL/TNM/${id}`,
-          ocpiLocation(v, {
-            id,
-            lat,
-            lon: 5.1,
-            lastUpdated: at(1),
-            evses: [
-              { uid: 'E1', status: 'AVAILABLE', powerW: 11_000 },
-              { uid: 'E2', status: 'CHARGING', powerW: 22_000 },
-            ],
-          }),
-        );
-      expect((await put('A', 52.09)).body.status_code).toBe(1000);
-      expect((await put('B', 52.2)).body.status_code).toBe(1000);
+      expect((await putTwoEvseLocation(atlas, 'A', 52.09, 5.1, at(1))).body.status_code).toBe(1000);
+      expect((await putTwoEvseLocation(atlas, 'B', 52.2, 5.1, at(1))).body.status_code).toBe(1000);
       expect(await expectReadModelCurrent(atlas.db)).toBe(2);
 
       // Within the receiver's 5 minutes of clock skew for every step below.
       atlas.clock.set('2025-03-01T12:08:00Z');
-      const steps: [string, string, unknown][] = [
+      const steps: PushStep[] = [
         ['PATCH', '/NL/TNM/A/E1', { status: 'CHARGING', last_updated: at(2) }],
         [
           'PUT',
@@ -234,11 +224,7 @@ describe('the site read model after OCPI pushes', () => {
         ['PATCH', '/NL/TNM/A', { name: 'Renamed', last_updated: at(6) }],
         ['PATCH', '/NL/TNM/B/E2', { status: 'REMOVED', last_updated: at(7) }],
       ];
-      for (const [method, path, body] of steps) {
-        const res = await atlas.push(method as 'PUT' | 'PATCH', v, path, body);
-        expect(res.body.status_code, `${method} ${path}: ${res.body.status_message}`).toBe(1000);
-        await expectReadModelCurrent(atlas.db);
-      }
+      await applyPushSteps(atlas, steps, () => expectReadModelCurrent(atlas.db));
       // Concurrent pushes commit together (the write queue merges their refreshes into one).
       const burst = await Promise.all(
         (

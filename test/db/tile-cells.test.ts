@@ -15,7 +15,12 @@ import type { Location } from '../../src/model/types.js';
 import { buildAtlas } from '../api/atlas-fixture.js';
 import { connector, evse, location, offset, openTestDb, type TestDb } from '../dedupe/builders.js';
 import { storedTileCells, tileCellsFromScratch } from '../helpers/tile-cells-reference.js';
-import { ocpiLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
+import {
+  applyPushSteps,
+  type PushStep,
+  putTwoEvseLocation,
+  startAtlas,
+} from '../ocpi/receiver/push-harness.js';
 
 /** The stored cells equal the reference; returns the number of sites they hold. */
 async function expectCellsCurrent(db: Db): Promise<number> {
@@ -108,36 +113,19 @@ describe('tile cells after OCPI pushes', () => {
   it('equal a build from scratch after each PUT and PATCH, and serve the cluster tiles', async () => {
     const atlas = await startAtlas({ now: '2025-03-01T12:00:00Z' });
     try {
-      const v = '2.2.1' as const;
       const at = (m: number) => `2025-03-01T12:${String(m).padStart(2, '0')}:00Z`;
-      const put = (id: string, lat: number, lon: number) =>
-        atlas.push(
-          'PUT',
-          v,
-          `/NL/TNM/${id}`,
-          ocpiLocation(v, {
-            id,
-            lat,
-            lon,
-            lastUpdated: at(1),
-            evses: [
-              { uid: 'E1', status: 'AVAILABLE', powerW: 11_000 },
-              { uid: 'E2', status: 'CHARGING', powerW: 22_000 },
-            ],
-          }),
-        );
       for (const [id, lat, lon] of [
         ['A', 52.09, 5.1],
         ['B', 52.0901, 5.1002],
         ['C', 52.2, 5.3],
         ['D', 51.5, 4.4],
       ] as const) {
-        expect((await put(id, lat, lon)).body.status_code).toBe(1000);
+        expect((await putTwoEvseLocation(atlas, id, lat, lon, at(1))).body.status_code).toBe(1000);
       }
       expect(await expectCellsCurrent(atlas.db)).toBe(4);
 
       atlas.clock.set('2025-03-01T12:08:00Z');
-      const steps: [string, string, unknown][] = [
+      const steps: PushStep[] = [
         // A status push changes no cell (availability is read per request).
         ['PATCH', '/NL/TNM/A/E1', { status: 'CHARGING', last_updated: at(2) }],
         ['PATCH', '/NL/TNM/B/E2', { status: 'REMOVED', last_updated: at(3) }],
@@ -149,11 +137,7 @@ describe('tile cells after OCPI pushes', () => {
         ['PATCH', '/NL/TNM/D/E1', { status: 'REMOVED', last_updated: at(5) }],
         ['PATCH', '/NL/TNM/D/E2', { status: 'REMOVED', last_updated: at(5) }],
       ];
-      for (const [method, path, body] of steps) {
-        const res = await atlas.push(method as 'PUT' | 'PATCH', v, path, body);
-        expect(res.body.status_code, `${method} ${path}: ${res.body.status_message}`).toBe(1000);
-        await expectCellsCurrent(atlas.db);
-      }
+      await applyPushSteps(atlas, steps, () => expectCellsCurrent(atlas.db));
 
       // The z10 tile over Utrecht: A, B and C, in one cell (they are 40 m apart).
       const app = createApp({

@@ -2,7 +2,14 @@
 // hold is acknowledged, so the CPO does not retry it, and not applied.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { evseKey, locationKey } from '../../../src/model/ids.js';
-import { type Atlas, dumpStore, ocpiConnector, ocpiLocation, startAtlas } from './push-harness.js';
+import {
+  type Atlas,
+  dumpStore,
+  ocpiConnector,
+  ocpiLocation,
+  putOneEvseLocation,
+  startAtlas,
+} from './push-harness.js';
 
 let atlas: Atlas;
 const lpk = locationKey('cpo-nl', 'NL', 'TNM', 'L1');
@@ -10,18 +17,7 @@ const epk = evseKey(lpk, 'E1');
 
 beforeEach(async () => {
   atlas = await startAtlas({ now: '2025-03-01T12:00:00Z' });
-  const put = await atlas.push(
-    'PUT',
-    '2.2.1',
-    '/NL/TNM/L1',
-    ocpiLocation('2.2.1', {
-      id: 'L1',
-      lat: 52.09,
-      lon: 5.12,
-      lastUpdated: '2025-03-01T09:00:00Z',
-      evses: [{ uid: 'E1', status: 'AVAILABLE' }],
-    }),
-  );
+  const put = await putOneEvseLocation(atlas, '2025-03-01T09:00:00Z');
   expect(put.status).toBe(201);
 });
 afterEach(async () => {

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { createApp } from '../../../src/api/app.js';
 import type { AppDeps } from '../../../src/api/deps.js';
 import { openSqlite } from '../../../src/db/sqlite.js';
@@ -228,4 +229,50 @@ export async function dumpStore(db: Db): Promise<Record<string, unknown[]>> {
   // The data version is a cache validator, not data: a refused or stale push may bump it.
   out.meta = await db.all(`SELECT * FROM meta WHERE key <> 'data_version' ORDER BY 1`);
   return out;
+}
+
+/** A 2.2.1 PUT of location `id` with two EVSEs: E1 AVAILABLE at 11 kW and E2 CHARGING at 22 kW. */
+export function putTwoEvseLocation(atlas: Atlas, id: string, lat: number, lon: number, lastUpdated: string) {
+  return atlas.push(
+    'PUT',
+    '2.2.1',
+    `/NL/TNM/${id}`,
+    ocpiLocation('2.2.1', {
+      id,
+      lat,
+      lon,
+      lastUpdated,
+      evses: [
+        { uid: 'E1', status: 'AVAILABLE', powerW: 11_000 },
+        { uid: 'E2', status: 'CHARGING', powerW: 22_000 },
+      ],
+    }),
+  );
+}
+
+export type PushStep = [method: 'PUT' | 'PATCH', path: string, body: unknown];
+
+/** Pushes the steps in turn (2.2.1), each of which must be accepted, and runs `check` after each. */
+export async function applyPushSteps(atlas: Atlas, steps: PushStep[], check: () => Promise<unknown>) {
+  for (const [method, path, body] of steps) {
+    const res = await atlas.push(method, '2.2.1', path, body);
+    expect(res.body.status_code, `${method} ${path}: ${res.body.status_message}`).toBe(1000);
+    await check();
+  }
+}
+
+/** A 2.2.1 PUT of location L1 (Utrecht) with one EVSE, E1, AVAILABLE. */
+export function putOneEvseLocation(atlas: Atlas, lastUpdated: string) {
+  return atlas.push(
+    'PUT',
+    '2.2.1',
+    '/NL/TNM/L1',
+    ocpiLocation('2.2.1', {
+      id: 'L1',
+      lat: 52.09,
+      lon: 5.12,
+      lastUpdated,
+      evses: [{ uid: 'E1', status: 'AVAILABLE' }],
+    }),
+  );
 }
