@@ -143,20 +143,52 @@ const STORED = [
   'last_updated',
 ];
 
+/** The value of one hex digit of the id (0 for anything else). */
+const hexDigit = (id: string, at: number) => `max(instr('0123456789abcdef', substr(${id}, ${at}, 1)) - 1, 0)`;
+
+/**
+ * A site's place in the table (its rowid): the spread scan's order (src/db/queries/spread-scan.ts:
+ * the id's first hex digit, then the cell), then the id's next four hex digits, so that the rows a
+ * page of the scan reads lie in a few runs of table pages instead of one page each (ids are hashes).
+ * Bits: first digit << 48 | cell (32 bits) << 16 | next four digits, below 2^52 = FIRST_SPARE_POS;
+ * a site whose place is taken (the same first five id digits in the same cell, or a row there that
+ * has not moved yet) is stored from FIRST_SPARE_POS on. Rowids stay below 2^53, so they survive a
+ * JS number (the spread scan reads them). Only speed depends on the places, never an answer.
+ */
+export function sitePosSql(a: string): string {
+  const digit = (at: number) => hexDigit(`${a}.id`, at);
+  return `((${digit(1)} << 48) | (${a}.cell << 16)
+    | (${digit(2)} << 12) | (${digit(3)} << 8) | (${digit(4)} << 4) | ${digit(5)})`;
+}
+
+/** 2^52: rowids of sites whose spread place was taken are above it, places below. */
+export const FIRST_SPARE_POS = '4503599627370496';
+
 // An upsert that leaves an unchanged row alone: most refreshes (a status push, a pull page that
 // repeats a location) change a count or nothing, and the triggers on site_features (vector tiles'
-// cluster cells, src/db/tile-cells.ts) then have nothing to do.
+// cluster cells, src/db/tile-cells.ts) then have nothing to do. A new row goes to its place when
+// that is free (checked before the statement writes, hence one row per place of the statement);
+// otherwise after every row held, numbered among this statement's such rows. An existing row keeps
+// its rowid: one that moves was deleted by the statement before (REFRESH_SQL) and comes back here.
 const upsertSql = (kind: Kind) => `WITH ${KEYS},
-  f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)})
-INSERT INTO site_features (id, ${STORED.join(', ')}, feature)
-SELECT id, ${STORED.join(', ')}, ${FEATURE} FROM f WHERE true
+  f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)}),
+  placed AS (SELECT *, row_number() OVER (PARTITION BY pos ORDER BY id) = 1
+    AND NOT EXISTS (SELECT 1 FROM site_features o WHERE o.rowid = pos) AS free
+    FROM (SELECT *, ${sitePosSql('f')} AS pos FROM f))
+INSERT INTO site_features (rowid, id, ${STORED.join(', ')}, feature)
+SELECT CASE WHEN free THEN pos ELSE
+    (SELECT max(coalesce(max(rowid), 0), ${FIRST_SPARE_POS}) FROM site_features)
+    + row_number() OVER (PARTITION BY free ORDER BY id) END,
+  id, ${STORED.join(', ')}, ${FEATURE} FROM placed WHERE true
 ON CONFLICT (id) DO UPDATE SET ${[...STORED, 'feature'].map((c) => `${c} = excluded.${c}`).join(', ')}
 WHERE ${[...STORED, 'feature'].map((c) => `site_features.${c} IS NOT excluded.${c}`).join(' OR ')}`;
 
-// Sites of the keys that are no longer published go; the others are upserted.
+// Sites of the keys that are no longer published go, and so do sites that moved to another cell
+// (to come back at their new place); the others are upserted.
 const REFRESH_SQL = [
   `WITH ${KEYS} DELETE FROM site_features WHERE id IN (SELECT id FROM keys)
-    AND id NOT IN (SELECT x.pk ${candidates('lone')}) AND id NOT IN (SELECT x.id ${candidates('site')})`,
+    AND (id, cell) NOT IN (SELECT x.pk, x.cell ${candidates('lone')})
+    AND (id, cell) NOT IN (SELECT x.id, x.cell ${candidates('site')})`,
   upsertSql('lone'),
   upsertSql('site'),
 ];
@@ -219,7 +251,7 @@ export function mergeSiteRefreshes(lists: Stmt[][]): { stmts: Stmt[]; slots: num
 }
 
 /** Bump when the feature's shape or the publishing rule changes: stored rows are then rebuilt. */
-export const SITE_FEATURES_VERSION = '3';
+export const SITE_FEATURES_VERSION = '4';
 
 /**
  * Builds the read model of a database written before it existed (or by an older shape), source by

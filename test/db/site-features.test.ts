@@ -3,8 +3,9 @@
 // regrouping (full and incremental), a source's licence change, and every OCPI push the receiver
 // takes (Location PUT/PATCH, EVSE PUT, status PATCH, connector PUT/PATCH).
 import { afterEach, describe, expect, it } from 'vitest';
+import { cellOf } from '../../src/db/spatial-key.js';
 import type { Db } from '../../src/db/types.js';
-import { ensureSiteFeatures } from '../../src/db/write-site-features.js';
+import { ensureSiteFeatures, FIRST_SPARE_POS, sitePosSql } from '../../src/db/write-site-features.js';
 import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
 import { zeroCounters } from '../../src/ingest/run-record.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
@@ -23,12 +24,32 @@ import {
   startAtlas,
 } from '../ocpi/receiver/push-harness.js';
 
+/**
+ * Where rows are stored: each at its place in the spread order (sitePosSql), or, when another row
+ * holds that place, above FIRST_SPARE_POS. Returns the ids stored above it. (Compared in SQL: the
+ * rowids are 52-bit.)
+ */
+async function expectSpreadLayout(db: Db): Promise<string[]> {
+  const rows = await db.all<{ id: string; at_place: number; spare: number; place_ok: number }>(
+    `SELECT f.id, f.rowid = ${sitePosSql('f')} AS at_place, f.rowid > ${FIRST_SPARE_POS} AS spare,
+       ${sitePosSql('f')} < ${FIRST_SPARE_POS} AS place_ok
+     FROM site_features f`,
+  );
+  for (const r of rows) {
+    expect(r.place_ok, r.id).toBe(1);
+    if (r.at_place) continue;
+    expect(r.spare, `${r.id} is neither at its place nor above the places`).toBe(1);
+  }
+  return rows.filter((r) => !r.at_place).map((r) => r.id);
+}
+
 /** Byte for byte: the stored feature of every published site is the one a fresh build serializes. */
 async function expectReadModelCurrent(db: Db): Promise<number> {
   const want = await siteFeaturesFromScratch(db);
   const rows = await db.all<{ id: string; feature: string }>('SELECT id, feature FROM site_features');
   const got = new Map(rows.map((r) => [r.id, r.feature]));
   expect(got).toEqual(new Map([...want].map(([id, f]) => [id, JSON.stringify(f)])));
+  expect(await expectSpreadLayout(db)).toEqual([]);
   return want.size;
 }
 
@@ -182,6 +203,35 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     expect(await expectReadModelCurrent(t.db)).toBe(8);
     await t.write('mix', 'ocpi', [{ ...records[4]!, lifecycle: 'removed' }]);
     expect(await expectReadModelCurrent(t.db)).toBe(7);
+  });
+
+  it('stores a site whose place is held above the places, and at its new place once it moves', async () => {
+    t = await openTestDb();
+    const [a, b] = richSites(2);
+    const idB = pk('swlb', b!);
+    // B's place is held by another row (as when two sites share a cell and five id digits).
+    await t.db.batch([
+      {
+        sql: `INSERT INTO site_features (rowid, id, kind, lat, lon, cell, evse_count, available_count,
+                connector_count, sources, last_updated, feature)
+              SELECT ${sitePosSql('s')}, 'holder', 'lone', 0, 0, 0, 0, 0, 0, '[]', '', '{}'
+              FROM (SELECT ? AS id, ? AS cell) s`,
+        params: [idB, cellOf(b!.lat, b!.lon)],
+      },
+    ]);
+    await t.write('swlb', 'ocpi', [a!, b!]);
+    const spare = await t.db.get<{ spare: number }>(
+      `SELECT rowid > ${FIRST_SPARE_POS} AS spare FROM site_features WHERE id = ?`,
+      [idB],
+    );
+    expect(spare?.spare).toBe(1);
+    await t.db.batch([{ sql: "DELETE FROM site_features WHERE id = 'holder'", params: [] }]);
+    // Freed, the place stays empty until B moves: an unmoved row keeps its rowid.
+    expect(await expectSpreadLayout(t.db)).toEqual([idB]);
+
+    // B moves (another cell): it is stored again, at its new place.
+    await t.write('swlb', 'ocpi', [{ ...b!, ...offset(b!.lat, b!.lon, 2000, 0) }]);
+    expect(await expectReadModelCurrent(t.db)).toBe(2);
   });
 
   it('equals a build from scratch on the synthetic atlas (sites with and without rows, removals)', async () => {
