@@ -178,7 +178,8 @@ describe('secrets in errors', () => {
       .get('/bad', (c) => c.body(`{"data": [${secret}`, 200))
       .get('/hang', () => new Promise<Response>(() => {}));
     other = await serveApp(app);
-    const { client } = testClient({ retries: 1, timeoutMs: 150 });
+    // The answering routes must answer within it on a loaded machine; only /hang runs into it.
+    const { client } = testClient({ retries: 1, timeoutMs: 1_000 });
     const call = { token: secret, tokenEncoding: 'base64' as const, version: '2.2.1' as const };
     const withTokenInUrl = (path: string) => `${other!.url}${path}?access_token=${secret}`;
 
