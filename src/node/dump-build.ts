@@ -1,6 +1,9 @@
 // Builds a dump file on a worker thread (dump-worker.ts) with the heap limits of dump-limits.ts, so
 // a build of minutes (the PMTiles archive renders ~22,000 tiles on the 1M-EVSE database) never
 // holds the event loop, and its memory is bounded whatever the collector would do on its own.
+// Builds run one at a time per process (the server's dump stores, each in a child of its own, and
+// `atlas export`): each build's peak is bounded, and so is their sum. A request waiting for a
+// queued build gets the store's 503 with Retry-After, as for a long one.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DumpJob } from '../api/dump-jobs.js';
@@ -13,6 +16,15 @@ const CHILD = fileURLToPath(new URL('./dump-process.ts', import.meta.url));
 
 type Message = { ok: boolean; error?: string } | { progress: number; total?: number };
 
+/** The build running (or the last one): the next starts when it has ended, however it ended. */
+let running: Promise<unknown> = Promise.resolve();
+
+function oneAtATime(build: () => Promise<void>): Promise<void> {
+  const next = running.catch(() => undefined).then(build);
+  running = next;
+  return next;
+}
+
 /** Writes the dump `job` describes (the .sqlite snapshot without one) of database `file` to `out`. */
 export function buildDumpFile(
   file: string,
@@ -20,16 +32,30 @@ export function buildDumpFile(
   job?: DumpJob,
   onProgress?: (done: number, total?: number) => void,
 ): Promise<void> {
+  return oneAtATime(() => inWorker(file, out, job, onProgress));
+}
+
+function inWorker(
+  file: string,
+  out: string,
+  job: DumpJob | undefined,
+  onProgress: ((done: number, total?: number) => void) | undefined,
+): Promise<void> {
+  // Settled when the thread has exited, so the next build's thread never overlaps its teardown.
   return new Promise((resolve, reject) => {
     const worker = startTsWorker(WORKER, { file, out, job }, DUMP_HEAP_LIMITS);
+    let failure: Error | null = new Error('dump worker exited without a result');
     worker.on('message', (m: Message) => {
       if ('progress' in m) onProgress?.(m.progress, m.total);
-      else if (m.ok) resolve();
-      else reject(new Error(m.error));
+      else failure = m.ok ? null : new Error(m.error);
     });
-    worker.once('error', reject);
+    worker.once('error', (err) => {
+      failure = err;
+    });
     worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`dump worker exited with ${code}`));
+      if (!failure && code !== 0) failure = new Error(`dump worker exited with ${code}`);
+      if (failure) reject(failure);
+      else resolve();
     });
   });
 }
@@ -44,6 +70,15 @@ export function buildDumpFileInChild(
   out: string,
   job?: DumpJob,
   started?: (pid: number) => void,
+): Promise<void> {
+  return oneAtATime(() => inChild(file, out, job, started));
+}
+
+function inChild(
+  file: string,
+  out: string,
+  job: DumpJob | undefined,
+  started: ((pid: number) => void) | undefined,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], {

@@ -59,6 +59,21 @@ describe('buildDumpFile', () => {
     });
   }
 
+  it('runs one build at a time: a second build starts once the first has ended', async () => {
+    const events: string[] = [];
+    const slow = buildDumpFile(atlas.file, join(atlas.dir, 'a.pmtiles'), job('pmtiles'), () =>
+      events.push('pmtiles progress'),
+    ).then(() => events.push('pmtiles done'));
+    // FlatGeobuf alone takes a fraction of the archive's time: run together it would end first.
+    const quick = buildDumpFile(atlas.file, join(atlas.dir, 'b.fgb'), job('fgb'), () =>
+      events.push('fgb progress'),
+    ).then(() => events.push('fgb done'));
+    await Promise.all([slow, quick]);
+    const firstFgb = events.findIndex((e) => e.startsWith('fgb'));
+    expect(events.slice(0, firstFgb)).toContain('pmtiles done');
+    expect(events.slice(firstFgb).every((e) => e.startsWith('fgb'))).toBe(true);
+  });
+
   it("rejects with the worker's reason when the database cannot be read, and nothing is left behind", async () => {
     const out = join(atlas.dir, 'missing.fgb');
     await expect(buildDumpFile(join(atlas.dir, 'no-such.db'), out, job('fgb'))).rejects.toThrow(
