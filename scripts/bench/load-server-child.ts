@@ -32,7 +32,16 @@ const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
 process.on('SIGUSR2', () => {
   const ms = (ns: number) => Math.round(ns / 1e5) / 10;
-  const figures = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) };
+  const mem = process.memoryUsage();
+  const mb = (b: number) => Math.round(b / 1e6);
+  const figures = {
+    p50: ms(delay.percentile(50)),
+    p99: ms(delay.percentile(99)),
+    max: ms(delay.max),
+    // The main thread's own V8 heap and buffers: the rest of the VmHWM is workers, SQLite, code.
+    heapMb: mb(mem.heapTotal),
+    externalMb: mb(mem.external),
+  };
   console.log(`figures=${JSON.stringify(figures)}`);
   // Profiling (BENCH_LOAD_CPU_PROF): --cpu-prof writes its profile at a normal exit only.
   if (process.env.BENCH_LOAD_CPU_PROF) setTimeout(() => process.exit(0), 200);

@@ -43,7 +43,7 @@ const STATS = ['', '?country=DEU', '?country=FRA', '?country=NLD', '?connector=I
 
 /** The server's own figures: event-loop delay (ms) and peak memory (MB). */
 interface ServerFigures {
-  loop: { p50: number; p99: number; max: number } | null;
+  loop: { p50: number; p99: number; max: number; heapMb: number; externalMb: number } | null;
   rssMb: number | null;
   /** Peak of each child process of the server (tsx's compiler service; reported beside it). */
   childrenMb: number[];
@@ -337,7 +337,8 @@ function report(p: Phase): void {
   );
   log(
     loop
-      ? `  server event-loop delay: p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}`
+      ? `  server event-loop delay: p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}; ` +
+          `main thread at the end: V8 heap ${loop.heapMb} MB, external ${loop.externalMb} MB`
       : '  server event-loop delay: unknown (the event loop did not answer within 3 s)',
   );
   log(`  timeouts: ${timeouts} (target 0: ${timeouts === 0 ? 'met' : 'NOT met'})`);
