@@ -333,7 +333,7 @@ function report(p: Phase): void {
   const loop = p.server.loop;
   log(
     `  /healthz from 127.0.0.2: ${p.health.count} probes, p50 ${ms(p.health.p50)}, p99 ${ms(p.health.p99)} ` +
-      `(target <= 50 ms: ${p.health.p99 <= 50 ? 'met' : 'NOT met'}), max ${ms(p.health.max)}, failed ${p.health.errors}`,
+      `(target <= 50 ms: ${p.health.count > 0 && p.health.p99 <= 50 ? 'met' : 'NOT met'}), max ${ms(p.health.max)}, failed ${p.health.errors}`,
   );
   log(
     loop
