@@ -2,7 +2,7 @@
 // to answer a CPO's GET, to merge a PATCH into, and to tell an out-of-order update from a new one.
 import type { Connector, Evse, Location, OpeningTimes, Tariff } from '../../model/types.js';
 import type { Db } from '../types.js';
-import type { EvseRow, LocationRow } from './locations.js';
+import type { ConnectorRow, EvseRow, LocationRow } from './locations.js';
 import type { TariffRow } from './tariffs.js';
 
 export interface StoredLocation {
@@ -27,19 +27,11 @@ export type LocationDbRow = Omit<
 /** An EVSE row as the public queries read it, without the power summary, with its removal flag. */
 export type EvseDbRow = Omit<EvseRow, 'location_pk' | 'max_power_w'> & { removed_at: string | null };
 
-export interface ConnectorDbRow {
-  evse_pk: string;
-  connector_id: string;
-  standard: string;
-  format: string | null;
-  power_type: string | null;
-  max_voltage: number | null;
-  max_amperage: number | null;
-  max_power_w: number | null;
-  tariff_ids: string;
+/** A connectors row as the receiver reads it back: the public row's columns and the terms and date. */
+export type ConnectorDbRow = Omit<ConnectorRow, 'location_pk'> & {
   terms_and_conditions: string | null;
   last_updated: string | null;
-}
+};
 
 const json = <T>(s: string | null, fallback: T): T => (s == null ? fallback : (JSON.parse(s) as T));
 
