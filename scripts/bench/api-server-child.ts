@@ -1,6 +1,9 @@
 // A server for the API bench's HTTP throughput, in its own process so its peak memory is its own
 // and the load generator does not share its event loop.
-// Usage: tsx scripts/bench/api-server-child.ts atlas DB   (the atlas, response cache off)
+// Usage: tsx scripts/bench/api-server-child.ts atlas DB   (the atlas, response cache off, pages
+//          rendered on the event loop)
+//        tsx scripts/bench/api-server-child.ts atlas-workers DB (the same, pages rendered by the
+//          Node host's read workers as `atlas serve` does; no statistics warm-up competing for CPU)
 //        tsx scripts/bench/api-server-child.ts plain FILE (plain node:http serving FILE's bytes)
 // Prints `port=N`; on SIGTERM prints one JSON line { peakRssMb } and exits.
 import { readFileSync } from 'node:fs';
@@ -9,10 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
+import { createHeavyReads, DEFAULT_HEAVY_READS } from '../../src/node/heavy-reads.js';
 import { nodeHttpOptions } from '../../src/node/http-hooks.js';
+import { createReadWorkers, defaultReadWorkers } from '../../src/node/read-workers.js';
 import { ownPeakRssMb } from './peak-memory.js';
 
-const [mode, file] = process.argv.slice(2) as ['atlas' | 'plain', string];
+const [mode, file] = process.argv.slice(2) as ['atlas' | 'atlas-workers' | 'plain', string];
 
 function plain(): void {
   const bytes = readFileSync(file);
@@ -26,17 +31,31 @@ function plain(): void {
   server.listen(0, '127.0.0.1', () => console.log(`port=${(server.address() as AddressInfo).port}`));
 }
 
-function atlas(): void {
+/** The server's heavy-read lanes (src/node/read-workers.ts startHeavyReads) without its warm-up. */
+function readWorkers() {
+  const workers = createReadWorkers({ file });
+  const d = DEFAULT_HEAVY_READS;
+  return createHeavyReads({
+    ...d,
+    lanes: { ...d.lanes, pages: { ...d.lanes.pages, workers: defaultReadWorkers() } },
+    // The load generator is one client with 10 connections.
+    perClient: 64,
+    execute: workers.execute,
+  });
+}
+
+function atlas(withWorkers: boolean): void {
   const db = openSqlite(file);
+  const offload = withWorkers ? readWorkers().offload : undefined;
   const app = createApp({
     getDb: () => db,
-    http: nodeHttpOptions({ rateLimit: false, responseCache: false }),
+    http: nodeHttpOptions({ rateLimit: false, responseCache: false, offload }),
   });
   serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log(`port=${info.port}`));
 }
 
 if (mode === 'plain') plain();
-else atlas();
+else atlas(mode === 'atlas-workers');
 process.once('SIGTERM', () => {
   console.log(JSON.stringify({ peakRssMb: ownPeakRssMb() }));
   process.exit(0);
