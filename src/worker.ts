@@ -6,6 +6,7 @@ import { type AtlasApp, createApp } from './api/app.js';
 import { errorBody } from './api/errors.js';
 import { d1Db } from './db/d1.js';
 import { ensureOutboxTriggers } from './db/outbox-triggers.js';
+import { ensureSiteFreeTriggers } from './db/site-free-triggers.js';
 import { ensureTileCells } from './db/tile-cells.js';
 import { ensureSiteFeatures } from './db/write-site-features.js';
 import type { SourceConfig } from './ingest/sources-file.js';
@@ -30,7 +31,7 @@ interface Atlas {
   sources: SourceConfig[];
   log: Logger;
   app: AtlasApp;
-  /** The outbox triggers exist in D1 (no open creates them there): awaited before any request. */
+  /** The outbox and site `free` triggers exist in D1 (no open creates them there): awaited before any request. */
   triggers: Promise<void>;
 }
 
@@ -51,7 +52,8 @@ function atlasFor(env: WorkerBindings): Atlas {
       staleAfterS: settings.ATLAS_STALE_AFTER_S,
       http: { mapAsset: workerMapAssets(env.ASSETS), docsAsset: workerDocsAssets(env.ASSETS) },
     });
-    const triggers = ensureOutboxTriggers(d1Db(env.DB));
+    const db = d1Db(env.DB);
+    const triggers = Promise.all([ensureOutboxTriggers(db), ensureSiteFreeTriggers(db)]).then(() => {});
     // A failure is answered (503) and tried again by the next request, not remembered.
     triggers.catch(() => built.delete(env));
     atlas = { settings, sources, log, app, triggers };
@@ -122,6 +124,7 @@ export default {
     if (await ensureTileCells(db)) log.info({}, 'tile cells built');
     // Each invocation makes sure of the triggers: a migration may have rebuilt a table since.
     await ensureOutboxTriggers(db);
+    await ensureSiteFreeTriggers(db);
     // One attempt per request: a failure parks the client until a later invocation (backoff).
     const pushClient = createOcpiClient({ retries: 0, timeoutMs: settings.ATLAS_HTTP_TIMEOUT_MS, log });
     const pushes = await runScheduledPushes(

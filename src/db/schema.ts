@@ -350,6 +350,12 @@ export const siteFeatures = sqliteTable(
     installedW: integer('installed_w').notNull().default(0),
     connectorCount: integer('connector_count').notNull(),
     maxPowerW: integer('max_power_w'),
+    /**
+     * 1 when a published member has a live connector with a no-cost tariff (the `free` filter's
+     * rule): vector tiles' `free` without reading connectors and tariffs per site. Kept by the
+     * refresh and by triggers on tariffs (src/db/site-free-triggers.ts).
+     */
+    free: integer('free').notNull().default(0),
     operator: text('operator'),
     country: text('country'),
     /** JSON list of the source ids of its published locations. */

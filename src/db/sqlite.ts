@@ -7,6 +7,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { OUTBOX_TRIGGERS } from './outbox-triggers.js';
 import * as schema from './schema.js';
+import { SITE_FREE_TRIGGERS } from './site-free-triggers.js';
 import { setupTileCellsStmts, TILE_CELLS_READY } from './tile-cells.js';
 import { type AtlasOrm, assertParamLimit, type Db, type Stmt } from './types.js';
 
@@ -54,7 +55,7 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
   const orm = drizzle(sqlite, { schema });
   if (options.migrate ?? !options.readonly) {
     migrate(orm, { migrationsFolder: MIGRATIONS_DIR });
-    for (const trigger of OUTBOX_TRIGGERS) sqlite.exec(trigger);
+    for (const trigger of [...OUTBOX_TRIGGERS, ...SITE_FREE_TRIGGERS]) sqlite.exec(trigger);
     // The cluster cells' triggers exist before anything is written through this connection.
     if (!sqlite.prepare(TILE_CELLS_READY).get()) {
       sqlite.transaction(() => {

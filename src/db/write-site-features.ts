@@ -10,6 +10,7 @@
 // Numbers are formatted as JS does (test/db/site-features.test.ts compares every site with a build
 // from scratch): coordinates rounded to 7 decimals and kW to 1 with Math.round's half-up rule, and
 // whole values bound as integers so SQLite writes `22`, not `22.0`.
+import { hasFreeTariffSql } from './queries/locations.js';
 import { publishedSql, REPUBLISHABLE_SOURCES } from './queries/publication.js';
 import { DROP_TILE_CELL_TRIGGERS, ensureTileCells } from './tile-cells.js';
 import type { Db, Stmt } from './types.js';
@@ -50,6 +51,10 @@ const members = (kind: Kind) =>
 
 const LIVE_EVSES = 'JOIN evses e ON e.location_pk = l.pk AND e.removed_at IS NULL';
 
+/** The read model's `free`: a member (`m`, over alias l) has a live connector with a no-cost tariff. */
+export const siteFreeSql = (m: string) =>
+  `EXISTS (SELECT 1 FROM locations l WHERE ${m} AND ${hasFreeTariffSql('l')})`;
+
 /** model/lifecycle.ts siteLifecycle: the most usable state of the members wins. */
 function lifecycle(m: string): string {
   const has = (state: string) => `EXISTS (SELECT 1 FROM locations l WHERE ${m} AND l.lifecycle = '${state}')`;
@@ -81,6 +86,7 @@ function summaryColumns(kind: Kind): string {
     (SELECT count(*) FROM locations l ${LIVE_EVSES} JOIN connectors c ON c.evse_pk = e.pk WHERE ${m})
       AS connector_count,
     (SELECT max(l.max_power_w) FROM locations l WHERE ${m}) AS max_power_w,
+    ${siteFreeSql(m)} AS free,
     (SELECT max(l.last_updated) FROM locations l WHERE ${m}) AS last_updated,
     (SELECT json_group_object(status, n) FROM (SELECT e.status, count(*) AS n FROM locations l ${LIVE_EVSES}
       WHERE ${m} GROUP BY e.status ORDER BY e.status)) AS status,
@@ -137,6 +143,7 @@ const STORED = [
   'installed_w',
   'connector_count',
   'max_power_w',
+  'free',
   'operator',
   'country',
   'sources',
@@ -173,12 +180,12 @@ export const FIRST_SPARE_POS = '4503599627370496';
 const upsertSql = (kind: Kind) => `WITH ${KEYS},
   f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)}),
   placed AS (SELECT *, row_number() OVER (PARTITION BY pos ORDER BY id) = 1
-    AND NOT EXISTS (SELECT 1 FROM site_features o WHERE o.rowid = pos) AS free
+    AND NOT EXISTS (SELECT 1 FROM site_features o WHERE o.rowid = pos) AS place_free
     FROM (SELECT *, ${sitePosSql('f')} AS pos FROM f))
 INSERT INTO site_features (rowid, id, ${STORED.join(', ')}, feature)
-SELECT CASE WHEN free THEN pos ELSE
+SELECT CASE WHEN place_free THEN pos ELSE
     (SELECT max(coalesce(max(rowid), 0), ${FIRST_SPARE_POS}) FROM site_features)
-    + row_number() OVER (PARTITION BY free ORDER BY id) END,
+    + row_number() OVER (PARTITION BY place_free ORDER BY id) END,
   id, ${STORED.join(', ')}, ${FEATURE} FROM placed WHERE true
 ON CONFLICT (id) DO UPDATE SET ${[...STORED, 'feature'].map((c) => `${c} = excluded.${c}`).join(', ')}
 WHERE ${[...STORED, 'feature'].map((c) => `site_features.${c} IS NOT excluded.${c}`).join(' OR ')}`;
@@ -251,7 +258,7 @@ export function mergeSiteRefreshes(lists: Stmt[][]): { stmts: Stmt[]; slots: num
 }
 
 /** Bump when the feature's shape or the publishing rule changes: stored rows are then rebuilt. */
-export const SITE_FEATURES_VERSION = '4';
+export const SITE_FEATURES_VERSION = '5';
 
 /**
  * Builds the read model of a database written before it existed (or by an older shape), source by

@@ -102,6 +102,17 @@ export interface LocationFilter {
   rowMaxPowerAtLeastW?: number;
 }
 
+/**
+ * Whether a live connector of the location (alias) references a no-cost tariff of its party: the
+ * `free` filter, and the read model's `free` column (src/db/write-site-features.ts).
+ */
+export const hasFreeTariffSql = (l: string) => `EXISTS (SELECT 1 FROM connector_tariffs ct
+      JOIN connectors c ON c.pk = ct.connector_pk
+      JOIN evses e ON e.pk = c.evse_pk AND e.removed_at IS NULL
+      JOIN tariffs t ON t.source_id = ${l}.source_id AND t.country_code = ${l}.country_code
+        AND t.party_id = ${l}.party_id AND t.tariff_id = ct.tariff_id
+      WHERE ct.location_pk = ${l}.pk AND t.is_free = 1 AND t.removed_at IS NULL)`;
+
 /** Conditions on a locations alias for the filter (without the box), ANDed together. */
 export function filterConditions(f: LocationFilter, alias: string, p: SqlParams): string[] {
   const l = alias;
@@ -133,14 +144,7 @@ export function filterConditions(f: LocationFilter, alias: string, p: SqlParams)
     out.push(`EXISTS (SELECT 1 FROM evses e WHERE e.location_pk = ${l}.pk AND e.removed_at IS NULL
       AND e.status = 'AVAILABLE')`);
   }
-  if (f.free != null) {
-    out.push(`${f.free ? '' : 'NOT '}EXISTS (SELECT 1 FROM connector_tariffs ct
-      JOIN connectors c ON c.pk = ct.connector_pk
-      JOIN evses e ON e.pk = c.evse_pk AND e.removed_at IS NULL
-      JOIN tariffs t ON t.source_id = ${l}.source_id AND t.country_code = ${l}.country_code
-        AND t.party_id = ${l}.party_id AND t.tariff_id = ct.tariff_id
-      WHERE ct.location_pk = ${l}.pk AND t.is_free = 1 AND t.removed_at IS NULL)`);
-  }
+  if (f.free != null) out.push(`${f.free ? '' : 'NOT '}${hasFreeTariffSql(l)}`);
   if (f.sources?.length) {
     out.push(`${l}.source_id IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.sources))}))`);
   }

@@ -62,7 +62,7 @@ export interface SiteCounts {
   installed_w: number;
 }
 
-/** The live part of a site's counts: fresh statuses, and whether a connector has a no-cost tariff (0/1). */
+/** The live part of a site's counts: fresh statuses, and whether a connector has a no-cost tariff (0/1, stored). */
 export type LiveCounts = Pick<SiteCounts, 'available' | 'busy' | 'broken'> & { free: number };
 
 /** Sites of a tile (kind 0: a lone location, 1: a `sites` row), read through the cell index. */
@@ -113,44 +113,42 @@ export interface TileSite extends LiveCounts {
 }
 
 /**
- * The live counts of a site as a JSON array [available, busy, broken, free]: the fresh statuses of
- * its members' live EVSEs, read from the index evses_tile by location alone, and whether a member
- * has a connector with a no-cost tariff. `evsesOf` selects the EVSEs by location, `members` the
- * member locations (alias l). The status list is kept out of the index seek (`+e.status`): as a
- * seek, SQLite evaluated the IN list per site and it took ~0.25 ms of a 0.3 ms z14 tile (1M EVSEs).
+ * The fresh statuses of a site's live EVSEs as a JSON array [available, busy, broken], read from
+ * the index evses_tile by location alone (`evsesOf`). The status list is kept out of the index seek
+ * (`+e.status`): as a seek, SQLite evaluated the IN list per site and it took ~0.25 ms of a 0.3 ms
+ * z14 tile (1M EVSEs).
  */
-function liveCountsSql(evsesOf: string, members: string, fresh: string): string {
-  const free = filterConditions({ free: true }, 'l', new SqlParams())[0]!;
+function freshStatusesSql(evsesOf: string, fresh: string): string {
   return `(SELECT json_array(coalesce(sum(e.status = 'AVAILABLE'), 0), coalesce(sum(e.status IN ${BUSY}), 0),
-      coalesce(sum(e.status IN ${BROKEN}), 0), EXISTS (SELECT 1 FROM locations l WHERE ${members} AND ${free}))
+      coalesce(sum(e.status IN ${BROKEN}), 0))
     FROM evses e INDEXED BY evses_tile WHERE ${evsesOf}
       AND e.removed_at IS NULL AND +e.status IN ${COUNTED} AND e.status_updated_at >= ${fresh})`;
 }
 
-/**
- * The layer's fields of the chosen read-model rows (alias f), with their live counts: a lone
- * location is its own member (its row exists only when it is published), a site's members are its
- * published locations. Name, operator, power and connectors are picked from the stored feature in
- * SQL, never parsed whole in JS.
- */
-const SITE_MEMBERS = `l.site_id = f.id AND ${PUBLISHED}`;
+/** The EVSEs of a site's published members (a dedupe site's; a lone location is its own member). */
+const SITE_EVSES = `e.location_pk IN (SELECT l.pk FROM locations l WHERE l.site_id = f.id AND ${PUBLISHED})`;
 
+/**
+ * The layer's fields of the chosen read-model rows (alias f): what the read model holds (`free`
+ * too, kept by the refresh and by triggers on tariffs), plus the fresh statuses, which move with
+ * the clock. Name, operator, power and connectors are picked from the stored feature in SQL, never
+ * parsed whole in JS.
+ */
 function tileSiteColumns(fresh: string): string {
-  return `f.id, f.kind, f.lat, f.lon, f.evse_count,
+  return `f.id, f.kind, f.lat, f.lon, f.evse_count, f.free,
   json_extract(f.feature, '$.properties.name') AS name,
   json_extract(f.feature, '$.properties.operator') AS operator,
   json_extract(f.feature, '$.properties.max_power_kw') AS max_power_kw,
   json_extract(f.feature, '$.properties.connectors') AS connectors,
-  CASE f.kind WHEN 'lone' THEN ${liveCountsSql('e.location_pk = f.id', 'l.pk = f.id', fresh)}
-    ELSE ${liveCountsSql(`e.location_pk IN (SELECT l.pk FROM locations l WHERE ${SITE_MEMBERS})`, SITE_MEMBERS, fresh)}
-    END AS live`;
+  CASE f.kind WHEN 'lone' THEN ${freshStatusesSql('e.location_pk = f.id', fresh)}
+    ELSE ${freshStatusesSql(SITE_EVSES, fresh)} END AS live`;
 }
 
-type TileSiteRow = Omit<TileSite, keyof LiveCounts> & { live: string };
+type TileSiteRow = Omit<TileSite, 'available' | 'busy' | 'broken'> & { live: string };
 
 function withLive({ live, ...site }: TileSiteRow): TileSite {
-  const [available, busy, broken, free] = JSON.parse(live) as number[];
-  return { ...site, available: available!, busy: busy!, broken: broken!, free: free! };
+  const [available, busy, broken] = JSON.parse(live) as number[];
+  return { ...site, available: available!, busy: busy!, broken: broken! };
 }
 
 type AreaParams = {
