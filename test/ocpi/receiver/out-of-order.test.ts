@@ -2,14 +2,7 @@
 // hold is acknowledged, so the CPO does not retry it, and not applied.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { evseKey, locationKey } from '../../../src/model/ids.js';
-import {
-  type Atlas,
-  dumpStore,
-  ocpiConnector,
-  ocpiLocation,
-  putOneEvseLocation,
-  startAtlas,
-} from './push-harness.js';
+import { type Atlas, dumpStore, ocpiConnector, putOneEvseLocation, startAtlas } from './push-harness.js';
 
 let atlas: Atlas;
 const lpk = locationKey('cpo-nl', 'NL', 'TNM', 'L1');
@@ -63,18 +56,7 @@ describe('out-of-order delivery', () => {
       connectors: [ocpiConnector('2.2.1', '1', 11_000, '2025-03-01T10:30:00Z')],
       last_updated: '2025-03-01T10:30:00Z',
     });
-    const loc = await atlas.push(
-      'PUT',
-      '2.2.1',
-      '/NL/TNM/L1',
-      ocpiLocation('2.2.1', {
-        id: 'L1',
-        lat: 52.09,
-        lon: 5.12,
-        lastUpdated: '2025-03-01T10:45:00Z',
-        evses: [{ uid: 'E1', status: 'AVAILABLE' }],
-      }),
-    );
+    const loc = await putOneEvseLocation(atlas, '2025-03-01T10:45:00Z');
     expect([evse.body.status_code, loc.body.status_code]).toEqual([1000, 1000]);
     expect(await dumpStore(atlas.db)).toEqual(before);
     expect((await status())?.status).toBe('CHARGING');
