@@ -62,6 +62,8 @@ export type EventsReader = (
 
 /** How long a replay waits before asking a full EventsReader again. */
 const REPLAY_RETRY_MS = 100;
+/** A replay whose pages the full read workers never take within this is ended (the client reconnects). */
+const REPLAY_GIVE_UP_MS = 60_000;
 
 export interface StreamStats {
   clients: number;
@@ -334,9 +336,11 @@ export class AvailabilityStream {
   /** The page after `cursor`, from the EventsReader when there is one (null: the client left). */
   private async replayPage(db: Db, c: Client, cursor: number) {
     if (!this.readEvents) return eventsAfter(db, cursor, this.opts.batch, c.bbox);
+    const giveUpAt = Date.now() + REPLAY_GIVE_UP_MS;
     while (!c.closed) {
       const page = await this.readEvents(cursor, this.opts.batch, c.bbox);
       if (page) return page;
+      if (Date.now() >= giveUpAt) throw new Error('the read workers stayed full for the whole replay wait');
       await new Promise((r) => setTimeout(r, REPLAY_RETRY_MS));
     }
     return null;

@@ -1,7 +1,7 @@
 // A dump built once and served from a file, so downloads share one build and can resume with Range
 // (its ETag is a hash of the file's bytes). The .sqlite dump (VACUUM INTO, the reduction, gzip) takes
-// seconds and hundreds of MB of temporary files on a large database: it is built by a child process (dump-process.ts);
-// the other dumps are written from their stream (`write`). At most one build runs per store, and
+// seconds and hundreds of MB of temporary files on a large database: it is built by a child process (dump-process.ts),
+// and so are the other dumps (sharedDumpFiles passes their `write`). At most one build runs per store, and
 // every request meanwhile waits for that same build: the first build at most `maxWaitMs`, then a
 // 503 with Retry-After while it goes on (minutes at 1M EVSEs). A built file
 // serves every request until the data changed AND it is older than `freshMs` (pushes change the data
@@ -29,7 +29,7 @@ export interface DumpStoreOptions {
   onBuilder?: (pid: number) => void;
   /** Called when a build starts (tests count builds). */
   onBuild?: () => void;
-  /** Writes the dump to `out`; default: the .sqlite dump, in a worker thread. */
+  /** Writes the dump to `out`; default: the .sqlite dump, in a child process (dump-process.ts). */
   write?: (db: Db, out: string) => Promise<void>;
   /** The file name's stem. */
   name?: string;

@@ -47,8 +47,9 @@ export interface HeavyReadOptions {
 }
 
 export const DEFAULT_HEAVY_READS: Omit<HeavyReadOptions, 'execute'> = {
-  // Two cores are the smallest machine we run on: the event loop keeps one, pages get the other
-  // two slots, and statistics one of their own so a slow aggregate never holds up pages.
+  // The page lane's width is set by startHeavyReads (ATLAS_READ_WORKERS, default cores - 1, so the
+  // event loop keeps a core); statistics get a slot of their own so a slow aggregate never holds up
+  // pages. These two page slots serve only where no width is given (tests).
   lanes: { pages: { workers: 2, maxQueued: 32 }, aggregates: { workers: 1, maxQueued: 8 } },
   perClient: 8,
   maxWaitMs: 10_000,

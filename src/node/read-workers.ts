@@ -33,10 +33,11 @@ export const READ_WORKER_LIMITS: ResourceLimits = {
 
 /**
  * Page workers when ATLAS_READ_WORKERS is unset: one core fewer than the machine has (at least
- * one), so the event loop that answers everyone keeps a core while every worker is busy.
+ * one), so the event loop that answers everyone keeps a core while every worker is busy; at most
+ * 16, the same cap as the setting, as each worker is an isolate of 45-78 MB.
  */
 export function defaultReadWorkers(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.min(16, Math.max(1, availableParallelism() - 1));
 }
 
 type Reply = ({ ok: true } & OffloadedAnswer) | { ok: false; error: string };
@@ -117,6 +118,16 @@ function warmStatistics(heavy: ReturnType<typeof createHeavyReads>): Promise<num
     .catch(() => 500);
 }
 
+/** The error code of a refusal's JSON body, if it has one. */
+function refusalCode(a: OffloadedAnswer): string | undefined {
+  if (!a.body || !a.headers['content-type']?.includes('json')) return undefined;
+  try {
+    return (JSON.parse(new TextDecoder().decode(a.body)) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Heavy reads on worker threads for the server; null where they stay in process. */
 export function startHeavyReads(s: HeavyReadSettings) {
   const pageWorkers = s.pageWorkers ?? defaultReadWorkers();
@@ -134,8 +145,10 @@ export function startHeavyReads(s: HeavyReadSettings) {
   const replayEvents: EventsReader = async (afterId, limit, bbox) => {
     const key = `replay|${afterId}|${limit}|${bbox.minLon},${bbox.minLat},${bbox.maxLon},${bbox.maxLat}`;
     const a = await heavy.run('pages', key, { replay: { afterId, limit, bbox } });
-    if (a.status !== 200 || !a.body) return null;
-    return JSON.parse(new TextDecoder().decode(a.body));
+    if (a.status === 200 && a.body) return JSON.parse(new TextDecoder().decode(a.body));
+    // Only a full lane is worth asking again; a failed rendering ends the replay (logged, dropped).
+    if (refusalCode(a) === 'busy') return null;
+    throw new Error(`the replay page could not be read (${a.status} ${refusalCode(a) ?? ''})`);
   };
   /** The status of the statistics computed as the server started (tests). */
   const warmed = warmStatistics(heavy);

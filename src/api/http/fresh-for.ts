@@ -10,8 +10,14 @@
 import type { Db } from '../../db/types.js';
 
 interface Entry<T> {
-  /** App clock when the answer's computation started. */
+  /**
+   * App clock when the answer was computed: the start plus the wall time the computation took, so an
+   * answer that took longer than `ms` to compute (90 s) is not already expired when it lands, which
+   * would start the next computation at once and keep the statistics worker busy without end.
+   */
   at: number;
+  /** App clock when the computation started: a clock set back before it expires the answer. */
+  startedAt: number;
   value: Promise<T>;
   settled: boolean;
   refreshing: boolean;
@@ -25,10 +31,12 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
   const byDb = new WeakMap<Db, Map<string, Entry<T>>>();
 
   function start(entries: Map<string, Entry<T>>, key: string, at: number, compute: () => Promise<T>) {
-    const entry: Entry<T> = { at, value: compute(), settled: false, refreshing: false };
+    const wallStart = Date.now();
+    const entry: Entry<T> = { at, startedAt: at, value: compute(), settled: false, refreshing: false };
     entries.set(key, entry);
     entry.value.then(
       () => {
+        entry.at = at + (Date.now() - wallStart);
         entry.settled = true;
       },
       // A failure is not remembered.
@@ -45,8 +53,16 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
     compute: () => Promise<T>,
   ) {
     stale.refreshing = true;
+    const wallStart = Date.now();
     later(compute).then(
-      (v) => entries.set(key, { at, value: Promise.resolve(v), settled: true, refreshing: false }),
+      (v) =>
+        entries.set(key, {
+          at: at + (Date.now() - wallStart),
+          startedAt: at,
+          value: Promise.resolve(v),
+          settled: true,
+          refreshing: false,
+        }),
       () => {
         stale.refreshing = false;
       },
@@ -62,7 +78,7 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
     const hit = entries.get(key);
     const t = now.getTime();
     if (hit) {
-      const expired = t - hit.at >= ms || t < hit.at;
+      const expired = t - hit.at >= ms || t < hit.startedAt;
       if (expired && hit.settled && !hit.refreshing) refresh(entries, key, hit, t, compute);
       return hit.value;
     }

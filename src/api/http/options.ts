@@ -83,8 +83,8 @@ export interface HttpOptions {
   /** A publishable copy of the database, gzip-compressed (Node: VACUUM INTO, then filtered). */
   sqliteDump?: (db: Db) => Promise<DumpFile>;
   /**
-   * The other dumps, built once into a file as `job` describes (Node: on a worker thread, into a
-   * temp dir, rebuilt when the data changed), so a download can resume with Range. Without it
+   * The other dumps, built once into a file as `job` describes (Node: by a child process, on a
+   * worker thread there, into a temp dir, rebuilt when the data changed), so a download can resume with Range. Without it
    * (Workers) each request streams the dump anew (dumpBody), with `Accept-Ranges: none`.
    */
   dumpFile?: (db: Db, name: string, job: DumpJob) => Promise<DumpFile>;
