@@ -5,6 +5,7 @@
 // `atlas export`): each build's peak is bounded, and so is their sum. A request waiting for a
 // queued build gets the store's 503 with Retry-After, as for a long one.
 import { fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DumpJob } from '../api/dump-jobs.js';
 import type { Db } from '../db/types.js';
@@ -60,40 +61,66 @@ function inWorker(
   });
 }
 
+export interface ChildBuildOptions {
+  /** Gets the child's process id when it starts (tests). */
+  started?: (pid: number) => void;
+  /** The server stopping: a queued build never starts, a running one is killed. */
+  signal?: AbortSignal;
+}
+
 /**
  * buildDumpFile in a child process of its own (dump-process.ts), for the server: a build's minutes
  * and memory are then not the server's (the load bench's 256 MB bound is the server's). Settles
- * once the process has exited; `started` gets its process id.
+ * once the process has exited.
  */
 export function buildDumpFileInChild(
   file: string,
   out: string,
   job?: DumpJob,
-  started?: (pid: number) => void,
+  opts: ChildBuildOptions = {},
 ): Promise<void> {
-  return oneAtATime(() => inChild(file, out, job, started));
+  return oneAtATime(() =>
+    opts.signal?.aborted
+      ? Promise.reject(new Error('the server is stopping'))
+      : inChild(file, out, job, opts),
+  );
 }
 
 function inChild(
   file: string,
   out: string,
   job: DumpJob | undefined,
-  started: ((pid: number) => void) | undefined,
+  opts: ChildBuildOptions,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], {
       execArgv: [...TS_EXEC_ARGV],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    if (child.pid) started?.(child.pid);
+    const stop = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    if (child.pid) opts.started?.(child.pid);
     let result: { ok: boolean; error?: string } | null = null;
     child.on('message', (m: Message) => {
       if (!('progress' in m)) result = m;
     });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (result?.ok && code === 0) resolve();
-      else reject(new Error(result?.error ?? `dump builder exited with ${code}`));
+    let failure: Error | null = null;
+    // A process that never started has no exit to wait for; any other error (a send to a killed
+    // child: EPIPE) is reported once the process has gone.
+    child.on('error', (err) => {
+      if (child.pid === undefined) reject(err);
+      else failure ??= err;
+    });
+    child.once('exit', (code, sig) => {
+      opts.signal?.removeEventListener('abort', stop);
+      if (result?.ok && code === 0) return resolve();
+      // A killed child leaves the raw snapshot of a .sqlite build behind (dump-worker.ts): hundreds of MB.
+      rmSync(`${out}.sqlite`, { force: true });
+      reject(
+        new Error(
+          result?.error ?? `dump builder exited with ${code ?? sig}${failure ? ` (${failure.message})` : ''}`,
+        ),
+      );
     });
     child.send({ file, out, job });
   });

@@ -23,6 +23,8 @@ const RETRY_BUILDING_S = 60;
 export interface DumpStoreOptions {
   /** Where built files are kept. */
   dir: string;
+  /** The server stopping: builds not started yet never start, a running one is killed. */
+  signal?: AbortSignal;
   /** A built dump is served without rebuilding for at least this long. Default 10 minutes. */
   freshMs?: number;
   /** Called with the builder's process id when a .sqlite build starts its child process (tests). */
@@ -95,7 +97,11 @@ export function createDumpStore(opts: DumpStoreOptions) {
 
   const write =
     opts.write ??
-    (async (db: Db, out: string) => buildDumpFileInChild(await fileOf(db), out, undefined, opts.onBuilder));
+    (async (db: Db, out: string) =>
+      buildDumpFileInChild(await fileOf(db), out, undefined, {
+        started: opts.onBuilder,
+        signal: opts.signal,
+      }));
 
   function build(db: Db, version: string): Promise<Built> {
     building ??= (async () => {

@@ -122,10 +122,13 @@ export async function resolveHost(hostname: string): Promise<string[]> {
 }
 
 /** .sqlite dumps built once and served from a file (dump-store.ts), in a temp dir of this process. */
-export function sharedSqliteDump(freshMs?: number): NonNullable<HttpOptions['sqliteDump']> {
+export function sharedSqliteDump(
+  freshMs?: number,
+  signal?: AbortSignal,
+): NonNullable<HttpOptions['sqliteDump']> {
   let store: ReturnType<typeof createDumpStore> | undefined;
   return (db) => {
-    store ??= createDumpStore({ dir: mkdtempSync(join(tmpdir(), 'atlas-dumps-')), freshMs });
+    store ??= createDumpStore({ dir: mkdtempSync(join(tmpdir(), 'atlas-dumps-')), freshMs, signal });
     return store.file(db);
   };
 }
@@ -137,6 +140,7 @@ export function sharedSqliteDump(freshMs?: number): NonNullable<HttpOptions['sql
  */
 export function sharedDumpFiles(
   freshMs?: number,
+  signal?: AbortSignal,
 ): NonNullable<HttpOptions['dumpFile']> & { size: NonNullable<HttpOptions['dumpFileSize']> } {
   const stores = new Map<string, ReturnType<typeof createDumpStore>>();
   // A rebuild renders with the latest request's job (its clock), not the first one's.
@@ -145,7 +149,7 @@ export function sharedDumpFiles(
   const write = async (db: Db, name: string, out: string) => {
     const job = jobs.get(name)!;
     const file = await databaseFile(db);
-    if (file) return buildDumpFileInChild(file, out, job);
+    if (file) return buildDumpFileInChild(file, out, job, { signal });
     const body = dumpBody(db, job, { gzip: gzipStream, featureSpool: fileSpool });
     await pipeline(
       Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>),
@@ -185,15 +189,16 @@ export function socketClientIp(trusted: string[] = [], header = 'x-forwarded-for
   };
 }
 
-export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}): HttpOptions {
-  const files = sharedDumpFiles();
+/** `stop`: the server stopping, which ends the dump builds it started (dump-build.ts). */
+export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}, stop?: AbortSignal): HttpOptions {
+  const files = sharedDumpFiles(undefined, stop);
   return {
     clientIp: socketClientIp(),
     brotli: brotliStream,
     gzip: gzipStream,
     docsAsset: docsAssetReader(),
     mapAsset: mapAssetReader(),
-    sqliteDump: sharedSqliteDump(),
+    sqliteDump: sharedSqliteDump(undefined, stop),
     dumpFile: files,
     dumpFileSize: files.size,
     featureSpool: fileSpool,

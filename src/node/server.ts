@@ -196,11 +196,14 @@ function serverApp(
     getDb: () => atlas.db,
     log,
     sources: atlas.sources,
-    http: nodeHttpOptions({
-      rateLimit: { capacity: env.ATLAS_RATE_LIMIT_BURST, refillPerSecond: env.ATLAS_RATE_LIMIT_PER_S },
-      clientIp: socketClientIp(env.ATLAS_TRUST_PROXY, env.ATLAS_CLIENT_IP_HEADER),
-      offload: host.offload,
-    }),
+    http: nodeHttpOptions(
+      {
+        rateLimit: { capacity: env.ATLAS_RATE_LIMIT_BURST, refillPerSecond: env.ATLAS_RATE_LIMIT_PER_S },
+        clientIp: socketClientIp(env.ATLAS_TRUST_PROXY, env.ATLAS_CLIENT_IP_HEADER),
+        offload: host.offload,
+      },
+      host.shutdown,
+    ),
     staleAfterS: env.ATLAS_STALE_AFTER_S,
     statusNotifier: atlas.notifier,
     streamReplay: host.streamReplay,

@@ -1,7 +1,7 @@
 // The .sqlite dump is built once, in a child process, and shared: concurrent requests wait for the
 // same build and get the same bytes; a later request within the freshness window gets the file
 // without a build, even after the data changed.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -64,6 +64,27 @@ describe('the .sqlite dump', () => {
     expect(pids[0]).not.toBe(process.pid);
     // Signal 0 only checks that the process exists.
     expect(() => process.kill(pids[0]!, 0)).toThrow(/ESRCH/);
+  });
+
+  it('is killed when the server stops, leaves no file behind, and never starts again', async () => {
+    const stop = new AbortController();
+    const pids: number[] = [];
+    const storeDir = join(dir, 'dumps-stop');
+    const store = createDumpStore({
+      dir: storeDir,
+      signal: stop.signal,
+      onBuilder: (pid) => {
+        pids.push(pid);
+        stop.abort();
+      },
+    });
+    await expect(store.file(db)).rejects.toThrow(/dump builder exited with SIGTERM/);
+    expect(pids).toHaveLength(1);
+    expect(() => process.kill(pids[0]!, 0)).toThrow(/ESRCH/);
+    expect(readdirSync(storeDir)).toEqual([]);
+    // Once stopped, no builder process is started at all.
+    await expect(store.file(db)).rejects.toThrow(/the server is stopping/);
+    expect(pids).toHaveLength(1);
   });
 
   it('is built once for concurrent requests, which all get the same file', async () => {
