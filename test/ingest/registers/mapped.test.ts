@@ -67,6 +67,21 @@ function expectSameLocations(
   }
 }
 
+/**
+ * Maps a string-valued rendering of the Fastned feed (106 locations, 273 EVSEs) with the named
+ * mapping and checks every record came through with the feed's own names, addresses and times.
+ */
+function mapsLikeTheFeed(feed: { text: string; locations: Location[] }, mapping: string) {
+  const records = [...parseRegister('mapped', feed.text, { mapping: mappingOf(mapping) })];
+  expect(records.every((r) => r.ok)).toBe(true);
+  const mapped = byId(records);
+  expect(mapped.size).toBe(106);
+  expect([...mapped.values()].reduce((n, l) => n + l.evses.length, 0)).toBe(273);
+  const expected = new Map(feed.locations.map((l) => [l.id, l]));
+  expectSameLocations(expected, mapped, ['name', 'address', 'city', 'postalCode', 'country', 'lastUpdated']);
+  return { mapped, expected };
+}
+
 describe('mapped registers, configured as in docs/registers.md', () => {
   it('the documented examples are valid sources-file entries', () => {
     expect([...documentedMappedSources().keys()].sort()).toEqual([
@@ -130,20 +145,7 @@ describe('mapped registers, configured as in docs/registers.md', () => {
   it('reads a CPO JSON with string values and Dutch names as the OCPI feed it was made from', () => {
     const feed = stringValuedCpoJson('fastned');
     expect(feed.text).not.toMatch(/":\s*(\d|true|false|null)/); // every value a string
-    const records = [...parseRegister('mapped', feed.text, { mapping: mappingOf('laadpalen-json') })];
-    expect(records.every((r) => r.ok)).toBe(true);
-    const mapped = byId(records);
-    expect(mapped.size).toBe(106);
-    expect([...mapped.values()].reduce((n, l) => n + l.evses.length, 0)).toBe(273);
-    const expected = new Map(feed.locations.map((l) => [l.id, l]));
-    expectSameLocations(expected, mapped, [
-      'name',
-      'address',
-      'city',
-      'postalCode',
-      'country',
-      'lastUpdated',
-    ]);
+    const { mapped } = mapsLikeTheFeed(feed, 'laadpalen-json');
     // Amperes and volts come through as numbers.
     const anyConnector = feed.locations[0]!.evses[0]!.connectors[0]!;
     const same = mapped.get(feed.locations[0]!.id)!.evses[0]!.connectors[0]!;
@@ -152,20 +154,7 @@ describe('mapped registers, configured as in docs/registers.md', () => {
 
   it('reads the same feed nested (locations > EVSEs > connectors, "id" at each level) as the feed', () => {
     const feed = nestedStringValuedCpoJson('fastned');
-    const records = [...parseRegister('mapped', feed.text, { mapping: mappingOf('laadpalen-nested-json') })];
-    expect(records.every((r) => r.ok)).toBe(true);
-    const mapped = byId(records);
-    expect(mapped.size).toBe(106);
-    expect([...mapped.values()].reduce((n, l) => n + l.evses.length, 0)).toBe(273);
-    const expected = new Map(feed.locations.map((l) => [l.id, l]));
-    expectSameLocations(expected, mapped, [
-      'name',
-      'address',
-      'city',
-      'postalCode',
-      'country',
-      'lastUpdated',
-    ]);
+    const { mapped, expected } = mapsLikeTheFeed(feed, 'laadpalen-nested-json');
     // The operator's name from a nested object (the file has no website for it).
     const operators = (m: Map<string, Location>) =>
       [...m].map(([id, l]) => `${id}: ${l.operator?.name}`).sort();

@@ -59,6 +59,19 @@ async function startUs(version: OcpiVersion, acceptedToken = tokenB) {
   return { calls, versionsUrl: `${served.url}/ocpi/versions`, close: served.close };
 }
 
+/** What registerWithCpo is given: the CPO's versions URL with token A, and ours with token B. */
+const handshake = (
+  cpo: RunningCpo,
+  me: { versionsUrl: string },
+  party: Parameters<typeof registerWithCpo>[0]['ourParty'] = ourParty,
+) => ({
+  versionsUrl: cpo.versionsUrl,
+  tokenA,
+  ourVersionsUrl: me.versionsUrl,
+  ourTokenB: tokenB,
+  ourParty: party,
+});
+
 let cpo: RunningCpo | undefined;
 let us: Awaited<ReturnType<typeof startUs>> | undefined;
 afterEach(async () => {
@@ -77,10 +90,7 @@ describe('registerWithCpo', () => {
       us = me;
       const { client } = testClient();
 
-      const registration = await registerWithCpo(
-        { versionsUrl: cpo.versionsUrl, tokenA, ourVersionsUrl: me.versionsUrl, ourTokenB: tokenB, ourParty },
-        client,
-      );
+      const registration = await registerWithCpo(handshake(cpo, me), client);
 
       expect(registration).toMatchObject({ version, parties: [{ country_code: 'NL', party_id: 'DEM' }] });
       expect(registration.tokenC).toBe(cpo.fake.currentToken());
@@ -131,16 +141,7 @@ describe('registerWithCpo', () => {
     const me = await startUs('2.2.1');
     us = me;
     const { client } = testClient();
-    await registerWithCpo(
-      {
-        versionsUrl: cpo.versionsUrl,
-        tokenA,
-        ourVersionsUrl: me.versionsUrl,
-        ourTokenB: tokenB,
-        ourParty: { ...ourParty, role: 'NSP' },
-      },
-      client,
-    );
+    await registerWithCpo(handshake(cpo, me, { ...ourParty, role: 'NSP' }), client);
     expect(cpo.fake.peer()?.credentials).toMatchObject({ roles: [{ role: 'NSP' }] });
   });
 
@@ -149,13 +150,7 @@ describe('registerWithCpo', () => {
     const me = await startUs('2.2.1', 'some-other-token');
     us = me;
     const { client } = testClient();
-    const input = {
-      versionsUrl: cpo.versionsUrl,
-      tokenA,
-      ourVersionsUrl: me.versionsUrl,
-      ourTokenB: tokenB,
-      ourParty,
-    };
+    const input = handshake(cpo, me);
     const err = await registerWithCpo(input, client).catch((e) => e);
     expect(err).toBeInstanceOf(OcpiStatusError);
     expect(err.statusCode).toBe(3001);
@@ -171,13 +166,7 @@ describe('credentials module rules', () => {
     const me = await startUs('2.2.1');
     us = me;
     const { client } = testClient();
-    const input = {
-      versionsUrl: cpo.versionsUrl,
-      tokenA,
-      ourVersionsUrl: me.versionsUrl,
-      ourTokenB: tokenB,
-      ourParty,
-    };
+    const input = handshake(cpo, me);
     const registration = await registerWithCpo(input, client);
     return { client, me, registration, credentialsUrl: registration.endpoints.credentials! };
   }
