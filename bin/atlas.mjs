@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-// The package's `atlas` command: runs the TypeScript CLI through tsx.
+// The package's `atlas` command: builds the CLI as plain JavaScript (scripts/build-node.mjs, about
+// a second) and runs it, so the server and its worker threads run compiled modules, not tsx.
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { buildNode } from '../scripts/build-node.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+const cli = join(buildNode(), 'cli.js');
+const result = spawnSync(process.execPath, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -2,11 +2,15 @@
 // included) is its own. It is the production HTTP stack of startServer (createApp, the Node hooks,
 // heavy reads on worker threads, the real socket address as the client) without the syncs, the
 // outbox and the status roll-up, which would write to the shared cached database.
-// Usage: tsx scripts/bench/load-server-child.ts DB READ_WORKERS   (-1: the default count)
+// It runs built, as `npm start` runs the server: load.ts bundles it with the server's entries
+// (scripts/build-node.mjs), so its worker threads load compiled modules too.
+// Usage: node dist/bench/load-server-child.js DB READ_WORKERS   (-1: the default count)
 // Prints `port=N`; on SIGUSR2 prints `figures={...}`: the event loop's delay (how long a ready
-// callback such as a /healthz request waited for the thread) as p50/p99/max in ms. The bench reads
-// the VmHWM from /proc and then kills it.
+// callback such as a /healthz request waited for the thread) as p50/p99/max in ms, the main
+// thread's heap and each worker thread's (as of its last answer). The bench reads the VmHWM from
+// /proc and then kills it.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
@@ -41,6 +45,8 @@ process.on('SIGUSR2', () => {
     // The main thread's own V8 heap and buffers: the rest of the VmHWM is workers, SQLite, code.
     heapMb: mb(mem.heapTotal),
     externalMb: mb(mem.external),
+    mallocedMb: mb(getHeapStatistics().malloced_memory),
+    threads: heavy?.memory() ?? {},
   };
   console.log(`figures=${JSON.stringify(figures)}`);
   // Profiling (BENCH_LOAD_CPU_PROF): --cpu-prof writes its profile at a normal exit only.

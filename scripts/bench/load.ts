@@ -20,7 +20,9 @@ import autocannon from 'autocannon';
 import { eventsAfter } from '../../src/db/queries/status.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
+import type { ThreadMemory } from '../../src/node/read-worker.js';
 import { defaultReadWorkers } from '../../src/node/read-workers.js';
+import { buildNode } from '../build-node.mjs';
 import { syntheticBenchDb } from './synthetic-db.js';
 
 const EVSES = 1_000_000;
@@ -43,7 +45,15 @@ const STATS = ['', '?country=DEU', '?country=FRA', '?country=NLD', '?connector=I
 
 /** The server's own figures: event-loop delay (ms) and peak memory (MB). */
 interface ServerFigures {
-  loop: { p50: number; p99: number; max: number; heapMb: number; externalMb: number } | null;
+  loop: {
+    p50: number;
+    p99: number;
+    max: number;
+    heapMb: number;
+    externalMb: number;
+    mallocedMb: number;
+    threads: Record<string, ThreadMemory>;
+  } | null;
   rssMb: number | null;
   /** Peak of each child process of the server (tsx's compiler service; reported beside it). */
   childrenMb: number[];
@@ -60,14 +70,18 @@ function profileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-async function startServer(file: string, workers: number): Promise<Server> {
+/** The server child built as `npm start` builds the server: plain JavaScript, workers beside it. */
+function buildServerChild(): string {
+  return join(buildNode('dist/bench', ['scripts/bench/load-server-child.ts']), 'load-server-child.js');
+}
+
+async function startServer(serverChild: string, file: string, workers: number): Promise<Server> {
   // The .sqlite dump's build writes GBs of temporary files there: removed with the server.
   const tmp = mkdtempSync(join(tmpdir(), 'atlas-load-'));
-  const child = spawn(
-    process.execPath,
-    [...profileArgs(), '--import', 'tsx', 'scripts/bench/load-server-child.ts', file, String(workers)],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp } },
-  );
+  const child = spawn(process.execPath, [...profileArgs(), serverChild, file, String(workers)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TMPDIR: tmp },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   for (;;) {
@@ -289,8 +303,14 @@ interface Replay {
   expected: number;
 }
 
-async function phase(name: string, file: string, workers: number, replay: Replay): Promise<Phase> {
-  const server = await startServer(file, workers);
+interface Setup {
+  serverChild: string;
+  file: string;
+  replay: Replay;
+}
+
+async function phase(name: string, workers: number, { serverChild, file, replay }: Setup): Promise<Phase> {
+  const server = await startServer(serverChild, file, workers);
   let figures: Omit<Phase, 'server'>;
   let serverFigures: ServerFigures = { loop: null, rssMb: null, childrenMb: [] };
   try {
@@ -338,9 +358,15 @@ function report(p: Phase): void {
   log(
     loop
       ? `  server event-loop delay: p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}; ` +
-          `main thread at the end: V8 heap ${loop.heapMb} MB, external ${loop.externalMb} MB`
+          `main thread at the end: V8 heap ${loop.heapMb} MB, malloced ${loop.mallocedMb} MB, external ${loop.externalMb} MB`
       : '  server event-loop delay: unknown (the event loop did not answer within 3 s)',
   );
+  for (const [slot, t] of Object.entries(loop?.threads ?? {})) {
+    log(
+      `  worker thread ${slot}: V8 heap ${t.heapMb} MB (largest after an answer ${t.peakHeapMb} MB), ` +
+        `malloced ${t.mallocedMb} MB (peak ${t.peakMallocedMb} MB)`,
+    );
+  }
   log(`  timeouts: ${timeouts} (target 0: ${timeouts === 0 ? 'met' : 'NOT met'})`);
   log(
     `  server VmHWM (worker threads included): ${rss?.toFixed(0) ?? '?'} MB (target <= 256 MB: ${
@@ -369,6 +395,7 @@ export async function run(): Promise<void> {
   const last = (await db.get<{ id: number }>('SELECT max(id) AS id FROM evse_status_events'))?.id ?? 0;
   const replay = { from: last - REPLAY_DEPTH, expected: await replayedEvents(db, last - REPLAY_DEPTH) };
   await db.close();
+  const setup: Setup = { serverChild: buildServerChild(), file, replay };
   log(`load bench: ${EVSES.toLocaleString('en')} EVSEs, ${SECONDS} s per phase, newest event ${last}`);
   const phases: Phase[] = [];
   const all = [
@@ -376,7 +403,7 @@ export async function run(): Promise<void> {
     [`heavy reads on worker threads (ATLAS_READ_WORKERS unset: ${defaultReadWorkers()})`, -1],
   ] as const;
   for (const [name, workers] of process.env.BENCH_LOAD_PHASES === 'workers' ? all.slice(1) : all) {
-    phases.push(await phase(name, file, workers, replay));
+    phases.push(await phase(name, workers, setup));
   }
   for (const p of phases) report(p);
 }

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import type { DumpJob } from '../api/dump-jobs.js';
 import type { Db } from '../db/types.js';
 import { DUMP_HEAP_LIMITS } from './dump-limits.js';
-import { startTsWorker, TS_EXEC_ARGV } from './ts-worker.js';
+import { execArgvFor, siblingModule, startModuleWorker } from './module-worker.js';
 
-const WORKER = new URL('./dump-worker.ts', import.meta.url).href;
-const CHILD = fileURLToPath(new URL('./dump-process.ts', import.meta.url));
+const WORKER = siblingModule('dump-worker', import.meta.url);
+const CHILD = siblingModule('dump-process', import.meta.url);
 
 type Message = { ok: boolean; error?: string } | { progress: number; total?: number };
 
@@ -44,7 +44,7 @@ function inWorker(
 ): Promise<void> {
   // Settled when the thread has exited, so the next build's thread never overlaps its teardown.
   return new Promise((resolve, reject) => {
-    const worker = startTsWorker(WORKER, { file, out, job }, DUMP_HEAP_LIMITS);
+    const worker = startModuleWorker(WORKER, { file, out, job }, DUMP_HEAP_LIMITS);
     let failure: Error | null = new Error('dump worker exited without a result');
     worker.on('message', (m: Message) => {
       if ('progress' in m) onProgress?.(m.progress, m.total);
@@ -93,8 +93,8 @@ function inChild(
   opts: ChildBuildOptions,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [], {
-      execArgv: [...TS_EXEC_ARGV],
+    const child = fork(fileURLToPath(CHILD), [], {
+      execArgv: execArgvFor(CHILD),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const stop = () => child.kill('SIGTERM');

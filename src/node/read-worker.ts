@@ -1,7 +1,8 @@
 // Worker thread: answers heavy public reads (heavy-reads.ts) with the same app as the main thread,
 // over its own read-only connection, so a long query blocks this thread and not the event loop.
 // Receives { url, accept } (or a page of an SSE replay), posts back { status, headers, body } (the
-// body's buffer transferred, not copied).
+// body's buffer transferred, not copied) and this thread's heap figures (ThreadMemory).
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
@@ -47,11 +48,34 @@ async function replayPage({ replay: r }: ReplayRequest) {
   return { status: 200, headers: {}, body: new TextEncoder().encode(JSON.stringify(page)) };
 }
 
+/** This thread's V8 heap in MB, and the largest it has been after a task (for the load bench). */
+export interface ThreadMemory {
+  heapMb: number;
+  peakHeapMb: number;
+  /** Memory V8 allocated with malloc (compiled code, zones): also this thread's, outside the heap. */
+  mallocedMb: number;
+  peakMallocedMb: number;
+}
+
+let peakHeapMb = 0;
+
+function threadMemory(): ThreadMemory {
+  const h = getHeapStatistics();
+  const mb = (b: number) => Math.round(b / 1e5) / 10;
+  peakHeapMb = Math.max(peakHeapMb, mb(h.total_heap_size));
+  return {
+    heapMb: mb(h.total_heap_size),
+    peakHeapMb,
+    mallocedMb: mb(h.malloced_memory),
+    peakMallocedMb: mb(h.peak_malloced_memory),
+  };
+}
+
 parentPort?.on('message', async (task: WorkerTask) => {
   try {
     const a = 'replay' in task ? await replayPage(task) : await render(task);
-    parentPort?.postMessage({ ok: true, ...a }, a.body ? [a.body.buffer] : []);
+    parentPort?.postMessage({ ok: true, ...a, memory: threadMemory() }, a.body ? [a.body.buffer] : []);
   } catch (err) {
-    parentPort?.postMessage({ ok: false, error: (err as Error).message });
+    parentPort?.postMessage({ ok: false, error: (err as Error).message, memory: threadMemory() });
   }
 });

@@ -2,8 +2,9 @@
 // own read-only connection (read-worker.ts). A slot renders one request at a time (heavy-reads.ts
 // never hands a busy slot another), so a reply is the answer to the request it was sent.
 //
-// Threads cost memory: each is a V8 isolate with the app's modules loaded (about 45 MB measured
-// idle, under tsx which gives it a module-hooks thread too) plus what its queries allocate. Their
+// Threads cost memory: each is a V8 isolate with the app's modules loaded (about 40 MB measured
+// idle from the built modules, 45-78 MB under tsx which compiled the app again in every thread)
+// plus what its queries allocate. Their
 // count is bounded by design (defaultReadWorkers) and each one's V8 heap is capped (resourceLimits).
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
@@ -16,10 +17,10 @@ import {
   type Lane,
   type WorkerTask,
 } from './heavy-reads.js';
-import type { ReadWorkerData } from './read-worker.js';
-import { startTsWorker } from './ts-worker.js';
+import { siblingModule, startModuleWorker } from './module-worker.js';
+import type { ReadWorkerData, ThreadMemory } from './read-worker.js';
 
-const WORKER = new URL('./read-worker.ts', import.meta.url).href;
+const WORKER = siblingModule('read-worker', import.meta.url);
 
 /**
  * A read worker's V8 heap: a young generation of 8 MB (V8's default grows to 3 x 16 MB under load,
@@ -40,15 +41,17 @@ export function defaultReadWorkers(): number {
   return Math.min(16, Math.max(1, availableParallelism() - 1));
 }
 
-type Reply = ({ ok: true } & OffloadedAnswer) | { ok: false; error: string };
+type Reply = (({ ok: true } & OffloadedAnswer) | { ok: false; error: string }) & { memory?: ThreadMemory };
 
 export function createReadWorkers(data: ReadWorkerData) {
   const slots = new Map<string, Worker>();
+  /** Each slot's heap figures at its last reply (a replaced worker starts its own). */
+  const memory = new Map<string, ThreadMemory>();
 
   function workerFor(key: string): Worker {
     let w = slots.get(key);
     if (!w) {
-      w = startTsWorker(WORKER, data, READ_WORKER_LIMITS);
+      w = startModuleWorker(WORKER, data, READ_WORKER_LIMITS);
       // An idle worker does not keep the process alive; close() ends them on shutdown.
       w.unref();
       slots.set(key, w);
@@ -69,6 +72,7 @@ export function createReadWorkers(data: ReadWorkerData) {
       const exited = (code: number) => failed(new Error(`read worker exited with ${code}`));
       const replied = (m: Reply) => {
         cleanup();
+        if (m.memory) memory.set(key, m.memory);
         if (m.ok) resolve({ status: m.status, headers: m.headers, body: m.body });
         else reject(new Error(m.error));
       };
@@ -86,6 +90,8 @@ export function createReadWorkers(data: ReadWorkerData) {
 
   return {
     execute,
+    /** Heap figures of each worker thread by slot (`lane/slot`), as of its last answer. */
+    memory: () => Object.fromEntries(memory),
     async close(): Promise<void> {
       const all = [...slots.values()];
       slots.clear();
@@ -152,5 +158,5 @@ export function startHeavyReads(s: HeavyReadSettings) {
   };
   /** The status of the statistics computed as the server started (tests). */
   const warmed = warmStatistics(heavy);
-  return { offload: heavy.offload, replayEvents, warmed, close: workers.close };
+  return { offload: heavy.offload, replayEvents, warmed, memory: workers.memory, close: workers.close };
 }

@@ -1,0 +1,3 @@
+// Types of build-node.mjs (plain JavaScript so that `npm start` needs nothing but node).
+export declare const NODE_ENTRIES: string[];
+export declare function buildNode(outdir?: string, extra?: string[]): string;
