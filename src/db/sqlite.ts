@@ -82,6 +82,8 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       return prepare(s.sql).run(...(s.params as unknown[])).changes;
     }),
   );
+  const othersCommitted = sqlite.prepare('PRAGMA data_version').pluck();
+  const ownChanges = sqlite.prepare('SELECT total_changes()').pluck();
   return {
     kind: 'sqlite',
     orm,
@@ -100,6 +102,9 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
     },
     async checkpoint(mode = 'passive') {
       sqlite.pragma(mode === 'truncate' ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)');
+    },
+    changeStamp() {
+      return `${othersCommitted.get()}/${ownChanges.get()}`;
     },
     async close() {
       cache.clear();

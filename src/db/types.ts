@@ -33,6 +33,14 @@ export interface Db {
    * neither file. 'passive' (default) never waits.
    */
   checkpoint?(mode?: 'passive' | 'truncate'): Promise<void>;
+  /**
+   * A token that changes whenever what this connection reads may have changed (SQLite only): PRAGMA
+   * data_version moves when another connection (a CLI sync, another process) has committed since
+   * this one last looked, and total_changes() counts this connection's own writes, also those
+   * through drizzle. A few microseconds; the data version (src/api/http/data-version.ts) is read
+   * again only when it moves. D1 has no such signal across isolates.
+   */
+  changeStamp?(): string;
   close(): Promise<void>;
 }
 

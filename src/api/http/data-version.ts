@@ -6,7 +6,7 @@
 // licence changes. A run that changed nothing leaves it alone. Writers outside sync runs (push
 // receiver, dedupe) bump `meta.data_version` (bumpDataVersionStmt in
 // src/db/queries/data-version.ts) to be seen at once.
-import { dataVersionInputs } from '../../db/queries/data-version.js';
+import { type DataVersionInputs, dataVersionInputs } from '../../db/queries/data-version.js';
 import type { Db } from '../../db/types.js';
 import { hash64 } from '../../model/ids.js';
 
@@ -15,12 +15,36 @@ export interface DataVersion {
   lastModified: Date;
 }
 
+/** The inputs last read on a connection, and the change stamp they were read under. */
+interface Seen {
+  stamp: string;
+  inputs: DataVersionInputs;
+}
+
+const seenOn = new WeakMap<Db, Seen>();
+
+/**
+ * The version query's answer, read again only when the connection's change stamp moved (SQLite: a
+ * commit by another connection or a write by this one; ~5 us against ~25-50 us for the query,
+ * which every GET pays). The stamp is taken before the query: a commit landing in between moves
+ * it again, so the next request reads anew. D1 has no stamp: every request asks.
+ */
+async function inputsOf(db: Db): Promise<DataVersionInputs> {
+  const stamp = db.changeStamp?.();
+  if (stamp == null) return dataVersionInputs(db);
+  const seen = seenOn.get(db);
+  if (seen?.stamp === stamp) return seen.inputs;
+  const inputs = await dataVersionInputs(db);
+  seenOn.set(db, { stamp, inputs });
+  return inputs;
+}
+
 /**
  * `build` separates deployments: new code may render the same data differently. `withRuns`: the
  * answer reports sync runs themselves (source health), so every run counts, even one that wrote nothing.
  */
 export async function dataVersion(db: Db, now: Date, build: string, withRuns = false): Promise<DataVersion> {
-  const r = await dataVersionInputs(db);
+  const r = await inputsOf(db);
   const parts = [build, r.meta, r.runs, r.event, r.site_event, r.licenses];
   if (withRuns) parts.push(r.activity, r.source_at);
   const key = parts.join('|');
