@@ -9,6 +9,8 @@ const isPassThrough = (pair: string) => pair.startsWith('_');
 
 export function dropPassThroughParams(): MiddlewareHandler {
   return async (c, next) => {
+    // Most requests have no `_` pair: they skip parsing their URL.
+    if (!c.req.url.includes('_')) return next();
     const url = new URL(c.req.url);
     const pairs = url.search.slice(1).split('&');
     if (pairs.some(isPassThrough)) {
