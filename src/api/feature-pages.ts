@@ -5,6 +5,7 @@ import type { z } from '@hono/zod-openapi';
 import type { Context, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
 import { type Bbox, distanceM, inBbox } from '../model/geo.js';
+import { hash64 } from '../model/ids.js';
 import type { AppEnv } from './deps.js';
 import { GEOJSON } from './geojson-schemas.js';
 import {
@@ -104,10 +105,41 @@ export function collectionFrame(c: Context, next: Cursor | null): { head: string
   };
 }
 
+const utf8 = new TextEncoder();
+
+/** A FeatureCollection's bytes: the frame around chunks of stored features already joined by commas. */
+export function storedFeaturesBody(frame: { head: string; tail: string }, chunks: Uint8Array[]): Uint8Array {
+  const head = utf8.encode(frame.head);
+  const tail = utf8.encode(frame.tail);
+  let size = head.length + tail.length + Math.max(0, chunks.length - 1);
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  out.set(head, 0);
+  let at = head.length;
+  chunks.forEach((c, i) => {
+    if (i > 0) out[at++] = 0x2c; // ','
+    out.set(c, at);
+    at += c.length;
+  });
+  out.set(tail, at);
+  return out;
+}
+
+/**
+ * The ETag of a page built by storedFeaturesBody: a hash of its frame (links included) and of what
+ * stands for its rows and their contents (`revision`, src/db/queries/site-features.ts), so it changes
+ * whenever a feature of the page does, without hashing the body. Weak, like every body tag here
+ * (middleware.ts): one tag for the identity, gzip and brotli forms. `p1` names this way of joining:
+ * change it when the bytes around the stored features change.
+ */
+export function storedPageTag(frame: { head: string; tail: string }, revision: string): string {
+  return `W/"${hash64(`p1|${frame.head}|${frame.tail}|${revision}`)}"`;
+}
+
 /**
  * A geo+json 200 from a body already rendered as bytes. The bytes are also handed to the HTTP layer
- * (context `renderedBody`), so it hashes them for the ETag and sends them as they are, without
- * reading the Response back.
+ * (context `renderedBody`), so it sends them as they are, without reading the Response back, and
+ * hashes them for the ETag unless `etag` is given.
  *
  * Typed as the JSON of `schema`, the route's declared answer: the bytes are the read model's stored
  * features (rendered from that schema's view, test/db/site-features.test.ts compares them with a
@@ -117,10 +149,13 @@ export function renderedGeoJson<S extends z.ZodType>(
   c: Context<AppEnv>,
   bytes: Uint8Array,
   _schema: S,
+  etag?: string,
 ): TypedResponse<JSONParsed<z.output<S>>, 200, 'json'> {
   // Never a SharedArrayBuffer here: SQLite's BLOB copy or TextEncoder's output.
   const body = bytes as Uint8Array<ArrayBuffer>;
   c.set('renderedBody', body);
-  const res = c.body(body, 200, { 'Content-Type': GEOJSON });
+  const headers: Record<string, string> = { 'Content-Type': GEOJSON };
+  if (etag) headers.ETag = etag;
+  const res = c.body(body, 200, headers);
   return res as Response as Response & TypedResponse<JSONParsed<z.output<S>>, 200, 'json'>;
 }

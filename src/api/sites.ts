@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { LocationFilter } from '../db/queries/locations.js';
 import { evsesOf } from '../db/queries/locations.js';
-import { joinedSiteFeatures, siteFeaturesByIds, siteRowsInBbox } from '../db/queries/site-features.js';
+import { siteFeaturesByIds, siteFeaturesInBbox } from '../db/queries/site-features.js';
 import type { SitePoint } from '../db/queries/sites.js';
 import { findSite, siteMembers, sitePoints } from '../db/queries/sites.js';
 import { listSources } from '../db/queries/sources.js';
@@ -18,6 +18,8 @@ import {
   nearSearchBox,
   type Page,
   renderedGeoJson,
+  storedFeaturesBody,
+  storedPageTag,
 } from './feature-pages.js';
 import {
   errorResponses,
@@ -89,16 +91,18 @@ export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoi
 
 /**
  * A page of list features as the answer's bytes. Without filters (a map panning) the page comes
- * straight from the read model's spread index, and SQLite joins its stored features into the body;
- * with filters or `near` the matching sites are found first and their stored features read by id.
- * Either way no feature is assembled per request.
+ * straight from the read model's spread index, SQLite joins its stored features into the body, and
+ * its ETag comes from the rows' revisions rather than a hash of the body (SHA-256 of 700 KB was
+ * ~0.45 ms of a ~4 ms answer); with filters or `near` the matching sites are found first and their
+ * stored features read by id. Either way no feature is assembled per request.
  */
 async function siteListResponse(c: Context<AppEnv>, q: SiteQueryParams) {
   const db = c.get('db');
   if (!q.near && noFilter(filterOf(q))) {
-    const page = await siteRowsInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit });
+    const page = await siteFeaturesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit });
     const frame = collectionFrame(c, page.after ? { k: page.after } : null);
-    return renderedGeoJson(c, await joinedSiteFeatures(db, page.rows, frame), siteCollectionSchema);
+    const body = storedFeaturesBody(frame, page.chunks);
+    return renderedGeoJson(c, body, siteCollectionSchema, storedPageTag(frame, page.revision));
   }
   const page = await sitePage(db, q);
   const texts = await siteFeatureTexts(db, page.items, page.distances);

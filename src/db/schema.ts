@@ -363,6 +363,12 @@ export const siteFeatures = sqliteTable(
     lastUpdated: text('last_updated').notNull(),
     /** The GeoJSON Feature of the list answer, as served. */
     feature: text('feature').notNull(),
+    /**
+     * A fresh random number whenever the row is written with a change (src/db/write-site-features.ts),
+     * so a page's ETag comes from its rows' revisions instead of a hash of its 700 KB body
+     * (src/db/queries/site-features.ts). 0 for rows not written since the column was added.
+     */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [
     // The spread scan of src/db/queries/spread-scan.ts: id bucket, then cell.

@@ -171,6 +171,9 @@ export function sitePosSql(a: string): string {
 /** 2^52: rowids of sites whose spread place was taken are above it, places below. */
 export const FIRST_SPARE_POS = '4503599627370496';
 
+// Every row written with a change gets a new random `rev` (64 bits): a page's ETag is built from its
+// rows' revs (queries/site-features.ts), so a new or changed site changes the tag of every page
+// that holds it, and a row deleted and written again never comes back with its old rev.
 // An upsert that leaves an unchanged row alone: most refreshes (a status push, a pull page that
 // repeats a location) change a count or nothing, and the triggers on site_features (vector tiles'
 // cluster cells, src/db/tile-cells.ts) then have nothing to do. A new row goes to its place when
@@ -182,12 +185,13 @@ const upsertSql = (kind: Kind) => `WITH ${KEYS},
   placed AS (SELECT *, row_number() OVER (PARTITION BY pos ORDER BY id) = 1
     AND NOT EXISTS (SELECT 1 FROM site_features o WHERE o.rowid = pos) AS place_free
     FROM (SELECT *, ${sitePosSql('f')} AS pos FROM f))
-INSERT INTO site_features (rowid, id, ${STORED.join(', ')}, feature)
+INSERT INTO site_features (rowid, id, ${STORED.join(', ')}, feature, rev)
 SELECT CASE WHEN place_free THEN pos ELSE
     (SELECT max(coalesce(max(rowid), 0), ${FIRST_SPARE_POS}) FROM site_features)
     + row_number() OVER (PARTITION BY place_free ORDER BY id) END,
-  id, ${STORED.join(', ')}, ${FEATURE} FROM placed WHERE true
-ON CONFLICT (id) DO UPDATE SET ${[...STORED, 'feature'].map((c) => `${c} = excluded.${c}`).join(', ')}
+  id, ${STORED.join(', ')}, ${FEATURE}, random() FROM placed WHERE true
+ON CONFLICT (id) DO UPDATE SET ${[...STORED, 'feature'].map((c) => `${c} = excluded.${c}`).join(', ')},
+  rev = random()
 WHERE ${[...STORED, 'feature'].map((c) => `site_features.${c} IS NOT excluded.${c}`).join(' OR ')}`;
 
 // Sites of the keys that are no longer published go, and so do sites that moved to another cell

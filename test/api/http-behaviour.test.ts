@@ -27,7 +27,7 @@ describe('conditional requests', () => {
       const res = await fetch(url(path));
       expect(res.status, path).toBe(200);
       const etag = res.headers.get('etag');
-      expect(etag, path).toMatch(/^W\/"[0-9a-f]{24}"$/);
+      expect(etag, path).toMatch(/^W\/"[0-9a-f]{16,24}"$/);
       expect(Date.parse(res.headers.get('last-modified') ?? '')).not.toBeNaN();
       expect(res.headers.get('cache-control')).toMatch(/max-age=/);
       const again = await fetch(url(path), { headers: { 'If-None-Match': etag! } });

@@ -115,3 +115,63 @@ describe('Vary', () => {
     }
   });
 });
+
+describe('ETags of bbox pages (from the rows revisions, not a hash of the body)', () => {
+  // L1 is at 52.10, L2 at 52.11 (location() above): a box around each, and one around both.
+  const boxL1 = '/v1/sites?bbox=5.1,52.095,5.13,52.105';
+  const boxL2 = '/v1/sites?bbox=5.1,52.105,5.13,52.115';
+  const both = '/v1/sites?bbox=5.1,52.09,5.13,52.12';
+  const page = async (path: string, etag?: string) => {
+    const r = await get(path, etag);
+    return { ...r, names: r.status === 200 ? siteNames(r.text) : [] };
+  };
+  const siteNames = (text: string) =>
+    (JSON.parse(text) as { features: { properties: { name: string } }[] }).features.map(
+      (f) => f.properties.name,
+    );
+
+  it('change when a site on the page changes or goes, and only then', async () => {
+    h.cpo.setData(feed('First street (again)', stamp(0.5)));
+    expect((await h.sync('full')).counters.upserted).toBeGreaterThan(0);
+    const [one, two, all] = [await page(boxL1), await page(boxL2), await page(both)];
+    expect(one.names).toEqual(['First street (again)']);
+    expect(two.names).toEqual(['Second street']);
+    expect(all.names).toHaveLength(2);
+    expect(new Set([one.etag, two.etag, all.etag]).size).toBe(3);
+
+    // A sync that changes nothing leaves every tag alone.
+    expect((await h.sync('full')).counters.upserted).toBe(0);
+    for (const [path, before] of [
+      [boxL1, one],
+      [boxL2, two],
+      [both, all],
+    ] as const) {
+      const again = await page(path, before.etag);
+      expect(again.status, path).toBe(304);
+      expect(again.etag, path).toBe(before.etag);
+    }
+
+    // L1 renamed: the pages that hold it change, the page of L2 alone does not.
+    h.cpo.setData(feed('First street (third name)', stamp(0.2)));
+    expect((await h.sync('full')).counters.upserted).toBeGreaterThan(0);
+    const oneAfter = await page(boxL1, one.etag);
+    expect(oneAfter.status).toBe(200);
+    expect(oneAfter.etag).not.toBe(one.etag);
+    expect(oneAfter.names).toEqual(['First street (third name)']);
+    const allAfter = await page(both, all.etag);
+    expect(allAfter.status).toBe(200);
+    expect(allAfter.etag).not.toBe(all.etag);
+    expect((await page(boxL2, two.etag)).status).toBe(304);
+
+    // L2 leaves the feed (removed): its page and the page of both change.
+    h.cpo.setData([location('L1', 'First street (third name)', stamp(0.2))]);
+    expect((await h.sync('full')).status).toBe('ok');
+    const twoGone = await page(boxL2, two.etag);
+    expect(twoGone.status).toBe(200);
+    expect(twoGone.names).toEqual([]);
+    const allGone = await page(both, allAfter.etag);
+    expect(allGone.status).toBe(200);
+    expect(allGone.names).toEqual(['First street (third name)']);
+    expect((await page(boxL1, oneAfter.etag)).status).toBe(304);
+  });
+});

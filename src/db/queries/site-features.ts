@@ -2,7 +2,7 @@
 // what a map, a tile, an OGC page or the OCPI sender needs per site without touching EVSE rows.
 import type { Bbox } from '../spatial-key.js';
 import { blobBytes, type Db } from '../types.js';
-import { SITE_FEATURES, scanAll, spreadScan } from './spread-scan.js';
+import { type Folded, SITE_FEATURES, scanAll, spreadScan, spreadScanFolded } from './spread-scan.js';
 
 /** One published site as the read model holds it. */
 export interface SiteSummary {
@@ -46,22 +46,40 @@ export async function siteSummariesInBbox(db: Db, q: SiteSummaryQuery): Promise<
     : spreadScan<SiteSummary & { pk: string }>(db, scan, q.limit);
 }
 
-/** A row of the read model as a page refers to it: the site id, and the rowid to read it by. */
-export interface SiteRowRef {
-  pk: string;
-  r: number;
+/** A page of the read model's stored features, as bytes. */
+export interface SiteFeaturesPage {
+  /** The features joined by commas: a chunk per statement of the scan (most pages: one or two). */
+  chunks: Uint8Array[];
+  /** How many features. */
+  count: number;
+  /**
+   * Stands for the page's rows and their contents: their count and sums of their `rev` per chunk.
+   * Every write that changes a row gives it a new random rev, so a page with a new, changed or
+   * removed site gets another revision (a removed site's place is taken by another, or the count
+   * drops), while writes elsewhere leave it alone.
+   */
+  revision: string;
+  /** The id to continue after when more sites follow. */
+  after: string | null;
 }
 
+// A 64-bit rev is summed in two 30-bit halves, so 1,000 of them cannot overflow SQLite's integers.
+const REV_LOW = 'f.rev & 1073741823';
+const REV_HIGH = '(f.rev >> 30) & 1073741823';
+
 /**
- * The first `limit` published sites of the box in id order (the same sample as siteSummariesInBbox),
- * and the id to continue after when there are more. The spread index alone finds them: it covers
- * id, cell, lat and lon, and every index holds the rowid. Carrying the features through this scan
- * and its sort cost 3x as much (1M EVSEs, 1,000 sites: 11.4 ms against 3.4 ms, loaded machine).
+ * The first `limit` published sites of the box in id order (a uniform sample of the box, as
+ * siteSummariesInBbox reads it), their stored features joined by SQLite in the statement that
+ * finds them. The spread index alone finds the rows (it covers id, cell, lat and lon, and holds the
+ * rowid); only the rows of the page are then read, by rowid, and nothing of them becomes a JS value.
+ * Measured on 1M EVSEs, 1,000 sites (703 KiB), loaded machine: reading the features as strings and
+ * joining them in JS cost 13-15 ms p50; carrying them through the scan's sort 3x as much as the
+ * scan alone; the rows handed back to JS and their rowids bound as JSON ~1 ms more than this.
  */
-export async function siteRowsInBbox(
+export async function siteFeaturesInBbox(
   db: Db,
   q: Required<Pick<SiteSummaryQuery, 'limit'>> & SiteSummaryQuery,
-): Promise<{ rows: SiteRowRef[]; after: string | null }> {
+): Promise<SiteFeaturesPage> {
   const scan = {
     table: SITE_FEATURES,
     columns: 'f.id AS pk, f.rowid AS r',
@@ -69,32 +87,23 @@ export async function siteRowsInBbox(
     after: q.after,
     where: () => [],
   };
-  const found = await spreadScan<SiteRowRef>(db, scan, q.limit + 1);
-  const rows = found.slice(0, q.limit);
-  return { rows, after: found.length > q.limit ? rows[rows.length - 1]!.pk : null };
-}
-
-/**
- * The stored features of these rows in their order, joined by commas between `head` and `tail`, as
- * one UTF-8 BLOB: the whole answer body in one statement, by rowid, with no per-feature JS string.
- * Measured on 1M EVSEs, 1,000 sites (703 KiB), loaded machine: reading the features as 1,000
- * strings and joining them cost 13-15 ms p50, this 0.7-0.9 ms. Building the body here rather than
- * around the BLOB in JS saves a copy of it, and copies are what drive V8's collections on this path
- * (scavenges for external memory pressure every few requests).
- */
-export async function joinedSiteFeatures(
-  db: Db,
-  rows: readonly SiteRowRef[],
-  frame: { head: string; tail: string },
-): Promise<Uint8Array> {
-  // A write between the scan and this statement may give a rowid to another site: the id must match too.
-  const row = await db.get<{ body: unknown }>(
-    `SELECT CAST(? || coalesce(group_concat(feature, ','), '') || ? AS BLOB) AS body FROM (
-       SELECT f.feature FROM json_each(?) j CROSS JOIN site_features f
-       ON f.rowid = j.value ->> 0 AND f.id = j.value ->> 1 ORDER BY j.key)`,
-    [frame.head, frame.tail, JSON.stringify(rows.map((p) => [p.r, p.pk]))],
+  const { parts, more } = await spreadScanFolded<Folded & { body: unknown; lo: number; hi: number }>(
+    db,
+    scan,
+    q.limit,
+    (
+      numbered,
+    ) => `SELECT count(*) AS seen, count(f.rowid) AS n, max(CASE WHEN f.rowid IS NOT NULL THEN p.pk END) AS last,
+        CAST(group_concat(f.feature, ',') AS BLOB) AS body, sum(${REV_LOW}) AS lo, sum(${REV_HIGH}) AS hi
+      FROM (${numbered}) p LEFT JOIN site_features f ON f.rowid = p.r AND p.i <= ?`,
   );
-  return blobBytes(row?.body);
+  const count = parts.reduce((a, p) => a + p.n, 0);
+  return {
+    chunks: parts.map((p) => blobBytes(p.body)),
+    count,
+    revision: parts.map((p) => `${p.n}.${p.lo}.${p.hi}`).join('|'),
+    after: more ? (parts[parts.length - 1]?.last ?? null) : null,
+  };
 }
 
 /** The stored features of these sites, by id (ids without a published site are absent). */

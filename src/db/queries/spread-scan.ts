@@ -132,23 +132,85 @@ export async function spreadScan<T extends { pk: string }>(
     const q = pkOrderSql(scan, limit);
     return db.all<T>(q.sql, q.params);
   }
-  const first = firstBucket(scan.after);
-  if (first < 0) return [];
   const out: T[] = [];
-  let next = first;
-  // The first slice takes the (empty) range before '0' and bucket '0'.
-  let batch = 2;
-  let hexSeen = 0;
-  while (next < PK_BUCKETS.length && out.length < limit) {
-    const buckets = PK_BUCKETS.slice(next, next + batch);
-    const q = scanSql(scan, buckets, limit - out.length);
+  await inBatches(scan.after, limit, async (buckets, wanted) => {
+    const q = scanSql(scan, buckets, wanted);
     const rows = await db.all<T>(q.sql, q.params);
     out.push(...rows);
+    return rows.length;
+  });
+  return out;
+}
+
+/** One statement's share of a folded scan. */
+export interface Folded {
+  /** Rows the statement's scan found: at most one more than it was allowed to fold. */
+  seen: number;
+  /** Rows folded. */
+  n: number;
+  /** The pk of the last row folded. */
+  last: string | null;
+}
+
+/**
+ * The first `limit` rows in pk order, as spreadScan finds them, folded by SQL in the statement that
+ * finds them, so no row crosses into JS. `fold` wraps the scan's query (rows `pk` and the table's
+ * columns asked for, in pk order, numbered `i` from 1) into one row of `Folded` and more; its SQL
+ * ends with a placeholder bound to how many of the rows it may fold (the scan finds one more, so
+ * the page knows whether rows follow). Returns the statements' rows, in order, and whether more
+ * rows follow the last one folded.
+ */
+export async function spreadScanFolded<T extends Folded>(
+  db: Db,
+  scan: SpreadScan,
+  limit: number,
+  fold: (numberedScan: string) => string,
+): Promise<{ parts: T[]; more: boolean }> {
+  const parts: T[] = [];
+  let folded = 0;
+  const run = async (q: { sql: string; params: unknown[] }, may: number) => {
+    const sql = fold(`SELECT s.*, row_number() OVER () AS i FROM (${q.sql}) s`);
+    const row = await db.get<T>(sql, [...q.params, may]);
+    if (row && row.n > 0) parts.push(row);
+    folded += row?.n ?? 0;
+    return row?.seen ?? 0;
+  };
+  if (!scan.box) {
+    const seen = await run(pkOrderSql(scan, limit + 1), limit);
+    return { parts, more: seen > limit };
+  }
+  let seen = 0;
+  await inBatches(scan.after, limit + 1, async (buckets, wanted) => {
+    const found = await run(scanSql(scan, buckets, wanted), limit - folded);
+    seen += found;
+    return found;
+  });
+  return { parts, more: seen > limit };
+}
+
+/**
+ * Runs `batch` on growing slices of the buckets from the one that can hold ids after `after`,
+ * until `limit` rows were found or every bucket was read. `batch` returns how many rows it found.
+ */
+async function inBatches(
+  after: string | undefined,
+  limit: number,
+  batch: (buckets: Bucket[], wanted: number) => Promise<number>,
+): Promise<void> {
+  const first = firstBucket(after);
+  if (first < 0) return;
+  let found = 0;
+  let next = first;
+  // The first slice takes the (empty) range before '0' and bucket '0'.
+  let size = 2;
+  let hexSeen = 0;
+  while (next < PK_BUCKETS.length && found < limit) {
+    const buckets = PK_BUCKETS.slice(next, next + size);
+    found += await batch(buckets, limit - found);
     next += buckets.length;
     hexSeen += buckets.filter((b) => 'eq' in b).length;
-    batch = nextBatch(batch, out.length / Math.max(1, hexSeen), limit - out.length);
+    size = nextBatch(size, found / Math.max(1, hexSeen), limit - found);
   }
-  return out;
 }
 
 /**

@@ -1,0 +1,1 @@
+ALTER TABLE `site_features` ADD `rev` integer DEFAULT 0 NOT NULL;
