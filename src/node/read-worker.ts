@@ -6,6 +6,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
+import { renderedBytesOf } from '../api/http/middleware.js';
 import { eventsAfter } from '../db/queries/status.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Logger } from '../log.js';
@@ -35,11 +36,18 @@ async function render(req: ReadRequest) {
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (req.accept) headers.accept = req.accept;
   const res = await app.request(req.url, { headers });
-  const body = res.body ? new Uint8Array(await res.arrayBuffer()) : null;
+  // A rendered page or tile is posted as its bytes (transferred), not read back out of the Response.
+  const rendered = renderedBytesOf(res);
+  const body = rendered ? ownBuffer(rendered) : res.body ? new Uint8Array(await res.arrayBuffer()) : null;
   const out: Record<string, string> = {};
   // The main thread gives the request its own id.
   for (const [k, v] of res.headers) if (k !== 'x-request-id') out[k] = v;
   return { status: res.status, headers: out, body };
+}
+
+/** Bytes that can be transferred whole: a view of part of a larger buffer (a pooled Buffer) is copied. */
+function ownBuffer(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 /** A replay page's query takes 100-250 ms on 1M EVSEs (random reads of locations and EVSEs). */

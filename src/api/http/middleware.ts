@@ -60,6 +60,17 @@ async function bodyTag(bytes: Uint8Array<ArrayBuffer>, sha256?: HttpOptions['sha
   return `W/"${hex}"`;
 }
 
+/**
+ * Answers whose body is the bytes a handler rendered, sent as they are: a read worker posts those
+ * bytes to the main thread (src/node/read-worker.ts) instead of draining the Response into a copy.
+ */
+const renderedAnswers = new WeakMap<Response, Uint8Array<ArrayBuffer>>();
+
+/** The rendered bytes that are this response's body, if it is such an answer. */
+export function renderedBytesOf(res: Response): Uint8Array<ArrayBuffer> | undefined {
+  return renderedAnswers.get(res);
+}
+
 /** What a 304 repeats of the 200 it stands for (RFC 9110 §15.4.5). */
 const NOT_MODIFIED_HEADERS =
   /^(etag|last-modified|cache-control|vary|x-request-id|access-control-|ratelimit-)/i;
@@ -295,6 +306,7 @@ class PublicHttp {
       // The rendered body is already the response's: only its headers change, in place.
       res.headers.delete('content-length');
       varyByEncoding(res.headers);
+      renderedAnswers.set(res, rendered);
       return;
     }
     const headers = new Headers(res.headers);
