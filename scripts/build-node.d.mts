@@ -1,3 +1,4 @@
 // Types of build-node.mjs (plain JavaScript so that `npm start` needs nothing but node).
 export declare const NODE_ENTRIES: string[];
+export declare const NODE_FLAGS: string[];
 export declare function buildNode(outdir?: string, extra?: string[]): string;

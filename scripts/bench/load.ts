@@ -22,7 +22,7 @@ import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
 import type { ThreadMemory } from '../../src/node/read-worker.js';
 import { defaultReadWorkers } from '../../src/node/read-workers.js';
-import { buildNode } from '../build-node.mjs';
+import { buildNode, NODE_FLAGS } from '../build-node.mjs';
 import { syntheticBenchDb } from './synthetic-db.js';
 
 const EVSES = 1_000_000;
@@ -78,10 +78,14 @@ function buildServerChild(): string {
 async function startServer(serverChild: string, file: string, workers: number): Promise<Server> {
   // The .sqlite dump's build writes GBs of temporary files there: removed with the server.
   const tmp = mkdtempSync(join(tmpdir(), 'atlas-load-'));
-  const child = spawn(process.execPath, [...profileArgs(), serverChild, file, String(workers)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TMPDIR: tmp },
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, ...profileArgs(), serverChild, file, String(workers)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TMPDIR: tmp },
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   for (;;) {

@@ -30,44 +30,58 @@ const powerClassSql = (col: string) => {
   return `CASE WHEN ${col} IS NULL THEN 'unknown' ${cases.join(' ')} ELSE '${POWER_CLASS_BOUNDS_KW.at(-1)}+' END`;
 };
 
+/** The EVSEs of location `pl` that are not removed (index evses_live). */
+const LIVE_EVSES = 'e.location_pk = pl.pk AND e.removed_at IS NULL';
+
+/** `per`: each row of CTE `pl` (published locations) with its EVSEs, connectors and power. */
+const PER_LOCATION = `per AS (SELECT pl.*,
+    (SELECT count(*) FROM evses e WHERE ${LIVE_EVSES}) AS evses,
+    (SELECT count(*) FROM evses e JOIN connectors c ON c.evse_pk = e.pk WHERE ${LIVE_EVSES}) AS connectors,
+    (SELECT sum(e.max_power_w) FROM evses e WHERE ${LIVE_EVSES}) AS installed_w
+  FROM pl)`;
+
+/** The counts of `per` rows (aliased pl) in a group; locations without EVSEs count 0 of them. */
+const PER_LOCATION_SUMS = `coalesce(sum(pl.evses), 0) AS evses, coalesce(sum(pl.connectors), 0) AS connectors,
+  sum(pl.installed_w) AS installed_w`;
+
 /**
- * One GROUP BY over published locations and their EVSEs. Installed power is the sum of each EVSE's
- * strongest connector (an EVSE charges one vehicle at a time); per connector type it is the sum
- * of that type's connectors.
+ * One pass over published locations (or, per power class and connector type, over their EVSEs and
+ * connectors), each row counted once: a location's EVSEs, their power and their connectors are
+ * counted by index lookups per location rather than by joining every EVSE and grouping the join.
+ * That bounds the query's memory: the previous join materialised the EVSEs and their connector
+ * counts (1M rows each at 1M EVSEs) with automatic indexes on both, and its temporary B-trees took
+ * ~95 MB beside the connection for the totals alone. What is left in memory is one set of distinct
+ * site keys (two or three per connector type) and the GROUP BY's sorter, bounded by the page cache.
+ * Installed power is the sum of each EVSE's strongest connector (an EVSE charges one vehicle at a
+ * time); per connector type it is the sum of that type's connectors.
  */
 export async function statsBy(db: Db, dim: StatsDimension, filter: LocationFilter): Promise<StatsRow[]> {
   const p = new SqlParams();
   const where = [PUBLISHED, ...filterConditions(filter, 'l', p)].join(' AND ');
-  const base = `WITH pl AS (SELECT l.pk, ${siteKeySql('l')} AS site, l.country, l.country_code, l.operator_name
-      FROM locations l WHERE ${where}),
-    ev AS (SELECT e.pk, e.location_pk, e.max_power_w FROM evses e JOIN pl ON pl.pk = e.location_pk
-      WHERE e.removed_at IS NULL),
-    cn AS (SELECT c.evse_pk, c.location_pk, c.standard, c.max_power_w FROM connectors c JOIN ev ON ev.pk = c.evse_pk)`;
-  const counts = `count(DISTINCT pl.site) AS sites, count(DISTINCT pl.pk) AS locations`;
+  const pl = `WITH pl AS (SELECT l.pk, ${siteKeySql('l')} AS site, l.country, l.country_code, l.operator_name
+      FROM locations l WHERE ${where})`;
+  const counts = 'count(DISTINCT pl.site) AS sites';
   let sql: string;
   if (dim === 'connector') {
-    sql = `${base} SELECT cn.standard AS key, ${counts}, count(DISTINCT cn.evse_pk) AS evses, count(*) AS connectors,
-        sum(cn.max_power_w) AS installed_w
-      FROM cn JOIN pl ON pl.pk = cn.location_pk GROUP BY cn.standard ORDER BY connectors DESC, key`;
+    sql = `${pl} SELECT c.standard AS key, ${counts}, count(DISTINCT pl.pk) AS locations,
+        count(DISTINCT c.evse_pk) AS evses, count(*) AS connectors, sum(c.max_power_w) AS installed_w
+      FROM pl JOIN evses e ON ${LIVE_EVSES} JOIN connectors c ON c.evse_pk = e.pk
+      GROUP BY c.standard ORDER BY connectors DESC, key`;
+  } else if (dim === 'power_class') {
+    // Keyed by the EVSE: locations without EVSEs have no power class.
+    sql = `${pl} SELECT ${powerClassSql('e.max_power_w')} AS key, ${counts}, count(DISTINCT pl.pk) AS locations,
+        count(*) AS evses, coalesce(sum((SELECT count(*) FROM connectors c WHERE c.evse_pk = e.pk)), 0) AS connectors,
+        sum(e.max_power_w) AS installed_w
+      FROM pl JOIN evses e ON ${LIVE_EVSES} GROUP BY 1 ORDER BY evses DESC, key`;
   } else {
-    const key =
-      dim === 'total'
-        ? 'NULL'
-        : dim === 'country'
-          ? 'upper(pl.country)'
-          : dim === 'operator'
-            ? 'pl.operator_name'
-            : powerClassSql('ev.max_power_w');
+    // Locations without EVSEs still count as sites and locations.
+    const key = dim === 'total' ? 'NULL' : dim === 'country' ? 'upper(pl.country)' : 'pl.operator_name';
     const key2 =
       dim === 'country' ? ', CASE WHEN pl.country IS NULL THEN upper(pl.country_code) END AS key2' : '';
     const group = dim === 'total' ? '' : `GROUP BY 1${dim === 'country' ? ', 2' : ''}`;
-    // Locations without EVSEs still count as sites and locations (LEFT JOIN), but not in a power class.
-    const join = dim === 'power_class' ? 'JOIN' : 'LEFT JOIN';
-    sql = `${base}, cpe AS (SELECT evse_pk, count(*) AS n FROM cn GROUP BY evse_pk)
-      SELECT ${key} AS key${key2}, ${counts}, count(ev.pk) AS evses, coalesce(sum(cpe.n), 0) AS connectors,
-        sum(ev.max_power_w) AS installed_w
-      FROM pl ${join} ev ON ev.location_pk = pl.pk LEFT JOIN cpe ON cpe.evse_pk = ev.pk ${group}
-      ORDER BY evses DESC, key`;
+    sql = `${pl}, ${PER_LOCATION}
+      SELECT ${key} AS key${key2}, ${counts}, count(*) AS locations, ${PER_LOCATION_SUMS}
+      FROM per pl ${group} ORDER BY evses DESC, key`;
   }
   const s = p.bind(sql);
   return db.all<StatsRow>(s.sql, s.params);
@@ -89,14 +103,9 @@ export async function operatorStats(
   if (after != null) where.push(`l.operator_name > ${p.add(after)}`);
   const s = p.bind(`WITH pl AS (SELECT l.pk, ${siteKeySql('l')} AS site,
         coalesce(upper(l.country), upper(l.country_code)) AS country, l.operator_name
-      FROM locations l WHERE ${where.join(' AND ')}),
-    ev AS (SELECT e.pk, e.location_pk, e.max_power_w FROM evses e JOIN pl ON pl.pk = e.location_pk
-      WHERE e.removed_at IS NULL),
-    cpe AS (SELECT c.evse_pk, count(*) AS n FROM connectors c JOIN ev ON ev.pk = c.evse_pk GROUP BY c.evse_pk)
-    SELECT pl.operator_name AS key, count(DISTINCT pl.site) AS sites, count(DISTINCT pl.pk) AS locations,
-      count(ev.pk) AS evses, coalesce(sum(cpe.n), 0) AS connectors, sum(ev.max_power_w) AS installed_w,
-      group_concat(DISTINCT pl.country) AS countries
-    FROM pl LEFT JOIN ev ON ev.location_pk = pl.pk LEFT JOIN cpe ON cpe.evse_pk = ev.pk
-    GROUP BY pl.operator_name ORDER BY pl.operator_name LIMIT ${p.add(limit)}`);
+      FROM locations l WHERE ${where.join(' AND ')}), ${PER_LOCATION}
+    SELECT pl.operator_name AS key, count(DISTINCT pl.site) AS sites, count(*) AS locations,
+      ${PER_LOCATION_SUMS}, group_concat(DISTINCT pl.country) AS countries
+    FROM per pl GROUP BY pl.operator_name ORDER BY pl.operator_name LIMIT ${p.add(limit)}`);
   return db.all<OperatorRow>(s.sql, s.params);
 }
