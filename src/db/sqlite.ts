@@ -9,7 +9,7 @@ import { OUTBOX_TRIGGERS } from './outbox-triggers.js';
 import * as schema from './schema.js';
 import { SITE_FREE_TRIGGERS } from './site-free-triggers.js';
 import { setupTileCellsStmts, TILE_CELLS_READY } from './tile-cells.js';
-import { type AtlasOrm, assertParamLimit, type Db, type Stmt } from './types.js';
+import { type AtlasOrm, assertParamLimit, type Db, type GroupResult, type Stmt } from './types.js';
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -84,6 +84,20 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
   );
   const othersCommitted = sqlite.prepare('PRAGMA data_version').pluck();
   const ownChanges = sqlite.prepare('SELECT total_changes()').pluck();
+  // A transaction function called inside another runs in a savepoint (better-sqlite3): a list
+  // that throws is rolled back to it and the group goes on. An error after which SQLite has
+  // already rolled back the whole transaction (a full disk, I/O) is the group's, not the list's.
+  const runGroup = sqlite.transaction((lists: Stmt[][], tail: Stmt[]) => {
+    const results = lists.map((list): GroupResult => {
+      try {
+        return { ok: true, changes: runAll(list) };
+      } catch (error) {
+        if (!sqlite.inTransaction) throw error;
+        return { ok: false, error };
+      }
+    });
+    return { results, tail: runAll(tail) };
+  });
   return {
     kind: 'sqlite',
     orm,
@@ -95,6 +109,9 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
     },
     async batch(stmts: Stmt[]) {
       return runAll(stmts);
+    },
+    async batchGroup(lists: Stmt[][], tail: Stmt[]) {
+      return runGroup(lists, tail);
     },
     async snapshotTo(path: string) {
       mkdirSync(dirname(resolve(path)), { recursive: true });

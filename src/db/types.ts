@@ -11,6 +11,14 @@ export interface Stmt {
 
 export const MAX_BOUND_PARAMS = 100;
 
+/** What batchGroup did with one list: its rows changed per statement, or why it was undone. */
+export type GroupResult = { ok: true; changes: number[] } | { ok: false; error: unknown };
+
+export interface GroupCommit {
+  results: GroupResult[];
+  tail: number[];
+}
+
 export type AtlasOrm = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>;
 
 export interface Db {
@@ -25,6 +33,13 @@ export interface Db {
    * per statement.
    */
   batch(stmts: Stmt[]): Promise<number[]>;
+  /**
+   * Group commit (better-sqlite3 only; D1 has no savepoints): the lists run in ONE transaction,
+   * each in its own savepoint, so a list that fails is undone alone and reported in its slot; then
+   * `tail`, statements for the whole group. Resolves once all of it is committed; rejects, with
+   * nothing written, when the transaction as a whole fails (the tail, a full disk).
+   */
+  batchGroup?(lists: Stmt[][], tail: Stmt[]): Promise<GroupCommit>;
   /** Writes a consistent copy of the whole database to a file (Node only; dumps). */
   snapshotTo?(path: string): Promise<void>;
   /**

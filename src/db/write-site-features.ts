@@ -240,25 +240,28 @@ export function siteRefreshOf(stmt: Stmt): { locationPks: string[]; siteIds: str
 }
 
 /**
- * The statement lists as one batch with their site refreshes merged into one at the end (a
- * refresh reads the final state, so one per batch is as good as one per list), and where each
- * list's statements landed in it (-1: a merged refresh, whose change count reads 0).
+ * The statement lists without their site refreshes, and one refresh for all of them to run after
+ * them (a refresh reads the final state, so one per group is as good as one per list); `slots` say
+ * where each list's statements landed in its own list (-1: a merged refresh, whose change count
+ * reads 0).
  */
-export function mergeSiteRefreshes(lists: Stmt[][]): { stmts: Stmt[]; slots: number[][] } {
-  const stmts: Stmt[] = [];
+export function mergeSiteRefreshes(lists: Stmt[][]): { lists: Stmt[][]; slots: number[][]; refresh: Stmt[] } {
   const locationPks = new Set<string>();
   const siteIds = new Set<string>();
-  const slots = lists.map((list) =>
-    list.map((s) => {
+  const kept: Stmt[][] = [];
+  const slots = lists.map((list) => {
+    const own: Stmt[] = [];
+    kept.push(own);
+    return list.map((s) => {
       const refresh = siteRefreshOf(s);
-      if (!refresh) return stmts.push(s) - 1;
+      if (!refresh) return own.push(s) - 1;
       for (const pk of refresh.locationPks) locationPks.add(pk);
       for (const id of refresh.siteIds) siteIds.add(id);
       return -1;
-    }),
-  );
-  stmts.push(...refreshSiteFeaturesStmts({ locationPks: [...locationPks], siteIds: [...siteIds] }));
-  return { stmts, slots };
+    });
+  });
+  const refresh = refreshSiteFeaturesStmts({ locationPks: [...locationPks], siteIds: [...siteIds] });
+  return { lists: kept, slots, refresh };
 }
 
 /** Bump when the feature's shape or the publishing rule changes: stored rows are then rebuilt. */
