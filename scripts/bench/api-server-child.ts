@@ -1,10 +1,11 @@
 // A server for the API bench's HTTP throughput, in its own process so its peak memory is its own
 // and the load generator does not share its event loop.
-// Usage: tsx scripts/bench/api-server-child.ts atlas DB   (the atlas, response cache off, pages
+// Built by api.ts as the server is (scripts/build-node.mjs) and run from dist/bench/.
+// Usage: node dist/bench/api-server-child.js atlas DB   (the atlas, response cache off, pages
 //          rendered on the event loop)
-//        tsx scripts/bench/api-server-child.ts atlas-workers DB (the same, pages rendered by the
+//        node dist/bench/api-server-child.js atlas-workers DB (the same, pages rendered by the
 //          Node host's read workers as `atlas serve` does; no statistics warm-up competing for CPU)
-//        tsx scripts/bench/api-server-child.ts plain FILE (plain node:http serving FILE's bytes)
+//        node dist/bench/api-server-child.js plain FILE (plain node:http serving FILE's bytes)
 // Prints `port=N`; on SIGTERM prints one JSON line { peakRssMb } and exits.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -17,6 +17,7 @@ import type { HttpOptions } from '../../src/api/http/options.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
 import { nodeHttpOptions } from '../../src/node/http-hooks.js';
+import { buildNode, NODE_FLAGS } from '../build-node.mjs';
 import {
   loadPostGis,
   loadPostGisFeatures,
@@ -96,13 +97,12 @@ interface ServerChild {
 
 /** A server in its own process (scripts/bench/api-server-child.ts): the atlas or plain node:http. */
 async function serverChild(mode: 'atlas' | 'atlas-workers' | 'plain', file: string): Promise<ServerChild> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/bench/api-server-child.ts', mode, file],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  // Built and started as `npm start` runs the server (plain JavaScript, its Node options), so the
+  // read workers' memory is that of the server's, not of tsx compiling the app in every thread.
+  const built = buildNode('dist/bench', ['scripts/bench/api-server-child.ts']);
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(built, 'api-server-child.js'), mode, file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   for (;;) {
     const { value, done } = await lines.next();
@@ -126,7 +126,7 @@ async function serverChild(mode: 'atlas' | 'atlas-workers' | 'plain', file: stri
 
 /** Requests/s with 10 keep-alive connections, every request a new box (the plain server ignores it). */
 async function throughput(port: number): Promise<{ rps: number; non2xx: number }> {
-  // Read workers start on the first heavy request (seconds with tsx): not part of the rate.
+  // Read workers start on the first heavy request (each loads the app's modules): not part of the rate.
   await (await fetch(`http://127.0.0.1:${port}${PATH}`)).arrayBuffer();
   let k = 0;
   const r = await autocannon({

@@ -6,7 +6,10 @@
 // Forked with an IPC channel; receives { file, out, job? }, sends progress, then { ok, error? }.
 import type { DumpJob } from '../api/dump-jobs.js';
 import { buildDumpFile } from './dump-build.js';
+import { lowerThreadPriority } from './module-worker.js';
 
+// A build is background work: below the server's event loop (its worker thread inherits this).
+lowerThreadPriority();
 process.on('disconnect', () => process.exit(1));
 
 process.once('message', (m: { file: string; out: string; job?: DumpJob }) => {

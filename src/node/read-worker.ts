@@ -11,6 +11,7 @@ import { eventsAfter } from '../db/queries/status.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Logger } from '../log.js';
 import type { ReadRequest, ReplayRequest, WorkerTask } from './heavy-reads.js';
+import { lowerThreadPriority } from './module-worker.js';
 
 export interface ReadWorkerData {
   file: string;
@@ -18,6 +19,7 @@ export interface ReadWorkerData {
   publicUrl?: string;
 }
 
+lowerThreadPriority();
 const data = workerData as ReadWorkerData;
 // The main connection's page cache is sized for writes; readers lean on the OS's page cache, so
 // each worker's own stays small (its memory counts in the server's RSS).
