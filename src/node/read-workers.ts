@@ -43,7 +43,8 @@ export function defaultReadWorkers(): number {
 
 type Reply = (({ ok: true } & OffloadedAnswer) | { ok: false; error: string }) & { memory?: ThreadMemory };
 
-export function createReadWorkers(data: ReadWorkerData) {
+/** `limits`: each worker's V8 heap (tests give one too small to hold the app). */
+export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits = READ_WORKER_LIMITS) {
   const slots = new Map<string, Worker>();
   /** Each slot's heap figures at its last reply (a replaced worker starts its own). */
   const memory = new Map<string, ThreadMemory>();
@@ -51,7 +52,7 @@ export function createReadWorkers(data: ReadWorkerData) {
   function workerFor(key: string): Worker {
     let w = slots.get(key);
     if (!w) {
-      w = startModuleWorker(WORKER, data, READ_WORKER_LIMITS);
+      w = startModuleWorker(WORKER, data, limits);
       // An idle worker does not keep the process alive; close() ends them on shutdown.
       w.unref();
       slots.set(key, w);

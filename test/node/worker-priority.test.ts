@@ -1,11 +1,13 @@
 // Read worker threads run below the event loop's scheduling priority (WORKER_NICE nice steps), so
-// with every core rendering, the thread that answers /healthz still gets one at once. Linux only:
-// the nice value is per thread there, read from /proc/self/task/*/stat.
+// with every core rendering, the thread that answers /healthz still gets one at once (Linux only:
+// the nice value is per thread there, read from /proc/self/task/*/stat). And their V8 heap is
+// capped: a worker over its cap ends, its request gets 503, the server goes on.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/sqlite.js';
+import { createHeavyReads, DEFAULT_HEAVY_READS } from '../../src/node/heavy-reads.js';
 import { WORKER_NICE } from '../../src/node/module-worker.js';
 import { createReadWorkers } from '../../src/node/read-workers.js';
 
@@ -34,6 +36,31 @@ describe.runIf(existsSync('/proc/self/task'))('read worker priority', () => {
       const lowered = niceOfThreads().filter((n) => n === Math.min(19, own + WORKER_NICE));
       expect(lowered.length).toBeGreaterThan(before);
       expect(niceOfThreads()[0]).toBe(own);
+    } finally {
+      await workers.close();
+    }
+  });
+});
+
+describe('a read worker over its heap limit', () => {
+  it('fails its request with 503 and the server goes on, the next request getting a new worker', async () => {
+    const file = join(dir, 'limits.db');
+    await openSqlite(file).close();
+    // An old generation of 4 MB cannot hold the app's modules: the worker ends out of memory.
+    const workers = createReadWorkers({ file }, { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 4 });
+    const heavy = createHeavyReads({ ...DEFAULT_HEAVY_READS, execute: workers.execute });
+    const get = () => heavy.offload(new Request('http://localhost/v1/sites?bbox=0,0,1,1'), 'client')!;
+    try {
+      await expect(
+        workers.execute('pages', 0, { url: 'http://localhost/healthz', accept: null }),
+      ).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+      for (let i = 0; i < 2; i++) {
+        const a = await get();
+        expect(a.status).toBe(503);
+        expect(JSON.parse(new TextDecoder().decode(a.body!)).error.code).toBe('unavailable');
+      }
+      // This process (the server) is alive and its own event loop answers.
+      expect(await new Promise((r) => setImmediate(() => r('alive')))).toBe('alive');
     } finally {
       await workers.close();
     }
