@@ -4,6 +4,7 @@
 // body's buffer transferred, not copied) and this thread's heap figures (ThreadMemory).
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
+import { getRequestListener } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { renderedBytesOf } from '../api/http/middleware.js';
@@ -33,6 +34,12 @@ const app = createApp({
   // Limits, caching and compression are the main thread's: it admitted the request already.
   http: { rateLimit: false, responseCache: false },
 });
+
+// The same Request and Response classes as the main thread's server (@hono/node-server swaps them
+// in globally when it builds a listener): undici's Response copies a body given as bytes (700 KB
+// per bbox page, ~3% of this thread's time under load, and garbage that drives its collections);
+// @hono/node-server's holds the bytes as given.
+getRequestListener(app.fetch);
 
 async function render(req: ReadRequest) {
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
