@@ -15,10 +15,12 @@ export interface DataVersion {
   lastModified: Date;
 }
 
-/** The inputs last read on a connection, and the change stamp they were read under. */
+/** The inputs last read on a connection, the change stamp they were read under, the versions made of them. */
 interface Seen {
   stamp: string;
   inputs: DataVersionInputs;
+  /** By build and withRuns, when they do not depend on the clock (versionOf). */
+  versions: Map<string, DataVersion>;
 }
 
 const seenOn = new WeakMap<Db, Seen>();
@@ -29,14 +31,14 @@ const seenOn = new WeakMap<Db, Seen>();
  * which every GET pays). The stamp is taken before the query: a commit landing in between moves
  * it again, so the next request reads anew. D1 has no stamp: every request asks.
  */
-async function inputsOf(db: Db): Promise<DataVersionInputs> {
+async function seenOf(db: Db): Promise<Seen> {
   const stamp = db.changeStamp?.();
-  if (stamp == null) return dataVersionInputs(db);
+  if (stamp == null) return { stamp: '', inputs: await dataVersionInputs(db), versions: new Map() };
   const seen = seenOn.get(db);
-  if (seen?.stamp === stamp) return seen.inputs;
-  const inputs = await dataVersionInputs(db);
-  seenOn.set(db, { stamp, inputs });
-  return inputs;
+  if (seen?.stamp === stamp) return seen;
+  const fresh: Seen = { stamp, inputs: await dataVersionInputs(db), versions: new Map() };
+  seenOn.set(db, fresh);
+  return fresh;
 }
 
 /**
@@ -44,7 +46,22 @@ async function inputsOf(db: Db): Promise<DataVersionInputs> {
  * answer reports sync runs themselves (source health), so every run counts, even one that wrote nothing.
  */
 export async function dataVersion(db: Db, now: Date, build: string, withRuns = false): Promise<DataVersion> {
-  const r = await inputsOf(db);
+  const seen = await seenOf(db);
+  const key = `${build}|${withRuns}`;
+  const known = seen.versions.get(key);
+  if (known) return known;
+  const { version, clockFree } = versionOf(seen.inputs, now, build, withRuns);
+  if (clockFree) seen.versions.set(key, version);
+  return version;
+}
+
+/** The version, and whether it holds whatever the clock says (no run writing, no stamp ahead of now). */
+function versionOf(
+  r: DataVersionInputs,
+  now: Date,
+  build: string,
+  withRuns: boolean,
+): { version: DataVersion; clockFree: boolean } {
   const parts = [build, r.meta, r.runs, r.event, r.site_event, r.licenses];
   if (withRuns) parts.push(r.activity, r.source_at);
   const key = parts.join('|');
@@ -59,5 +76,8 @@ export async function dataVersion(db: Db, now: Date, build: string, withRuns = f
   }
   // HTTP dates have whole seconds; a Last-Modified in the future would confuse caches.
   const lastModified = new Date(Math.floor(Math.min(last, now.getTime()) / 1000) * 1000);
-  return { etag: `W/"${hash64(key)}"`, lastModified };
+  return {
+    version: { etag: `W/"${hash64(key)}"`, lastModified },
+    clockFree: r.running === 0 && last <= now.getTime(),
+  };
 }

@@ -27,7 +27,7 @@ const EXPOSED = [
   'X-Request-Id',
   'RateLimit-Limit',
   'RateLimit-Remaining',
-];
+].join(', ');
 
 /** A short shared freshness: live status changes by the minute, and revalidation is cheap (304). */
 export const DEFAULT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=60';
@@ -141,7 +141,7 @@ function replaceResponse(c: Context, res: Response) {
 function openCors(c: Context): Response | undefined {
   c.header('Access-Control-Allow-Origin', '*');
   if (c.req.method !== 'OPTIONS') {
-    c.header('Access-Control-Expose-Headers', EXPOSED.join(', '));
+    c.header('Access-Control-Expose-Headers', EXPOSED);
     return undefined;
   }
   c.header('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
@@ -173,7 +173,7 @@ function stampCommonHeaders(c: Context<AppEnv>, exposeHeaders: boolean) {
   if (!headers.has('x-request-id')) headers.set('X-Request-Id', c.get('requestId'));
   if (headers.has('access-control-allow-origin')) return;
   headers.set('Access-Control-Allow-Origin', '*');
-  if (exposeHeaders) headers.set('Access-Control-Expose-Headers', EXPOSED.join(', '));
+  if (exposeHeaders) headers.set('Access-Control-Expose-Headers', EXPOSED);
 }
 
 /** The public API's middleware state: its rate limiter, response cache and settings. */

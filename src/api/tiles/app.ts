@@ -122,6 +122,15 @@ const styleSchema = z
 
 export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl' | 'filteredTileMaxSites'>) {
   const staleAfterS = deps.staleAfterS ?? DEFAULT_STALE_AFTER_S;
+  // The stale threshold as an ISO instant (whole seconds), formatted once per second of the clock
+  // rather than per tile (the threshold is a whole number of seconds in every setting).
+  let [lastSecond, lastFresh] = [Number.NaN, ''];
+  const freshSince = (now: Date) => {
+    if (!Number.isInteger(staleAfterS)) return iso(now.getTime() - staleAfterS * 1000);
+    const second = Math.floor(now.getTime() / 1000);
+    if (second !== lastSecond) [lastSecond, lastFresh] = [second, iso((second - staleAfterS) * 1000)];
+    return lastFresh;
+  };
   const baseOf = (c: Context) => deps.publicUrl?.replace(/\/$/, '') ?? new URL(c.req.url).origin;
   const app = resourceApp();
   app.openAPIRegistry.registerPath({
@@ -141,7 +150,7 @@ export function createTilesApp(deps: Pick<AppDeps, 'staleAfterS' | 'publicUrl' |
   app.get('/tiles/:z/:x/:file', async (c) => {
     const tile = parseTile(c);
     const filter = filterOfRequest(c);
-    const fresh = iso(c.get('now').getTime() - staleAfterS * 1000);
+    const fresh = freshSince(c.get('now'));
     const maxFilteredSites = deps.filteredTileMaxSites ?? FILTERED_TILE_MAX_SITES;
     const bytes = await buildTile(c.get('db'), { tile, filter, fresh, maxFilteredSites });
     c.header('Content-Type', MVT_TYPE);
