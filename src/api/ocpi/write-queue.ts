@@ -26,6 +26,10 @@ export interface WriteQueue {
  */
 const MAX_GROUP = 512;
 
+/** Node's setImmediate (groups exist on better-sqlite3 only); this core also compiles for Workers. */
+const afterIo: (run: () => void) => void =
+  (globalThis as { setImmediate?: (run: () => void) => void }).setImmediate ?? ((run) => setTimeout(run, 0));
+
 /** The change counts of a list as its caller wrote it: 0 where a merged site refresh stood. */
 const expand = (slots: number[], changes: number[]) => slots.map((at) => (at < 0 ? 0 : changes[at]!));
 
@@ -70,8 +74,10 @@ export function createWriteQueue(): WriteQueue {
           return;
         }
         waiting.set(db, [{ stmts, resolve, reject }]);
-        // A macrotask, not a microtask: lets the other requests already read off the sockets join.
-        setTimeout(() => void flush(db), 0);
+        // After the current I/O phase, not in a microtask: the requests read off the sockets in that
+        // phase join. Not a timer either: setTimeout(0) waits at least 1 ms, during which a server
+        // whose clients all wait for their answers sat idle (push bench: 3,151 -> 4,899 PATCHes/s).
+        afterIo(() => void flush(db));
       });
     },
   };
