@@ -3,11 +3,45 @@
 // (scripts/build-node.mjs, about a second) and runs it with the server's Node options, so the
 // server and its worker threads run compiled modules, not tsx. A stop signal sent to this process
 // (npm passes SIGTERM to it) is passed on, so the server shuts down as it would if signalled itself.
+//
+// Each run builds into a folder of its own (dist/run-<pid>-*, removed when it ends): a server loads
+// its worker modules from its folder for as long as it runs (a replaced read worker, every dump
+// build), so a second command (a cron `atlas sync`) or a `git pull` must not rewrite them under it.
+// Folders left by a launcher that was killed (its pid gone) are removed at the next start.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildNode, NODE_FLAGS } from '../scripts/build-node.mjs';
 
-const cli = join(buildNode(), 'cli.js');
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+
+function running(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function removeOrphans() {
+  for (const name of readdirSync(DIST)) {
+    const pid = Number(/^run-(\d+)-/.exec(name)?.[1]);
+    if (pid && !running(pid)) rmSync(join(DIST, name), { recursive: true, force: true });
+  }
+}
+
+mkdirSync(DIST, { recursive: true });
+removeOrphans();
+// Two levels below the project root, as the bundles find ../../migrations from there.
+const out = mkdtempSync(join(DIST, `run-${process.pid}-`));
+const cli = join(buildNode(relative(join(DIST, '..'), out)), 'cli.js');
 const child = spawn(process.execPath, [...NODE_FLAGS, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  rmSync(out, { recursive: true, force: true });
+  // A server ended by a signal exits as a shell reports it: 128 + the signal's number.
+  process.exit(code ?? (signal ? 128 + constants.signals[signal] : 0));
+});

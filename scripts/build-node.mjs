@@ -5,7 +5,7 @@
 // Plain JavaScript so that it runs with nothing but node. Tests keep running the sources.
 //
 // One self-contained file per entry, all in one folder: the server finds its workers beside its
-// own module (src/node/ts-worker.ts siblingModule), and `../../migrations` from any of them is the
+// own module (src/node/module-worker.ts siblingModule), and `../../migrations` from any of them is the
 // project's migrations folder, as it is from src/db/. Packages stay imports of node_modules.
 //
 //   node scripts/build-node.mjs            (writes dist/node/)

@@ -17,15 +17,14 @@ import { EXPORT_FORMATS, exportCommand } from './node/export-command.js';
 import { openDatabase } from './node/open-database.js';
 import { createLogger, openAtlas, startServer } from './node/server.js';
 import { sourcesCommand } from './node/sources-command.js';
+import { untilStopSignal } from './node/stop-signal.js';
 import { syncCommand } from './node/sync-command.js';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 async function serve(env: Env): Promise<number> {
   const server = await startServer(env);
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-  });
+  await untilStopSignal();
   await server.close();
   return 0;
 }

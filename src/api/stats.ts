@@ -260,7 +260,9 @@ export const operatorsApp = resourceApp().openapi(
           countries: (r.countries ?? '')
             .split(',')
             .filter(Boolean)
-            .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc)),
+            .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc))
+            // group_concat's order follows the query plan: sorted, the answer does not.
+            .sort(),
         })),
         next,
       },

@@ -111,7 +111,10 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       return runAll(stmts);
     },
     async batchGroup(lists: Stmt[][], tail: Stmt[]) {
-      return runGroup(lists, tail);
+      // BEGIN IMMEDIATE: the write lock is taken before any list runs, so a lock held elsewhere
+      // past busy_timeout fails the group as a whole (its pushes are retried one by one) instead
+      // of failing the first list's savepoint alone.
+      return runGroup.immediate(lists, tail);
     },
     async snapshotTo(path: string) {
       mkdirSync(dirname(resolve(path)), { recursive: true });

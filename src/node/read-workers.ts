@@ -4,8 +4,8 @@
 //
 // Threads cost memory: each is a V8 isolate with the app's modules loaded (about 40 MB measured
 // idle from the built modules, 45-78 MB under tsx which compiled the app again in every thread)
-// plus what its queries allocate. Their
-// count is bounded by design (defaultReadWorkers) and each one's V8 heap is capped (resourceLimits).
+// plus what its queries allocate. Their count is bounded by design (defaultReadWorkers) and each
+// one's V8 heap is capped (resourceLimits).
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { OffloadedAnswer } from '../api/http/options.js';
@@ -66,8 +66,9 @@ export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits =
     return new Promise<OffloadedAnswer>((resolve, reject) => {
       const failed = (err: Error) => {
         cleanup();
-        // A crashed worker is replaced at the slot's next request.
+        // A crashed worker is replaced at the slot's next request; its heap figures went with it.
         slots.delete(key);
+        memory.delete(key);
         reject(err);
       };
       const exited = (code: number) => failed(new Error(`read worker exited with ${code}`));

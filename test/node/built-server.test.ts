@@ -77,4 +77,16 @@ describe('the built server (npm start)', () => {
     const file = gunzipSync(Buffer.from(await res.arrayBuffer()));
     expect(file.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
   }, 90_000);
+
+  // Last: it stops the server. Ctrl-C on `npm start` signals the server from the terminal and again
+  // through the launcher; the echo must not kill it half-way through its shutdown.
+  it('shuts down cleanly when its stop signal arrives twice in a moment', async () => {
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      server.once('exit', (code, signal) => resolve([code, signal])),
+    );
+    server.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 20));
+    server.kill('SIGINT');
+    expect(await exited).toEqual([0, null]);
+  }, 30_000);
 });

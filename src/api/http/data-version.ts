@@ -1,6 +1,7 @@
 // The data version: what the answers are rendered from, cheap to compute (indexed maxima and the
 // latest runs). It keys the response cache and gives Last-Modified; each answer's ETag is a hash of
-// its own body (middleware.ts), so the version only decides when a body must be rendered again.
+// its own body (middleware.ts) or, for a /v1/sites page without filters, of its rows' revisions
+// (feature-pages.ts storedPageTag), so the version only decides when a body must be rendered again.
 // It changes when what the API serves may have changed: a sync run writes a page that changed
 // something (its counters), a status event arrives, a site is merged or split, a source's name or
 // licence changes. A run that changed nothing leaves it alone. Writers outside sync runs (push
