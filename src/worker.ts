@@ -1,11 +1,13 @@
 // Workers entry: the same createApp() over the D1 binding, and a Cron Trigger that advances the
-// syncs stepwise and then delivers the push outbox to eMSP clients (docs/ocpi-out.md). Nothing of
+// syncs stepwise, delivers the push outbox to eMSP clients (docs/ocpi-out.md) and rolls old
+// status events up into hourly figures. Nothing of
 // node: or better-sqlite3 is reachable from here (test/worker-bundle checks wrangler's bundle).
 import type { ExecutionContext } from 'hono';
 import { type AtlasApp, createApp } from './api/app.js';
 import { errorBody } from './api/errors.js';
 import { d1Db } from './db/d1.js';
 import { ensureOutboxTriggers } from './db/outbox-triggers.js';
+import { rollupStatusEvents } from './db/queries/status.js';
 import { ensureSiteFreeTriggers } from './db/site-free-triggers.js';
 import { ensureTileCells } from './db/tile-cells.js';
 import { ensureSiteFeatures } from './db/write-site-features.js';
@@ -132,5 +134,12 @@ export default {
       settings.ATLAS_PUSH_WALL_S * 1000,
     );
     log.info({ ...pushes }, 'scheduled pushes done');
+    // The status rollup Node runs hourly: every invocation asks, and all but the first of each
+    // hour return after reading the watermark (the cutoff is floored to the hour).
+    const rolled = await rollupStatusEvents(db, {
+      now: clock(),
+      retentionDays: settings.ATLAS_STATUS_RETENTION_DAYS,
+    });
+    if (rolled.evses > 0) log.info({ ...rolled }, 'status events rolled up');
   },
 };

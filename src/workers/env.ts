@@ -19,6 +19,7 @@ export interface WorkerBindings {
   ATLAS_HTTP_TIMEOUT_MS?: string;
   ATLAS_PUBLIC_URL?: string;
   ATLAS_STALE_AFTER_S?: string;
+  ATLAS_STATUS_RETENTION_DAYS?: string;
   LOG_LEVEL?: string;
   // ATLAS_TOKEN_<ID> / ATLAS_PUSH_TOKEN_<ID> secrets are looked up by name (src/workers/sources.ts).
 }
@@ -37,6 +38,8 @@ const settingsSchema = z.object({
   ATLAS_PUBLIC_URL: z.url().optional(),
   /** Seconds after which an EVSE status counts as stale. */
   ATLAS_STALE_AFTER_S: z.coerce.number().int().positive().default(900),
+  /** Days raw EVSE status events are kept before the Cron handler rolls them up into hourly figures. */
+  ATLAS_STATUS_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
