@@ -3,15 +3,14 @@
 // client in the same D1 batch, and the Cron handler delivers them to the client's receiver in
 // order; a receiver that is down parks the client until a later invocation. The eMSP's receiver is
 // the test's own fetch (the test shares the Worker's isolate), answering for one host.
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { d1Db } from '../../src/db/d1.js';
 import { addClient, registerClient } from '../../src/db/queries/ocpi-clients.js';
 import { demoLocations } from '../../src/fake-cpo/demo-data.js';
 import { formatOcpiDateTime } from '../../src/ocpi/client/datetime.js';
-import worker from '../../src/worker.js';
 import { count, fireCron } from './cron.js';
+import { pushTo } from './push.js';
 
 const PUSH_TOKEN = 'worker-push-token-4c2d';
 // A source of its own: pushes for NL/DEM; its pulls go to a host that answers 503 (nothing synced).
@@ -55,20 +54,7 @@ function fakeHosts() {
   });
 }
 
-async function push(method: 'PUT' | 'PATCH', path: string, body: unknown) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request(`http://atlas.test/ocpi/2.2.1/receiver/locations/NL/DEM/${path}`, {
-      method,
-      headers: { Authorization: `Token ${btoa(PUSH_TOKEN)}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-    bindings,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, body: (await res.json()) as { status_code: number } };
-}
+const push = pushTo(bindings, PUSH_TOKEN);
 
 let clientId: string;
 const backlog = () => count('SELECT count(*) AS n FROM ocpi_outbox WHERE client_id = ?', clientId);

@@ -3,13 +3,12 @@
 // the Worker's receiver; a trigger fired 31 days later rolls them up. The timeline and the figures
 // are those of the Node test (test/api/history.test.ts), moved to three days ago: a first rollup
 // starts its window one retention period before its cutoff.
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ROLLUP_WATERMARK_KEY } from '../../src/db/queries/status.js';
 import { demoLocations } from '../../src/fake-cpo/demo-data.js';
-import worker from '../../src/worker.js';
 import { count, fireCron } from './cron.js';
+import { pushTo } from './push.js';
 
 const PUSH_TOKEN = 'worker-rollup-push-token-9e1f';
 const bindings = {
@@ -41,20 +40,7 @@ function oneEvseLocation() {
   return { ...base, evses: [evse], last_updated: at(10) };
 }
 
-async function push(method: 'PUT' | 'PATCH', path: string, body: unknown) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request(`http://atlas.test/ocpi/2.2.1/receiver/locations/NL/DEM/${path}`, {
-      method,
-      headers: { Authorization: `Token ${btoa(PUSH_TOKEN)}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-    bindings,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, body: (await res.json()) as { status_code: number } };
-}
+const push = pushTo(bindings, PUSH_TOKEN);
 
 afterEach(() => {
   vi.restoreAllMocks();
