@@ -4,15 +4,19 @@
 // ST_AsMVTGeom (GiST index) and a grid clustering in SQL at the cluster zooms.
 //
 // Fairness: PostGIS is loaded first (which also reads the whole SQLite file through the OS page
-// cache), then the three contenders are timed interleaved, tile by tile in a rotating order, so a
+// cache), then the contenders are timed interleaved, tile by tile in a rotating order, so a
 // burst of load on the shared machine hits all of them alike. Each first answers the same number of
 // other tiles of the zoom untimed (warm-up). Both sides reuse prepared statements. Two passes: "first
 // ask" (each tile asked once: SQLite's own page cache has not seen its pages, while PostGIS holds
 // the data it just loaded in shared_buffers), and "repeat" (the same tiles again: both caches hold
-// them; there is no response cache on either side). The target ratio is in process (app.request:
-// routing, validation, the shared middleware, a Response) against PostGIS (a named statement over
-// the pg client on loopback); the tile builder alone (buildTile: the queries and the encoding) is
-// shown beside it. Filtered tiles are timed in process at the zooms tiles.json offers them.
+// them; there is no response cache on either side). Two in-process contenders, both routing,
+// validation, the shared middleware and a Response: `app.request` with Node's own (undici's)
+// Request and Response, and the app behind @hono/node-server's listener with the classes it swaps
+// in, which is how the serving process answers (tiles-served.ts; over its own connection, so its
+// first asks find SQLite's page cache as cold as the HTTP child's). The target ratio is read
+// against the latter (docs/tiles.md says why); PostGIS is a named statement over the pg client on
+// loopback; the tile builder alone (buildTile: the queries and the encoding) is shown beside them.
+// Filtered tiles are timed in process at the zooms tiles.json offers them.
 // Run with `npm run bench -- tiles`; BENCH_TILES_N scales the sample counts.
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -24,6 +28,7 @@ import { openSqlite } from '../../src/db/sqlite.js';
 import { iso } from '../../src/model/iso-time.js';
 import { loadPostGis, type PostGis, startPostGis } from './postgis.js';
 import { syntheticBenchDb } from './synthetic-db.js';
+import { servedInProcess } from './tiles-served.js';
 
 const EVSES = 1_000_000;
 const SCALE = Number(process.env.BENCH_TILES_N ?? 1);
@@ -224,18 +229,18 @@ const load = () =>
 /** The table the targets are read from: per zoom and pass, each contender's p50 / p99 and the ratios. */
 function report(times: Map<number, ZoomTimes>) {
   log(
-    '\n  zoom | pass | tile builder p50 / p99 | in process p50 / p99 | over HTTP p50 / p99 | PostGIS p50 / p99 | builder / PostGIS p50 | in process / PostGIS p50 (target <= 0.5) | HTTP / PostGIS p50',
+    '\n  zoom | pass | tile builder p50 / p99 | in process, served classes p50 / p99 | in process, undici p50 / p99 | over HTTP p50 / p99 | PostGIS p50 / p99 | served / PostGIS p50 (target <= 0.5) | undici / PostGIS p50 | builder / PostGIS p50 | HTTP / PostGIS p50',
   );
   for (const [z, t] of times) {
     for (const pass of ['first', 'repeat'] as const) {
-      const [b, a, h, p] = ['builder', 'in process', 'http', 'postgis'].map(
+      const [b, s, a, h, p] = ['builder', 'served', 'in process', 'http', 'postgis'].map(
         (n) => t.get(n)?.[pass] ?? undefined,
       );
-      if (!b || !a || !h) continue;
+      if (!b || !s || !a || !h) continue;
       const ratio = (v: number) => (p ? (v / p.p50).toFixed(2) : 'n/a');
-      const met = p ? (a.p50 <= 0.5 * p.p50 ? 'met' : 'NOT met') : '';
+      const met = (v: number) => (p ? (v <= 0.5 * p.p50 ? ' met' : ' NOT met') : '');
       log(
-        `  z${z} | ${pass} ask | ${ms(b.p50)} / ${ms(b.p99)} | ${ms(a.p50)} / ${ms(a.p99)} | ${ms(h.p50)} / ${ms(h.p99)} | ${ms(p?.p50)} / ${ms(p?.p99)} | ${ratio(b.p50)} | ${ratio(a.p50)} ${met} | ${ratio(h.p50)}`,
+        `  z${z} | ${pass} ask | ${ms(b.p50)} / ${ms(b.p99)} | ${ms(s.p50)} / ${ms(s.p99)} | ${ms(a.p50)} / ${ms(a.p99)} | ${ms(h.p50)} / ${ms(h.p99)} | ${ms(p?.p50)} / ${ms(p?.p99)} | ${ratio(s.p50)}${met(s.p50)} | ${ratio(a.p50)}${met(a.p50)} | ${ratio(b.p50)} | ${ratio(h.p50)}`,
       );
     }
   }
@@ -258,9 +263,18 @@ export async function run(): Promise<void> {
     });
     const child = await startChild(file);
     const fresh = iso(Date.parse(BENCH_NOW) - DEFAULT_STALE_AFTER_S * 1000);
+    const servedDb = openSqlite(file);
+    const served = servedInProcess(
+      createApp({
+        getDb: () => servedDb,
+        clock: () => new Date(BENCH_NOW),
+        http: { rateLimit: false, responseCache: false },
+      }).fetch,
+    );
     const contenders: Contender[] = [
       { name: 'builder', ask: (t) => buildTile(db, { tile: tileIdOf(t), filter: {}, fresh }) },
       { name: 'in process', ask: async (t) => (await app.request(`/v1/tiles/${t}.mvt`)).arrayBuffer() },
+      { name: 'served', ask: (t) => served(`/v1/tiles/${t}.mvt`) },
       { name: 'http', ask: async (t) => (await fetch(`${child.url}/v1/tiles/${t}.mvt`)).arrayBuffer() },
     ];
     if (!('skipped' in pg)) contenders.push(await postgisContender(pg));
@@ -275,6 +289,7 @@ export async function run(): Promise<void> {
     const filtered = await filteredTimes(app);
     const hwm = await child.vmHwmMb();
     await db.close();
+    await servedDb.close();
     report(times);
     log('\n  filtered, in process | p50 / max | status');
     for (const f of filtered) log(`  z${f.z} ?${f.query} | ${ms(f.p50)} / ${ms(f.max)} | ${f.statuses}`);
