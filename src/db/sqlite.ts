@@ -7,6 +7,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { OUTBOX_TRIGGERS } from './outbox-triggers.js';
 import * as schema from './schema.js';
+import { SITE_FEATURES_GEN_TRIGGERS } from './site-features-gen.js';
 import { SITE_FREE_TRIGGERS } from './site-free-triggers.js';
 import { setupTileCellsStmts, TILE_CELLS_READY } from './tile-cells.js';
 import { type AtlasOrm, assertParamLimit, type Db, type GroupResult, type Stmt } from './types.js';
@@ -55,7 +56,9 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
   const orm = drizzle(sqlite, { schema });
   if (options.migrate ?? !options.readonly) {
     migrate(orm, { migrationsFolder: MIGRATIONS_DIR });
-    for (const trigger of [...OUTBOX_TRIGGERS, ...SITE_FREE_TRIGGERS]) sqlite.exec(trigger);
+    for (const trigger of [...OUTBOX_TRIGGERS, ...SITE_FREE_TRIGGERS, ...SITE_FEATURES_GEN_TRIGGERS]) {
+      sqlite.exec(trigger);
+    }
     // The cluster cells' triggers exist before anything is written through this connection.
     if (!sqlite.prepare(TILE_CELLS_READY).get()) {
       sqlite.transaction(() => {
@@ -125,6 +128,14 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
     },
     changeStamp() {
       return `${othersCommitted.get()}/${ownChanges.get()}`;
+    },
+    async eachRow(sql: string, params: unknown[], each: (row: unknown[]) => void) {
+      // Not the cached statement: an iterating statement is busy until it ends.
+      for (const row of sqlite
+        .prepare(sql)
+        .raw()
+        .iterate(...params))
+        each(row as unknown[]);
     },
     async close() {
       cache.clear();

@@ -2,6 +2,7 @@
 // what a map, a tile, an OGC page or the OCPI sender needs per site without touching EVSE rows.
 import type { Bbox } from '../spatial-key.js';
 import { blobBytes, type Db } from '../types.js';
+import { indexedSiteFeatures, REV_HIGH, REV_LOW } from './spread-index.js';
 import { type Folded, SITE_FEATURES, scanAll, spreadScan, spreadScanFolded } from './spread-scan.js';
 
 /** One published site as the read model holds it. */
@@ -48,38 +49,49 @@ export async function siteSummariesInBbox(db: Db, q: SiteSummaryQuery): Promise<
 
 /** A page of the read model's stored features, as bytes. */
 export interface SiteFeaturesPage {
-  /** The features joined by commas: a chunk per statement of the scan (most pages: one or two). */
+  /** The features joined by commas: one chunk, or one per statement of the SQL scan. */
   chunks: Uint8Array[];
   /** How many features. */
   count: number;
   /**
-   * Stands for the page's rows and their contents: their count and sums of their `rev` per chunk.
-   * Every write that changes a row gives it a new random rev, so a page with a new, changed or
-   * removed site gets another revision (a removed site's place is taken by another, or the count
-   * drops), while writes elsewhere leave it alone.
+   * Stands for the page's rows and their contents: their count and the sums of their `rev`. Every
+   * write that changes a row gives it a new random rev, so a page with a new, changed or removed
+   * site gets another revision (a removed site's place is taken by another, or the count drops),
+   * while writes elsewhere leave it alone. The same for a page read from the index or by SQL.
    */
   revision: string;
   /** The id to continue after when more sites follow. */
   after: string | null;
 }
 
-// A 64-bit rev is summed in two 30-bit halves, so 1,000 of them cannot overflow SQLite's integers.
-const REV_LOW = 'f.rev & 1073741823';
-const REV_HIGH = '(f.rev >> 30) & 1073741823';
+type PageQuery = Required<Pick<SiteSummaryQuery, 'limit'>> & SiteSummaryQuery;
 
 /**
  * The first `limit` published sites of the box in id order (a uniform sample of the box, as
- * siteSummariesInBbox reads it), their stored features joined by SQLite in the statement that
- * finds them. The spread index alone finds the rows (it covers id, cell, lat and lon, and holds the
- * rowid); only the rows of the page are then read, by rowid, and nothing of them becomes a JS value.
- * Measured on 1M EVSEs, 1,000 sites (703 KiB), loaded machine: reading the features as strings and
- * joining them in JS cost 13-15 ms p50; carrying them through the scan's sort 3x as much as the
- * scan alone; the rows handed back to JS and their rowids bound as JSON ~1 ms more than this.
+ * siteSummariesInBbox reads it), their stored features joined by SQLite: from the connection's
+ * in-memory spread index when it can answer (src/db/queries/spread-index.ts: Node), else by the SQL
+ * spread scan (D1, or while the index is being rebuilt). Both give the same bytes and revision.
  */
-export async function siteFeaturesInBbox(
-  db: Db,
-  q: Required<Pick<SiteSummaryQuery, 'limit'>> & SiteSummaryQuery,
-): Promise<SiteFeaturesPage> {
+export async function siteFeaturesInBbox(db: Db, q: PageQuery): Promise<SiteFeaturesPage> {
+  const p = await indexedSiteFeatures(db, q);
+  if (!p) return siteFeaturesInBboxBySql(db, q);
+  return {
+    chunks: p.count > 0 ? [p.body] : [],
+    count: p.count,
+    revision: `${p.count}.${p.lo}.${p.hi}`,
+    after: p.after,
+  };
+}
+
+/**
+ * The same page by the SQL spread scan. The spread index alone finds the rows (it covers id, cell,
+ * lat and lon, and holds the rowid); only the rows of the page are then read, by rowid, and nothing
+ * of them becomes a JS value. Measured on 1M EVSEs, 1,000 sites (703 KiB), loaded machine: reading
+ * the features as strings and joining them in JS cost 13-15 ms p50; carrying them through the
+ * scan's sort 3x as much as the scan alone; the rows handed back to JS and their rowids bound as
+ * JSON ~1 ms more than this.
+ */
+export async function siteFeaturesInBboxBySql(db: Db, q: PageQuery): Promise<SiteFeaturesPage> {
   const scan = {
     table: SITE_FEATURES,
     columns: 'f.id AS pk, f.rowid AS r',
@@ -97,11 +109,12 @@ export async function siteFeaturesInBbox(
         CAST(group_concat(f.feature, ',') AS BLOB) AS body, sum(${REV_LOW}) AS lo, sum(${REV_HIGH}) AS hi
       FROM (${numbered}) p LEFT JOIN site_features f ON f.rowid = p.r AND p.i <= ?`,
   );
-  const count = parts.reduce((a, p) => a + p.n, 0);
+  // Sums of at most 10,000 30-bit halves: exact in a JS number.
+  const sum = (k: 'n' | 'lo' | 'hi') => parts.reduce((a, p) => a + (p[k] ?? 0), 0);
   return {
     chunks: parts.map((p) => blobBytes(p.body)),
-    count,
-    revision: parts.map((p) => `${p.n}.${p.lo}.${p.hi}`).join('|'),
+    count: sum('n'),
+    revision: `${sum('n')}.${sum('lo')}.${sum('hi')}`,
     after: more ? (parts[parts.length - 1]?.last ?? null) : null,
   };
 }

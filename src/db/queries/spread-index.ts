@@ -1,0 +1,253 @@
+// The spread order of the read model in memory: every site_features row's id, position and rowid,
+// in id order, per connection (the Node host's event loop and each read worker keep one), so an
+// unfiltered bbox page is a walk over typed arrays plus one statement that reads its rows' stored
+// features by rowid. The SQL spread scan (spread-scan.ts) sorts ~1,400 index entries per page in two
+// statements: ~1 ms of the ~2 ms of SQL a page cost on 1M EVSEs; the walk takes ~0.05 ms for a
+// dense box and ~0.3 ms for a box so small that it reads all 250,656 rows.
+//
+// Never stale: the page's statement reads, in the same snapshot as the features, the generation of
+// the places (src/db/site-features-gen.ts, moved by triggers whenever a row is added, removed or
+// moved) and the schema version (a trigger dropped or created); when either differs from what the
+// index was built under, the page is read by the SQL scan instead and the index is built again.
+// A status push changes rows' features but not their places: the index stays.
+//
+// Memory: 32 bytes a row (two 32-bit halves of the id, lat and lon as the stored doubles, so the
+// box test is SQL's BETWEEN to the bit, and the rowid): 8 MB for 250,656 sites, and as much again
+// while it is built. Building reads the spread index (it covers id, lat and lon) and sorts in JS:
+// ~0.4 s on 1M EVSEs, so rebuilds are spaced (REBUILD_GAP): a sync that moves sites on every commit
+// does not make every page a build; pages read by SQL meanwhile are as right, only slower.
+import { SITE_FEATURES_GEN_KEY, SITE_FEATURES_GEN_TRIGGER_NAMES } from '../site-features-gen.js';
+import type { Bbox } from '../spatial-key.js';
+import { blobBytes, type Db } from '../types.js';
+import { splitAtAntimeridian } from './spread-scan.js';
+
+interface SpreadIndex {
+  /** The id's first and last 8 hex digits, in id order. */
+  hi: Uint32Array;
+  lo: Uint32Array;
+  lat: Float64Array;
+  lon: Float64Array;
+  rowid: Float64Array;
+  /** The generation and schema version it was built under. */
+  key: string;
+}
+
+interface IndexState {
+  index: SpreadIndex | null;
+  /** Whether a page found the data moved on since the index was built. */
+  stale: boolean;
+  /** When the last build ended (performance.now()) and how long it took, in ms. */
+  builtAt: number;
+  buildMs: number;
+  builds: number;
+  building?: Promise<void>;
+}
+
+const states = new WeakMap<Db, IndexState>();
+
+/**
+ * After a build, the next one waits this many times as long as the build took: builds take at most
+ * a tenth of a busy reader's time, whatever the write load.
+ */
+export const REBUILD_GAP = 9;
+
+const KEY_SQL = `(SELECT value FROM meta WHERE key = '${SITE_FEATURES_GEN_KEY}') || '/' ||
+  (SELECT schema_version FROM pragma_schema_version)`;
+
+const TRIGGERS_SQL = `SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger'
+  AND name IN (${SITE_FEATURES_GEN_TRIGGER_NAMES.map((n) => `'${n}'`).join(', ')})`;
+
+// The generation is absent until the first write after the triggers were created.
+const keyOf = async (db: Db) =>
+  (await db.get<{ key: string | null }>(`SELECT coalesce(${KEY_SQL}, '/' || (SELECT schema_version
+    FROM pragma_schema_version)) AS key`))!.key!;
+
+// A 64-bit rev is summed in two 30-bit halves, so 1,000 of them cannot overflow SQLite's integers.
+export const REV_LOW = 'f.rev & 1073741823';
+export const REV_HIGH = '(f.rev >> 30) & 1073741823';
+
+// CROSS JOIN keeps json_each outside: rows are read, and concatenated, in the order of the list.
+const PAGE_SQL = `SELECT coalesce(${KEY_SQL}, '/' || (SELECT schema_version FROM pragma_schema_version)) AS key,
+  count(f.rowid) AS n, CAST(group_concat(f.feature, ',') AS BLOB) AS body,
+  sum(${REV_LOW}) AS lo, sum(${REV_HIGH}) AS hi
+  FROM json_each(?) j CROSS JOIN site_features f ON f.rowid = j.value`;
+
+const CANONICAL_ID = /^[0-9a-f]{16}$/;
+
+/**
+ * Reads every row's place. Null when the index cannot stand for the table: the triggers that move
+ * the generation are missing (a read-only connection to a file no writer of this version opened),
+ * an id is not 16 lower-case hex digits (id order would not be the numbers' order), or the places
+ * moved while they were read.
+ */
+async function buildIndex(db: Db): Promise<SpreadIndex | null> {
+  const triggers = await db.get<{ n: number }>(TRIGGERS_SQL);
+  if (triggers?.n !== SITE_FEATURES_GEN_TRIGGER_NAMES.length) return null;
+  const key = await keyOf(db);
+  const hi: number[] = [];
+  const lo: number[] = [];
+  const lat: number[] = [];
+  const lon: number[] = [];
+  const rowid: number[] = [];
+  let canonical = true;
+  await db.eachRow!(
+    'SELECT id, lat, lon, rowid FROM site_features INDEXED BY site_features_spread',
+    [],
+    (r) => {
+      const id = r[0] as string;
+      if (!CANONICAL_ID.test(id)) canonical = false;
+      hi.push(Number.parseInt(id.slice(0, 8), 16));
+      lo.push(Number.parseInt(id.slice(8), 16));
+      lat.push(r[1] as number);
+      lon.push(r[2] as number);
+      rowid.push(r[3] as number);
+    },
+  );
+  // One statement reads one snapshot; the generation only grows, so the same key before and after
+  // means no write moved a place in between.
+  if (!canonical || (await keyOf(db)) !== key) return null;
+  const order = Uint32Array.from(hi.keys()).sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
+  const pick = <A extends Uint32Array | Float64Array>(out: A, from: number[]): A => {
+    for (let i = 0; i < order.length; i++) out[i] = from[order[i]!]!;
+    return out;
+  };
+  const n = order.length;
+  return {
+    hi: pick(new Uint32Array(n), hi),
+    lo: pick(new Uint32Array(n), lo),
+    lat: pick(new Float64Array(n), lat),
+    lon: pick(new Float64Array(n), lon),
+    rowid: pick(new Float64Array(n), rowid),
+    key,
+  };
+}
+
+const hex8 = (v: number) => v.toString(16).padStart(8, '0');
+const idAt = (ix: SpreadIndex, i: number) => hex8(ix.hi[i]!) + hex8(ix.lo[i]!);
+
+/**
+ * The first position whose id sorts after `after`, as SQLite compares text (ids are ASCII: a
+ * JavaScript comparison gives the same order for any cursor).
+ */
+function firstAfter(ix: SpreadIndex, after: string | undefined): number {
+  if (after == null) return 0;
+  let lo = 0;
+  let hi = ix.hi.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (idAt(ix, mid) > after) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Never matches: the second side of a box that does not cross the antimeridian. */
+const NO_SIDE = { minLon: Number.POSITIVE_INFINITY, maxLon: Number.NEGATIVE_INFINITY };
+
+/**
+ * Positions of the first `limit` + 1 rows in the box after the cursor: what the SQL scan finds.
+ * Branch-free: each row is written to the output and kept by adding its test's result (0 or 1) to
+ * the count; with a quarter to a half of the rows in the box's latitudes, branches on the tests
+ * were mispredicted so often that the walk took 3-5x as long (0.3 ms for a 1,000-site page).
+ */
+function walk(ix: SpreadIndex, box: Bbox | undefined, after: string | undefined, limit: number): Uint32Array {
+  const out = new Uint32Array(limit + 2);
+  const n = ix.hi.length;
+  const start = firstAfter(ix, after);
+  if (!box) {
+    let m = 0;
+    for (let i = start; i < n && m <= limit; i++) out[m++] = i;
+    return out.subarray(0, m);
+  }
+  // The same tests as the scan's BETWEENs, on each side of the antimeridian.
+  const [a, b = NO_SIDE] = splitAtAntimeridian(box);
+  const { minLat, maxLat } = box;
+  const { minLon: aMin, maxLon: aMax } = a!;
+  const { minLon: bMin, maxLon: bMax } = b;
+  const { lat, lon } = ix;
+  let m = 0;
+  for (let i = start; i < n && m <= limit; i++) {
+    const y = lat[i]!;
+    const x = lon[i]!;
+    out[m] = i;
+    m += +(y >= minLat) & +(y <= maxLat) & ((+(x >= aMin) & +(x <= aMax)) | (+(x >= bMin) & +(x <= bMax)));
+  }
+  return out.subarray(0, m);
+}
+
+/** The connection's index if it is usable now, building it when it is missing or stale and a build is due. */
+async function usableIndex(db: Db, gap: number): Promise<SpreadIndex | null> {
+  if (!db.eachRow) return null;
+  let state = states.get(db);
+  if (state?.index && !state.stale) return state.index;
+  if (state && performance.now() - state.builtAt < gap * state.buildMs) return null;
+  if (!state) {
+    state = { index: null, stale: false, builtAt: 0, buildMs: 0, builds: 0 };
+    states.set(db, state);
+  }
+  const s = state;
+  s.building ??= (async () => {
+    const start = performance.now();
+    try {
+      s.index = await buildIndex(db);
+    } finally {
+      s.builtAt = performance.now();
+      s.buildMs = s.builtAt - start;
+      s.builds++;
+      s.stale = false;
+      s.building = undefined;
+    }
+  })();
+  await s.building;
+  return s.index;
+}
+
+/** How often this connection's index was built (tests: a status push must not rebuild it). */
+export function spreadIndexBuilds(db: Db): number {
+  return states.get(db)?.builds ?? 0;
+}
+
+/** A page of stored features, as siteFeaturesInBbox returns it. */
+export interface IndexedPage {
+  body: Uint8Array;
+  count: number;
+  lo: number;
+  hi: number;
+  after: string | null;
+}
+
+/**
+ * The first `limit` sites of the box after the cursor from the index, their features read in one
+ * statement. Null when the index cannot answer now (D1, no index yet and a build not due, or the
+ * data moved since it was built): the caller reads the page with SQL.
+ * `gap`: REBUILD_GAP, 0 to build whenever the index is stale (tests).
+ */
+export async function indexedSiteFeatures(
+  db: Db,
+  q: { bbox?: Bbox; after?: string; limit: number },
+  gap = REBUILD_GAP,
+): Promise<IndexedPage | null> {
+  const ix = await usableIndex(db, gap);
+  if (!ix) return null;
+  const found = walk(ix, q.bbox, q.after, q.limit);
+  const page = found.subarray(0, q.limit);
+  const rowids = new Array<number>(page.length);
+  for (let i = 0; i < page.length; i++) rowids[i] = ix.rowid[page[i]!]!;
+  const row = await db.get<{ key: string; n: number; body: unknown; lo: number | null; hi: number | null }>(
+    PAGE_SQL,
+    [`[${rowids.join(',')}]`],
+  );
+  if (!row || row.key !== ix.key || row.n !== page.length) {
+    const state = states.get(db);
+    if (state?.index === ix) state.stale = true;
+    return null;
+  }
+  const last = page[page.length - 1];
+  return {
+    body: blobBytes(row.body),
+    count: row.n,
+    lo: row.lo ?? 0,
+    hi: row.hi ?? 0,
+    after: found.length > q.limit && last !== undefined ? idAt(ix, last) : null,
+  };
+}
