@@ -58,11 +58,12 @@ export async function buildTile(db: Db, r: TileRequest): Promise<Uint8Array> {
 
 /** One summary value a style can colour by: what a driver arriving now would most likely find. */
 export function siteStatus(
-  c: Pick<SiteCounts, 'evses' | 'available' | 'busy' | 'broken'>,
+  evses: number,
+  c: Pick<SiteCounts, 'available' | 'busy' | 'broken'>,
 ): 'available' | 'occupied' | 'out_of_order' | 'unknown' {
   if (c.available > 0) return 'available';
   if (c.busy > 0) return 'occupied';
-  if (c.evses > 0 && c.broken === c.evses) return 'out_of_order';
+  if (evses > 0 && c.broken === evses) return 'out_of_order';
   return 'unknown';
 }
 
@@ -108,7 +109,7 @@ async function sitesOfTile(db: Db, r: TileRequest): Promise<TilePoint[]> {
         max_power_kw: site.max_power_kw,
         evse_count: site.evse_count,
         available: site.available,
-        status: siteStatus({ ...site, evses: site.evse_count }),
+        status: siteStatus(site.evse_count, site),
         connectors: compactConnectors(site.connectors),
         free: site.free > 0,
       },

@@ -84,11 +84,22 @@ function writeLayer(layer: { name: string; points: TilePoint[] }, pbf: PbfWriter
   for (const v of values.list) pbf.writeMessage(LAYER.values, writeValue, v);
 }
 
+/**
+ * The buffer tiles are written into: a writer starts at 16 bytes and doubles, so a small tile
+ * allocated and copied five or six buffers (most of the encoder's garbage); this one is kept at
+ * the size the tiles needed, up to SCRATCH_MAX (a rare huge tile's buffer is not held on to).
+ * Encoding is synchronous, so no two tiles share it at once.
+ */
+let scratch = new Uint8Array(4096);
+const SCRATCH_MAX = 256 * 1024;
+
 /** The tile's bytes; layers without points are left out, so an empty tile is zero bytes (valid MVT). */
 export function encodeTile(layers: Record<string, TilePoint[]>): Uint8Array {
-  const pbf = new PbfWriter();
+  const pbf = new PbfWriter(scratch);
   for (const [name, points] of Object.entries(layers)) {
     if (points.length > 0) pbf.writeMessage(TILE_LAYERS, writeLayer, { name, points });
   }
-  return pbf.finish();
+  if (pbf.buf.length <= SCRATCH_MAX) scratch = pbf.buf as Uint8Array<ArrayBuffer>;
+  // A copy: the answer outlives the next tile, which writes over the scratch buffer.
+  return pbf.finish().slice();
 }
