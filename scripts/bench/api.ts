@@ -89,6 +89,9 @@ async function listen(
   });
 }
 
+/** More Node flags for the server children, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile them under load. */
+const SERVER_FLAGS = (process.env.BENCH_API_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+
 interface ServerChild {
   port: number;
   /** Stops the server and returns its own peak RSS (VmHWM). */
@@ -96,13 +99,20 @@ interface ServerChild {
 }
 
 /** A server in its own process (scripts/bench/api-server-child.ts): the atlas or plain node:http. */
-async function serverChild(mode: 'atlas' | 'atlas-workers' | 'plain', file: string): Promise<ServerChild> {
+export async function serverChild(
+  mode: 'atlas' | 'atlas-workers' | 'plain',
+  file: string,
+): Promise<ServerChild> {
   // Built and started as `npm start` runs the server (plain JavaScript, its Node options), so the
   // read workers' memory is that of the server's, not of tsx compiling the app in every thread.
   const built = buildNode('dist/bench', ['scripts/bench/api-server-child.ts']);
-  const child = spawn(process.execPath, [...NODE_FLAGS, join(built, 'api-server-child.js'), mode, file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, ...SERVER_FLAGS, join(built, 'api-server-child.js'), mode, file],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   for (;;) {
     const { value, done } = await lines.next();
@@ -125,7 +135,7 @@ async function serverChild(mode: 'atlas' | 'atlas-workers' | 'plain', file: stri
 }
 
 /** Requests/s with 10 keep-alive connections, every request a new box (the plain server ignores it). */
-async function throughput(port: number): Promise<{ rps: number; non2xx: number }> {
+export async function throughput(port: number): Promise<{ rps: number; non2xx: number }> {
   // Read workers start on the first heavy request (each loads the app's modules): not part of the rate.
   await (await fetch(`http://127.0.0.1:${port}${PATH}`)).arrayBuffer();
   let k = 0;

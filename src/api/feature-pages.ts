@@ -105,28 +105,8 @@ export function collectionFrame(c: Context, next: Cursor | null): { head: string
   };
 }
 
-const utf8 = new TextEncoder();
-
-/** A FeatureCollection's bytes: the frame around chunks of stored features already joined by commas. */
-export function storedFeaturesBody(frame: { head: string; tail: string }, chunks: Uint8Array[]): Uint8Array {
-  const head = utf8.encode(frame.head);
-  const tail = utf8.encode(frame.tail);
-  let size = head.length + tail.length + Math.max(0, chunks.length - 1);
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
-  out.set(head, 0);
-  let at = head.length;
-  chunks.forEach((c, i) => {
-    if (i > 0) out[at++] = 0x2c; // ','
-    out.set(c, at);
-    at += c.length;
-  });
-  out.set(tail, at);
-  return out;
-}
-
 /**
- * The ETag of a page built by storedFeaturesBody: a hash of its frame (links included) and of what
+ * The ETag of a page of stored features (src/db/queries/site-features.ts siteFeaturesInBbox): a hash of its frame (links included) and of what
  * stands for its rows and their contents (`revision`, src/db/queries/site-features.ts), so it changes
  * whenever a feature of the page does, without hashing the body. Weak, like every body tag here
  * (middleware.ts): one tag for the identity, gzip and brotli forms. `p1` names this way of joining:

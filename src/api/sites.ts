@@ -18,7 +18,6 @@ import {
   nearSearchBox,
   type Page,
   renderedGeoJson,
-  storedFeaturesBody,
   storedPageTag,
 } from './feature-pages.js';
 import {
@@ -99,10 +98,10 @@ export async function sitePage(db: Db, q: SiteQueryParams): Promise<Page<SitePoi
 async function siteListResponse(c: Context<AppEnv>, q: SiteQueryParams) {
   const db = c.get('db');
   if (!q.near && noFilter(filterOf(q))) {
-    const page = await siteFeaturesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit });
-    const frame = collectionFrame(c, page.after ? { k: page.after } : null);
-    const body = storedFeaturesBody(frame, page.chunks);
-    return renderedGeoJson(c, body, siteCollectionSchema, storedPageTag(frame, page.revision));
+    const page = await siteFeaturesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit }, (after) =>
+      collectionFrame(c, after ? { k: after } : null),
+    );
+    return renderedGeoJson(c, page.body, siteCollectionSchema, storedPageTag(page.frame, page.revision));
   }
   const page = await sitePage(db, q);
   const texts = await siteFeatureTexts(db, page.items, page.distances);

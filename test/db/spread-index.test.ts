@@ -21,19 +21,27 @@ const text = new TextDecoder();
 
 type Query = { bbox?: Bbox; after?: string; limit: number };
 
+/** A frame that names the cursor it was made for, around the features (as the route's does). */
+const frameOf = (after: string | null) => ({
+  head: `{"after":${JSON.stringify(after)},"features":[`,
+  tail: ']}',
+});
+
 /** The page as both paths give it, compared field by field; the index must answer (gap 0: build when stale). */
 async function expectSamePage(db: Db, q: Query) {
-  const fromIndex = await indexedSiteFeatures(db, q, 0);
+  const fromIndex = await indexedSiteFeatures(db, q, frameOf, 0);
   expect(fromIndex, 'the index answers').not.toBeNull();
-  const bySql = await siteFeaturesInBboxBySql(db, q);
-  const sqlBody = bySql.chunks.map((c) => text.decode(c)).join(',');
+  const bySql = await siteFeaturesInBboxBySql(db, q, frameOf);
+  const sqlBody = text.decode(bySql.body);
+  expect(JSON.parse(sqlBody).after).toBe(bySql.after);
   expect(text.decode(fromIndex!.body), JSON.stringify(q)).toBe(sqlBody);
+  expect(fromIndex!.frame).toEqual(bySql.frame);
   expect(fromIndex!.count).toBe(bySql.count);
   expect(`${fromIndex!.count}.${fromIndex!.lo}.${fromIndex!.hi}`).toBe(bySql.revision);
   expect(fromIndex!.after).toBe(bySql.after);
   // What the route serves is the same page, whichever path answered it.
-  const served = await siteFeaturesInBbox(db, q);
-  expect(served.chunks.map((c) => text.decode(c)).join(',')).toBe(sqlBody);
+  const served = await siteFeaturesInBbox(db, q, frameOf);
+  expect(text.decode(served.body)).toBe(sqlBody);
   expect(served.revision).toBe(bySql.revision);
   return bySql;
 }
@@ -56,8 +64,9 @@ const generationOf = async (db: Db) =>
     (await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'site_features_gen'"))?.value ?? 0,
   );
 
-const idsOf = (body: string): string[] =>
-  body === '' ? [] : (JSON.parse(`[${body}]`) as { id: string }[]).map((f) => f.id);
+/** The ids of a page's features, in the order served. */
+const idsOf = (page: { body: Uint8Array }): string[] =>
+  (JSON.parse(text.decode(page.body)) as { features: { id: string }[] }).features.map((f) => f.id);
 
 /** Every page of the box from the start, through the index; returns the ids in the order served. */
 async function pageThrough(db: Db, bbox: Bbox | undefined, limit: number): Promise<string[]> {
@@ -65,7 +74,7 @@ async function pageThrough(db: Db, bbox: Bbox | undefined, limit: number): Promi
   let after: string | undefined;
   for (let pages = 0; pages < 1_000; pages++) {
     const page = await expectSamePage(db, { bbox, after, limit });
-    ids.push(...idsOf(page.chunks.map((c) => text.decode(c)).join(',')));
+    ids.push(...idsOf(page));
     if (page.after == null) return ids;
     after = page.after;
   }
@@ -147,9 +156,10 @@ describe('the in-memory spread index', () => {
 
   it('sees sites added, moved and removed by another connection at the next page', async () => {
     const box = { minLon: 2, minLat: 47, maxLon: 12, maxLat: 54 };
-    const served = async () => (await siteFeaturesInBbox(atlas.db, { bbox: box, limit: 400 })).chunks;
-    const bySql = async () => (await siteFeaturesInBboxBySql(atlas.db, { bbox: box, limit: 400 })).chunks;
-    const joined = (chunks: Uint8Array[]) => chunks.map((c) => text.decode(c)).join(',');
+    const served = async () => (await siteFeaturesInBbox(atlas.db, { bbox: box, limit: 400 }, frameOf)).body;
+    const bySql = async () =>
+      (await siteFeaturesInBboxBySql(atlas.db, { bbox: box, limit: 400 }, frameOf)).body;
+    const joined = (body: Uint8Array) => text.decode(body);
     /** After each write: the route's own path (rebuilt or by SQL), then the index forced, then every page. */
     let generation = await generationOf(other);
     const expectCurrent = async () => {
@@ -204,9 +214,9 @@ describe('the in-memory spread index', () => {
       [near.id, nudged],
     ] as const) {
       const exact = { minLon: p.lon, minLat: p.lat, maxLon: p.lon, maxLat: p.lat };
-      expect(
-        idsOf(text.decode((await indexedSiteFeatures(atlas.db, { bbox: exact, limit: 5 }, 0))!.body)),
-      ).toEqual([id]);
+      expect(idsOf((await indexedSiteFeatures(atlas.db, { bbox: exact, limit: 5 }, frameOf, 0))!)).toEqual([
+        id,
+      ]);
     }
 
     // Removed (no longer published).
@@ -223,7 +233,7 @@ describe('the in-memory spread index', () => {
     const box = { minLon: 2, minLat: 47, maxLon: 12, maxLat: 54 };
     const before = await expectSamePage(atlas.db, { bbox: box, limit: 300 });
     const builds = spreadIndexBuilds(atlas.db);
-    const onPage = idsOf(before.chunks.map((c) => text.decode(c)).join(','));
+    const onPage = idsOf(before);
     const evse = await other.get<{ pk: string; location_pk: string; cell: number; status: string }>(
       `SELECT e.pk, e.location_pk, l.cell, e.status FROM evses e JOIN locations l ON l.pk = e.location_pk
        JOIN site_features f ON f.id = l.pk
@@ -247,23 +257,21 @@ describe('the in-memory spread index', () => {
     );
     const after = await expectSamePage(atlas.db, { bbox: box, limit: 300 });
     expect(after.revision).not.toBe(before.revision);
-    expect(after.chunks.map((c) => text.decode(c)).join(',')).not.toBe(
-      before.chunks.map((c) => text.decode(c)).join(','),
-    );
-    expect(idsOf(after.chunks.map((c) => text.decode(c)).join(','))).toEqual(onPage);
+    expect(text.decode(after.body)).not.toBe(text.decode(before.body));
+    expect(idsOf(after)).toEqual(onPage);
     expect(spreadIndexBuilds(atlas.db)).toBe(builds);
   });
 
   it('is not built where the generation triggers are missing: pages are read by SQL', async () => {
     await other.batch([{ sql: 'DROP TRIGGER site_features_gen_v1_update', params: [] }]);
     try {
-      expect(await indexedSiteFeatures(atlas.db, { limit: 10 }, 0)).toBeNull();
+      expect(await indexedSiteFeatures(atlas.db, { limit: 10 }, frameOf, 0)).toBeNull();
       const served = await siteFeaturesInBbox(atlas.db, { limit: 10 });
       expect(served.count).toBe(10);
     } finally {
       // Opening a connection puts the triggers back, as every Node writer does.
       await openSqlite(atlas.file).close();
     }
-    expect(await indexedSiteFeatures(atlas.db, { limit: 10 }, 0)).not.toBeNull();
+    expect(await indexedSiteFeatures(atlas.db, { limit: 10 }, frameOf, 0)).not.toBeNull();
   });
 });

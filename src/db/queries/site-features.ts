@@ -47,10 +47,17 @@ export async function siteSummariesInBbox(db: Db, q: SiteSummaryQuery): Promise<
     : spreadScan<SiteSummary & { pk: string }>(db, scan, q.limit);
 }
 
-/** A page of the read model's stored features, as bytes. */
+/** What goes before and after a page's features (a FeatureCollection's head and its links). */
+export interface PageFrame {
+  head: string;
+  tail: string;
+}
+
+/** A page of the read model's stored features, as the answer's bytes. */
 export interface SiteFeaturesPage {
-  /** The features joined by commas: one chunk, or one per statement of the SQL scan. */
-  chunks: Uint8Array[];
+  /** The frame's head, the features joined by commas, the frame's tail. */
+  body: Uint8Array;
+  frame: PageFrame;
   /** How many features. */
   count: number;
   /**
@@ -66,21 +73,26 @@ export interface SiteFeaturesPage {
 
 type PageQuery = Required<Pick<SiteSummaryQuery, 'limit'>> & SiteSummaryQuery;
 
+/** The frame of a page that continues after `after` (null: the last page). */
+export type FrameOf = (after: string | null) => PageFrame;
+
+const NO_FRAME: FrameOf = () => ({ head: '', tail: '' });
+
 /**
  * The first `limit` published sites of the box in id order (a uniform sample of the box, as
- * siteSummariesInBbox reads it), their stored features joined by SQLite: from the connection's
- * in-memory spread index when it can answer (src/db/queries/spread-index.ts: Node), else by the SQL
- * spread scan (D1, or while the index is being rebuilt). Both give the same bytes and revision.
+ * siteSummariesInBbox reads it), their stored features joined by SQLite inside `frameOf`'s frame:
+ * from the connection's in-memory spread index when it can answer (src/db/queries/spread-index.ts:
+ * Node), else by the SQL spread scan (D1, or while the index is being rebuilt). Both give the same
+ * bytes and revision. Without `frameOf`, the features alone.
  */
-export async function siteFeaturesInBbox(db: Db, q: PageQuery): Promise<SiteFeaturesPage> {
-  const p = await indexedSiteFeatures(db, q);
-  if (!p) return siteFeaturesInBboxBySql(db, q);
-  return {
-    chunks: p.count > 0 ? [p.body] : [],
-    count: p.count,
-    revision: `${p.count}.${p.lo}.${p.hi}`,
-    after: p.after,
-  };
+export async function siteFeaturesInBbox(
+  db: Db,
+  q: PageQuery,
+  frameOf = NO_FRAME,
+): Promise<SiteFeaturesPage> {
+  const p = await indexedSiteFeatures(db, q, frameOf);
+  if (!p) return siteFeaturesInBboxBySql(db, q, frameOf);
+  return { ...p, revision: `${p.count}.${p.lo}.${p.hi}` };
 }
 
 /**
@@ -91,7 +103,11 @@ export async function siteFeaturesInBbox(db: Db, q: PageQuery): Promise<SiteFeat
  * scan's sort 3x as much as the scan alone; the rows handed back to JS and their rowids bound as
  * JSON ~1 ms more than this.
  */
-export async function siteFeaturesInBboxBySql(db: Db, q: PageQuery): Promise<SiteFeaturesPage> {
+export async function siteFeaturesInBboxBySql(
+  db: Db,
+  q: PageQuery,
+  frameOf = NO_FRAME,
+): Promise<SiteFeaturesPage> {
   const scan = {
     table: SITE_FEATURES,
     columns: 'f.id AS pk, f.rowid AS r',
@@ -111,12 +127,38 @@ export async function siteFeaturesInBboxBySql(db: Db, q: PageQuery): Promise<Sit
   );
   // Sums of at most 10,000 30-bit halves: exact in a JS number.
   const sum = (k: 'n' | 'lo' | 'hi') => parts.reduce((a, p) => a + (p[k] ?? 0), 0);
+  const after = more ? (parts[parts.length - 1]?.last ?? null) : null;
+  const frame = frameOf(after);
   return {
-    chunks: parts.map((p) => blobBytes(p.body)),
+    body: framedBytes(
+      frame,
+      parts.map((p) => blobBytes(p.body)),
+    ),
+    frame,
     count: sum('n'),
     revision: `${sum('n')}.${sum('lo')}.${sum('hi')}`,
-    after: more ? (parts[parts.length - 1]?.last ?? null) : null,
+    after,
   };
+}
+
+const utf8 = new TextEncoder();
+
+/** The frame around chunks of stored features already joined by commas, as one array of bytes. */
+function framedBytes(frame: PageFrame, chunks: Uint8Array[]): Uint8Array {
+  const head = utf8.encode(frame.head);
+  const tail = utf8.encode(frame.tail);
+  let size = head.length + tail.length + Math.max(0, chunks.length - 1);
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  out.set(head, 0);
+  let at = head.length;
+  chunks.forEach((c, i) => {
+    if (i > 0) out[at++] = 0x2c; // ','
+    out.set(c, at);
+    at += c.length;
+  });
+  out.set(tail, at);
+  return out;
 }
 
 /** The stored features of these sites, by id (ids without a published site are absent). */

@@ -19,6 +19,7 @@
 import { SITE_FEATURES_GEN_KEY, SITE_FEATURES_GEN_TRIGGER_NAMES } from '../site-features-gen.js';
 import type { Bbox } from '../spatial-key.js';
 import { blobBytes, type Db } from '../types.js';
+import type { PageFrame } from './site-features.js';
 import { splitAtAntimeridian } from './spread-scan.js';
 
 interface SpreadIndex {
@@ -67,8 +68,10 @@ export const REV_LOW = 'f.rev & 1073741823';
 export const REV_HIGH = '(f.rev >> 30) & 1073741823';
 
 // CROSS JOIN keeps json_each outside: rows are read, and concatenated, in the order of the list.
+// The frame is joined here too: the answer's bytes come out of SQLite whole, and no copy of them
+// is made in JS (each 700 KB array is external memory to V8, and its collections follow those).
 const PAGE_SQL = `SELECT coalesce(${KEY_SQL}, '/' || (SELECT schema_version FROM pragma_schema_version)) AS key,
-  count(f.rowid) AS n, CAST(group_concat(f.feature, ',') AS BLOB) AS body,
+  count(f.rowid) AS n, CAST(? || coalesce(group_concat(f.feature, ','), '') || ? AS BLOB) AS body,
   sum(${REV_LOW}) AS lo, sum(${REV_HIGH}) AS hi
   FROM json_each(?) j CROSS JOIN site_features f ON f.rowid = j.value`;
 
@@ -207,9 +210,10 @@ export function spreadIndexBuilds(db: Db): number {
   return states.get(db)?.builds ?? 0;
 }
 
-/** A page of stored features, as siteFeaturesInBbox returns it. */
+/** A page of stored features, as siteFeaturesInBbox returns it (with the sums of its revs). */
 export interface IndexedPage {
   body: Uint8Array;
+  frame: PageFrame;
   count: number;
   lo: number;
   hi: number;
@@ -225,6 +229,7 @@ export interface IndexedPage {
 export async function indexedSiteFeatures(
   db: Db,
   q: { bbox?: Bbox; after?: string; limit: number },
+  frameOf: (after: string | null) => PageFrame,
   gap = REBUILD_GAP,
 ): Promise<IndexedPage | null> {
   const ix = await usableIndex(db, gap);
@@ -233,21 +238,24 @@ export async function indexedSiteFeatures(
   const page = found.subarray(0, q.limit);
   const rowids = new Array<number>(page.length);
   for (let i = 0; i < page.length; i++) rowids[i] = ix.rowid[page[i]!]!;
+  const last = page[page.length - 1];
+  const after = found.length > q.limit && last !== undefined ? idAt(ix, last) : null;
+  const frame = frameOf(after);
   const row = await db.get<{ key: string; n: number; body: unknown; lo: number | null; hi: number | null }>(
     PAGE_SQL,
-    [`[${rowids.join(',')}]`],
+    [frame.head, frame.tail, `[${rowids.join(',')}]`],
   );
   if (!row || row.key !== ix.key || row.n !== page.length) {
     const state = states.get(db);
     if (state?.index === ix) state.stale = true;
     return null;
   }
-  const last = page[page.length - 1];
   return {
     body: blobBytes(row.body),
+    frame,
     count: row.n,
     lo: row.lo ?? 0,
     hi: row.hi ?? 0,
-    after: found.length > q.limit && last !== undefined ? idAt(ix, last) : null,
+    after,
   };
 }
