@@ -22,6 +22,11 @@ interface Seen {
   inputs: DataVersionInputs;
   /** By build and withRuns, when they do not depend on the clock (versionOf). */
   versions: Map<string, DataVersion>;
+  /**
+   * The last version made that depends on the clock (a run writing, a stamp ahead of now), and the
+   * second of the clock it was made at: versionOf reads the clock only in whole seconds.
+   */
+  clocked?: { key: string; second: number; version: DataVersion };
 }
 
 const seenOn = new WeakMap<Db, Seen>();
@@ -51,8 +56,12 @@ export async function dataVersion(db: Db, now: Date, build: string, withRuns = f
   const key = `${build}|${withRuns}`;
   const known = seen.versions.get(key);
   if (known) return known;
+  const second = Math.floor(now.getTime() / 1000);
+  const c = seen.clocked;
+  if (c?.key === key && c.second === second) return c.version;
   const { version, clockFree } = versionOf(seen.inputs, now, build, withRuns);
   if (clockFree) seen.versions.set(key, version);
+  else seen.clocked = { key, second, version };
   return version;
 }
 
@@ -75,7 +84,9 @@ function versionOf(
     const t = s == null ? Number.NaN : Date.parse(s);
     if (Number.isFinite(t) && t > last) last = t;
   }
-  // HTTP dates have whole seconds; a Last-Modified in the future would confuse caches.
+  // HTTP dates have whole seconds; a Last-Modified in the future would confuse caches. The clock
+  // counts only in whole seconds here (min(last, now) falls in now's second or before it whatever
+  // the milliseconds), so a clock-dependent version holds for the rest of its second (`clocked`).
   const lastModified = new Date(Math.floor(Math.min(last, now.getTime()) / 1000) * 1000);
   return {
     version: { etag: `W/"${hash64(key)}"`, lastModified },

@@ -121,8 +121,7 @@ const REPORTS_RUNS = /^\/v1\/sources(\/.*)?$/;
 const cacheControlOf = (path: string) =>
   path.startsWith('/v1/tiles/') ? 'public, no-cache' : DEFAULT_CACHE_CONTROL;
 
-function withClock(v: DataVersion, now: Date): DataVersion {
-  const minute = Math.floor(now.getTime() / 60_000);
+function withClock(v: DataVersion, minute: number): DataVersion {
   const lastModified = new Date(Math.max(v.lastModified.getTime(), minute * 60_000));
   return { etag: v.etag.replace(/"$/, `-m${minute}"`), lastModified };
 }
@@ -182,6 +181,8 @@ class PublicHttp {
   private readonly take;
   private readonly cache;
   private readonly clientIp;
+  /** The last clock-dependent version made, kept for its minute while the data version holds. */
+  private clocked?: { from: DataVersion; minute: number; version: DataVersion };
 
   constructor(private readonly opts: HttpOptions) {
     this.rate = opts.rateLimit === false ? null : (opts.rateLimit ?? DEFAULT_RATE_LIMIT);
@@ -200,7 +201,7 @@ class PublicHttp {
       return undefined;
     }
     const dataV = await dataVersion(c.get('db'), c.get('now'), BUILD, REPORTS_RUNS.test(c.req.path));
-    const v = CLOCK_DEPENDENT.test(c.req.path) ? withClock(dataV, c.get('now')) : dataV;
+    const v = CLOCK_DEPENDENT.test(c.req.path) ? this.withClockOf(dataV, c.get('now')) : dataV;
     const enc = negotiateEncoding(c.req.header('accept-encoding'), this.opts.brotli != null);
     const key = `${c.req.url}|${enc}`;
     const hit = this.fromCache(c, key, v);
@@ -216,6 +217,16 @@ class PublicHttp {
     }
     await this.compressAndCache(c, v, enc, key, rendered);
     return undefined;
+  }
+
+  /** withClock, made once per data version and minute rather than per request (a map asks dozens of tiles a view). */
+  private withClockOf(v: DataVersion, now: Date): DataVersion {
+    const minute = Math.floor(now.getTime() / 60_000);
+    const kept = this.clocked;
+    if (kept?.from === v && kept.minute === minute) return kept.version;
+    const version = withClock(v, minute);
+    this.clocked = { from: v, minute, version };
+    return version;
   }
 
   /** The 429 of a client over its rate, else undefined. */
