@@ -14,6 +14,7 @@ import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { createApp } from '../../src/api/app.js';
 import type { HttpOptions } from '../../src/api/http/options.js';
+import { spreadIndexStats } from '../../src/db/queries/spread-index.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
 import { nodeHttpOptions } from '../../src/node/http-hooks.js';
@@ -26,6 +27,7 @@ import {
   startPostGis,
 } from './postgis.js';
 import { syntheticBenchDb } from './synthetic-db.js';
+import { servedInProcess } from './tiles-served.js';
 
 const EVSES = Number(process.env.BENCH_API_EVSES ?? 1_000_000);
 const ITERATIONS = Number(process.env.BENCH_API_ITERATIONS ?? 300);
@@ -183,12 +185,19 @@ export async function run(): Promise<void> {
   // --- in process -------------------------------------------------------------------------------
   const uncached = appWith(db, { responseCache: false });
   const cached = appWith(db, {});
+  const firstAt = performance.now();
   const first = await uncached.request(PATH);
   const body = await first.text();
+  const firstMs = performance.now() - firstAt;
   const features = JSON.parse(body).features.length as number;
   if (first.status !== 200 || features !== LIMIT)
     throw new Error(`bbox query returned ${first.status}, ${features} features`);
   log(`  bbox answer: ${features} features, ${(body.length / 1024).toFixed(0)} KiB`);
+  const index = spreadIndexStats(db);
+  log(
+    `  spread index (built by the first answer, ${firstMs.toFixed(0)} ms): ${index.rows.toLocaleString('en')} rows, ` +
+      `${(index.bytes / 2 ** 20).toFixed(1)} MiB, built in ${index.buildMs.toFixed(0)} ms`,
+  );
   const inProcess = await timeIt(ITERATIONS, async () => (await uncached.request(PATH)).arrayBuffer());
   const inProcessCached = await timeIt(ITERATIONS, async () => (await cached.request(PATH)).arrayBuffer());
   // Different boxes every time: nothing in SQLite's page cache is hot for the exact box.
@@ -196,6 +205,12 @@ export async function run(): Promise<void> {
   const moving = await timeIt(ITERATIONS, async () =>
     (await uncached.request(boxPath(movingBox(k++)))).arrayBuffer(),
   );
+  // The same app answering as the serving process does: @hono/node-server's Request and Response,
+  // whose Response holds the page's bytes as given where undici's (app.request above) copies them.
+  const served = servedInProcess(uncached.fetch);
+  const inProcessServed = await timeIt(ITERATIONS, () => served(PATH));
+  let ks = 0;
+  const movingServed = await timeIt(ITERATIONS, () => served(boxPath(movingBox(ks++))));
 
   // --- over HTTP --------------------------------------------------------------------------------
   const srvUncached = await listen(uncached.fetch);
@@ -288,6 +303,13 @@ export async function run(): Promise<void> {
     ['in process (app.request), uncached', ms(inProcess.p50), ms(inProcess.p99), 'p50 <= 2 ms'],
     ['in process, a different box each time', ms(moving.p50), ms(moving.p99), ''],
     ['in process, response cache (data version)', ms(inProcessCached.p50), ms(inProcessCached.p99), ''],
+    [
+      'in process, served classes (@hono/node-server), uncached',
+      ms(inProcessServed.p50),
+      ms(inProcessServed.p99),
+      '',
+    ],
+    ['in process, served classes, a different box each time', ms(movingServed.p50), ms(movingServed.p99), ''],
     ['over HTTP (loopback), uncached', ms(overHttp.p50), ms(overHttp.p99), ''],
     ['over HTTP, response cache', ms(overHttpCached.p50), ms(overHttpCached.p99), ''],
     ['PostGIS, correlated subqueries (ST_AsGeoJSON)', ms(postgis?.p50), ms(postgis?.p99), postgisNote],
@@ -299,6 +321,12 @@ export async function run(): Promise<void> {
       ratio(inProcess.p50, postgisFeatures.p50),
       ratio(inProcess.p99, postgisFeatures.p99),
       '<= 0.5x',
+    ]);
+    rows.push([
+      'atlas uncached, served classes / PostGIS precomputed',
+      ratio(inProcessServed.p50, postgisFeatures.p50),
+      ratio(inProcessServed.p99, postgisFeatures.p99),
+      '',
     ]);
     rows.push([
       'atlas uncached / PostGIS correlated',

@@ -6,7 +6,7 @@
 // and revision without a rebuild.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteFeaturesInBbox, siteFeaturesInBboxBySql } from '../../src/db/queries/site-features.js';
-import { indexedSiteFeatures, spreadIndexBuilds } from '../../src/db/queries/spread-index.js';
+import { indexedSiteFeatures, spreadIndexStats } from '../../src/db/queries/spread-index.js';
 import { cellOf } from '../../src/db/spatial-key.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
@@ -172,7 +172,7 @@ describe('the in-memory spread index', () => {
       return pageThrough(atlas.db, undefined, 500);
     };
     await expectSamePage(atlas.db, { bbox: box, limit: 400 });
-    const builds = spreadIndexBuilds(atlas.db);
+    const builds = spreadIndexStats(atlas.db).builds;
     const moveTo = async (id: string, to: { lat: number; lon: number }) => {
       await other.batch([
         {
@@ -226,13 +226,13 @@ describe('the in-memory spread index', () => {
     ]);
     every = await expectCurrent();
     expect(every).not.toContain(gone.id);
-    expect(spreadIndexBuilds(atlas.db)).toBeGreaterThan(builds);
+    expect(spreadIndexStats(atlas.db).builds).toBeGreaterThan(builds);
   });
 
   it('takes a status push without a rebuild; the page bytes and revision change', async () => {
     const box = { minLon: 2, minLat: 47, maxLon: 12, maxLat: 54 };
     const before = await expectSamePage(atlas.db, { bbox: box, limit: 300 });
-    const builds = spreadIndexBuilds(atlas.db);
+    const builds = spreadIndexStats(atlas.db).builds;
     const onPage = idsOf(before);
     const evse = await other.get<{ pk: string; location_pk: string; cell: number; status: string }>(
       `SELECT e.pk, e.location_pk, l.cell, e.status FROM evses e JOIN locations l ON l.pk = e.location_pk
@@ -259,7 +259,7 @@ describe('the in-memory spread index', () => {
     expect(after.revision).not.toBe(before.revision);
     expect(text.decode(after.body)).not.toBe(text.decode(before.body));
     expect(idsOf(after)).toEqual(onPage);
-    expect(spreadIndexBuilds(atlas.db)).toBe(builds);
+    expect(spreadIndexStats(atlas.db).builds).toBe(builds);
   });
 
   it('is not built where the generation triggers are missing: pages are read by SQL', async () => {

@@ -2,8 +2,8 @@
 // in id order, per connection (the Node host's event loop and each read worker keep one), so an
 // unfiltered bbox page is a walk over typed arrays plus one statement that reads its rows' stored
 // features by rowid. The SQL spread scan (spread-scan.ts) sorts ~1,400 index entries per page in two
-// statements: ~1 ms of the ~2 ms of SQL a page cost on 1M EVSEs; the walk takes ~0.05 ms for a
-// dense box and ~0.3 ms for a box so small that it reads all 250,656 rows.
+// statements: ~1 ms of the ~2 ms of SQL a page cost on 1M EVSEs; the walk takes ~0.05-0.1 ms for
+// a dense box and up to ~0.9 ms for a box so small that it reads all 250,656 rows.
 //
 // Never stale: the page's statement reads, in the same snapshot as the features, the generation of
 // the places (src/db/site-features-gen.ts, moved by triggers whenever a row is added, removed or
@@ -12,9 +12,9 @@
 // A status push changes rows' features but not their places: the index stays.
 //
 // Memory: 32 bytes a row (two 32-bit halves of the id, lat and lon as the stored doubles, so the
-// box test is SQL's BETWEEN to the bit, and the rowid): 8 MB for 250,656 sites, and as much again
+// box test is SQL's BETWEEN to the bit, and the rowid): 7.6 MiB for 250,656 sites, and about as much again
 // while it is built. Building reads the spread index (it covers id, lat and lon) and sorts in JS:
-// ~0.4 s on 1M EVSEs, so rebuilds are spaced (REBUILD_GAP): a sync that moves sites on every commit
+// ~0.6 s on 1M EVSEs, so rebuilds are spaced (REBUILD_GAP): a sync that moves sites on every commit
 // does not make every page a build; pages read by SQL meanwhile are as right, only slower.
 import { SITE_FEATURES_GEN_KEY, SITE_FEATURES_GEN_TRIGGER_NAMES } from '../site-features-gen.js';
 import type { Bbox } from '../spatial-key.js';
@@ -87,42 +87,57 @@ async function buildIndex(db: Db): Promise<SpreadIndex | null> {
   const triggers = await db.get<{ n: number }>(TRIGGERS_SQL);
   if (triggers?.n !== SITE_FEATURES_GEN_TRIGGER_NAMES.length) return null;
   const key = await keyOf(db);
-  const hi: number[] = [];
-  const lo: number[] = [];
-  const lat: number[] = [];
-  const lon: number[] = [];
-  const rowid: number[] = [];
+  // Read straight into typed arrays sized by a count (grown should rows arrive meanwhile): the
+  // build holds two copies of the columns outside V8's heap, and nothing per row in it.
+  const counted = (await db.get<{ n: number }>('SELECT count(*) AS n FROM site_features'))?.n ?? 0;
+  let rows = columns(counted + 64);
+  let n = 0;
   let canonical = true;
   await db.eachRow!(
     'SELECT id, lat, lon, rowid FROM site_features INDEXED BY site_features_spread',
     [],
     (r) => {
+      if (n === rows.hi.length) rows = columns(n * 2, rows);
       const id = r[0] as string;
       if (!CANONICAL_ID.test(id)) canonical = false;
-      hi.push(Number.parseInt(id.slice(0, 8), 16));
-      lo.push(Number.parseInt(id.slice(8), 16));
-      lat.push(r[1] as number);
-      lon.push(r[2] as number);
-      rowid.push(r[3] as number);
+      rows.hi[n] = Number.parseInt(id.slice(0, 8), 16);
+      rows.lo[n] = Number.parseInt(id.slice(8), 16);
+      rows.lat[n] = r[1] as number;
+      rows.lon[n] = r[2] as number;
+      rows.rowid[n] = r[3] as number;
+      n++;
     },
   );
   // One statement reads one snapshot; the generation only grows, so the same key before and after
   // means no write moved a place in between.
   if (!canonical || (await keyOf(db)) !== key) return null;
-  const order = Uint32Array.from(hi.keys()).sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
-  const pick = <A extends Uint32Array | Float64Array>(out: A, from: number[]): A => {
-    for (let i = 0; i < order.length; i++) out[i] = from[order[i]!]!;
-    return out;
+  const { hi, lo } = rows;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
+  const sorted = columns(n);
+  for (const c of COLUMNS) {
+    const from = rows[c];
+    const to = sorted[c];
+    for (let i = 0; i < n; i++) to[i] = from[order[i]!]!;
+  }
+  return { ...sorted, key };
+}
+
+const COLUMNS = ['hi', 'lo', 'lat', 'lon', 'rowid'] as const;
+type Columns = Omit<SpreadIndex, 'key'>;
+
+/** Empty columns for `size` rows, holding `from`'s rows when given. */
+function columns(size: number, from?: Columns): Columns {
+  const out: Columns = {
+    hi: new Uint32Array(size),
+    lo: new Uint32Array(size),
+    lat: new Float64Array(size),
+    lon: new Float64Array(size),
+    rowid: new Float64Array(size),
   };
-  const n = order.length;
-  return {
-    hi: pick(new Uint32Array(n), hi),
-    lo: pick(new Uint32Array(n), lo),
-    lat: pick(new Float64Array(n), lat),
-    lon: pick(new Float64Array(n), lon),
-    rowid: pick(new Float64Array(n), rowid),
-    key,
-  };
+  if (from) for (const c of COLUMNS) out[c].set(from[c]);
+  return out;
 }
 
 const hex8 = (v: number) => v.toString(16).padStart(8, '0');
@@ -205,9 +220,20 @@ async function usableIndex(db: Db, gap: number): Promise<SpreadIndex | null> {
   return s.index;
 }
 
-/** How often this connection's index was built (tests: a status push must not rebuild it). */
-export function spreadIndexBuilds(db: Db): number {
-  return states.get(db)?.builds ?? 0;
+/**
+ * This connection's index: how often it was built (tests: a status push must not rebuild it), its
+ * rows, the bytes its arrays hold and how long the last build took (the api bench reports them).
+ */
+export function spreadIndexStats(db: Db): { builds: number; rows: number; bytes: number; buildMs: number } {
+  const s = states.get(db);
+  const ix = s?.index;
+  const arrays = ix ? [ix.hi, ix.lo, ix.lat, ix.lon, ix.rowid] : [];
+  return {
+    builds: s?.builds ?? 0,
+    rows: ix?.hi.length ?? 0,
+    bytes: arrays.reduce((a, x) => a + x.byteLength, 0),
+    buildMs: s?.buildMs ?? 0,
+  };
 }
 
 /** A page of stored features, as siteFeaturesInBbox returns it (with the sums of its revs). */
