@@ -220,7 +220,8 @@ const tileIdOf = (t: string) => {
   return { z, x, y };
 };
 
-const ms = (v: number | undefined) => (v == null ? 'n/a' : `${v.toFixed(1)} ms`);
+/** Two decimals below 1 ms, where a z14 tile's figures and their ratios live. */
+const ms = (v: number | undefined) => (v == null ? 'n/a' : `${v.toFixed(v < 1 ? 2 : 1)} ms`);
 const load = () =>
   loadavg()
     .map((v) => v.toFixed(1))
