@@ -69,6 +69,9 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
   return wrapSqlite(sqlite, orm as unknown as AtlasOrm);
 }
 
+/** The page cache of a scan through eachRow, in KB. */
+const SCAN_CACHE_KB = 1024;
+
 function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
   const cache = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
@@ -130,12 +133,21 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       return `${othersCommitted.get()}/${ownChanges.get()}`;
     },
     async eachRow(sql: string, params: unknown[], each: (row: unknown[]) => void) {
-      // Not the cached statement: an iterating statement is busy until it ends.
-      for (const row of sqlite
-        .prepare(sql)
-        .raw()
-        .iterate(...params))
-        each(row as unknown[]);
+      // A scan reads each page once: through a small page cache, so it does not fill the
+      // connection's own (up to 64 MB) with pages nobody asks for again, which would stay in the
+      // process's memory. The cache is put back to its size after; it refills as reads need it.
+      const cacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
+      sqlite.pragma(`cache_size = ${-SCAN_CACHE_KB}`);
+      try {
+        // Not the cached statement: an iterating statement is busy until it ends.
+        for (const row of sqlite
+          .prepare(sql)
+          .raw()
+          .iterate(...params))
+          each(row as unknown[]);
+      } finally {
+        sqlite.pragma(`cache_size = ${cacheSize}`);
+      }
     },
     async close() {
       cache.clear();
