@@ -101,7 +101,7 @@ interface ServerChild {
 }
 
 /** A server in its own process (scripts/bench/api-server-child.ts): the atlas or plain node:http. */
-export async function serverChild(
+async function serverChild(
   mode: 'atlas' | 'atlas-workers' | 'plain',
   file: string,
 ): Promise<ServerChild> {
@@ -137,7 +137,7 @@ export async function serverChild(
 }
 
 /** Requests/s with 10 keep-alive connections, every request a new box (the plain server ignores it). */
-export async function throughput(port: number): Promise<{ rps: number; non2xx: number }> {
+async function throughput(port: number): Promise<{ rps: number; non2xx: number }> {
   // Read workers start on the first heavy request (each loads the app's modules): not part of the rate.
   await (await fetch(`http://127.0.0.1:${port}${PATH}`)).arrayBuffer();
   let k = 0;
