@@ -101,10 +101,7 @@ interface ServerChild {
 }
 
 /** A server in its own process (scripts/bench/api-server-child.ts): the atlas or plain node:http. */
-async function serverChild(
-  mode: 'atlas' | 'atlas-workers' | 'plain',
-  file: string,
-): Promise<ServerChild> {
+async function serverChild(mode: 'atlas' | 'atlas-workers' | 'plain', file: string): Promise<ServerChild> {
   // Built and started as `npm start` runs the server (plain JavaScript, its Node options), so the
   // read workers' memory is that of the server's, not of tsx compiling the app in every thread.
   const built = buildNode('dist/bench', ['scripts/bench/api-server-child.ts']);
