@@ -52,16 +52,15 @@ const states = new WeakMap<Db, IndexState>();
  */
 export const REBUILD_GAP = 9;
 
-const KEY_SQL = `(SELECT value FROM meta WHERE key = '${SITE_FEATURES_GEN_KEY}') || '/' ||
-  (SELECT schema_version FROM pragma_schema_version)`;
+// The generation is absent until the first write after the triggers were created: then the key is
+// the schema version alone.
+const KEY_SQL = `coalesce((SELECT value FROM meta WHERE key = '${SITE_FEATURES_GEN_KEY}') || '/' ||
+  (SELECT schema_version FROM pragma_schema_version), '/' || (SELECT schema_version FROM pragma_schema_version))`;
 
 const TRIGGERS_SQL = `SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger'
   AND name IN (${SITE_FEATURES_GEN_TRIGGER_NAMES.map((n) => `'${n}'`).join(', ')})`;
 
-// The generation is absent until the first write after the triggers were created.
-const keyOf = async (db: Db) =>
-  (await db.get<{ key: string | null }>(`SELECT coalesce(${KEY_SQL}, '/' || (SELECT schema_version
-    FROM pragma_schema_version)) AS key`))!.key!;
+const keyOf = async (db: Db) => (await db.get<{ key: string }>(`SELECT ${KEY_SQL} AS key`))!.key;
 
 // A 64-bit rev is summed in two 30-bit halves, so 1,000 of them cannot overflow SQLite's integers.
 export const REV_LOW = 'f.rev & 1073741823';
@@ -70,7 +69,7 @@ export const REV_HIGH = '(f.rev >> 30) & 1073741823';
 // CROSS JOIN keeps json_each outside: rows are read, and concatenated, in the order of the list.
 // The frame is joined here too: the answer's bytes come out of SQLite whole, and no copy of them
 // is made in JS (each 700 KB array is external memory to V8, and its collections follow those).
-const PAGE_SQL = `SELECT coalesce(${KEY_SQL}, '/' || (SELECT schema_version FROM pragma_schema_version)) AS key,
+const PAGE_SQL = `SELECT ${KEY_SQL} AS key,
   count(f.rowid) AS n, CAST(? || coalesce(group_concat(f.feature, ','), '') || ? AS BLOB) AS body,
   sum(${REV_LOW}) AS lo, sum(${REV_HIGH}) AS hi
   FROM json_each(?) j CROSS JOIN site_features f ON f.rowid = j.value`;
