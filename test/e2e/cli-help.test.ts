@@ -2,15 +2,24 @@
 // answers -h/--help with its usage (exit 0, nothing started), and a setting that stops it (a port
 // in use, a database folder it cannot write, a source without its token) is one line naming the
 // problem and the setting, with a non-zero exit and no stack trace.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliRun, runCli } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-cli-help-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The folders from `path` up to the root that other users cannot enter. */
+function closedToOthers(path: string): string[] {
+  const closed: string[] = [];
+  for (let p = path; ; p = dirname(p)) {
+    if ((statSync(p).mode & 0o001) === 0) closed.push(p);
+    if (dirname(p) === p) return closed;
+  }
+}
 
 function atlas(args: string[], env: NodeJS.ProcessEnv = {}, asUser?: number): Promise<CliRun> {
   return runCli(
@@ -77,6 +86,11 @@ describe('settings that stop the atlas', () => {
     chmodSync(dir, 0o755);
     // root writes anywhere: run the child as nobody, for whom the folder is read-only.
     const nobody = process.getuid?.() === 0 ? 65534 : undefined;
+    if (nobody !== undefined) {
+      // nobody runs the checkout's own code: a folder above it closed to other users (mktemp -d
+      // makes 0700 ones) would fail this test with a module not found, not with what it checks.
+      expect(closedToOthers(process.cwd()), 'the checkout must be readable by other users').toEqual([]);
+    }
     const r = await atlas(['sources'], { ATLAS_DB: join(locked, 'sub', 'atlas.db') }, nobody);
     expect(r.code).toBe(1);
     expect(oneLine(r)).toMatch(
