@@ -169,7 +169,9 @@ export async function spreadScanFolded<T extends Folded>(
   const parts: T[] = [];
   let folded = 0;
   const run = async (q: { sql: string; params: unknown[] }, may: number) => {
-    const sql = fold(`SELECT s.*, row_number() OVER () AS i FROM (${q.sql}) s`);
+    // The window names its order: SQL does not promise a subquery's order to an empty OVER (). SQLite
+    // sees the scan is already in pk order and adds no sort (EXPLAIN QUERY PLAN).
+    const sql = fold(`SELECT s.*, row_number() OVER (ORDER BY s.pk) AS i FROM (${q.sql}) s`);
     const row = await db.get<T>(sql, [...q.params, may]);
     if (row && row.n > 0) parts.push(row);
     folded += row?.n ?? 0;
