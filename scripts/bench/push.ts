@@ -8,18 +8,26 @@
 // afterwards (status events written), not from the HTTP replies.
 //
 //   npx tsx scripts/bench/push.ts            (BENCH_PUSH_SECONDS=5 for a quick look)
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { openSqlite } from '../../src/db/sqlite.js';
-import { writeLocationStmts } from '../../src/db/write-location.js';
+import {
+  newConnector,
+  newRegisterEvse,
+  newRegisterLocation,
+} from '../../src/ingest/registers/location-builders.js';
 import { iso } from '../../src/model/iso-time.js';
 import type { Location } from '../../src/model/types.js';
+import {
+  BENCH_PARTY,
+  seedBenchSource,
+  serveBenchAtlas,
+  startBenchAtlas,
+  stopBenchAtlas,
+} from './push-target.js';
 
 const TOKEN = 'bench-push-token-5a1f';
 const LOCATIONS = 1_000;
@@ -30,125 +38,39 @@ const BASELINE_SECONDS = Math.min(10, SECONDS);
 const SELF = fileURLToPath(import.meta.url);
 
 function benchLocation(i: number): Location {
-  return {
+  const at = '2025-01-01T00:00:00Z';
+  return newRegisterLocation({
     countryCode: 'NL',
     partyId: 'BEN',
     id: `L${i}`,
-    publish: true,
     name: `Bench ${i}`,
     address: 'Straat 1',
     city: 'Utrecht',
-    postalCode: null,
-    state: null,
     country: 'NLD',
     lat: 52 + (i % 100) / 1000,
     lon: 5 + Math.floor(i / 100) / 1000,
-    parkingType: null,
     timeZone: 'Europe/Amsterdam',
-    operator: null,
-    suboperator: null,
-    owner: null,
-    facilities: [],
-    openingTimes: null,
-    chargingWhenClosed: null,
-    evses: Array.from({ length: EVSES_PER }, (_, e) => ({
-      uid: `E${e}`,
-      evseId: null,
-      status: 'AVAILABLE',
-      capabilities: [],
-      floorLevel: null,
-      physicalReference: null,
-      coordinates: null,
-      parkingRestrictions: [],
-      connectors: [
-        {
-          id: '1',
-          standard: 'IEC_62196_T2',
-          format: 'SOCKET',
-          powerType: 'AC_3_PHASE',
-          maxVoltage: 230,
-          maxAmperage: 32,
-          maxPowerW: 22_000,
-          tariffIds: [],
-          termsAndConditions: null,
-          lastUpdated: '2025-01-01T00:00:00Z',
-        },
-      ],
-      lastUpdated: '2025-01-01T00:00:00Z',
-    })),
-    lastUpdated: '2025-01-01T00:00:00Z',
-    warnings: [],
-  };
-}
-
-async function prepare(file: string): Promise<void> {
-  const db = openSqlite(file);
-  await db.batch([
-    {
-      sql: `INSERT INTO sources (id, name, type, license, enabled, parties, updated_at)
-        VALUES ('bench', 'bench', 'ocpi', 'CC0-1.0', 1, '[{"country_code":"NL","party_id":"BEN"}]', '2025-01-01T00:00:00Z')`,
-      params: [],
-    },
-  ]);
-  for (let i = 0; i < LOCATIONS; i += 100) {
-    const stmts = [];
-    for (let j = i; j < i + 100; j++) {
-      stmts.push(
-        ...writeLocationStmts(benchLocation(j), {
-          sourceId: 'bench',
-          now: '2025-01-01T00:00:00Z',
-          via: 'pull',
-          runId: null,
-          contentHash: '',
-        }),
-      );
-    }
-    await db.batch(stmts);
-  }
-  await db.close();
-}
-
-/** Child mode: serve the atlas on a loopback port and print it. */
-async function serveChild(file: string): Promise<void> {
-  const { serve } = await import('@hono/node-server');
-  const { createApp } = await import('../../src/api/app.js');
-  const db = openSqlite(file);
-  const app = createApp({
-    getDb: () => db,
-    http: { rateLimit: false },
-    sources: [
-      {
-        id: 'bench',
-        name: 'bench',
-        type: 'ocpi',
-        versions_url: 'http://127.0.0.1:9/versions',
-        token: 'unused',
-        register: false,
-        push_token: TOKEN,
-        parties: [{ country_code: 'NL', party_id: 'BEN' }],
-        schedule: '* * * * *',
-        full_schedule: '* * * * *',
-        license: 'CC0-1.0',
-        enabled: true,
-        suspect_ratio: 0.5,
-      },
-    ],
+    evses: Array.from({ length: EVSES_PER }, (_, e) =>
+      newRegisterEvse({
+        uid: `E${e}`,
+        status: 'AVAILABLE',
+        connectors: [
+          newConnector({
+            id: '1',
+            standard: 'IEC_62196_T2',
+            format: 'SOCKET',
+            powerType: 'AC_3_PHASE',
+            maxVoltage: 230,
+            maxAmperage: 32,
+            maxPowerW: 22_000,
+            lastUpdated: at,
+          }),
+        ],
+        lastUpdated: at,
+      }),
+    ),
+    lastUpdated: at,
   });
-  serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log(`port=${info.port}`));
-  // Exit (not die) on SIGTERM, so a --cpu-prof given through BENCH_NODE_ARGS gets written.
-  process.once('SIGTERM', () => process.exit(0));
-}
-
-async function startServer(file: string): Promise<{ child: ChildProcess; port: number }> {
-  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', SELF, '--serve', file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const m = /^port=(\d+)$/.exec(line);
-    if (m) return { child, port: Number(m[1]) };
-  }
-  throw new Error('push bench server did not start');
 }
 
 async function pushLoad(port: number): Promise<autocannon.Result> {
@@ -209,14 +131,17 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-bench-push-'));
   const file = join(dir, 'atlas.db');
   try {
-    await prepare(file);
-    const { child, port } = await startServer(file);
+    await seedBenchSource(
+      file,
+      Array.from({ length: LOCATIONS }, (_, i) => benchLocation(i)),
+      [BENCH_PARTY],
+    );
+    const { child, port } = await startBenchAtlas(SELF, file);
     let result: autocannon.Result;
     try {
       result = await pushLoad(port);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopBenchAtlas(child);
     }
     const db = new Database(file, { readonly: true });
     const pushEvents = db
@@ -256,7 +181,7 @@ export async function run(): Promise<void> {
 
 const serveIndex = process.argv.indexOf('--serve');
 if (serveIndex !== -1) {
-  await serveChild(process.argv[serveIndex + 1]!);
+  await serveBenchAtlas(process.argv[serveIndex + 1]!, TOKEN);
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await run();
 }

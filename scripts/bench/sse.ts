@@ -7,18 +7,16 @@
 // the figures include the clients' own parsing time (an upper bound for the server's part).
 //
 //   npx tsx scripts/bench/sse.ts            (BENCH_SSE_SECONDS=5 for a quick look)
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { openSqlite } from '../../src/db/sqlite.js';
-import { writeLocationStmts } from '../../src/db/write-location.js';
+import { newRegisterEvse, newRegisterLocation } from '../../src/ingest/registers/location-builders.js';
 import { evseKey, locationKey } from '../../src/model/ids.js';
 import { iso } from '../../src/model/iso-time.js';
 import type { Location } from '../../src/model/types.js';
+import { seedBenchSource, serveBenchAtlas, startBenchAtlas, stopBenchAtlas } from './push-target.js';
 
 const TOKEN = 'bench-sse-token-2b8d';
 const CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1_000);
@@ -31,115 +29,18 @@ const BBOX = '4.9,51.9,5.3,52.3';
 const current = new Map<number, string>();
 
 function location(i: number): Location {
-  return {
+  const at = '2025-01-01T00:00:00Z';
+  return newRegisterLocation({
     countryCode: 'NL',
     partyId: 'BEN',
     id: `S${i}`,
-    publish: true,
-    name: null,
-    address: null,
     city: 'Utrecht',
-    postalCode: null,
-    state: null,
     country: 'NLD',
     lat: 52 + i / 1000,
     lon: 5 + i / 1000,
-    parkingType: null,
-    timeZone: null,
-    operator: null,
-    suboperator: null,
-    owner: null,
-    facilities: [],
-    openingTimes: null,
-    chargingWhenClosed: null,
-    evses: [
-      {
-        uid: 'E1',
-        evseId: null,
-        status: 'AVAILABLE',
-        capabilities: [],
-        floorLevel: null,
-        physicalReference: null,
-        coordinates: null,
-        parkingRestrictions: [],
-        connectors: [],
-        lastUpdated: '2025-01-01T00:00:00Z',
-      },
-    ],
-    lastUpdated: '2025-01-01T00:00:00Z',
-    warnings: [],
-  };
-}
-
-async function prepare(file: string): Promise<void> {
-  const db = openSqlite(file);
-  await db.batch([
-    {
-      sql: `INSERT INTO sources (id, name, type, license, enabled, parties, updated_at)
-        VALUES ('bench', 'bench', 'ocpi', 'CC0-1.0', 1, '[]', '2025-01-01T00:00:00Z')`,
-      params: [],
-    },
-  ]);
-  const stmts = [];
-  for (let i = 0; i < EVSES; i++) {
-    stmts.push(
-      ...writeLocationStmts(location(i), {
-        sourceId: 'bench',
-        now: '2025-01-01T00:00:00Z',
-        via: 'pull',
-        runId: null,
-        contentHash: '',
-      }),
-    );
-  }
-  await db.batch(stmts);
-  await db.close();
-}
-
-async function serveChild(file: string): Promise<void> {
-  const { serve } = await import('@hono/node-server');
-  const { createApp } = await import('../../src/api/app.js');
-  const { createStatusNotifier } = await import('../../src/live/status-notifier.js');
-  const db = openSqlite(file);
-  const app = createApp({
-    getDb: () => db,
-    statusNotifier: createStatusNotifier(),
-    // 1,000 clients from one address would be rate-limited as one client.
-    http: { rateLimit: false },
-    sources: [
-      {
-        id: 'bench',
-        name: 'bench',
-        type: 'ocpi',
-        versions_url: 'http://127.0.0.1:9/versions',
-        token: 'unused',
-        register: false,
-        push_token: TOKEN,
-        parties: [{ country_code: 'NL', party_id: 'BEN' }],
-        schedule: '* * * * *',
-        full_schedule: '* * * * *',
-        license: 'CC0-1.0',
-        enabled: true,
-        suspect_ratio: 0.5,
-      },
-    ],
+    evses: [newRegisterEvse({ uid: 'E1', status: 'AVAILABLE', connectors: [], lastUpdated: at })],
+    lastUpdated: at,
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) =>
-    console.log(`port=${info.port}`),
-  );
-  (server as http.Server).maxConnections = 20_000;
-  process.once('SIGTERM', () => process.exit(0));
-}
-
-async function startServer(file: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--serve', file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const m = /^port=(\d+)$/.exec(line);
-    if (m) return { child, port: Number(m[1]) };
-  }
-  throw new Error('sse bench server did not start');
 }
 
 interface Stream {
@@ -269,8 +170,12 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-bench-sse-'));
   const file = join(dir, 'atlas.db');
   try {
-    await prepare(file);
-    const { child, port } = await startServer(file);
+    await seedBenchSource(
+      file,
+      Array.from({ length: EVSES }, (_, i) => location(i)),
+      [],
+    );
+    const { child, port } = await startBenchAtlas(SELF, file);
     try {
       const one = await phase(port, 1, Math.min(5, SECONDS), Date.parse('2025-02-01T00:00:00Z'));
       const many = await phase(port, CLIENTS, SECONDS, Date.parse('2025-03-01T00:00:00Z'));
@@ -288,8 +193,7 @@ export async function run(): Promise<void> {
           `(1 client: p50 ${one.p50.toFixed(1)} ms, p99 ${one.p99.toFixed(1)} ms); ${many.delivered}/${many.expected} delivered`,
       );
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopBenchAtlas(child);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -298,7 +202,7 @@ export async function run(): Promise<void> {
 
 const serveIndex = process.argv.indexOf('--serve');
 if (serveIndex !== -1) {
-  await serveChild(process.argv[serveIndex + 1]!);
+  await serveBenchAtlas(process.argv[serveIndex + 1]!, TOKEN, { streams: true, maxConnections: 20_000 });
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await run();
 }
