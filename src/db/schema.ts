@@ -369,6 +369,12 @@ export const siteFeatures = sqliteTable(
      * (src/db/queries/site-features.ts). 0 for rows not written since the column was added.
      */
     rev: integer('rev').notNull().default(0),
+    /**
+     * The statuses of its live EVSEs that a tile counts once fresh, as JSON
+     * `[[class, status_updated_at, count], ...]` (class 0 AVAILABLE, 1 in use, 2 out of order;
+     * sorted), so a tile tells fresh from stale without reading EVSE rows (src/db/queries/tiles.ts).
+     */
+    statuses: text('statuses').notNull().default('[]'),
   },
   (t) => [
     // The spread scan of src/db/queries/spread-scan.ts: id bucket, then cell.
@@ -494,3 +500,25 @@ export const tileCells = sqliteTable(
     index('tile_cells_empty').on(t.sites).where(sql`sites = 0`),
   ],
 );
+
+/**
+ * What the `sites` layer of a vector tile shows of each published site, in Web Mercator order: the
+ * key is the site's cell of the zoom-13 tile grid (row-major) times 2^26, plus a number unique in
+ * that cell, so a tile from zoom 11 on is one to four range reads of a rowid B-tree, whose interior
+ * pages hold only keys. Kept equal to `site_features` by triggers on it (src/db/site-tiles.ts).
+ */
+export const siteTiles = sqliteTable('site_tiles', {
+  key: integer('key').primaryKey(),
+  id: text('id').notNull(),
+  lat: real('lat').notNull(),
+  lon: real('lon').notNull(),
+  evseCount: integer('evse_count').notNull(),
+  free: integer('free').notNull(),
+  name: text('name'),
+  operator: text('operator'),
+  maxPowerKw: real('max_power_kw'),
+  /** JSON list of { standard, power_kw, count }, as the list feature holds it. */
+  connectors: text('connectors'),
+  /** As site_features.statuses. */
+  statuses: text('statuses').notNull(),
+});

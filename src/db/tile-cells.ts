@@ -12,29 +12,33 @@
 // is looked up in `tile_rows`, the row boundaries computed once in JS by the function the site
 // zooms' tile areas use (src/api/tiles/tile-grid.ts), so both put a site in the same tile.
 import { latOfMercatorRow } from '../model/geo.js';
+import { FINE, fineCol, fineRow } from './fine-grid.js';
+import { SITE_TILE_TRIGGERS, siteTilesBuildStmts } from './site-tiles.js';
 import type { Db, Stmt } from './types.js';
 
 /** Cells per tile side: 2^3 = 8 (64 px cells on a 512 px tile, room for a labelled circle). */
 export const CELL_BITS = 3;
 /** The last cluster zoom; tiles show sites from the next one on (SITE_MIN_ZOOM). */
 export const CELL_MAX_ZOOM = 10;
-const FINE_BITS = CELL_MAX_ZOOM + CELL_BITS;
-/** Rows (and columns) of the finest grid, zoom 10's: 8192. */
-const FINE = 2 ** FINE_BITS;
+// The finest cells (zoom 10's, 8 x 8 a tile) are the fine grid's: FINE_BITS = CELL_MAX_ZOOM + CELL_BITS.
 const ZOOMS = JSON.stringify(Array.from({ length: CELL_MAX_ZOOM + 1 }, (_, z) => z));
 
-/** Bump when a trigger body or the cell rule changes: the next setup drops and rebuilds all. */
-export const TILE_CELLS_VERSION = 2;
+/**
+ * Bump when a trigger body or the cell rule changes: the next setup drops and rebuilds all. The
+ * setup builds and keeps `site_tiles` too (src/db/site-tiles.ts), on the same `tile_rows`.
+ */
+export const TILE_CELLS_VERSION = 3;
 const trigger = (what: string, version = TILE_CELLS_VERSION) => `tile_cells_v${version}_${what}`;
-const TRIGGER_KINDS = ['insert', 'delete', 'update', 'new_cell', 'empty_cell'];
+const TRIGGER_KINDS = [
+  'insert',
+  'delete',
+  'update',
+  'new_cell',
+  'empty_cell',
+  ...Object.keys(SITE_TILE_TRIGGERS),
+];
 const TRIGGER_NAMES = TRIGGER_KINDS.map((w) => trigger(w));
 
-/** The fine row of a site (alias `s` of a row with lat, lon): an index lookup in tile_rows. */
-const fineRow = (s: string) =>
-  `coalesce((SELECT r.row FROM tile_rows r WHERE r.north >= ${s}.lat ORDER BY r.north LIMIT 1), 0)`;
-/** The fine column: CAST truncates, which is floor for the non-negative lon + 180. */
-const fineCol = (s: string) =>
-  `max(0, min(${FINE - 1}, CAST((${s}.lon + 180.0) / 360.0 * ${FINE} AS INTEGER)))`;
 /** A site's cell (alias `s` of a site_features row) at a cluster zoom, as SQL for y and x. */
 export function cellKeySql(s: string, zoom: number): { y: string; x: string } {
   return { y: `(${fineRow(s)} >> ${CELL_MAX_ZOOM - zoom})`, x: `(${fineCol(s)} >> ${CELL_MAX_ZOOM - zoom})` };
@@ -118,6 +122,9 @@ const TRIGGERS: string[] = [
   `CREATE TRIGGER IF NOT EXISTS ${trigger('empty_cell')} AFTER DELETE ON tile_cells
    WHEN OLD.zoom > 0 AND ${parentHolds('OLD', 1)}
    BEGIN ${resplitAncestors('OLD')} END`,
+  ...Object.entries(SITE_TILE_TRIGGERS).map(
+    ([what, body]) => `CREATE TRIGGER IF NOT EXISTS ${trigger(what)} ${body}`,
+  ),
 ];
 
 /** Drops the triggers of this and every earlier version (a dump, a rebuild). */
@@ -167,10 +174,11 @@ export function buildTileCellsStmts(): Stmt[] {
   return out;
 }
 
-const VERSION_KEY = 'tile_cells_version';
+/** The meta key holding the version of the cells (and of site_tiles) that was built. */
+export const TILE_CELLS_VERSION_KEY = 'tile_cells_version';
 
 /** Whether the cells are current: this version's triggers exist and the build that goes with them ran. */
-export const TILE_CELLS_READY = `SELECT 1 AS ready FROM meta WHERE key = '${VERSION_KEY}' AND value = '${TILE_CELLS_VERSION}'
+export const TILE_CELLS_READY = `SELECT 1 AS ready FROM meta WHERE key = '${TILE_CELLS_VERSION_KEY}' AND value = '${TILE_CELLS_VERSION}'
   AND (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (${TRIGGER_NAMES.map((n) => `'${n}'`).join(', ')})) = ${TRIGGER_NAMES.length}`;
 
 /** Everything in one batch: old triggers out, the row table, a fresh build, the triggers, the version. */
@@ -179,9 +187,10 @@ export function setupTileCellsStmts(): Stmt[] {
     ...DROP_TILE_CELL_TRIGGERS.map((sql) => ({ sql, params: [] })),
     ...tileRowStmts(),
     ...buildTileCellsStmts(),
+    ...siteTilesBuildStmts(),
     ...TRIGGERS.map((sql) => ({ sql, params: [] })),
     {
-      sql: `INSERT INTO meta (key, value) VALUES ('${VERSION_KEY}', ?)
+      sql: `INSERT INTO meta (key, value) VALUES ('${TILE_CELLS_VERSION_KEY}', ?)
         ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
       params: [String(TILE_CELLS_VERSION)],
     },

@@ -12,7 +12,7 @@
 // whole values bound as integers so SQLite writes `22`, not `22.0`.
 import { hasFreeTariffSql } from './queries/locations.js';
 import { publishedSql, REPUBLISHABLE_SOURCES } from './queries/publication.js';
-import { DROP_TILE_CELL_TRIGGERS, ensureTileCells } from './tile-cells.js';
+import { DROP_TILE_CELL_TRIGGERS, ensureTileCells, TILE_CELLS_VERSION_KEY } from './tile-cells.js';
 import type { Db, Stmt } from './types.js';
 
 /** What changed: locations (their site follows), sites by id, or every record of a source. */
@@ -62,6 +62,27 @@ function lifecycle(m: string): string {
     WHEN ${has('planned')} THEN 'planned' ELSE 'removed' END`;
 }
 
+/** Status values a tile counts once fresh, by class: 0 available, 1 in use, 2 out of order. */
+export const STATUS_CLASSES = [
+  ['AVAILABLE'],
+  ['CHARGING', 'BLOCKED', 'RESERVED'],
+  ['OUTOFORDER', 'INOPERATIVE'],
+];
+
+const quoted = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
+const STATUS_CLASS = `CASE ${STATUS_CLASSES.map((c, i) => `WHEN e.status IN (${quoted(c)}) THEN ${i}`).join(' ')} END`;
+
+/**
+ * The read model's `statuses`: the counted statuses of the members' live EVSEs with the time each
+ * took effect, as [[class, status_updated_at, count], ...] in that order. A tile counts the entries
+ * confirmed since its stale threshold in JS, so it reads no EVSE rows; a status push that only
+ * confirms a status changes this column, and so the row (rev aside, see upsertSql).
+ */
+const statusesSql = (m: string) => `(SELECT json_group_array(json_array(c, t, n)) FROM
+    (SELECT ${STATUS_CLASS} AS c, e.status_updated_at AS t, count(*) AS n FROM locations l ${LIVE_EVSES}
+      WHERE ${m} AND e.status_updated_at IS NOT NULL AND e.status IN (${quoted(STATUS_CLASSES.flat())})
+      GROUP BY c, t ORDER BY c, t))`;
+
 function summaryColumns(kind: Kind): string {
   const m = members(kind);
   const ordered = (col: string) => `(SELECT json_group_array(v) FROM (SELECT l.${col} AS v, min(l.pk) AS k
@@ -94,7 +115,8 @@ function summaryColumns(kind: Kind): string {
       (SELECT c.standard, c.max_power_w AS w, count(*) AS n FROM locations l ${LIVE_EVSES}
         JOIN connectors c ON c.evse_pk = e.pk WHERE ${m} GROUP BY c.standard, c.max_power_w
         ORDER BY c.standard, c.max_power_w)) AS connectors,
-    ${lifecycle(m)} AS lifecycle`;
+    ${lifecycle(m)} AS lifecycle,
+    ${statusesSql(m)} AS statuses`;
 }
 
 /** Sites of the given kind among the keys that are published (the same rule as the list query). */
@@ -148,7 +170,11 @@ const STORED = [
   'country',
   'sources',
   'last_updated',
+  'statuses',
 ];
+
+/** Stored columns whose change is invisible to a list page (its ETag is made of the rows' revs). */
+const UNLISTED = new Set(['statuses']);
 
 /** The value of one hex digit of the id (0 for anything else). */
 const hexDigit = (id: string, at: number) => `max(instr('0123456789abcdef', substr(${id}, ${at}, 1)) - 1, 0)`;
@@ -180,6 +206,9 @@ export const FIRST_SPARE_POS = '4503599627370496';
 // that is free (checked before the statement writes, hence one row per place of the statement);
 // otherwise after every row held, numbered among this statement's such rows. An existing row keeps
 // its rowid: one that moves was deleted by the statement before (REFRESH_SQL) and comes back here.
+const changed = (columns: string[]) =>
+  columns.map((c) => `site_features.${c} IS NOT excluded.${c}`).join(' OR ');
+
 const upsertSql = (kind: Kind) => `WITH ${KEYS},
   f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)}),
   placed AS (SELECT *, row_number() OVER (PARTITION BY pos ORDER BY id) = 1
@@ -191,8 +220,8 @@ SELECT CASE WHEN place_free THEN pos ELSE
     + row_number() OVER (PARTITION BY place_free ORDER BY id) END,
   id, ${STORED.join(', ')}, ${FEATURE}, random() FROM placed WHERE true
 ON CONFLICT (id) DO UPDATE SET ${[...STORED, 'feature'].map((c) => `${c} = excluded.${c}`).join(', ')},
-  rev = random()
-WHERE ${[...STORED, 'feature'].map((c) => `site_features.${c} IS NOT excluded.${c}`).join(' OR ')}`;
+  rev = CASE WHEN ${changed([...STORED, 'feature'].filter((c) => !UNLISTED.has(c)))} THEN random() ELSE site_features.rev END
+WHERE ${changed([...STORED, 'feature'])}`;
 
 // Sites of the keys that are no longer published go, and so do sites that moved to another cell
 // (to come back at their new place); the others are upserted.
@@ -265,7 +294,7 @@ export function mergeSiteRefreshes(lists: Stmt[][]): { lists: Stmt[][]; slots: n
 }
 
 /** Bump when the feature's shape or the publishing rule changes: stored rows are then rebuilt. */
-export const SITE_FEATURES_VERSION = '5';
+export const SITE_FEATURES_VERSION = '6';
 
 /**
  * Builds the read model of a database written before it existed (or by an older shape), source by
@@ -276,7 +305,11 @@ export async function ensureSiteFeatures(db: Db): Promise<boolean> {
   if (held?.value === SITE_FEATURES_VERSION) return false;
   // The cluster cells are built once at the end rather than moved by triggers row by row.
   await db.batch(
-    [...DROP_TILE_CELL_TRIGGERS, 'DELETE FROM site_features'].map((sql) => ({ sql, params: [] })),
+    [
+      ...DROP_TILE_CELL_TRIGGERS,
+      `DELETE FROM meta WHERE key = '${TILE_CELLS_VERSION_KEY}'`,
+      'DELETE FROM site_features',
+    ].map((sql) => ({ sql, params: [] })),
   );
   const sources = await db.all<{ source_id: string }>('SELECT DISTINCT source_id FROM locations');
   for (const s of sources) await db.batch(refreshSiteFeaturesStmts({ sourceId: s.source_id }));

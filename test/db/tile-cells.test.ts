@@ -14,6 +14,7 @@ import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
 import type { Location } from '../../src/model/types.js';
 import { buildAtlas } from '../api/atlas-fixture.js';
 import { connector, evse, location, offset, openTestDb, type TestDb } from '../dedupe/builders.js';
+import { siteTilesFromScratch, storedSiteTiles } from '../helpers/site-tiles-reference.js';
 import { storedTileCells, tileCellsFromScratch } from '../helpers/tile-cells-reference.js';
 import {
   applyPushSteps,
@@ -22,10 +23,11 @@ import {
   startAtlas,
 } from '../ocpi/receiver/push-harness.js';
 
-/** The stored cells equal the reference; returns the number of sites they hold. */
+/** The stored cells and site_tiles equal the references; returns the number of sites they hold. */
 async function expectCellsCurrent(db: Db): Promise<number> {
   const want = await tileCellsFromScratch(db);
   expect(await storedTileCells(db)).toEqual(want);
+  expect(await storedSiteTiles(db)).toEqual(await siteTilesFromScratch(db));
   return want.filter((c) => c.zoom === 0).reduce((n, c) => n + c.sites, 0);
 }
 
@@ -128,6 +130,8 @@ describe('tile cells after OCPI pushes', () => {
       const steps: PushStep[] = [
         // A status push changes no cell (availability is read per request).
         ['PATCH', '/NL/TNM/A/E1', { status: 'CHARGING', last_updated: at(2) }],
+        // The same status confirmed later: no cell moves, the site's stored status time does.
+        ['PATCH', '/NL/TNM/A/E1', { status: 'CHARGING', last_updated: at(3) }],
         ['PATCH', '/NL/TNM/B/E2', { status: 'REMOVED', last_updated: at(3) }],
         [
           'PATCH',
@@ -152,6 +156,20 @@ describe('tile cells after OCPI pushes', () => {
       expect([p.point_count, p.evse_count, p.installed_kw, p.expansion_zoom]).toEqual([3, 5, 77, 11]);
       // Fresh AVAILABLE statuses only: B's E1 and C's E1 (A's E1 was pushed CHARGING).
       expect(p.available).toBe(2);
+
+      // A site tile reads site_tiles; before the setup (a Worker before its first scheduled run),
+      // the read model: the same bytes.
+      const z16 = '/v1/tiles/16/33696/21620.mvt';
+      const stored = new Uint8Array(await (await app.request(z16)).arrayBuffer());
+      const sites = new VectorTile(new PbfReader(stored)).layers.sites!;
+      const ids = Array.from({ length: sites.length }, (_, i) => sites.feature(i).properties.id);
+      const near = await atlas.db.all<{ id: string }>(
+        'SELECT id FROM site_features WHERE lat BETWEEN 52.08 AND 52.1 ORDER BY id',
+      );
+      expect(ids).toEqual(near.map((r) => r.id));
+      expect(ids).toHaveLength(3);
+      await atlas.db.batch([{ sql: "DELETE FROM meta WHERE key = 'tile_cells_version'", params: [] }]);
+      expect(new Uint8Array(await (await app.request(z16)).arrayBuffer())).toEqual(stored);
     } finally {
       await atlas.close();
     }

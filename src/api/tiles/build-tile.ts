@@ -82,7 +82,7 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
  */
 async function tileSites(db: Db, r: TileRequest): Promise<TileSite[]> {
   const area = tileArea(r.tile);
-  if (unfiltered(r.filter)) return (await tileSitesInArea(db, area, r.fresh)).sort(byId);
+  if (unfiltered(r.filter)) return (await tileSitesInArea(db, r.tile, area, r.fresh)).sort(byId);
   const points = (await sitePoints(db, { bbox: area.box, filter: r.filter })).filter((p) =>
     inTileArea(area, p.lat, p.lon),
   );

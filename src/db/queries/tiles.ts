@@ -7,9 +7,19 @@
 // with a matching published member, or a published location outside any live site. Live counts
 // (statuses go stale with the clock) are aggregated from EVSE rows in siteCountsSql.
 import type { Bbox } from '../../model/geo.js';
+import { FINE_BITS } from '../fine-grid.js';
+import { cellFirstKey } from '../site-tiles.js';
 import { cellRanges } from '../spatial-key.js';
-import { CELL_BITS, CELL_MAX_ZOOM, cellKeySql, TILE_CELLS_READY } from '../tile-cells.js';
+import {
+  CELL_BITS,
+  CELL_MAX_ZOOM,
+  cellKeySql,
+  TILE_CELLS_READY,
+  TILE_CELLS_VERSION,
+  TILE_CELLS_VERSION_KEY,
+} from '../tile-cells.js';
 import type { Db } from '../types.js';
+import { STATUS_CLASSES } from '../write-site-features.js';
 import { filterConditions, type LocationFilter } from './locations.js';
 import { PUBLISHED, REPUBLISHABLE_SOURCES } from './publication.js';
 import { memberMatches, NO_SITE, siteKeySql } from './sites.js';
@@ -48,8 +58,7 @@ function inAreaSql(a: TileArea, alias: string, p: SqlParams): string {
 }
 
 /** Status values counted as in use, and as out of order (OCPI Status). */
-const BUSY_STATUSES = ['CHARGING', 'BLOCKED', 'RESERVED'];
-const BROKEN_STATUSES = ['OUTOFORDER', 'INOPERATIVE'];
+const [, BUSY_STATUSES, BROKEN_STATUSES] = STATUS_CLASSES as [string[], string[], string[]];
 const sqlList = (values: string[]) => `(${values.map((v) => `'${v}'`).join(', ')})`;
 const BUSY = sqlList(BUSY_STATUSES);
 const BROKEN = sqlList(BROKEN_STATUSES);
@@ -99,10 +108,9 @@ function siteCountsSql(p: SqlParams, fresh: string): string {
     GROUP BY m.key`;
 }
 
-/** A site of a site-zoom tile as the `sites` layer shows it: the read model's row and its live counts. */
+/** A site of a site-zoom tile as the `sites` layer shows it: its stored fields and its live counts. */
 export interface TileSite extends LiveCounts {
   id: string;
-  kind: 'lone' | 'site';
   lat: number;
   lon: number;
   evse_count: number;
@@ -113,48 +121,19 @@ export interface TileSite extends LiveCounts {
   connectors: string;
 }
 
-/**
- * The fresh statuses of a site's live EVSEs as a JSON array [available, busy, broken], read from
- * the index evses_tile by location alone (`evsesOf`). The statuses are told apart by equalities in
- * the sums, not by a filter or `IN` lists: as a seek SQLite evaluated an `IN` list per site
- * (~0.25 ms of a 0.3 ms z14 tile, 1M EVSEs), and as filters each list is a temporary b-tree built
- * per statement, while the site's few EVSEs are all read from the index anyway.
- */
-function freshStatusesSql(evsesOf: string, fresh: string): string {
-  const anyOf = (statuses: string[]) => statuses.map((v) => `e.status = '${v}'`).join(' OR ');
-  return `(SELECT json_array(coalesce(sum(e.status = 'AVAILABLE'), 0), coalesce(sum(${anyOf(BUSY_STATUSES)}), 0),
-      coalesce(sum(${anyOf(BROKEN_STATUSES)}), 0))
-    FROM evses e INDEXED BY evses_tile WHERE ${evsesOf}
-      AND e.removed_at IS NULL AND e.status_updated_at >= ${fresh})`;
-}
-
-/** The EVSEs of a site's published members (a dedupe site's; a lone location is its own member). */
-const SITE_EVSES = `e.location_pk IN (SELECT l.pk FROM locations l WHERE l.site_id = f.id AND ${PUBLISHED})`;
+type TileSiteRow = Omit<TileSite, 'available' | 'busy' | 'broken'> & { statuses: string };
 
 /**
- * The layer's fields of the chosen read-model rows (alias f): what the read model holds (`free`
- * too, kept by the refresh and by triggers on tariffs), plus the fresh statuses, which move with
- * the clock. Name, operator, power and connectors are picked from the stored feature in SQL, never
- * parsed whole in JS.
+ * The row with its live counts: the stored statuses (site_features.statuses, [[class, since, n]])
+ * confirmed at or after `fresh`, compared as text, as SQL compared status_updated_at with it.
  */
-function tileSiteColumns(fresh: string): string {
-  return `f.id, f.kind, f.lat, f.lon, f.evse_count, f.free,
-  json_extract(f.feature, '$.properties.name') AS name,
-  json_extract(f.feature, '$.properties.operator') AS operator,
-  json_extract(f.feature, '$.properties.max_power_kw') AS max_power_kw,
-  json_extract(f.feature, '$.properties.connectors') AS connectors,
-  CASE f.kind WHEN 'lone' THEN ${freshStatusesSql('e.location_pk = f.id', fresh)}
-    ELSE ${freshStatusesSql(SITE_EVSES, fresh)} END AS live`;
-}
-
-type TileSiteRow = Omit<TileSite, 'available' | 'busy' | 'broken'> & { live: string };
-
-/** The row with its live counts as fields (written out: a rest and a spread copied every field twice). */
-function withLive(r: TileSiteRow): TileSite {
-  const [available, busy, broken] = JSON.parse(r.live) as number[];
+function withLive(r: TileSiteRow, fresh: string): TileSite {
+  const counts = [0, 0, 0];
+  for (const [c, since, n] of JSON.parse(r.statuses) as [number, string, number][]) {
+    if (since >= fresh) counts[c]! += n;
+  }
   return {
     id: r.id,
-    kind: r.kind,
     lat: r.lat,
     lon: r.lon,
     evse_count: r.evse_count,
@@ -163,18 +142,24 @@ function withLive(r: TileSiteRow): TileSite {
     max_power_kw: r.max_power_kw,
     connectors: r.connectors,
     free: r.free,
-    available: available!,
-    busy: busy!,
-    broken: broken!,
+    available: counts[0]!,
+    busy: counts[1]!,
+    broken: counts[2]!,
   };
 }
+
+/** The layer's fields of read-model rows (alias f), name, operator, power and connectors picked in SQL. */
+const TILE_SITE_COLUMNS = `f.id, f.lat, f.lon, f.evse_count, f.free,
+  json_extract(f.feature, '$.properties.name') AS name,
+  json_extract(f.feature, '$.properties.operator') AS operator,
+  json_extract(f.feature, '$.properties.max_power_kw') AS max_power_kw,
+  json_extract(f.feature, '$.properties.connectors') AS connectors, f.statuses`;
 
 type AreaParams = {
   minLat: number;
   maxLat: number;
   minLon: number;
   maxLon: number;
-  fresh: string;
 };
 
 /**
@@ -189,61 +174,105 @@ function staticQuery<P>(build: (p: (k: keyof P & string) => string) => string) {
   return { sql: q.sql, params: (v: P) => keys.map((k) => v[k]) };
 }
 
+const inBox = (a: string, p: (k: keyof AreaParams) => string) =>
+  `${a}.lat BETWEEN ${p('minLat')} AND ${p('maxLat')} AND ${a}.lon BETWEEN ${p('minLon')} AND ${p('maxLon')}`;
+
+/** Whether site_tiles is built and kept (the tile cells' setup did both), read by the tile's statement. */
+const SITE_TILES_READY = `(SELECT value FROM meta WHERE key = '${TILE_CELLS_VERSION_KEY}') IS '${TILE_CELLS_VERSION}'`;
+
 /**
- * The sites of a tile area: candidates from the cell indexes of locations and sites (a handful of
- * range seeks; the read model's spread index is keyed by id bucket first, which cost 16 seeks per
- * range), then the read model's row by id decides: it exists only for a published site, and holds
- * the site's own position. A location candidate must be published (read from the covering index
- * locations_tile): an unpublished one has no row, and looking for it cost a random read of the
- * read model's id index (a third of the z14 bench's candidates, 6% of its page reads). Written after the cell ranges' CTE (`r`, see sitesInAreaWithRanges).
+ * The sites of a tile area from site_tiles: a range read per fine-grid row of the tile (the
+ * cell ranges' CTE `r`, see withRanges). While the table is not set up (a Worker before its first
+ * scheduled run) it answers one row with a NULL id, and the caller reads the read model instead.
  */
-const SITES_IN_AREA = staticQuery<AreaParams>((p) => {
-  const inBox = (a: string) =>
-    `${a}.lat BETWEEN ${p('minLat')} AND ${p('maxLat')} AND ${a}.lon BETWEEN ${p('minLon')} AND ${p('maxLon')}`;
-  return `cand(id) AS (SELECT l.pk FROM r CROSS JOIN locations l INDEXED BY locations_tile
-        WHERE l.publish = 1 AND l.removed_at IS NULL AND l.cell BETWEEN r.lo AND r.hi AND ${inBox('l')}
+const SITE_TILES_IN_AREA = staticQuery<AreaParams>(
+  (
+    p,
+  ) => `SELECT t.id, t.lat, t.lon, t.evse_count, t.free, t.name, t.operator, t.max_power_kw, t.connectors, t.statuses
+    FROM r CROSS JOIN site_tiles t WHERE ${SITE_TILES_READY} AND t.key BETWEEN r.lo AND r.hi AND ${inBox('t', p)}
+    UNION ALL SELECT NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, '[]' WHERE NOT ${SITE_TILES_READY}`,
+);
+
+/**
+ * The sites of a tile area from the read model, without site_tiles: candidates from the cell
+ * indexes of locations and sites, then each one's read-model row by id, which exists only for a
+ * published site and holds the site's own position. A location candidate must be published (read
+ * from the covering index locations_tile): an unpublished one has no row.
+ */
+const SITES_IN_AREA = staticQuery<AreaParams>(
+  (p) => `, cand(id) AS (SELECT l.pk FROM r CROSS JOIN locations l INDEXED BY locations_tile
+        WHERE l.publish = 1 AND l.removed_at IS NULL AND l.cell BETWEEN r.lo AND r.hi AND ${inBox('l', p)}
           AND ${PUBLISHED}
       UNION SELECT s.id FROM r CROSS JOIN sites s INDEXED BY sites_cell
-        WHERE s.cell BETWEEN r.lo AND r.hi AND ${inBox('s')})
-    SELECT ${tileSiteColumns(p('fresh'))} FROM cand CROSS JOIN site_features f ON f.id = cand.id
-    WHERE ${inBox('f')}`;
-});
+        WHERE s.cell BETWEEN r.lo AND r.hi AND ${inBox('s', p)})
+    SELECT ${TILE_SITE_COLUMNS} FROM cand CROSS JOIN site_features f ON f.id = cand.id
+    WHERE ${inBox('f', p)}`,
+);
 
-const sitesInAreaTexts = new Map<number, string>();
+const withRangesTexts = new Map<string, string>();
 
 /**
- * SITES_IN_AREA for `n` cell ranges, bound as the first 2n parameters of a VALUES list (one text per
- * n, so each is prepared once): a JSON list of them, parsed per request by json_each, cost ~5 us.
+ * A statement (a SELECT, or more CTEs from a comma on) after `n` key ranges, bound as its first 2n
+ * parameters in a VALUES list `r(lo, hi)` (one text per statement and n, so each is prepared
+ * once): a JSON list of them, parsed per request by json_each, cost ~5 us.
  */
-function sitesInAreaWithRanges(n: number): string {
-  let sql = sitesInAreaTexts.get(n);
-  if (!sql) {
-    const pairs = Array.from({ length: n }, () => '(?, ?)').join(', ');
-    sql = `WITH r(lo, hi) AS (VALUES ${pairs}), ${SITES_IN_AREA.sql}`;
-    sitesInAreaTexts.set(n, sql);
+function withRanges(sql: string, n: number): string {
+  const key = `${n} ${sql}`;
+  let text = withRangesTexts.get(key);
+  if (!text) {
+    text = `WITH r(lo, hi) AS (VALUES ${Array.from({ length: n }, () => '(?, ?)').join(', ')})${sql.startsWith(',') ? '' : ' '}${sql}`;
+    withRangesTexts.set(key, text);
   }
-  return sql;
+  return text;
 }
 
-/** Every published site of the tile area, in no order. */
-export async function tileSitesInArea(db: Db, area: TileArea, fresh: string): Promise<TileSite[]> {
+/**
+ * The site_tiles key ranges of tile t (zoom 11 or more): one per fine-grid row the tile covers
+ * (4 at zoom 11, 2 at 12, 1 from 13, where the range is the cell holding the tile).
+ */
+export function siteTileRanges(t: { z: number; x: number; y: number }): [number, number][] {
+  const shift = FINE_BITS - t.z;
+  if (shift <= 0) {
+    const row = Math.floor(t.y / 2 ** -shift);
+    const col = Math.floor(t.x / 2 ** -shift);
+    return [[cellFirstKey(row, col), cellFirstKey(row, col + 1) - 1]];
+  }
+  const side = 2 ** shift;
+  return Array.from({ length: side }, (_, i) => {
+    const row = t.y * side + i;
+    return [cellFirstKey(row, t.x * side), cellFirstKey(row, (t.x + 1) * side) - 1];
+  });
+}
+
+/** Every published site of tile t (its area `area`), in no order. */
+export async function tileSitesInArea(
+  db: Db,
+  t: { z: number; x: number; y: number },
+  area: TileArea,
+  fresh: string,
+): Promise<TileSite[]> {
   const b = area.box;
-  const ranges = cellRanges(b, 8);
-  const params = [...ranges.flat(), ...SITES_IN_AREA.params({ ...b, fresh })];
-  const rows = await db.all<TileSiteRow>(sitesInAreaWithRanges(ranges.length), params);
-  return rows.filter((s) => inTileArea(area, s.lat, s.lon)).map(withLive);
+  const keys = siteTileRanges(t);
+  let rows = await db.all<TileSiteRow>(withRanges(SITE_TILES_IN_AREA.sql, keys.length), [
+    ...keys.flat(),
+    ...SITE_TILES_IN_AREA.params(b),
+  ]);
+  if (rows[0]?.id === null) {
+    const cells = cellRanges(b, 8);
+    rows = await db.all<TileSiteRow>(withRanges(SITES_IN_AREA.sql, cells.length), [
+      ...cells.flat(),
+      ...SITES_IN_AREA.params(b),
+    ]);
+  }
+  return rows.filter((s) => inTileArea(area, s.lat, s.lon)).map((s) => withLive(s, fresh));
 }
 
-const SITES_BY_IDS = staticQuery<{ ids: string; fresh: string }>(
-  (p) =>
-    `SELECT ${tileSiteColumns(p('fresh'))} FROM json_each(${p('ids')}) j CROSS JOIN site_features f ON f.id = j.value`,
-);
+const SITES_BY_IDS = `SELECT ${TILE_SITE_COLUMNS} FROM json_each(?) j CROSS JOIN site_features f ON f.id = j.value`;
 
 /** The given sites (a filtered tile's matches), by primary key. */
 export async function tileSitesByIds(db: Db, ids: string[], fresh: string): Promise<TileSite[]> {
   if (ids.length === 0) return [];
-  const params = SITES_BY_IDS.params({ ids: JSON.stringify(ids), fresh });
-  return (await db.all<TileSiteRow>(SITES_BY_IDS.sql, params)).map(withLive);
+  return (await db.all<TileSiteRow>(SITES_BY_IDS, [JSON.stringify(ids)])).map((s) => withLive(s, fresh));
 }
 
 export interface ClusterCell {
