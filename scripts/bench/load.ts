@@ -101,12 +101,15 @@ async function startServer(serverChild: string, file: string, workers: number): 
         // read from outside: VmHWM is the child's own high-water mark.
         const loop = await loopFigures(child.pid!, lines);
         const rssMb = peakRssMbOf(child.pid!);
-        const childrenMb = childPids(child.pid!).map((pid) => peakRssMbOf(pid) ?? 0);
+        const children = childPids(child.pid!);
+        const childrenMb = children.map((pid) => peakRssMbOf(pid) ?? 0);
         // A profiled server exits by itself once it wrote its profile.
         if (process.env.BENCH_LOAD_CPU_PROF) {
           await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
         }
         child.kill('SIGKILL');
+        // The dump build's child process outlives a killed server: it would load the next run.
+        for (const pid of children) killQuietly(pid);
         await exited;
         rmSync(tmp, { recursive: true, force: true });
         return { loop, rssMb, childrenMb };
@@ -126,6 +129,14 @@ async function loopFigures(pid: number, lines: AsyncIterator<string>): Promise<S
     }
   })();
   return Promise.race([answer, late]);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Processes the server started (their memory is not the server's: reported beside it). */

@@ -77,5 +77,7 @@ export type AppEnv = {
      * body, and a streamed write instead of a direct one on @hono/node-server).
      */
     renderedBody?: Uint8Array<ArrayBuffer>;
+    /** Frees renderedBody's memory once it is sent or compressed (OffloadedAnswer.release). */
+    releaseRendered?: () => void;
   };
 };

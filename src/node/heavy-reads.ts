@@ -75,6 +75,8 @@ interface Job {
   key: string;
   req: WorkerTask;
   waiters: number;
+  /** Whether more than one request ever waited for it: then its answer's body is shared. */
+  shared: boolean;
   started: boolean;
   done: Promise<OffloadedAnswer>;
   settle: (a: Promise<OffloadedAnswer>) => void;
@@ -183,7 +185,7 @@ class HeavyReads {
     const done = new Promise<OffloadedAnswer>((resolve) => {
       settle = resolve;
     });
-    const job: Job = { key, req, waiters: 0, started: false, done, settle };
+    const job: Job = { key, req, waiters: 0, shared: false, started: false, done, settle };
     this.inFlight.set(key, job);
     s.queue.push(job);
     this.pump(lane);
@@ -193,12 +195,18 @@ class HeavyReads {
   /** Waits for the job, at most maxWaitMs; a queued job nobody waits for any more is dropped. */
   private async wait(lane: Lane, job: Job): Promise<OffloadedAnswer> {
     job.waiters++;
+    if (job.waiters > 1) job.shared = true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), this.opts.maxWaitMs);
     });
     try {
-      return (await Promise.race([job.done, timeout])) ?? busy();
+      const a = await Promise.race([job.done, timeout]);
+      if (!a) return busy();
+      // A body several requests share is left to the collector: one of them must not free it
+      // while another still sends it. (A request cannot join once the answer is out: the job
+      // leaves inFlight in the same turn it settles.)
+      return job.shared ? { ...a, release: undefined } : a;
     } catch {
       return refusal(503, 'unavailable', 'the request could not be rendered; retry later');
     } finally {

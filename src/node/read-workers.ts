@@ -43,6 +43,20 @@ export function defaultReadWorkers(): number {
 
 type Reply = (({ ok: true } & OffloadedAnswer) | { ok: false; error: string }) & { memory?: ThreadMemory };
 
+/**
+ * Frees a body that came from a worker as soon as it is spent. It arrived as a buffer transferred
+ * to this thread, and would be freed only by this thread's next full collection: under the load
+ * bench, bodies still held ~45 MB at its peak (most had outlived two scavenges while they were
+ * written, so they sat in the old generation). Transferring the buffer once more, to a copy nobody
+ * keeps, empties it here and leaves its memory to the next scavenge, a few ms away.
+ */
+function releaser(body: Uint8Array<ArrayBuffer> | null): (() => void) | undefined {
+  if (!body) return undefined;
+  return () => {
+    if (body.buffer.byteLength > 0) structuredClone(body.buffer, { transfer: [body.buffer] });
+  };
+}
+
 /** `limits`: each worker's V8 heap (tests give one too small to hold the app). */
 export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits = READ_WORKER_LIMITS) {
   const slots = new Map<string, Worker>();
@@ -75,7 +89,7 @@ export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits =
       const replied = (m: Reply) => {
         cleanup();
         if (m.memory) memory.set(key, m.memory);
-        if (m.ok) resolve({ status: m.status, headers: m.headers, body: m.body });
+        if (m.ok) resolve({ status: m.status, headers: m.headers, body: m.body, release: releaser(m.body) });
         else reject(new Error(m.error));
       };
       const cleanup = () => {

@@ -175,6 +175,22 @@ function stampCommonHeaders(c: Context<AppEnv>, exposeHeaders: boolean) {
   if (exposeHeaders) headers.set('Access-Control-Expose-Headers', EXPOSED);
 }
 
+/**
+ * Refusals and errors under this size are sent as they are, compressed or not: gzip saves a few
+ * bytes at most on them (its frame alone is 18), and each compressor allocates ~260 KB of state.
+ * Under load most answers are such refusals (429/503, ~900-1,600/s in the load bench), each of
+ * which had a compressor of its own. Successful answers keep the encoding asked for, whatever
+ * their size (a small map tile is still served gzip to a client that asked for it).
+ */
+export const MIN_COMPRESSED_BYTES = 1024;
+
+/** Whether the answer is a refusal or error known to be under MIN_COMPRESSED_BYTES (its rendered bytes or Content-Length). */
+function tooSmallToCompress(c: Context<AppEnv>): boolean {
+  if (c.res.status < 300) return false;
+  const size = c.get('renderedBody')?.byteLength ?? Number(c.res.headers.get('content-length') ?? Number.NaN);
+  return size < MIN_COMPRESSED_BYTES;
+}
+
 /** The public API's middleware state: its rate limiter, response cache and settings. */
 class PublicHttp {
   private readonly rate;
@@ -264,6 +280,18 @@ class PublicHttp {
     // c.body keeps the headers set so far (rate limit), as a handler's own answer would.
     c.res = a.body ? c.body(a.body, a.status, a.headers) : c.body(null, a.status, a.headers);
     if (a.body) c.set('renderedBody', a.body);
+    if (a.release) c.set('releaseRendered', a.release);
+  }
+
+  /** Frees an offloaded body now: nothing reads it after this point. */
+  private releaseNow(c: Context<AppEnv>) {
+    c.get('releaseRendered')?.();
+  }
+
+  /** Frees an offloaded body once it is written to the client (as it is, not copied). */
+  private releaseWhenSent(c: Context<AppEnv>) {
+    const release = c.get('releaseRendered');
+    if (release) this.opts.afterSent?.(c, release);
   }
 
   /** Sets the validators of a 2xx and, when the client holds this answer, replaces it by a 304. */
@@ -273,6 +301,7 @@ class PublicHttp {
     const etag = c.res.headers.get('etag');
     if (!etag || !notModified(c, etag, v.lastModified)) return false;
     await c.res.body?.cancel();
+    this.releaseNow(c);
     const headers = new Headers(c.res.headers);
     if (isCompressible(headers.get('content-type'))) varyByEncoding(headers);
     replaceResponse(c, notModifiedResponse(headers));
@@ -303,21 +332,23 @@ class PublicHttp {
   }
 
   private async compressAndCache(
-    c: Context,
+    c: Context<AppEnv>,
     v: DataVersion,
-    enc: Encoding,
+    asked: Encoding,
     key: string,
     rendered: Uint8Array<ArrayBuffer> | null,
   ) {
     const res = c.res;
     const type = res.headers.get('content-type');
     if (res.headers.has('content-encoding') || !isCompressible(type) || !(rendered ?? res.body)) return;
+    const enc = tooSmallToCompress(c) ? 'identity' : asked;
     const cacheIt = this.cacheable(c, type, res.status);
     if (enc === 'identity' && rendered && !cacheIt) {
       // The rendered body is already the response's: only its headers change, in place.
       res.headers.delete('content-length');
       varyByEncoding(res.headers);
       renderedAnswers.set(res, rendered);
+      this.releaseWhenSent(c);
       return;
     }
     const headers = new Headers(res.headers);
@@ -326,16 +357,21 @@ class PublicHttp {
     if (cacheIt) return this.cacheAnswer(c, v, enc, key, rendered, headers);
     if (enc === 'identity') {
       replaceResponse(c, new Response(rendered ?? res.body, { status: res.status, headers }));
+      this.releaseWhenSent(c);
       return;
     }
     headers.set('Content-Encoding', enc);
-    const source = rendered ? (new Blob([rendered]).stream() as ReadableStream<Uint8Array>) : res.body!;
-    replaceResponse(c, new Response(compressStream(source, enc, this.opts), { status: res.status, headers }));
+    // Bytes in memory are compressed whole; a handler's stream is compressed as it comes.
+    const body = rendered
+      ? await compressBytes(rendered, enc, this.opts)
+      : compressStream(res.body!, enc, this.opts);
+    if (rendered) this.releaseNow(c);
+    replaceResponse(c, new Response(body, { status: res.status, headers }));
   }
 
   /** Stores the (compressed) answer under `key` and serves that copy. */
   private async cacheAnswer(
-    c: Context,
+    c: Context<AppEnv>,
     v: DataVersion,
     enc: Encoding,
     key: string,
@@ -344,9 +380,13 @@ class PublicHttp {
   ) {
     const res = c.res;
     const body0 = rendered ?? (new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>);
-    const compress = enc !== 'identity' && body0.byteLength >= 1024;
+    const compress = enc !== 'identity' && body0.byteLength >= MIN_COMPRESSED_BYTES;
     const body = compress ? await compressBytes(body0, enc, this.opts) : body0;
-    if (compress) headers.set('Content-Encoding', enc);
+    // The cache keeps the compressed copy; uncompressed, it keeps these very bytes.
+    if (compress) {
+      headers.set('Content-Encoding', enc);
+      this.releaseNow(c);
+    }
     // Request-specific headers stay out of the shared entry.
     const stored = [...headers].filter(([k]) => !/^(x-request-id|ratelimit-)/i.test(k));
     this.cache!.set(key, { version: v.etag, etag: headers.get('etag') ?? '', body, headers: stored });
