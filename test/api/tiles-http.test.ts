@@ -93,6 +93,21 @@ describe('GET /v1/tiles/{z}/{x}/{y}.mvt over HTTP', () => {
     }
   });
 
+  it('counts a stale status again once a push confirms it, unchanged', async () => {
+    atlas.clock.advance(20 * 60);
+    try {
+      const confirmed = await atlas.push('PATCH', '2.2.1', '/NL/TNM/A/A1', {
+        status: 'AVAILABLE',
+        last_updated: '2025-03-01T12:19:00Z',
+      });
+      expect(confirmed.status).toBe(200);
+      const a = (await sitesOf(await fetch(atlas.url + TILE))).find((s) => s.name === 'Station A')!;
+      expect(a).toMatchObject({ status: 'available', available: 1 });
+    } finally {
+      atlas.clock.advance(-20 * 60);
+    }
+  });
+
   it('is gzip-compressed on request and open to CORS', async () => {
     const plain = new Uint8Array(await (await fetch(atlas.url + TILE)).arrayBuffer());
     // Node's fetch would decompress on its own: ask through a raw request instead.

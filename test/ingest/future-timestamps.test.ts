@@ -1,6 +1,8 @@
 // An object stamped in the future (a PATCH of year 9999 accepted before the receiver refused such
 // times) kept every later update "not applied", a full pull included. A full pull repairs it.
 import { afterEach, describe, expect, it } from 'vitest';
+import { forgetFutureTimesStmts } from '../../src/db/queries/future-timestamps.js';
+import { refreshSiteFeaturesStmts } from '../../src/db/write-site-features.js';
 import { type Harness, startHarness } from '../helpers/sync-harness.js';
 import { ocpiLocation } from '../ocpi/receiver/push-harness.js';
 
@@ -49,5 +51,21 @@ describe('a full pull', () => {
     expect(evse!.status_updated_at < '9999').toBe(true);
     const loc = await h.db.get<{ last_updated: string }>('SELECT last_updated FROM locations');
     expect(loc!.last_updated).toBe(stamp);
+  });
+
+  it('refreshes the read model of the sites it repairs, before the pull writes anything', async () => {
+    h = await startHarness({ locations: feed('AVAILABLE') });
+    expect((await h.sync('full')).status).toBe('ok');
+    const future = '9999-12-31T23:59:59Z';
+    await h.db.batch([
+      { sql: 'UPDATE evses SET status_updated_at = ?', params: [future] },
+      ...refreshSiteFeaturesStmts({ sourceId: h.source.id }),
+    ]);
+    const statuses = async () =>
+      (await h!.db.get<{ statuses: string }>('SELECT statuses FROM site_features'))!.statuses;
+    // A tile would count this AVAILABLE as fresh until the year 9999.
+    expect(await statuses()).toBe(JSON.stringify([[0, future, 1]]));
+    await h.db.batch(await forgetFutureTimesStmts(h.db, h.source.id, '2030-01-01T00:00:00Z'));
+    expect(await statuses()).toBe('[]');
   });
 });
