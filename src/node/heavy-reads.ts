@@ -20,6 +20,8 @@ export type Lane = 'pages' | 'aggregates';
 export interface ReadRequest {
   url: string;
   accept: string | null;
+  /** Computes costly answers anew (fresh-for.ts) instead of serving those the worker holds. */
+  renew?: boolean;
 }
 
 /** A page of an SSE replay (availability-stream.ts catchUp): answered as JSON `{ events, lastId }`. */

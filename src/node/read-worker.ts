@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { getRequestListener } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
+import { forgetFreshAnswers } from '../api/http/fresh-for.js';
 import { renderedBytesOf } from '../api/http/middleware.js';
 import { eventsAfter } from '../db/queries/status.js';
 import { openSqlite } from '../db/sqlite.js';
@@ -42,6 +43,7 @@ const app = createApp({
 getRequestListener(app.fetch);
 
 async function render(req: ReadRequest) {
+  if (req.renew) forgetFreshAnswers(db);
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (req.accept) headers.accept = req.accept;
   const res = await app.request(req.url, { headers });

@@ -130,12 +130,14 @@ export interface HeavyReadSettings extends ReadWorkerData {
  * Statistics are precomputed: the statistics worker computes /v1/stats as the server starts (90 s
  * on 1M EVSEs on a loaded 2-core machine), and from then on answers it from that result, refreshed
  * in the background at most once a minute (fresh-for.ts). A request meanwhile waits at most
- * ATLAS_HEAVY_WAIT_MS (503 `busy` after it).
+ * ATLAS_HEAVY_WAIT_MS (503 `busy` after it). `renew` computes them anew at once, for the server's
+ * first sync: the warm-up ran on the data held before it. The lane runs its tasks in order, so a
+ * request made after this call is answered from the new computation.
  */
-function warmStatistics(heavy: ReturnType<typeof createHeavyReads>): Promise<number> {
+function statistics(heavy: ReturnType<typeof createHeavyReads>, renew: boolean): Promise<number> {
   const url = 'http://localhost/v1/stats';
   return heavy
-    .run('aggregates', `warm|${url}`, { url, accept: 'application/json' })
+    .run('aggregates', `${renew ? 'renew' : 'warm'}|${url}`, { url, accept: 'application/json', renew })
     .then((a) => a.status)
     .catch(() => 500);
 }
@@ -173,6 +175,13 @@ export function startHeavyReads(s: HeavyReadSettings) {
     throw new Error(`the replay page could not be read (${a.status} ${refusalCode(a) ?? ''})`);
   };
   /** The status of the statistics computed as the server started (tests). */
-  const warmed = warmStatistics(heavy);
-  return { offload: heavy.offload, replayEvents, warmed, memory: workers.memory, close: workers.close };
+  const warmed = statistics(heavy, false);
+  return {
+    offload: heavy.offload,
+    replayEvents,
+    warmed,
+    renewStatistics: () => statistics(heavy, true),
+    memory: workers.memory,
+    close: workers.close,
+  };
 }

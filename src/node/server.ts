@@ -169,7 +169,7 @@ export async function startServer(
     { url, listen: `${env.HOST}:${port}`, db: env.ATLAS_DB, sources: atlas.sources.map((s) => s.id) },
     'atlas listening',
   );
-  const background = startBackground(env, atlas, log);
+  const background = startBackground(env, atlas, log, heavy?.renewStatistics);
   return {
     url,
     port,
@@ -222,11 +222,20 @@ function localUrl(bind: string, port: number): string {
 }
 
 /** The first sync, the schedules, the push outbox and the status rollup of a running server. */
-function startBackground(env: Env, atlas: AtlasContext, log: Logger) {
+function startBackground(
+  env: Env,
+  atlas: AtlasContext,
+  log: Logger,
+  renewStatistics?: () => Promise<number>,
+) {
   const enabled = atlas.sources.filter((s) => s.enabled);
-  // Sites are rebuilt after the syncs, so "first sync done" includes dedupe.
+  // Sites are rebuilt after the syncs, so "first sync done" includes dedupe. The statistics warmed
+  // as the server started may have been read mid-sync (sites before their regrouping) and would be
+  // served for a minute: when the first sync changed anything they are computed again, queued
+  // before any request made after this resolves (not awaited: 90 s on 1M EVSEs).
   const firstSync = atlas.runner.runAll(enabled, 'auto').then(async (r) => {
     await atlas.runner.settled();
+    if (r.some((x) => x.counters.upserted > 0 || x.counters.removed > 0)) void renewStatistics?.();
     return r;
   });
   const schedule = scheduleSources(enabled, atlas.runner, log);

@@ -1,7 +1,7 @@
 // Costly answers (statistics) are computed at most once per freshness window, and once there is an
 // answer no request waits for a computation again: a stale answer is served while one refresh runs.
 import { describe, expect, it } from 'vitest';
-import { freshFor } from '../../src/api/http/fresh-for.js';
+import { forgetFreshAnswers, freshFor } from '../../src/api/http/fresh-for.js';
 import type { Db } from '../../src/db/types.js';
 
 const at = (s: number) => new Date(s * 1000);
@@ -55,5 +55,26 @@ describe('freshFor', () => {
     const db = {} as Db;
     await expect(fresh(db, 'k', at(0), () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(await fresh(db, 'k', at(1), async () => 3)).toBe(3);
+  });
+
+  it('computes anew within the window once told to forget, for that database only', async () => {
+    const fresh = freshFor<number>(60_000);
+    const db = {} as Db;
+    const other = {} as Db;
+    expect(await fresh(db, 'k', at(0), async () => 1)).toBe(1);
+    expect(await fresh(other, 'k', at(0), async () => 10)).toBe(10);
+    // Expired, so a refresh starts and never finishes until told to.
+    const g = gated();
+    expect(await fresh(db, 'k', at(61), g.compute)).toBe(1);
+    await turn();
+    expect(g.calls).toHaveLength(1);
+    forgetFreshAnswers(db);
+    // The next ask waits for a computation of its own, not the stale answer.
+    expect(await fresh(db, 'k', at(62), async () => 2)).toBe(2);
+    expect(await fresh(other, 'k', at(62), async () => 20)).toBe(10);
+    // The refresh started before forgetting lands on the forgotten entries, not over the new answer.
+    g.calls[0]!(99);
+    await turn();
+    expect(await fresh(db, 'k', at(63), async () => 3)).toBe(2);
   });
 });

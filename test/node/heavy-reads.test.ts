@@ -327,4 +327,42 @@ describe('heavy reads on worker threads', () => {
       await heavy!.close();
     }
   });
+
+  it('serves the warmed statistics for a minute, and new ones once told to renew them', async () => {
+    const heavy = startHeavyReads({ file, pageWorkers: 1 });
+    expect(await heavy!.warmed).toBe(200);
+    const stats = createApp({
+      getDb: () => db,
+      sources: DEFAULT_SOURCES,
+      http: { rateLimit: false, responseCache: false, offload: heavy!.offload },
+    });
+    const locations = async () =>
+      ((await (await stats.request('/v1/stats')).json()) as { totals: { locations: number } }).totals.locations;
+    try {
+      const before = await locations();
+      // A location lands after the warm-up, as the server's first sync lands after it.
+      const put = await stats.request('/ocpi/2.2.1/receiver/locations/NL/TNM/A9', {
+        method: 'PUT',
+        headers: { Authorization: `Token ${btoa(TOKEN_NL)}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(
+          ocpiLocation('2.2.1', {
+            id: 'A9',
+            lat: 52.3,
+            lon: 5.9,
+            lastUpdated: '2025-03-01T11:00:00Z',
+            evses: [{ uid: 'A9-1', status: 'AVAILABLE' }],
+          }),
+        ),
+      });
+      expect(put.status).toBe(201);
+      // Within the minute the warmed answer stands (the freshness rule of /v1/stats).
+      expect(await locations()).toBe(before);
+      // Asked right after the call, not after it resolves: the lane runs the renewal first.
+      const renewed = heavy!.renewStatistics();
+      expect(await locations()).toBe(before + 1);
+      expect(await renewed).toBe(200);
+    } finally {
+      await heavy!.close();
+    }
+  });
 });

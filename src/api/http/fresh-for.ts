@@ -27,8 +27,21 @@ interface Entry<T> {
 const later = <T>(compute: () => Promise<T>) =>
   new Promise<void>((resolve) => setTimeout(resolve, 0)).then(compute);
 
+/** Every cache made by freshFor, so forgetFreshAnswers reaches them all. */
+const caches = new Set<WeakMap<Db, Map<string, unknown>>>();
+
+/**
+ * Drops every answer held for `db`: the next ask computes anew and waits for it. For a change the
+ * minute's grace should not cover: the server's first sync lands minutes of data at once, right
+ * after the statistics were warmed on what was there before (server.ts).
+ */
+export function forgetFreshAnswers(db: Db): void {
+  for (const byDb of caches) byDb.delete(db);
+}
+
 export function freshFor<T>(ms: number, maxKeys = 256) {
   const byDb = new WeakMap<Db, Map<string, Entry<T>>>();
+  caches.add(byDb);
 
   function start(entries: Map<string, Entry<T>>, key: string, at: number, compute: () => Promise<T>) {
     const wallStart = Date.now();
