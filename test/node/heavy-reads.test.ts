@@ -337,7 +337,8 @@ describe('heavy reads on worker threads', () => {
       http: { rateLimit: false, responseCache: false, offload: heavy!.offload },
     });
     const locations = async () =>
-      ((await (await stats.request('/v1/stats')).json()) as { totals: { locations: number } }).totals.locations;
+      ((await (await stats.request('/v1/stats')).json()) as { totals: { locations: number } }).totals
+        .locations;
     try {
       const before = await locations();
       // A location lands after the warm-up, as the server's first sync lands after it.
