@@ -116,7 +116,9 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
     if (r.refs?.length) refs.set(pk, r.refs);
     keyed.push({ pk, value: r.value, hash: hash64(JSON.stringify([r.value, r.refs ?? null])) });
   }
-  const unique = dedupeInRun(keyed, ctx);
+  // In key order: the page's rows then land in each index keyed by location (its pk, the EVSEs'
+  // and connectors' location indexes) in one pass, a leaf page at a time, instead of at random.
+  const unique = dedupeInRun(keyed, ctx).sort((x, y) => (x.pk < y.pk ? -1 : x.pk > y.pk ? 1 : 0));
   const stored = await storedHashes(
     ctx.db,
     'locations',

@@ -30,7 +30,7 @@ const powerClassSql = (col: string) => {
   return `CASE WHEN ${col} IS NULL THEN 'unknown' ${cases.join(' ')} ELSE '${POWER_CLASS_BOUNDS_KW.at(-1)}+' END`;
 };
 
-/** The EVSEs of location `pl` that are not removed (index evses_live). */
+/** The EVSEs of location `pl` that are not removed (index evses_location). */
 const LIVE_EVSES = 'e.location_pk = pl.pk AND e.removed_at IS NULL';
 
 /** `per`: each row of CTE `pl` (published locations) with its EVSEs, connectors and power. */

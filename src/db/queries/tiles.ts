@@ -104,7 +104,7 @@ function siteCountsSql(p: SqlParams, fresh: string): string {
       coalesce(sum(e.status IN ${BUSY} AND e.status_updated_at >= ${f}), 0) AS busy,
       coalesce(sum(e.status IN ${BROKEN} AND e.status_updated_at >= ${f}), 0) AS broken,
       coalesce(sum(e.max_power_w), 0) AS installed_w
-    FROM members m LEFT JOIN evses e INDEXED BY evses_tile ON e.location_pk = m.pk AND e.removed_at IS NULL
+    FROM members m LEFT JOIN evses e INDEXED BY evses_location ON e.location_pk = m.pk AND e.removed_at IS NULL
     GROUP BY m.key`;
 }
 
