@@ -17,6 +17,12 @@ const CHILD = siblingModule('dump-process', import.meta.url);
 
 type Message = { ok: boolean; error?: string } | { progress: number; total?: number };
 
+/** Where a .sqlite build keeps its raw snapshot before gzipping it into `out` (hundreds of MB). */
+export const rawSnapshotOf = (out: string) => `${out}.sqlite`;
+
+/** Every file a build writes beside `out` (and `out` itself) while it runs: none may outlive it. */
+export const partialFilesOf = (out: string) => [out, rawSnapshotOf(out), `${rawSnapshotOf(out)}-journal`];
+
 /** The build running (or the last one): the next starts when it has ended, however it ended. */
 let running: Promise<unknown> = Promise.resolve();
 
@@ -115,7 +121,7 @@ function inChild(
       opts.signal?.removeEventListener('abort', stop);
       if (result?.ok && code === 0) return resolve();
       // A killed child leaves the raw snapshot of a .sqlite build behind (dump-worker.ts): hundreds of MB.
-      rmSync(`${out}.sqlite`, { force: true });
+      rmSync(rawSnapshotOf(out), { force: true });
       reject(
         new Error(
           result?.error ?? `dump builder exited with ${code ?? sig}${failure ? ` (${failure.message})` : ''}`,

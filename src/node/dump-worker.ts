@@ -13,6 +13,7 @@ import { type DumpJob, dumpBody } from '../api/dump-jobs.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Db } from '../db/types.js';
+import { rawSnapshotOf } from './dump-build.js';
 import { DUMP_CACHE_MB } from './dump-limits.js';
 import { fileSpool } from './file-spool.js';
 import { gzipStream } from './http-hooks.js';
@@ -20,7 +21,7 @@ import { gzipStream } from './http-hooks.js';
 const { file, out, job } = workerData as { file: string; out: string; job?: DumpJob };
 
 async function sqliteDump(db: Db): Promise<void> {
-  const raw = `${out}.sqlite`;
+  const raw = rawSnapshotOf(out);
   try {
     await writePublishableSnapshot(db, raw);
     await pipeline(createReadStream(raw), createGzip(), createWriteStream(out));

@@ -21,6 +21,7 @@ import { MAP_ASSET_FILES } from '../api/map/asset-files.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
 import { buildDumpFileInChild, databaseFile } from './dump-build.js';
+import { dumpDir } from './dump-dir.js';
 import { createDumpStore } from './dump-store.js';
 import { fileSpool } from './file-spool.js';
 
@@ -142,14 +143,14 @@ export async function resolveHost(hostname: string): Promise<string[]> {
   return (await lookup(hostname, { all: true })).map((a) => a.address);
 }
 
-/** .sqlite dumps built once and served from a file (dump-store.ts), in a temp dir of this process. */
+/** .sqlite dumps built once and served from a file (dump-store.ts), in a temp dir of this server. */
 export function sharedSqliteDump(
   freshMs?: number,
   signal?: AbortSignal,
 ): NonNullable<HttpOptions['sqliteDump']> {
   let store: ReturnType<typeof createDumpStore> | undefined;
   return (db) => {
-    store ??= createDumpStore({ dir: mkdtempSync(join(tmpdir(), 'atlas-dumps-')), freshMs, signal });
+    store ??= createDumpStore({ dir: dumpDir(signal), freshMs, signal });
     return store.file(db);
   };
 }
@@ -181,7 +182,7 @@ export function sharedDumpFiles(
     jobs.set(name, job);
     let store = stores.get(name);
     if (!store) {
-      dir ??= mkdtempSync(join(tmpdir(), 'atlas-dumps-'));
+      dir ??= dumpDir(signal);
       store = createDumpStore({ dir, freshMs, name, write: (d, out) => write(d, name, out) });
       stores.set(name, store);
     }
