@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { cpSync, readdirSync } from 'node:fs';
+import { relative } from 'node:path';
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema.js';
 import { MIGRATIONS_DIR, openSqlite } from '../../src/db/sqlite.js';
+import { testDir } from '../helpers/test-dir.js';
 
 const tables = (Object.values(schema) as unknown[]).filter(
   (v): v is SQLiteTable => typeof v === 'object' && v !== null && Symbol.for('drizzle:IsDrizzleTable') in v,
@@ -13,7 +13,7 @@ const tables = (Object.values(schema) as unknown[]).filter(
 
 describe('schema and migrations', () => {
   it('drizzle-kit finds nothing to generate: the committed migrations match src/db/schema.ts', () => {
-    const out = mkdtempSync(join(tmpdir(), 'atlas-migrations-'));
+    const out = testDir('atlas-migrations-');
     cpSync(MIGRATIONS_DIR, out, { recursive: true });
     const before = readdirSync(out).sort();
     const log = execFileSync(

@@ -1,18 +1,18 @@
 // Source health rows come typed from the schema: `enabled` is a boolean on the way out of the
 // database and of the API, for an enabled and a disabled source alike (it was read as 0/1 and
 // compared `=== 1` by hand, which drifted from the schema's boolean column).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { upsertSourceStmt } from '../../src/db/queries/source-records.js';
 import { latestRuns, listSources } from '../../src/db/queries/sources.js';
 import { openSqlite } from '../../src/db/sqlite.js';
+import { testDir } from '../helpers/test-dir.js';
 
 describe('source health queries', () => {
   it('read enabled as a boolean and runs newest first, and the API says the same', async () => {
-    const db = openSqlite(join(mkdtempSync(join(tmpdir(), 'atlas-sources-')), 'atlas.db'));
+    const db = openSqlite(join(testDir('atlas-sources-'), 'atlas.db'));
+    onTestFinished(() => db.close());
     const at = '2026-01-01T00:00:00.000Z';
     for (const [id, enabled] of [
       ['on', true],

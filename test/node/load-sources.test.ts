@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSourcesFile } from '../../src/node/load-sources.js';
+import { testDir } from '../helpers/test-dir.js';
 
 describe('loading the sources file', () => {
   it('reads a register path relative to the sources file, and leaves URLs alone', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'atlas-sources-'));
+    const dir = testDir('atlas-sources-');
     const file = join(dir, 'sources.json');
     writeFileSync(
       file,
@@ -21,7 +21,7 @@ describe('loading the sources file', () => {
   });
 
   it('names the file and the field of a bad cron expression', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'atlas-sources-'));
+    const dir = testDir('atlas-sources-');
     const file = join(dir, 'sources.json');
     writeFileSync(
       file,

@@ -1,17 +1,16 @@
 // A wrong mapping fails early and names the field: its shape at startup (the sources file is
 // rejected), a column or path the file lacks at the first read (the run fails before writing).
 // A right one imports through a real sync: count columns, plug lists, the file's encoding.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openSqlite } from '../../../src/db/sqlite.js';
-import type { Db } from '../../../src/db/types.js';
 import { upsertSources } from '../../../src/ingest/source-state.js';
 import { parseSourcesFile, type RegisterSourceConfig } from '../../../src/ingest/sources-file.js';
 import { syncRegisterSource } from '../../../src/ingest/sync-register.js';
 import { silentLogger } from '../../../src/log.js';
 import { readText } from '../../../src/node/read-text.js';
+import { testDir } from '../../helpers/test-dir.js';
 
 const MAPPING = {
   format: { type: 'csv', separator: ';' },
@@ -92,20 +91,13 @@ describe('a wrong mapping at startup', () => {
   });
 });
 
-let dir: string | undefined;
-let db: Db | undefined;
-afterEach(async () => {
-  await db?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  db = undefined;
-  dir = undefined;
-});
-
+/** Syncs `text` as a register with `mapping` into a database of its own (gone after the test). */
 async function syncText(text: string | Buffer, mapping: unknown = MAPPING) {
-  dir = mkdtempSync(join(tmpdir(), 'atlas-mapped-'));
+  const dir = testDir('atlas-mapped-');
   const file = join(dir, 'register.csv');
   writeFileSync(file, text);
-  db = openSqlite(join(dir, 'atlas.db'));
+  const db = openSqlite(join(dir, 'atlas.db'));
+  onTestFinished(() => db.close());
   const [parsed] = parseSourcesFile(
     JSON.stringify([entry(mapping, { url: file, license: 'CC0-1.0' })]),
     's.json',
@@ -119,28 +111,28 @@ async function syncText(text: string | Buffer, mapping: unknown = MAPPING) {
     readText,
   });
   const stored = await db.get<{ n: number }>('SELECT count(*) AS n FROM locations');
-  return { result, stored: stored?.n };
+  return { result, stored: stored?.n, db };
 }
 
 describe('a wrong mapping at first read', () => {
   const ROWS = 'Nr;Name;Breitengrad;Längengrad;Ladepunkte;Stecker\n1;Markt;50,93;6,95;2;Typ 2/Schuko\n';
 
   it('imports the file the mapping fits, a count column expanding to EVSEs, a plug list split', async () => {
-    const { result, stored } = await syncText(ROWS);
+    const { result, stored, db } = await syncText(ROWS);
     expect(result.status).toBe('ok');
     expect(stored).toBe(1);
-    const evses = await db!.all<{ uid: string }>('SELECT uid FROM evses ORDER BY uid');
+    const evses = await db.all<{ uid: string }>('SELECT uid FROM evses ORDER BY uid');
     expect(evses.map((e) => e.uid)).toEqual(['1-1', '1-2']);
-    const connectors = await db!.get<{ n: number }>('SELECT count(*) AS n FROM connectors');
+    const connectors = await db.get<{ n: number }>('SELECT count(*) AS n FROM connectors');
     expect(connectors?.n).toBe(4);
   });
 
   it('reads the file in the encoding the mapping names', async () => {
     const latin1 = Buffer.from(ROWS.replace('Markt', 'Südmarkt Köln'), 'latin1');
     const mapping = { ...MAPPING, format: { ...MAPPING.format, encoding: 'windows-1252' } };
-    const { result } = await syncText(latin1, mapping);
+    const { result, db } = await syncText(latin1, mapping);
     expect(result.status).toBe('ok');
-    const row = await db!.get<{ name: string }>('SELECT name FROM locations');
+    const row = await db.get<{ name: string }>('SELECT name FROM locations');
     expect(row?.name).toBe('Südmarkt Köln');
   });
 
