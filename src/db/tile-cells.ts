@@ -27,7 +27,7 @@ const ZOOMS = JSON.stringify(Array.from({ length: CELL_MAX_ZOOM + 1 }, (_, z) =>
  * Bump when a trigger body or the cell rule changes: the next setup drops and rebuilds all. The
  * setup builds and keeps `site_tiles` too (src/db/site-tiles.ts), on the same `tile_rows`.
  */
-export const TILE_CELLS_VERSION = 3;
+export const TILE_CELLS_VERSION = 4;
 const trigger = (what: string, version = TILE_CELLS_VERSION) => `tile_cells_v${version}_${what}`;
 const TRIGGER_KINDS = [
   'insert',
@@ -89,12 +89,17 @@ const SPLIT_OF_CHILDREN = `(SELECT CASE WHEN count(*) > 1 THEN tile_cells.zoom +
  * The split zooms of the ancestors of cell `c`, from its parent up to zoom 0 (each reads the one
  * below). Only a cell created or emptied can change them: a site joining or leaving cells that
  * keep their sites changes no cell's set of non-empty children.
+ *
+ * `created`: an ancestor already split at the next zoom (two or more non-empty children) keeps it
+ * when a cell is added below, so its children are not read again. Most ancestors of a new cell are
+ * such, and reading their children was a quarter of a full sync's read-model writes.
  */
-function resplitAncestors(c: string): string {
+function resplitAncestors(c: string, created: boolean): string {
   const out: string[] = [];
+  const unsplit = created ? ' AND split_zoom > zoom + 1' : '';
   for (let up = 1; up <= CELL_MAX_ZOOM; up++) {
     out.push(`UPDATE tile_cells SET split_zoom = ${SPLIT_OF_CHILDREN}
-      WHERE zoom = ${c}.zoom - ${up} AND y = ${c}.y >> ${up} AND x = ${c}.x >> ${up};`);
+      WHERE zoom = ${c}.zoom - ${up} AND y = ${c}.y >> ${up} AND x = ${c}.x >> ${up}${unsplit};`);
   }
   return out.join('\n');
 }
@@ -118,10 +123,10 @@ const TRIGGERS: string[] = [
   // keeps some): the ancestors' split zooms are recomputed once, from there up.
   `CREATE TRIGGER IF NOT EXISTS ${trigger('new_cell')} AFTER INSERT ON tile_cells
    WHEN NEW.zoom > 0 AND ${parentHolds('NEW', 2)}
-   BEGIN ${resplitAncestors('NEW')} END`,
+   BEGIN ${resplitAncestors('NEW', true)} END`,
   `CREATE TRIGGER IF NOT EXISTS ${trigger('empty_cell')} AFTER DELETE ON tile_cells
    WHEN OLD.zoom > 0 AND ${parentHolds('OLD', 1)}
-   BEGIN ${resplitAncestors('OLD')} END`,
+   BEGIN ${resplitAncestors('OLD', false)} END`,
   ...Object.entries(SITE_TILE_TRIGGERS).map(
     ([what, body]) => `CREATE TRIGGER IF NOT EXISTS ${trigger(what)} ${body}`,
   ),
