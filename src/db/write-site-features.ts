@@ -78,10 +78,47 @@ const STATUS_CLASS = `CASE ${STATUS_CLASSES.map((c, i) => `WHEN e.status IN (${q
  * confirmed since its stale threshold in JS, so it reads no EVSE rows; a status push that only
  * confirms a status changes this column, and so the row (rev aside, see upsertSql).
  */
-const statusesSql = (m: string) => `(SELECT json_group_array(json_array(c, t, n)) FROM
-    (SELECT ${STATUS_CLASS} AS c, e.status_updated_at AS t, count(*) AS n FROM locations l ${LIVE_EVSES}
-      WHERE ${m} AND e.status_updated_at IS NOT NULL AND e.status IN (${quoted(STATUS_CLASSES.flat())})
+const statusesSql = (evses: string) => `(SELECT json_group_array(json_array(c, t, n)) FROM
+    (SELECT ${STATUS_CLASS} AS c, e.status_updated_at AS t, count(*) AS n FROM ${evses}
+      AND e.status_updated_at IS NOT NULL AND e.status IN (${quoted(STATUS_CLASSES.flat())})
       GROUP BY c, t ORDER BY c, t))`;
+
+/**
+ * The live EVSEs (alias e) of the members, with `join` after them, as `FROM` text ending in a
+ * WHERE clause. A lone location is its own only member: its EVSEs are read by its pk, without
+ * reading the location again.
+ */
+const liveEvsesOf = (kind: Kind, join = '') =>
+  kind === 'lone'
+    ? `evses e ${join} WHERE e.location_pk = x.pk AND e.removed_at IS NULL`
+    : `locations l ${LIVE_EVSES} ${join} WHERE ${members(kind)}`;
+
+/**
+ * What a lone location's summary reads of itself, from its own row (x) rather than by a subquery
+ * per column: it is published (candidates), so its lifecycle is the site's.
+ */
+function ownColumns(kind: Kind, ordered: (col: string) => string, m: string) {
+  if (kind === 'lone') {
+    return {
+      operators: "CASE WHEN x.operator_name IS NULL THEN '[]' ELSE json_array(x.operator_name) END",
+      sources: 'json_array(x.source_id)',
+      locationIds: 'json_array(x.pk)',
+      maxPower: 'x.max_power_w',
+      free: hasFreeTariffSql('x'),
+      lastUpdated: 'x.last_updated',
+      lifecycle: 'x.lifecycle',
+    };
+  }
+  return {
+    operators: ordered('operator_name'),
+    sources: ordered('source_id'),
+    locationIds: `(SELECT json_group_array(pk) FROM (SELECT l.pk FROM locations l WHERE ${m} ORDER BY l.pk))`,
+    maxPower: `(SELECT max(l.max_power_w) FROM locations l WHERE ${m})`,
+    free: siteFreeSql(m),
+    lastUpdated: `(SELECT max(l.last_updated) FROM locations l WHERE ${m})`,
+    lifecycle: lifecycle(m),
+  };
+}
 
 function summaryColumns(kind: Kind): string {
   const m = members(kind);
@@ -94,29 +131,30 @@ function summaryColumns(kind: Kind): string {
       : `COALESCE(CASE WHEN json_extract(x.fields, '$.${field}.source') IN (${REPUBLISHABLE_SOURCES})
           THEN json_extract(x.fields, '$.${field}.value') END,
         (SELECT l.${col} FROM locations l WHERE ${m} ORDER BY l.pk LIMIT 1))`;
+  const own = ownColumns(kind, ordered, m);
+  const evses = liveEvsesOf(kind);
+  const withConnectors = liveEvsesOf(kind, 'JOIN connectors c ON c.evse_pk = e.pk');
   return `x.${kind === 'lone' ? 'pk' : 'id'} AS id, '${kind}' AS kind, x.lat, x.lon, x.cell,
     ${text('name', 'name')} AS name, ${text('address', 'address')} AS address, ${text('city', 'city')} AS city,
     ${text('postal_code', 'postal_code')} AS postal_code, ${text('country', 'country')} AS country,
     ${text('operator', 'operator_name')} AS operator,
-    ${ordered('operator_name')} AS operators,
-    ${ordered('source_id')} AS sources,
-    (SELECT json_group_array(pk) FROM (SELECT l.pk FROM locations l WHERE ${m} ORDER BY l.pk)) AS location_ids,
-    (SELECT count(*) FROM locations l ${LIVE_EVSES} WHERE ${m}) AS evse_count,
-    (SELECT count(*) FROM locations l ${LIVE_EVSES} WHERE ${m} AND e.status = 'AVAILABLE') AS available_count,
-    (SELECT coalesce(sum(e.max_power_w), 0) FROM locations l ${LIVE_EVSES} WHERE ${m}) AS installed_w,
-    (SELECT count(*) FROM locations l ${LIVE_EVSES} JOIN connectors c ON c.evse_pk = e.pk WHERE ${m})
-      AS connector_count,
-    (SELECT max(l.max_power_w) FROM locations l WHERE ${m}) AS max_power_w,
-    ${siteFreeSql(m)} AS free,
-    (SELECT max(l.last_updated) FROM locations l WHERE ${m}) AS last_updated,
-    (SELECT json_group_object(status, n) FROM (SELECT e.status, count(*) AS n FROM locations l ${LIVE_EVSES}
-      WHERE ${m} GROUP BY e.status ORDER BY e.status)) AS status,
+    ${own.operators} AS operators,
+    ${own.sources} AS sources,
+    ${own.locationIds} AS location_ids,
+    (SELECT count(*) FROM ${evses}) AS evse_count,
+    (SELECT count(*) FROM ${evses} AND e.status = 'AVAILABLE') AS available_count,
+    (SELECT coalesce(sum(e.max_power_w), 0) FROM ${evses}) AS installed_w,
+    (SELECT count(*) FROM ${withConnectors}) AS connector_count,
+    ${own.maxPower} AS max_power_w,
+    ${own.free} AS free,
+    ${own.lastUpdated} AS last_updated,
+    (SELECT json_group_object(status, n) FROM (SELECT e.status, count(*) AS n FROM ${evses}
+      GROUP BY e.status ORDER BY e.status)) AS status,
     (SELECT json_group_array(json_object('standard', standard, 'power_kw', ${kw('w')}, 'count', n)) FROM
-      (SELECT c.standard, c.max_power_w AS w, count(*) AS n FROM locations l ${LIVE_EVSES}
-        JOIN connectors c ON c.evse_pk = e.pk WHERE ${m} GROUP BY c.standard, c.max_power_w
-        ORDER BY c.standard, c.max_power_w)) AS connectors,
-    ${lifecycle(m)} AS lifecycle,
-    ${statusesSql(m)} AS statuses`;
+      (SELECT c.standard, c.max_power_w AS w, count(*) AS n FROM ${withConnectors}
+        GROUP BY c.standard, c.max_power_w ORDER BY c.standard, c.max_power_w)) AS connectors,
+    ${own.lifecycle} AS lifecycle,
+    ${statusesSql(evses)} AS statuses`;
 }
 
 /** Sites of the given kind among the keys that are published (the same rule as the list query). */
