@@ -289,10 +289,9 @@ export const evseStatusEvents = sqliteTable(
     receivedAt: text('received_at').notNull(),
     via: text('via').notNull(), // push | pull
   },
-  (t) => [
-    index('status_events_evse_time').on(t.evsePk, t.occurredAt),
-    index('status_events_cell').on(t.cell, t.id),
-  ],
+  // No index by cell: the feeds by area select events by id and test their location's cell
+  // (src/db/queries/status.ts), and every index here is written once more per status change.
+  (t) => [index('status_events_evse_time').on(t.evsePk, t.occurredAt)],
 );
 
 /** Raw events older than the retention window, rolled up: seconds spent in each status per hour. */
