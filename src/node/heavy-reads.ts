@@ -167,7 +167,7 @@ class HeavyReads {
       const job = s.queue.shift()!;
       const slot = s.idle.pop()!;
       job.started = true;
-      const run = this.opts.execute(lane, slot, job.req);
+      const run = this.opts.execute(lane, slot, job.req).then((a) => ownedOnce(a, job));
       job.settle(run);
       run
         .catch(() => undefined)
@@ -205,10 +205,7 @@ class HeavyReads {
     try {
       const a = await Promise.race([job.done, timeout]);
       if (!a) return busy();
-      // A body several requests share is left to the collector: one of them must not free it
-      // while another still sends it. (A request cannot join once the answer is out: the job
-      // leaves inFlight in the same turn it settles.)
-      return job.shared ? { ...a, release: undefined } : a;
+      return a;
     } catch {
       return refusal(503, 'unavailable', 'the request could not be rendered; retry later');
     } finally {
@@ -223,6 +220,25 @@ class HeavyReads {
     q.splice(q.indexOf(job), 1);
     this.inFlight.delete(job.key);
   }
+}
+
+/**
+ * The answer as its waiters may use it. A body several requests share is copied out of the memory
+ * it was lent in (read-workers.ts: a slot of the body pool, or a transferred buffer its release
+ * empties), which is released at once: one of them must not free it while another still sends
+ * it. A body nobody waits for any more (they timed out) is released at once. (A request cannot
+ * join once the answer is out: the job leaves inFlight in the turn it settles.)
+ */
+function ownedOnce(a: OffloadedAnswer, job: Job): OffloadedAnswer {
+  if (!a.release) return a;
+  if (job.waiters === 0) {
+    a.release();
+    return { ...a, body: null, release: undefined };
+  }
+  if (!job.shared || !a.body) return a;
+  const body = new Uint8Array(a.body);
+  a.release();
+  return { ...a, body, release: undefined };
 }
 
 export function createHeavyReads(opts: HeavyReadOptions) {

@@ -219,8 +219,14 @@ export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}, stop?: Abo
     brotli: brotliStream,
     gzip: gzipStream,
     whole: compressWhole,
-    afterSent: (c, done) =>
-      (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing?.once('finish', done),
+    // 'close' follows 'finish' (the last bytes handed to the socket) and also ends an answer whose
+    // client went away mid-write: by then no pending write reads the body (libuv cancelled it). A
+    // client gone before the answer was ready has had its 'close': nothing will be written.
+    afterSent: (c, done) => {
+      const out = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      if (out?.destroyed) done();
+      else out?.once('close', done);
+    },
     docsAsset: docsAssetReader(),
     mapAsset: mapAssetReader(),
     sqliteDump: sharedSqliteDump(undefined, stop),

@@ -1,7 +1,9 @@
 // Worker thread: answers heavy public reads (heavy-reads.ts) with the same app as the main thread,
 // over its own read-only connection, so a long query blocks this thread and not the event loop.
-// Receives { url, accept } (or a page of an SSE replay), posts back { status, headers, body } (the
-// body's buffer transferred, not copied) and this thread's heap figures (ThreadMemory).
+// Receives { url, accept, into } (or a page of an SSE replay), posts back { status, headers, body }
+// and this thread's heap figures (ThreadMemory). The body is copied into slot `into` of the shared
+// body pool when it fits (body-pool.ts: no new memory for the event loop), else its buffer is
+// transferred.
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { getRequestListener } from '@hono/node-server';
@@ -12,13 +14,17 @@ import { renderedBytesOf } from '../api/http/middleware.js';
 import { eventsAfter } from '../db/queries/status.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Logger } from '../log.js';
-import type { ReadRequest, ReplayRequest, WorkerTask } from './heavy-reads.js';
+import { freeNow, type SharedBodies } from './body-pool.js';
+import type { ReadRequest, ReplayRequest } from './heavy-reads.js';
 import { lowerThreadPriority } from './module-worker.js';
+import type { PostedTask } from './read-workers.js';
 
 export interface ReadWorkerData {
   file: string;
   staleAfterS?: number;
   publicUrl?: string;
+  /** The body pool's memory (read-workers.ts passes it; without it every body is transferred). */
+  bodies?: SharedBodies;
 }
 
 lowerThreadPriority();
@@ -90,9 +96,30 @@ function threadMemory(): ThreadMemory {
   };
 }
 
-parentPort?.on('message', async (task: WorkerTask) => {
+/**
+ * Copies a successful answer's body into pool slot `into` when there is one and it fits; its
+ * length, else undefined. Refusals and errors are small, and the main thread may read them as a
+ * stream, which cannot carry shared memory: they are transferred.
+ */
+function pooled(a: { status: number; body: Uint8Array | null }, into: number | undefined): number | undefined {
+  const pool = data.bodies;
+  const body = a.body;
+  if (!body || !pool || into == null || into < 0 || body.byteLength > pool.slotBytes) return undefined;
+  if (a.status < 200 || a.status >= 300) return undefined;
+  new Uint8Array(pool.buffer, into * pool.slotBytes, body.byteLength).set(body);
+  return body.byteLength;
+}
+
+parentPort?.on('message', async (task: PostedTask) => {
   try {
     const a = 'replay' in task ? await replayPage(task) : await render(task);
+    const length = pooled(a, task.into);
+    if (length != null) {
+      // Copied: its memory is freed now, not counted against this thread's heap until collected.
+      freeNow(a.body!.buffer);
+      parentPort?.postMessage({ ok: true, ...a, body: null, pooled: length, memory: threadMemory() });
+      return;
+    }
     parentPort?.postMessage({ ok: true, ...a, memory: threadMemory() }, a.body ? [a.body.buffer] : []);
   } catch (err) {
     parentPort?.postMessage({ ok: false, error: (err as Error).message, memory: threadMemory() });

@@ -17,6 +17,7 @@ import {
   type Lane,
   type WorkerTask,
 } from './heavy-reads.js';
+import { BodyPool, freeNow } from './body-pool.js';
 import { siblingModule, startModuleWorker } from './module-worker.js';
 import type { ReadWorkerData, ThreadMemory } from './read-worker.js';
 
@@ -41,24 +42,37 @@ export function defaultReadWorkers(): number {
   return Math.min(16, Math.max(1, availableParallelism() - 1));
 }
 
-type Reply = (({ ok: true } & OffloadedAnswer) | { ok: false; error: string }) & { memory?: ThreadMemory };
+/**
+ * A worker's answer: its body transferred, or (`pooled`, its length) written into the slot of the
+ * body pool the task named (body-pool.ts).
+ */
+type Reply = (({ ok: true; pooled?: number } & OffloadedAnswer) | { ok: false; error: string }) & {
+  memory?: ThreadMemory;
+};
+
+/** A task as posted: `into` is the body pool's slot the worker may write its body into (-1: none). */
+export type PostedTask = WorkerTask & { into?: number };
 
 /**
- * Frees a body that came from a worker as soon as it is spent. It arrived as a buffer transferred
- * to this thread, and would be freed only by this thread's next full collection: under the load
- * bench, bodies still held ~45 MB at its peak (most had outlived two scavenges while they were
- * written, so they sat in the old generation). Transferring the buffer once more, to a copy nobody
- * keeps, empties it here and leaves its memory to the next scavenge, a few ms away.
+ * Frees a body transferred from a worker (one larger than a pool slot, or sent while every slot
+ * was lent) as soon as it is spent. It would be freed only by this thread's next full collection:
+ * under the load bench, bodies still held ~45 MB at its peak (most had outlived two scavenges
+ * while they were written, so they sat in the old generation).
  */
 function releaser(body: Uint8Array<ArrayBuffer> | null): (() => void) | undefined {
   if (!body) return undefined;
-  return () => {
-    if (body.buffer.byteLength > 0) structuredClone(body.buffer, { transfer: [body.buffer] });
-  };
+  return () => freeNow(body.buffer);
 }
 
-/** `limits`: each worker's V8 heap (tests give one too small to hold the app). */
-export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits = READ_WORKER_LIMITS) {
+/**
+ * `limits`: each worker's V8 heap (tests give one too small to hold the app). `bodies`: the pool
+ * the workers write page bodies into (tests pass a small one to see its slots come back).
+ */
+export function createReadWorkers(
+  data: ReadWorkerData,
+  limits: ResourceLimits = READ_WORKER_LIMITS,
+  bodies: BodyPool = new BodyPool(),
+) {
   const slots = new Map<string, Worker>();
   /** Each slot's heap figures at its last reply (a replaced worker starts its own). */
   const memory = new Map<string, ThreadMemory>();
@@ -66,7 +80,7 @@ export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits =
   function workerFor(key: string): Worker {
     let w = slots.get(key);
     if (!w) {
-      w = startModuleWorker(WORKER, data, limits);
+      w = startModuleWorker(WORKER, { ...data, bodies: bodies.shared }, limits);
       // An idle worker does not keep the process alive; close() ends them on shutdown.
       w.unref();
       slots.set(key, w);
@@ -77,9 +91,12 @@ export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits =
   const execute: HeavyReadOptions['execute'] = (lane: Lane, slot: number, req: WorkerTask) => {
     const key = `${lane}/${slot}`;
     const w = workerFor(key);
+    // Replay pages are parsed here, not sent: only rendered answers take a slot.
+    const into = 'url' in req ? bodies.take() : -1;
     return new Promise<OffloadedAnswer>((resolve, reject) => {
       const failed = (err: Error) => {
         cleanup();
+        bodies.give(into);
         // A crashed worker is replaced at the slot's next request; its heap figures went with it.
         slots.delete(key);
         memory.delete(key);
@@ -89,6 +106,11 @@ export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits =
       const replied = (m: Reply) => {
         cleanup();
         if (m.memory) memory.set(key, m.memory);
+        if (m.ok && m.pooled != null) {
+          resolve({ status: m.status, headers: m.headers, ...bodies.lend(into, m.pooled) });
+          return;
+        }
+        bodies.give(into);
         if (m.ok) resolve({ status: m.status, headers: m.headers, body: m.body, release: releaser(m.body) });
         else reject(new Error(m.error));
       };
@@ -100,7 +122,7 @@ export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits =
       w.on('message', replied);
       w.on('error', failed);
       w.on('exit', exited);
-      w.postMessage(req);
+      w.postMessage({ ...req, into } satisfies PostedTask);
     });
   };
 
@@ -108,6 +130,8 @@ export function createReadWorkers(data: ReadWorkerData, limits: ResourceLimits =
     execute,
     /** Heap figures of each worker thread by slot (`lane/slot`), as of its last answer. */
     memory: () => Object.fromEntries(memory),
+    /** Body pool slots not lent to an answer (tests: all of them once every answer is out). */
+    freeBodySlots: () => bodies.available,
     async close(): Promise<void> {
       const all = [...slots.values()];
       slots.clear();
@@ -138,7 +162,10 @@ function statistics(heavy: ReturnType<typeof createHeavyReads>, renew: boolean):
   const url = 'http://localhost/v1/stats';
   return heavy
     .run('aggregates', `${renew ? 'renew' : 'warm'}|${url}`, { url, accept: 'application/json', renew })
-    .then((a) => a.status)
+    .then((a) => {
+      a.release?.();
+      return a.status;
+    })
     .catch(() => 500);
 }
 
@@ -182,6 +209,7 @@ export function startHeavyReads(s: HeavyReadSettings) {
     warmed,
     renewStatistics: () => statistics(heavy, true),
     memory: workers.memory,
+    freeBodySlots: workers.freeBodySlots,
     close: workers.close,
   };
 }

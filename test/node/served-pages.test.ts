@@ -2,13 +2,16 @@
 // options (whole-body gzip and brotli, small bodies sent as they are) and real read workers. Many
 // moving boxes at once, in every encoding, are byte for byte the page the app renders in process;
 // identical requests sharing a rendering each get it whole; small errors are sent uncompressed, readable JSON; and clients that hang up before their answer leave nothing behind:
-// their address gets its full share of answers again.
+// their address gets its full share of answers again, and every slot of the body pool the
+// workers write pages into is back. A page the response cache keeps is its own copy: pages
+// rendered after it into the same slots do not change it.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { MIN_COMPRESSED_BYTES } from '../../src/api/http/middleware.js';
+import { BODY_SLOTS } from '../../src/node/body-pool.js';
 import { nodeHttpOptions } from '../../src/node/http-hooks.js';
 import { startHeavyReads } from '../../src/node/read-workers.js';
 import { type Atlas, buildAtlas } from '../api/atlas-fixture.js';
@@ -17,6 +20,8 @@ import { type ServedApp, serveApp } from '../helpers/serve.js';
 let atlas: Atlas;
 let heavy: NonNullable<ReturnType<typeof startHeavyReads>>;
 let served: ServedApp;
+/** The same, with the response cache. */
+let cachedServed: ServedApp;
 /** The same app rendering in process, without compression: the reference answer. */
 let reference: ReturnType<typeof createApp>;
 
@@ -28,10 +33,17 @@ beforeAll(async () => {
     http: nodeHttpOptions({ rateLimit: false, responseCache: false, offload: heavy.offload }),
   });
   served = await serveApp(app);
+  cachedServed = await serveApp(
+    createApp({
+      getDb: () => atlas.db,
+      http: nodeHttpOptions({ rateLimit: false, offload: heavy.offload }),
+    }),
+  );
   reference = createApp({ getDb: () => atlas.db, http: { rateLimit: false, responseCache: false } });
 }, 60_000);
 afterAll(async () => {
   await served?.close();
+  await cachedServed?.close();
   await heavy?.close();
   await atlas?.close();
 });
@@ -43,12 +55,18 @@ interface Raw {
 }
 
 /** A GET from a loopback address (each address is a client to the limits), its bytes as sent. */
-function get(path: string, encoding: string, from: string): Promise<Raw> {
+function get(
+  path: string,
+  encoding: string,
+  from: string,
+  server = served,
+  headers: Record<string, string> = {},
+): Promise<Raw> {
   return new Promise((resolve, reject) => {
     http
       .get(
-        `${served.url}${path}`,
-        { localAddress: from, agent: false, headers: { 'accept-encoding': encoding } },
+        `${server.url}${path}`,
+        { localAddress: from, agent: false, headers: { 'accept-encoding': encoding, ...headers } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -79,6 +97,15 @@ const boxPath = (k: number) => {
   }`;
 };
 
+/**
+ * Resolves once every body pool slot is back: released as soon as its answer is written or
+ * copied (a slot only the collector would give back would keep this waiting, to the test's timeout).
+ */
+async function allSlotsBack(): Promise<void> {
+  while (heavy.freeBodySlots() < BODY_SLOTS) await new Promise((r) => setTimeout(r, 10));
+  expect(heavy.freeBodySlots()).toBe(BODY_SLOTS);
+}
+
 const ENCODINGS = ['gzip', 'br', 'identity', 'gzip, deflate, br'];
 const CLIENTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
 
@@ -104,6 +131,34 @@ describe('map pages served through read workers', () => {
     expect(compressed).toBe(answers.filter((_, k) => ENCODINGS[k % ENCODINGS.length] !== 'identity').length);
     const features = answers.map((a) => (JSON.parse(decoded(a)) as { features: unknown[] }).features.length);
     expect(Math.max(...features)).toBeGreaterThan(100);
+    await allSlotsBack();
+  }, 60_000);
+
+  it('keeps a cached page whole while later pages are written into the slots it came in', async () => {
+    const path = boxPath(501);
+    const text = await (await reference.request(cachedServed.url + path)).text();
+    // The second rendering of a key is kept (response-cache.ts); each is the page whole.
+    for (let i = 0; i < 2; i++) {
+      const a = await get(path, 'identity', '127.0.0.7', cachedServed);
+      expect(a.status).toBe(200);
+      expect(digest(decoded(a))).toBe(digest(text));
+    }
+    // More pages than the pool has slots, at once and one after another, through both servers.
+    const others = Array.from({ length: BODY_SLOTS * 2 }, (_, k) => boxPath(600 + k));
+    const from = (k: number) => `127.0.0.${8 + (k % 4)}`;
+    for (const r of await Promise.all(others.map((p, k) => get(p, 'identity', from(k), cachedServed))))
+      expect(r.status).toBe(200);
+    for (const p of others.slice(0, 4)) expect((await get(p, 'gzip', '127.0.0.8')).status).toBe(200);
+    const again = await get(path, 'identity', '127.0.0.7', cachedServed);
+    expect(again.status).toBe(200);
+    expect(digest(decoded(again))).toBe(digest(text));
+    // Its validator still answers 304, with the same ETag.
+    const etag = String(again.headers.etag);
+    const revalidated = await get(path, 'identity', '127.0.0.7', cachedServed, { 'if-none-match': etag });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.etag).toBe(etag);
+    expect(revalidated.body.length).toBe(0);
+    await allSlotsBack();
   }, 60_000);
 
   it('answers identical requests in flight, which share one rendering, each with the whole page', async () => {
@@ -121,6 +176,7 @@ describe('map pages served through read workers', () => {
       expect(a.status).toBe(200);
       expect(digest(decoded(a))).toBe(digest(text));
     }
+    await allSlotsBack();
   }, 60_000);
 
   it('sends a small error as it is, readable JSON, even to a client that accepts gzip', async () => {
@@ -176,5 +232,6 @@ describe('map pages served through read workers', () => {
         digest(await (await reference.request(served.url + boxPath(200 + k))).text()),
       );
     }
+    await allSlotsBack();
   }, 60_000);
 });

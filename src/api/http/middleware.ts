@@ -300,7 +300,8 @@ class PublicHttp {
     if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', cacheControlOf(c.req.path));
     const etag = c.res.headers.get('etag');
     if (!etag || !notModified(c, etag, v.lastModified)) return false;
-    await c.res.body?.cancel();
+    // Bytes a handler or worker rendered are not read as a stream (a read worker's may be lent).
+    if (!c.get('renderedBody')) await c.res.body?.cancel();
     this.releaseNow(c);
     const headers = new Headers(c.res.headers);
     if (isCompressible(headers.get('content-type'))) varyByEncoding(headers);
@@ -342,7 +343,8 @@ class PublicHttp {
     const type = res.headers.get('content-type');
     if (res.headers.has('content-encoding') || !isCompressible(type) || !(rendered ?? res.body)) return;
     const enc = tooSmallToCompress(c) ? 'identity' : asked;
-    const cacheIt = this.cacheable(c, type, res.status);
+    // A one-off answer (the first rendering of its key) is not copied for the cache: sent as it is.
+    const cacheIt = this.cacheable(c, type, res.status) && this.cache!.admit(key);
     if (enc === 'identity' && rendered && !cacheIt) {
       // The rendered body is already the response's: only its headers change, in place.
       res.headers.delete('content-length');
@@ -381,15 +383,19 @@ class PublicHttp {
     const res = c.res;
     const body0 = rendered ?? (new Uint8Array(await res.arrayBuffer()) as Uint8Array<ArrayBuffer>);
     const compress = enc !== 'identity' && body0.byteLength >= MIN_COMPRESSED_BYTES;
-    const body = compress ? await compressBytes(body0, enc, this.opts) : body0;
-    // The cache keeps the compressed copy; uncompressed, it keeps these very bytes.
+    let body = compress ? await compressBytes(body0, enc, this.opts) : body0;
+    // The cache keeps the compressed copy; uncompressed, these very bytes, or a copy of them when
+    // they are lent (a read worker's answer: OffloadedAnswer.release).
     if (compress) {
       headers.set('Content-Encoding', enc);
+      this.releaseNow(c);
+    } else if (rendered && c.get('releaseRendered')) {
+      body = new Uint8Array(body0);
       this.releaseNow(c);
     }
     // Request-specific headers stay out of the shared entry.
     const stored = [...headers].filter(([k]) => !/^(x-request-id|ratelimit-)/i.test(k));
-    this.cache!.set(key, { version: v.etag, etag: headers.get('etag') ?? '', body, headers: stored });
+    this.cache!.store(key, { version: v.etag, etag: headers.get('etag') ?? '', body, headers: stored });
     replaceResponse(c, new Response(body, { status: res.status, headers }));
   }
 

@@ -45,10 +45,12 @@ export interface OffloadedAnswer {
   headers: Record<string, string>;
   body: Uint8Array<ArrayBuffer> | null;
   /**
-   * Frees the body's memory at once, once nothing reads it any more (then it is empty). Without
-   * it a read worker's answer lives until the event loop's next full collection: under load that
-   * was up to ~45 MB of spent 700 KB pages (the load bench's transient peak). Absent when the body
-   * is not this answer's alone (a rendering shared by identical requests).
+   * Gives the body's memory back, once nothing reads it any more: it is lent (a slot of the read
+   * workers' body pool, src/node/body-pool.ts, reused for another answer, or a transferred buffer
+   * this empties), so whoever keeps the bytes longer (the response cache) keeps a copy. Without
+   * it a transferred body lived until the event loop's next full collection: under load that was
+   * up to ~45 MB of spent 700 KB pages (the load bench's transient peak). Absent when the body is
+   * this answer's own to keep (a rendering shared by identical requests is copied for them).
    */
   release?: () => void;
 }
@@ -112,9 +114,9 @@ export interface HttpOptions {
    */
   offload?: (req: Request, client: string) => Promise<OffloadedAnswer> | null;
   /**
-   * Calls `done` once the answer's bytes were handed to the network (Node: the response's
-   * `finish`), so an offloaded body written as it is can be released; never called when the
-   * client went away first (the collector frees it then). Without it such bodies are left to it.
+   * Calls `done` once the answer's bytes were handed to the network or its client went away
+   * mid-write (Node: the response's `close`), so an offloaded body written as it is can be
+   * released. Without it such bodies are left to the collector.
    */
   afterSent?: (c: Context, done: () => void) => void;
   /** Milliseconds clock of the rate limiter (tests drive it). */

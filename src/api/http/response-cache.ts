@@ -53,10 +53,18 @@ export function createResponseCache(opts: ResponseCacheOptions) {
       entries.set(key, e);
       return e;
     },
-    set(key: string, entry: CachedResponse): void {
-      if (entry.body.byteLength > opts.maxEntryBytes) return;
+    /**
+     * Whether an answer rendered now for `key` is to be kept (asked before, or replacing a stale
+     * entry); a key seen for the first time is remembered and not kept. Asked before rendering is
+     * stored, so that an answer that will not be kept is sent as it is, never copied for the cache.
+     */
+    admit(key: string): boolean {
       // A stale entry's key was asked before: its new rendering is kept at once.
-      if (!entries.has(key) && !askedBefore(key)) return;
+      return entries.has(key) || askedBefore(key);
+    },
+    /** Keeps an answer admitted for `key` (admit), unless it is larger than an entry may be. */
+    store(key: string, entry: CachedResponse): void {
+      if (entry.body.byteLength > opts.maxEntryBytes) return;
       drop(key);
       entries.set(key, entry);
       bytes += entry.body.byteLength;
@@ -64,6 +72,10 @@ export function createResponseCache(opts: ResponseCacheOptions) {
         if (bytes <= opts.maxBytes) break;
         drop(k);
       }
+    },
+    /** admit and store in one: keeps the answer if its key was asked before. */
+    set(key: string, entry: CachedResponse): void {
+      if (this.admit(key)) this.store(key, entry);
     },
     get size() {
       return entries.size;
