@@ -101,7 +101,10 @@ function threadMemory(): ThreadMemory {
  * length, else undefined. Refusals and errors are small, and the main thread may read them as a
  * stream, which cannot carry shared memory: they are transferred.
  */
-function pooled(a: { status: number; body: Uint8Array | null }, into: number | undefined): number | undefined {
+function pooled(
+  a: { status: number; body: Uint8Array | null },
+  into: number | undefined,
+): number | undefined {
   const pool = data.bodies;
   const body = a.body;
   if (!body || !pool || into == null || into < 0 || body.byteLength > pool.slotBytes) return undefined;

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { OffloadedAnswer } from '../api/http/options.js';
 import type { EventsReader } from '../live/availability-stream.js';
+import { BodyPool, freeNow } from './body-pool.js';
 import {
   createHeavyReads,
   DEFAULT_HEAVY_READS,
@@ -17,7 +18,6 @@ import {
   type Lane,
   type WorkerTask,
 } from './heavy-reads.js';
-import { BodyPool, freeNow } from './body-pool.js';
 import { siblingModule, startModuleWorker } from './module-worker.js';
 import type { ReadWorkerData, ThreadMemory } from './read-worker.js';
 
