@@ -13,6 +13,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, createBrotliCompress, createGzip, gzip } from 'node:zlib';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import type { StorageSpace } from '../api/deps.js';
 import { type DumpJob, dumpBody } from '../api/dump-jobs.js';
 import { clientAddress, proxyMatcher, type TrustedProxies } from '../api/http/client-address.js';
@@ -211,6 +212,9 @@ export function socketClientIp(trusted: string[] = [], header = 'x-forwarded-for
   };
 }
 
+/** The response @hono/node-server writes this request's answer to (absent under app.request). */
+const outgoingOf = (c: Context) => (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+
 /** `stop`: the server stopping, which ends the dump builds it started (dump-build.ts). */
 export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}, stop?: AbortSignal): HttpOptions {
   const files = sharedDumpFiles(undefined, stop);
@@ -223,10 +227,11 @@ export function nodeHttpOptions(overrides: Partial<HttpOptions> = {}, stop?: Abo
     // client went away mid-write: by then no pending write reads the body (libuv cancelled it). A
     // client gone before the answer was ready has had its 'close': nothing will be written.
     afterSent: (c, done) => {
-      const out = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      const out = outgoingOf(c);
       if (out?.destroyed) done();
       else out?.once('close', done);
     },
+    sendsLentBodies: (c) => outgoingOf(c)?.destroyed === false,
     docsAsset: docsAssetReader(),
     mapAsset: mapAssetReader(),
     sqliteDump: sharedSqliteDump(undefined, stop),

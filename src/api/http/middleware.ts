@@ -12,7 +12,12 @@ import {
   negotiateEncoding,
 } from './compression.js';
 import { type DataVersion, dataVersion } from './data-version.js';
-import { DEFAULT_RATE_LIMIT, DEFAULT_RESPONSE_CACHE, type HttpOptions } from './options.js';
+import {
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_RESPONSE_CACHE,
+  type HttpOptions,
+  type OffloadedAnswer,
+} from './options.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createResponseCache } from './response-cache.js';
 
@@ -276,11 +281,19 @@ class PublicHttp {
   private async render(c: Context<AppEnv>, next: () => Promise<void>) {
     const offloaded = this.opts.offload?.(c.req.raw, this.clientIp(c) ?? 'shared');
     if (!offloaded) return next();
-    const a = await offloaded;
+    const a = this.ownedUnlessSent(c, await offloaded);
     // c.body keeps the headers set so far (rate limit), as a handler's own answer would.
     c.res = a.body ? c.body(a.body, a.status, a.headers) : c.body(null, a.status, a.headers);
     if (a.body) c.set('renderedBody', a.body);
     if (a.release) c.set('releaseRendered', a.release);
+  }
+
+  /** A lent body (OffloadedAnswer.release) copied and released, unless the host sends it as it is. */
+  private ownedUnlessSent(c: Context<AppEnv>, a: OffloadedAnswer): OffloadedAnswer {
+    if (!a.body || !a.release || this.opts.sendsLentBodies?.(c)) return a;
+    const body = new Uint8Array(a.body);
+    a.release();
+    return { ...a, body, release: undefined };
   }
 
   /** Frees an offloaded body now: nothing reads it after this point. */

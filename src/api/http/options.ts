@@ -119,6 +119,13 @@ export interface HttpOptions {
    * released. Without it such bodies are left to the collector.
    */
   afterSent?: (c: Context, done: () => void) => void;
+  /**
+   * Whether this request's answer is written to a client that is still there, as the bytes it is
+   * given (Node: a live ServerResponse; not app.request, whose caller reads the Response). Only
+   * then is a lent offloaded body (OffloadedAnswer.release) sent without a copy: memory shared
+   * with a worker cannot be read through a Response's stream. Without it such bodies are copied.
+   */
+  sendsLentBodies?: (c: Context) => boolean;
   /** Milliseconds clock of the rate limiter (tests drive it). */
   nowMs?: () => number;
 }
