@@ -9,10 +9,13 @@
 // Per lane: `workers` run at once, `maxQueued` more wait; beyond that a 503. A client has at most
 // `perClient` heavy requests in flight (429 beyond), so one client cannot fill the queue. A request
 // that waited `maxWaitMs` gets a 503 (the work goes on if it had started: the statistics then sit
-// in the worker's freshness cache for the retry). Identical requests in flight share one rendering.
+// in the worker's freshness cache for the retry); a statistics request the worker has not answered
+// within a second gets the last answer to it, if there is one (last-answers.ts). Identical requests
+// in flight share one rendering.
 import { errorBody } from '../api/errors.js';
 import type { OffloadedAnswer } from '../api/http/options.js';
 import type { Bbox } from '../model/geo.js';
+import { DEFAULT_LAST_ANSWERS, type LastAnswerOptions, LastAnswers } from './last-answers.js';
 
 export type Lane = 'pages' | 'aggregates';
 
@@ -46,6 +49,8 @@ export interface HeavyReadOptions {
   maxWaitMs: number;
   /** Renders a request on slot `slot` (0..workers-1) of `lane`; one request per slot at a time. */
   execute: (lane: Lane, slot: number, req: WorkerTask) => Promise<OffloadedAnswer>;
+  /** Statistics served from their last answer while the worker is busy (last-answers.ts). */
+  lastAnswers?: LastAnswerOptions;
 }
 
 export const DEFAULT_HEAVY_READS: Omit<HeavyReadOptions, 'execute'> = {
@@ -67,6 +72,13 @@ const LANES: [RegExp, Lane][] = [
   [/^\/v1\/stats(\/by-[a-z-]+|\/occupancy)?\/?$/, 'aggregates'],
   [/^\/v1\/operators\/?$/, 'aggregates'],
 ];
+
+/**
+ * Answers that follow the data by the minute, not by the write (stats.ts STATS_FRESH_MS), so an
+ * earlier one may stand in while the worker is busy; the others (operators, the by-* counts) are
+ * exact per data version and cached as such.
+ */
+const FRESH_BY_THE_MINUTE = /^\/v1\/stats\/?$/;
 
 /** The lane of a public GET path, or null for a route cheap enough to answer in process. */
 export function heavyLaneOf(path: string): Lane | null {
@@ -109,8 +121,11 @@ class HeavyReads {
   private readonly lanes: Map<Lane, LaneState>;
   private readonly inFlight = new Map<string, Job>();
   private readonly perClient = new Map<string, number>();
+  /** Last answers of the statistics: their one worker is held for a minute by each refresh. */
+  private readonly last: LastAnswers;
 
   constructor(private readonly opts: HeavyReadOptions) {
+    this.last = new LastAnswers(opts.lastAnswers ?? DEFAULT_LAST_ANSWERS);
     this.lanes = new Map(
       (Object.entries(opts.lanes) as [Lane, LaneLimits][]).map(([name, limits]) => [
         name,
@@ -121,16 +136,19 @@ class HeavyReads {
 
   /** The answer of a heavy GET rendered by a worker, or null when `req` is not heavy. */
   readonly offload = (req: Request, client: string): Promise<OffloadedAnswer> | null => {
-    const lane = heavyLaneOf(new URL(req.url).pathname);
+    const path = new URL(req.url).pathname;
+    const lane = heavyLaneOf(path);
     if (!lane || req.method !== 'GET') return null;
     const held = this.perClient.get(client) ?? 0;
     if (held >= this.opts.perClient) return Promise.resolve(this.perClientRefusal());
     const read: ReadRequest = { url: req.url, accept: req.headers.get('accept') };
     const key = `${read.url}|${read.accept ?? ''}`;
+    const last = FRESH_BY_THE_MINUTE.test(path) ? this.last : null;
     const job = this.inFlight.get(key) ?? this.enqueue(lane, key, read);
-    if (!job) return Promise.resolve(busy());
+    if (!job) return Promise.resolve(last?.earlier(key) ?? busy());
     this.perClient.set(client, held + 1);
-    return this.wait(lane, job).finally(() => this.release(client));
+    const answer = this.wait(lane, job);
+    return (last ? last.serve(key, answer) : answer).finally(() => this.release(client));
   };
 
   /**
@@ -141,6 +159,9 @@ class HeavyReads {
     const job = this.inFlight.get(key) ?? this.enqueue(lane, key, task);
     return job ? this.wait(lane, job) : Promise.resolve(busy());
   };
+
+  /** Drops the statistics' last answers, so none stands in until they are computed again. */
+  readonly forgetLastAnswers = () => this.last.clear();
 
   /** Heavy requests admitted and not yet answered (queued, rendering or sharing one). */
   readonly admitted = () => [...this.perClient.values()].reduce((a, b) => a + b, 0);

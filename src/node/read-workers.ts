@@ -154,12 +154,16 @@ export interface HeavyReadSettings extends ReadWorkerData {
  * Statistics are precomputed: the statistics worker computes /v1/stats as the server starts (90 s
  * on 1M EVSEs on a loaded 2-core machine), and from then on answers it from that result, refreshed
  * in the background at most once a minute (fresh-for.ts). A request meanwhile waits at most
- * ATLAS_HEAVY_WAIT_MS (503 `busy` after it). `renew` computes them anew at once, for the server's
- * first sync: the warm-up ran on the data held before it. The lane runs its tasks in order, so a
- * request made after this call is answered from the new computation.
+ * ATLAS_HEAVY_WAIT_MS (503 `busy` after it); once a client had an answer, a request the busy
+ * worker does not answer within a second gets the last one (last-answers.ts). `renew` computes
+ * them anew at once, for the server's first sync: the warm-up ran on the data held before it. The
+ * lane runs its tasks in order, so a request made after this call is answered from the new
+ * computation.
  */
 function statistics(heavy: ReturnType<typeof createHeavyReads>, renew: boolean): Promise<number> {
   const url = 'http://localhost/v1/stats';
+  // The event loop's copies of earlier answers are as stale: none may stand in for the new one.
+  if (renew) heavy.forgetLastAnswers();
   return heavy
     .run('aggregates', `${renew ? 'renew' : 'warm'}|${url}`, { url, accept: 'application/json', renew })
     .then((a) => {

@@ -175,6 +175,60 @@ describe('heavy reads capped per route class', () => {
     }
   });
 
+  it('serves the last statistics while their worker is busy, and no other aggregate so', async () => {
+    const gate = gatedExecutor();
+    const heavy = createHeavyReads({
+      lanes: { pages: { workers: 1, maxQueued: 1 }, aggregates: { workers: 1, maxQueued: 8 } },
+      perClient: 8,
+      maxWaitMs: 60_000,
+      execute: gate.execute,
+      lastAnswers: { patienceMs: 20, maxKeys: 8, maxBytes: 1 << 20 },
+    });
+    const ask = (path: string) => heavy.offload(new Request(`http://atlas.test${path}`), 'client')!;
+    const answered = async (path: string, n: number) => {
+      const a = ask(path);
+      await gate.startedCount(n);
+      gate.releaseAll();
+      return a;
+    };
+    const text = (a: OffloadedAnswer) => new TextDecoder().decode(a.body!);
+    try {
+      const first = await answered('/v1/stats', 1);
+      expect(first.headers.age).toBeUndefined();
+      await answered('/v1/operators', 2);
+      // The worker is now held (a refresh of a minute): a later statistics request gets the last
+      // answer, while operators (exact per data version) asked before it still wait for the worker.
+      const busy = ask('/v1/stats');
+      await gate.startedCount(3);
+      let operatorsDone = false;
+      const operators = ask('/v1/operators').then((a) => {
+        operatorsDone = true;
+        return a;
+      });
+      const stats = ask('/v1/stats?country=NL');
+      const stood = await busy;
+      expect(stood.status).toBe(200);
+      expect(text(stood)).toBe(text(first));
+      expect(stood.headers.age).toBe('0');
+      // A query nobody had an answer to waits too (its patience ran out after the operators').
+      let statsDone = false;
+      void stats.then(() => {
+        statsDone = true;
+      });
+      await new Promise((r) => setTimeout(r, 60));
+      expect({ operatorsDone, statsDone }).toEqual({ operatorsDone: false, statsDone: false });
+      for (let n = 4; n <= 5; n++) {
+        gate.releaseAll();
+        await gate.startedCount(n);
+      }
+      gate.releaseAll();
+      expect((await operators).status).toBe(200);
+      expect(text(await stats)).toEqual(JSON.stringify({ rendered: '?country=NL' }));
+    } finally {
+      gate.releaseAll();
+    }
+  });
+
   it('refuses a client over its own cap with 429 while another client is still admitted', async () => {
     const gate = gatedExecutor();
     const served = await serveWithCaps(gate, {

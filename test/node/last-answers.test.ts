@@ -1,0 +1,81 @@
+// The statistics' last answer stands in while their worker is busy: only after the patience, only
+// when there is one, as a copy of the bytes (a worker's body is lent and reused), and the answer
+// that comes late is kept for the next request and its lent body given back.
+import { describe, expect, it } from 'vitest';
+import type { OffloadedAnswer } from '../../src/api/http/options.js';
+import { LastAnswers } from '../../src/node/last-answers.js';
+
+function answer(text: string, status: 200 | 500 = 200) {
+  const released: string[] = [];
+  const a: OffloadedAnswer = {
+    status,
+    headers: { 'content-type': 'application/json' },
+    body: new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>,
+    release: () => released.push(text),
+  };
+  return { a, released };
+}
+
+function held() {
+  let give!: (a: OffloadedAnswer) => void;
+  const pending = new Promise<OffloadedAnswer>((resolve) => {
+    give = resolve;
+  });
+  return { pending, give };
+}
+
+const text = (a: OffloadedAnswer) => new TextDecoder().decode(a.body!);
+let clock = 0;
+const last = () => new LastAnswers({ patienceMs: 10, maxKeys: 2, maxBytes: 1 << 20, nowMs: () => clock });
+
+describe('LastAnswers', () => {
+  it('waits for the first answer however long it takes: there is nothing to stand in', async () => {
+    const l = last();
+    const h = held();
+    const served = l.serve('k', h.pending);
+    await new Promise((r) => setTimeout(r, 30));
+    const first = answer('v1');
+    h.give(first.a);
+    expect(await served).toBe(first.a);
+    expect(first.released).toEqual([]);
+  });
+
+  it('serves a copy of the last answer, with its age, once the patience is spent', async () => {
+    const l = last();
+    clock = 1_000;
+    const first = answer('v1');
+    await l.serve('k', Promise.resolve(first.a));
+    // The worker reuses the lent memory for its next answer: the kept bytes must not change.
+    first.a.body!.fill(0x21);
+    clock = 61_500;
+    const h = held();
+    const stood = await l.serve('k', h.pending);
+    expect(text(stood)).toBe('v1');
+    expect(stood.headers.age).toBe('60');
+    expect(stood.release).toBeUndefined();
+    // The late answer: kept for the next request, its lent body given back (nobody sends it).
+    const late = answer('v2');
+    h.give(late.a);
+    await h.pending;
+    await new Promise((r) => setTimeout(r, 0));
+    expect(late.released).toEqual(['v2']);
+    const next = held();
+    expect(text(await l.serve('k', next.pending))).toBe('v2');
+    next.give(answer('v3').a);
+  });
+
+  it('keeps only 200s, per key, and the newest keys', async () => {
+    const l = last();
+    await l.serve('a', Promise.resolve(answer('a1').a));
+    await l.serve('a', Promise.resolve(answer('oops', 500).a));
+    expect(text(l.earlier('a')!)).toBe('a1');
+    await l.serve('b', Promise.resolve(answer('b1').a));
+    await l.serve('c', Promise.resolve(answer('c1').a));
+    expect(l.earlier('a')).toBeNull();
+    expect(text(l.earlier('b')!)).toBe('b1');
+    expect(text(l.earlier('c')!)).toBe('c1');
+    // Renewed statistics (the server's first sync): no earlier answer stands in any more.
+    l.clear();
+    expect(l.earlier('c')).toBeNull();
+  });
+});
