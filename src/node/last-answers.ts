@@ -89,7 +89,8 @@ export class LastAnswers {
     this.kept.delete(key);
     if (this.kept.size >= this.opts.maxKeys) this.kept.delete(this.kept.keys().next().value!);
     this.kept.set(key, {
-      answer: { status: a.status, headers: a.headers, body: a.body.slice() },
+      // A copy: a lent body is a Buffer over the pool, and Buffer's slice() is a view.
+      answer: { status: a.status, headers: a.headers, body: new Uint8Array(a.body) },
       at: this.now(),
     });
   }

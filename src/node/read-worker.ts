@@ -64,7 +64,10 @@ async function render(req: ReadRequest) {
 
 /** Bytes that can be transferred whole: a view of part of a larger buffer (a pooled Buffer) is copied. */
 function ownBuffer(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  // new Uint8Array(view) copies; a Buffer's slice() would be a view of the same buffer.
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : new Uint8Array(bytes);
 }
 
 /** A replay page's query takes 100-250 ms on 1M EVSEs (random reads of locations and EVSEs). */

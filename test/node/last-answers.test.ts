@@ -3,6 +3,7 @@
 // that comes late is kept for the next request and its lent body given back.
 import { describe, expect, it } from 'vitest';
 import type { OffloadedAnswer } from '../../src/api/http/options.js';
+import { BodyPool } from '../../src/node/body-pool.js';
 import { LastAnswers } from '../../src/node/last-answers.js';
 
 function answer(text: string, status: 200 | 500 = 200) {
@@ -77,5 +78,22 @@ describe('LastAnswers', () => {
     // Renewed statistics (the server's first sync): no earlier answer stands in any more.
     l.clear();
     expect(l.earlier('c')).toBeNull();
+  });
+
+  it('keeps its own copy of a body lent from the read workers body pool', async () => {
+    const pool = new BodyPool(1, 64);
+    const slot = pool.take();
+    const bytes = new TextEncoder().encode('{"v":1}');
+    new Uint8Array(pool.shared.buffer, 0, bytes.length).set(bytes);
+    const lent = pool.lend(slot, bytes.length);
+    const l = last();
+    const h = held();
+    const served = l.serve('lent', h.pending);
+    h.give({ status: 200, headers: {}, ...lent });
+    await served;
+    lent.release();
+    // The slot goes to the next answer, which overwrites it.
+    new Uint8Array(pool.shared.buffer, 0, bytes.length).fill(0x20);
+    expect(text(l.earlier('lent')!)).toBe('{"v":1}');
   });
 });
