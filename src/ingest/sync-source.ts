@@ -62,6 +62,9 @@ export interface SyncResult {
   error: string | null;
 }
 
+/** Whether a run wrote or removed records (a failed run may have written pages before it failed). */
+export const changedData = (r: SyncResult) => r.counters.upserted > 0 || r.counters.removed > 0;
+
 /** Full or incremental, and from when: one choice for the node sync and the stepwise Workers sync. */
 export function runPlan(mode: SyncMode, state: SourceState, overlapSeconds = 300) {
   const kind: 'full' | 'incremental' =

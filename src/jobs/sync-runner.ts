@@ -5,7 +5,13 @@ import { changedLocationPks, dedupeSites } from '../dedupe/run-dedupe.js';
 import type { DedupeOptions } from '../dedupe/types.js';
 import { isOcpiSource, type SourceConfig } from '../ingest/sources-file.js';
 import { syncRegisterSource } from '../ingest/sync-register.js';
-import { type SyncMode, type SyncProgress, type SyncResult, syncOcpiSource } from '../ingest/sync-source.js';
+import {
+  changedData,
+  type SyncMode,
+  type SyncProgress,
+  type SyncResult,
+  syncOcpiSource,
+} from '../ingest/sync-source.js';
 import type { Logger } from '../log.js';
 import type { OcpiClient } from '../ocpi/client/index.js';
 
@@ -59,7 +65,7 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
           : syncRegisterSource(source, deps, { onProgress }),
       );
       // A failed run may still have written pages before it failed: regroup those too.
-      if (result.counters.upserted > 0 || result.counters.removed > 0) await dedupe.afterSync();
+      if (changedData(result)) await dedupe.afterSync();
       return result;
     } finally {
       active.delete(source.id);

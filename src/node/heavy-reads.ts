@@ -13,7 +13,7 @@
 // within a second gets the last answer to it, if there is one (last-answers.ts). Identical requests
 // in flight share one rendering.
 import { errorBody } from '../api/errors.js';
-import type { OffloadedAnswer } from '../api/http/options.js';
+import { type OffloadedAnswer, ownedCopy } from '../api/http/options.js';
 import type { Bbox } from '../model/geo.js';
 import { DEFAULT_LAST_ANSWERS, type LastAnswerOptions, LastAnswers } from './last-answers.js';
 
@@ -256,10 +256,7 @@ function ownedOnce(a: OffloadedAnswer, job: Job): OffloadedAnswer {
     a.release();
     return { ...a, body: null, release: undefined };
   }
-  if (!job.shared || !a.body) return a;
-  const body = new Uint8Array(a.body);
-  a.release();
-  return { ...a, body, release: undefined };
+  return job.shared ? ownedCopy(a) : a;
 }
 
 export function createHeavyReads(opts: HeavyReadOptions) {

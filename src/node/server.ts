@@ -8,6 +8,7 @@ import { ensureSiteFeatures } from '../db/write-site-features.js';
 import type { Env } from '../env.js';
 import { upsertSources } from '../ingest/source-state.js';
 import type { SourceConfig } from '../ingest/sources-file.js';
+import { changedData } from '../ingest/sync-source.js';
 import { dedupeOptionsFor } from '../jobs/dedupe-options.js';
 import { createSyncRunner, type SyncRunner } from '../jobs/sync-runner.js';
 import type { EventsReader } from '../live/availability-stream.js';
@@ -235,7 +236,7 @@ function startBackground(
   // before any request made after this resolves (not awaited: 90 s on 1M EVSEs).
   const firstSync = atlas.runner.runAll(enabled, 'auto').then(async (r) => {
     await atlas.runner.settled();
-    if (r.some((x) => x.counters.upserted > 0 || x.counters.removed > 0)) void renewStatistics?.();
+    if (r.some(changedData)) void renewStatistics?.();
     return r;
   });
   const schedule = scheduleSources(enabled, atlas.runner, log);

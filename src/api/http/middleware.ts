@@ -17,6 +17,7 @@ import {
   DEFAULT_RESPONSE_CACHE,
   type HttpOptions,
   type OffloadedAnswer,
+  ownedCopy,
 } from './options.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createResponseCache } from './response-cache.js';
@@ -290,10 +291,7 @@ class PublicHttp {
 
   /** A lent body (OffloadedAnswer.release) copied and released, unless the host sends it as it is. */
   private ownedUnlessSent(c: Context<AppEnv>, a: OffloadedAnswer): OffloadedAnswer {
-    if (!a.body || !a.release || this.opts.sendsLentBodies?.(c)) return a;
-    const body = new Uint8Array(a.body);
-    a.release();
-    return { ...a, body, release: undefined };
+    return this.opts.sendsLentBodies?.(c) ? a : ownedCopy(a);
   }
 
   /** Frees an offloaded body now: nothing reads it after this point. */

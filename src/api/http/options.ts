@@ -55,6 +55,14 @@ export interface OffloadedAnswer {
   release?: () => void;
 }
 
+/** The answer with a body of its own: a lent body is copied and its memory given back at once. */
+export function ownedCopy(a: OffloadedAnswer): OffloadedAnswer {
+  if (!a.body || !a.release) return a;
+  const body = new Uint8Array(a.body);
+  a.release();
+  return { ...a, body, release: undefined };
+}
+
 export interface HttpOptions {
   /**
    * The client's address for rate limiting. Node passes the socket's remote address; the default
