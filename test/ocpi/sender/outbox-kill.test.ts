@@ -216,7 +216,13 @@ async function resolveUnanswered() {
             [t.location],
           );
     for (const s of open) {
-      s.applied = row!.v === s.value && Date.parse(row!.at ?? '') === Date.parse(s.at);
+      // A name is unique to its edit, so the row holding it proves the edit committed; its
+      // last_updated may since have moved on by a status change of one of the location's EVSEs
+      // committed after it (the same group commit), which left an applied edit counted as not.
+      // A status recurs, so only its own time proves it.
+      const at = Date.parse(row!.at ?? '');
+      s.applied =
+        row!.v === s.value && (t.kind === 'name' ? at >= Date.parse(s.at) : at === Date.parse(s.at));
       if (s.applied) t.current = s.value;
     }
   }
