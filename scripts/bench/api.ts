@@ -26,6 +26,7 @@ import {
   POSTGIS_FEATURE_SQL,
   startPostGis,
 } from './postgis.js';
+import { figure, peakRssFigure, times } from './summary.js';
 import { syntheticBenchDb } from './synthetic-db.js';
 import { servedInProcess } from './tiles-served.js';
 
@@ -371,6 +372,50 @@ export async function run(): Promise<void> {
       target: 'RSS <= 256 MB',
     })),
   );
+
+  figure({
+    bench: 'api',
+    figure: 'bbox, 1,000 features uncached, in process p50',
+    value: ms(inProcess.p50),
+    baseline: '',
+    ratio: '',
+    target: '<= 2 ms',
+    met: inProcess.p50 <= 2,
+  });
+  figure({
+    bench: 'api',
+    figure: 'the same p50 vs PostGIS with a precomputed feature column',
+    value: ms(inProcess.p50),
+    baseline: `${ms(postgisFeatures?.p50)} PostGIS`,
+    ratio: times(inProcess.p50, postgisFeatures?.p50),
+    target: '<= 0.5x',
+    met: postgisFeatures ? inProcess.p50 / postgisFeatures.p50 <= 0.5 : false,
+  });
+  for (const [how, tp, peak] of [
+    ['pages on read workers as served', workersTp, workersPeak],
+    ['pages on the event loop', atlasTp, serverPeak],
+  ] as const) {
+    figure({
+      bench: 'api',
+      figure: `uncached bbox throughput over HTTP, varying boxes, ${how}`,
+      value: `${tp.rps.toFixed(0)} req/s`,
+      baseline: `${plainTp.rps.toFixed(0)} req/s plain node:http`,
+      ratio: times(tp.rps, plainTp.rps),
+      target: '>= 0.2x',
+      met: tp.rps / plainTp.rps >= 0.2,
+    });
+    peakRssFigure('api', `server under the HTTP bench, ${how}`, peak);
+  }
+  for (const d of dumps) peakRssFigure('api', `dump sites.${d.format}.gz (${d.heap} heap)`, d.peakRssMb);
+  figure({
+    bench: 'api',
+    figure: `database bytes per EVSE (largest: ${disk.largest[0]?.['table or index'] ?? 'n/a'})`,
+    value: `${disk.perEvse.toFixed(0)} B`,
+    baseline: '',
+    ratio: '',
+    target: 'reported',
+    met: null,
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

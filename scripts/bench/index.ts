@@ -1,6 +1,6 @@
 // `npm run bench [-- NAME...]`: runs the benchmarks one after another, each printing its figures
-// next to a baseline measured in the same run. Names: sync, push, sse, api, dedupe, tiles, researchers, ocpi-out, load.
-export {};
+// next to a baseline measured in the same run, then every figure that has a target in one table. Names: sync, push, sse, api, dedupe, tiles, researchers, ocpi-out, load.
+import { printSummary } from './summary.js';
 
 const ALL = ['sync', 'push', 'sse', 'api', 'dedupe', 'tiles', 'researchers', 'ocpi-out', 'load'] as const;
 
@@ -23,4 +23,5 @@ for (const name of wanted.length > 0 ? wanted : ALL) {
   }
   console.log(`(${name}: ${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
+printSummary();
 process.exit(failed === 0 ? 0 : 1);

@@ -28,6 +28,7 @@ import {
   startBenchAtlas,
   stopBenchAtlas,
 } from './push-target.js';
+import { figure, times } from './summary.js';
 
 const TOKEN = 'bench-push-token-5a1f';
 const LOCATIONS = 1_000;
@@ -174,6 +175,15 @@ export async function run(): Promise<void> {
       `push: ${Math.round(applied)} status PATCHes applied/s = ${(applied / base).toFixed(3)} x the raw UPDATE loop` +
         ` (target >= 10000/s and >= 0.5x: ${applied >= 10_000 && applied / base >= 0.5 ? 'met' : 'NOT met'})`,
     );
+    figure({
+      bench: 'push',
+      figure: `status PATCHes applied/s over loopback HTTP (${CONNECTIONS} connections)`,
+      value: `${Math.round(applied)}/s`,
+      baseline: `${Math.round(base)}/s UPDATE loop`,
+      ratio: times(applied, base),
+      target: '>= 10000/s and >= 0.5x',
+      met: applied >= 10_000 && applied / base >= 0.5,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { iso } from '../../src/model/iso-time.js';
 import { type SyntheticLocation, syntheticFeed } from './ocpi-feed.js';
+import { figure, peakRssFigure, times } from './summary.js';
 
 // BENCH_SYNC_LOCATIONS for a quicker look; BENCH_NODE_ARGS (e.g. --cpu-prof) go to the sync process.
 const LOCATIONS = Number(process.env.BENCH_SYNC_LOCATIONS ?? 70_000);
@@ -196,6 +197,26 @@ export async function run(): Promise<void> {
         target: '<= 256 MB',
       },
     ]);
+    const secs = (v: number) => `${(v / 1000).toFixed(2)} s`;
+    figure({
+      bench: 'sync',
+      figure: `full sync, ${evses} EVSEs over loopback OCPI (rate vs raw insert)`,
+      value: secs(full.ms),
+      baseline: `${secs(rawMs)} raw insert`,
+      ratio: times(fullRate, rawRate),
+      target: '>= 0.5x',
+      met: fullRate / rawRate >= 0.5,
+    });
+    figure({
+      bench: 'sync',
+      figure: 'incremental sync, 1 % changed (time vs the full sync)',
+      value: secs(inc.ms),
+      baseline: `${secs(full.ms)} full sync`,
+      ratio: times(inc.ms, full.ms),
+      target: '<= 0.05x',
+      met: inc.ms / full.ms <= 0.05,
+    });
+    peakRssFigure('sync', 'full sync process', full.maxRssMb);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
