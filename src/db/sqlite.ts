@@ -10,7 +10,14 @@ import * as schema from './schema.js';
 import { SITE_FEATURES_GEN_TRIGGERS } from './site-features-gen.js';
 import { SITE_FREE_TRIGGERS } from './site-free-triggers.js';
 import { setupTileCellsStmts, TILE_CELLS_READY } from './tile-cells.js';
-import { type AtlasOrm, assertParamLimit, type Db, type GroupResult, type Stmt } from './types.js';
+import {
+  type AtlasOrm,
+  assertParamLimit,
+  type BatchOptions,
+  type Db,
+  type GroupResult,
+  type Stmt,
+} from './types.js';
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -113,8 +120,17 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
     async get<T>(sql: string, params: unknown[] = []) {
       return prepare(sql).get(...params) as T | undefined;
     },
-    async batch(stmts: Stmt[]) {
-      return runAll(stmts);
+    async batch(stmts: Stmt[], options?: BatchOptions) {
+      if (!options?.smallStatements) return runAll(stmts);
+      // Read when the transaction begins (the pager's subjInMemory), so set around it, and put back
+      // after: a large sort or a whole-table statement on this connection spills to disk again.
+      // Measured (npm run bench -- sync, 20k locations, interleaved): full sync 7.2-7.8 s -> 6.1-6.6 s.
+      sqlite.pragma('temp_store = MEMORY');
+      try {
+        return runAll(stmts);
+      } finally {
+        sqlite.pragma('temp_store = DEFAULT');
+      }
     },
     async batchGroup(lists: Stmt[][], tail: Stmt[]) {
       // BEGIN IMMEDIATE: the write lock is taken before any list runs, so a lock held elsewhere

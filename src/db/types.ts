@@ -19,6 +19,18 @@ export interface GroupCommit {
   tail: number[];
 }
 
+export interface BatchOptions {
+  /**
+   * The batch is many small statements (a sync page): keep SQLite's statement journal in memory
+   * (better-sqlite3 only; D1 ignores it). Every statement on a table with triggers (outbox, read
+   * model) gets a statement journal; past 64 KB it goes to a temporary file, and from then on the
+   * rest of the transaction writes it there, one system call per page. Not for batches with a
+   * statement that rewrites a whole table (a read-model rebuild by source): that journal would be
+   * held in memory whole.
+   */
+  smallStatements?: boolean;
+}
+
 export type AtlasOrm = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>;
 
 export interface Db {
@@ -32,7 +44,7 @@ export interface Db {
    * better-sqlite3, one batch on D1 (which has no interactive transactions). Returns rows changed
    * per statement.
    */
-  batch(stmts: Stmt[]): Promise<number[]>;
+  batch(stmts: Stmt[], options?: BatchOptions): Promise<number[]>;
   /**
    * Group commit (better-sqlite3 only; D1 has no savepoints): the lists run in ONE transaction,
    * each in its own savepoint, so a list that fails is undone alone and reported in its slot; then

@@ -157,7 +157,7 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
     stmts.push(...replaceRefsStmts(pk, refs.get(pk) ?? []));
   }
   stmts.push(...refreshSiteFeaturesStmts({ locationPks: written }));
-  if (stmts.length > 0) await ctx.db.batch(stmts);
+  if (stmts.length > 0) await ctx.db.batch(stmts, { smallStatements: true });
 }
 
 export function applyTariffPage(
@@ -214,5 +214,5 @@ async function writeTariffPage(
       }),
     );
   }
-  if (stmts.length > 0) await ctx.db.batch(stmts);
+  if (stmts.length > 0) await ctx.db.batch(stmts, { smallStatements: true });
 }

@@ -1,0 +1,67 @@
+// A batch of small statements (a sync page) keeps SQLite's statement journal in memory for its own
+// transaction only: the connection's temp storage is back to its default after the batch, committed
+// or failed, so a later large sort or whole-table statement spills to disk as before; and the batch
+// is as atomic as any other.
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openSqlite } from '../../src/db/sqlite.js';
+import type { Db, Stmt } from '../../src/db/types.js';
+import { testDir } from '../helpers/test-dir.js';
+
+const tempStore = async (db: Db) => (await db.get<{ temp_store: number }>('PRAGMA temp_store'))?.temp_store;
+
+/** A table with a trigger, so every write to it gets a statement journal. */
+const SETUP: Stmt[] = [
+  { sql: 'CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)', params: [] },
+  { sql: 'CREATE TABLE t_log (k INTEGER)', params: [] },
+  {
+    sql: 'CREATE TRIGGER t_logged AFTER UPDATE ON t BEGIN INSERT INTO t_log VALUES (NEW.k); END',
+    params: [],
+  },
+];
+
+/** Rows 0..n-1, then every row rewritten by one statement (its journal far past 64 KB). */
+const fill = (from: number, n: number): Stmt[] => [
+  {
+    sql: `INSERT INTO t (k, v) SELECT value, printf('%0500d', value) FROM json_each(?)`,
+    params: [JSON.stringify(Array.from({ length: n }, (_, i) => from + i))],
+  },
+  { sql: "UPDATE t SET v = v || 'x' WHERE k >= ?", params: [from] },
+];
+
+describe('batch of small statements', () => {
+  it('commits like any batch and puts the temp storage back', async () => {
+    const db = openSqlite(join(testDir('atlas-batch-'), 'atlas.db'));
+    onTestFinished(() => db.close());
+    await db.batch(SETUP);
+    expect(await tempStore(db)).toBe(0);
+
+    await db.batch(fill(0, 2000), { smallStatements: true });
+    expect(await db.get('SELECT count(*) AS n, sum(v LIKE ?) AS x FROM t', ['%x'])).toEqual({
+      n: 2000,
+      x: 2000,
+    });
+    expect(await db.get('SELECT count(*) AS n FROM t_log')).toEqual({ n: 2000 });
+    expect(await tempStore(db)).toBe(0);
+  });
+
+  it('writes nothing when a statement fails, and the connection goes on as before', async () => {
+    const db = openSqlite(join(testDir('atlas-batch-'), 'atlas.db'));
+    onTestFinished(() => db.close());
+    await db.batch(SETUP);
+    await db.batch(fill(0, 10));
+
+    // The last statement repeats a value of the first: the whole batch is undone.
+    const failing = [
+      ...fill(100, 2000),
+      { sql: "INSERT INTO t (k, v) VALUES (5000, printf('%0500d', 100) || 'x')", params: [] },
+    ];
+    await expect(db.batch(failing, { smallStatements: true })).rejects.toThrow(/UNIQUE/);
+    expect(await db.get('SELECT count(*) AS n FROM t')).toEqual({ n: 10 });
+    expect(await db.get('SELECT count(*) AS n FROM t_log')).toEqual({ n: 10 });
+    expect(await tempStore(db)).toBe(0);
+
+    await db.batch(fill(100, 5), { smallStatements: true });
+    expect(await db.get('SELECT count(*) AS n FROM t')).toEqual({ n: 15 });
+  });
+});
