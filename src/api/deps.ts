@@ -35,6 +35,11 @@ export interface AppDeps {
    * Tests and the demo, whose CPOs run on loopback, turn it on.
    */
   ocpiAllowPrivateTargets?: boolean;
+  /**
+   * false: a status-only EVSE PATCH takes the general read-merge-normalize path like any other PATCH
+   * (the tests that compare the short path's stored result and answers with it). Default true.
+   */
+  ocpiStatusFastPath?: boolean;
   /** Failed OCPI authentications tolerated per client address (default: a burst of 20, then 1/s). */
   ocpiAuthThrottle?: FailureThrottleOptions;
   /** Name resolution for that check (Node: dns.lookup); without it only literal addresses are checked. */

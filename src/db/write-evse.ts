@@ -31,9 +31,26 @@ const UPDATE_EVSE_STATUS = `UPDATE evses SET status = ?, status_via = ?,
   status_updated_at = ?, last_updated = ?
 WHERE pk = ? AND COALESCE(status_updated_at, '') <= ? AND COALESCE(last_updated, '') <= ?`;
 
+// The status change's event, on the conditions of UPDATE_EVSE_STATUS after it (a PATCH answered
+// "not applied" leaves no event either, as in the general path), with one read of the EVSE row
+// instead of the two subqueries of the general event statement (write-location.ts), which also
+// serves EVSEs not stored yet.
+const INSERT_STATUS_CHANGE = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
+  occurred_at, received_at, via)
+SELECT pk, ?, ?, status, ?, ?, ?, ? FROM evses
+WHERE pk = ? AND status IS NOT ? AND COALESCE(status_updated_at, '') <= ? AND COALESCE(last_updated, '') <= ?`;
+
 /** OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). */
 const BUMP_LOCATION = 'UPDATE locations SET last_updated = MAX(last_updated, ?) WHERE pk = ?';
 const BUMP_EVSE = "UPDATE evses SET last_updated = MAX(COALESCE(last_updated, ''), ?) WHERE pk = ?";
+
+// The parent of an EVSE whose status was just taken (changes() is the rows UPDATE_EVSE_STATUS
+// changed; nothing when it refused an older status, as the general path writes nothing then): its
+// last_updated, and its strongest live EVSE, which a status REMOVED, or a removed EVSE's return,
+// changes as an EVSE write would (REFRESH_LOCATION_POWER).
+const STATUS_CHANGED_LOCATION = `UPDATE locations SET last_updated = MAX(last_updated, ?),
+  max_power_w = (SELECT max(max_power_w) FROM evses WHERE location_pk = ? AND removed_at IS NULL)
+WHERE pk = ? AND changes() = 1`;
 
 const REFRESH_EVSE_POWER = `UPDATE evses SET max_power_w = (SELECT max(max_power_w) FROM connectors WHERE evse_pk = ?)
 WHERE pk = ?`;
@@ -52,12 +69,26 @@ export function evseStatusStmts(
   ctx: EvseWriteContext,
 ): Stmt[] {
   return [
-    ...statusEventStmts(evsePk, place.locationPk, place.cell, status, occurredAt, ctx),
+    {
+      sql: INSERT_STATUS_CHANGE,
+      params: [
+        place.locationPk,
+        place.cell,
+        status,
+        occurredAt,
+        ctx.now,
+        ctx.via,
+        evsePk,
+        status,
+        occurredAt,
+        occurredAt,
+      ],
+    },
     {
       sql: UPDATE_EVSE_STATUS,
       params: [status, ctx.via, status, ctx.now, occurredAt, occurredAt, evsePk, occurredAt, occurredAt],
     },
-    { sql: BUMP_LOCATION, params: [occurredAt, place.locationPk] },
+    { sql: STATUS_CHANGED_LOCATION, params: [occurredAt, place.locationPk, place.locationPk] },
     ...refreshSiteFeaturesStmts({ locationPks: [place.locationPk] }),
   ];
 }

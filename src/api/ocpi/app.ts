@@ -111,6 +111,7 @@ function ocpiDepsOf(deps: AppDeps): OcpiDeps {
     callers: createCallerRegistry(deps.sources ?? []),
     writes: createWriteQueue(),
     places: new EvsePlaces(),
+    statusFastPath: deps.ocpiStatusFastPath ?? true,
     notifier: deps.statusNotifier,
     publicUrl: deps.publicUrl,
     // The same identity as in the handshakes we start ourselves (ingest/handshake.ts).

@@ -37,6 +37,8 @@ export interface OcpiDeps {
   callers: CallerRegistry;
   writes: WriteQueue;
   places: EvsePlaces;
+  /** Status-only EVSE PATCHes take the short path (AppDeps.ocpiStatusFastPath). */
+  statusFastPath: boolean;
   notifier: StatusNotifier | undefined;
   publicUrl: string | undefined;
   party: { countryCode: string; partyId: string; name: string; website?: string; role?: string };

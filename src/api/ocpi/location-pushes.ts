@@ -47,6 +47,8 @@ export interface PushTarget {
   /** Commits one push's statements atomically (grouped with concurrent pushes: write-queue.ts). */
   write: (stmts: Stmt[]) => Promise<number[]>;
   places: EvsePlaces;
+  /** Status-only EVSE PATCHes take patchEvseStatus (off: the general path, for comparison). */
+  statusFastPath: boolean;
 }
 
 /**
@@ -164,7 +166,13 @@ export async function patchEvse(
   body: Record<string, unknown>,
 ): Promise<PushOutcome> {
   const epk = evseKey(locationPk(t), evseUid);
-  if (typeof body.status === 'string' && Object.keys(body).every((k) => STATUS_ONLY.has(k))) {
+  if (
+    t.statusFastPath &&
+    typeof body.status === 'string' &&
+    // A last_updated of the wrong type is refused by the general path's schema, in its words.
+    (typeof body.last_updated === 'string' || body.last_updated == null) &&
+    Object.keys(body).every((k) => STATUS_ONLY.has(k))
+  ) {
     return patchEvseStatus(t, epk, evseUid, body);
   }
   const lastUpdated = checkLocationPatch(t.version, 'evse', body) ?? t.now;

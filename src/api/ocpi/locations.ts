@@ -47,6 +47,7 @@ async function pushTarget(
     now: iso(c.get('now')),
     write: (stmts) => deps.writes.write(db, stmts),
     places: deps.places,
+    statusFastPath: deps.statusFastPath,
   };
   return { t, body };
 }
