@@ -17,6 +17,9 @@ import { hash64 } from '../model/ids.js';
 import type { ExternalRef, Location, NormalizeResult, QuarantineReason, Tariff } from '../model/types.js';
 import { type RunCounters, zeroCounters } from './run-record.js';
 
+/** Locations per read-model refresh statement of a page (see writeLocationPage). */
+const REFRESH_CHUNK = 100;
+
 export interface PageContext {
   db: Db;
   sourceId: string;
@@ -156,7 +159,12 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
     written.push(pk);
     stmts.push(...replaceRefsStmts(pk, refs.get(pk) ?? []));
   }
-  stmts.push(...refreshSiteFeaturesStmts({ locationPks: written }));
+  // The read model of the page's sites, REFRESH_CHUNK locations a statement: with the statement
+  // journal in memory (smallStatements) a statement's journal is held whole until it ends, and it
+  // grows with the sites the statement rewrites (500 a statement peaked the full sync at 281-290 MB).
+  for (let i = 0; i < written.length; i += REFRESH_CHUNK) {
+    stmts.push(...refreshSiteFeaturesStmts({ locationPks: written.slice(i, i + REFRESH_CHUNK) }));
+  }
   if (stmts.length > 0) await ctx.db.batch(stmts, { smallStatements: true });
 }
 

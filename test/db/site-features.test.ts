@@ -159,6 +159,23 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     expect(pk('swlb', sites[0]!)).toBeTruthy();
   });
 
+  it('equals a build from scratch after a page larger than one refresh statement', async () => {
+    // A sync page refreshes its sites 100 locations a statement: 250 take three, and a second page
+    // that changes every site rewrites rows the same statements wrote before.
+    t = await openTestDb();
+    const sites = richSites(250);
+    await t.write('swlb', 'ocpi', sites);
+    expect(await expectReadModelCurrent(t.db)).toBe(250);
+    const moved = sites.map((s, i) => ({
+      ...s,
+      ...(i % 2 ? offset(s.lat, s.lon, 40, 0) : {}),
+      evses: s.evses.slice(i % 3),
+      lastUpdated: '2026-02-02T00:00:00Z',
+    }));
+    await t.write('swlb', 'ocpi', moved);
+    expect(await expectReadModelCurrent(t.db)).toBe(250);
+  });
+
   it('keeps out what the publication rule keeps out (record licence, lifecycle, publish) and derives names', async () => {
     t = await openTestDb();
     const at = (i: number) => offset(BASE.lat, BASE.lon, 0, i * 900);
