@@ -44,13 +44,15 @@ WHERE pk = ? AND status IS NOT ? AND COALESCE(status_updated_at, '') <= ? AND CO
 const BUMP_LOCATION = 'UPDATE locations SET last_updated = MAX(last_updated, ?) WHERE pk = ?';
 const BUMP_EVSE = "UPDATE evses SET last_updated = MAX(COALESCE(last_updated, ''), ?) WHERE pk = ?";
 
-// The parent of an EVSE whose status was just taken (changes() is the rows UPDATE_EVSE_STATUS
-// changed; nothing when it refused an older status, as the general path writes nothing then): its
-// last_updated, and its strongest live EVSE, which a status REMOVED, or a removed EVSE's return,
-// changes as an EVSE write would (REFRESH_LOCATION_POWER).
+// The parent of an EVSE whose status was just taken (nothing when UPDATE_EVSE_STATUS refused an
+// older status, as the general path writes nothing then): its last_updated, and its strongest live
+// EVSE, which a status REMOVED, or a removed EVSE's return, changes as an EVSE write would
+// (REFRESH_LOCATION_POWER). "Taken" is read off the EVSE row, not changes(): an applied update
+// leaves both times equal to the PATCH's, a refused one has one of them later; and changes() would
+// rest on nothing running between two statements of a batch, which D1 does not promise.
 const STATUS_CHANGED_LOCATION = `UPDATE locations SET last_updated = MAX(last_updated, ?),
   max_power_w = (SELECT max(max_power_w) FROM evses WHERE location_pk = ? AND removed_at IS NULL)
-WHERE pk = ? AND changes() = 1`;
+WHERE pk = ? AND EXISTS (SELECT 1 FROM evses WHERE pk = ? AND status_updated_at = ? AND last_updated = ?)`;
 
 const REFRESH_EVSE_POWER = `UPDATE evses SET max_power_w = (SELECT max(max_power_w) FROM connectors WHERE evse_pk = ?)
 WHERE pk = ?`;
@@ -88,7 +90,10 @@ export function evseStatusStmts(
       sql: UPDATE_EVSE_STATUS,
       params: [status, ctx.via, status, ctx.now, occurredAt, occurredAt, evsePk, occurredAt, occurredAt],
     },
-    { sql: STATUS_CHANGED_LOCATION, params: [occurredAt, place.locationPk, place.locationPk] },
+    {
+      sql: STATUS_CHANGED_LOCATION,
+      params: [occurredAt, place.locationPk, place.locationPk, evsePk, occurredAt, occurredAt],
+    },
     ...refreshSiteFeaturesStmts({ locationPks: [place.locationPk] }),
   ];
 }

@@ -83,8 +83,12 @@ ON CONFLICT(pk) DO UPDATE SET connector_id=excluded.connector_id, standard=exclu
   max_amperage=excluded.max_amperage, max_power_w=excluded.max_power_w, tariff_ids=excluded.tariff_ids,
   terms_and_conditions=excluded.terms_and_conditions, last_updated=excluded.last_updated`;
 
-/** Ids that are no longer in the record are written as a JSON list, so one statement covers any count. */
-const REMOVE_ABSENT_EVSES = `UPDATE evses SET removed_at = ?
+/**
+ * Ids that are no longer in the record are written as a JSON list, so one statement covers any count.
+ * Their connectors are deleted beside (DELETE_ABSENT_CONNECTORS), so their power goes too: an EVSE
+ * a status PATCH brings back must not lift its location's max power with connectors it lost.
+ */
+const REMOVE_ABSENT_EVSES = `UPDATE evses SET removed_at = ?, max_power_w = NULL
 WHERE location_pk = ? AND removed_at IS NULL AND pk NOT IN (SELECT value FROM json_each(?))`;
 const DELETE_ABSENT_CONNECTORS = `DELETE FROM connectors
 WHERE location_pk = ? AND pk NOT IN (SELECT value FROM json_each(?))`;
@@ -119,7 +123,8 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
     const epk = evseKey(pk, evse.uid);
     evsePks.push(epk);
     const max = maxPowerOf(evse);
-    if (max != null && (locMax == null || max > locMax)) locMax = max;
+    // Live EVSEs only, as every EVSE-level write counts it (REFRESH_LOCATION_POWER in write-evse.ts).
+    if (max != null && evse.status !== 'REMOVED' && (locMax == null || max > locMax)) locMax = max;
     const occurredAt = evse.lastUpdated ?? loc.lastUpdated;
     evseStmts.push(...evseStatusStmts(epk, pk, cell, evse.status, occurredAt, ctx));
     evseStmts.push(evseUpsertStmt(epk, pk, evse, max, ctx, loc.lastUpdated));

@@ -11,6 +11,8 @@ import { type Atlas, dumpStore, ocpiLocation, startAtlas, TOKEN_DE } from './pus
 const HELD = '2025-03-01T09:00:00Z';
 
 interface Step {
+  /** PATCH unless said: a PUT changes what the PATCHes after it meet. */
+  method?: 'PUT';
   version: OcpiVersion;
   path: string;
   body?: unknown;
@@ -77,6 +79,21 @@ const STEPS: Step[] = [
   { version: '2.2.1', path: '/NL/TNM/F1/E3', body: { status: 'BLOCKED', last_updated: at(51) } },
   // And one that applies after all the refusals.
   { version: '2.2.1', path: '/NL/TNM/F1/E1', body: { status: 'AVAILABLE', last_updated: at(46) } },
+  // A PUT that leaves E2 (50 kW) out removes it and deletes its connectors; a status PATCH then
+  // brings it back without them, so it must not lift its location's max power again.
+  {
+    method: 'PUT',
+    version: '2.2.1',
+    path: '/NL/TNM/F2',
+    body: ocpiLocation('2.2.1', {
+      id: 'F2',
+      lat: 52.1,
+      lon: 5.1,
+      evses: [{ uid: 'E1', status: 'AVAILABLE', powerW: 22_080 }],
+      lastUpdated: at(52),
+    }),
+  },
+  { version: '2.2.1', path: '/NL/TNM/F2/E2', body: { status: 'CHARGING', last_updated: at(53) } },
 ];
 
 async function seeded(fast: boolean): Promise<{ atlas: Atlas; wakes: () => number }> {
@@ -131,7 +148,7 @@ describe('status PATCH: the short path against the general path', () => {
     for (const [n, step] of STEPS.entries()) {
       for (const [k, { atlas }] of [fast, general].entries()) {
         atlas.clock.set(step.at ?? '2025-03-01T11:00:00Z');
-        const r = await atlas.push('PATCH', step.version, step.path, step.body, {
+        const r = await atlas.push(step.method ?? 'PATCH', step.version, step.path, step.body, {
           token: step.token,
           rawBody: step.rawBody,
         });
@@ -163,5 +180,40 @@ describe('status PATCH: the short path against the general path', () => {
     expect(await stored(fast.atlas.db)).toEqual(await stored(general.atlas.db));
     expect(fast.wakes()).toBe(general.wakes());
     expect(fast.wakes()).toBeGreaterThan(0);
+    // The returned EVSE came back without power: F2's strongest live EVSE is E1 again.
+    const f2 = await fast.atlas.db.get<{ w: number }>(
+      "SELECT max_power_w AS w FROM locations WHERE ocpi_id = 'F2'",
+    );
+    expect(f2?.w).toBe(22_080);
+  });
+
+  it('gives a location the same max power whether an EVSE arrives REMOVED or is PATCHed to it', async () => {
+    const { atlas } = fast;
+    atlas.clock.set('2025-03-01T11:00:00Z');
+    const evses = (e2: string) => [
+      { uid: 'E1', status: 'AVAILABLE', powerW: 22_080 },
+      { uid: 'E2', status: e2, powerW: 50_000 },
+    ];
+    const put = (id: string, e2: string) =>
+      atlas.push(
+        'PUT',
+        '2.2.1',
+        `/NL/TNM/${id}`,
+        ocpiLocation('2.2.1', { id, lat: 52.2, lon: 5.2, evses: evses(e2), lastUpdated: at(54) }),
+      );
+    expect((await put('F4', 'REMOVED')).status).toBe(201);
+    expect((await put('F5', 'AVAILABLE')).status).toBe(201);
+    const patched = await atlas.push('PATCH', '2.2.1', '/NL/TNM/F5/E2', {
+      status: 'REMOVED',
+      last_updated: at(55),
+    });
+    expect(patched.status).toBe(200);
+    const power = await atlas.db.all<{ id: string; w: number }>(
+      "SELECT ocpi_id AS id, max_power_w AS w FROM locations WHERE ocpi_id IN ('F4', 'F5') ORDER BY ocpi_id",
+    );
+    expect(power).toEqual([
+      { id: 'F4', w: 22_080 },
+      { id: 'F5', w: 22_080 },
+    ]);
   });
 });
