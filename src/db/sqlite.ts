@@ -121,15 +121,18 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       return prepare(sql).get(...params) as T | undefined;
     },
     async batch(stmts: Stmt[], options?: BatchOptions) {
-      if (!options?.smallStatements) return runAll(stmts);
       // Read when the transaction begins (the pager's subjInMemory), so set around it, and put back
       // after: a large sort or a whole-table statement on this connection spills to disk again.
       // Measured (npm run bench -- sync, 20k locations, interleaved): full sync 7.2-7.8 s -> 6.1-6.6 s.
+      // Inside a transaction already open the pragma throws (and would not apply): run as it is.
+      // Setting it drops the connection's temp database, so no TEMP table may live on a writer.
+      if (!options?.smallStatements || sqlite.inTransaction) return runAll(stmts);
+      const before = Number(sqlite.pragma('temp_store', { simple: true }));
       sqlite.pragma('temp_store = MEMORY');
       try {
         return runAll(stmts);
       } finally {
-        sqlite.pragma('temp_store = DEFAULT');
+        sqlite.pragma(`temp_store = ${before}`);
       }
     },
     async batchGroup(lists: Stmt[][], tail: Stmt[]) {

@@ -161,7 +161,7 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
   }
   // The read model of the page's sites, REFRESH_CHUNK locations a statement: with the statement
   // journal in memory (smallStatements) a statement's journal is held whole until it ends, and it
-  // grows with the sites the statement rewrites (500 a statement peaked the full sync at 281-290 MB).
+  // grows with the sites the statement rewrites (500 a statement peaked the full sync at 261-290 MB).
   for (let i = 0; i < written.length; i += REFRESH_CHUNK) {
     stmts.push(...refreshSiteFeaturesStmts({ locationPks: written.slice(i, i + REFRESH_CHUNK) }));
   }
@@ -222,5 +222,7 @@ async function writeTariffPage(
       }),
     );
   }
-  if (stmts.length > 0) await ctx.db.batch(stmts, { smallStatements: true });
+  // Not smallStatements: a tariff that turns free or paid updates every site citing it in one
+  // statement (site-free-triggers.ts), whose journal would then be held in memory whole.
+  if (stmts.length > 0) await ctx.db.batch(stmts);
 }

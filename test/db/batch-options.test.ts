@@ -14,6 +14,7 @@ const tempStore = async (db: Db) => (await db.get<{ temp_store: number }>('PRAGM
 const SETUP: Stmt[] = [
   { sql: 'CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)', params: [] },
   { sql: 'CREATE TABLE t_log (k INTEGER)', params: [] },
+  { sql: 'CREATE TABLE seen (temp_store INTEGER)', params: [] },
   {
     sql: 'CREATE TRIGGER t_logged AFTER UPDATE ON t BEGIN INSERT INTO t_log VALUES (NEW.k); END',
     params: [],
@@ -36,7 +37,14 @@ describe('batch of small statements', () => {
     await db.batch(SETUP);
     expect(await tempStore(db)).toBe(0);
 
-    await db.batch(fill(0, 2000), { smallStatements: true });
+    // Inside the batch the statement journal is kept in memory (2: MEMORY); before and after, the default.
+    const inside = { sql: 'INSERT INTO seen SELECT temp_store FROM pragma_temp_store', params: [] };
+    await db.batch([...fill(0, 2000), inside], { smallStatements: true });
+    await db.batch([inside]);
+    expect(await db.all('SELECT temp_store FROM seen ORDER BY rowid')).toEqual([
+      { temp_store: 2 },
+      { temp_store: 0 },
+    ]);
     expect(await db.get('SELECT count(*) AS n, sum(v LIKE ?) AS x FROM t', ['%x'])).toEqual({
       n: 2000,
       x: 2000,
