@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/db/sqlite.js';
-import { NODE_FLAGS } from '../build-node.mjs';
 import { iso } from '../../src/model/iso-time.js';
+import { NODE_FLAGS } from '../build-node.mjs';
 import { type SyntheticLocation, syntheticFeed } from './ocpi-feed.js';
 import { figure, peakRssFigure, times } from './summary.js';
 
