@@ -23,13 +23,19 @@ export interface EvsePlace {
   cell: number;
 }
 
+/** The EVSE row as we hold it is not newer than a status of time ? (bound twice). */
+const NOT_NEWER = "COALESCE(status_updated_at, '') <= ? AND COALESCE(last_updated, '') <= ?";
+
+/** A location's strongest live EVSE, for location pk ?. */
+const LIVE_MAX_POWER = '(SELECT max(max_power_w) FROM evses WHERE location_pk = ? AND removed_at IS NULL)';
+
 // A status moves only forward in time (like the location writer's upsert): the row is updated only
 // when the change is not older than the EVSE as we hold it, so a late, older PATCH changes nothing
 // and the statement's change count tells the caller whether it applied.
 const UPDATE_EVSE_STATUS = `UPDATE evses SET status = ?, status_via = ?,
   removed_at = CASE WHEN ? = 'REMOVED' THEN COALESCE(removed_at, ?) ELSE NULL END,
   status_updated_at = ?, last_updated = ?
-WHERE pk = ? AND COALESCE(status_updated_at, '') <= ? AND COALESCE(last_updated, '') <= ?`;
+WHERE pk = ? AND ${NOT_NEWER}`;
 
 // The status change's event, on the conditions of UPDATE_EVSE_STATUS after it (a PATCH answered
 // "not applied" leaves no event either, as in the general path), with one read of the EVSE row
@@ -38,7 +44,7 @@ WHERE pk = ? AND COALESCE(status_updated_at, '') <= ? AND COALESCE(last_updated,
 const INSERT_STATUS_CHANGE = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
   occurred_at, received_at, via)
 SELECT pk, ?, ?, status, ?, ?, ?, ? FROM evses
-WHERE pk = ? AND status IS NOT ? AND COALESCE(status_updated_at, '') <= ? AND COALESCE(last_updated, '') <= ?`;
+WHERE pk = ? AND status IS NOT ? AND ${NOT_NEWER}`;
 
 /** OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). */
 const BUMP_LOCATION = 'UPDATE locations SET last_updated = MAX(last_updated, ?) WHERE pk = ?';
@@ -51,13 +57,12 @@ const BUMP_EVSE = "UPDATE evses SET last_updated = MAX(COALESCE(last_updated, ''
 // leaves both times equal to the PATCH's, a refused one has one of them later; and changes() would
 // rest on nothing running between two statements of a batch, which D1 does not promise.
 const STATUS_CHANGED_LOCATION = `UPDATE locations SET last_updated = MAX(last_updated, ?),
-  max_power_w = (SELECT max(max_power_w) FROM evses WHERE location_pk = ? AND removed_at IS NULL)
+  max_power_w = ${LIVE_MAX_POWER}
 WHERE pk = ? AND EXISTS (SELECT 1 FROM evses WHERE pk = ? AND status_updated_at = ? AND last_updated = ?)`;
 
 const REFRESH_EVSE_POWER = `UPDATE evses SET max_power_w = (SELECT max(max_power_w) FROM connectors WHERE evse_pk = ?)
 WHERE pk = ?`;
-const REFRESH_LOCATION_POWER = `UPDATE locations SET max_power_w = (SELECT max(max_power_w) FROM evses
-  WHERE location_pk = ? AND removed_at IS NULL) WHERE pk = ?`;
+const REFRESH_LOCATION_POWER = `UPDATE locations SET max_power_w = ${LIVE_MAX_POWER} WHERE pk = ?`;
 
 /**
  * A status change alone (the common PATCH {status, last_updated}): event, EVSE row, parent. Nothing
