@@ -43,7 +43,7 @@ const log = (m: string) => console.log(m);
 /** Seconds of each throughput measurement; each server is measured once per round. */
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_API_THROUGHPUT_SECONDS ?? 5);
 /**
- * Rounds of throughput: plain node:http, then the atlas both ways, back to back, in each. The
+ * Rounds of throughput: plain node:http and the atlas both ways, back to back, in each. The
  * machine is shared: another session's build at nice 0 took the rate of plain node:http from
  * ~5,000 to ~1,300/s and the page worker's (nice +10 below the event loop) from ~800 to ~500/s
  * within a minute (2026-12-07), so one measurement of each, 8 s apart, gave ratios from 0.13x to
@@ -308,10 +308,19 @@ export async function run(): Promise<void> {
   const plainRounds: Rate[] = [];
   const atlasRounds: Rate[] = [];
   const workersRounds: Rate[] = [];
+  const servers = [
+    { port: plainServer.port, rounds: plainRounds },
+    { port: atlasServer.port, rounds: atlasRounds },
+    { port: workersServer.port, rounds: workersRounds },
+  ];
   for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
-    plainRounds.push(await throughput(plainServer.port));
-    atlasRounds.push(await throughput(atlasServer.port));
-    workersRounds.push(await throughput(workersServer.port));
+    // Each round starts with the next server (plain, event loop, read workers; then event loop,
+    // read workers, plain; ...), so none is measured in the same place of every round: the one
+    // measured right after another's load, or as the machine's other work comes and goes.
+    for (let i = 0; i < servers.length; i++) {
+      const s = servers[(round + i) % servers.length]!;
+      s.rounds.push(await throughput(s.port));
+    }
     log(
       `  throughput round ${round + 1}: plain ${plainRounds[round]!.rps.toFixed(0)}/s, event loop ` +
         `${atlasRounds[round]!.rps.toFixed(0)}/s, read workers ${workersRounds[round]!.rps.toFixed(0)}/s (load ${loadAverage()})`,
