@@ -4,11 +4,18 @@
 // waited ATLAS_HEAVY_WAIT_MS for a 503 `busy`. The event loop keeps the last answer to each such
 // request instead, and serves it when the worker has not answered within a second: the same
 // bytes the worker's cache would have given a moment earlier, with an `Age` header saying how old.
+// A server may start with the answers its predecessor kept (answer-file.ts).
 import type { OffloadedAnswer } from '../api/http/options.js';
 
 interface Kept {
   answer: OffloadedAnswer;
+  /** When it was rendered (ms since the epoch by the clock, `nowMs`). */
   at: number;
+}
+
+/** A kept answer as handed out to be saved, or given back at a start. */
+export interface KeptAnswer extends Kept {
+  key: string;
 }
 
 export interface LastAnswerOptions {
@@ -19,6 +26,10 @@ export interface LastAnswerOptions {
   /** Only answers up to this size are kept (statistics are a few KB; an operators page more). */
   maxBytes: number;
   nowMs?: () => number;
+  /** Answers kept by an earlier server, still standing for the data (answer-file.ts). */
+  restored?: KeptAnswer[];
+  /** Called with every kept answer whenever the set changes (to save them for the next start). */
+  onChange?: (answers: KeptAnswer[]) => void;
 }
 
 export const DEFAULT_LAST_ANSWERS: LastAnswerOptions = { patienceMs: 1_000, maxKeys: 64, maxBytes: 1 << 20 };
@@ -29,6 +40,8 @@ export class LastAnswers {
 
   constructor(private readonly opts: LastAnswerOptions = DEFAULT_LAST_ANSWERS) {
     this.now = opts.nowMs ?? Date.now;
+    for (const r of opts.restored?.slice(-opts.maxKeys) ?? [])
+      this.kept.set(r.key, { answer: r.answer, at: r.at });
   }
 
   /**
@@ -74,6 +87,7 @@ export class LastAnswers {
   /** Forgets every answer: they no longer stand for the data (the server's first sync). */
   clear(): void {
     this.kept.clear();
+    this.changed();
   }
 
   /** The last answer to `key` with its age, or null: for a request refused before it waited. */
@@ -93,5 +107,10 @@ export class LastAnswers {
       answer: { status: a.status, headers: a.headers, body: new Uint8Array(a.body) },
       at: this.now(),
     });
+    this.changed();
+  }
+
+  private changed(): void {
+    this.opts.onChange?.([...this.kept].map(([key, k]) => ({ key, ...k })));
   }
 }

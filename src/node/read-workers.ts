@@ -18,6 +18,7 @@ import {
   type Lane,
   type WorkerTask,
 } from './heavy-reads.js';
+import { DEFAULT_LAST_ANSWERS, type LastAnswerOptions } from './last-answers.js';
 import { siblingModule, startModuleWorker } from './module-worker.js';
 import type { ReadWorkerData, ThreadMemory } from './read-worker.js';
 
@@ -148,6 +149,8 @@ export interface HeavyReadSettings extends ReadWorkerData {
   pageWorkers?: number;
   perClient?: number;
   maxWaitMs?: number;
+  /** The statistics' last answers of an earlier server, and where to save them (answer-file.ts). */
+  lastAnswers?: Pick<LastAnswerOptions, 'restored' | 'onChange'>;
 }
 
 /**
@@ -195,6 +198,7 @@ export function startHeavyReads(s: HeavyReadSettings) {
     perClient: s.perClient ?? d.perClient,
     maxWaitMs: s.maxWaitMs ?? d.maxWaitMs,
     execute: workers.execute,
+    lastAnswers: { ...DEFAULT_LAST_ANSWERS, ...s.lastAnswers },
   });
   /** SSE replay pages are read by the page workers; null (retry later) when they are full. */
   const replayEvents: EventsReader = async (afterId, limit, bbox) => {

@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
+import { dataVersion } from '../api/http/data-version.js';
 import type { HttpOptions } from '../api/http/options.js';
 import type { Db } from '../db/types.js';
 import { ensureSiteFeatures } from '../db/write-site-features.js';
@@ -17,6 +18,7 @@ import type { Logger } from '../log.js';
 import { createOcpiClient } from '../ocpi/client/index.js';
 import { guardedClient } from '../ocpi/client/target-guard.js';
 import { startOutbox } from '../outbox/run-outbox.js';
+import { answerFilePath, answerFileWriter, restoreAnswers } from './answer-file.js';
 import { startDemoSource } from './demo-source.js';
 import { nodeHttpOptions, resolveHost, socketClientIp, storageSpaceOf } from './http-hooks.js';
 import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
@@ -143,6 +145,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const atlas = await openAtlas(env, log);
   const shutdown = new AbortController();
+  const lastAnswers = await lastAnswersOf(env, atlas, log);
   const heavy = startHeavyReads({
     file: env.ATLAS_DB,
     staleAfterS: env.ATLAS_STALE_AFTER_S,
@@ -150,6 +153,7 @@ export async function startServer(
     pageWorkers: env.ATLAS_READ_WORKERS,
     perClient: env.ATLAS_HEAVY_PER_CLIENT,
     maxWaitMs: env.ATLAS_HEAVY_WAIT_MS,
+    lastAnswers: lastAnswers?.options,
   });
   const app = serverApp(env, atlas, log, {
     shutdown: shutdown.signal,
@@ -180,9 +184,26 @@ export async function startServer(
       await background.stop();
       await closeServer(server, shutdown);
       await heavy?.close();
+      await lastAnswers?.writer.flushed();
       await atlas.close();
     },
   };
+}
+
+/**
+ * The statistics' last answers a server of this database saved (answer-file.ts), restored when the
+ * data has not moved since, and their writer. None for an in-memory database (no file to go beside).
+ */
+async function lastAnswersOf(env: Env, atlas: AtlasContext, log: Logger) {
+  if (env.ATLAS_DB === ':memory:') return null;
+  const path = answerFilePath(env.ATLAS_DB);
+  // The build is left out: a deploy changes the code, not the data the answers were computed from.
+  const version = async () => (await dataVersion(atlas.db, new Date(), '')).etag;
+  const restored = await restoreAnswers(path, await version(), log);
+  if (restored.length > 0)
+    log.info({ path, answers: restored.length }, 'statistics restored from the last server');
+  const writer = answerFileWriter(path, version, log);
+  return { writer, options: { restored, onChange: writer.save } };
 }
 
 /** The public app of a Node server, with the host's HTTP behaviour and settings. */

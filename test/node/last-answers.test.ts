@@ -96,4 +96,29 @@ describe('LastAnswers', () => {
     new Uint8Array(pool.shared.buffer, 0, bytes.length).fill(0x20);
     expect(text(l.earlier('lent')!)).toBe('{"v":1}');
   });
+
+  it('starts with answers an earlier server kept, and reports every change of its set', async () => {
+    const saved: string[][] = [];
+    clock = 100_000;
+    const l = new LastAnswers({
+      patienceMs: 10,
+      maxKeys: 2,
+      maxBytes: 1 << 20,
+      nowMs: () => clock,
+      restored: [{ key: 'k', at: 40_000, answer: answer('before restart').a }],
+      onChange: (answers) => saved.push(answers.map((a) => `${a.key}=${text(a.answer)}@${a.at}`)),
+    });
+    // The worker is busy with its first computation: the restored answer stands in, as old as it is.
+    const h = held();
+    const stood = await l.serve('k', h.pending);
+    expect(text(stood)).toBe('before restart');
+    expect(stood.headers.age).toBe('60');
+    expect(saved).toEqual([]);
+    h.give(answer('computed').a);
+    await h.pending;
+    await new Promise((r) => setTimeout(r, 0));
+    expect(saved).toEqual([['k=computed@100000']]);
+    l.clear();
+    expect(saved.at(-1)).toEqual([]);
+  });
 });
