@@ -16,6 +16,7 @@ import {
   type BatchOptions,
   type Db,
   type GroupResult,
+  type GroupTail,
   type Stmt,
 } from './types.js';
 
@@ -100,7 +101,7 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
   // A transaction function called inside another runs in a savepoint (better-sqlite3): a list
   // that throws is rolled back to it and the group goes on. An error after which SQLite has
   // already rolled back the whole transaction (a full disk, I/O) is the group's, not the list's.
-  const runGroup = sqlite.transaction((lists: Stmt[][], tail: Stmt[]) => {
+  const runGroup = sqlite.transaction((lists: Stmt[][], tail: GroupTail) => {
     const results = lists.map((list): GroupResult => {
       try {
         return { ok: true, changes: runAll(list) };
@@ -109,7 +110,7 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
         return { ok: false, error };
       }
     });
-    return { results, tail: runAll(tail) };
+    return { results, tail: runAll(typeof tail === 'function' ? tail(results) : tail) };
   });
   return {
     kind: 'sqlite',
@@ -135,7 +136,7 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
         sqlite.pragma(`temp_store = ${before}`);
       }
     },
-    async batchGroup(lists: Stmt[][], tail: Stmt[]) {
+    async batchGroup(lists: Stmt[][], tail: GroupTail) {
       // BEGIN IMMEDIATE: the write lock is taken before any list runs, so a lock held elsewhere
       // past busy_timeout fails the group as a whole (its pushes are retried one by one) instead
       // of failing the first list's savepoint alone.

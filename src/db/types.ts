@@ -14,6 +14,9 @@ export const MAX_BOUND_PARAMS = 100;
 /** What batchGroup did with one list: its rows changed per statement, or why it was undone. */
 export type GroupResult = { ok: true; changes: number[] } | { ok: false; error: unknown };
 
+/** A group's closing statements, or how to make them from its lists' results. */
+export type GroupTail = Stmt[] | ((results: GroupResult[]) => Stmt[]);
+
 export interface GroupCommit {
   results: GroupResult[];
   tail: number[];
@@ -48,10 +51,11 @@ export interface Db {
   /**
    * Group commit (better-sqlite3 only; D1 has no savepoints): the lists run in ONE transaction,
    * each in its own savepoint, so a list that fails is undone alone and reported in its slot; then
-   * `tail`, statements for the whole group. Resolves once all of it is committed; rejects, with
-   * nothing written, when the transaction as a whole fails (the tail, a full disk).
+   * `tail`, statements for the whole group, given or made from the lists' results (in the same
+   * transaction). Resolves once all of it is committed; rejects, with nothing written, when the
+   * transaction as a whole fails (the tail, a full disk).
    */
-  batchGroup?(lists: Stmt[][], tail: Stmt[]): Promise<GroupCommit>;
+  batchGroup?(lists: Stmt[][], tail: GroupTail): Promise<GroupCommit>;
   /** Writes a consistent copy of the whole database to a file (Node only; dumps). */
   snapshotTo?(path: string): Promise<void>;
   /**

@@ -31,11 +31,18 @@ const LIVE_MAX_POWER = '(SELECT max(max_power_w) FROM evses WHERE location_pk = 
 
 // A status moves only forward in time (like the location writer's upsert): the row is updated only
 // when the change is not older than the EVSE as we hold it, so a late, older PATCH changes nothing
-// and the statement's change count tells the caller whether it applied.
+// and the statement's change count tells the caller whether it applied. Two statements with
+// disjoint conditions: one for a status that leaves the EVSE live or removed as it was, one for a
+// status that removes it or brings it back. Which of them changed the row tells a group commit
+// whether the site's read model needs a full refresh or only its status columns
+// (statusOnlyRefresh); the second costs one read of the EVSE by its key.
 const UPDATE_EVSE_STATUS = `UPDATE evses SET status = ?, status_via = ?,
   removed_at = CASE WHEN ? = 'REMOVED' THEN COALESCE(removed_at, ?) ELSE NULL END,
   status_updated_at = ?, last_updated = ?
 WHERE pk = ? AND ${NOT_NEWER}`;
+const SAME_LIVENESS = "(removed_at IS NULL) <> (? = 'REMOVED')";
+const UPDATE_EVSE_STATUS_KEEPS_LIVENESS = `${UPDATE_EVSE_STATUS} AND ${SAME_LIVENESS}`;
+const UPDATE_EVSE_STATUS_FLIPS_LIVENESS = `${UPDATE_EVSE_STATUS} AND NOT ${SAME_LIVENESS}`;
 
 // The status change's event, on the conditions of UPDATE_EVSE_STATUS after it (a PATCH answered
 // "not applied" leaves no event either, as in the general path), with one read of the EVSE row
@@ -91,10 +98,21 @@ export function evseStatusStmts(
         occurredAt,
       ],
     },
-    {
-      sql: UPDATE_EVSE_STATUS,
-      params: [status, ctx.via, status, ctx.now, occurredAt, occurredAt, evsePk, occurredAt, occurredAt],
-    },
+    ...[UPDATE_EVSE_STATUS_KEEPS_LIVENESS, UPDATE_EVSE_STATUS_FLIPS_LIVENESS].map((sql) => ({
+      sql,
+      params: [
+        status,
+        ctx.via,
+        status,
+        ctx.now,
+        occurredAt,
+        occurredAt,
+        evsePk,
+        occurredAt,
+        occurredAt,
+        status,
+      ],
+    })),
     {
       sql: STATUS_CHANGED_LOCATION,
       params: [occurredAt, place.locationPk, place.locationPk, evsePk, occurredAt, occurredAt],
@@ -105,7 +123,19 @@ export function evseStatusStmts(
 
 /** From the change counts of evseStatusStmts: whether the EVSE row took the status. */
 export function statusApplied(changes: number[]): boolean {
-  return changes[1] === 1;
+  return changes[1]! + changes[2]! === 1;
+}
+
+/**
+ * For a group commit that refreshes the read model once for all its pushes (write-queue.ts): the
+ * location of a list of evseStatusStmts that, after it ran with these change counts, left its
+ * site's EVSE set as it was (no removal, no return), so the site's status columns are all that
+ * can have changed (refreshSiteStatusStmts). Null for any other list, or when it did remove or
+ * bring back its EVSE.
+ */
+export function statusOnlyRefresh(list: readonly Stmt[], changes: readonly number[]): string | null {
+  if (list[2]?.sql !== UPDATE_EVSE_STATUS_FLIPS_LIVENESS || changes[2] !== 0) return null;
+  return list[0]!.params[0] as string;
 }
 
 function connectorStmts(c: Connector, evsePk: string, locationPk: string): Stmt[] {

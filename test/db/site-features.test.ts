@@ -3,14 +3,16 @@
 // regrouping (full and incremental), a source's licence change, and every OCPI push the receiver
 // takes (Location PUT/PATCH, EVSE PUT, status PATCH, connector PUT/PATCH).
 import { afterEach, describe, expect, it } from 'vitest';
+import { createWriteQueue } from '../../src/api/ocpi/write-queue.js';
 import { cellOf } from '../../src/db/spatial-key.js';
 import type { Db } from '../../src/db/types.js';
+import { evseStatusStmts } from '../../src/db/write-evse.js';
 import { ensureSiteFeatures, FIRST_SPARE_POS, sitePosSql } from '../../src/db/write-site-features.js';
 import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
 import { zeroCounters } from '../../src/ingest/run-record.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
 import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
-import { locationKey } from '../../src/model/ids.js';
+import { evseKey, locationKey } from '../../src/model/ids.js';
 import type { Location } from '../../src/model/types.js';
 import { buildAtlas } from '../api/atlas-fixture.js';
 import { connector, evse, location, offset, openTestDb, type TestDb } from '../dedupe/builders.js';
@@ -315,6 +317,127 @@ describe('the site read model after OCPI pushes', () => {
       expect(props.status).toEqual({ AVAILABLE: 1, CHARGING: 2 });
     } finally {
       await atlas.close();
+    }
+  });
+});
+
+describe('the status refresh of a group commit', () => {
+  let grouped: TestDb;
+  let alone: TestDb;
+  afterEach(async () => {
+    await grouped.close();
+    await alone.close();
+  });
+
+  /** Dedupe sites of one location, one of site 3 and a register record beside it; two lone sites. */
+  async function seed(t: TestDb) {
+    const sites = richSites(10);
+    await t.write('swlb', 'ocpi', sites.slice(0, 8));
+    const twin = location('R1', {
+      ...offset(sites[3]!.lat, sites[3]!.lon, 6, 0),
+      partyId: 'BNA',
+      name: 'Ladepark Hauptstraße',
+      address: sites[3]!.address,
+      evses: [evse('R1-1', 'DE*SLB*E1003')],
+    });
+    await t.write('bnetza', 'bnetza-json', [twin]);
+    await dedupeSites(t.db, { now: '2026-02-01T00:00:00Z' });
+    await t.write('swlb', 'ocpi', sites.slice(8));
+    return sites;
+  }
+
+  /** Every stored column of the read model; a rev is shown as whether it moved since `before`. */
+  async function rows(db: Db, before: Map<string, unknown>) {
+    const all = await db.all<Record<string, unknown>>('SELECT rowid, * FROM site_features ORDER BY id');
+    return all.map(({ rev, ...row }) => ({ ...row, revMoved: before.get(row.id as string) !== rev }));
+  }
+  const revs = async (db: Db) =>
+    new Map(
+      (await db.all<{ id: string; rev: unknown }>('SELECT id, rev FROM site_features')).map((r) => [
+        r.id,
+        r.rev,
+      ]),
+    );
+
+  it('leaves every row as the full refresh of each push alone does, removals and returns among them', async () => {
+    [grouped, alone] = await Promise.all([openTestDb(), openTestDb()]);
+    const sites = await seed(grouped);
+    await seed(alone);
+    expect(
+      await grouped.db.all(
+        `SELECT kind, json_array_length(feature, '$.properties.location_ids') AS members, count(*) AS n
+         FROM site_features GROUP BY 1, 2 ORDER BY 1, 2`,
+      ),
+    ).toEqual([
+      { kind: 'lone', members: 1, n: 2 },
+      { kind: 'site', members: 1, n: 7 },
+      { kind: 'site', members: 2, n: 1 },
+    ]);
+    const queue = createWriteQueue();
+    const at = (m: number) => `2026-03-01T10:${String(m).padStart(2, '0')}:00Z`;
+    const place = async (i: number, e: number) => {
+      const locationPk = pk('swlb', sites[i]!);
+      const row = await grouped.db.get<{ cell: number }>('SELECT cell FROM locations WHERE pk = ?', [
+        locationPk,
+      ]);
+      return { epk: evseKey(locationPk, `S${i}-${e}`), place: { locationPk, cell: row!.cell } };
+    };
+    type Push = [site: number, evse: number, status: string, minute: number];
+    // Each group: status changes in the two-member site (3), in sites of one member and in lone
+    // sites (8, 9), a confirmation, a stale one, and EVSEs removed or brought back beside status
+    // changes of the same site.
+    const groups: Push[][] = [
+      [
+        [3, 1, 'CHARGING', 1],
+        [3, 2, 'AVAILABLE', 1],
+        [0, 1, 'BLOCKED', 1],
+        [1, 2, 'CHARGING', 1],
+        [2, 3, 'OUTOFORDER', 1],
+      ],
+      [
+        [3, 1, 'CHARGING', 2],
+        [3, 3, 'REMOVED', 2],
+        [0, 2, 'REMOVED', 2],
+        [0, 1, 'AVAILABLE', 2],
+        [1, 2, 'AVAILABLE', 0],
+      ],
+      [
+        [3, 3, 'AVAILABLE', 3],
+        [0, 3, 'CHARGING', 3],
+        [4, 1, 'CHARGING', 3],
+      ],
+      [
+        [0, 2, 'CHARGING', 4],
+        [5, 1, 'REMOVED', 4],
+        [6, 2, 'AVAILABLE', 4],
+        [8, 1, 'CHARGING', 4],
+        [9, 2, 'REMOVED', 4],
+      ],
+      [
+        [8, 1, 'CHARGING', 5],
+        [8, 2, 'AVAILABLE', 5],
+        [9, 2, 'CHARGING', 5],
+        [9, 3, 'AVAILABLE', 5],
+      ],
+      // A status confirmed as of before its location's last_updated: only the tiles' statuses
+      // change, which leaves the row's rev (the list pages' ETags) as it was.
+      [[8, 3, 'OUTOFORDER', 4]],
+    ];
+    for (const [n, group] of groups.entries()) {
+      const lists = await Promise.all(
+        group.map(async ([i, e, status, minute]) => {
+          const p = await place(i, e);
+          return evseStatusStmts(p.epk, p.place, status, at(minute), { now: at(10), via: 'push' });
+        }),
+      );
+      const before = [await revs(grouped.db), await revs(alone.db)] as const;
+      await Promise.all(lists.map((stmts) => queue.write(grouped.db, stmts)));
+      for (const stmts of lists) await alone.db.batch(stmts);
+      expect({ n, rows: await rows(grouped.db, before[0]) }).toEqual({
+        n,
+        rows: await rows(alone.db, before[1]),
+      });
+      await expectReadModelCurrent(grouped.db);
     }
   });
 });

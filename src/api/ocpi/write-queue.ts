@@ -6,8 +6,9 @@
 // pushes are retried one by one, so each gets its own answer.
 
 import { bumpDataVersionStmt } from '../../db/queries/data-version.js';
-import type { Db, Stmt } from '../../db/types.js';
-import { mergeSiteRefreshes } from '../../db/write-site-features.js';
+import type { Db, GroupResult, Stmt } from '../../db/types.js';
+import { statusOnlyRefresh } from '../../db/write-evse.js';
+import { groupRefreshStmts, mergeSiteRefreshes } from '../../db/write-site-features.js';
 
 interface Pending {
   stmts: Stmt[];
@@ -39,10 +40,19 @@ const writeAlone = (db: Db, stmts: Stmt[]) =>
 
 async function commitGroup(db: Db, part: Pending[]): Promise<void> {
   // Pushes change what the API serves outside sync runs: one data-version bump per commit, and one
-  // read-model refresh for all the sites the group touched (status PATCHes come in bursts per site).
-  const { lists, slots, refresh } = mergeSiteRefreshes(part.map((p) => p.stmts));
+  // read-model refresh for all the sites the group touched (status PATCHes come in bursts per site),
+  // of their status columns only where the group's writes to them were status changes that kept
+  // their EVSE set (known once the lists have run).
+  const { lists, slots, targets } = mergeSiteRefreshes(part.map((p) => p.stmts));
+  const tail = (results: GroupResult[]) => [
+    ...groupRefreshStmts(
+      targets,
+      results.map((r, k) => (r.ok ? statusOnlyRefresh(lists[k]!, r.changes) : null)),
+    ),
+    bumpDataVersionStmt(new Date().toISOString()),
+  ];
   try {
-    const done = await db.batchGroup!(lists, [...refresh, bumpDataVersionStmt(new Date().toISOString())]);
+    const done = await db.batchGroup!(lists, tail);
     part.forEach((p, k) => {
       const r = done.results[k]!;
       if (r.ok) p.resolve(expand(slots[k]!, r.changes));
