@@ -66,22 +66,26 @@ export function keysetPage<T extends { id: string }>(rows: T[], limit: number): 
   return { items, next: rows.length > limit && last ? { k: last.id } : null };
 }
 
-function nextUrl(c: Context, next: Cursor | null): string | null {
+function nextUrl(url: string, next: Cursor | null): string | null {
   if (!next) return null;
-  const url = new URL(c.req.url);
-  url.searchParams.set('cursor', encodeCursor(next));
-  return url.toString();
+  const u = new URL(url);
+  u.searchParams.set('cursor', encodeCursor(next));
+  return u.toString();
+}
+
+/** The links of the page at `url` (its request URL), and the value of its Link header when a next page follows. */
+function linksAt(url: string, next: Cursor | null) {
+  const href = nextUrl(url, next);
+  const links: { rel: string; href: string; type?: string }[] = [
+    { rel: 'self', href: url, type: 'application/geo+json' },
+  ];
+  if (href) links.push({ rel: 'next', href, type: 'application/geo+json' });
+  return { href, links, link: href ? `<${href}>; rel="next"` : null };
 }
 
 function pageLinks(c: Context, next: Cursor | null) {
-  const href = nextUrl(c, next);
-  const links: { rel: string; href: string; type?: string }[] = [
-    { rel: 'self', href: c.req.url, type: 'application/geo+json' },
-  ];
-  if (href) {
-    links.push({ rel: 'next', href, type: 'application/geo+json' });
-    c.header('Link', `<${href}>; rel="next"`);
-  }
+  const { href, links, link } = linksAt(c.req.url, next);
+  if (link) c.header('Link', link);
   return { href, links };
 }
 
@@ -98,10 +102,24 @@ export function featureCollectionResponse<F>(c: Context, features: F[], next: Cu
  * joined by commas): what goes before and after them, with the paging links (and the Link header).
  */
 export function collectionFrame(c: Context, next: Cursor | null): { head: string; tail: string } {
-  const { href, links } = pageLinks(c, next);
+  const { head, tail, link } = collectionFrameAt(c.req.url, next);
+  if (link) c.header('Link', link);
+  return { head, tail };
+}
+
+/**
+ * collectionFrame of the page requested at `url` (as Hono's c.req.url gives it), without a request
+ * context, and the Link header it sets (null: none): for pages rendered without the app (map-pages.ts).
+ */
+export function collectionFrameAt(
+  url: string,
+  next: Cursor | null,
+): { head: string; tail: string; link: string | null } {
+  const { href, links, link } = linksAt(url, next);
   return {
     head: '{"type":"FeatureCollection","features":[',
     tail: `],"next":${JSON.stringify(href)},"links":${JSON.stringify(links)}}`,
+    link,
   };
 }
 

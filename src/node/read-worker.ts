@@ -11,6 +11,7 @@ import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { forgetFreshAnswers } from '../api/http/fresh-for.js';
 import { renderedBytesOf } from '../api/http/middleware.js';
+import { mapPageAnswer } from '../api/map-pages.js';
 import { eventsAfter } from '../db/queries/status.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Logger } from '../log.js';
@@ -49,6 +50,9 @@ const app = createApp({
 getRequestListener(app.fetch);
 
 async function render(req: ReadRequest) {
+  // A map's page (most of what this thread renders) without the app around it: the same answer.
+  const page = await mapPageAnswer(db, req.url, req.accept, new Date());
+  if (page) return { ...page, body: ownBuffer(page.body as Uint8Array<ArrayBuffer>) };
   if (req.renew) forgetFreshAnswers(db);
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (req.accept) headers.accept = req.accept;

@@ -2,6 +2,7 @@
 // per-client rate limit, conditional requests (ETag / Last-Modified from the data version, 304),
 // the response cache, Cache-Control, and gzip / brotli. Streams (dumps, SSE) pass through unbuffered.
 import type { Context, MiddlewareHandler } from 'hono';
+import type { Db } from '../../db/types.js';
 import type { AppEnv } from '../deps.js';
 import { errorBody } from '../errors.js';
 import {
@@ -126,6 +127,26 @@ const REPORTS_RUNS = /^\/v1\/sources(\/.*)?$/;
 /** Tiles are revalidated on every use (a 304 when unchanged), so a status push shows in the next one. */
 const cacheControlOf = (path: string) =>
   path.startsWith('/v1/tiles/') ? 'public, no-cache' : DEFAULT_CACHE_CONTROL;
+
+/**
+ * The headers httpBehaviour gives a 200 GET of `path` whose handler rendered it as bytes with its
+ * own ETag, asked without validators, sent uncompressed and not cached: a read worker's request
+ * (read-worker.ts asks for identity; its app has no response cache or rate limit). A page rendered
+ * without the app carries these to be the same answer (map-pages.ts; test/api/map-pages.test.ts
+ * compares them with the app's). Not for answers that follow the clock or report sync runs.
+ */
+export async function renderedOkHeaders(db: Db, now: Date, path: string): Promise<Record<string, string>> {
+  if (CLOCK_DEPENDENT.test(path) || REPORTS_RUNS.test(path))
+    throw new Error(`${path}: its version follows more`);
+  const v = await dataVersion(db, now, BUILD, false);
+  return {
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': EXPOSED,
+    'cache-control': cacheControlOf(path),
+    'last-modified': v.lastModified.toUTCString(),
+    vary: 'Accept-Encoding',
+  };
+}
 
 function withClock(v: DataVersion, minute: number): DataVersion {
   const lastModified = new Date(Math.max(v.lastModified.getTime(), minute * 60_000));
