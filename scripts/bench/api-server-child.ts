@@ -15,7 +15,7 @@ import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { createHeavyReads, DEFAULT_HEAVY_READS } from '../../src/node/heavy-reads.js';
 import { nodeHttpOptions } from '../../src/node/http-hooks.js';
-import { createReadWorkers, defaultReadWorkers } from '../../src/node/read-workers.js';
+import { createReadWorkers, defaultReadWorkers, PAGE_SLOTS_PER_WORKER } from '../../src/node/read-workers.js';
 import { ownPeakRssMb } from './peak-memory.js';
 
 const [mode, file] = process.argv.slice(2) as ['atlas' | 'atlas-workers' | 'plain', string];
@@ -38,7 +38,7 @@ function readWorkers() {
   const d = DEFAULT_HEAVY_READS;
   return createHeavyReads({
     ...d,
-    lanes: { ...d.lanes, pages: { ...d.lanes.pages, workers: defaultReadWorkers() } },
+    lanes: { ...d.lanes, pages: { ...d.lanes.pages, workers: defaultReadWorkers() * PAGE_SLOTS_PER_WORKER } },
     // The load generator is one client with 10 connections.
     perClient: 64,
     execute: workers.execute,

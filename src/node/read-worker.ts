@@ -141,11 +141,26 @@ parentPort?.on('message', async (task: PostedTask) => {
     const length = pooled(a, task.into);
     if (length != null) {
       spendBody(a.body!.buffer);
-      parentPort?.postMessage({ ok: true, ...a, body: null, pooled: length, memory: threadMemory() });
+      parentPort?.postMessage({
+        ok: true,
+        id: task.id,
+        ...a,
+        body: null,
+        pooled: length,
+        memory: threadMemory(),
+      });
       return;
     }
-    parentPort?.postMessage({ ok: true, ...a, memory: threadMemory() }, a.body ? [a.body.buffer] : []);
+    parentPort?.postMessage(
+      { ok: true, id: task.id, ...a, memory: threadMemory() },
+      a.body ? [a.body.buffer] : [],
+    );
   } catch (err) {
-    parentPort?.postMessage({ ok: false, error: (err as Error).message, memory: threadMemory() });
+    parentPort?.postMessage({
+      ok: false,
+      id: task.id,
+      error: (err as Error).message,
+      memory: threadMemory(),
+    });
   }
 });

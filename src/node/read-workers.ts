@@ -48,11 +48,29 @@ export function defaultReadWorkers(): number {
  * body pool the task named (body-pool.ts).
  */
 type Reply = (({ ok: true; pooled?: number } & OffloadedAnswer) | { ok: false; error: string }) & {
+  /** The task's id. */
+  id: number;
   memory?: ThreadMemory;
 };
 
-/** A task as posted: `into` is the body pool's slot the worker may write its body into (-1: none). */
-export type PostedTask = WorkerTask & { into?: number };
+/**
+ * A task as posted: `id` names its reply (a page worker holds more than one task), `into` is the
+ * body pool's slot the worker may write its body into (-1: none).
+ */
+export type PostedTask = WorkerTask & { id: number; into?: number };
+
+/**
+ * Page lane slots per page worker thread: the thread holds the next page while it renders one, so it
+ * starts it as soon as it has posted an answer instead of idling while the event loop takes that
+ * answer and sends another. It renders them one after the other all the same (each runs to its
+ * answer without waiting on I/O: better-sqlite3 is synchronous).
+ */
+export const PAGE_SLOTS_PER_WORKER = 2;
+
+/** The thread that renders slot `slot` of `lane`: the page lane's slots come in pairs per thread. */
+function threadKey(lane: Lane, slot: number): string {
+  return lane === 'pages' ? `${lane}/${Math.floor(slot / PAGE_SLOTS_PER_WORKER)}` : `${lane}/${slot}`;
+}
 
 /**
  * Frees a body transferred from a worker (one larger than a pool slot, or sent while every slot
@@ -89,9 +107,11 @@ export function createReadWorkers(
     return w;
   }
 
+  let lastId = 0;
   const execute: HeavyReadOptions['execute'] = (lane: Lane, slot: number, req: WorkerTask) => {
-    const key = `${lane}/${slot}`;
+    const key = threadKey(lane, slot);
     const w = workerFor(key);
+    const id = ++lastId;
     // Replay pages are parsed here, not sent: only rendered answers take a slot.
     const into = 'url' in req ? bodies.take() : -1;
     return new Promise<OffloadedAnswer>((resolve, reject) => {
@@ -105,6 +125,7 @@ export function createReadWorkers(
       };
       const exited = (code: number) => failed(new Error(`read worker exited with ${code}`));
       const replied = (m: Reply) => {
+        if (m.id !== id) return;
         cleanup();
         if (m.memory) memory.set(key, m.memory);
         if (m.ok && m.pooled != null) {
@@ -123,7 +144,7 @@ export function createReadWorkers(
       w.on('message', replied);
       w.on('error', failed);
       w.on('exit', exited);
-      w.postMessage({ ...req, into } satisfies PostedTask);
+      w.postMessage({ ...req, id, into } satisfies PostedTask);
     });
   };
 
@@ -194,7 +215,7 @@ export function startHeavyReads(s: HeavyReadSettings) {
   const workers = createReadWorkers({ file: s.file, staleAfterS: s.staleAfterS, publicUrl: s.publicUrl });
   const d = DEFAULT_HEAVY_READS;
   const heavy = createHeavyReads({
-    lanes: { ...d.lanes, pages: { ...d.lanes.pages, workers: pageWorkers } },
+    lanes: { ...d.lanes, pages: { ...d.lanes.pages, workers: pageWorkers * PAGE_SLOTS_PER_WORKER } },
     perClient: s.perClient ?? d.perClient,
     maxWaitMs: s.maxWaitMs ?? d.maxWaitMs,
     execute: workers.execute,
