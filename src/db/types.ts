@@ -32,6 +32,12 @@ export interface BatchOptions {
    * held in memory whole.
    */
   smallStatements?: boolean;
+  /**
+   * The batch is one of many large ones written back to back (a sync page): its commit does not
+   * copy the WAL into the database file, a thread of its own does that after it, while the next
+   * page is fetched and written (better-sqlite3 only; D1 ignores it).
+   */
+  bulk?: boolean;
 }
 
 export type AtlasOrm = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>;

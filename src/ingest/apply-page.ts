@@ -165,7 +165,7 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
   for (let i = 0; i < written.length; i += REFRESH_CHUNK) {
     stmts.push(...refreshSiteFeaturesStmts({ locationPks: written.slice(i, i + REFRESH_CHUNK) }));
   }
-  if (stmts.length > 0) await ctx.db.batch(stmts, { smallStatements: true });
+  if (stmts.length > 0) await ctx.db.batch(stmts, { smallStatements: true, bulk: true });
 }
 
 export function applyTariffPage(

@@ -2,11 +2,24 @@
 // transaction only: the connection's temp storage is back to its default after the batch, committed
 // or failed, so a later large sort or whole-table statement spills to disk as before; and the batch
 // is as atomic as any other.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db, Stmt } from '../../src/db/types.js';
 import { testDir } from '../helpers/test-dir.js';
+
+const autocheckpoint = async (db: Db) =>
+  (await db.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint'))?.wal_autocheckpoint;
+
+/** Polls until `check` holds or `ms` passed; returns whether it held. */
+async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until; ) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
+}
 
 const tempStore = async (db: Db) => (await db.get<{ temp_store: number }>('PRAGMA temp_store'))?.temp_store;
 
@@ -71,5 +84,41 @@ describe('batch of small statements', () => {
 
     await db.batch(fill(100, 5), { smallStatements: true });
     expect(await db.get('SELECT count(*) AS n FROM t')).toEqual({ n: 15 });
+  });
+});
+
+describe('bulk batch (a sync page)', () => {
+  it("leaves its WAL to the background checkpointer, which copies it into the file without the writer's help", async () => {
+    const file = join(testDir('atlas-bulk-'), 'atlas.db');
+    const db = openSqlite(file);
+    onTestFinished(() => db.close());
+    await db.batch(SETUP);
+    await db.checkpoint?.('truncate');
+    const before = statSync(file).size;
+
+    // ~1 MB, far below the writer's own automatic checkpoint (10,000 frames): only another
+    // connection can have copied it into the database file.
+    await db.batch(fill(0, 2000), { smallStatements: true, bulk: true });
+    expect(await autocheckpoint(db)).toBe(10_000);
+    expect(await eventually(() => statSync(file).size > before + 900_000)).toBe(true);
+    expect(await db.get('SELECT count(*) AS n FROM t')).toEqual({ n: 2000 });
+  });
+
+  it('is as atomic as any batch, and the writer checkpoints as before after one that failed', async () => {
+    const db = openSqlite(join(testDir('atlas-bulk-'), 'atlas.db'));
+    onTestFinished(() => db.close());
+    await db.batch(SETUP);
+    const failing = [...fill(0, 100), { sql: 'INSERT INTO t (k, v) VALUES (1, NULL)', params: [] }];
+    await expect(db.batch(failing, { bulk: true })).rejects.toThrow(/constraint/i);
+    expect(await db.get('SELECT count(*) AS n FROM t')).toEqual({ n: 0 });
+    expect(await autocheckpoint(db)).toBe(10_000);
+  });
+
+  it('runs in memory as a plain batch (no file to checkpoint)', async () => {
+    const db = openSqlite(':memory:');
+    onTestFinished(() => db.close());
+    await db.batch(SETUP);
+    await db.batch(fill(0, 10), { bulk: true });
+    expect(await db.get('SELECT count(*) AS n FROM t')).toEqual({ n: 10 });
   });
 });
