@@ -10,6 +10,7 @@
 // moved since (a sync by the CLI while the server was down, a restored backup) starts without
 // them. A file, not a table: the write happens on the event loop, which must never wait for the
 // database's write lock held by a sync in another process.
+import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
@@ -73,7 +74,8 @@ export async function restoreAnswers(path: string, dataVersion: string, log: Log
 export function answerFileWriter(path: string, dataVersion: () => Promise<string>, log: Logger) {
   let pending: KeptAnswer[] | null = null;
   let running: Promise<void> | null = null;
-  const tmp = `${path}.tmp`;
+  // Its own temp name: two servers of one database (an overlapping deploy) never write one file.
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const write = async (answers: KeptAnswer[]) => {
     const file: z.infer<typeof fileSchema> = {
       format: FORMAT,

@@ -136,7 +136,8 @@ class HeavyReads {
 
   /** The answer of a heavy GET rendered by a worker, or null when `req` is not heavy. */
   readonly offload = (req: Request, client: string): Promise<OffloadedAnswer> | null => {
-    const path = new URL(req.url).pathname;
+    const url = new URL(req.url);
+    const path = url.pathname;
     const lane = heavyLaneOf(path);
     if (!lane || req.method !== 'GET') return null;
     const held = this.perClient.get(client) ?? 0;
@@ -144,11 +145,14 @@ class HeavyReads {
     const read: ReadRequest = { url: req.url, accept: req.headers.get('accept') };
     const key = `${read.url}|${read.accept ?? ''}`;
     const last = FRESH_BY_THE_MINUTE.test(path) ? this.last : null;
+    // Statistics hold no link to the host they were asked at: their last answers are kept by path,
+    // query and Accept, so a server restarted on another port or name still finds them.
+    const lastKey = `${path}${url.search}|${read.accept ?? ''}`;
     const job = this.inFlight.get(key) ?? this.enqueue(lane, key, read);
-    if (!job) return Promise.resolve(last?.earlier(key) ?? busy());
+    if (!job) return Promise.resolve(last?.earlier(lastKey) ?? busy());
     this.perClient.set(client, held + 1);
     const answer = this.wait(lane, job);
-    return (last ? last.serve(key, answer) : answer).finally(() => this.release(client));
+    return (last ? last.serve(lastKey, answer) : answer).finally(() => this.release(client));
   };
 
   /**

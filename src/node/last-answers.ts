@@ -100,7 +100,14 @@ export class LastAnswers {
 
   private keep(key: string, a: OffloadedAnswer): void {
     if (a.status !== 200 || !a.body || a.body.byteLength > this.opts.maxBytes) return;
+    const before = this.kept.get(key);
     this.kept.delete(key);
+    // The same bytes again (the worker's minute-fresh copy): they are as old as when they first
+    // came, and nothing changed that is worth saving. Only their place among the newest keys moves.
+    if (before?.answer.body && Buffer.from(before.answer.body).equals(a.body)) {
+      this.kept.set(key, before);
+      return;
+    }
     if (this.kept.size >= this.opts.maxKeys) this.kept.delete(this.kept.keys().next().value!);
     this.kept.set(key, {
       // A copy: a lent body is a Buffer over the pool, and Buffer's slice() is a view.

@@ -229,6 +229,57 @@ describe('heavy reads capped per route class', () => {
     }
   });
 
+  it('serves the statistics an earlier server kept while the first computation runs, on any host', async () => {
+    const gate = gatedExecutor();
+    const saved: string[][] = [];
+    const heavy = createHeavyReads({
+      lanes: { pages: { workers: 1, maxQueued: 1 }, aggregates: { workers: 1, maxQueued: 8 } },
+      perClient: 8,
+      maxWaitMs: 60_000,
+      execute: gate.execute,
+      lastAnswers: {
+        patienceMs: 20,
+        maxKeys: 8,
+        maxBytes: 1 << 20,
+        // Kept by a server that listened elsewhere, a minute ago (answer-file.ts gives them back).
+        restored: [
+          {
+            key: '/v1/stats|',
+            at: Date.now() - 60_000,
+            answer: {
+              status: 200,
+              headers: { 'content-type': 'application/json' },
+              body: new TextEncoder().encode('{"restored":true}'),
+            },
+          },
+        ],
+        onChange: (answers) => saved.push(answers.map((a) => a.key)),
+      },
+    });
+    try {
+      const stood = await heavy.offload(new Request('http://127.0.0.1:41234/v1/stats'), 'client')!;
+      expect(stood.status).toBe(200);
+      expect(new TextDecoder().decode(stood.body!)).toBe('{"restored":true}');
+      expect(Number(stood.headers.age)).toBeGreaterThanOrEqual(60);
+      // A query it has no answer to waits for the worker.
+      let filteredDone = false;
+      const filtered = heavy.offload(new Request('http://127.0.0.1:41234/v1/stats?country=NL'), 'client')!;
+      void filtered.then(() => {
+        filteredDone = true;
+      });
+      await new Promise((r) => setTimeout(r, 60));
+      expect(filteredDone).toBe(false);
+      gate.releaseAll();
+      await gate.startedCount(2);
+      gate.releaseAll();
+      expect((await filtered).status).toBe(200);
+      // The first computation's answer replaces the restored one, under the host-free key.
+      expect(saved.at(-1)).toEqual(['/v1/stats|', '/v1/stats?country=NL|']);
+    } finally {
+      gate.releaseAll();
+    }
+  });
+
   it('refuses a client over its own cap with 429 while another client is still admitted', async () => {
     const gate = gatedExecutor();
     const served = await serveWithCaps(gate, {

@@ -118,6 +118,12 @@ describe('LastAnswers', () => {
     await h.pending;
     await new Promise((r) => setTimeout(r, 0));
     expect(saved).toEqual([['k=computed@100000']]);
+    // The same bytes again (the worker's minute-fresh copy): as old as when they first came, and
+    // nothing new to save.
+    clock = 130_000;
+    await l.serve('k', Promise.resolve(answer('computed').a));
+    expect(l.earlier('k')!.headers.age).toBe('30');
+    expect(saved).toHaveLength(1);
     l.clear();
     expect(saved.at(-1)).toEqual([]);
   });
