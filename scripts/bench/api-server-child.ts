@@ -13,9 +13,15 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/api/app.js';
 import { openSqlite } from '../../src/db/sqlite.js';
+import { BodyPool } from '../../src/node/body-pool.js';
 import { createHeavyReads, DEFAULT_HEAVY_READS } from '../../src/node/heavy-reads.js';
 import { nodeHttpOptions } from '../../src/node/http-hooks.js';
-import { createReadWorkers, defaultReadWorkers, PAGE_SLOTS_PER_WORKER } from '../../src/node/read-workers.js';
+import {
+  createReadWorkers,
+  defaultReadWorkers,
+  PAGE_SLOTS_PER_WORKER,
+  READ_WORKER_LIMITS,
+} from '../../src/node/read-workers.js';
 import { ownPeakRssMb } from './peak-memory.js';
 
 const [mode, file] = process.argv.slice(2) as ['atlas' | 'atlas-workers' | 'plain', string];
@@ -34,7 +40,7 @@ function plain(): void {
 
 /** The server's heavy-read lanes (src/node/read-workers.ts startHeavyReads) without its warm-up. */
 function readWorkers() {
-  const workers = createReadWorkers({ file });
+  const workers = createReadWorkers({ file }, READ_WORKER_LIMITS, new BodyPool(), defaultReadWorkers());
   const d = DEFAULT_HEAVY_READS;
   return createHeavyReads({
     ...d,

@@ -60,17 +60,12 @@ type Reply = (({ ok: true; pooled?: number } & OffloadedAnswer) | { ok: false; e
 export type PostedTask = WorkerTask & { id: number; into?: number };
 
 /**
- * Page lane slots per page worker thread: the thread holds the next page while it renders one, so it
+ * Page lane slots per page worker thread: a thread holds the next page while it renders one, so it
  * starts it as soon as it has posted an answer instead of idling while the event loop takes that
  * answer and sends another. It renders them one after the other all the same (each runs to its
  * answer without waiting on I/O: better-sqlite3 is synchronous).
  */
 export const PAGE_SLOTS_PER_WORKER = 2;
-
-/** The thread that renders slot `slot` of `lane`: the page lane's slots come in pairs per thread. */
-function threadKey(lane: Lane, slot: number): string {
-  return lane === 'pages' ? `${lane}/${Math.floor(slot / PAGE_SLOTS_PER_WORKER)}` : `${lane}/${slot}`;
-}
 
 /**
  * Frees a body transferred from a worker (one larger than a pool slot, or sent while every slot
@@ -91,8 +86,26 @@ export function createReadWorkers(
   data: ReadWorkerData,
   limits: ResourceLimits = READ_WORKER_LIMITS,
   bodies: BodyPool = new BodyPool(),
+  pageThreads = 1,
 ) {
   const slots = new Map<string, Worker>();
+  /** Tasks posted to each thread and not answered yet. */
+  const inFlight = new Map<string, number>();
+
+  /**
+   * The thread for a task of `lane` on `slot`. A page slot is not tied to a thread: a page goes to
+   * the page thread with the fewest tasks (the lowest first), so two pages at once are rendered by
+   * two threads where there are two, never queued on one while another idles.
+   */
+  function threadKey(lane: Lane, slot: number): string {
+    if (lane !== 'pages') return `${lane}/${slot}`;
+    let best = 'pages/0';
+    for (let t = 0; t < pageThreads; t++) {
+      const key = `pages/${t}`;
+      if ((inFlight.get(key) ?? 0) < (inFlight.get(best) ?? 0)) best = key;
+    }
+    return best;
+  }
   /** Each slot's heap figures at its last reply (a replaced worker starts its own). */
   const memory = new Map<string, ThreadMemory>();
 
@@ -112,6 +125,7 @@ export function createReadWorkers(
     const key = threadKey(lane, slot);
     const w = workerFor(key);
     const id = ++lastId;
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
     // Replay pages are parsed here, not sent: only rendered answers take a slot.
     const into = 'url' in req ? bodies.take() : -1;
     return new Promise<OffloadedAnswer>((resolve, reject) => {
@@ -137,6 +151,7 @@ export function createReadWorkers(
         else reject(new Error(m.error));
       };
       const cleanup = () => {
+        inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
         w.off('message', replied);
         w.off('error', failed);
         w.off('exit', exited);
@@ -212,7 +227,12 @@ export function startHeavyReads(s: HeavyReadSettings) {
   const pageWorkers = s.pageWorkers ?? defaultReadWorkers();
   // A worker needs the database file: an in-memory database exists only on this thread.
   if (pageWorkers === 0 || s.file === ':memory:') return null;
-  const workers = createReadWorkers({ file: s.file, staleAfterS: s.staleAfterS, publicUrl: s.publicUrl });
+  const workers = createReadWorkers(
+    { file: s.file, staleAfterS: s.staleAfterS, publicUrl: s.publicUrl },
+    READ_WORKER_LIMITS,
+    new BodyPool(),
+    pageWorkers,
+  );
   const d = DEFAULT_HEAVY_READS;
   const heavy = createHeavyReads({
     lanes: { ...d.lanes, pages: { ...d.lanes.pages, workers: pageWorkers * PAGE_SLOTS_PER_WORKER } },

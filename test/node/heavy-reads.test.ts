@@ -13,9 +13,15 @@ import type { OffloadedAnswer } from '../../src/api/http/options.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
+import { BodyPool } from '../../src/node/body-pool.js';
 import { createHeavyReads, type HeavyReadOptions, heavyLaneOf } from '../../src/node/heavy-reads.js';
 import { socketClientIp } from '../../src/node/http-hooks.js';
-import { startHeavyReads } from '../../src/node/read-workers.js';
+import {
+  createReadWorkers,
+  PAGE_SLOTS_PER_WORKER,
+  READ_WORKER_LIMITS,
+  startHeavyReads,
+} from '../../src/node/read-workers.js';
 import { type ServedApp, serveApp } from '../helpers/serve.js';
 import { DEFAULT_SOURCES, ocpiLocation, TOKEN_NL } from '../ocpi/receiver/push-harness.js';
 
@@ -359,6 +365,42 @@ describe('heavy reads capped per route class', () => {
 });
 
 describe('heavy reads on worker threads', () => {
+  it('renders two pages at once on two page threads, each holding two slots, each page its own answer', async () => {
+    const workers = createReadWorkers({ file }, READ_WORKER_LIMITS, new BodyPool(), 2);
+    try {
+      const page = (k: number) => ({
+        url: `http://localhost/v1/sites?bbox=${k},50,${k + 1},53`,
+        accept: null,
+      });
+      // The lane hands out its idle slots last first: 3 and 2 would both be one thread's if slots were tied to threads.
+      const [a, b] = await Promise.all([
+        workers.execute('pages', 2 * PAGE_SLOTS_PER_WORKER - 1, page(4)),
+        workers.execute('pages', 2 * PAGE_SLOTS_PER_WORKER - 2, page(5)),
+      ]);
+      expect(Object.keys(workers.memory()).sort()).toEqual(['pages/0', 'pages/1']);
+      // And one thread holding two pages answers each with its own.
+      const one = createReadWorkers({ file }, READ_WORKER_LIMITS, new BodyPool(), 1);
+      try {
+        const [c, d] = await Promise.all([
+          one.execute('pages', 1, page(4)),
+          one.execute('pages', 0, page(5)),
+        ]);
+        expect(Object.keys(one.memory())).toEqual(['pages/0']);
+        expect(Buffer.from(c.body!).equals(Buffer.from(a.body!))).toBe(true);
+        expect(Buffer.from(d.body!).equals(Buffer.from(b.body!))).toBe(true);
+        expect(Buffer.from(c.body!).equals(Buffer.from(d.body!))).toBe(false);
+        c.release?.();
+        d.release?.();
+      } finally {
+        await one.close();
+      }
+      a.release?.();
+      b.release?.();
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('replays a resumed event stream with pages read by a worker thread', async () => {
     const heavy = startHeavyReads({ file, pageWorkers: 1 })!;
     const pages: number[] = [];
