@@ -103,7 +103,6 @@ function ownColumns(kind: Kind, ordered: (col: string) => string, m: string) {
       operators: "CASE WHEN x.operator_name IS NULL THEN '[]' ELSE json_array(x.operator_name) END",
       sources: 'json_array(x.source_id)',
       locationIds: 'json_array(x.pk)',
-      maxPower: 'x.max_power_w',
       free: hasFreeTariffSql('x'),
       lifecycle: 'x.lifecycle',
     };
@@ -112,7 +111,6 @@ function ownColumns(kind: Kind, ordered: (col: string) => string, m: string) {
     operators: ordered('operator_name'),
     sources: ordered('source_id'),
     locationIds: `(SELECT json_group_array(pk) FROM (SELECT l.pk FROM locations l WHERE ${m} ORDER BY l.pk))`,
-    maxPower: `(SELECT max(l.max_power_w) FROM locations l WHERE ${m})`,
     free: siteFreeSql(m),
     lifecycle: lifecycle(m),
   };
@@ -120,13 +118,19 @@ function ownColumns(kind: Kind, ordered: (col: string) => string, m: string) {
 
 /**
  * The columns of a site that a status change can change while its EVSE set stays as it is (no
- * removal, no return): its available count, status counts, the statuses of the tiles, and
- * last_updated (a status push moves its location's). The full refresh and the status refresh
- * (refreshSiteStatusStmts) both take them from here.
+ * removal, no return): its available count, status counts, the statuses of the tiles, and what the
+ * status statements write to its locations: last_updated, and max power (evseStatusStmts recomputes
+ * a location's from its live EVSEs, which corrects a value an older version stored with removed
+ * EVSEs counted). The full refresh and the status refresh (refreshSiteStatusStmts) both take them
+ * from here.
  */
 function statusColumns(kind: Kind) {
   const evses = liveEvsesOf(kind);
   return {
+    max_power_w:
+      kind === 'lone'
+        ? 'x.max_power_w'
+        : `(SELECT max(l.max_power_w) FROM locations l WHERE ${members(kind)})`,
     available_count: `(SELECT count(*) FROM ${evses} AND e.status = 'AVAILABLE')`,
     status: `(SELECT json_group_object(status, n) FROM (SELECT e.status, count(*) AS n FROM ${evses}
       GROUP BY e.status ORDER BY e.status))`,
@@ -164,7 +168,7 @@ function summaryColumns(kind: Kind): string {
     ${st.available_count} AS available_count,
     (SELECT coalesce(sum(e.max_power_w), 0) FROM ${evses}) AS installed_w,
     (SELECT count(*) FROM ${withConnectors}) AS connector_count,
-    ${own.maxPower} AS max_power_w,
+    ${st.max_power_w} AS max_power_w,
     ${own.free} AS free,
     ${st.last_updated} AS last_updated,
     ${st.status} AS status,
@@ -308,7 +312,7 @@ export function refreshSiteFeaturesStmts(changed: ChangedSites): Stmt[] {
 }
 
 // The status refresh: the status columns of existing rows, recomputed as the full refresh does
-// (statusColumns), and the feature's `status` and `last_updated` set in place. Only for sites whose
+// (statusColumns), and the feature's `max_power_kw`, `status` and `last_updated` set in place. Only for sites whose
 // EVSE set did not change since their last refresh (statusOnlyRefresh in write-evse.ts): then no
 // other column can differ from a full refresh, no row comes or goes (publication does not depend on
 // statuses), and the columns the cluster cells' triggers watch stay as they are. Measured in
@@ -322,14 +326,15 @@ const statusRefreshSql = (kind: Kind) => {
       ? 'site_features f JOIN locations x ON x.pk = f.id WHERE f.id IN (SELECT value FROM json_each(?))'
       : `site_features f JOIN sites x ON x.id = f.id WHERE f.id IN (SELECT site_id FROM locations
           WHERE pk IN (SELECT value FROM json_each(?)))`;
-  const columns = ['available_count', 'statuses', 'last_updated', 'feature'];
+  const columns = ['available_count', 'max_power_w', 'statuses', 'last_updated', 'feature'];
   return `UPDATE site_features SET ${columns.map((c) => `${c} = n.${c}`).join(', ')},
   rev = CASE WHEN ${changed(
     columns.filter((c) => !UNLISTED.has(c)),
     'n',
   )} THEN random() ELSE site_features.rev END
-FROM (SELECT id, available_count, statuses, last_updated,
-    json_set(feature, '$.properties.status', json(status), '$.properties.last_updated', last_updated) AS feature
+FROM (SELECT id, available_count, max_power_w, statuses, last_updated,
+    json_set(feature, '$.properties.max_power_kw', ${kw('max_power_w')}, '$.properties.status', json(status),
+      '$.properties.last_updated', last_updated) AS feature
   FROM (SELECT f.id, f.feature, ${Object.entries(st)
     .map(([c, v]) => `${v} AS ${c}`)
     .join(', ')} FROM ${rows} AND f.kind = '${kind}')) AS n

@@ -7,7 +7,12 @@ import { createWriteQueue } from '../../src/api/ocpi/write-queue.js';
 import { cellOf } from '../../src/db/spatial-key.js';
 import type { Db } from '../../src/db/types.js';
 import { evseStatusStmts } from '../../src/db/write-evse.js';
-import { ensureSiteFeatures, FIRST_SPARE_POS, sitePosSql } from '../../src/db/write-site-features.js';
+import {
+  ensureSiteFeatures,
+  FIRST_SPARE_POS,
+  refreshSiteFeaturesStmts,
+  sitePosSql,
+} from '../../src/db/write-site-features.js';
 import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
 import { zeroCounters } from '../../src/ingest/run-record.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
@@ -439,5 +444,53 @@ describe('the status refresh of a group commit', () => {
       });
       await expectReadModelCurrent(grouped.db);
     }
+  });
+
+  it("brings a site's max power back to its live EVSEs' when a status push recomputes its location's", async () => {
+    [grouped, alone] = await Promise.all([openTestDb(), openTestDb()]);
+    const sites = await seed(grouped);
+    // As a database written before removed EVSEs stopped counting holds it: a location's power
+    // above what its live EVSEs give, and its site's read model saying the same.
+    const lone = pk('swlb', sites[8]!);
+    const member = pk('swlb', sites[3]!);
+    await grouped.db.batch([
+      { sql: 'UPDATE locations SET max_power_w = 350000 WHERE pk IN (?, ?)', params: [lone, member] },
+      ...refreshSiteFeaturesStmts({ locationPks: [lone, member] }),
+    ]);
+    const power = () =>
+      grouped.db.all<{ kind: string; kw: number }>(
+        `SELECT kind, json_extract(feature, '$.properties.max_power_kw') AS kw FROM site_features
+         WHERE max_power_w = 350000 OR json_extract(feature, '$.properties.max_power_kw') = 350 ORDER BY kind`,
+      );
+    expect(await power()).toEqual([
+      { kind: 'lone', kw: 350 },
+      { kind: 'site', kw: 350 },
+    ]);
+    // Status changes that keep every EVSE live: the group takes the status refresh.
+    const queue = createWriteQueue();
+    const at = '2026-03-01T10:01:00Z';
+    await Promise.all(
+      [
+        [lone, 'S8-1'],
+        [member, 'S3-1'],
+      ].map(async ([locationPk, uid]) => {
+        const row = await grouped.db.get<{ cell: number }>('SELECT cell FROM locations WHERE pk = ?', [
+          locationPk,
+        ]);
+        const stmts = evseStatusStmts(
+          evseKey(locationPk!, uid!),
+          { locationPk: locationPk!, cell: row!.cell },
+          'CHARGING',
+          at,
+          {
+            now: at,
+            via: 'push',
+          },
+        );
+        return queue.write(grouped.db, stmts);
+      }),
+    );
+    expect(await power()).toEqual([]);
+    await expectReadModelCurrent(grouped.db);
   });
 });
