@@ -1,4 +1,5 @@
-// Worker thread: answers heavy public reads (heavy-reads.ts) with the same app as the main thread,
+// Worker thread: answers heavy public reads (heavy-reads.ts) with the same app as the main thread
+// (a map's page without it, map-pages.ts: the same bytes and headers, tested against the app),
 // over its own read-only connection, so a long query blocks this thread and not the event loop.
 // Receives { url, accept, into } (or a page of an SSE replay), posts back { status, headers, body }
 // and this thread's heap figures (ThreadMemory). The body is copied into slot `into` of the shared

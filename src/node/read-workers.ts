@@ -1,6 +1,8 @@
-// The worker threads behind heavy-reads.ts: one per lane slot, started on first use, each with its
-// own read-only connection (read-worker.ts). A slot renders one request at a time (heavy-reads.ts
-// never hands a busy slot another), so a reply is the answer to the request it was sent.
+// The worker threads behind heavy-reads.ts, started on first use, each with its own read-only
+// connection (read-worker.ts). A statistics slot is a thread of its own; a page thread holds
+// PAGE_SLOTS_PER_WORKER page slots (it starts its next page as it posts one), so every task carries
+// an id and a reply goes to the request of the task it names. A thread that ends (a crash, its
+// heap cap) fails every task it held: each of their requests gets a 503.
 //
 // Threads cost memory: each is a V8 isolate with the app's modules loaded (about 40 MB measured
 // idle from the built modules, 45-78 MB under tsx which compiled the app again in every thread)
