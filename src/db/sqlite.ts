@@ -112,7 +112,7 @@ parentPort.on('message', () => { try { checkpoint.get(); } catch {} });`;
  * 27.2 s against 34.0 s; the same peak RSS (VmHWM 170-186 MB). Not the bulk autocheckpoint alone:
  * 40,000 frames without the thread gave 27.6 / 28.6 s.
  */
-function startCheckpointer(file: string): Worker {
+function startCheckpointer(file: string, failed: (err: Error) => void): Worker {
   const worker = new Worker(CHECKPOINTER, {
     eval: true,
     execArgv: [],
@@ -121,6 +121,9 @@ function startCheckpointer(file: string): Worker {
   });
   // Never what keeps a process alive; a checkpoint it had not run is the next open's or commit's.
   worker.unref();
+  // A thread that cannot open the file or ends otherwise (its heap cap) must not take the process
+  // with it: an 'error' event nobody listens to would. The writer then checkpoints as it did before.
+  worker.on('error', failed);
   return worker;
 }
 
@@ -140,7 +143,14 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       return prepare(s.sql).run(...(s.params as unknown[])).changes;
     }),
   );
-  let checkpointer: Worker | undefined;
+  /** The background checkpointer: undefined until the first bulk batch, null once it failed. */
+  let checkpointer: Worker | null | undefined;
+  const checkpointerFailed = (err: Error) => {
+    checkpointer = null;
+    process.emitWarning(`background WAL checkpointer stopped, commits checkpoint as before: ${err.message}`, {
+      code: 'ATLAS_CHECKPOINTER',
+    });
+  };
   const othersCommitted = sqlite.prepare('PRAGMA data_version').pluck();
   const ownChanges = sqlite.prepare('SELECT total_changes()').pluck();
   // A transaction function called inside another runs in a savepoint (better-sqlite3): a list
@@ -173,7 +183,7 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       // Inside a transaction already open the pragma throws (and would not apply): run as it is.
       // Setting it drops the connection's temp database, so no TEMP table may live on a writer.
       if (sqlite.inTransaction) return runAll(stmts);
-      const bulk = options?.bulk === true && !sqlite.memory;
+      const bulk = options?.bulk === true && !sqlite.memory && checkpointer !== null;
       const before = options?.smallStatements ? Number(sqlite.pragma('temp_store', { simple: true })) : null;
       if (before !== null) sqlite.pragma('temp_store = MEMORY');
       if (bulk) sqlite.pragma(`wal_autocheckpoint = ${BULK_AUTOCHECKPOINT_FRAMES}`);
@@ -183,8 +193,8 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
         if (before !== null) sqlite.pragma(`temp_store = ${before}`);
         if (bulk) {
           sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_FRAMES}`);
-          checkpointer ??= startCheckpointer(resolve(sqlite.name));
-          checkpointer.postMessage(null);
+          checkpointer ??= startCheckpointer(resolve(sqlite.name), checkpointerFailed);
+          checkpointer?.postMessage(null);
         }
       }
     },

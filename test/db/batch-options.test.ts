@@ -2,7 +2,7 @@
 // transaction only: the connection's temp storage is back to its default after the batch, committed
 // or failed, so a later large sort or whole-table statement spills to disk as before; and the batch
 // is as atomic as any other.
-import { statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openSqlite } from '../../src/db/sqlite.js';
@@ -111,6 +111,23 @@ describe('bulk batch (a sync page)', () => {
     const failing = [...fill(0, 100), { sql: 'INSERT INTO t (k, v) VALUES (1, NULL)', params: [] }];
     await expect(db.batch(failing, { bulk: true })).rejects.toThrow(/constraint/i);
     expect(await db.get('SELECT count(*) AS n FROM t')).toEqual({ n: 0 });
+    expect(await autocheckpoint(db)).toBe(10_000);
+  });
+
+  it('goes on without the checkpointer when its thread fails, and the process with it', async () => {
+    const dir = testDir('atlas-bulk-');
+    const db = openSqlite(join(dir, 'atlas.db'));
+    onTestFinished(() => db.close());
+    await db.batch(SETUP);
+    // The writer keeps its open files; the thread opens the file by its path, which is gone.
+    renameSync(dir, `${dir}-moved`);
+    const warned = new Promise<Error & { code?: string }>((resolve) => process.once('warning', resolve));
+    await db.batch(fill(0, 100), { bulk: true });
+    const warning = await warned;
+    expect(warning.code).toBe('ATLAS_CHECKPOINTER');
+    expect(warning.message).toMatch(/checkpointer stopped.*(unable to open|directory does not exist)/);
+    await db.batch(fill(100, 100), { bulk: true });
+    expect(await db.get('SELECT count(*) AS n FROM t')).toEqual({ n: 200 });
     expect(await autocheckpoint(db)).toBe(10_000);
   });
 
