@@ -81,7 +81,7 @@ export function answerFileWriter(path: string, dataVersion: () => Promise<string
       format: FORMAT,
       dataVersion: await dataVersion(),
       answers: answers
-        .flatMap((a) => (a.answer.status === 200 ? [a] : []))
+        .filter((a) => a.answer.status === 200)
         .map((a) => ({
           key: a.key,
           at: a.at,
