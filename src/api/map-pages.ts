@@ -10,7 +10,7 @@
 // a Request, Hono's dispatch, zod, the middleware's data version and headers, a Response, and
 // their garbage. The main thread has already run the public API's HTTP behaviour for the request
 // (CORS, limits, conditional requests, compression), and runs it over this answer as over the app's.
-import { siteFeaturesInBbox } from '../db/queries/site-features.js';
+import { siteFeaturePieces } from '../db/queries/site-features.js';
 import type { Db } from '../db/types.js';
 import { collectionFrameAt, storedPageTag } from './feature-pages.js';
 import { GEOJSON } from './geojson-schemas.js';
@@ -21,7 +21,11 @@ export interface MapPageAnswer {
   status: 200;
   /** Lower-case names, as a Response's headers iterate. */
   headers: Record<string, string>;
-  body: Uint8Array;
+  /**
+   * The body in pieces (the frame's head, the features, its tail), which the read worker copies
+   * into its body pool one after the other: joined first, the features were copied once more.
+   */
+  pieces: Uint8Array[];
 }
 
 const PATH = '/v1/sites';
@@ -69,7 +73,7 @@ export async function mapPageAnswer(
   // The URL as Hono reads it (c.req.url: the Request's, normalised by the URL parser).
   const href = u.href;
   let link: string | null = null;
-  const page = await siteFeaturesInBbox(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit }, (after) => {
+  const page = await siteFeaturePieces(db, { bbox: q.bbox, after: q.cursor?.k, limit: q.limit }, (after) => {
     const f = collectionFrameAt(href, after ? { k: after } : null);
     link = f.link;
     return { head: f.head, tail: f.tail };
@@ -78,5 +82,5 @@ export async function mapPageAnswer(
   headers['content-type'] = GEOJSON;
   headers.etag = storedPageTag(page.frame, page.revision);
   if (link) headers.link = link;
-  return { status: 200, headers, body: page.body };
+  return { status: 200, headers, pieces: page.pieces };
 }

@@ -4,7 +4,8 @@
 // Receives { url, accept, into } (or a page of an SSE replay), posts back { status, headers, body }
 // and this thread's heap figures (ThreadMemory). The body is copied into slot `into` of the shared
 // body pool when it fits (body-pool.ts: no new memory for the event loop), else its buffer is
-// transferred.
+// transferred. A map's page is copied in as its pieces (the frame's head, the features SQLite
+// joined, the tail), so its features are not copied once more to join the frame first.
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { getRequestListener } from '@hono/node-server';
@@ -50,10 +51,18 @@ const app = createApp({
 // @hono/node-server's holds the bytes as given.
 getRequestListener(app.fetch);
 
-async function render(req: ReadRequest) {
+/** A worker's answer before it is posted: its body whole, or in pieces to be copied one after the other. */
+interface Rendered {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer> | null;
+  pieces?: Uint8Array[];
+}
+
+async function render(req: ReadRequest): Promise<Rendered> {
   // A map's page (most of what this thread renders) without the app around it: the same answer.
   const page = await mapPageAnswer(db, req.url, req.accept, new Date());
-  if (page) return { ...page, body: ownBuffer(page.body as Uint8Array<ArrayBuffer>) };
+  if (page) return { status: page.status, headers: page.headers, body: null, pieces: page.pieces };
   if (req.renew) forgetFreshAnswers(db);
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (req.accept) headers.accept = req.accept;
@@ -70,13 +79,25 @@ async function render(req: ReadRequest) {
 /** Bytes that can be transferred whole: a view of part of a larger buffer (a pooled Buffer) is copied. */
 function ownBuffer(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   // new Uint8Array(view) copies; a Buffer's slice() would be a view of the same buffer.
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? bytes
-    : new Uint8Array(bytes);
+  return ownsBuffer(bytes) ? bytes : new Uint8Array(bytes);
+}
+
+const ownsBuffer = (bytes: Uint8Array) =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+
+/** The pieces joined, as bytes of their own (a body posted by transfer). */
+function joined(pieces: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 /** A replay page's query takes 100-250 ms on 1M EVSEs (random reads of locations and EVSEs). */
-async function replayPage({ replay: r }: ReplayRequest) {
+async function replayPage({ replay: r }: ReplayRequest): Promise<Rendered> {
   const page = await eventsAfter(db, r.afterId, r.limit, r.bbox);
   return { status: 200, headers: {}, body: new TextEncoder().encode(JSON.stringify(page)) };
 }
@@ -105,20 +126,24 @@ function threadMemory(): ThreadMemory {
 }
 
 /**
- * Copies a successful answer's body into pool slot `into` when there is one and it fits; its
- * length, else undefined. Refusals and errors are small, and the main thread may read them as a
- * stream, which cannot carry shared memory: they are transferred.
+ * Copies a successful answer's body (or its pieces, one after the other) into pool slot `into`
+ * when there is one and it fits; its length, else undefined. Refusals and errors are small, and
+ * the main thread may read them as a stream, which cannot carry shared memory: they are transferred.
  */
-function pooled(
-  a: { status: number; body: Uint8Array | null },
-  into: number | undefined,
-): number | undefined {
+function pooled(a: Rendered, into: number | undefined): number | undefined {
   const pool = data.bodies;
-  const body = a.body;
-  if (!body || !pool || into == null || into < 0 || body.byteLength > pool.slotBytes) return undefined;
+  const pieces = a.pieces ?? (a.body ? [a.body] : null);
+  if (!pieces || !pool || into == null || into < 0) return undefined;
   if (a.status < 200 || a.status >= 300) return undefined;
-  new Uint8Array(pool.buffer, into * pool.slotBytes, body.byteLength).set(body);
-  return body.byteLength;
+  let length = 0;
+  for (const p of pieces) length += p.byteLength;
+  if (length > pool.slotBytes) return undefined;
+  let at = into * pool.slotBytes;
+  for (const p of pieces) {
+    new Uint8Array(pool.buffer, at, p.byteLength).set(p);
+    at += p.byteLength;
+  }
+  return length;
 }
 
 /** The body copied into the pool before the last one: freed when the next one is copied. */
@@ -136,25 +161,41 @@ function spendBody(buffer: ArrayBuffer) {
   spent = buffer;
 }
 
+/** The largest of an answer's buffers (a page's features): the one worth freeing at once. */
+function largest(a: Rendered): ArrayBuffer | undefined {
+  const all = a.pieces ?? (a.body ? [a.body] : []);
+  const big = all.reduce<Uint8Array | undefined>(
+    (m, p) => (m && m.byteLength >= p.byteLength ? m : p),
+    undefined,
+  );
+  // Never a view of a larger buffer: freeing that would free what else it holds (Node's Buffer pool).
+  return big && ownsBuffer(big) ? (big.buffer as ArrayBuffer) : undefined;
+}
+
 parentPort?.on('message', async (task: PostedTask) => {
   try {
     const a = 'replay' in task ? await replayPage(task) : await render(task);
+    const { pieces: _, ...answer } = a;
     const length = pooled(a, task.into);
+    const big = largest(a);
     if (length != null) {
-      spendBody(a.body!.buffer);
+      if (big) spendBody(big);
       parentPort?.postMessage({
         ok: true,
         id: task.id,
-        ...a,
+        ...answer,
         body: null,
         pooled: length,
         memory: threadMemory(),
       });
       return;
     }
+    // Not pooled: one buffer, transferred (its pieces joined first; they are then spent).
+    const body = a.pieces ? joined(a.pieces) : a.body;
+    if (a.pieces && big) spendBody(big);
     parentPort?.postMessage(
-      { ok: true, id: task.id, ...a, memory: threadMemory() },
-      a.body ? [a.body.buffer] : [],
+      { ok: true, id: task.id, ...answer, body, memory: threadMemory() },
+      body ? [body.buffer] : [],
     );
   } catch (err) {
     parentPort?.postMessage({

@@ -401,6 +401,28 @@ describe('heavy reads on worker threads', () => {
     }
   });
 
+  it('transfers a map page too large for a pool slot whole, the same bytes as one written into a slot', async () => {
+    // A map page leaves the worker in pieces (frame and features): joined when it cannot be pooled.
+    const page = { url: 'http://localhost/v1/sites?bbox=3,50,7,54', accept: null };
+    const pooled = createReadWorkers({ file }, READ_WORKER_LIMITS, new BodyPool(), 1);
+    const small = createReadWorkers({ file }, READ_WORKER_LIMITS, new BodyPool(2, 256), 1);
+    try {
+      const a = await pooled.execute('pages', 0, page);
+      const b = await small.execute('pages', 0, page);
+      expect(a.status).toBe(200);
+      expect(a.body!.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(b.body!.buffer).toBeInstanceOf(ArrayBuffer);
+      expect(b.body!.byteLength).toBeGreaterThan(256);
+      expect(Buffer.from(b.body!).equals(Buffer.from(a.body!))).toBe(true);
+      expect(b.headers).toEqual(a.headers);
+      a.release?.();
+      b.release?.();
+    } finally {
+      await pooled.close();
+      await small.close();
+    }
+  });
+
   it('replays a resumed event stream with pages read by a worker thread', async () => {
     const heavy = startHeavyReads({ file, pageWorkers: 1 })!;
     const pages: number[] = [];

@@ -2,7 +2,7 @@
 // what a map, a tile, an OGC page or the OCPI sender needs per site without touching EVSE rows.
 import type { Bbox } from '../spatial-key.js';
 import { blobBytes, type Db } from '../types.js';
-import { indexedSiteFeatures, REV_HIGH, REV_LOW } from './spread-index.js';
+import { indexedSiteFeatures, indexedSitePieces, REV_HIGH, REV_LOW } from './spread-index.js';
 import { type Folded, SITE_FEATURES, scanAll, spreadScan, spreadScanFolded } from './spread-scan.js';
 
 /** One published site as the read model holds it. */
@@ -93,6 +93,24 @@ export async function siteFeaturesInBbox(
   const p = await indexedSiteFeatures(db, q, frameOf);
   if (!p) return siteFeaturesInBboxBySql(db, q, frameOf);
   return { ...p, revision: `${p.count}.${p.lo}.${p.hi}` };
+}
+
+/** A page as siteFeaturesInBbox gives it, its body in pieces: concatenated, they are that body. */
+export type SiteFeaturePieces = Omit<SiteFeaturesPage, 'body'> & { pieces: Uint8Array[] };
+
+/**
+ * siteFeaturesInBbox for a caller that copies the body into memory of its own anyway (the read
+ * worker's body pool): the frame is not joined to the features first, which spares a copy of them.
+ */
+export async function siteFeaturePieces(
+  db: Db,
+  q: PageQuery,
+  frameOf = NO_FRAME,
+): Promise<SiteFeaturePieces> {
+  const p = await indexedSitePieces(db, q, frameOf);
+  if (p) return { ...p, revision: `${p.count}.${p.lo}.${p.hi}` };
+  const { body, ...rest } = await siteFeaturesInBboxBySql(db, q, frameOf);
+  return { ...rest, pieces: [body] };
 }
 
 /**
