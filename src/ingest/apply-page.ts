@@ -97,10 +97,55 @@ async function countedOnCommit(ctx: PageContext, apply: (page: PageContext) => P
 }
 
 export function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
-  return countedOnCommit(ctx, (page) => writeLocationPage(items, page));
+  return countedOnCommit(ctx, async (page) => {
+    const stmts = await locationPageStmts(items, page, null);
+    if (stmts.length > 0) await page.db.batch(stmts, LOCATION_PAGE_BATCH);
+  });
 }
 
-async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
+/** A location page's batch: many small statements, one of many written back to back. */
+export const LOCATION_PAGE_BATCH = { smallStatements: true, bulk: true } as const;
+
+/**
+ * Location pages built but not committed yet, written later in one batch (PendingPages in
+ * pending-pages.ts). A page is built against what is committed: one that names a location an
+ * uncommitted page writes has the held pages committed first.
+ */
+export interface PageQueue {
+  /** Whether an uncommitted page writes one of these location keys. */
+  holdsAny(pks: readonly string[]): boolean;
+  /** Holds a built page: its statements, the location keys it writes, its counts. */
+  add(stmts: Stmt[], pks: readonly string[], counters: RunCounters): Promise<void>;
+  /** Commits the pages held. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Adds a page's statements to `queue`, which commits them later with the pages around it; the
+ * page's counts reach the run's counters when that batch commits.
+ */
+export async function queueLocationPage(
+  items: PageItem[],
+  ctx: PageContext,
+  queue: PageQueue,
+): Promise<void> {
+  const page: PageContext = { ...ctx, counters: zeroCounters() };
+  const pks: string[] = [];
+  const stmts = await locationPageStmts(items, page, queue, pks);
+  await queue.add(stmts, pks, page.counters);
+}
+
+/**
+ * The statements that write a page, read against what is committed. `pending`: pages not yet
+ * committed, flushed first when this page names one of their locations; `pks` receives the
+ * location keys the page writes or touches.
+ */
+async function locationPageStmts(
+  items: PageItem[],
+  ctx: PageContext,
+  pending: PageQueue | null,
+  pks: string[] = [],
+): Promise<Stmt[]> {
   const stmts: Stmt[] = [];
   const keyed: Keyed<Location>[] = [];
   const refs = new Map<string, ExternalRef[]>();
@@ -122,6 +167,9 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
   // In key order: the page's rows then land in each index keyed by location (its pk, the EVSEs'
   // and connectors' location indexes) in one pass, a leaf page at a time, instead of at random.
   const unique = dedupeInRun(keyed, ctx).sort((x, y) => (x.pk < y.pk ? -1 : x.pk > y.pk ? 1 : 0));
+  for (const k of unique) pks.push(k.pk);
+  // What is held is read below: a location an uncommitted page writes must be read as it wrote it.
+  if (pending?.holdsAny(pks)) await pending.flush();
   const stored = await storedHashes(
     ctx.db,
     'locations',
@@ -165,7 +213,7 @@ async function writeLocationPage(items: PageItem[], ctx: PageContext): Promise<v
   for (let i = 0; i < written.length; i += REFRESH_CHUNK) {
     stmts.push(...refreshSiteFeaturesStmts({ locationPks: written.slice(i, i + REFRESH_CHUNK) }));
   }
-  if (stmts.length > 0) await ctx.db.batch(stmts, { smallStatements: true, bulk: true });
+  return stmts;
 }
 
 export function applyTariffPage(

@@ -18,8 +18,9 @@ import type { OcpiVersion } from '../model/types.js';
 import { type Discovery, discover } from '../ocpi/client/discovery.js';
 import type { OcpiClient } from '../ocpi/client/index.js';
 import { pullPages } from '../ocpi/client/pages.js';
-import { applyLocationPage, applyTariffPage, ocpiItem, type PageContext } from './apply-page.js';
+import { applyTariffPage, ocpiItem, type PageContext, queueLocationPage } from './apply-page.js';
 import { registerSource } from './handshake.js';
+import { PendingPages } from './pending-pages.js';
 import { finishRun, type RunCounters, type RunStatus, startRun, zeroCounters } from './run-record.js';
 import { loadSourceState, type SourceState, saveDiscovery, tokenFor } from './source-state.js';
 import type { OcpiSourceConfig } from './sources-file.js';
@@ -216,13 +217,26 @@ async function pullModules(run: Run, found: Discovery, pull: Pull): Promise<{ lo
   // 2.1.1 objects carry no owner ids: the party the source is configured for owns them.
   const party = run.source.parties[0];
   const owner = party ? { countryCode: party.country_code, partyId: party.party_id } : undefined;
-  const { ctx } = run;
-  await pullModule(run, 'locations', found.endpoints.locations!, pull, (items) =>
-    applyLocationPage(
-      items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, found.version, owner))),
-      ctx,
-    ),
-  );
+  const { ctx, deps } = run;
+  // Several pages a transaction (pending-pages.ts); the run's counters and live streams move when
+  // they commit.
+  const pending = new PendingPages(deps.db, run.counters, async () => {
+    await saveCounters(run);
+    deps.notify?.();
+  });
+  try {
+    await pullModule(run, 'locations', found.endpoints.locations!, pull, (items) =>
+      queueLocationPage(
+        items.map((raw) => ocpiItem(raw, (r) => normalizeLocation(r, found.version, owner))),
+        ctx,
+        pending,
+      ),
+    );
+  } finally {
+    // A run that fails keeps the pages it took before, as it did with a commit per page (a write
+    // that failed already dropped its pages: this is then a no-op).
+    await pending.flush();
+  }
   const locationsSeen = ctx.seen.size;
   const tariffsUrl = found.endpoints.tariffs;
   if (tariffsUrl) {
@@ -249,13 +263,17 @@ async function pullModule(
     counters.pages++;
     records += page.items.length;
     await apply(page.items);
-    run.syncCounters();
-    await deps.db.batch([runCountersStmt(deps.db, run.runId, counters, run.version)]);
-    // Only locations carry statuses that live streams show.
-    if (phase === 'locations') deps.notify?.();
+    // Locations are saved with their commit (pullModules), which may come pages later.
+    if (phase !== 'locations') await saveCounters(run);
     const total = page.totalCount;
     run.options.onProgress?.({ sourceId: run.source.id, phase, pages: counters.pages, records, total });
   }
+}
+
+/** The run's counters as they are now, into its sync_runs row. */
+async function saveCounters(run: Run): Promise<void> {
+  run.syncCounters();
+  await run.deps.db.batch([runCountersStmt(run.deps.db, run.runId, run.counters, run.version)]);
 }
 
 /**
