@@ -37,7 +37,7 @@ async function expectSamePage(db: Db, q: Query) {
   expect(text.decode(fromIndex!.body), JSON.stringify(q)).toBe(sqlBody);
   expect(fromIndex!.frame).toEqual(bySql.frame);
   expect(fromIndex!.count).toBe(bySql.count);
-  expect(`${fromIndex!.count}.${fromIndex!.lo}.${fromIndex!.hi}`).toBe(bySql.revision);
+  expect(`${fromIndex!.count}.${fromIndex!.revs}`).toBe(bySql.revision);
   expect(fromIndex!.after).toBe(bySql.after);
   // What the route serves is the same page, whichever path answered it.
   const served = await siteFeaturesInBbox(db, q, frameOf);

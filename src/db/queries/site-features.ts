@@ -2,7 +2,7 @@
 // what a map, a tile, an OGC page or the OCPI sender needs per site without touching EVSE rows.
 import type { Bbox } from '../spatial-key.js';
 import { blobBytes, type Db } from '../types.js';
-import { indexedSiteFeatures, indexedSitePieces, REV_HIGH, REV_LOW } from './spread-index.js';
+import { indexedSiteFeatures, indexedSitePieces, REV_BITS } from './spread-index.js';
 import { type Folded, SITE_FEATURES, scanAll, spreadScan, spreadScanFolded } from './spread-scan.js';
 
 /** One published site as the read model holds it. */
@@ -61,7 +61,7 @@ export interface SiteFeaturesPage {
   /** How many features. */
   count: number;
   /**
-   * Stands for the page's rows and their contents: their count and the sums of their `rev`. Every
+   * Stands for the page's rows and their contents: their count and the sum of their `rev`s (REV_BITS of each). Every
    * write that changes a row gives it a new random rev, so a page with a new, changed or removed
    * site gets another revision (a removed site's place is taken by another, or the count drops),
    * while writes elsewhere leave it alone. The same for a page read from the index or by SQL.
@@ -92,7 +92,7 @@ export async function siteFeaturesInBbox(
 ): Promise<SiteFeaturesPage> {
   const p = await indexedSiteFeatures(db, q, frameOf);
   if (!p) return siteFeaturesInBboxBySql(db, q, frameOf);
-  return { ...p, revision: `${p.count}.${p.lo}.${p.hi}` };
+  return { ...p, revision: `${p.count}.${p.revs}` };
 }
 
 /** A page as siteFeaturesInBbox gives it, its body in pieces: concatenated, they are that body. */
@@ -108,7 +108,7 @@ export async function siteFeaturePieces(
   frameOf = NO_FRAME,
 ): Promise<SiteFeaturePieces> {
   const p = await indexedSitePieces(db, q, frameOf);
-  if (p) return { ...p, revision: `${p.count}.${p.lo}.${p.hi}` };
+  if (p) return { ...p, revision: `${p.count}.${p.revs}` };
   const { body, ...rest } = await siteFeaturesInBboxBySql(db, q, frameOf);
   return { ...rest, pieces: [body] };
 }
@@ -133,18 +133,18 @@ export async function siteFeaturesInBboxBySql(
     after: q.after,
     where: () => [],
   };
-  const { parts, more } = await spreadScanFolded<Folded & { body: unknown; lo: number; hi: number }>(
+  const { parts, more } = await spreadScanFolded<Folded & { body: unknown; revs: number }>(
     db,
     scan,
     q.limit,
     (
       numbered,
     ) => `SELECT count(*) AS seen, count(f.rowid) AS n, max(CASE WHEN f.rowid IS NOT NULL THEN p.pk END) AS last,
-        CAST(group_concat(f.feature, ',') AS BLOB) AS body, sum(${REV_LOW}) AS lo, sum(${REV_HIGH}) AS hi
+        CAST(group_concat(f.feature, ',') AS BLOB) AS body, sum(${REV_BITS}) AS revs
       FROM (${numbered}) p LEFT JOIN site_features f ON f.rowid = p.r AND p.i <= ?`,
   );
-  // Sums of at most 10,000 30-bit halves: exact in a JS number.
-  const sum = (k: 'n' | 'lo' | 'hi') => parts.reduce((a, p) => a + (p[k] ?? 0), 0);
+  // Sums of at most 10,000 39-bit numbers (REV_BITS): exact in a JS number.
+  const sum = (k: 'n' | 'revs') => parts.reduce((a, p) => a + (p[k] ?? 0), 0);
   const after = more ? (parts[parts.length - 1]?.last ?? null) : null;
   const frame = frameOf(after);
   return {
@@ -154,7 +154,7 @@ export async function siteFeaturesInBboxBySql(
     ),
     frame,
     count: sum('n'),
-    revision: `${sum('n')}.${sum('lo')}.${sum('hi')}`,
+    revision: `${sum('n')}.${sum('revs')}`,
     after,
   };
 }
