@@ -47,7 +47,8 @@ export function createApp(deps: AppDeps) {
   // Not in /openapi.json: OGC API - Features describes itself at /ogc/api (its conformance asks for
   // its own definition), and the OCPI platform is specified by OCPI (docs/ocpi-push.md).
   app.route('/ogc', ogcApp);
-  app.route('/ocpi', createOcpiApp(deps));
+  const ocpi = createOcpiApp(deps);
+  app.route('/ocpi', ocpi.app);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
@@ -61,6 +62,11 @@ export function createApp(deps: AppDeps) {
     (c.get('log') ?? log).error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
     return c.json(errorBody('internal', 'internal error'), 500);
   });
+  // A CPO's status PATCH is answered before the app, alike (ocpi/status-patch-requests.ts); the
+  // app answers everything else. app.request() goes through here too.
+  const dispatch = app.fetch;
+  const host = { log, clock, getDb: deps.getDb, app: dispatch };
+  app.fetch = (req, env, ctx) => ocpi.statusPatches(req, env, ctx, host) ?? dispatch(req, env, ctx);
   return app;
 }
 

@@ -3,7 +3,6 @@
 // (SPEC-DIGEST §2), errors included; no token appears in any log line.
 import { type Context, type ErrorHandler, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { isStorageFull } from '../../db/storage-full.js';
 import { DEFAULT_OUR_PARTY } from '../../ingest/handshake.js';
 import type { OcpiClient } from '../../ocpi/client/http.js';
 import { createOcpiClient } from '../../ocpi/client/index.js';
@@ -14,7 +13,12 @@ import { isReceiverVersion, versionDetails, versionList } from '../../ocpi/recei
 import type { AppDeps } from '../deps.js';
 import { DEFAULT_RATE_LIMIT } from '../http/options.js';
 import { createRateLimiter } from '../http/rate-limit.js';
-import { createFailureThrottle, createLogSampler, DEFAULT_FAILURE_THROTTLE } from './auth-throttle.js';
+import {
+  createFailureThrottle,
+  createLogSampler,
+  DEFAULT_FAILURE_THROTTLE,
+  type FailureThrottle,
+} from './auth-throttle.js';
 import { createCallerRegistry } from './callers.js';
 import { clientCredentials, identifyClient } from './clients.js';
 import { type OcpiContext, type OcpiDeps, type OcpiEnv, ocpiBase, reply } from './context.js';
@@ -22,6 +26,8 @@ import { createCredentialsApp } from './credentials.js';
 import { EvsePlaces } from './location-pushes.js';
 import { createLocationsReceiver } from './locations.js';
 import { createLocationsSender, createTariffsSender } from './sender.js';
+import { serverFailure } from './server-failure.js';
+import { createStatusPatchRequests } from './status-patch-requests.js';
 import { createTariffsReceiver } from './tariffs.js';
 import { createWriteQueue } from './write-queue.js';
 
@@ -52,8 +58,22 @@ function publicLimiter(deps: AppDeps) {
   };
 }
 
+/** What authenticates a request: shared by the app and the status PATCHes answered before it. */
+export interface AuthGate {
+  throttle: FailureThrottle;
+  candidates: (header: string | undefined, version: string) => string[];
+}
+
+/**
+ * The OCPI app, mounted at /ocpi, and the status PATCHes answered before any app
+ * (status-patch-requests.ts), which share its callers, write queue and failure throttle.
+ */
 export function createOcpiApp(deps: AppDeps) {
   const ocpi = ocpiDepsOf(deps);
+  const gate: AuthGate = {
+    throttle: createFailureThrottle(deps.ocpiAuthThrottle ?? DEFAULT_FAILURE_THROTTLE),
+    candidates: tokenDecoder(),
+  };
   // The same address the public API's limiter uses (the socket's on Node).
   const clientAddress = (c: Context) =>
     deps.http?.clientIp?.(c) ?? c.req.header('cf-connecting-ip') ?? 'shared';
@@ -69,7 +89,7 @@ export function createOcpiApp(deps: AppDeps) {
   });
   app.use('/:version/receiver/*', swapRouting(ocpi));
   app.use('/:version/sender/*', swapRouting(ocpi));
-  app.use('/:version/*', authenticate(deps, ocpi, clientAddress));
+  app.use('/:version/*', authenticate(deps, ocpi, gate, clientAddress));
   // Receivers take pushes from CPOs only; senders answer registered clients (token C) and, when
   // switched on, token-less readers. Token A opens versions and credentials only (2.2+ rule).
   app.use('/:version/receiver/*', async (c, next) => {
@@ -102,7 +122,7 @@ export function createOcpiApp(deps: AppDeps) {
   app.all('*', (c) => {
     throw new OcpiError(404, OcpiStatus.clientError, `no OCPI endpoint ${c.req.method} ${c.req.path}`);
   });
-  return app;
+  return { app, statusPatches: createStatusPatchRequests(ocpi, gate, clientAddress, MAX_BODY_BYTES) };
 }
 
 function ocpiDepsOf(deps: AppDeps): OcpiDeps {
@@ -144,17 +164,9 @@ function errorHandler(clientAddress: (c: Context) => string): ErrorHandler<OcpiE
       if (err instanceof ThrottledError) c.header('Retry-After', String(err.retryAfterS));
       return c.json(envelope(err.statusCode, c.get('now'), undefined, err.message), err.httpStatus);
     }
-    if (isStorageFull(err)) {
-      // 503 + Retry-After: temporary by definition (RFC 9110 §15.6.4), so a CPO's push queue retries it.
-      c.get('log').error({ err: { message: err.message } }, 'ocpi push not stored: storage full');
-      c.header('Retry-After', '60');
-      return c.json(
-        envelope(OcpiStatus.serverError, c.get('now'), undefined, 'storage full: not stored, retry later'),
-        503,
-      );
-    }
-    c.get('log').error({ err: { message: err.message, stack: err.stack } }, 'ocpi handler failed');
-    return c.json(envelope(OcpiStatus.serverError, c.get('now'), undefined, 'internal error'), 500);
+    const f = serverFailure(err, c.get('log'));
+    if (f.retryAfterS !== undefined) c.header('Retry-After', String(f.retryAfterS));
+    return c.json(envelope(f.statusCode, c.get('now'), undefined, f.message), f.httpStatus);
   };
 }
 
@@ -180,10 +192,9 @@ function swapRouting(ocpi: OcpiDeps) {
  * are on, rate-limited like the public API. ('/:version/*' also matches /versions.) An address
  * with too many failures is refused before any lookup.
  */
-function authenticate(deps: AppDeps, ocpi: OcpiDeps, clientAddress: (c: Context) => string) {
-  const throttle = createFailureThrottle(deps.ocpiAuthThrottle ?? DEFAULT_FAILURE_THROTTLE);
+function authenticate(deps: AppDeps, ocpi: OcpiDeps, gate: AuthGate, clientAddress: (c: Context) => string) {
+  const { throttle, candidates } = gate;
   const publicLimit = publicLimiter(deps);
-  const candidates = tokenDecoder();
   return async (c: Context<OcpiEnv>, next: () => Promise<void>) => {
     const version = c.req.param('version') ?? '';
     if (version !== 'versions' && !isReceiverVersion(version)) {

@@ -23,6 +23,8 @@ interface Debt {
   at: number;
 }
 
+export type FailureThrottle = ReturnType<typeof createFailureThrottle>;
+
 // Times come from the request's clock (the app's, which tests drive).
 export function createFailureThrottle(opts: FailureThrottleOptions) {
   const debts = new Map<string, Debt>();
@@ -31,6 +33,10 @@ export function createFailureThrottle(opts: FailureThrottleOptions) {
     d.at = now;
   };
   return {
+    /** Whether any address has failed yet: until then every address may go ahead (waitS is 0). */
+    tracking(): boolean {
+      return debts.size > 0;
+    },
     /** Seconds this address must wait before its next attempt counts (0: go ahead). */
     waitS(address: string, now: number): number {
       const d = debts.get(address);

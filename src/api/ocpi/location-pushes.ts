@@ -160,21 +160,23 @@ export async function putEvse(
 /** Fields a status PATCH may carry and still take the short path (no read-merge-normalize). */
 const STATUS_ONLY = new Set(['status', 'last_updated', 'uid']);
 
+/** An EVSE PATCH body that patchEvse sends down the short path (when it is switched on). */
+export function isStatusOnlyPatch(body: Record<string, unknown>): boolean {
+  return (
+    typeof body.status === 'string' &&
+    // A last_updated of the wrong type is refused by the general path's schema, in its words.
+    (typeof body.last_updated === 'string' || body.last_updated == null) &&
+    Object.keys(body).every((k) => STATUS_ONLY.has(k))
+  );
+}
+
 export async function patchEvse(
   t: PushTarget,
   evseUid: string,
   body: Record<string, unknown>,
 ): Promise<PushOutcome> {
   const epk = evseKey(locationPk(t), evseUid);
-  if (
-    t.statusFastPath &&
-    typeof body.status === 'string' &&
-    // A last_updated of the wrong type is refused by the general path's schema, in its words.
-    (typeof body.last_updated === 'string' || body.last_updated == null) &&
-    Object.keys(body).every((k) => STATUS_ONLY.has(k))
-  ) {
-    return patchEvseStatus(t, epk, evseUid, body);
-  }
+  if (t.statusFastPath && isStatusOnlyPatch(body)) return patchEvseStatus(t, epk, evseUid, body);
   const lastUpdated = checkLocationPatch(t.version, 'evse', body) ?? t.now;
   const held = await storedEvse(t.db, epk);
   if (!held) throw notFoundOcpi(`unknown EVSE ${evseUid} of location ${t.locationId}`);

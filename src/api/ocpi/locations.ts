@@ -3,6 +3,7 @@
 // is JSON (400), ids and owner in the body (2001 / 404), then the write.
 import { Hono } from 'hono';
 import { storedConnector, storedEvse, storedLocation } from '../../db/queries/stored-objects.js';
+import type { Db } from '../../db/types.js';
 import { connectorKey, evseKey, locationKey } from '../../model/ids.js';
 import { iso } from '../../model/iso-time.js';
 import { notFoundOcpi } from '../../ocpi/receiver/envelope.js';
@@ -13,6 +14,7 @@ import {
   refuseFutureTimestamps,
 } from '../../ocpi/receiver/push-rules.js';
 import { connectorToOcpi, evseToOcpi, locationToOcpi } from '../../ocpi/receiver/to-ocpi.js';
+import type { ReceiverVersion } from '../../ocpi/receiver/versions.js';
 import { type OcpiContext, type OcpiDeps, type OcpiEnv, reply, requireOwnParty } from './context.js';
 import {
   type PushOutcome,
@@ -25,38 +27,59 @@ import {
   putLocation,
 } from './location-pushes.js';
 
+/** The target of a push to `locationId` of cc/pid, by the caller's source, received at `now`. */
+export function newPushTarget(
+  deps: OcpiDeps,
+  db: Db,
+  sourceId: string,
+  version: ReceiverVersion,
+  path: { cc: string; pid: string; locationId: string },
+  now: Date,
+): PushTarget {
+  return {
+    db,
+    sourceId,
+    version,
+    countryCode: path.cc,
+    partyId: path.pid,
+    locationId: path.locationId,
+    now: iso(now),
+    write: (stmts) => deps.writes.write(db, stmts),
+    places: deps.places,
+    statusFastPath: deps.statusFastPath,
+  };
+}
+
 /** Checks the path's party, reads the body and names the target of the push. */
 async function pushTarget(
   c: OcpiContext,
   deps: OcpiDeps,
 ): Promise<{ t: PushTarget; body: Record<string, unknown> }> {
-  const { cc, pid, locationId } = c.req.param() as { cc: string; pid: string; locationId: string };
-  requireOwnParty(c, cc, pid);
+  const path = c.req.param() as { cc: string; pid: string; locationId: string };
+  requireOwnParty(c, path.cc, path.pid);
   const body = readJsonObject(await c.req.text());
   refuseFutureTimestamps(body, c.get('now'));
   const version = c.get('version');
-  checkBodyOwner(version, body, { country_code: cc, party_id: pid }, c.get('caller').parties);
-  const db = c.get('db');
-  const t: PushTarget = {
-    db,
-    sourceId: c.get('caller').source.id,
-    version,
-    countryCode: cc,
-    partyId: pid,
-    locationId,
-    now: iso(c.get('now')),
-    write: (stmts) => deps.writes.write(db, stmts),
-    places: deps.places,
-    statusFastPath: deps.statusFastPath,
-  };
+  checkBodyOwner(version, body, { country_code: path.cc, party_id: path.pid }, c.get('caller').parties);
+  const t = newPushTarget(deps, c.get('db'), c.get('caller').source.id, version, path, c.get('now'));
   return { t, body };
 }
 
-function answer(c: OcpiContext, deps: OcpiDeps, outcome: PushOutcome) {
-  if (outcome === 'stale')
-    return reply(c, undefined, 200, 'older than the version we hold: acknowledged, not applied');
+export const NOT_APPLIED = 'older than the version we hold: acknowledged, not applied';
+
+/** A written or acknowledged push's answer: HTTP status and envelope message; wakes the stream when written. */
+export function pushAnswer(
+  deps: OcpiDeps,
+  outcome: PushOutcome,
+): { status: 200 | 201; message: string | undefined } {
+  if (outcome === 'stale') return { status: 200, message: NOT_APPLIED };
   deps.notifier?.notify();
-  return reply(c, undefined, outcome === 'created' ? 201 : 200);
+  return { status: outcome === 'created' ? 201 : 200, message: undefined };
+}
+
+function answer(c: OcpiContext, deps: OcpiDeps, outcome: PushOutcome) {
+  const a = pushAnswer(deps, outcome);
+  return reply(c, undefined, a.status, a.message);
 }
 
 function locationPkOfPath(c: OcpiContext): string {

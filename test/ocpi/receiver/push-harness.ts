@@ -67,8 +67,20 @@ export interface Atlas {
     version: OcpiVersion,
     path: string,
     body?: unknown,
-    opts?: { token?: string; encoding?: 'raw' | 'base64'; rawBody?: string; module?: string },
-  ): Promise<{ status: number; body: { status_code: number; status_message?: string; data?: unknown } }>;
+    opts?: {
+      token?: string;
+      encoding?: 'raw' | 'base64';
+      rawBody?: string;
+      module?: string;
+      /** More request headers (correlation and routing ones, say). */
+      headers?: Record<string, string>;
+    },
+  ): Promise<{
+    status: number;
+    body: { status_code: number; status_message?: string; data?: unknown };
+    /** The answer's headers, names in lower case. */
+    headers: Record<string, string>;
+  }>;
   get<T = unknown>(path: string): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
@@ -105,12 +117,14 @@ export async function startAtlas(
           Authorization: `Token ${auth}`,
           'Content-Type': 'application/json',
           'X-Request-ID': crypto.randomUUID(),
+          ...o.headers,
         },
         body: o.rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
       });
       return {
         status: res.status,
         body: (await res.json()) as { status_code: number; status_message?: string; data?: unknown },
+        headers: Object.fromEntries(res.headers),
       };
     },
     async get<T>(path: string) {

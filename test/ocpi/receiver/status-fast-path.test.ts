@@ -5,6 +5,7 @@
 // model included) and every wake of the availability stream must be the same.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/types.js';
+import type { Logger } from '../../../src/log.js';
 import type { OcpiVersion } from '../../../src/model/types.js';
 import { type Atlas, dumpStore, ocpiLocation, startAtlas, TOKEN_DE } from './push-harness.js';
 
@@ -20,7 +21,13 @@ interface Step {
   token?: string;
   /** Clock of the push (2.1.1 PATCHes without last_updated take it). */
   at?: string;
+  /** More request headers. */
+  headers?: Record<string, string>;
+  /** The store fails the push's writes (a trigger refuses its status event). */
+  fail?: true;
 }
+
+const ROUTING = { 'OCPI-from-country-code': 'NL', 'OCPI-from-party-id': 'TNM' };
 
 const at = (minute: number) => `2025-03-01T10:${String(minute).padStart(2, '0')}:00Z`;
 
@@ -79,6 +86,39 @@ const STEPS: Step[] = [
   { version: '2.2.1', path: '/NL/TNM/F1/E3', body: { status: 'BLOCKED', last_updated: at(51) } },
   // And one that applies after all the refusals.
   { version: '2.2.1', path: '/NL/TNM/F1/E1', body: { status: 'AVAILABLE', last_updated: at(46) } },
+  // Headers that come back: correlation id, routing (2.2+ only), the client's request id or a new one.
+  {
+    version: '2.2.1',
+    path: '/NL/TNM/F1/E2',
+    body: { status: 'CHARGING', last_updated: at(47) },
+    headers: { 'X-Correlation-ID': 'c-47', 'X-Request-ID': 'r-47', ...ROUTING },
+  },
+  {
+    version: '2.3.0',
+    path: '/NL/TNM/F1/E2',
+    body: { status: 'AVAILABLE', last_updated: at(48) },
+    headers: {
+      ...ROUTING,
+      'OCPI-to-country-code': 'NL',
+      'OCPI-to-party-id': 'ATL',
+      'X-Request-ID': 'not ok',
+    },
+  },
+  {
+    version: '2.1.1',
+    path: '/NL/TNM/F1/E1',
+    body: { status: 'BLOCKED', last_updated: at(48) },
+    headers: { 'X-Correlation-ID': 'c-48', ...ROUTING },
+  },
+  // Refused by the store after the checks: answered 500 either way, nothing kept.
+  { version: '2.2.1', path: '/NL/TNM/F1/E2', body: { status: 'CHARGING', last_updated: at(49) }, fail: true },
+  // A body beside the status, a query: the app's requests.
+  {
+    version: '2.2.1',
+    path: '/NL/TNM/F1/E2',
+    body: { status: 'CHARGING', last_updated: at(50), physical_reference: '2' },
+  },
+  { version: '2.2.1', path: '/NL/TNM/F1/E2?x=1', body: { status: 'AVAILABLE', last_updated: at(51) } },
   // A PUT that leaves E2 (50 kW) out removes it and deletes its connectors; a status PATCH then
   // brings it back without them, so it must not lift its location's max power again.
   {
@@ -96,8 +136,27 @@ const STEPS: Step[] = [
   { version: '2.2.1', path: '/NL/TNM/F2/E2', body: { status: 'CHARGING', last_updated: at(53) } },
 ];
 
-async function seeded(fast: boolean): Promise<{ atlas: Atlas; wakes: () => number }> {
-  const atlas = await startAtlas({ now: '2025-03-01T11:00:00Z', deps: { ocpiStatusFastPath: fast } });
+/** Each log line as one object: its bindings, fields and message. */
+function capturingLogger(lines: Record<string, unknown>[], bindings: object = {}): Logger {
+  const at = (level: string) => (obj: object, msg?: string) =>
+    lines.push({ level, ...bindings, ...obj, msg });
+  return {
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    debug: at('debug'),
+    child: (more) => capturingLogger(lines, { ...bindings, ...more }),
+  };
+}
+
+async function seeded(
+  fast: boolean,
+): Promise<{ atlas: Atlas; wakes: () => number; lines: Record<string, unknown>[] }> {
+  const lines: Record<string, unknown>[] = [];
+  const atlas = await startAtlas({
+    now: '2025-03-01T11:00:00Z',
+    deps: { ocpiStatusFastPath: fast, log: capturingLogger(lines) },
+  });
   // 22,080 W is what 2.1.1 derives from the connector's 230 V x 32 A x 3 phases: the general path
   // merges a 2.1.1 PATCH into the EVSE as 2.1.1 shows it, so another rating would not survive
   // there (that path's round trip, not this one's); E2's differs, for its location's max power.
@@ -115,8 +174,24 @@ async function seeded(fast: boolean): Promise<{ atlas: Atlas; wakes: () => numbe
   }
   let wakes = 0;
   atlas.notifier.subscribe(() => wakes++);
-  return { atlas, wakes: () => wakes };
+  lines.length = 0;
+  return { atlas, wakes: () => wakes, lines };
 }
+
+/** A log line without what differs between two runs (its duration, a made request id, a stack). */
+function comparable({ ms: _ms, request_id, err, ...line }: Record<string, unknown>) {
+  const e = err as { message?: string } | undefined;
+  return { ...line, request_id: request_id === 'r-47' ? request_id : typeof request_id, err: e?.message };
+}
+
+/** Answer headers without the date; the request id as sent, or that one was made. */
+function comparableHeaders({ date: _date, ...headers }: Record<string, string>, sent: string | undefined) {
+  const id = headers['x-request-id'];
+  return { ...headers, 'x-request-id': id === sent ? 'as sent' : /^[\w-]{36}$/.test(id ?? '') ? 'made' : id };
+}
+
+const FAIL = `CREATE TRIGGER test_refuse_events BEFORE INSERT ON evse_status_events
+  BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`;
 
 /** The stored rows, with what differs by design between two databases (random revs, row ids). */
 async function stored(db: Db) {
@@ -148,18 +223,30 @@ describe('status PATCH: the short path against the general path', () => {
     for (const [n, step] of STEPS.entries()) {
       for (const [k, { atlas }] of [fast, general].entries()) {
         atlas.clock.set(step.at ?? '2025-03-01T11:00:00Z');
+        if (step.fail) await atlas.db.batch([{ sql: FAIL, params: [] }]);
         const r = await atlas.push(step.method ?? 'PATCH', step.version, step.path, step.body, {
           token: step.token,
           rawBody: step.rawBody,
+          headers: step.headers,
         });
+        if (step.fail) await atlas.db.batch([{ sql: 'DROP TRIGGER test_refuse_events', params: [] }]);
         answers[k]!.push({
           path: step.path,
           body: step.body,
           status: r.status,
           ...r.body,
           timestamp: undefined,
+          headers: comparableHeaders(r.headers, step.headers?.['X-Request-ID']),
         });
       }
+      // The request's log lines (the app writes one per request, a failure's error before it).
+      expect({ step: n, lines: fast.lines.map(comparable) }).toEqual({
+        step: n,
+        lines: general.lines.map(comparable),
+      });
+      expect(general.lines.length).toBeGreaterThan(0);
+      fast.lines.length = 0;
+      general.lines.length = 0;
       // After every push, not only at the end: a difference may be undone by a later push.
       expect({ step: n, ...(await stored(fast.atlas.db)) }).toEqual({
         step: n,
@@ -177,6 +264,7 @@ describe('status PATCH: the short path against the general path', () => {
     expect(codes).toContain('404 2000');
     expect(codes).toContain('200 2001');
     expect(codes).toContain('400 2000');
+    expect(codes).toContain('500 3000');
     expect(await stored(fast.atlas.db)).toEqual(await stored(general.atlas.db));
     expect(fast.wakes()).toBe(general.wakes());
     expect(fast.wakes()).toBeGreaterThan(0);
