@@ -6,7 +6,7 @@
 // and revision without a rebuild.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteFeaturesInBbox, siteFeaturesInBboxBySql } from '../../src/db/queries/site-features.js';
-import { indexedSiteFeatures, spreadIndexStats } from '../../src/db/queries/spread-index.js';
+import { indexedSiteFeatures, rowidList, spreadIndexStats } from '../../src/db/queries/spread-index.js';
 import { cellOf } from '../../src/db/spatial-key.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
@@ -273,5 +273,20 @@ describe('the in-memory spread index', () => {
       await openSqlite(atlas.file).close();
     }
     expect(await indexedSiteFeatures(atlas.db, { limit: 10 }, frameOf, 0)).not.toBeNull();
+  });
+});
+
+describe("a page's list of rowids", () => {
+  it('is the JSON list join writes, for rowids of every length and beyond what it writes by digits', () => {
+    const rnd = seededRandom(5);
+    const edge = [0, 1, 9, 10, 99, 1_000, 9_999, 10_000, 99_999_999, 100_000_000, 100_000_001];
+    const big = [2 ** 52, 2 ** 53 - 1, 1e15, 1e16 - 2, 1e16, 2 ** 60, -1, -123_456_789];
+    const random = Array.from({ length: 2_000 }, () => Math.floor(rnd() * 2 ** Math.floor(rnd() * 53)));
+    const rowid = Float64Array.from([...edge, ...big, ...random]);
+    const all = Uint32Array.from(rowid.keys());
+    expect(rowidList(rowid, all)).toBe(`[${[...rowid].join(',')}]`);
+    const some = Uint32Array.from([5, 3, 3, rowid.length - 1]);
+    expect(rowidList(rowid, some)).toBe(`[${[...some].map((i) => rowid[i]).join(',')}]`);
+    expect(rowidList(rowid, new Uint32Array(0))).toBe('[]');
   });
 });
