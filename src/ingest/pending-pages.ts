@@ -9,7 +9,12 @@
 // Memory is bounded by design: a page is held only as its statements (its raw records are gone by
 // then), and pages are committed once the held statements reach STATEMENT_BUDGET.
 import type { Db, Stmt } from '../db/types.js';
-import { LOCATION_PAGE_BATCH, type PageQueue } from './apply-page.js';
+import {
+  LOCATION_PAGE_BATCH,
+  type PageQueue,
+  refreshWrittenStmts,
+  type WrittenLocation,
+} from './apply-page.js';
 import type { RunCounters } from './run-record.js';
 
 /** Statements held before a commit: about four pages of 1,000 locations of 3 EVSEs (~14k statements each). */
@@ -18,6 +23,7 @@ export const STATEMENT_BUDGET = 56_000;
 export class PendingPages implements PageQueue {
   #stmts: Stmt[] = [];
   #pks = new Set<string>();
+  #written: WrittenLocation[] = [];
   #counters: RunCounters[] = [];
 
   /**
@@ -36,9 +42,15 @@ export class PendingPages implements PageQueue {
   }
 
   /** Holds a built page; commits what is held once it reaches the budget. */
-  async add(stmts: Stmt[], pks: readonly string[], counters: RunCounters): Promise<void> {
+  async add(
+    stmts: Stmt[],
+    pks: readonly string[],
+    written: WrittenLocation[],
+    counters: RunCounters,
+  ): Promise<void> {
     for (const s of stmts) this.#stmts.push(s);
     for (const pk of pks) this.#pks.add(pk);
+    for (const w of written) this.#written.push(w);
     this.#counters.push(counters);
     if (this.#stmts.length >= this.budget) await this.flush();
   }
@@ -47,9 +59,11 @@ export class PendingPages implements PageQueue {
   async flush(): Promise<void> {
     if (this.#counters.length === 0) return;
     const stmts = this.#stmts;
+    for (const s of refreshWrittenStmts(this.#written)) stmts.push(s);
     const pages = this.#counters;
     this.#stmts = [];
     this.#pks = new Set();
+    this.#written = [];
     this.#counters = [];
     // A failed write (disk full) leaves the run counting none of these pages' rows.
     if (stmts.length > 0) await this.db.batch(stmts, LOCATION_PAGE_BATCH);
