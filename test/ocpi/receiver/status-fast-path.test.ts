@@ -65,6 +65,14 @@ const STEPS: Step[] = [
     body: { status: 'CHARGING', last_updated: at(44) },
     token: TOKEN_DE,
   },
+  // An unknown token (401): from here on the failure throttle knows this address, and the pushes
+  // after it are let through by address.
+  {
+    version: '2.2.1',
+    path: '/NL/TNM/F1/E1',
+    body: { status: 'CHARGING', last_updated: at(44) },
+    token: 'not-a-token',
+  },
   { version: '2.2.1', path: '/NL/TNM/F1/E1', body: { status: 'CHARGING' } },
   { version: '2.2.1', path: '/NL/TNM/F1/E1', body: { status: 'CHARGING', last_updated: 'soon' } },
   { version: '2.2.1', path: '/NL/TNM/F1/E1', body: { status: 'CHARGING', last_updated: 5 } },
@@ -265,6 +273,7 @@ describe('status PATCH: the short path against the general path', () => {
     expect(codes).toContain('200 2001');
     expect(codes).toContain('400 2000');
     expect(codes).toContain('500 3000');
+    expect(codes).toContain('401 2000');
     expect(await stored(fast.atlas.db)).toEqual(await stored(general.atlas.db));
     expect(fast.wakes()).toBe(general.wakes());
     expect(fast.wakes()).toBeGreaterThan(0);

@@ -1,7 +1,9 @@
 // Which requests the status PATCHes answered before the app (status-patch-requests.ts) take, and
 // which they hand to the app untouched: status-fast-path.test.ts compares their answers with the
 // app's over HTTP, this checks that the short way is the one taken where it should be.
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../../src/api/deps.js';
 import { createOcpiApp } from '../../../src/api/ocpi/app.js';
 import type { RequestHost } from '../../../src/api/ocpi/status-patch-requests.js';
 import { silentLogger } from '../../../src/log.js';
@@ -116,5 +118,53 @@ describe('status PATCHes answered before the app', () => {
     }
     // None of them was written.
     expect(await statusOf('E1')).toBe('CHARGING');
+  });
+
+  it('leaves an address that failed too often to the app (429), with a valid token too', async () => {
+    const ocpi = createOcpiApp({
+      getDb: () => atlas.db,
+      sources: DEFAULT_SOURCES,
+      ocpiAuthThrottle: { burst: 2, perSecond: 0.001, maxClients: 10 },
+    });
+    const body = '{"status":"BLOCKED","last_updated":"2025-03-01T10:03:00Z"}';
+    const path = '/2.2.1/receiver/locations/NL/TNM/F1/E1';
+    // The OCPI app as createApp mounts it, behind the request context it expects.
+    const outer = new Hono<AppEnv>();
+    outer.use(async (c, next) => {
+      c.set('db', atlas.db);
+      c.set('now', host.clock());
+      c.set('log', silentLogger);
+      await next();
+    });
+    outer.route('/ocpi', ocpi.app);
+    for (let i = 0; i < 2; i++) {
+      const refused = await outer.request(`/ocpi${path}`, {
+        method: 'PATCH',
+        headers: { authorization: 'Token nope', 'cf-connecting-ip': '192.0.2.7' },
+        body,
+      });
+      expect(refused.status).toBe(401);
+    }
+    // Another address still goes the short way; this one is the app's.
+    toApp.length = 0;
+    const other = await ocpi.statusPatches(
+      patch(path, body, { 'cf-connecting-ip': '192.0.2.8' }),
+      {},
+      {},
+      host,
+    );
+    expect(other!.status).toBe(200);
+    expect(toApp).toEqual([]);
+    expect(await statusOf('E1')).toBe('BLOCKED');
+    const again = body.replace('10:03', '10:04').replace('BLOCKED', 'CHARGING');
+    const res = await ocpi.statusPatches(
+      patch(path, again, { 'cf-connecting-ip': '192.0.2.7' }),
+      {},
+      {},
+      host,
+    );
+    expect(await res!.text()).toBe('the app');
+    expect(toApp.length).toBe(1);
+    expect(await statusOf('E1')).toBe('BLOCKED');
   });
 });
