@@ -90,6 +90,8 @@ const AUTOCHECKPOINT_FRAMES = 10_000;
  * until the writer checkpoints it at this size, by then mostly copied already: a WAL of up to
  * ~235 MB during a full sync of 210k EVSEs (83 MB before; ~155 MB with 20,000 frames, which kept
  * only half of the gain: 30.3 / 31.0 s against 32.4 / 32.7 s), cut back to journal_size_limit after.
+ * With ~4 sync pages a batch (src/ingest/pending-pages.ts) the WAL peaks at ~285 MB; 120,000 frames
+ * let it reach ~550-600 MB for no clear gain (21.4 / 23.8 s against 24.7 / 23.4 s, interleaved).
  */
 const BULK_AUTOCHECKPOINT_FRAMES = 40_000;
 
