@@ -8,6 +8,11 @@
 // read back) as often as a commit would have copied them.
 // Memory is bounded by design: a page is held only as its statements (its raw records are gone by
 // then), and pages are committed once the held statements reach STATEMENT_BUDGET.
+// The price, in a server that syncs in process (node-cron): a batch is one synchronous transaction,
+// so the event loop waits for it. The sync child's longest event-loop delay (monitorEventLoopDelay,
+// 210k EVSEs, 2026-12-07, at d55c320) was 1,533 ms with ~4 pages a batch against 712 ms with a page a commit;
+// every request a server takes during a full sync may wait that long (the event loop takes and sends
+// every answer, even those worker threads render).
 import type { Db, Stmt } from '../db/types.js';
 import {
   LOCATION_PAGE_BATCH,
