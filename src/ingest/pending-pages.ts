@@ -1,18 +1,15 @@
-// Location pages of a pull written several to a transaction. Each page's index writes land all over
-// every B-tree (record keys are hashes), so a commit copies to the WAL nearly as many pages as the
-// transaction touched; pages written together share most of the leaves they dirty, which are then
-// copied once. Measured (`npm run bench -- sync`, 210k EVSEs, pages of 1,000 locations, one run
-// each, interleaved with main at load ~2): a commit a page 28.0 / 30.7 s (VmHWM 178 MB); ~2 pages
-// a commit 25.4 s (186 MB), ~4 pages 23.2 s (198 MB), ~8 pages 26.7 s (212 MB): past ~4 the
-// transaction's dirty pages outgrow the page cache many times over and spill (written to the WAL and
-// read back) as often as a commit would have copied them.
-// Memory is bounded by design: a page is held only as its statements (its raw records are gone by
-// then), and pages are committed once the held statements reach STATEMENT_BUDGET.
-// The price, in a server that syncs in process (node-cron): a batch is one synchronous transaction,
-// so the event loop waits for it. The sync child's longest event-loop delay (monitorEventLoopDelay,
-// 210k EVSEs, 2026-12-07, at d55c320) was 1,533 ms with ~4 pages a batch against 712 ms with a page a commit;
-// every request a server takes during a full sync may wait that long (the event loop takes and sends
-// every answer, even those worker threads render).
+// Location pages of a pull, committed in batches with the read-model refresh of their sites (in cell
+// order) after their writes. A sync holds none by default (DEFAULT_BUDGET: a page a batch): see
+// there why holding several is switched off until a page's reads move into flush().
+// Measured with pages held (`npm run bench -- sync`, 210k EVSEs, pages of 1,000 locations, one run
+// each, interleaved at load ~2): a commit a page 28.0 / 30.7 s (VmHWM 178 MB); ~2 pages a commit
+// 25.4 s (186 MB), ~4 pages 23.2 s (198 MB), ~8 pages 26.7 s (212 MB): pages written together share
+// most of the index leaves they dirty (record keys are hashes), but past ~4 the transaction's dirty
+// pages outgrow the page cache and spill as often as a commit would have copied them. A held page is
+// its statements (its raw records are gone by then), counted against the budget.
+// Holding has a second price in a server that syncs in process: a batch is one synchronous
+// transaction, and the sync child's longest event-loop delay (monitorEventLoopDelay, 210k EVSEs,
+// 2026-12-07, at d55c320) was 1,533 ms with ~4 pages a batch against 712 ms with a page a commit.
 import type { Db, Stmt } from '../db/types.js';
 import {
   LOCATION_PAGE_BATCH,
@@ -22,8 +19,22 @@ import {
 } from './apply-page.js';
 import type { RunCounters } from './run-record.js';
 
-/** Statements held before a commit: about four pages of 1,000 locations of 3 EVSEs (~14k statements each). */
+/**
+ * Statements held before a commit, when a caller asks to hold pages: about four pages of 1,000
+ * locations of 3 EVSEs (~14k statements each). Not the default, see DEFAULT_BUDGET.
+ */
 export const STATEMENT_BUDGET = 56_000;
+
+/**
+ * What a sync holds by default: nothing, a page a batch, its reads and its write separated by
+ * microtasks only. Holding pages (STATEMENT_BUDGET) was ~10-20 % faster, but a page's reads (is the
+ * location new, its EVSEs' statuses) then ran up to four page fetches before its write, and a CPO's
+ * push committed in between (same process and connection in a server) was overwritten by a write
+ * built on the older state: a status event duplicated or lost, a pushed EVSE the feed no longer
+ * lists left live (review of d55c320, test/ingest/held-pages-vs-push.test.ts). Holding again needs
+ * the page's reads and statements built in flush(), right before its batch.
+ */
+export const DEFAULT_BUDGET = 0;
 
 export class PendingPages implements PageQueue {
   #stmts: Stmt[] = [];
@@ -32,14 +43,14 @@ export class PendingPages implements PageQueue {
   #counters: RunCounters[] = [];
 
   /**
-   * `committed` runs after each commit, once the pages' counts are in `counters` (the run's); D1
-   * gets one page a batch, as its statement limits want.
+   * `committed` runs after each commit, once the pages' counts are in `counters` (the run's); by
+   * default a page a batch (DEFAULT_BUDGET), which is also what D1's statement limits want.
    */
   constructor(
     private readonly db: Db,
     private readonly counters: RunCounters,
     private readonly committed: () => Promise<void>,
-    private readonly budget = db.kind === 'sqlite' ? STATEMENT_BUDGET : 0,
+    private readonly budget = DEFAULT_BUDGET,
   ) {}
 
   holdsAny(pks: readonly string[]): boolean {

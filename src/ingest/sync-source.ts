@@ -218,8 +218,8 @@ async function pullModules(run: Run, found: Discovery, pull: Pull): Promise<{ lo
   const party = run.source.parties[0];
   const owner = party ? { countryCode: party.country_code, partyId: party.party_id } : undefined;
   const { ctx, deps } = run;
-  // Several pages a transaction (pending-pages.ts); the run's counters and live streams move when
-  // they commit.
+  // Pages go through PendingPages (pending-pages.ts: a page a transaction unless told to hold
+  // more); the run's counters and live streams move when they commit.
   const pending = new PendingPages(deps.db, run.counters, async () => {
     await saveCounters(run);
     deps.notify?.();

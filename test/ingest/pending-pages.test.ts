@@ -10,7 +10,7 @@ import {
   type PageContext,
   queueLocationPage,
 } from '../../src/ingest/apply-page.js';
-import { PendingPages } from '../../src/ingest/pending-pages.js';
+import { PendingPages, STATEMENT_BUDGET } from '../../src/ingest/pending-pages.js';
 import { type RunCounters, startRun, zeroCounters } from '../../src/ingest/run-record.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
 import { normalizeLocation } from '../../src/model/normalize-location.js';
@@ -63,9 +63,14 @@ describe('pages written several to a transaction', () => {
     const counters = zeroCounters();
     const ctx = await runContext(db, counters);
     let commits = 0;
-    const pending = new PendingPages(db, counters, async () => {
-      commits++;
-    });
+    const pending = new PendingPages(
+      db,
+      counters,
+      async () => {
+        commits++;
+      },
+      STATEMENT_BUDGET,
+    );
     await queueLocationPage(
       page(
         { id: 'P1', at: '2026-12-01T10:00:00Z', evses: [{ uid: 'E1', status: 'AVAILABLE' }] },
@@ -129,7 +134,7 @@ describe('pages written several to a transaction', () => {
     const held = openSqlite(join(dir, 'held.db'));
     const heldCounters = zeroCounters();
     const heldCtx = await runContext(held, heldCounters);
-    const pending = new PendingPages(held, heldCounters, async () => {});
+    const pending = new PendingPages(held, heldCounters, async () => {}, STATEMENT_BUDGET);
     for (const items of pages) await queueLocationPage(items, heldCtx, pending);
     await pending.flush();
 

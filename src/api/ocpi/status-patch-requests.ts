@@ -104,16 +104,26 @@ export function createStatusPatchRequests(
     r: PatchPath,
   ): Promise<Response> {
     const started = Date.now();
-    const db = await host.getDb();
     const now = host.clock();
-    // An address that failed too often is the app's to refuse (429); one is known only after a failure.
-    if (gate.throttle.tracking()) {
-      const address = clientAddress(new Context(req, { env }));
-      if (gate.throttle.waitS(address, now.getTime()) > 0) return app(req);
+    let db: Db;
+    let caller: Awaited<ReturnType<OcpiDeps['callers']['identify']>>;
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      db = await host.getDb();
+      // An address that failed too often is the app's to refuse (429); one is known only after a failure.
+      if (gate.throttle.tracking()) {
+        const address = clientAddress(new Context(req, { env }));
+        if (gate.throttle.waitS(address, now.getTime()) > 0) return app(req);
+      }
+      caller = await ocpi.callers.identify(db, gate.candidates(r.auth, r.version));
+      if (!caller || !ownsParty(caller.parties, r.cc, r.pid)) return app(req);
+      bytes = new Uint8Array(await req.arrayBuffer());
+    } catch {
+      // A store that fails before the write (or a body that broke off): the app meets the same
+      // failure and answers it in its words (an OCPI envelope, a request id, its log line), not
+      // with the server's bare 500 or, under app.request(), a rejected promise.
+      return app(req);
     }
-    const caller = await ocpi.callers.identify(db, gate.candidates(r.auth, r.version));
-    if (!caller || !ownsParty(caller.parties, r.cc, r.pid)) return app(req);
-    const bytes = new Uint8Array(await req.arrayBuffer());
     // The app gets the same bytes, and everything else of the request.
     const again = () => app(new Request(req.url, { method: 'PATCH', headers: req.headers, body: bytes }));
     let body: Record<string, unknown>;

@@ -167,4 +167,22 @@ describe('status PATCHes answered before the app', () => {
     expect(toApp.length).toBe(1);
     expect(await statusOf('E1')).toBe('BLOCKED');
   });
+
+  it('hands the app a request whose store fails before the write, body unread', async () => {
+    const body = JSON.stringify({ status: 'CHARGING', last_updated: '2025-03-01T10:05:00Z' });
+    const fail = async () => {
+      throw new Error('disk I/O error');
+    };
+    const failing = { ...atlas.db, all: fail, get: fail } as typeof atlas.db;
+    const path = '/2.2.1/receiver/locations/NL/TNM/F1/E1';
+    for (const getDb of [() => failing, () => Promise.reject(new Error('no binding'))]) {
+      toApp.length = 0;
+      const { statusPatches: before } = createOcpiApp({ getDb, sources: DEFAULT_SOURCES });
+      const res = await before(patch(path, body), {}, {}, { ...host, getDb });
+      expect(await res!.text()).toBe('the app');
+      expect(toApp.length).toBe(1);
+      // The app gets the request whole: its body has not been read here.
+      expect(await toApp[0]!.text()).toBe(body);
+    }
+  });
 });

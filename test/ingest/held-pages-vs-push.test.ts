@@ -1,0 +1,154 @@
+// A CPO's push that commits while a sync holds a built page (the server syncs on the connection that
+// takes pushes): with the default of a page a batch, the pull and the push end as they would in one
+// serial order or the other: every status event starts where the one before ended, the last ends at
+// the EVSE's status, and an EVSE the newer pull does not list is not live. With pages held
+// (STATEMENT_BUDGET) each of these failed: the page's reads (is the location new, its EVSEs'
+// statuses) were older than its write (review of d55c320).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyLocationPage, ocpiItem, queueLocationPage } from '../../src/ingest/apply-page.js';
+import { PendingPages } from '../../src/ingest/pending-pages.js';
+import { startRun, zeroCounters } from '../../src/ingest/run-record.js';
+import { evseKey, locationKey } from '../../src/model/ids.js';
+import { normalizeLocation } from '../../src/model/normalize-location.js';
+import { type Atlas, ocpiLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
+
+let atlas: Atlas;
+beforeEach(async () => {
+  atlas = await startAtlas({ now: '2025-03-01T12:00:00Z' });
+});
+afterEach(async () => {
+  await atlas.close();
+});
+
+type Evse = { uid: string; status: string; lastUpdated: string };
+const item = (id: string, evses: Evse[], at: string) =>
+  ocpiItem(ocpiLocation('2.2.1', { id, lat: 52.1, lon: 5.1, lastUpdated: at, evses }), (r) =>
+    normalizeLocation(r, '2.2.1'),
+  );
+
+async function ctxAt(when: string) {
+  const runId = await startRun(atlas.db, 'cpo-nl', 'full', when, null);
+  return { db: atlas.db, sourceId: 'cpo-nl', runId, now: when, counters: zeroCounters(), seen: new Map() };
+}
+
+/** P1 with E1 AVAILABLE at 10:00, pulled and committed. */
+async function pulledAt10() {
+  await applyLocationPage(
+    [
+      item(
+        'P1',
+        [{ uid: 'E1', status: 'AVAILABLE', lastUpdated: '2025-03-01T10:00:00Z' }],
+        '2025-03-01T10:00:00Z',
+      ),
+    ],
+    await ctxAt('2025-03-01T10:00:00Z'),
+  );
+}
+
+/** Queues a page of a pull at 11:00 with the sync's default budget, runs `between`, then flushes. */
+async function pullAround(items: ReturnType<typeof item>[], between: () => Promise<void>) {
+  const ctx = await ctxAt('2025-03-01T11:00:00Z');
+  const pending = new PendingPages(atlas.db, ctx.counters, async () => {});
+  await queueLocationPage(items, ctx, pending);
+  await between();
+  await pending.flush();
+}
+
+/** The status events of E1 chain (each starts where the one before ended) and end at its status. */
+async function expectEventsChain(): Promise<void> {
+  const events = await atlas.db.all<{ old_status: string | null; new_status: string }>(
+    'SELECT old_status, new_status FROM evse_status_events ORDER BY id',
+  );
+  expect(events.length).toBeGreaterThan(0);
+  events.forEach((e, i) => {
+    expect(e.old_status).toBe(i === 0 ? null : events[i - 1]!.new_status);
+  });
+  const evse = await atlas.db.get<{ status: string }>('SELECT status FROM evses WHERE pk = ?', [
+    evseKey(locationKey('cpo-nl', 'NL', 'TNM', 'P1'), 'E1'),
+  ]);
+  expect(events.at(-1)!.new_status).toBe(evse?.status);
+}
+
+describe('a push between a sync page and its commit', () => {
+  it('records a status change once', async () => {
+    await pulledAt10();
+    await pullAround(
+      [
+        item(
+          'P1',
+          [{ uid: 'E1', status: 'CHARGING', lastUpdated: '2025-03-01T11:00:00Z' }],
+          '2025-03-01T11:00:00Z',
+        ),
+      ],
+      async () => {
+        const r = await atlas.push('PATCH', '2.2.1', '/NL/TNM/P1/E1', {
+          status: 'CHARGING',
+          last_updated: '2025-03-01T10:30:00Z',
+        });
+        expect(r.status).toBe(200);
+      },
+    );
+    await expectEventsChain();
+  });
+
+  it('records the change back after a pushed status', async () => {
+    await pulledAt10();
+    await pullAround(
+      [
+        item(
+          'P1',
+          [{ uid: 'E1', status: 'AVAILABLE', lastUpdated: '2025-03-01T11:00:00Z' }],
+          '2025-03-01T11:00:00Z',
+        ),
+      ],
+      async () => {
+        await atlas.push('PATCH', '2.2.1', '/NL/TNM/P1/E1', {
+          status: 'CHARGING',
+          last_updated: '2025-03-01T10:30:00Z',
+        });
+      },
+    );
+    await expectEventsChain();
+  });
+
+  it('flags removed a pushed EVSE that the newer pull does not list', async () => {
+    await pullAround(
+      [
+        item(
+          'P2',
+          [{ uid: 'E1', status: 'AVAILABLE', lastUpdated: '2025-03-01T11:00:00Z' }],
+          '2025-03-01T11:00:00Z',
+        ),
+      ],
+      async () => {
+        const put = await atlas.push(
+          'PUT',
+          '2.2.1',
+          '/NL/TNM/P2',
+          ocpiLocation('2.2.1', {
+            id: 'P2',
+            lat: 52.1,
+            lon: 5.1,
+            lastUpdated: '2025-03-01T10:00:00Z',
+            evses: [
+              { uid: 'E1', status: 'AVAILABLE' },
+              { uid: 'E2', status: 'AVAILABLE' },
+            ],
+          }),
+        );
+        expect([200, 201]).toContain(put.status);
+      },
+    );
+    const e2 = await atlas.db.get<{ removed_at: string | null }>(
+      'SELECT removed_at FROM evses WHERE pk = ?',
+      [evseKey(locationKey('cpo-nl', 'NL', 'TNM', 'P2'), 'E2')],
+    );
+    // Pull first: the older PUT is not applied and E2 never exists; PUT first: the pull flags it.
+    if (e2) expect(e2.removed_at).not.toBeNull();
+    const e1 = await atlas.db.get<{ removed_at: string | null }>(
+      'SELECT removed_at FROM evses WHERE pk = ?',
+      [evseKey(locationKey('cpo-nl', 'NL', 'TNM', 'P2'), 'E1')],
+    );
+    expect(e1?.removed_at).toBeNull();
+  });
+});
