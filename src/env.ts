@@ -13,6 +13,8 @@ const envSchema = z.object({
   ATLAS_PUBLIC_URL: z.url().optional(),
   /** How many sources may sync at the same time. */
   ATLAS_SYNC_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  /** Rows of a sync's location pages written to one transaction (src/ingest/pending-pages.ts); 0 = a page each. */
+  ATLAS_SYNC_BATCH_ROWS: z.coerce.number().int().min(0).default(28_000),
   /** Seconds after which an EVSE status counts as stale. */
   ATLAS_STALE_AFTER_S: z.coerce.number().int().positive().default(900),
   /** JSON file of site pairs to always or never merge (docs/dedupe.md). */

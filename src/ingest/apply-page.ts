@@ -91,7 +91,7 @@ export function rawId(raw: unknown): string | null {
   return null;
 }
 
-interface Keyed<T> {
+export interface Keyed<T> {
   pk: string;
   value: T;
   hash: string;
@@ -130,7 +130,7 @@ async function countedOnCommit(ctx: PageContext, apply: (page: PageContext) => P
 export function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
   return countedOnCommit(ctx, async (page) => {
     const written: WrittenLocation[] = [];
-    const stmts = await locationPageStmts(items, page, null, [], written);
+    const stmts = await pageWriteStmts(preparePage(items, page), written);
     stmts.push(...refreshWrittenStmts(written));
     if (stmts.length > 0) await page.db.batch(stmts, LOCATION_PAGE_BATCH);
   });
@@ -140,29 +140,33 @@ export function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<
 export const LOCATION_PAGE_BATCH = { smallStatements: true, bulk: true } as const;
 
 /**
- * Location pages built but not committed yet, written later in one batch (PendingPages in
- * pending-pages.ts). A page is built against what is committed: one that names a location an
- * uncommitted page writes has the held pages committed first.
+ * A location page made ready without reading the store: its quarantined records' statements, its
+ * records kept (the newest per key in the run) in key order, their explicit links, and its context
+ * with counters of its own.
+ */
+export interface PreparedPage {
+  stmts: Stmt[];
+  unique: Keyed<Location>[];
+  refs: Map<string, ExternalRef[]>;
+  ctx: PageContext;
+}
+
+/**
+ * Location pages not committed yet, written later in one batch (PendingPages in pending-pages.ts).
+ * A held page is read against the store only when its batch is built; one that names a location a
+ * held page writes has the held pages committed first.
  */
 export interface PageQueue {
-  /** Whether an uncommitted page writes one of these location keys. */
+  /** Whether a held page writes one of these location keys. */
   holdsAny(pks: readonly string[]): boolean;
-  /**
-   * Holds a built page: its statements, the location keys it names, those it writes (whose sites
-   * the batch refreshes after all its writes), its counts.
-   */
-  add(
-    stmts: Stmt[],
-    pks: readonly string[],
-    written: WrittenLocation[],
-    counters: RunCounters,
-  ): Promise<void>;
-  /** Commits the pages held. */
+  /** Holds a prepared page. */
+  add(page: PreparedPage): Promise<void>;
+  /** Reads, builds and commits the pages held. */
   flush(): Promise<void>;
 }
 
 /**
- * Adds a page's statements to `queue`, which commits them later with the pages around it; the
+ * Adds a page to `queue`, which reads, builds and commits it later with the pages around it; the
  * page's counts reach the run's counters when that batch commits.
  */
 export async function queueLocationPage(
@@ -170,26 +174,14 @@ export async function queueLocationPage(
   ctx: PageContext,
   queue: PageQueue,
 ): Promise<void> {
-  const page: PageContext = { ...ctx, counters: zeroCounters() };
-  const pks: string[] = [];
-  const written: WrittenLocation[] = [];
-  const stmts = await locationPageStmts(items, page, queue, pks, written);
-  await queue.add(stmts, pks, written, page.counters);
+  const page = preparePage(items, { ...ctx, counters: zeroCounters() });
+  // What is held is read when it is written: a location a held page writes must be read after it.
+  if (queue.holdsAny(page.unique.map((k) => k.pk))) await queue.flush();
+  await queue.add(page);
 }
 
-/**
- * The statements that write a page, read against what is committed, without the refresh of the
- * read model (refreshWrittenStmts). `pending`: pages not yet committed, flushed first when this
- * page names one of their locations; `pks` receives the location keys the page writes or touches,
- * `written` those it writes.
- */
-async function locationPageStmts(
-  items: PageItem[],
-  ctx: PageContext,
-  pending: PageQueue | null,
-  pks: string[],
-  written: WrittenLocation[],
-): Promise<Stmt[]> {
+/** A page's records split into quarantined and kept, resolved against the run (no store reads). */
+function preparePage(items: PageItem[], ctx: PageContext): PreparedPage {
   const stmts: Stmt[] = [];
   const keyed: Keyed<Location>[] = [];
   const refs = new Map<string, ExternalRef[]>();
@@ -211,9 +203,18 @@ async function locationPageStmts(
   // In key order: the page's rows then land in each index keyed by location (its pk, the EVSEs'
   // and connectors' location indexes) in one pass, a leaf page at a time, instead of at random.
   const unique = dedupeInRun(keyed, ctx).sort((x, y) => (x.pk < y.pk ? -1 : x.pk > y.pk ? 1 : 0));
-  for (const k of unique) pks.push(k.pk);
-  // What is held is read below: a location an uncommitted page writes must be read as it wrote it.
-  if (pending?.holdsAny(pks)) await pending.flush();
+  return { stmts, unique, refs, ctx };
+}
+
+/**
+ * The statements that write a prepared page, read against the store now, without the refresh of
+ * the read model (refreshWrittenStmts); `written` receives the locations it writes. Its caller
+ * runs them with nothing but microtasks in between: a push committed between these reads and that
+ * write would be overwritten by a write built on what it replaced.
+ */
+export async function pageWriteStmts(page: PreparedPage, written: WrittenLocation[]): Promise<Stmt[]> {
+  const { unique, refs, ctx } = page;
+  const stmts = [...page.stmts];
   const stored = await storedHashes(
     ctx.db,
     'locations',

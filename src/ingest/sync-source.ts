@@ -34,8 +34,13 @@ export interface SyncDeps {
   log: Logger;
   /** Our public base URL, announced in a credentials handshake (ATLAS_PUBLIC_URL). */
   publicUrl?: string;
-  /** Called after each written page (wakes live status streams). */
+  /** Called after each written batch of pages (wakes live status streams). */
   notify?: () => void;
+  /**
+   * Rows of location pages held to a transaction (ATLAS_SYNC_BATCH_ROWS; pending-pages.ts); 0 = a
+   * page a transaction. Default: ROW_BUDGET on SQLite, a page a batch on D1.
+   */
+  batchRows?: number;
 }
 
 export interface SyncProgress {
@@ -218,12 +223,17 @@ async function pullModules(run: Run, found: Discovery, pull: Pull): Promise<{ lo
   const party = run.source.parties[0];
   const owner = party ? { countryCode: party.country_code, partyId: party.party_id } : undefined;
   const { ctx, deps } = run;
-  // Pages go through PendingPages (pending-pages.ts: a page a transaction unless told to hold
-  // more); the run's counters and live streams move when they commit.
-  const pending = new PendingPages(deps.db, run.counters, async () => {
-    await saveCounters(run);
-    deps.notify?.();
-  });
+  // Several pages a transaction (pending-pages.ts); the run's counters and live streams move when
+  // they commit.
+  const pending = new PendingPages(
+    deps.db,
+    run.counters,
+    async () => {
+      await saveCounters(run);
+      deps.notify?.();
+    },
+    deps.batchRows,
+  );
   try {
     await pullModule(run, 'locations', found.endpoints.locations!, pull, (items) =>
       queueLocationPage(

@@ -24,6 +24,8 @@ export interface SyncRunnerDeps {
   readText: (pathOrUrl: string, encoding?: string) => Promise<string>;
   concurrency: number;
   publicUrl?: string;
+  /** Rows of location pages a sync writes to one transaction (ATLAS_SYNC_BATCH_ROWS). */
+  batchRows?: number;
   /** Woken after each written page, so live status streams need not wait for their poll. */
   notify?: () => void;
   /** Dedupe settings; after every sync that wrote something, sites near changed records are rebuilt. */

@@ -61,6 +61,7 @@ export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
     log,
     readText,
     concurrency: env.ATLAS_SYNC_CONCURRENCY,
+    batchRows: env.ATLAS_SYNC_BATCH_ROWS,
     publicUrl: env.ATLAS_PUBLIC_URL,
     notify: () => notifier.notify(),
     dedupe: dedupeOptionsFor(sources, overrides),

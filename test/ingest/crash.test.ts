@@ -63,7 +63,15 @@ beforeAll(async () => {
       },
     ]),
   );
-  env = { ...process.env, ATLAS_DB: dbFile, ATLAS_SOURCES: sources, LOG_LEVEL: 'silent' };
+  // A few pages of 8 locations to a transaction (ATLAS_SYNC_BATCH_ROWS), so a sync commits many
+  // batches and kills land between them, with pages held, as well as inside one.
+  env = {
+    ...process.env,
+    ATLAS_DB: dbFile,
+    ATLAS_SOURCES: sources,
+    ATLAS_SYNC_BATCH_ROWS: '100',
+    LOG_LEVEL: 'silent',
+  };
 });
 
 afterAll(async () => {

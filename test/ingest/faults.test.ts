@@ -99,6 +99,23 @@ describe('a failing or lying CPO never wipes what we hold', () => {
     expect(shown.counts.locations).toBe(379);
   });
 
+  it('a first pull that fails on page 3 keeps the two pages it took, held or not', async () => {
+    // Pages 1 and 2 are held for one transaction (pending-pages.ts) when page 3 fails: the run
+    // still commits them, and counts what it committed.
+    h = await startHarness({
+      locations: feed.locations,
+      versions: ['2.2.1'],
+      pageSize: 40,
+      fault: '500',
+      faultOptions: { page: 3 },
+    });
+    const run = await h.sync('full', { timeoutMs: 1_500, retries: 0 });
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/500/);
+    expect((await heldLocations(h.db)).size).toBe(80);
+    expect(run.counters.upserted).toBe(80);
+  });
+
   it('a full pull that lists far fewer locations than we hold is suspect and removes nothing', async () => {
     h = await startHarness({ locations: feed.locations, versions: ['2.2.1'], pageSize: 40 });
     expect((await h.sync('full')).status).toBe('ok');

@@ -1,9 +1,8 @@
-// A CPO's push that commits while a sync holds a built page (the server syncs on the connection that
-// takes pushes): with the default of a page a batch, the pull and the push end as they would in one
-// serial order or the other: every status event starts where the one before ended, the last ends at
-// the EVSE's status, and an EVSE the newer pull does not list is not live. With pages held
-// (STATEMENT_BUDGET) each of these failed: the page's reads (is the location new, its EVSEs'
-// statuses) were older than its write (review of d55c320).
+// A CPO's push that commits while a sync holds a page (the server syncs on the connection that takes
+// pushes): the pull and the push end as they would in one serial order or the other: every status
+// event starts where the one before ended, the last ends at the EVSE's status, and an EVSE the newer
+// pull does not list is not live. Each case failed when a held page had been read against the store
+// as it arrived rather than when its batch is built (review of d55c320).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyLocationPage, ocpiItem, queueLocationPage } from '../../src/ingest/apply-page.js';
 import { PendingPages } from '../../src/ingest/pending-pages.js';
@@ -45,7 +44,7 @@ async function pulledAt10() {
   );
 }
 
-/** Queues a page of a pull at 11:00 with the sync's default budget, runs `between`, then flushes. */
+/** Holds a page of a pull at 11:00 (the sync's default budget), runs `between`, then flushes. */
 async function pullAround(items: ReturnType<typeof item>[], between: () => Promise<void>) {
   const ctx = await ctxAt('2025-03-01T11:00:00Z');
   const pending = new PendingPages(atlas.db, ctx.counters, async () => {});

@@ -10,7 +10,7 @@ import {
   type PageContext,
   queueLocationPage,
 } from '../../src/ingest/apply-page.js';
-import { PendingPages, STATEMENT_BUDGET } from '../../src/ingest/pending-pages.js';
+import { PendingPages, ROW_BUDGET } from '../../src/ingest/pending-pages.js';
 import { type RunCounters, startRun, zeroCounters } from '../../src/ingest/run-record.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
 import { normalizeLocation } from '../../src/model/normalize-location.js';
@@ -69,7 +69,7 @@ describe('pages written several to a transaction', () => {
       async () => {
         commits++;
       },
-      STATEMENT_BUDGET,
+      ROW_BUDGET,
     );
     await queueLocationPage(
       page(
@@ -134,7 +134,7 @@ describe('pages written several to a transaction', () => {
     const held = openSqlite(join(dir, 'held.db'));
     const heldCounters = zeroCounters();
     const heldCtx = await runContext(held, heldCounters);
-    const pending = new PendingPages(held, heldCounters, async () => {}, STATEMENT_BUDGET);
+    const pending = new PendingPages(held, heldCounters, async () => {}, ROW_BUDGET);
     for (const items of pages) await queueLocationPage(items, heldCtx, pending);
     await pending.flush();
 
