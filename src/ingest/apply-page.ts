@@ -1,5 +1,6 @@
 // One page of raw records -> validated, normalized, deduplicated within the run, and written in
-// one batch: every location of the page lands with all its EVSEs and connectors, or none does.
+// one batch, alone or with the pages held with it (pending-pages.ts): every location of the page
+// lands with all its EVSEs and connectors, or none does.
 
 import {
   heldStatuses,

@@ -1,5 +1,6 @@
-// One sync run of one OCPI source: discover, pull Locations and Tariffs page by page, write each
-// page as it arrives, and only after a complete full pull mark what the feed no longer lists.
+// One sync run of one OCPI source: discover, pull Locations and Tariffs page by page, write the
+// pages as they arrive (Locations a few pages to a transaction, pending-pages.ts), and only after a
+// complete full pull mark what the feed no longer lists.
 import {
   heldLocationCount,
   removeUnseenLocationsStmts,
@@ -258,7 +259,7 @@ async function pullModules(run: Run, found: Discovery, pull: Pull): Promise<{ lo
   return { locationsSeen };
 }
 
-/** Every page of one module, each written as it arrives, with the run's counters and progress. */
+/** Every page of one module, handed to `apply` as it arrives, with the run's counters and progress. */
 async function pullModule(
   run: Run,
   phase: SyncProgress['phase'],
