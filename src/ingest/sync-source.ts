@@ -133,9 +133,11 @@ export async function syncOcpiSource(
     if (note) runLog.warn({ reason: note }, 'full pull held back as suspect');
     return await finishedRun(run, runLog, kind, iso(started), note);
   } catch (err) {
-    return failedRun(run, runLog, kind, redact(err instanceof Error ? err.message : String(err), secrets));
+    return failedRun(run, runLog, kind, redact(messageOf(err), secrets));
   }
 }
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Flags what a full pull no longer lists, unless that looks like a broken feed (the note says why). */
 function fullPullRemovals(
@@ -235,6 +237,7 @@ async function pullModules(run: Run, found: Discovery, pull: Pull): Promise<{ lo
     },
     deps.batchRows,
   );
+  let pullError: unknown = null;
   try {
     await pullModule(run, 'locations', found.endpoints.locations!, pull, (items) =>
       queueLocationPage(
@@ -243,11 +246,21 @@ async function pullModules(run: Run, found: Discovery, pull: Pull): Promise<{ lo
         pending,
       ),
     );
-  } finally {
-    // A run that fails keeps the pages it took before, as it did with a commit per page (a write
-    // that failed already dropped its pages: this is then a no-op).
-    await pending.flush();
+  } catch (err) {
+    pullError = err;
   }
+  // A run that fails keeps the pages it took before, as it did with a commit per page (a write
+  // that failed already dropped its pages: this is then a no-op).
+  try {
+    await pending.flush();
+  } catch (flushError) {
+    if (pullError === null) throw flushError;
+    // Both failed: the run's message keeps the cause and says the held pages were not stored.
+    throw new Error(
+      `${messageOf(pullError)}; the pages taken before it were not stored: ${messageOf(flushError)}`,
+    );
+  }
+  if (pullError !== null) throw pullError;
   const locationsSeen = ctx.seen.size;
   const tariffsUrl = found.endpoints.tariffs;
   if (tariffsUrl) {

@@ -2,7 +2,12 @@
 // is visible in source health.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
+import type { Db } from '../../src/db/types.js';
 import type { FaultMode, FaultOptions } from '../../src/fake-cpo/app.js';
+import { LOCATION_PAGE_BATCH } from '../../src/ingest/apply-page.js';
+import { syncOcpiSource } from '../../src/ingest/sync-source.js';
+import { silentLogger } from '../../src/log.js';
+import { createOcpiClient } from '../../src/ocpi/client/index.js';
 import { loadFeed } from '../helpers/feeds.js';
 import { type Harness, heldLocations, startHarness, TEST_TOKEN } from '../helpers/sync-harness.js';
 
@@ -114,6 +119,39 @@ describe('a failing or lying CPO never wipes what we hold', () => {
     expect(run.error).toMatch(/500/);
     expect((await heldLocations(h.db)).size).toBe(80);
     expect(run.counters.upserted).toBe(80);
+  });
+
+  it('a pull that fails while its held pages cannot be written either reports both, and stores nothing', async () => {
+    h = await startHarness({
+      locations: feed.locations,
+      versions: ['2.2.1'],
+      pageSize: 40,
+      fault: '500',
+      faultOptions: { page: 3 },
+    });
+    // The store refuses the location pages (as a full disk would); everything else is written.
+    const store = h.db;
+    const db: Db = {
+      ...store,
+      batch: (stmts, options) =>
+        options === LOCATION_PAGE_BATCH
+          ? Promise.reject(new Error('database or disk is full'))
+          : store.batch(stmts, options),
+    };
+    const run = await syncOcpiSource(
+      h.source,
+      {
+        db,
+        client: createOcpiClient({ timeoutMs: 1_500, retries: 0 }),
+        clock: () => new Date(),
+        log: silentLogger,
+      },
+      { mode: 'full' },
+    );
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/500.*the pages taken before it were not stored: database or disk is full/s);
+    expect((await heldLocations(store)).size).toBe(0);
+    expect(run.counters.upserted).toBe(0);
   });
 
   it('a full pull that lists far fewer locations than we hold is suspect and removes nothing', async () => {
