@@ -1,12 +1,12 @@
 // createApp(): the Hono core that both the Node and the Workers entry serve.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import { silentLogger } from '../log.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { ApiError, errorBody } from './errors.js';
 import { httpBehaviour } from './http/middleware.js';
 import { dropPassThroughParams } from './http/pass-through-params.js';
+import { requestId } from './http/request-id.js';
 import { createOcpiApp } from './ocpi/app.js';
 import { ogcApp } from './ogc/app.js';
 import { describeApi } from './openapi.js';

@@ -25,6 +25,7 @@ import { type OcpiContext, type OcpiDeps, type OcpiEnv, ocpiBase, reply } from '
 import { createCredentialsApp } from './credentials.js';
 import { EvsePlaces } from './location-pushes.js';
 import { createLocationsReceiver } from './locations.js';
+import { answerRoutingHeaders } from './routing-headers.js';
 import { createLocationsSender, createTariffsSender } from './sender.js';
 import { serverFailure } from './server-failure.js';
 import { createStatusPatchRequests } from './status-patch-requests.js';
@@ -174,15 +175,12 @@ function errorHandler(clientAddress: (c: Context) => string): ErrorHandler<OcpiE
 function swapRouting(ocpi: OcpiDeps) {
   return async (c: OcpiContext, next: () => Promise<void>) => {
     await next();
-    if (c.req.param('version') === '2.1.1') return;
-    const fromCc = c.req.header('OCPI-from-country-code');
-    const fromPid = c.req.header('OCPI-from-party-id');
-    if (fromCc && fromPid) {
-      c.header('OCPI-to-country-code', fromCc);
-      c.header('OCPI-to-party-id', fromPid);
-      c.header('OCPI-from-country-code', c.req.header('OCPI-to-country-code') ?? ocpi.party.countryCode);
-      c.header('OCPI-from-party-id', c.req.header('OCPI-to-party-id') ?? ocpi.party.partyId);
-    }
+    for (const [name, value] of answerRoutingHeaders(
+      c.req.param('version') ?? '',
+      (n) => c.req.header(n),
+      ocpi.party,
+    ))
+      c.header(name, value);
   };
 }
 

@@ -23,10 +23,12 @@ import {
   refuseFutureTimestamps,
 } from '../../ocpi/receiver/push-rules.js';
 import { isReceiverVersion, type ReceiverVersion } from '../../ocpi/receiver/versions.js';
+import { requestIdFor } from '../http/request-id.js';
 import type { AuthGate } from './app.js';
 import type { OcpiDeps } from './context.js';
 import { isStatusOnlyPatch, type PushOutcome, patchEvse } from './location-pushes.js';
 import { newPushTarget, pushAnswer } from './locations.js';
+import { answerRoutingHeaders } from './routing-headers.js';
 import { serverFailure } from './server-failure.js';
 
 /** What the app around the OCPI routes gives each request (createApp). */
@@ -51,9 +53,6 @@ export type StatusPatchRequests = (
  * so these read alike here and there) and no query.
  */
 const EVSE_PATH = /^\/ocpi\/([^/?%#]+)\/receiver\/locations\/([^/?%#]+)\/([^/?%#]+)\/([^/?%#]+)\/([^/?%#]+)$/;
-
-/** hono/request-id's test of a request id the client gave (else it makes one). */
-const BAD_REQUEST_ID = /[^\w\-=]/;
 
 const decoder = new TextDecoder();
 
@@ -143,9 +142,7 @@ export function createStatusPatchRequests(
       wrote = true;
       return write(stmts);
     };
-    let requestId = req.headers.get('x-request-id');
-    if (!requestId || requestId.length > 255 || BAD_REQUEST_ID.test(requestId))
-      requestId = crypto.randomUUID();
+    const requestId = requestIdFor(req.headers.get('x-request-id'));
     const log = host.log.child({ request_id: requestId }).child({ source: caller.source.id });
     let outcome: PushOutcome;
     let status: number;
@@ -165,24 +162,13 @@ export function createStatusPatchRequests(
       text = JSON.stringify(envelope(f.statusCode, now, undefined, f.message));
     }
     headers['x-request-id'] = requestId;
-    routingHeaders(req, r.version, ocpi, headers);
+    for (const [name, value] of answerRoutingHeaders(r.version, (n) => req.headers.get(n), ocpi.party))
+      headers[name.toLowerCase()] = value;
     const correlation = req.headers.get('x-correlation-id');
     if (correlation) headers['x-correlation-id'] = correlation;
     log.info({ method: 'PATCH', path: r.path, status, ms: Date.now() - started }, 'request');
     return new Response(text, { status, headers: sorted(headers) });
   }
-}
-
-/** app.ts swapRouting: to = the sender, from = us (2.2+, when the sender said who it is). */
-function routingHeaders(req: Request, version: string, ocpi: OcpiDeps, headers: Record<string, string>) {
-  if (version === '2.1.1') return;
-  const fromCc = req.headers.get('ocpi-from-country-code');
-  const fromPid = req.headers.get('ocpi-from-party-id');
-  if (!fromCc || !fromPid) return;
-  headers['ocpi-to-country-code'] = fromCc;
-  headers['ocpi-to-party-id'] = fromPid;
-  headers['ocpi-from-country-code'] = req.headers.get('ocpi-to-country-code') ?? ocpi.party.countryCode;
-  headers['ocpi-from-party-id'] = req.headers.get('ocpi-to-party-id') ?? ocpi.party.partyId;
 }
 
 /** In the order a Headers object gives them, as the app's answer is written. */
