@@ -37,15 +37,28 @@ export function startModuleWorker(module: URL, workerData: unknown, resourceLimi
 export const WORKER_NICE = 10;
 
 /**
- * Lowers the calling worker thread's scheduling priority by WORKER_NICE. On Linux the nice value
- * is per thread and pid 0 is the calling thread, so this leaves the event loop's own: with every
- * core busy rendering pages or statistics, the thread that answers everyone (a /healthz probe, a
- * cached page, a 429) still gets a core at once, and heavy reads take what it leaves. Where the
- * system refuses (another OS), the thread keeps its priority.
+ * The same for the threads that render pages (read-workers.ts: the `pages` lane): none. A page
+ * worker is the one thread every uncached page waits for, and WORKER_NICE steps below the event
+ * loop it got ~10 % of a core it shared with the load generator (nice weights 36 against 335) and
+ * almost none beside another session's build at nice 0. Under the api bench's load (interleaved
+ * rounds against plain node:http, 2026-12-07, load 1.9-2.4): 0.20x at WORKER_NICE, 0.21-0.22x two
+ * and five steps below, 0.26x at the event loop's own priority; with a nice-0 process spinning,
+ * 49-529 pages/s against 120-632/s. The event loop still wakes ahead of it (the scheduler favours
+ * a thread that slept): /healthz p99 under the load bench 32 ms against 14 ms (target 50 ms),
+ * with 2.8x the pages answered (docs/security.md). Statistics and dumps stay WORKER_NICE below.
  */
-export function lowerThreadPriority(): void {
+export const PAGE_WORKER_NICE = 0;
+
+/**
+ * Lowers the calling worker thread's scheduling priority by `steps` nice steps. On Linux the nice
+ * value is per thread and pid 0 is the calling thread, so this leaves the event loop's own: with
+ * every core busy rendering pages or statistics, the thread that answers everyone (a /healthz
+ * probe, a cached page, a 429) still gets a core first, and heavy reads take what it leaves. Where
+ * the system refuses (another OS), the thread keeps its priority.
+ */
+export function lowerThreadPriority(steps = WORKER_NICE): void {
   try {
-    setPriority(0, Math.min(19, getPriority(0) + WORKER_NICE));
+    setPriority(0, Math.min(19, getPriority(0) + steps));
   } catch {
     // not permitted or not supported: a fairness aid, not a correctness one
   }

@@ -28,10 +28,12 @@ export interface ReadWorkerData {
   publicUrl?: string;
   /** The body pool's memory (read-workers.ts passes it; without it every body is transferred). */
   bodies?: SharedBodies;
+  /** Nice steps below the event loop (module-worker.ts): PAGE_WORKER_NICE for a page thread. */
+  nice?: number;
 }
 
-lowerThreadPriority();
 const data = workerData as ReadWorkerData;
+lowerThreadPriority(data.nice);
 // The main connection's page cache is sized for writes; readers lean on the OS's page cache, so
 // each worker's own stays small (its memory counts in the server's RSS).
 const db = openSqlite(data.file, { readonly: true, migrate: false, cacheMb: 8 });

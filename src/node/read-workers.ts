@@ -21,7 +21,7 @@ import {
   type WorkerTask,
 } from './heavy-reads.js';
 import { DEFAULT_LAST_ANSWERS, type LastAnswerOptions } from './last-answers.js';
-import { siblingModule, startModuleWorker } from './module-worker.js';
+import { PAGE_WORKER_NICE, siblingModule, startModuleWorker, WORKER_NICE } from './module-worker.js';
 import type { ReadWorkerData, ThreadMemory } from './read-worker.js';
 
 const WORKER = siblingModule('read-worker', import.meta.url);
@@ -114,7 +114,8 @@ export function createReadWorkers(
   function workerFor(key: string): Worker {
     let w = slots.get(key);
     if (!w) {
-      w = startModuleWorker(WORKER, { ...data, bodies: bodies.shared }, limits);
+      const nice = key.startsWith('pages/') ? PAGE_WORKER_NICE : WORKER_NICE;
+      w = startModuleWorker(WORKER, { ...data, bodies: bodies.shared, nice }, limits);
       // An idle worker does not keep the process alive; close() ends them on shutdown.
       w.unref();
       slots.set(key, w);

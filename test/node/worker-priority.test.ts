@@ -1,5 +1,6 @@
-// Read worker threads run below the event loop's scheduling priority (WORKER_NICE nice steps), so
-// with every core rendering, the thread that answers /healthz still gets one at once (Linux only:
+// Statistics worker threads run below the event loop's scheduling priority (WORKER_NICE nice steps),
+// page workers at PAGE_WORKER_NICE (module-worker.ts says why), so with every core busy the thread
+// that answers /healthz still gets one first (Linux only:
 // the nice value is per thread there, read from /proc/self/task/*/stat). And their V8 heap is
 // capped: a worker over its cap ends, its request gets 503, the server goes on.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { createHeavyReads, DEFAULT_HEAVY_READS } from '../../src/node/heavy-reads.js';
-import { WORKER_NICE } from '../../src/node/module-worker.js';
+import { PAGE_WORKER_NICE, WORKER_NICE } from '../../src/node/module-worker.js';
 import { createReadWorkers } from '../../src/node/read-workers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-nice-'));
@@ -23,18 +24,23 @@ function niceOfThreads(): number[] {
 }
 
 describe.runIf(existsSync('/proc/self/task'))('read worker priority', () => {
-  it('runs each read worker thread WORKER_NICE steps below the event loop', async () => {
+  it('runs a statistics worker WORKER_NICE steps below the event loop, a page worker PAGE_WORKER_NICE', async () => {
     const file = join(dir, 'atlas.db');
     await openSqlite(file).close();
     const own = niceOfThreads()[0]!;
+    const at = (steps: number) => niceOfThreads().filter((n) => n === Math.min(19, own + steps)).length;
     const workers = createReadWorkers({ file });
     try {
-      const before = niceOfThreads().filter((n) => n > own).length;
+      const lowBefore = at(WORKER_NICE);
+      const pageBefore = at(PAGE_WORKER_NICE);
       // A request starts the slot's thread; its answer means the thread is running.
-      const a = await workers.execute('pages', 0, { url: 'http://localhost/healthz', accept: null });
-      expect(a.status).toBe(200);
-      const lowered = niceOfThreads().filter((n) => n === Math.min(19, own + WORKER_NICE));
-      expect(lowered.length).toBeGreaterThan(before);
+      const page = await workers.execute('pages', 0, { url: 'http://localhost/healthz', accept: null });
+      expect(page.status).toBe(200);
+      expect(at(PAGE_WORKER_NICE)).toBeGreaterThan(pageBefore);
+      expect(at(WORKER_NICE)).toBe(lowBefore);
+      const stats = await workers.execute('aggregates', 0, { url: 'http://localhost/healthz', accept: null });
+      expect(stats.status).toBe(200);
+      expect(at(WORKER_NICE)).toBeGreaterThan(lowBefore);
       expect(niceOfThreads()[0]).toBe(own);
     } finally {
       await workers.close();
