@@ -231,11 +231,9 @@ async function pullModules(run: Run, found: Discovery, pull: Pull): Promise<{ lo
   const pending = new PendingPages(
     deps.db,
     run.counters,
-    async () => {
-      await saveCounters(run);
-      deps.notify?.();
-    },
+    async () => deps.notify?.(),
     deps.batchRows,
+    (after) => [countersStmt(run, after)],
   );
   let pullError: unknown = null;
   try {
@@ -296,8 +294,14 @@ async function pullModule(
 
 /** The run's counters as they are now, into its sync_runs row. */
 async function saveCounters(run: Run): Promise<void> {
+  await run.deps.db.batch([countersStmt(run, run.counters)]);
+}
+
+/** The statement that saves `counters` (the run's, or what they will be) with the client's requests. */
+function countersStmt(run: Run, counters: RunCounters): Stmt {
   run.syncCounters();
-  await run.deps.db.batch([runCountersStmt(run.deps.db, run.runId, run.counters, run.version)]);
+  const { requests, retries } = run.counters;
+  return runCountersStmt(run.deps.db, run.runId, { ...counters, requests, retries }, run.version);
 }
 
 /**

@@ -94,6 +94,42 @@ describe('pages written several to a transaction', () => {
     await db.close();
   });
 
+  it("writes the trailer's statements in the pages' transaction, given the counters they commit", async () => {
+    const db = openSqlite(join(testDir('atlas-pending-'), 'a.db'));
+    const counters = zeroCounters();
+    const ctx = await runContext(db, counters);
+    const saved = (fail: boolean) => (after: RunCounters) => [
+      { sql: 'UPDATE sync_runs SET upserted = ? WHERE id = ?', params: [after.upserted, ctx.runId] },
+      ...(fail ? [{ sql: 'INSERT INTO no_such_table VALUES (1)', params: [] }] : []),
+    ];
+    const upsertedRow = async () =>
+      (await db.get<{ n: number }>('SELECT upserted AS n FROM sync_runs WHERE id = ?', [ctx.runId]))!.n;
+    const ok = new PendingPages(db, counters, async () => {}, ROW_BUDGET, saved(false));
+    await queueLocationPage(
+      page(
+        { id: 'P1', at: '2026-12-01T10:00:00Z', evses: [{ uid: 'E1', status: 'AVAILABLE' }] },
+        { id: 'P2', at: '2026-12-01T10:00:00Z', evses: [{ uid: 'E1', status: 'CHARGING' }] },
+      ),
+      ctx,
+      ok,
+    );
+    await ok.flush();
+    expect(await upsertedRow()).toBe(2);
+    expect(counters.upserted).toBe(2);
+    // A trailer that fails takes the pages with it: nothing written, nothing counted.
+    const failing = new PendingPages(db, counters, async () => {}, ROW_BUDGET, saved(true));
+    await queueLocationPage(
+      page({ id: 'P3', at: '2026-12-01T10:00:00Z', evses: [{ uid: 'E1', status: 'AVAILABLE' }] }),
+      ctx,
+      failing,
+    );
+    await expect(failing.flush()).rejects.toThrow(/no_such_table/);
+    expect(await count(db, 'locations')).toBe(2);
+    expect(await upsertedRow()).toBe(2);
+    expect(counters.upserted).toBe(2);
+    await db.close();
+  });
+
   it('commits as soon as the held statements reach the budget', async () => {
     const db = openSqlite(join(testDir('atlas-pending-'), 'a.db'));
     const counters = zeroCounters();
