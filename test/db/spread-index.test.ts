@@ -4,6 +4,7 @@
 // empty, tiny, whole world, none) and cursors paged to the end; writes from a second connection
 // that add, move or remove sites are seen by the next page; a status push changes the page's bytes
 // and revision without a rebuild.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteFeaturesInBbox, siteFeaturesInBboxBySql } from '../../src/db/queries/site-features.js';
 import { indexedSiteFeatures, rowidList, spreadIndexStats } from '../../src/db/queries/spread-index.js';
@@ -277,16 +278,37 @@ describe('the in-memory spread index', () => {
 });
 
 describe("a page's list of rowids", () => {
-  it('is the JSON list join writes, for rowids of every length and beyond what it writes by digits', () => {
+  it('is read by json_each as the list join writes, for rowids of every length and beyond what it writes by digits', () => {
     const rnd = seededRandom(5);
     const edge = [0, 1, 9, 10, 99, 1_000, 9_999, 10_000, 99_999_999, 100_000_000, 100_000_001];
-    const big = [2 ** 52, 2 ** 53 - 1, 1e15, 1e16 - 2, 1e16, 2 ** 60, -1, -123_456_789];
+    const big = [2 ** 52, 2 ** 53 - 1, 1e15 - 1, 1e15, 1e16 - 2];
+    const beyond = [1e16, 2 ** 60, -1, -123_456_789, 0.5];
     const random = Array.from({ length: 2_000 }, () => Math.floor(rnd() * 2 ** Math.floor(rnd() * 53)));
-    const rowid = Float64Array.from([...edge, ...big, ...random]);
-    const all = Uint32Array.from(rowid.keys());
-    expect(rowidList(rowid, all)).toBe(`[${[...rowid].join(',')}]`);
-    const some = Uint32Array.from([5, 3, 3, rowid.length - 1]);
-    expect(rowidList(rowid, some)).toBe(`[${[...some].map((i) => rowid[i]).join(',')}]`);
-    expect(rowidList(rowid, new Uint32Array(0))).toBe('[]');
+    const sqlite = new Database(':memory:');
+    const read = (list: string) =>
+      sqlite
+        .prepare('SELECT value, type FROM json_each(?)')
+        .all(list)
+        .map((r) => (r as { value: number | string; type: string }).value);
+    // The same values json_each reads from `join`'s text, integers as integers.
+    const sameAsJoin = (rowid: Float64Array, positions: Uint32Array) => {
+      const list = rowidList(rowid, positions);
+      expect(read(list)).toEqual(read(`[${[...positions].map((i) => rowid[i]).join(',')}]`));
+      expect(JSON.parse(list)).toEqual([...positions].map((i) => rowid[i]));
+      return list;
+    };
+    for (const values of [
+      [...edge, ...big, ...random],
+      [...edge, ...big, ...beyond, ...random],
+    ]) {
+      const rowid = Float64Array.from(values);
+      sameAsJoin(rowid, Uint32Array.from(rowid.keys()));
+      sameAsJoin(rowid, Uint32Array.from([5, 3, 3, rowid.length - 1]));
+    }
+    // What this schema's rowids are (below 2^52), in the fixed slots: no fallback to join.
+    const slots = sameAsJoin(Float64Array.from([1e15, 7, 4469380598124401]), Uint32Array.from([0, 1, 2]));
+    expect(slots).toBe('[   1000000000000000,                  7,   4469380598124401]   ');
+    expect(JSON.parse(rowidList(new Float64Array(0), new Uint32Array(0)))).toEqual([]);
+    sqlite.close();
   });
 });
