@@ -161,7 +161,7 @@ async function deliveryRate() {
     evses.flatMap((e) =>
       evseStatusStmts(
         e.pk,
-        { locationPk: e.location_pk, cell: e.cell },
+        { locationPk: e.location_pk },
         e.status === 'CHARGING' ? 'AVAILABLE' : 'CHARGING',
         now,
         {

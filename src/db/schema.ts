@@ -282,15 +282,16 @@ export const evseStatusEvents = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     evsePk: text('evse_pk').notNull(),
     locationPk: text('location_pk').notNull(),
-    cell: integer('cell').notNull(),
     oldStatus: text('old_status'),
     newStatus: text('new_status').notNull(),
     occurredAt: text('occurred_at').notNull(),
     receivedAt: text('received_at').notNull(),
     via: text('via').notNull(), // push | pull
   },
-  // No index by cell: the feeds by area select events by id and test their location's cell
-  // (src/db/queries/status.ts), and every index here is written once more per status change.
+  // No cell: the feeds by area select events by id and test their location's cell
+  // (src/db/queries/status.ts), and every index here is written once more per status change. (An
+  // event's own copy of the cell, dropped in 0011, was read by nothing and went stale when a pull
+  // moved its location.)
   (t) => [index('status_events_evse_time').on(t.evsePk, t.occurredAt)],
 );
 

@@ -17,10 +17,9 @@ import { refreshSiteFeaturesStmts } from './write-site-features.js';
 
 export type EvseWriteContext = Pick<WriteContext, 'now' | 'via'>;
 
-/** Where an EVSE sits: its location's pk and spatial cell (the cell goes on each status event). */
+/** Where an EVSE sits: its location's pk (fixed: an EVSE's pk is made from it). */
 export interface EvsePlace {
   locationPk: string;
-  cell: number;
 }
 
 /** The EVSE row as we hold it is not newer than a status of time ? (bound twice). */
@@ -48,9 +47,9 @@ const UPDATE_EVSE_STATUS_FLIPS_LIVENESS = `${UPDATE_EVSE_STATUS} AND NOT ${SAME_
 // "not applied" leaves no event either, as in the general path), with one read of the EVSE row
 // instead of the two subqueries of the general event statement (write-location.ts), which also
 // serves EVSEs not stored yet.
-const INSERT_STATUS_CHANGE = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
+const INSERT_STATUS_CHANGE = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
   occurred_at, received_at, via)
-SELECT pk, ?, ?, status, ?, ?, ?, ? FROM evses
+SELECT pk, ?, status, ?, ?, ?, ? FROM evses
 WHERE pk = ? AND status IS NOT ? AND ${NOT_NEWER}`;
 
 /** OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). */
@@ -87,7 +86,6 @@ export function evseStatusStmts(
       sql: INSERT_STATUS_CHANGE,
       params: [
         place.locationPk,
-        place.cell,
         status,
         occurredAt,
         ctx.now,
@@ -155,7 +153,7 @@ export function writeEvseStmts(evsePk: string, evse: Evse, place: EvsePlace, ctx
   const updated = evse.lastUpdated ?? ctx.now;
   const cpks = evse.connectors.map((c) => connectorKey(evsePk, c.id));
   const stmts: Stmt[] = [
-    ...statusEventStmts(evsePk, place.locationPk, place.cell, evse.status, updated, ctx),
+    ...statusEventStmts(evsePk, place.locationPk, evse.status, updated, ctx),
     evseUpsertStmt(
       evsePk,
       place.locationPk,

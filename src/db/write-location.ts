@@ -28,8 +28,8 @@ export interface WriteContext {
   refreshSite?: boolean;
 }
 
-const INSERT_EVENT_PLAIN = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
-  occurred_at, received_at, via) VALUES (?,?,?,?,?,?,?,?)`;
+const INSERT_EVENT_PLAIN = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
+  occurred_at, received_at, via) VALUES (?,?,?,?,?,?,?)`;
 
 const UPSERT_LOCATION = `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, license,
   lifecycle, name, address,
@@ -70,9 +70,9 @@ ON CONFLICT(pk) DO UPDATE SET uid=excluded.uid, evse_id=excluded.evse_id, evse_i
 
 // Records a status change only when it is one: a different status that is not older than ours.
 // Runs before the EVSE upsert in the same batch so it sees the previous row.
-const INSERT_STATUS_EVENT = `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status,
+const INSERT_STATUS_EVENT = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
   occurred_at, received_at, via)
-SELECT ?, ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?
+SELECT ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?
 WHERE NOT EXISTS (SELECT 1 FROM evses WHERE pk = ? AND (status = ? OR status_updated_at > ?))`;
 
 export const UPSERT_CONNECTOR = `INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, format,
@@ -126,7 +126,7 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
     // Live EVSEs only, as every EVSE-level write counts it (REFRESH_LOCATION_POWER in write-evse.ts).
     if (max != null && evse.status !== 'REMOVED' && (locMax == null || max > locMax)) locMax = max;
     const occurredAt = evse.lastUpdated ?? loc.lastUpdated;
-    evseStmts.push(...evseStatusStmts(epk, pk, cell, evse.status, occurredAt, ctx));
+    evseStmts.push(...evseStatusStmts(epk, pk, evse.status, occurredAt, ctx));
     evseStmts.push(evseUpsertStmt(epk, pk, evse, max, ctx, loc.lastUpdated));
     for (const c of evse.connectors) {
       const cpk = connectorKey(epk, c.id);
@@ -154,19 +154,18 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
 function evseStatusStmts(
   epk: string,
   pk: string,
-  cell: number,
   status: Evse['status'],
   occurredAt: string,
   ctx: WriteContext,
 ): Stmt[] {
-  if (!ctx.held) return statusEventStmts(epk, pk, cell, status, occurredAt, ctx);
+  if (!ctx.held) return statusEventStmts(epk, pk, status, occurredAt, ctx);
   const prev = ctx.held.statuses.get(epk);
   const changed = !prev || (prev.status !== status && !(prev.updatedAt && prev.updatedAt > occurredAt));
   if (!changed) return [];
   return [
     {
       sql: INSERT_EVENT_PLAIN,
-      params: [epk, pk, cell, prev?.status ?? null, status, occurredAt, ctx.now, ctx.via],
+      params: [epk, pk, prev?.status ?? null, status, occurredAt, ctx.now, ctx.via],
     },
   ];
 }
@@ -281,7 +280,6 @@ export function evseUpsertStmt(
 export function statusEventStmts(
   evsePk: string,
   locationPk: string,
-  cell: number,
   status: string,
   occurredAt: string,
   ctx: Pick<WriteContext, 'now' | 'via'>,
@@ -289,19 +287,7 @@ export function statusEventStmts(
   return [
     {
       sql: INSERT_STATUS_EVENT,
-      params: [
-        evsePk,
-        locationPk,
-        cell,
-        evsePk,
-        status,
-        occurredAt,
-        ctx.now,
-        ctx.via,
-        evsePk,
-        status,
-        occurredAt,
-      ],
+      params: [evsePk, locationPk, evsePk, status, occurredAt, ctx.now, ctx.via, evsePk, status, occurredAt],
     },
   ];
 }

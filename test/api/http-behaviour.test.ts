@@ -57,8 +57,8 @@ describe('conditional requests', () => {
     const statusTag = statuses.headers.get('etag')!;
     await atlas.db.batch([
       {
-        sql: `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status, occurred_at, received_at, via)
-          SELECT pk, location_pk, 0, status, 'CHARGING', '2025-02-01T00:00:00Z', '2025-02-01T00:00:00Z', 'push' FROM evses LIMIT 1`,
+        sql: `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status, occurred_at, received_at, via)
+          SELECT pk, location_pk, status, 'CHARGING', '2025-02-01T00:00:00Z', '2025-02-01T00:00:00Z', 'push' FROM evses LIMIT 1`,
         params: [],
       },
     ]);

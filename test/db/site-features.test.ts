@@ -382,10 +382,7 @@ describe('the status refresh of a group commit', () => {
     const at = (m: number) => `2026-03-01T10:${String(m).padStart(2, '0')}:00Z`;
     const place = async (i: number, e: number) => {
       const locationPk = pk('swlb', sites[i]!);
-      const row = await grouped.db.get<{ cell: number }>('SELECT cell FROM locations WHERE pk = ?', [
-        locationPk,
-      ]);
-      return { epk: evseKey(locationPk, `S${i}-${e}`), place: { locationPk, cell: row!.cell } };
+      return { epk: evseKey(locationPk, `S${i}-${e}`), place: { locationPk } };
     };
     type Push = [site: number, evse: number, status: string, minute: number];
     // Each group: status changes in the two-member site (3), in sites of one member and in lone
@@ -474,12 +471,9 @@ describe('the status refresh of a group commit', () => {
         [lone, 'S8-1'],
         [member, 'S3-1'],
       ].map(async ([locationPk, uid]) => {
-        const row = await grouped.db.get<{ cell: number }>('SELECT cell FROM locations WHERE pk = ?', [
-          locationPk,
-        ]);
         const stmts = evseStatusStmts(
           evseKey(locationPk!, uid!),
-          { locationPk: locationPk!, cell: row!.cell },
+          { locationPk: locationPk! },
           'CHARGING',
           at,
           {

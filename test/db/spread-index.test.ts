@@ -245,16 +245,10 @@ describe('the in-memory spread index', () => {
     expect(evse).toBeDefined();
     const status = evse!.status === 'AVAILABLE' ? 'CHARGING' : 'AVAILABLE';
     await other.batch(
-      evseStatusStmts(
-        evse!.pk,
-        { locationPk: evse!.location_pk, cell: evse!.cell },
-        status,
-        '2031-01-01T00:00:00Z',
-        {
-          now: '2031-01-01T00:00:01Z',
-          via: 'push',
-        },
-      ),
+      evseStatusStmts(evse!.pk, { locationPk: evse!.location_pk }, status, '2031-01-01T00:00:00Z', {
+        now: '2031-01-01T00:00:01Z',
+        via: 'push',
+      }),
     );
     const after = await expectSamePage(atlas.db, { bbox: box, limit: 300 });
     expect(after.revision).not.toBe(before.revision);

@@ -39,8 +39,8 @@ beforeAll(async () => {
   // The fixture's own status events span years; they are replaced by a few changes of 30 EVSEs over
   // the last three days (written as the receiver records them), so the export has four days.
   await atlas.db.batch([{ sql: 'DELETE FROM evse_status_events', params: [] }]);
-  const evses = await atlas.db.all<{ pk: string; location_pk: string; cell: number }>(
-    'SELECT e.pk, e.location_pk, l.cell FROM evses e JOIN locations l ON l.pk = e.location_pk ORDER BY e.pk LIMIT 30',
+  const evses = await atlas.db.all<{ pk: string; location_pk: string }>(
+    'SELECT e.pk, e.location_pk FROM evses e JOIN locations l ON l.pk = e.location_pk ORDER BY e.pk LIMIT 30',
   );
   const statuses = ['AVAILABLE', 'CHARGING', 'BLOCKED', 'CHARGING', 'AVAILABLE', 'OUTOFORDER'];
   await atlas.db.batch(
@@ -48,9 +48,9 @@ beforeAll(async () => {
       statuses.map((s, k) => {
         const at = new Date(firstDay + k * 13 * 3_600_000 + i * 97_000).toISOString().slice(0, 19);
         return {
-          sql: `INSERT INTO evse_status_events (evse_pk, location_pk, cell, old_status, new_status, occurred_at,
-            received_at, via) VALUES (?,?,?,?,?,?,?,'push')`,
-          params: [e.pk, e.location_pk, e.cell, k === 0 ? null : statuses[k - 1], s, `${at}Z`, `${at}Z`],
+          sql: `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status, occurred_at,
+            received_at, via) VALUES (?,?,?,?,?,?,'push')`,
+          params: [e.pk, e.location_pk, k === 0 ? null : statuses[k - 1], s, `${at}Z`, `${at}Z`],
         };
       }),
     ),

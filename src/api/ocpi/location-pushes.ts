@@ -5,11 +5,11 @@
 // push leaves the store as it was. An update older than what we hold is acknowledged and skipped
 // (out-of-order delivery must not roll a status back).
 import {
+  holdsLocation,
   storedConnector,
   storedEvse,
   storedEvseHead,
   storedLocation,
-  storedLocationCell,
   storedLocationHead,
 } from '../../db/queries/stored-objects.js';
 import type { Db, Stmt } from '../../db/types.js';
@@ -52,28 +52,21 @@ export interface PushTarget {
 }
 
 /**
- * Where known EVSEs sit (location pk, cell), remembered so a status PATCH needs no read: EVSE rows
- * are never deleted (only flagged removed), and a location write here forgets its cell.
+ * Where known EVSEs sit (their location's pk), remembered so a status PATCH needs no read. An
+ * EVSE's pk is made from its location's, so the pair never changes, and EVSE rows are never
+ * deleted (only flagged removed).
  */
 export class EvsePlaces {
   private readonly evses = new Map<string, string>();
-  private readonly cells = new Map<string, number>();
 
   get(evsePk: string): EvsePlace | undefined {
     const locationPk = this.evses.get(evsePk);
-    const cell = locationPk === undefined ? undefined : this.cells.get(locationPk);
-    return locationPk === undefined || cell === undefined ? undefined : { locationPk, cell };
+    return locationPk === undefined ? undefined : { locationPk };
   }
 
   set(evsePk: string, place: EvsePlace): void {
     if (this.evses.size >= 500_000) this.evses.clear();
-    if (this.cells.size >= 100_000) this.cells.clear();
     this.evses.set(evsePk, place.locationPk);
-    this.cells.set(place.locationPk, place.cell);
-  }
-
-  forgetLocation(locationPk: string): void {
-    this.cells.delete(locationPk);
   }
 }
 
@@ -100,7 +93,6 @@ async function writeLocation(t: PushTarget, loc: Location, runId: number | null)
   };
   // Same content hash as a pull of this record (apply-page.ts), so an identical pull is "unchanged".
   const contentHash = hash64(JSON.stringify([value, null]));
-  t.places.forgetLocation(locationPkOf(t.sourceId, value));
   await t.write(
     writeLocationStmts(value, { sourceId: t.sourceId, now: t.now, via: 'push', runId, contentHash }),
   );
@@ -132,11 +124,11 @@ export async function patchLocation(t: PushTarget, body: Record<string, unknown>
   return 'updated';
 }
 
-async function locationPlace(t: PushTarget): Promise<{ locationPk: string; cell: number }> {
+async function locationPlace(t: PushTarget): Promise<EvsePlace> {
   const pk = locationPk(t);
-  const cell = await storedLocationCell(t.db, pk);
-  if (cell === undefined) throw notFoundOcpi(`unknown location ${t.locationId}: PUT the location first`);
-  return { locationPk: pk, cell };
+  if (!(await holdsLocation(t.db, pk)))
+    throw notFoundOcpi(`unknown location ${t.locationId}: PUT the location first`);
+  return { locationPk: pk };
 }
 
 const newest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);
@@ -207,7 +199,7 @@ async function patchEvseStatus(
   if (!place) {
     const head = await storedEvseHead(t.db, epk);
     if (!head) throw notFoundOcpi(`unknown EVSE ${evseUid} of location ${t.locationId}`);
-    place = { locationPk: head.location_pk, cell: head.cell };
+    place = { locationPk: head.location_pk };
     t.places.set(epk, place);
   }
   // The normalizer's own enum reader, so a pushed status is spelled as a pulled one.
@@ -223,7 +215,7 @@ async function evsePlace(t: PushTarget, evseUid: string) {
   const head = await storedEvseHead(t.db, epk);
   if (!head || head.removed_at !== null)
     throw notFoundOcpi(`unknown EVSE ${evseUid} of location ${t.locationId}`);
-  return { epk, place: { locationPk: head.location_pk, cell: head.cell } };
+  return { epk, place: { locationPk: head.location_pk } };
 }
 
 export async function putConnector(

@@ -137,7 +137,6 @@ export function locationOf(row: LocationDbRow, evses: Evse[]): Location {
 /** What a status-only PATCH needs to know of an EVSE: it exists, where, and how fresh it is. */
 export interface EvseHead {
   location_pk: string;
-  cell: number;
   last_updated: string | null;
   status_updated_at: string | null;
   removed_at: string | null;
@@ -145,7 +144,7 @@ export interface EvseHead {
 
 export async function storedEvseHead(db: Db, evsePk: string): Promise<EvseHead | undefined> {
   return db.get<EvseHead>(
-    `SELECT e.location_pk, l.cell, e.last_updated, e.status_updated_at, e.removed_at
+    `SELECT e.location_pk, e.last_updated, e.status_updated_at, e.removed_at
      FROM evses e JOIN locations l ON l.pk = e.location_pk WHERE e.pk = ?`,
     [evsePk],
   );
@@ -231,11 +230,11 @@ export async function storedLocationHead(db: Db, pk: string) {
   );
 }
 
-/** Where a held location is (its cell), for a push to one of its EVSEs; a removed one is absent. */
-export async function storedLocationCell(db: Db, pk: string): Promise<number | undefined> {
-  const row = await db.get<{ cell: number }>(
-    'SELECT cell FROM locations WHERE pk = ? AND removed_at IS NULL',
+/** Whether we hold location `pk` (not removed), for a push to one of its EVSEs. */
+export async function holdsLocation(db: Db, pk: string): Promise<boolean> {
+  const row = await db.get<{ one: number }>(
+    'SELECT 1 AS one FROM locations WHERE pk = ? AND removed_at IS NULL',
     [pk],
   );
-  return row?.cell;
+  return row !== undefined;
 }

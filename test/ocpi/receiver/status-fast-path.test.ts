@@ -205,7 +205,7 @@ const FAIL = `CREATE TRIGGER test_refuse_events BEFORE INSERT ON evse_status_eve
 async function stored(db: Db) {
   const store = await dumpStore(db);
   store.evse_status_events = await db.all(
-    `SELECT evse_pk, location_pk, cell, old_status, new_status, occurred_at, received_at, via
+    `SELECT evse_pk, location_pk, old_status, new_status, occurred_at, received_at, via
      FROM evse_status_events ORDER BY evse_pk, occurred_at, id`,
   );
   const features = await db.all<Record<string, unknown>>('SELECT * FROM site_features ORDER BY id');

@@ -1,0 +1,1 @@
+ALTER TABLE `evse_status_events` DROP COLUMN `cell`;
