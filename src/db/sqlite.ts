@@ -82,6 +82,13 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
 /** The page cache of a scan through eachRow, in KB. */
 const SCAN_CACHE_KB = 1024;
 
+/** A list of a group failed while its transaction stayed open (runGroupAtOnce). */
+class ListFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('a list of the group failed');
+  }
+}
+
 /** WAL frames after which a commit checkpoints (SQLite's wal_autocheckpoint). */
 const AUTOCHECKPOINT_FRAMES = 10_000;
 /**
@@ -139,12 +146,12 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
     }
     return stmt;
   };
-  const runAll = sqlite.transaction((stmts: Stmt[]) =>
+  const runEach = (stmts: Stmt[]) =>
     stmts.map((s) => {
       assertParamLimit(s);
       return prepare(s.sql).run(...(s.params as unknown[])).changes;
-    }),
-  );
+    });
+  const runAll = sqlite.transaction(runEach);
   /** The background checkpointer: undefined until the first bulk batch, null once it failed. */
   let checkpointer: Worker | null | undefined;
   const checkpointerFailed = (err: Error) => {
@@ -168,6 +175,23 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       }
     });
     return { results, tail: runAll(typeof tail === 'function' ? tail(results) : tail) };
+  });
+  // The same group without a savepoint per list, tried first: a savepoint makes SQLite copy each
+  // page a list changes into the statement journal before changing it, and a list nearly never
+  // fails. When one does (its transaction still open), the whole group is rolled back and run
+  // again by runGroup, each list in its own savepoint, from the same state: the same results.
+  // Measured (in process, 3,000 groups of 64 status PATCHes over 1,000 x 10 EVSEs, three rounds
+  // interleaved, load 1.6-3.3): CPU 39.4-41.8 -> 37.6-38.9 us a PATCH, median group 2.11-2.22 ->
+  // 2.06-2.10 ms.
+  const runGroupAtOnce = sqlite.transaction((lists: Stmt[][], tail: GroupTail) => {
+    const results = lists.map((list): GroupResult => {
+      try {
+        return { ok: true, changes: runEach(list) };
+      } catch (error) {
+        throw sqlite.inTransaction ? new ListFailed(error) : error;
+      }
+    });
+    return { results, tail: runEach(typeof tail === 'function' ? tail(results) : tail) };
   });
   return {
     kind: 'sqlite',
@@ -204,7 +228,12 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       // BEGIN IMMEDIATE: the write lock is taken before any list runs, so a lock held elsewhere
       // past busy_timeout fails the group as a whole (its pushes are retried one by one) instead
       // of failing the first list's savepoint alone.
-      return runGroup.immediate(lists, tail);
+      try {
+        return runGroupAtOnce.immediate(lists, tail);
+      } catch (error) {
+        if (!(error instanceof ListFailed)) throw error;
+        return runGroup.immediate(lists, tail);
+      }
     },
     async snapshotTo(path: string) {
       mkdirSync(dirname(resolve(path)), { recursive: true });

@@ -56,7 +56,8 @@ export interface Db {
   batch(stmts: Stmt[], options?: BatchOptions): Promise<number[]>;
   /**
    * Group commit (better-sqlite3 only; D1 has no savepoints): the lists run in ONE transaction,
-   * each in its own savepoint, so a list that fails is undone alone and reported in its slot; then
+   * as if each were in its own savepoint, so a list that fails is undone alone and reported in its
+   * slot (the group is run at once first, and again list by list in savepoints if one fails); then
    * `tail`, statements for the whole group, given or made from the lists' results (in the same
    * transaction). Resolves once all of it is committed; rejects, with nothing written, when the
    * transaction as a whole fails (the tail, a full disk).

@@ -1,6 +1,6 @@
 // Group commit for pushes: the statement lists of pushes that arrive together are written in one
-// transaction, each push in its own savepoint, so one that fails is undone and answered alone while
-// the others commit. A CPO pushing status changes over many connections then pays for one commit
+// transaction, each push as if in its own savepoint (Db.batchGroup), so one that fails is undone
+// and answered alone while the others commit. A CPO pushing status changes over many connections then pays for one commit
 // per group instead of one per PATCH (measured in scripts/bench/push.ts). Every push is answered
 // only after the commit that holds it. Should the transaction as a whole fail (a full disk), its
 // pushes are retried one by one, so each gets its own answer.
