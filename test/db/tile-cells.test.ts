@@ -85,6 +85,15 @@ describe('tile cells after pulls, removals and dedupe', () => {
     await t.write('swlb', 'ocpi', changed.slice(0, 7));
     await expectCellsCurrent(t.db);
 
+    // A new far record (no dedupe site yet, so placed where it is), then a page that moves it
+    // 30 km on: the cells it alone held empty and go.
+    const far = (north: number, lastUpdated: string) =>
+      location('R3', { ...offset(BASE.lat, BASE.lon, north, -60_000), lastUpdated });
+    await t.write('bnetza', 'bnetza-json', [far(90_000, '2026-02-02T00:00:00Z')]);
+    expect(await expectCellsCurrent(t.db)).toBe(10);
+    await t.write('bnetza', 'bnetza-json', [far(120_000, '2026-02-02T01:00:00Z')]);
+    expect(await expectCellsCurrent(t.db)).toBe(10);
+
     // The full pull listed 7 of 8: the eighth is removed.
     const counters = zeroCounters();
     const run = await t.db.get<{ run: number }>(
@@ -92,13 +101,13 @@ describe('tile cells after pulls, removals and dedupe', () => {
     );
     await applyFullPullRemovals(t.db, 'swlb', 0, run!.run, 7, false, '2026-02-03T00:00:00Z', counters);
     expect(counters.removed).toBe(1);
-    expect(await expectCellsCurrent(t.db)).toBe(8);
+    expect(await expectCellsCurrent(t.db)).toBe(9);
 
     // Lost triggers (a table rebuilt by a migration) or a new version: set up again, same cells.
     await t.db.batch([{ sql: `DROP TRIGGER tile_cells_v${TILE_CELLS_VERSION}_insert`, params: [] }]);
     expect(await ensureTileCells(t.db)).toBe(true);
     expect(await ensureTileCells(t.db)).toBe(false);
-    expect(await expectCellsCurrent(t.db)).toBe(8);
+    expect(await expectCellsCurrent(t.db)).toBe(9);
   });
 
   it('equal a build from scratch on the synthetic atlas', async () => {
