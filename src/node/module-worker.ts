@@ -5,7 +5,7 @@
 // gets tsx's --import. Compiled modules matter for memory: under tsx every worker thread compiled
 // the app's modules again (45-78 MB a worker measured, and tsx's module-hooks thread beside it).
 import { createRequire } from 'node:module';
-import { getPriority, setPriority } from 'node:os';
+import { availableParallelism, getPriority, setPriority } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 
@@ -37,17 +37,29 @@ export function startModuleWorker(module: URL, workerData: unknown, resourceLimi
 export const WORKER_NICE = 10;
 
 /**
- * The same for the threads that render pages (read-workers.ts: the `pages` lane): none. A page
- * worker is the one thread every uncached page waits for, and WORKER_NICE steps below the event
- * loop it got ~10 % of a core it shared with the load generator (nice weights 36 against 335) and
- * almost none beside another session's build at nice 0. Under the api bench's load (interleaved
- * rounds against plain node:http, 2026-12-07, load 1.9-2.4): 0.20x at WORKER_NICE, 0.21-0.22x two
- * and five steps below, 0.26x at the event loop's own priority; with a nice-0 process spinning,
- * 49-529 pages/s against 120-632/s. The event loop still wakes ahead of it (the scheduler favours
- * a thread that slept): /healthz p99 under the load bench 32 ms against 14 ms (target 50 ms),
- * with 2.8x the pages answered (docs/security.md). Statistics and dumps stay WORKER_NICE below.
+ * The same for the threads that render pages (read-workers.ts: the `pages` lane) while there are
+ * fewer of them than cores (pageWorkerNice): none. A page worker is the one thread every uncached
+ * page waits for, and WORKER_NICE steps below the event loop it got ~10 % of a core it shared with
+ * the load generator (nice weights 36 against 335) and almost none beside another session's build
+ * at nice 0. Under the api bench's load (interleaved rounds against plain node:http, 2026-12-07,
+ * load 1.9-2.4): 0.20x at WORKER_NICE, 0.21-0.22x two and five steps below, 0.26x at the event
+ * loop's own priority; with a nice-0 process spinning, 49-529 pages/s against 120-632/s. The price
+ * is the event loop's: at equal priority it has no precedence, and nothing but the core left free
+ * (defaultReadWorkers) keeps its latency down: /healthz p99 under the load bench went from 14 ms
+ * to 28-32 ms (target 50 ms), with 2.8x the pages answered (docs/security.md). Statistics and
+ * dumps stay WORKER_NICE below.
  */
 export const PAGE_WORKER_NICE = 0;
+
+/**
+ * The nice steps of a page worker when `pageThreads` of them run on `cores` cores: PAGE_WORKER_NICE
+ * while they leave the event loop a core (at most cores - 1, the default of ATLAS_READ_WORKERS);
+ * WORKER_NICE when they could fill every core, as then only its priority keeps the event loop
+ * (health checks, push group commits, an in-process sync) ahead of them.
+ */
+export function pageWorkerNice(pageThreads: number, cores = availableParallelism()): number {
+  return pageThreads <= cores - 1 ? PAGE_WORKER_NICE : WORKER_NICE;
+}
 
 /**
  * Lowers the calling worker thread's scheduling priority by `steps` nice steps. On Linux the nice

@@ -28,7 +28,7 @@ export interface ReadWorkerData {
   publicUrl?: string;
   /** The body pool's memory (read-workers.ts passes it; without it every body is transferred). */
   bodies?: SharedBodies;
-  /** Nice steps below the event loop (module-worker.ts): PAGE_WORKER_NICE for a page thread. */
+  /** Nice steps below the event loop (module-worker.ts): pageWorkerNice for a page thread. */
   nice?: number;
 }
 

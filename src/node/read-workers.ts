@@ -21,7 +21,7 @@ import {
   type WorkerTask,
 } from './heavy-reads.js';
 import { DEFAULT_LAST_ANSWERS, type LastAnswerOptions } from './last-answers.js';
-import { PAGE_WORKER_NICE, siblingModule, startModuleWorker, WORKER_NICE } from './module-worker.js';
+import { pageWorkerNice, siblingModule, startModuleWorker, WORKER_NICE } from './module-worker.js';
 import type { ReadWorkerData, ThreadMemory } from './read-worker.js';
 
 const WORKER = siblingModule('read-worker', import.meta.url);
@@ -83,12 +83,15 @@ function releaser(body: Uint8Array<ArrayBuffer> | null): (() => void) | undefine
 /**
  * `limits`: each worker's V8 heap (tests give one too small to hold the app). `bodies`: the pool
  * the workers write page bodies into (tests pass a small one to see its slots come back).
+ * `cores`: the machine's, which with `pageThreads` sets the page workers' priority
+ * (pageWorkerNice; tests pass their own).
  */
 export function createReadWorkers(
   data: ReadWorkerData,
   limits: ResourceLimits = READ_WORKER_LIMITS,
   bodies: BodyPool = new BodyPool(),
   pageThreads = 1,
+  cores = availableParallelism(),
 ) {
   const slots = new Map<string, Worker>();
   /** Tasks posted to each thread and not answered yet. */
@@ -114,7 +117,7 @@ export function createReadWorkers(
   function workerFor(key: string): Worker {
     let w = slots.get(key);
     if (!w) {
-      const nice = key.startsWith('pages/') ? PAGE_WORKER_NICE : WORKER_NICE;
+      const nice = key.startsWith('pages/') ? pageWorkerNice(pageThreads, cores) : WORKER_NICE;
       w = startModuleWorker(WORKER, { ...data, bodies: bodies.shared, nice }, limits);
       // An idle worker does not keep the process alive; close() ends them on shutdown.
       w.unref();

@@ -1,6 +1,7 @@
 // Statistics worker threads run below the event loop's scheduling priority (WORKER_NICE nice steps),
-// page workers at PAGE_WORKER_NICE (module-worker.ts says why), so with every core busy the thread
-// that answers /healthz still gets one first (Linux only:
+// page workers at PAGE_WORKER_NICE while they are fewer than the cores, at WORKER_NICE when they
+// could fill them all (module-worker.ts says why), so with every core busy the thread that answers
+// /healthz still gets one first (Linux only:
 // the nice value is per thread there, read from /proc/self/task/*/stat). And their V8 heap is
 // capped: a worker over its cap ends, its request gets 503, the server goes on.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -8,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/sqlite.js';
+import { BodyPool } from '../../src/node/body-pool.js';
 import { createHeavyReads, DEFAULT_HEAVY_READS } from '../../src/node/heavy-reads.js';
-import { PAGE_WORKER_NICE, WORKER_NICE } from '../../src/node/module-worker.js';
-import { createReadWorkers } from '../../src/node/read-workers.js';
+import { PAGE_WORKER_NICE, pageWorkerNice, WORKER_NICE } from '../../src/node/module-worker.js';
+import { createReadWorkers, READ_WORKER_LIMITS } from '../../src/node/read-workers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-nice-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,13 +25,31 @@ function niceOfThreads(): number[] {
   });
 }
 
+describe("a page worker's priority", () => {
+  it("is the event loop's while page workers leave a core free, WORKER_NICE below once they could fill every core", () => {
+    expect(PAGE_WORKER_NICE).toBeLessThan(WORKER_NICE);
+    expect(pageWorkerNice(1, 2)).toBe(PAGE_WORKER_NICE);
+    expect(pageWorkerNice(7, 8)).toBe(PAGE_WORKER_NICE);
+    expect(pageWorkerNice(2, 2)).toBe(WORKER_NICE);
+    expect(pageWorkerNice(9, 8)).toBe(WORKER_NICE);
+    // One core: the one page worker the default gives would share it with the event loop.
+    expect(pageWorkerNice(1, 1)).toBe(WORKER_NICE);
+  });
+});
+
 describe.runIf(existsSync('/proc/self/task'))('read worker priority', () => {
-  it('runs a statistics worker WORKER_NICE steps below the event loop, a page worker PAGE_WORKER_NICE', async () => {
-    const file = join(dir, 'atlas.db');
+  const file = join(dir, 'atlas.db');
+  /** Threads of this process `steps` nice steps below the event loop. */
+  const at = (steps: number) => {
+    const own = niceOfThreads()[0]!;
+    return niceOfThreads().filter((n) => n === Math.min(19, own + steps)).length;
+  };
+
+  it('runs a statistics worker WORKER_NICE steps below the event loop, a page worker PAGE_WORKER_NICE (fewer page workers than cores)', async () => {
     await openSqlite(file).close();
     const own = niceOfThreads()[0]!;
-    const at = (steps: number) => niceOfThreads().filter((n) => n === Math.min(19, own + steps)).length;
-    const workers = createReadWorkers({ file });
+    // One page worker on two cores: the default on this size of machine.
+    const workers = createReadWorkers({ file }, READ_WORKER_LIMITS, new BodyPool(), 1, 2);
     try {
       const lowBefore = at(WORKER_NICE);
       const pageBefore = at(PAGE_WORKER_NICE);
@@ -40,6 +60,24 @@ describe.runIf(existsSync('/proc/self/task'))('read worker priority', () => {
       expect(at(WORKER_NICE)).toBe(lowBefore);
       const stats = await workers.execute('aggregates', 0, { url: 'http://localhost/healthz', accept: null });
       expect(stats.status).toBe(200);
+      expect(at(WORKER_NICE)).toBeGreaterThan(lowBefore);
+      expect(niceOfThreads()[0]).toBe(own);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('runs a page worker WORKER_NICE steps below when page workers are as many as the cores', async () => {
+    await openSqlite(file).close();
+    const own = niceOfThreads()[0]!;
+    // ATLAS_READ_WORKERS=2 on two cores.
+    const workers = createReadWorkers({ file }, READ_WORKER_LIMITS, new BodyPool(), 2, 2);
+    try {
+      const lowBefore = at(WORKER_NICE);
+      const page = await workers.execute('pages', 0, { url: 'http://localhost/healthz', accept: null });
+      expect(page.status).toBe(200);
+      // The page worker is the thread that appeared below (V8 may start helper threads at the
+      // process's own priority meanwhile, so the count at PAGE_WORKER_NICE proves nothing here).
       expect(at(WORKER_NICE)).toBeGreaterThan(lowBefore);
       expect(niceOfThreads()[0]).toBe(own);
     } finally {
