@@ -82,13 +82,6 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
 /** The page cache of a scan through eachRow, in KB. */
 const SCAN_CACHE_KB = 1024;
 
-/** A list of a group failed while its transaction stayed open (runGroupAtOnce). */
-class ListFailed extends Error {
-  constructor(readonly error: unknown) {
-    super('a list of the group failed');
-  }
-}
-
 /** WAL frames after which a commit checkpoints (SQLite's wal_autocheckpoint). */
 const AUTOCHECKPOINT_FRAMES = 10_000;
 /**
@@ -134,6 +127,16 @@ function startCheckpointer(file: string, failed: (err: Error) => void): Worker {
   // with it: an 'error' event nobody listens to would. The writer then checkpoints as it did before.
   worker.on('error', failed);
   return worker;
+}
+
+/**
+ * A list of a group failed while its transaction stayed open: thrown by runGroupAtOnce, and caught
+ * by batchGroup (both in wrapSqlite, below), which then runs the group again with a savepoint per list.
+ */
+class ListFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('a list of the group failed');
+  }
 }
 
 function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
