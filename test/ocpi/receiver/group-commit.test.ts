@@ -1,7 +1,9 @@
 // Group commit of pushes (src/api/ocpi/write-queue.ts): status PATCHes that arrive together over
-// many connections are written in one transaction, each in its own savepoint. Sent at once over real
-// HTTP, they must get the same answers and leave the same store as the same PATCHes sent one by one,
-// and one that fails (refused by the rules, or failing inside SQLite) must fail alone.
+// many connections are written in one transaction, run at once without savepoints; only when a
+// push's statements fail inside SQLite is the group rolled back and run again with a savepoint per
+// push (src/db/sqlite.ts batchGroup). Sent at once over real HTTP, they must get the same answers
+// and leave the same store as the same PATCHes sent one by one, and one that fails (refused by the
+// rules, or failing inside SQLite) must fail alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriteQueue } from '../../../src/api/ocpi/write-queue.js';
 import type { Db, Stmt } from '../../../src/db/types.js';
@@ -112,7 +114,7 @@ describe('status PATCHes committed in groups', () => {
 
   // How many share a commit depends on how the requests fall into the server's I/O phases; that
   // pushes written together share one is shown below, with the write queue alone.
-  it('went through the group commit, each write in its own savepoint', () => {
+  it('went through the group commit (run at once, and again with a savepoint per push where one failed)', () => {
     expect(groups.reduce((a, b) => a + b, 0)).toBe(LOCATIONS * EVSES - 1);
   });
 
@@ -145,6 +147,48 @@ describe('status PATCHes committed in groups', () => {
       return valid && body.status !== 'AVAILABLE' && body.last_updated > HELD;
     });
     expect(patched).toHaveLength(changes.length);
+  });
+});
+
+/** A statement that counts how often it is run (each run reads its SQL once to prepare it). */
+function counted(sql: string, params: unknown[]): { stmt: Stmt; runs: () => number } {
+  let reads = 0;
+  const stmt = {
+    get sql() {
+      reads++;
+      return sql;
+    },
+    params,
+  };
+  return { stmt, runs: () => reads };
+}
+
+describe('a group with a failing list', () => {
+  it('runs once without savepoints, and again with one per list only when a list fails', async () => {
+    const atlas = await startAtlas();
+    try {
+      const db = atlas.db;
+      const put = (k: string) => counted("INSERT INTO meta (key, value) VALUES (?, 'x')", [k]);
+      const tail = (): Stmt[] => [];
+      // No failure: each list runs once.
+      const [a, b] = [put('once-a'), put('once-b')];
+      const clean = await db.batchGroup!([[a.stmt], [b.stmt]], tail);
+      expect(clean.results.map((r) => r.ok)).toEqual([true, true]);
+      expect([a.runs(), b.runs()]).toEqual([1, 1]);
+      // The second list fails (a duplicate key): the first had run at once before it, so it runs
+      // again in the re-run; the third, never reached at once, runs in the re-run only.
+      const [first, other, dupe, third] = [put('again-a'), put('again-b'), put('again-a'), put('again-c')];
+      const rerun = await db.batchGroup!([[first.stmt], [other.stmt, dupe.stmt], [third.stmt]], tail);
+      expect(rerun.results.map((r) => r.ok)).toEqual([true, false, true]);
+      expect([first.runs(), other.runs(), dupe.runs(), third.runs()]).toEqual([2, 2, 2, 1]);
+      // The result of a run with a savepoint per list: the failing list alone is undone.
+      const keys = await db.all<{ key: string }>(
+        "SELECT key FROM meta WHERE key LIKE 'again-%' ORDER BY key",
+      );
+      expect(keys.map((r) => r.key)).toEqual(['again-a', 'again-c']);
+    } finally {
+      await atlas.close();
+    }
   });
 });
 
