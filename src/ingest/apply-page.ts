@@ -11,7 +11,7 @@ import {
   touchTariffStmt,
 } from '../db/queries/sync-page.js';
 import { cellOf } from '../db/spatial-key.js';
-import type { Db, Stmt } from '../db/types.js';
+import type { BatchOptions, Db, Stmt } from '../db/types.js';
 import { locationPkOf, touchLocationStmt, writeLocationStmts } from '../db/write-location.js';
 import { refreshSiteFeaturesStmts } from '../db/write-site-features.js';
 import { tariffPkOf, writeTariffStmts } from '../db/write-tariff.js';
@@ -60,6 +60,11 @@ export interface PageContext {
   counters: RunCounters;
   /** Newest last_updated per record key seen in this run, to resolve duplicate ids across pages. */
   seen: Map<string, string>;
+  /**
+   * Statements that go last in the page's batch, given the run's counters as they are once it
+   * commits (a Workers step's cursor and counters: saved with the page, never a page behind).
+   */
+  trailer?: (after: RunCounters) => Stmt[];
 }
 
 export interface Quarantined {
@@ -118,14 +123,31 @@ function dedupeInRun<T extends { lastUpdated: string }>(items: Keyed<T>[], ctx: 
   return [...byPk.values()];
 }
 
+/** What one page writes: its statements and how they are batched. */
+interface PageBatch {
+  stmts: Stmt[];
+  options?: BatchOptions;
+}
+
+/** `counters` plus `more`, as a new object. */
+export function addedCounters(counters: RunCounters, more: RunCounters): RunCounters {
+  const sum = { ...counters };
+  for (const k of Object.keys(more) as (keyof RunCounters)[]) sum[k] += more[k];
+  return sum;
+}
+
 /**
- * Runs a page's work with counters of its own, added to the run's only once its batch committed: a
- * failed write (disk full) must not leave the run reporting rows it never stored.
+ * Builds a page's batch with counters of its own and commits it with the context's trailer; the
+ * page's counts reach the run's only once it committed: a failed write (disk full) must not leave
+ * the run reporting rows it never stored.
  */
-async function countedOnCommit(ctx: PageContext, apply: (page: PageContext) => Promise<void>) {
+async function countedOnCommit(ctx: PageContext, build: (page: PageContext) => Promise<PageBatch>) {
   const page: PageContext = { ...ctx, counters: zeroCounters() };
-  await apply(page);
-  for (const k of Object.keys(page.counters) as (keyof RunCounters)[]) ctx.counters[k] += page.counters[k];
+  const { stmts, options } = await build(page);
+  const after = addedCounters(ctx.counters, page.counters);
+  if (ctx.trailer) stmts.push(...ctx.trailer(after));
+  if (stmts.length > 0) await ctx.db.batch(stmts, options);
+  Object.assign(ctx.counters, after);
 }
 
 export function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
@@ -133,7 +155,7 @@ export function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<
     const written: WrittenLocation[] = [];
     const stmts = await pageWriteStmts(preparePage(items, page), written);
     stmts.push(...refreshWrittenStmts(written));
-    if (stmts.length > 0) await page.db.batch(stmts, LOCATION_PAGE_BATCH);
+    return { stmts, options: LOCATION_PAGE_BATCH };
   });
 }
 
@@ -269,7 +291,7 @@ async function writeTariffPage(
   normalize: (raw: unknown) => NormalizeResult<Tariff>,
   summarize: (t: Tariff) => string,
   ctx: PageContext,
-): Promise<void> {
+): Promise<PageBatch> {
   const stmts: Stmt[] = [];
   const keyed: Keyed<Tariff>[] = [];
   for (const raw of raws) {
@@ -311,5 +333,5 @@ async function writeTariffPage(
   }
   // Not smallStatements: a tariff that turns free or paid updates every site citing it in one
   // statement (site-free-triggers.ts), whose journal would then be held in memory whole.
-  if (stmts.length > 0) await ctx.db.batch(stmts);
+  return { stmts };
 }

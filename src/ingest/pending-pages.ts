@@ -16,6 +16,7 @@
 // 1,533 ms with ~4 pages a batch against 712 ms with a page a commit.
 import type { Db, Stmt } from '../db/types.js';
 import {
+  addedCounters,
   LOCATION_PAGE_BATCH,
   type PageQueue,
   type PreparedPage,
@@ -79,10 +80,7 @@ export class PendingPages implements PageQueue {
     const written: WrittenLocation[] = [];
     for (const page of pages) for (const s of await pageWriteStmts(page, written)) stmts.push(s);
     for (const s of refreshWrittenStmts(written)) stmts.push(s);
-    const after = { ...this.counters };
-    for (const { ctx } of pages) {
-      for (const k of Object.keys(ctx.counters) as (keyof RunCounters)[]) after[k] += ctx.counters[k];
-    }
+    const after = pages.reduce((sum, { ctx }) => addedCounters(sum, ctx.counters), this.counters);
     for (const s of this.trailer(after)) stmts.push(s);
     // A failed write (disk full) leaves the run counting none of these pages' rows.
     if (stmts.length > 0) await this.db.batch(stmts, LOCATION_PAGE_BATCH);

@@ -236,21 +236,21 @@ async function pageStep(
   counters.pages++;
   const after = cursorAfter(source, run, url, key, page);
 
-  const commit = committingWith(deps.db, () => [
-    runCountersStmt(deps.db, run.id, counters, version),
-    saveRunCursorStmt(deps.db, run.id, after),
-  ]);
   const ctx: PageContext = {
-    db: commit.db,
+    db: deps.db,
     sourceId: source.id,
     runId: run.id,
     now: iso(deps.clock()),
     counters,
     seen: new Map(),
+    // The page's writes and the step's bookkeeping land together or not at all (a page with
+    // nothing to write still moves the cursor), the counters with the page's own counts in them.
+    trailer: (committed) => [
+      runCountersStmt(deps.db, run.id, committed, version),
+      saveRunCursorStmt(deps.db, run.id, after),
+    ],
   };
   await writePage(source, run, page.items, version, ctx, deps.db);
-  // A page with nothing to write still moves the cursor.
-  if (!commit.committed()) await deps.db.batch(commit.trailer());
   run.counters = counters;
   run.cursor = after;
   deps.log.debug(

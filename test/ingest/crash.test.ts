@@ -135,6 +135,15 @@ describe('SIGKILL during atlas sync', () => {
 
       const check = new Database(dbFile, { readonly: true });
       expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+      // The run's stored counters count exactly the locations it committed (saved in their batch).
+      const run = check
+        .prepare('SELECT id, upserted + unchanged AS counted FROM sync_runs ORDER BY id DESC LIMIT 1')
+        .get() as { id: number; counted: number };
+      const taken = check
+        .prepare('SELECT count(*) FROM locations WHERE last_seen_run = ?')
+        .pluck()
+        .get(run.id);
+      expect(run.counted, `run ${run.id}'s counters against its rows`).toBe(taken);
       check.close();
       const db = openSqlite(dbFile, { migrate: false });
       const held = await heldLocations(db);

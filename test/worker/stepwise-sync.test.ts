@@ -86,6 +86,8 @@ describe('a sync split into steps across Cron invocations', () => {
     const locations = await count('SELECT count(*) AS n FROM locations WHERE last_seen_run = ?', run.id);
     expect(locations).toBeGreaterThan(0);
     expect(locations).toBeLessThanOrEqual((STEPS - 1) * parity.pageSize);
+    // The stored counters count every page written so far, the invocation's last one included.
+    expect(run.upserted + run.unchanged).toBe(locations);
     // Already served while the run goes on.
     const served = await count(
       'SELECT count(*) AS n FROM locations WHERE publish = 1 AND removed_at IS NULL',
@@ -154,7 +156,12 @@ describe('a sync split into steps across Cron invocations', () => {
     const locationPages = Math.ceil(parity.feedLocations / parity.pageSize);
     // The one page that failed was fetched twice but counted once; the tariffs came in one page.
     expect(run.pages).toBe(locationPages + 1);
+    expect(run.tariffs_upserted).toBe(
+      await count('SELECT count(*) AS n FROM tariffs WHERE source_id = ?', SOURCE),
+    );
     expect(run.tariffs_upserted).toBeGreaterThan(0);
+    // Counted across invocations: no invocation's last page missing from the stored counters.
+    expect(run.upserted + run.unchanged + run.duplicates).toBe(parity.feedLocations);
     expect(
       await count('SELECT count(*) AS n FROM locations WHERE source_id = ? AND removed_at IS NULL', SOURCE),
     ).toBe(parity.feedLocations);
