@@ -134,7 +134,11 @@ export function locationOf(row: LocationDbRow, evses: Evse[]): Location {
   };
 }
 
-/** What a status-only PATCH needs to know of an EVSE: it exists, where, and how fresh it is. */
+/**
+ * What a status-only PATCH needs to know of an EVSE: it exists, where, and how fresh it is. Read
+ * from the EVSE's row alone: a location's row is never deleted (removal is a mark, removed_at, that
+ * a PATCH does not look at), so a join to it would reject nothing and cost a lookup.
+ */
 export interface EvseHead {
   location_pk: string;
   last_updated: string | null;
@@ -144,8 +148,7 @@ export interface EvseHead {
 
 export async function storedEvseHead(db: Db, evsePk: string): Promise<EvseHead | undefined> {
   return db.get<EvseHead>(
-    `SELECT e.location_pk, e.last_updated, e.status_updated_at, e.removed_at
-     FROM evses e JOIN locations l ON l.pk = e.location_pk WHERE e.pk = ?`,
+    'SELECT location_pk, last_updated, status_updated_at, removed_at FROM evses WHERE pk = ?',
     [evsePk],
   );
 }
