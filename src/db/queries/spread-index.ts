@@ -238,8 +238,9 @@ function walk(ix: SpreadIndex, box: Bbox | undefined, after: string | undefined,
 // 100-180 us for a page's 1,000 in a loop (`join`). Written here as ASCII from a table of 4-digit
 // groups, each rowid in a slot of 20 bytes (16 digits, its leading zeros as spaces, then a comma
 // and spaces: JSON whitespace, which json_each skips), so that every group is one aligned 32-bit
-// store: ~9 us a page against ~30 us for the same table written byte by byte with the zeros cut,
-// and ~0.065 ms of the read worker's CPU a page under the api bench's load (2026-12-07).
+// store: ~9 us a page against ~30 us for the same table written byte by byte with the zeros cut
+// (micro-bench, 200 pages of 1,000). Under the api bench's load the list was ~0.065 ms of the read
+// worker's CPU a page before this (byte by byte, profiled 2026-12-07); now ~9 us.
 const DIGITS4 = (() => {
   const t = new Uint32Array(10_000);
   for (let i = 0; i < 10_000; i++) {
