@@ -18,6 +18,16 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** The feed in pages of 40, the third answered 500 (pages 1 and 2 are then still held). */
+const failingOnPage3 = () =>
+  startHarness({
+    locations: feed.locations,
+    versions: ['2.2.1'],
+    pageSize: 40,
+    fault: '500',
+    faultOptions: { page: 3 },
+  });
+
 async function health(harness: Harness) {
   const app = createApp({ getDb: () => harness.db });
   const res = await app.request('/v1/sources/cpo');
@@ -107,13 +117,7 @@ describe('a failing or lying CPO never wipes what we hold', () => {
   it('a first pull that fails on page 3 keeps the two pages it took, held or not', async () => {
     // Pages 1 and 2 are held for one transaction (pending-pages.ts) when page 3 fails: the run
     // still commits them, and counts what it committed.
-    h = await startHarness({
-      locations: feed.locations,
-      versions: ['2.2.1'],
-      pageSize: 40,
-      fault: '500',
-      faultOptions: { page: 3 },
-    });
+    h = await failingOnPage3();
     const run = await h.sync('full', { timeoutMs: 1_500, retries: 0 });
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/500/);
@@ -122,13 +126,7 @@ describe('a failing or lying CPO never wipes what we hold', () => {
   });
 
   it('a pull that fails while its held pages cannot be written either reports both, and stores nothing', async () => {
-    h = await startHarness({
-      locations: feed.locations,
-      versions: ['2.2.1'],
-      pageSize: 40,
-      fault: '500',
-      faultOptions: { page: 3 },
-    });
+    h = await failingOnPage3();
     // The store refuses the location pages (as a full disk would); everything else is written.
     const store = h.db;
     const db: Db = {

@@ -10,24 +10,11 @@ import { addClient, registerClient } from '../../src/db/queries/ocpi-clients.js'
 import { demoLocations } from '../../src/fake-cpo/demo-data.js';
 import { formatOcpiDateTime } from '../../src/ocpi/client/datetime.js';
 import { count, fireCron } from './cron.js';
-import { pushTo } from './push.js';
+import { pushingSourceBindings, pushTo } from './push.js';
 
 const PUSH_TOKEN = 'worker-push-token-4c2d';
 // A source of its own: pushes for NL/DEM; its pulls go to a host that answers 503 (nothing synced).
-const bindings = {
-  ...env,
-  ATLAS_SOURCES_JSON: JSON.stringify([
-    {
-      id: 'push-cpo',
-      name: 'Pushing CPO',
-      versions_url: 'https://cpo.example/ocpi/versions',
-      token: 'pull-token-unused',
-      push_token: PUSH_TOKEN,
-      parties: [{ country_code: 'NL', party_id: 'DEM' }],
-      license: 'CC0-1.0',
-    },
-  ]),
-};
+const bindings = pushingSourceBindings('push-cpo', 'Pushing CPO', PUSH_TOKEN);
 const EMSP = 'https://emsp.example/ocpi/2.2.1/locations';
 const location = demoLocations().locations.find((l) => l.publish && l.evses.length > 0)!;
 const uid = location.evses[0]!.uid;

@@ -15,23 +15,10 @@ import { demoLocations } from '../../src/fake-cpo/demo-data.js';
 import { silentLogger } from '../../src/log.js';
 import worker from '../../src/worker.js';
 import { workerSources } from '../../src/workers/sources.js';
-import { pushTo } from './push.js';
+import { pushingSourceBindings, pushTo } from './push.js';
 
 const PUSH_TOKEN = 'worker-before-app-token-7b3e';
-const bindings = {
-  ...env,
-  ATLAS_SOURCES_JSON: JSON.stringify([
-    {
-      id: 'before-app-cpo',
-      name: 'Before-app CPO',
-      versions_url: 'https://cpo.example/ocpi/versions',
-      token: 'pull-token-unused',
-      push_token: PUSH_TOKEN,
-      parties: [{ country_code: 'NL', party_id: 'DEM' }],
-      license: 'CC0-1.0',
-    },
-  ]),
-};
+const bindings = pushingSourceBindings('before-app-cpo', 'Before-app CPO', PUSH_TOKEN);
 const BASE = 'http://atlas.test/ocpi/2.2.1/receiver/locations/NL/DEM';
 const push = pushTo(bindings, PUSH_TOKEN);
 
