@@ -18,11 +18,9 @@ import type { Db, Stmt } from '../db/types.js';
 import {
   addedCounters,
   LOCATION_PAGE_BATCH,
+  locationBatchStmts,
   type PageQueue,
   type PreparedPage,
-  pageWriteStmts,
-  refreshWrittenStmts,
-  type WrittenLocation,
 } from './apply-page.js';
 import type { RunCounters } from './run-record.js';
 
@@ -76,10 +74,7 @@ export class PendingPages implements PageQueue {
     this.#pks = new Set();
     this.#rows = 0;
     // From the first read to the batch, nothing but microtasks: see the header.
-    const stmts: Stmt[] = [];
-    const written: WrittenLocation[] = [];
-    for (const page of pages) for (const s of await pageWriteStmts(page, written)) stmts.push(s);
-    for (const s of refreshWrittenStmts(written)) stmts.push(s);
+    const stmts = await locationBatchStmts(pages);
     const after = pages.reduce((sum, { ctx }) => addedCounters(sum, ctx.counters), this.counters);
     for (const s of this.trailer(after)) stmts.push(s);
     // A failed write (disk full) leaves the run counting none of these pages' rows.
