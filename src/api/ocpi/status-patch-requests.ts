@@ -2,7 +2,7 @@
 // {location}/{evse} with a status-only body (isStatusOnlyPatch) by a known token for one of its
 // parties is checked, written and answered here, with the answer, headers and log line the app
 // gives it; any other request, or one that fails a check before anything is written, goes through
-// the app (rebuilt with the same body bytes when they were read), which answers it in its words.
+// the app (rebuilt with the same body text when it was read), which answers it in its words.
 // The checks are the app's own functions, in the app's order (app.ts authenticate, locations.ts).
 //
 // Why (push bench, 2026-12-07): through the app a status PATCH paid Hono's dispatch and routing,
@@ -26,7 +26,7 @@ import { isReceiverVersion, type ReceiverVersion } from '../../ocpi/receiver/ver
 import { requestIdFor } from '../http/request-id.js';
 import type { AuthGate } from './app.js';
 import type { OcpiDeps } from './context.js';
-import { isStatusOnlyPatch, type PushOutcome, patchEvse } from './location-pushes.js';
+import { isStatusOnlyPatch, patchEvse } from './location-pushes.js';
 import { newPushTarget, pushAnswer } from './locations.js';
 import { answerRoutingHeaders } from './routing-headers.js';
 import { serverFailure } from './server-failure.js';
@@ -53,8 +53,6 @@ export type StatusPatchRequests = (
  * so these read alike here and there) and no query.
  */
 const EVSE_PATH = /^\/ocpi\/([^/?%#]+)\/receiver\/locations\/([^/?%#]+)\/([^/?%#]+)\/([^/?%#]+)\/([^/?%#]+)$/;
-
-const decoder = new TextDecoder();
 
 interface PatchPath {
   path: string;
@@ -83,8 +81,7 @@ export function createStatusPatchRequests(
     const auth = req.headers.get('authorization');
     if (length === null || !(Number(length) <= maxBodyBytes) || auth === null) return null;
     const [, version, cc, pid, locationId, evseUid] = m as unknown as [string, ReceiverVersion, ...string[]];
-    const app = (r: Request) => host.app(r, env, ctx as never);
-    return answer(req, env, host, app, {
+    return answer(req, env, ctx, host, {
       path: url.slice(start),
       version,
       cc: cc!,
@@ -98,43 +95,43 @@ export function createStatusPatchRequests(
   async function answer(
     req: Request,
     env: unknown,
+    ctx: unknown,
     host: RequestHost,
-    app: (r: Request) => Response | Promise<Response>,
     r: PatchPath,
   ): Promise<Response> {
     const started = Date.now();
     const now = host.clock();
     let db: Db;
     let caller: Awaited<ReturnType<OcpiDeps['callers']['identify']>>;
-    let bytes: Uint8Array<ArrayBuffer>;
+    let text: string;
     try {
       db = await host.getDb();
       // An address that failed too often is the app's to refuse (429); one is known only after a failure.
       if (gate.throttle.tracking()) {
         const address = clientAddress(new Context(req, { env }));
-        if (gate.throttle.waitS(address, now.getTime()) > 0) return app(req);
+        if (gate.throttle.waitS(address, now.getTime()) > 0) return host.app(req, env, ctx as never);
       }
       caller = await ocpi.callers.identify(db, gate.candidates(r.auth, r.version));
-      if (!caller || !ownsParty(caller.parties, r.cc, r.pid)) return app(req);
-      bytes = new Uint8Array(await req.arrayBuffer());
+      if (!caller || !ownsParty(caller.parties, r.cc, r.pid)) return host.app(req, env, ctx as never);
+      // The text as the app reads it (c.req.text(): UTF-8, a BOM dropped), straight from the socket's
+      // buffer: an ArrayBuffer copy of the body first cost ~1 us a PATCH and its garbage.
+      text = await req.text();
     } catch {
       // A store that fails before the write (or a body that broke off): the app meets the same
       // failure and answers it in its words (an OCPI envelope, a request id, its log line), not
       // with the server's bare 500 or, under app.request(), a rejected promise.
-      return app(req);
+      return host.app(req, env, ctx as never);
     }
-    // The app gets the same bytes, and everything else of the request.
-    const again = () => app(new Request(req.url, { method: 'PATCH', headers: req.headers, body: bytes }));
     let body: Record<string, unknown>;
     try {
-      body = readJsonObject(decoder.decode(bytes));
+      body = readJsonObject(text);
       refuseFutureTimestamps(body, now);
       checkBodyOwner(r.version, body, { country_code: r.cc, party_id: r.pid }, caller.parties);
       checkBodyId(r.version, body, 'uid', r.evseUid, false);
     } catch {
-      return again();
+      return again(req, text, env, ctx, host);
     }
-    if (!isStatusOnlyPatch(body)) return again();
+    if (!isStatusOnlyPatch(body)) return again(req, text, env, ctx, host);
     let wrote = false;
     const t = newPushTarget(ocpi, db, caller.source.id, r.version, r, now);
     const write = t.write;
@@ -144,34 +141,59 @@ export function createStatusPatchRequests(
     };
     const requestId = requestIdFor(req.headers.get('x-request-id'));
     const log = host.log.child({ request_id: requestId }).child({ source: caller.source.id });
-    let outcome: PushOutcome;
     let status: number;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    let text: string;
+    let answerText: string;
+    let retryAfter: string | undefined;
     try {
-      outcome = await patchEvse(t, r.evseUid, body);
-      const a = pushAnswer(ocpi, outcome);
+      const a = pushAnswer(ocpi, await patchEvse(t, r.evseUid, body));
       status = a.status;
-      text = JSON.stringify(envelope(OcpiStatus.success, now, undefined, a.message));
+      answerText = JSON.stringify(envelope(OcpiStatus.success, now, undefined, a.message));
     } catch (err) {
       // Refused before anything was written (an unknown EVSE, say): the app answers it, alike.
-      if (!wrote) return again();
+      if (!wrote) return again(req, text, env, ctx, host);
       const f = serverFailure(err as Error, log);
       status = f.httpStatus;
-      if (f.retryAfterS !== undefined) headers['retry-after'] = String(f.retryAfterS);
-      text = JSON.stringify(envelope(f.statusCode, now, undefined, f.message));
+      if (f.retryAfterS !== undefined) retryAfter = String(f.retryAfterS);
+      answerText = JSON.stringify(envelope(f.statusCode, now, undefined, f.message));
     }
-    headers['x-request-id'] = requestId;
-    for (const [name, value] of answerRoutingHeaders(r.version, (n) => req.headers.get(n), ocpi.party))
-      headers[name.toLowerCase()] = value;
+    log.info({ method: 'PATCH', path: r.path, status, ms: Date.now() - started }, 'request');
+    return new Response(answerText, {
+      status,
+      headers: answerHeaders(req, r.version, requestId, retryAfter),
+    });
+  }
+
+  /**
+   * The answer's headers, in the order a Headers object gives them (by name), as the app's answer
+   * is written: built in that order, not sorted per request.
+   */
+  function answerHeaders(
+    req: Request,
+    version: ReceiverVersion,
+    requestId: string,
+    retryAfter: string | undefined,
+  ): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const routing = answerRoutingHeaders(version, (n) => req.headers.get(n), ocpi.party);
+    if (routing.length > 0) {
+      for (const [name, value] of routing.map(([n, v]) => [n.toLowerCase(), v] as const).sort(byName))
+        headers[name] = value;
+    }
+    if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
     const correlation = req.headers.get('x-correlation-id');
     if (correlation) headers['x-correlation-id'] = correlation;
-    log.info({ method: 'PATCH', path: r.path, status, ms: Date.now() - started }, 'request');
-    return new Response(text, { status, headers: sorted(headers) });
+    headers['x-request-id'] = requestId;
+    return headers;
   }
 }
 
-/** In the order a Headers object gives them, as the app's answer is written. */
-function sorted(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).sort(([a], [b]) => (a < b ? -1 : 1)));
+/** The app's answer to `req` whose body was read as `text`: the same request, with that body. */
+function again(req: Request, text: string, env: unknown, ctx: unknown, host: RequestHost) {
+  return host.app(
+    new Request(req.url, { method: 'PATCH', headers: req.headers, body: text }),
+    env,
+    ctx as never,
+  );
 }
+
+const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : 1);

@@ -165,25 +165,34 @@ export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
  * clock is wrong, and the store never holds a time it cannot be corrected from.
  */
 export function refuseFutureTimestamps(body: unknown, now: Date): void {
-  const limit = now.getTime() + MAX_CLOCK_AHEAD_MS;
-  const visit = (v: unknown, path: string): void => {
-    if (Array.isArray(v)) {
-      for (const [i, item] of v.entries()) visit(item, `${path}[${i}]`);
-      return;
+  visitTimestamps(body, '', now.getTime() + MAX_CLOCK_AHEAD_MS, now);
+}
+
+/**
+ * refuseFutureTimestamps' walk: a value's path is spelled only for what is walked into or refused
+ * (a closure and a path string per key cost ~1 us of a status PATCH in the push bench's profile).
+ */
+function visitTimestamps(v: unknown, path: string, limit: number, now: Date): void {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (typeof item === 'object' && item !== null) visitTimestamps(item, `${path}[${i}]`, limit, now);
     }
-    if (typeof v !== 'object' || v === null) return;
-    for (const [k, child] of Object.entries(v)) {
-      const here = path ? `${path}.${k}` : k;
-      if (k === 'last_updated' && typeof child === 'string') {
-        const t = Date.parse(toUtcIso(child) ?? '');
-        if (Number.isFinite(t) && t > limit) {
-          throw invalidParameters(
-            `${here} ${child} is more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes ahead of our clock ` +
-              `(${now.toISOString()}): check the clock of the sending system`,
-          );
-        }
-      } else visit(child, here);
-    }
-  };
-  visit(body, '');
+    return;
+  }
+  if (typeof v !== 'object' || v === null) return;
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const child = o[k];
+    if (k === 'last_updated' && typeof child === 'string') {
+      const t = Date.parse(toUtcIso(child) ?? '');
+      if (Number.isFinite(t) && t > limit) {
+        throw invalidParameters(
+          `${path ? `${path}.${k}` : k} ${child} is more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes ahead of our clock ` +
+            `(${now.toISOString()}): check the clock of the sending system`,
+        );
+      }
+    } else if (typeof child === 'object' && child !== null)
+      visitTimestamps(child, path ? `${path}.${k}` : k, limit, now);
+  }
 }

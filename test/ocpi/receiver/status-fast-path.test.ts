@@ -87,6 +87,12 @@ const STEPS: Step[] = [
   { version: '2.2.1', path: '/NL/TNM/F1/E1', body: { status: 'CHARGING', last_updated: null } },
   { version: '2.2.1', path: '/NL/TNM/F1/E1', body: ['CHARGING'] },
   { version: '2.2.1', path: '/NL/TNM/F1/E1', rawBody: '{"status": "CHARGING",' },
+  // A body that starts with a byte order mark: both paths read its text without it, and apply it.
+  {
+    version: '2.2.1',
+    path: '/NL/TNM/F1/E3',
+    rawBody: `\uFEFF${JSON.stringify({ status: 'AVAILABLE', last_updated: at(45) })}`,
+  },
   // A connector change moves its EVSE's last_updated on, not its status time: a status between
   // the two is older than the EVSE we hold.
   { version: '2.2.1', path: '/NL/TNM/F1/E3/1', body: { max_amperage: 16, last_updated: at(50) } },

@@ -100,6 +100,13 @@ describe('status PATCHes answered before the app', () => {
       [
         patch(
           '/2.2.1/receiver/locations/NL/TNM/F1/E1',
+          '\uFEFF{"status":"BLOCKED","last_updated":"2025-03-01T10:02:00Z","floor_level":"Étage ½"}',
+        ),
+        'more than a status, after a byte order mark and with characters beyond ASCII',
+      ],
+      [
+        patch(
+          '/2.2.1/receiver/locations/NL/TNM/F1/E1',
           '{"status":"BLOCKED","last_updated":"2025-03-01T10:02:00Z"}',
           {
             authorization: `Token ${Buffer.from(TOKEN_DE).toString('base64')}`,
