@@ -215,18 +215,23 @@ export const tariffs = sqliteTable(
   (t) => [uniqueIndex('tariffs_natural_key').on(t.sourceId, t.countryCode, t.partyId, t.tariffId)],
 );
 
-/** Which tariff ids a connector references (OCPI tariff_ids), for joins in both directions. */
-export const connectorTariffs = sqliteTable(
-  'connector_tariffs',
+/**
+ * Which tariff ids a location's connectors reference (the union of their connectors.tariff_ids):
+ * the index from a tariff to the sites whose `free` it changes (src/db/site-free-triggers.ts), and
+ * from a location to its tariffs. One row per location and tariff, not per connector: the list per
+ * connector is connectors.tariff_ids, which the readers check for a live connector. Per connector,
+ * the links were 210k rows with two scattered index writes each in a full sync of 210k EVSEs
+ * (1.4-1.6 s of its page transactions, npm run bench -- sync).
+ */
+export const locationTariffs = sqliteTable(
+  'location_tariffs',
   {
-    connectorPk: text('connector_pk').notNull(),
     locationPk: text('location_pk').notNull(),
     tariffId: ciText('tariff_id').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.connectorPk, t.tariffId] }),
-    index('connector_tariffs_tariff').on(t.tariffId),
-    index('connector_tariffs_location').on(t.locationPk),
+    primaryKey({ columns: [t.locationPk, t.tariffId] }),
+    index('location_tariffs_tariff').on(t.tariffId),
   ],
 );
 

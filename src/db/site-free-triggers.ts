@@ -14,8 +14,8 @@ const FREE_OF_ROW = `CASE site_features.kind WHEN 'lone' THEN ${siteFreeSql('l.p
 
 /** The sites (lone locations and dedupe sites) with a connector that references tariff `t`. */
 const referencing = (t: string) => {
-  const refs = `FROM connector_tariffs ct JOIN locations l ON l.pk = ct.location_pk
-    WHERE ct.tariff_id = ${t}.tariff_id AND l.source_id = ${t}.source_id
+  const refs = `FROM location_tariffs lt JOIN locations l ON l.pk = lt.location_pk
+    WHERE lt.tariff_id = ${t}.tariff_id AND l.source_id = ${t}.source_id
       AND l.country_code = ${t}.country_code AND l.party_id = ${t}.party_id`;
   return `SELECT l.pk ${refs} UNION SELECT l.site_id ${refs} AND l.site_id IS NOT NULL`;
 };
@@ -26,9 +26,13 @@ const refresh = (t: string) =>
 const counts = (t: string) => `(${t}.is_free = 1 AND ${t}.removed_at IS NULL)`;
 
 export const SITE_FREE_TRIGGERS: string[] = [
-  `CREATE TRIGGER IF NOT EXISTS site_free_v1_insert AFTER INSERT ON tariffs WHEN ${counts('NEW')}
+  // v1 read connector_tariffs, which the location_tariffs migration dropped: a v1 trigger left in
+  // place would fail every write of a free tariff.
+  'DROP TRIGGER IF EXISTS site_free_v1_insert',
+  'DROP TRIGGER IF EXISTS site_free_v1_update',
+  `CREATE TRIGGER IF NOT EXISTS site_free_v2_insert AFTER INSERT ON tariffs WHEN ${counts('NEW')}
    BEGIN ${refresh('NEW')} END`,
-  `CREATE TRIGGER IF NOT EXISTS site_free_v1_update AFTER UPDATE OF is_free, removed_at ON tariffs
+  `CREATE TRIGGER IF NOT EXISTS site_free_v2_update AFTER UPDATE OF is_free, removed_at ON tariffs
    WHEN ${counts('OLD')} IS NOT ${counts('NEW')}
    BEGIN ${refresh('NEW')} END`,
 ];

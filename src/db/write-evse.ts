@@ -8,8 +8,8 @@ import type { Stmt } from './types.js';
 import {
   connectorUpsertStmt,
   evseUpsertStmt,
-  INSERT_CONNECTOR_TARIFF,
   maxPowerOf,
+  relinkLocationTariffsStmts,
   statusEventStmts,
   type WriteContext,
 } from './write-location.js';
@@ -136,13 +136,8 @@ export function statusOnlyRefresh(list: readonly Stmt[], changes: readonly numbe
   return list[0]!.params[0] as string;
 }
 
-function connectorStmts(c: Connector, evsePk: string, locationPk: string): Stmt[] {
-  const cpk = connectorKey(evsePk, c.id);
-  return [
-    { sql: 'DELETE FROM connector_tariffs WHERE connector_pk = ?', params: [cpk] },
-    connectorUpsertStmt(cpk, evsePk, locationPk, c),
-    ...c.tariffIds.map((t) => ({ sql: INSERT_CONNECTOR_TARIFF, params: [cpk, locationPk, t] })),
-  ];
+function connectorStmt(c: Connector, evsePk: string, locationPk: string): Stmt {
+  return connectorUpsertStmt(connectorKey(evsePk, c.id), evsePk, locationPk, c);
 }
 
 /**
@@ -163,16 +158,12 @@ export function writeEvseStmts(evsePk: string, evse: Evse, place: EvsePlace, ctx
       updated,
     ),
     {
-      sql: `DELETE FROM connector_tariffs WHERE connector_pk IN (SELECT pk FROM connectors WHERE evse_pk = ?
-        AND pk NOT IN (SELECT value FROM json_each(?)))`,
-      params: [evsePk, JSON.stringify(cpks)],
-    },
-    {
       sql: 'DELETE FROM connectors WHERE evse_pk = ? AND pk NOT IN (SELECT value FROM json_each(?))',
       params: [evsePk, JSON.stringify(cpks)],
     },
   ];
-  for (const c of evse.connectors) stmts.push(...connectorStmts(c, evsePk, place.locationPk));
+  for (const c of evse.connectors) stmts.push(connectorStmt(c, evsePk, place.locationPk));
+  stmts.push(...relinkLocationTariffsStmts(place.locationPk));
   stmts.push({ sql: REFRESH_LOCATION_POWER, params: [place.locationPk, place.locationPk] });
   stmts.push({ sql: BUMP_LOCATION, params: [updated, place.locationPk] });
   stmts.push(...refreshSiteFeaturesStmts({ locationPks: [place.locationPk] }));
@@ -188,7 +179,8 @@ export function writeConnectorStmts(
 ): Stmt[] {
   const updated = c.lastUpdated ?? ctx.now;
   return [
-    ...connectorStmts(c, evsePk, place.locationPk),
+    connectorStmt(c, evsePk, place.locationPk),
+    ...relinkLocationTariffsStmts(place.locationPk),
     { sql: REFRESH_EVSE_POWER, params: [evsePk, evsePk] },
     { sql: REFRESH_LOCATION_POWER, params: [place.locationPk, place.locationPk] },
     { sql: BUMP_EVSE, params: [updated, evsePk] },

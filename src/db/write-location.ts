@@ -92,9 +92,21 @@ const REMOVE_ABSENT_EVSES = `UPDATE evses SET removed_at = ?, max_power_w = NULL
 WHERE location_pk = ? AND removed_at IS NULL AND pk NOT IN (SELECT value FROM json_each(?))`;
 const DELETE_ABSENT_CONNECTORS = `DELETE FROM connectors
 WHERE location_pk = ? AND pk NOT IN (SELECT value FROM json_each(?))`;
-const DELETE_CONNECTOR_TARIFFS = 'DELETE FROM connector_tariffs WHERE location_pk = ?';
-export const INSERT_CONNECTOR_TARIFF =
-  'INSERT OR IGNORE INTO connector_tariffs (connector_pk, location_pk, tariff_id) VALUES (?,?,?)';
+const DELETE_LOCATION_TARIFFS = 'DELETE FROM location_tariffs WHERE location_pk = ?';
+/** The location's tariff ids, as a JSON list: one statement for any count (OR IGNORE: ids differing in case). */
+const INSERT_LOCATION_TARIFFS = `INSERT OR IGNORE INTO location_tariffs (location_pk, tariff_id)
+  SELECT ?, value FROM json_each(?)`;
+/** The same, read from the connectors as stored: after a write of some of them (write-evse.ts). */
+const RELINK_LOCATION_TARIFFS = `INSERT OR IGNORE INTO location_tariffs (location_pk, tariff_id)
+  SELECT c.location_pk, j.value FROM connectors c, json_each(c.tariff_ids) j WHERE c.location_pk = ?`;
+
+/** Makes location_tariffs of location `pk` equal to what its stored connectors reference. */
+export function relinkLocationTariffsStmts(pk: string): Stmt[] {
+  return [
+    { sql: DELETE_LOCATION_TARIFFS, params: [pk] },
+    { sql: RELINK_LOCATION_TARIFFS, params: [pk] },
+  ];
+}
 
 export function locationPkOf(
   sourceId: string,
@@ -119,6 +131,7 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
   const evsePks: string[] = [];
   const connectorPks: string[] = [];
   const evseStmts: Stmt[] = [];
+  const tariffIds = new Set<string>();
   for (const evse of loc.evses) {
     const epk = evseKey(pk, evse.uid);
     evsePks.push(epk);
@@ -132,12 +145,14 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
       const cpk = connectorKey(epk, c.id);
       connectorPks.push(cpk);
       evseStmts.push(connectorUpsertStmt(cpk, epk, pk, c));
-      for (const t of c.tariffIds) evseStmts.push({ sql: INSERT_CONNECTOR_TARIFF, params: [cpk, pk, t] });
+      for (const t of c.tariffIds) tariffIds.add(t);
     }
   }
   const stmts: Stmt[] = [locationUpsertStmt(pk, cell, loc, locMax, ctx)];
   const isNew = ctx.held?.isNew ?? false;
-  if (!isNew) stmts.push({ sql: DELETE_CONNECTOR_TARIFFS, params: [pk] });
+  if (!isNew) stmts.push({ sql: DELETE_LOCATION_TARIFFS, params: [pk] });
+  if (tariffIds.size > 0)
+    stmts.push({ sql: INSERT_LOCATION_TARIFFS, params: [pk, JSON.stringify([...tariffIds])] });
   stmts.push(...evseStmts);
   if (!isNew) {
     stmts.push({ sql: REMOVE_ABSENT_EVSES, params: [ctx.now, pk, JSON.stringify(evsePks)] });

@@ -81,7 +81,6 @@ export interface Truth {
   locations: Row[];
   evses: Row[];
   connectors: Row[];
-  links: { connector_pk: string; location_pk: string; tariff_id: string }[];
   tariffs: Row[];
   sources: Row[];
   sites: Row[];
@@ -92,7 +91,6 @@ export async function loadTruth(db: Db): Promise<Truth> {
     locations: await db.all<Row>('SELECT * FROM locations'),
     evses: await db.all<Row>('SELECT * FROM evses'),
     connectors: await db.all<Row>('SELECT * FROM connectors'),
-    links: await db.all('SELECT * FROM connector_tariffs'),
     tariffs: await db.all<Row>('SELECT * FROM tariffs'),
     sources: await db.all<Row>('SELECT * FROM sources'),
     sites: (await db.all<Row>('SELECT *, id AS pk FROM sites')) as Row[],
@@ -152,18 +150,15 @@ export function model(t: Truth) {
           `${x.source_id}|${String(x.country_code).toUpperCase()}|${String(x.party_id).toUpperCase()}|${String(x.tariff_id).toUpperCase()}`,
       ),
   );
-  const connByPk = new Map(t.connectors.map((c) => [c.pk, c]));
-  const locByPk = new Map(t.locations.map((l) => [l.pk, l]));
+  // From each connector's own tariff_ids, not from the link table the atlas keeps for lookups.
   const hasFree = (l: Row) =>
-    t.links.some((k) => {
-      if (k.location_pk !== l.pk) return false;
-      const c = connByPk.get(k.connector_pk);
-      if (!c || !liveEvsePks.has(c.evse_pk as string)) return false;
-      const loc = locByPk.get(k.location_pk)!;
-      return freeTariff.has(
-        `${loc.source_id}|${String(loc.country_code).toUpperCase()}|${String(loc.party_id).toUpperCase()}|${k.tariff_id.toUpperCase()}`,
-      );
-    });
+    (connOf.get(l.pk as string) ?? []).some((c) =>
+      (JSON.parse(c.tariff_ids as string) as string[]).some((id) =>
+        freeTariff.has(
+          `${l.source_id}|${String(l.country_code).toUpperCase()}|${String(l.party_id).toUpperCase()}|${id.toUpperCase()}`,
+        ),
+      ),
+    );
 
   function matches(l: Row, f: ModelFilter): boolean {
     if (f.countries) {

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync } from 'node:fs';
-import { relative } from 'node:path';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema.js';
@@ -51,6 +54,46 @@ describe('schema and migrations', () => {
     expect(sqls.some((s) => /rtree/i.test(s.sql ?? ''))).toBe(false);
     const idx = await db.all<{ name: string }>(`SELECT name FROM pragma_index_list('locations')`);
     expect(idx.map((i) => i.name)).toContain('locations_cell');
+    await db.close();
+  });
+
+  it('a database written before location_tariffs gets its tariff links from its connectors, and no trigger of the old table', async () => {
+    // migrations/ as it was before location_tariffs, applied to a file that then holds one location
+    // written then.
+    const dir = testDir('atlas-migrations-before-links-');
+    const old = join(dir, 'migrations');
+    cpSync(MIGRATIONS_DIR, old, { recursive: true });
+    const journal = JSON.parse(readFileSync(join(old, 'meta/_journal.json'), 'utf8'));
+    type Entry = { idx: number; tag: string };
+    const first = journal.entries.find((e: Entry) => e.tag.endsWith('_location_tariffs')).idx;
+    for (const e of journal.entries.filter((e: Entry) => e.idx >= first)) rmSync(join(old, `${e.tag}.sql`));
+    journal.entries = journal.entries.filter((e: Entry) => e.idx < first);
+    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal));
+    const file = join(dir, 'atlas.db');
+    const sqlite = new Database(file);
+    migrate(drizzle(sqlite), { migrationsFolder: old });
+    sqlite.exec(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
+        facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+      VALUES ('L1', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '');
+      INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions)
+      VALUES ('E1', 'L1', 'u1', 'AVAILABLE', '[]', '[]'), ('E2', 'L1', 'u2', 'AVAILABLE', '[]', '[]');
+      INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, tariff_ids)
+      VALUES ('C1', 'E1', 'L1', '1', 'IEC_62196_T2', '["t1","T2"]'), ('C2', 'E2', 'L1', '1', 'IEC_62196_T2', '["t2"]');
+      CREATE TRIGGER site_free_v1_insert AFTER INSERT ON tariffs BEGIN SELECT count(*) FROM connector_tariffs; END;`);
+    sqlite.close();
+
+    const db = openSqlite(file);
+    const links = await db.all<{ location_pk: string; t: string }>(
+      'SELECT location_pk, upper(tariff_id) AS t FROM location_tariffs ORDER BY 2',
+    );
+    expect(links).toEqual([
+      { location_pk: 'L1', t: 'T1' },
+      { location_pk: 'L1', t: 'T2' },
+    ]);
+    const triggers = await db.all<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%connector_tariffs%'",
+    );
+    expect(triggers).toEqual([]);
     await db.close();
   });
 });

@@ -26,7 +26,7 @@ const held = () =>
     count('SELECT count(*) AS n FROM locations WHERE source_id = ?', SOURCE),
     count('SELECT count(*) AS n FROM evses'),
     count('SELECT count(*) AS n FROM connectors'),
-    count('SELECT count(*) AS n FROM connector_tariffs'),
+    count('SELECT count(*) AS n FROM location_tariffs'),
     count('SELECT count(*) AS n FROM evse_status_events'),
     count('SELECT count(*) AS n FROM quarantine'),
     count('SELECT count(*) AS n FROM tariffs'),

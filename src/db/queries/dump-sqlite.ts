@@ -20,7 +20,9 @@ const REDUCE = [
   `DELETE FROM locations WHERE pk NOT IN (SELECT l.pk FROM locations l WHERE ${PUBLISHED})`,
   'DELETE FROM evses WHERE removed_at IS NOT NULL OR location_pk NOT IN (SELECT pk FROM locations)',
   'DELETE FROM connectors WHERE evse_pk NOT IN (SELECT pk FROM evses)',
-  'DELETE FROM connector_tariffs WHERE connector_pk NOT IN (SELECT pk FROM connectors)',
+  // A link stays while a connector left in the dump references the tariff (connectors.tariff_ids).
+  `DELETE FROM location_tariffs WHERE NOT EXISTS (SELECT 1 FROM connectors c, json_each(c.tariff_ids) j
+     WHERE c.location_pk = location_tariffs.location_pk AND location_tariffs.tariff_id = j.value)`,
   'DELETE FROM location_refs WHERE location_pk NOT IN (SELECT pk FROM locations)',
   'DELETE FROM evse_status_events WHERE evse_pk NOT IN (SELECT pk FROM evses)',
   'DELETE FROM evse_status_hourly WHERE evse_pk NOT IN (SELECT pk FROM evses)',

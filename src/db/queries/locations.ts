@@ -104,14 +104,22 @@ export interface LocationFilter {
 
 /**
  * Whether a live connector of the location (alias) references a no-cost tariff of its party: the
- * `free` filter, and the read model's `free` column (src/db/write-site-features.ts).
+ * `free` filter, and the read model's `free` column (src/db/write-site-features.ts). The location's
+ * tariff ids (location_tariffs) are the union over all its stored connectors, so a location with a
+ * free one and no removed EVSE is free without reading a connector; only one with a removed EVSE
+ * looks for a live connector that lists the tariff. `+lt.tariff_id`: the links are read by the
+ * location's key (by the tariff's, the planner read every location of a shared tariff id), and the
+ * last condition names `lt` and `t` so that it runs once a link to a free tariff is found, whichever
+ * order the planner picks (with or without ANALYZE).
  */
-export const hasFreeTariffSql = (l: string) => `EXISTS (SELECT 1 FROM connector_tariffs ct
-      JOIN connectors c ON c.pk = ct.connector_pk
-      JOIN evses e ON e.pk = c.evse_pk AND e.removed_at IS NULL
+export const hasFreeTariffSql = (l: string) => `EXISTS (SELECT 1 FROM location_tariffs lt
       JOIN tariffs t ON t.source_id = ${l}.source_id AND t.country_code = ${l}.country_code
-        AND t.party_id = ${l}.party_id AND t.tariff_id = ct.tariff_id
-      WHERE ct.location_pk = ${l}.pk AND t.is_free = 1 AND t.removed_at IS NULL)`;
+        AND t.party_id = ${l}.party_id AND t.tariff_id = +lt.tariff_id
+      WHERE lt.location_pk = ${l}.pk AND t.is_free = 1 AND t.removed_at IS NULL
+        AND (NOT EXISTS (SELECT 1 FROM evses r WHERE r.location_pk = lt.location_pk AND r.removed_at IS NOT NULL)
+          OR EXISTS (SELECT 1 FROM connectors c JOIN evses e ON e.pk = c.evse_pk AND e.removed_at IS NULL
+            WHERE c.location_pk = ${l}.pk
+              AND EXISTS (SELECT 1 FROM json_each(c.tariff_ids) j WHERE t.tariff_id = j.value))))`;
 
 /** Conditions on a locations alias for the filter (without the box), ANDed together. */
 export function filterConditions(f: LocationFilter, alias: string, p: SqlParams): string[] {

@@ -74,11 +74,11 @@ export async function publishedTariff(db: Db, pk: string): Promise<TariffRow | u
 export async function tariffsOfLocations(db: Db, locationPks: string[]): Promise<TariffRow[]> {
   if (locationPks.length === 0) return [];
   return db.all<TariffRow>(
-    `SELECT DISTINCT ${TARIFF_COLUMNS} FROM connector_tariffs ct
-     JOIN locations l ON l.pk = ct.location_pk
+    `SELECT DISTINCT ${TARIFF_COLUMNS} FROM location_tariffs lt
+     JOIN locations l ON l.pk = lt.location_pk
      JOIN tariffs t ON t.source_id = l.source_id AND t.country_code = l.country_code
-       AND t.party_id = l.party_id AND t.tariff_id = ct.tariff_id
-     WHERE ct.location_pk IN (SELECT value FROM json_each(?)) AND ${PUBLISHED_TARIFF} ORDER BY t.pk`,
+       AND t.party_id = l.party_id AND t.tariff_id = lt.tariff_id
+     WHERE lt.location_pk IN (SELECT value FROM json_each(?)) AND ${PUBLISHED_TARIFF} ORDER BY t.pk`,
     [JSON.stringify(locationPks)],
   );
 }

@@ -232,7 +232,7 @@ export async function dumpStore(db: Db): Promise<Record<string, unknown[]>> {
     'locations',
     'evses',
     'connectors',
-    'connector_tariffs',
+    'location_tariffs',
     'evse_status_events',
     'tariffs',
     'quarantine',
