@@ -48,6 +48,13 @@ interface DbSnapshot {
   parties: Map<string, Party[]>;
   consumedA: Map<string, string>;
   registered: Set<string>;
+  /**
+   * The callers found in this snapshot, by candidate list (app.ts tokenDecoder keeps one list per
+   * Authorization header): a pushing CPO's thousands of requests a second hash their token and
+   * gather their parties once. Dropped with the snapshot, so a revoked or rotated token stops
+   * working when a changed snapshot is read (invalidate(), or RELOAD_MS), as without it.
+   */
+  callers: WeakMap<string[], Caller>;
 }
 
 const RELOAD_MS = 5_000;
@@ -72,6 +79,7 @@ async function loadSnapshot(db: Db, ids: string[]): Promise<DbSnapshot> {
     parties: new Map(),
     consumedA: new Map(),
     registered: new Set(),
+    callers: new WeakMap(),
   };
   for (const s of secrets) {
     // A value stored before tokens were hashed is hashed here; the next handshake rewrites it.
@@ -193,7 +201,11 @@ export function createCallerRegistry(sources: SourceConfig[]): CallerRegistry {
       if (candidates.length === 0) return null;
       // Wall-clock time, not the app's clock: this is cache bookkeeping, not data.
       const now = Date.now();
-      const found = await match(known, await current(db, now), candidates);
+      const snap = await current(db, now);
+      const seen = snap.callers.get(candidates);
+      if (seen) return seen;
+      const found = await match(known, snap, candidates);
+      if (found) snap.callers.set(candidates, found);
       if (found || now - lastMissReload < MISS_RELOAD_MS) return found;
       lastMissReload = now;
       return match(known, await load(db, now), candidates);

@@ -113,9 +113,24 @@ describe('a CPO registering with us', () => {
       lat: 52.1,
       lon: 5.1,
       lastUpdated: '2025-03-01T11:00:00Z',
-      evses: [],
+      evses: [{ uid: 'E1', status: 'AVAILABLE' }],
     });
     expect((await atlas.push('PUT', '2.2.1', '/NL/NEW/R1', body, { token: ours.token })).status).toBe(201);
+    // A status PATCH, answered before the app with the caller it remembers per token (callers.ts).
+    let minute = 0;
+    const statusPatch = (token: string) =>
+      atlas.push(
+        'PATCH',
+        '2.2.1',
+        '/NL/NEW/R1/E1',
+        {
+          status: minute % 2 ? 'AVAILABLE' : 'CHARGING',
+          last_updated: `2025-03-01T11:${String(++minute).padStart(2, '0')}:00Z`,
+        },
+        { token },
+      );
+    expect((await statusPatch(ours.token)).status).toBe(200);
+    expect((await statusPatch(ours.token)).status).toBe(200);
     expect((await atlas.push('PUT', '2.2.1', '/NL/NEW/R1', body, { token: TOKEN_A })).status).toBe(401);
     expect(
       (await atlas.push('GET', '2.2.1', '', undefined, { token: TOKEN_A, module: 'credentials' })).status,
@@ -137,6 +152,9 @@ describe('a CPO registering with us', () => {
     });
     const newToken = (rotated.body.data as { token: string }).token;
     expect(newToken).not.toBe(ours.token);
+    // The rotated token stops working for status PATCHes at once, the new one works.
+    expect((await statusPatch(ours.token)).status).toBe(401);
+    expect((await statusPatch(newToken)).status).toBe(200);
     expect(
       (await atlas.push('GET', '2.2.1', '', undefined, { token: ours.token, module: 'credentials' })).status,
     ).toBe(401);
@@ -152,6 +170,7 @@ describe('a CPO registering with us', () => {
     expect(
       (await atlas.push('GET', '2.2.1', '', undefined, { token: newToken, module: 'credentials' })).status,
     ).toBe(401);
+    expect((await statusPatch(newToken)).status).toBe(401);
     expect(
       (await atlas.push('GET', '2.2.1', '', undefined, { token: TOKEN_A, module: 'credentials' })).status,
     ).toBe(401);
