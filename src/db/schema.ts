@@ -135,6 +135,12 @@ export const evses = sqliteTable(
     maxPowerW: integer('max_power_w'),
     lastUpdated: text('last_updated'),
     removedAt: text('removed_at'),
+    /**
+     * Id of this EVSE's newest status event: the head of its chain of events (each event holds the
+     * id of the one before it, evse_status_events.prev_id). Written by every statement that writes
+     * an event, in the same batch; it may name an event since rolled up (the chain then ends).
+     */
+    lastEventId: integer('last_event_id'),
   },
   (t) => [
     // Every EVSE of a location with what list summaries, filters and the per-site counts of vector
@@ -292,12 +298,38 @@ export const evseStatusEvents = sqliteTable(
     occurredAt: text('occurred_at').notNull(),
     receivedAt: text('received_at').notNull(),
     via: text('via').notNull(), // push | pull
+    /**
+     * Id of the same EVSE's event before this one (null: its first, or none was held). Readers find
+     * an EVSE's events by walking back from evses.last_event_id; a chain whose older part was rolled
+     * up simply ends at the first id that is gone.
+     */
+    prevId: integer('prev_id'),
   },
-  // No cell: the feeds by area select events by id and test their location's cell
-  // (src/db/queries/status.ts), and every index here is written once more per status change. (An
-  // event's own copy of the cell, dropped in 0011, was read by nothing and went stale when a pull
-  // moved its location.)
-  (t) => [index('status_events_evse_time').on(t.evsePk, t.occurredAt)],
+  // No index at all: every index here is written once more per status change, and one keyed by
+  // EVSE (status_events_evse_time, dropped in 0014) put each event of a group commit on another
+  // leaf (61 % of a status PATCH group's WAL frames, docs/ocpi-push.md). Readers by EVSE walk the
+  // chain (prev_id); the feeds by area select events by id and test their location's cell
+  // (src/db/queries/status.ts); the rollup goes by id (rollupStatusEvents). (An event's own copy of
+  // the cell, dropped in 0011, was read by nothing and went stale when a pull moved its location.)
+);
+
+/**
+ * Where the rollup stands for each EVSE it has rolled events of: the status after its last rolled
+ * event and that event's time (as the rollup counted it). The rollup goes through the events by id,
+ * a chunk to a transaction, so an EVSE's events of one run may lie in several chunks: this row
+ * carries its status from one chunk (and one run) to the next, and survives an interrupted run.
+ * `open` = 1 while the hour of `at` has not yet been given its seconds after `at` (the run's last
+ * step does that, once no later chunk can hold another event of that hour).
+ */
+export const evseStatusRollup = sqliteTable(
+  'evse_status_rollup',
+  {
+    evsePk: text('evse_pk').primaryKey(),
+    status: text('status').notNull(),
+    at: text('at').notNull(),
+    open: integer('open').notNull(),
+  },
+  (t) => [index('evse_status_rollup_open').on(t.evsePk).where(sql`open = 1`)],
 );
 
 /** Raw events older than the retention window, rolled up: seconds spent in each status per hour. */

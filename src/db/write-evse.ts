@@ -35,9 +35,15 @@ const LIVE_MAX_POWER = '(SELECT max(max_power_w) FROM evses WHERE location_pk = 
 // status that removes it or brings it back. Which of them changed the row tells a group commit
 // whether the site's read model needs a full refresh or only its status columns
 // (statusOnlyRefresh); the second costs one read of the EVSE by its key.
+//
+// The EVSE row also takes the head of its chain of events (schema.ts, evses.last_event_id): on the
+// conditions of the event statement before it (a different status, not older), that event is the
+// newest of the table. Read from the table, not last_insert_rowid(), which would rest on nothing
+// running between two statements of a batch (D1 does not promise it).
 const UPDATE_EVSE_STATUS = `UPDATE evses SET status = ?, status_via = ?,
   removed_at = CASE WHEN ? = 'REMOVED' THEN COALESCE(removed_at, ?) ELSE NULL END,
-  status_updated_at = ?, last_updated = ?
+  status_updated_at = ?, last_updated = ?,
+  last_event_id = CASE WHEN status IS NOT ? THEN (SELECT max(id) FROM evse_status_events) ELSE last_event_id END
 WHERE pk = ? AND ${NOT_NEWER}`;
 const SAME_LIVENESS = "(removed_at IS NULL) <> (? = 'REMOVED')";
 const UPDATE_EVSE_STATUS_KEEPS_LIVENESS = `${UPDATE_EVSE_STATUS} AND ${SAME_LIVENESS}`;
@@ -45,11 +51,11 @@ const UPDATE_EVSE_STATUS_FLIPS_LIVENESS = `${UPDATE_EVSE_STATUS} AND NOT ${SAME_
 
 // The status change's event, on the conditions of UPDATE_EVSE_STATUS after it (a PATCH answered
 // "not applied" leaves no event either, as in the general path), with one read of the EVSE row
-// instead of the two subqueries of the general event statement (write-location.ts), which also
-// serves EVSEs not stored yet.
+// instead of the subqueries of the general event statement (write-location.ts), which also
+// serves EVSEs not stored yet. It links the event to the EVSE's previous one (prev_id).
 const INSERT_STATUS_CHANGE = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
-  occurred_at, received_at, via)
-SELECT pk, ?, status, ?, ?, ?, ? FROM evses
+  occurred_at, received_at, via, prev_id)
+SELECT pk, ?, status, ?, ?, ?, ?, last_event_id FROM evses
 WHERE pk = ? AND status IS NOT ? AND ${NOT_NEWER}`;
 
 /** OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). */
@@ -105,6 +111,7 @@ export function evseStatusStmts(
         ctx.now,
         occurredAt,
         occurredAt,
+        status,
         evsePk,
         occurredAt,
         occurredAt,

@@ -28,8 +28,10 @@ export interface WriteContext {
   refreshSite?: boolean;
 }
 
+// Every event statement links its event to the EVSE's previous one (prev_id, the EVSE row's
+// last_event_id), and the EVSE statement after it makes the event the head (UPSERT_EVSE).
 const INSERT_EVENT_PLAIN = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
-  occurred_at, received_at, via) VALUES (?,?,?,?,?,?,?)`;
+  occurred_at, received_at, via, prev_id) VALUES (?,?,?,?,?,?,?,(SELECT last_event_id FROM evses WHERE pk = ?))`;
 
 const UPSERT_LOCATION = `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, license,
   lifecycle, name, address,
@@ -51,10 +53,16 @@ ON CONFLICT(pk) DO UPDATE SET country_code=excluded.country_code, party_id=exclu
 
 // Status only moves forward in time: a pull or push older than what we hold (e.g. a pull page
 // fetched before a newer push arrived) leaves the newer status in place.
+// The head of the EVSE's chain of events: it runs right after the EVSE's event statement, so when
+// that wrote an event, the newest event of the table is this EVSE's (read from the table, not
+// last_insert_rowid(), which D1 does not promise across the statements of a batch). When it wrote
+// none, the newest event is another EVSE's, or this EVSE's head already.
+const NEWEST_EVENT_OF = `(SELECT id FROM evse_status_events WHERE id = (SELECT max(id) FROM evse_status_events)
+  AND evse_pk = ?)`;
 const UPSERT_EVSE = `INSERT INTO evses (pk, location_pk, uid, evse_id, evse_id_norm, status, status_updated_at,
   status_via, capabilities, floor_level, physical_reference, lat, lon, parking_restrictions, max_power_w,
-  last_updated, removed_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+  last_updated, removed_at, last_event_id)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,${NEWEST_EVENT_OF})
 ON CONFLICT(pk) DO UPDATE SET uid=excluded.uid, evse_id=excluded.evse_id, evse_id_norm=excluded.evse_id_norm,
   status=CASE WHEN evses.status_updated_at IS NULL OR excluded.status_updated_at >= evses.status_updated_at
     THEN excluded.status ELSE evses.status END,
@@ -66,13 +74,15 @@ ON CONFLICT(pk) DO UPDATE SET uid=excluded.uid, evse_id=excluded.evse_id, evse_i
   parking_restrictions=excluded.parking_restrictions, max_power_w=excluded.max_power_w,
   last_updated=excluded.last_updated,
   removed_at=CASE WHEN excluded.removed_at IS NOT NULL THEN COALESCE(evses.removed_at, excluded.removed_at)
-    ELSE NULL END`;
+    ELSE NULL END,
+  last_event_id=CASE WHEN excluded.last_event_id > COALESCE(evses.last_event_id, 0) THEN excluded.last_event_id
+    ELSE evses.last_event_id END`;
 
 // Records a status change only when it is one: a different status that is not older than ours.
 // Runs before the EVSE upsert in the same batch so it sees the previous row.
 const INSERT_STATUS_EVENT = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
-  occurred_at, received_at, via)
-SELECT ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?
+  occurred_at, received_at, via, prev_id)
+SELECT ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?, (SELECT last_event_id FROM evses WHERE pk = ?)
 WHERE NOT EXISTS (SELECT 1 FROM evses WHERE pk = ? AND (status = ? OR status_updated_at > ?))`;
 
 export const UPSERT_CONNECTOR = `INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, format,
@@ -180,7 +190,7 @@ function evseStatusStmts(
   return [
     {
       sql: INSERT_EVENT_PLAIN,
-      params: [epk, pk, prev?.status ?? null, status, occurredAt, ctx.now, ctx.via],
+      params: [epk, pk, prev?.status ?? null, status, occurredAt, ctx.now, ctx.via, epk],
     },
   ];
 }
@@ -287,6 +297,7 @@ export function evseUpsertStmt(
       maxPowerW,
       evse.lastUpdated,
       removed,
+      epk,
     ],
   };
 }
@@ -302,7 +313,19 @@ export function statusEventStmts(
   return [
     {
       sql: INSERT_STATUS_EVENT,
-      params: [evsePk, locationPk, evsePk, status, occurredAt, ctx.now, ctx.via, evsePk, status, occurredAt],
+      params: [
+        evsePk,
+        locationPk,
+        evsePk,
+        status,
+        occurredAt,
+        ctx.now,
+        ctx.via,
+        evsePk,
+        evsePk,
+        status,
+        occurredAt,
+      ],
     },
   ];
 }

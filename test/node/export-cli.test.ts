@@ -55,6 +55,19 @@ beforeAll(async () => {
       }),
     ),
   );
+  // Each EVSE's chain of events, as the writers keep it (prev_id, evses.last_event_id).
+  await atlas.db.batch([
+    {
+      sql: `UPDATE evse_status_events SET prev_id = w.prev
+        FROM (SELECT id, lag(id) OVER (PARTITION BY evse_pk ORDER BY id) AS prev FROM evse_status_events) w
+        WHERE w.id = evse_status_events.id`,
+      params: [],
+    },
+    {
+      sql: `UPDATE evses SET last_event_id = (SELECT max(id) FROM evse_status_events s WHERE s.evse_pk = evses.pk)`,
+      params: [],
+    },
+  ]);
 }, 60_000);
 
 afterAll(async () => {

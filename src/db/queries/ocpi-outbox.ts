@@ -97,21 +97,64 @@ export async function statusesQueuedAfter(
 ): Promise<Map<string, QueuedStatus>> {
   // SQLite returns the other columns of the min(id) row with min() (a bare-column aggregate).
   const rows = await db.all<{
+    evse_pk: string;
     uid: string;
     status: string;
     occurred_at: string | null;
-    old_status: string | null;
   }>(
-    `SELECT e.uid, q.status, q.occurred_at,
-       (SELECT s.old_status FROM evse_status_events s WHERE s.evse_pk = q.evse_pk
-          AND s.occurred_at = q.occurred_at AND s.new_status = q.status ORDER BY s.id DESC LIMIT 1) AS old_status
+    `SELECT q.evse_pk, e.uid, q.status, q.occurred_at
      FROM (SELECT min(id) AS id, evse_pk, status, occurred_at FROM ocpi_outbox
            WHERE client_id = ? AND object_pk = ? AND kind = 'evse_status' AND id > ? GROUP BY evse_pk) q
      JOIN evses e ON e.pk = q.evse_pk JOIN locations l ON l.pk = e.location_pk
      WHERE e.removed_at IS NULL AND l.removed_at IS NULL`,
     [clientId, locationPk, afterId],
   );
-  return new Map(rows.map((r) => [r.uid, queuedStatus(r.status, r.old_status, r.occurred_at)]));
+  const old = await oldStatuses(db, rows);
+  return new Map(rows.map((r) => [r.uid, queuedStatus(r.status, old.get(r.evse_pk) ?? null, r.occurred_at)]));
+}
+
+/**
+ * The old status of each queued change: that of the EVSE's newest event of that status and time,
+ * found by walking back along its chain of events (schema.ts) from its newest to that time. The
+ * walk is as long as the changes made since, which a client's queue holds anyway.
+ */
+async function oldStatuses(
+  db: Db,
+  queued: { evse_pk: string; status: string; occurred_at: string | null }[],
+): Promise<Map<string, string>> {
+  const wanted = queued.filter((q) => q.occurred_at !== null);
+  const out = new Map<string, string>();
+  if (wanted.length === 0) return out;
+  const walked = await db.all<{
+    evse_pk: string;
+    id: number;
+    old_status: string | null;
+    new_status: string;
+    occurred_at: string;
+  }>(
+    `WITH RECURSIVE walk(evse_pk, id, prev_id, old_status, new_status, occurred_at, since) AS (
+       SELECT s.evse_pk, s.id, s.prev_id, s.old_status, s.new_status, s.occurred_at, json_extract(j.value, '$[1]')
+       FROM json_each(?) j JOIN evses e ON e.pk = json_extract(j.value, '$[0]')
+       JOIN evse_status_events s ON s.id = e.last_event_id AND s.evse_pk = e.pk
+       UNION ALL
+       SELECT s.evse_pk, s.id, s.prev_id, s.old_status, s.new_status, s.occurred_at, w.since
+       FROM walk w JOIN evse_status_events s ON s.id = w.prev_id AND s.evse_pk = w.evse_pk
+       WHERE w.occurred_at >= w.since
+     )
+     SELECT evse_pk, id, old_status, new_status, occurred_at FROM walk`,
+    [JSON.stringify(wanted.map((q) => [q.evse_pk, q.occurred_at]))],
+  );
+  const want = new Map(wanted.map((q) => [q.evse_pk, q]));
+  const found = new Map<string, number>();
+  for (const w of walked) {
+    const q = want.get(w.evse_pk)!;
+    if (w.occurred_at !== q.occurred_at || w.new_status !== q.status) continue;
+    if ((found.get(w.evse_pk) ?? -1) > w.id) continue;
+    found.set(w.evse_pk, w.id);
+    if (w.old_status === null) out.delete(w.evse_pk);
+    else out.set(w.evse_pk, w.old_status);
+  }
+  return out;
 }
 
 function queuedStatus(status: string, oldStatus: string | null, occurredAt: string | null): QueuedStatus {

@@ -13,7 +13,8 @@ export interface StatusDaySpan {
 }
 
 export async function statusDaySpan(db: Db): Promise<StatusDaySpan> {
-  // min() over the (evse_pk, occurred_at) index: a scan of the index, not of the table.
+  // A scan of the table (no index on occurred_at: each would cost every status change a write);
+  // a status day listing asks it once.
   const row = await db.get<{ first: string | null }>(
     'SELECT min(occurred_at) AS first FROM evse_status_events',
   );

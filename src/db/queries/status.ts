@@ -193,6 +193,28 @@ export interface TimelineEvent {
 }
 
 /**
+ * The events of some EVSEs (a JSON list of pks), newest first per EVSE, down to and including the
+ * first one at or before `until` (ISO): a walk back along each EVSE's chain (evses.last_event_id,
+ * evse_status_events.prev_id), one read by rowid per event. The chain's order is time order as well,
+ * because an event is written only for a status not older than the EVSE's (write-location.ts,
+ * write-evse.ts). It ends where its older part was rolled up.
+ */
+const WALK_BACK = `WITH RECURSIVE walk(evse_pk, id, prev_id, new_status, occurred_at) AS (
+  SELECT s.evse_pk, s.id, s.prev_id, s.new_status, s.occurred_at
+  FROM json_each(?) j JOIN evses e ON e.pk = j.value JOIN evse_status_events s ON s.id = e.last_event_id
+    AND s.evse_pk = e.pk
+  UNION ALL
+  SELECT s.evse_pk, s.id, s.prev_id, s.new_status, s.occurred_at
+  FROM walk w JOIN evse_status_events s ON s.id = w.prev_id AND s.evse_pk = w.evse_pk
+  WHERE w.occurred_at > ?
+)
+SELECT evse_pk, id, new_status, occurred_at FROM walk`;
+
+/** Orders events by time, then id: the order of each EVSE's chain. */
+const byTime = (a: { occurred_at: string; id: number }, b: { occurred_at: string; id: number }) =>
+  a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : a.id - b.id;
+
+/**
  * What the raw events say about some EVSEs from `start` (inclusive, ISO) to `end` (exclusive):
  * the status each was in at `start` (its last event at or before it, null when none) and the
  * events after `start`, per EVSE in time order.
@@ -203,21 +225,25 @@ export async function rawTimeline(
   start: string,
   end: string,
 ): Promise<{ atStart: Map<string, string>; events: TimelineEvent[] }> {
-  const ids = JSON.stringify(evsePks);
-  const carried = await db.all<{ pk: string; status: string | null }>(
-    `SELECT j.value AS pk, (SELECT s.new_status FROM evse_status_events s WHERE s.evse_pk = j.value
-       AND s.occurred_at <= ? ORDER BY s.occurred_at DESC, s.id DESC LIMIT 1) AS status
-     FROM json_each(?) j`,
-    [start, ids],
-  );
+  const walked = await db.all<TimelineEvent & { id: number }>(WALK_BACK, [JSON.stringify(evsePks), start]);
   const atStart = new Map<string, string>();
-  for (const c of carried) if (c.status != null) atStart.set(c.pk, c.status);
-  const events = await db.all<TimelineEvent>(
-    `SELECT s.evse_pk, s.new_status, s.occurred_at FROM json_each(?) j
-     JOIN evse_status_events s ON s.evse_pk = j.value AND s.occurred_at > ? AND s.occurred_at < ?
-     ORDER BY s.evse_pk, s.occurred_at, s.id`,
-    [ids, start, end],
-  );
+  const carriedAt = new Map<string, { occurred_at: string; id: number }>();
+  const inWindow: (TimelineEvent & { id: number })[] = [];
+  for (const e of walked) {
+    if (e.occurred_at <= start) {
+      const held = carriedAt.get(e.evse_pk);
+      if (!held || byTime(held, e) < 0) {
+        carriedAt.set(e.evse_pk, e);
+        atStart.set(e.evse_pk, e.new_status);
+      }
+    } else if (e.occurred_at < end) inWindow.push(e);
+  }
+  inWindow.sort((a, b) => (a.evse_pk < b.evse_pk ? -1 : a.evse_pk > b.evse_pk ? 1 : byTime(a, b)));
+  const events = inWindow.map(({ evse_pk, new_status, occurred_at }) => ({
+    evse_pk,
+    new_status,
+    occurred_at,
+  }));
   return { atStart, events };
 }
 
@@ -272,11 +298,14 @@ export async function rollupWatermark(db: Db): Promise<string | null> {
 
 export const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
+/** The cutoff of a rollup that has begun and not finished: a later run resumes it with this cutoff. */
+export const ROLLUP_RUNNING_KEY = 'status_rollup_running';
+
 export interface RollupOptions {
   now: Date;
   /** Raw events are kept this many days (default 30). */
   retentionDays?: number;
-  /** EVSEs per transaction (default 500). */
+  /** Events per transaction (default 2,000). */
   chunk?: number;
 }
 
@@ -293,100 +322,182 @@ interface RawEvent {
   evse_pk: string;
   new_status: string;
   occurred_at: string;
-}
-
-/**
- * Rolls raw events older than the retention window into hourly aggregates and deletes them.
- *
- * Rows are written only for hours in which an EVSE's status changed: seconds per status, plus the
- * status at the end of the hour. An hour without rows carries the end status of the EVSE's last
- * hour with rows, so a charger that stays AVAILABLE for a month costs nothing. Each chunk of EVSEs
- * is one transaction (rows written and events deleted together), so an interrupted rollup can
- * simply run again. Only events also *received* before the cutoff are taken, so the deleted ids
- * are the oldest ones (a cursor older than the oldest kept id has lost events, a newer one has
- * not); a late event, dated before the previous cutoff, counts from that cutoff.
- */
-export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<RollupResult> {
-  const retentionMs = (opts.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
-  const cutoffMs = floorHour(opts.now.getTime() - retentionMs);
-  const cutoff = iso(cutoffMs);
-  const previous = await rollupWatermark(db);
-  const result: RollupResult = { cutoff, evses: 0, eventsDeleted: 0, hourlyRows: 0 };
-  if (previous !== null && previous >= cutoff) return result;
-  const prevMs = previous === null ? null : Date.parse(previous);
-
-  const maxId = await latestEventId(db);
-  const pks = (
-    await db.all<{ evse_pk: string }>(
-      `SELECT DISTINCT evse_pk FROM evse_status_events WHERE occurred_at < ? AND received_at < ? AND id <= ?
-       ORDER BY evse_pk`,
-      [cutoff, cutoff, maxId],
-    )
-  ).map((r) => r.evse_pk);
-  const chunk = opts.chunk ?? 500;
-  const window: RollupWindow = { previous, prevMs, cutoff, cutoffMs, maxId };
-  for (let i = 0; i < pks.length; i += chunk) {
-    const done = await rollupChunk(db, JSON.stringify(pks.slice(i, i + chunk)), window);
-    result.hourlyRows += done.hourlyRows;
-    result.eventsDeleted += done.eventsDeleted;
-    result.evses += Math.min(chunk, pks.length - i);
-  }
-  await db.batch([setMetaStmt(ROLLUP_WATERMARK_KEY, cutoff)]);
-  return result;
+  received_at: string;
 }
 
 /** What one rollup takes: events dated and received before `cutoff`, with ids up to `maxId`. */
 interface RollupWindow {
-  previous: string | null;
   prevMs: number | null;
   cutoff: string;
   cutoffMs: number;
   maxId: number;
 }
 
-/** Rolls up the events of the EVSEs `ids` (a JSON list) in one transaction. */
-async function rollupChunk(db: Db, ids: string, w: RollupWindow) {
-  const events = await db.all<RawEvent>(
-    `SELECT s.id, s.evse_pk, s.new_status, s.occurred_at FROM json_each(?) j
-     JOIN evse_status_events s ON s.evse_pk = j.value AND s.occurred_at < ? AND s.received_at < ? AND s.id <= ?
-     ORDER BY s.evse_pk, s.occurred_at, s.id`,
-    [ids, w.cutoff, w.cutoff, w.maxId],
-  );
-  const carried =
-    w.previous === null ? new Map<string, string>() : await carriedStatuses(db, ids, w.previous);
-  const stmts: Stmt[] = [];
-  for (const [pk, list] of groupBy(events, (e) => e.evse_pk)) {
-    for (const h of hourlyFromEvents(list, carried.get(pk) ?? null, w.prevMs, w.cutoffMs)) {
-      for (const [status, seconds] of h.seconds) {
-        stmts.push({
-          sql: `INSERT INTO evse_status_hourly (evse_pk, hour, status, seconds, end_status) VALUES (?,?,?,?,?)
-            ON CONFLICT(evse_pk, hour, status) DO UPDATE SET seconds = seconds + excluded.seconds,
-              end_status = excluded.end_status`,
-          params: [pk, h.hour, status, seconds, h.endStatus],
-        });
-      }
-    }
-  }
-  const hourlyRows = stmts.length;
-  stmts.push({
-    sql: `DELETE FROM evse_status_events WHERE evse_pk IN (SELECT value FROM json_each(?)) AND occurred_at < ?
-      AND received_at < ? AND id <= ?`,
-    params: [ids, w.cutoff, w.cutoff, w.maxId],
-  });
-  const changed = await db.batch(stmts);
-  return { hourlyRows, eventsDeleted: changed[changed.length - 1] ?? 0 };
+/** Where an EVSE's rollup stands (evse_status_rollup), as read before a chunk. */
+interface RollupState {
+  status: string;
+  at: string;
+  open: number;
 }
 
-/** Each EVSE's status at the end of its last rolled-up hour before `previous`. */
-async function carriedStatuses(db: Db, ids: string, previous: string): Promise<Map<string, string>> {
-  const rows = await db.all<{ pk: string; status: string | null }>(
-    `SELECT j.value AS pk, (SELECT h.end_status FROM evse_status_hourly h WHERE h.evse_pk = j.value
-       AND h.hour < ? ORDER BY h.hour DESC LIMIT 1) AS status FROM json_each(?) j`,
-    [previous, ids],
-  );
-  const carried = new Map<string, string>();
-  for (const r of rows) if (r.status != null) carried.set(r.pk, r.status);
-  return carried;
+const UPSERT_HOURLY = `INSERT INTO evse_status_hourly (evse_pk, hour, status, seconds, end_status) VALUES (?,?,?,?,?)
+  ON CONFLICT(evse_pk, hour, status) DO UPDATE SET seconds = seconds + excluded.seconds,
+    end_status = excluded.end_status`;
+const UPSERT_ROLLUP_STATE = `INSERT INTO evse_status_rollup (evse_pk, status, at, open) VALUES (?,?,?,1)
+  ON CONFLICT(evse_pk) DO UPDATE SET status = excluded.status, at = excluded.at, open = 1`;
+
+/**
+ * Rolls raw events older than the retention window into hourly aggregates and deletes them.
+ *
+ * Rows are written only for hours in which an EVSE's status changed: seconds per status, plus the
+ * status at the end of the hour. An hour without rows carries the end status of the EVSE's last
+ * hour with rows, so a charger that stays AVAILABLE for a month costs nothing.
+ *
+ * The events are taken by id, oldest first (there is no index by EVSE: each EVSE's events form a
+ * chain, see schema.ts), a chunk to a transaction, up to the first one received at or after the
+ * cutoff: ids follow arrival, so the deleted ids are the oldest ones (a cursor older than the
+ * oldest kept id has lost events, a newer one has not). An EVSE's status and the time of its last
+ * rolled event are carried from chunk to chunk and run to run in evse_status_rollup, written in
+ * the chunk's transaction; the seconds after an EVSE's last event of the run, to the end of that
+ * hour, are added once every chunk is done. The run's cutoff is recorded before its first chunk,
+ * so a run interrupted anywhere is finished, with that cutoff, by the next. Only events also
+ * *received* before the cutoff are taken; a late event, dated before the previous cutoff, counts
+ * from that cutoff.
+ */
+export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<RollupResult> {
+  const resumed = await readMetaValue(db, ROLLUP_RUNNING_KEY);
+  const retentionMs = (opts.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
+  const cutoff = resumed ?? iso(floorHour(opts.now.getTime() - retentionMs));
+  const previous = await rollupWatermark(db);
+  const result: RollupResult = { cutoff, evses: 0, eventsDeleted: 0, hourlyRows: 0 };
+  if (previous !== null && previous >= cutoff) return result;
+  if (resumed === null) await db.batch([setMetaStmt(ROLLUP_RUNNING_KEY, cutoff)]);
+
+  const window: RollupWindow = {
+    prevMs: previous === null ? null : Date.parse(previous),
+    cutoff,
+    cutoffMs: Date.parse(cutoff),
+    maxId: await latestEventId(db),
+  };
+  const chunk = opts.chunk ?? 2_000;
+  let afterId = 0;
+  for (;;) {
+    const rows = await db.all<RawEvent>(
+      `SELECT id, evse_pk, new_status, occurred_at, received_at FROM evse_status_events
+       WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
+      [afterId, window.maxId, chunk],
+    );
+    const stop = rows.findIndex((r) => r.received_at >= cutoff);
+    const scanned = stop < 0 ? rows : rows.slice(0, stop);
+    if (scanned.length > 0) {
+      const done = await rollupChunk(db, scanned, afterId, window);
+      result.hourlyRows += done.hourlyRows;
+      result.eventsDeleted += done.eventsDeleted;
+      result.evses += done.evses;
+      afterId = scanned[scanned.length - 1]!.id;
+    }
+    if (stop >= 0 || rows.length < chunk) break;
+  }
+  result.hourlyRows += await closeOpenHours(db, window.cutoffMs, chunk);
+  await db.batch([
+    setMetaStmt(ROLLUP_WATERMARK_KEY, cutoff),
+    { sql: 'DELETE FROM meta WHERE key = ?', params: [ROLLUP_RUNNING_KEY] },
+  ]);
+  // A resumed run finished an older cutoff: the one due now follows.
+  if (resumed !== null) {
+    const next = await rollupStatusEvents(db, opts);
+    return {
+      cutoff: next.cutoff,
+      evses: result.evses + next.evses,
+      eventsDeleted: result.eventsDeleted + next.eventsDeleted,
+      hourlyRows: result.hourlyRows + next.hourlyRows,
+    };
+  }
+  return result;
+}
+
+async function readMetaValue(db: Db, key: string): Promise<string | null> {
+  const row = await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key]);
+  return row?.value ?? null;
+}
+
+/**
+ * Rolls up the events `scanned` (ids after `afterId`, in id order, all received before the
+ * cutoff; those dated at or after it stay) in one transaction: hourly rows, each EVSE's carried
+ * state, and the deletion of what was taken.
+ */
+async function rollupChunk(db: Db, scanned: RawEvent[], afterId: number, w: RollupWindow) {
+  const taken = scanned.filter((e) => e.occurred_at < w.cutoff);
+  const byEvse = groupBy(taken, (e) => e.evse_pk);
+  const states = new Map<string, RollupState>();
+  if (byEvse.size > 0) {
+    const rows = await db.all<RollupState & { evse_pk: string }>(
+      `SELECT evse_pk, status, at, open FROM evse_status_rollup
+       WHERE evse_pk IN (SELECT value FROM json_each(?))`,
+      [JSON.stringify([...byEvse.keys()])],
+    );
+    for (const r of rows) states.set(r.evse_pk, r);
+  }
+  const stmts: Stmt[] = [];
+  let hourlyRows = 0;
+  let evses = 0;
+  for (const [pk, list] of byEvse) {
+    const state = states.get(pk);
+    if (state?.open !== 1) evses++;
+    const from: RollFrom =
+      state?.open === 1
+        ? { status: state.status, t: Date.parse(state.at), openHour: true }
+        : { status: state?.status ?? null, t: w.prevMs, openHour: false };
+    const rolled = rollHours(from, list, w.prevMs);
+    for (const h of rolled.hours) {
+      for (const [status, seconds] of h.seconds) {
+        stmts.push({ sql: UPSERT_HOURLY, params: [pk, h.hour, status, seconds, h.endStatus] });
+        hourlyRows++;
+      }
+    }
+    // The hour carried open from an earlier chunk may hold rows of statuses this chunk did not
+    // touch: they take its end status too (the same on every row of an hour).
+    if (from.openHour) {
+      const hour = rolled.hours.find((h) => h.hour === iso(floorHour(from.t!)))!;
+      stmts.push({
+        sql: 'UPDATE evse_status_hourly SET end_status = ? WHERE evse_pk = ? AND hour = ?',
+        params: [hour.endStatus, pk, hour.hour],
+      });
+    }
+    stmts.push({ sql: UPSERT_ROLLUP_STATE, params: [pk, rolled.status, iso(rolled.t)] });
+  }
+  stmts.push({
+    sql: `DELETE FROM evse_status_events WHERE id > ? AND id <= ? AND occurred_at < ? AND received_at < ?`,
+    params: [afterId, scanned[scanned.length - 1]!.id, w.cutoff, w.cutoff],
+  });
+  const changed = await db.batch(stmts);
+  return { hourlyRows, evses, eventsDeleted: changed[changed.length - 1] ?? 0 };
+}
+
+/**
+ * The last step of a run: each EVSE rolled in it gets the seconds from its last event to the end
+ * of that event's hour (before the cutoff, which is on an hour), a chunk to a transaction.
+ */
+async function closeOpenHours(db: Db, cutoffMs: number, chunk: number): Promise<number> {
+  let rows = 0;
+  for (;;) {
+    const open = await db.all<RollupState & { evse_pk: string }>(
+      'SELECT evse_pk, status, at, open FROM evse_status_rollup WHERE open = 1 LIMIT ?',
+      [chunk],
+    );
+    if (open.length === 0) return rows;
+    const stmts: Stmt[] = [];
+    for (const o of open) {
+      const tail = tailOfHour(Date.parse(o.at), cutoffMs);
+      stmts.push({ sql: UPSERT_HOURLY, params: [o.evse_pk, tail.hour, o.status, tail.seconds, o.status] });
+    }
+    stmts.push({
+      sql: 'UPDATE evse_status_rollup SET open = 0 WHERE open = 1 AND evse_pk IN (SELECT value FROM json_each(?))',
+      params: [JSON.stringify(open.map((o) => o.evse_pk))],
+    });
+    await db.batch(stmts);
+    rows += open.length;
+  }
 }
 
 export interface RolledHour {
@@ -396,18 +507,32 @@ export interface RolledHour {
 }
 
 /**
- * The changed hours of one EVSE between the previous cutoff (or its first event) and the cutoff:
- * seconds per status within each hour that holds an event, and the status the hour ends in.
+ * Where an EVSE's rollup resumes: its status from time `t` on (null: unknown), and whether the
+ * hour of `t` already has rows of this run (an earlier chunk's), which this one adds to.
  */
-export function hourlyFromEvents(
+interface RollFrom {
+  status: string | null;
+  t: number | null;
+  openHour: boolean;
+}
+
+/**
+ * The seconds per status of one EVSE from `from` to its last event (its events in time order),
+ * in the hours that hold an event (and the open hour of `from`), and its status and time after
+ * the last event. The seconds after that event are left to a later chunk or to tailOfHour().
+ */
+function rollHours(
+  from: RollFrom,
   events: { new_status: string; occurred_at: string }[],
-  carried: string | null,
   previousCutoffMs: number | null,
-  cutoffMs: number,
-): RolledHour[] {
+): { hours: RolledHour[]; status: string; t: number } {
   const byHour = new Map<number, RolledHour>();
-  const add = (from: number, to: number, status: string) => {
-    for (let t = from; t < to; ) {
+  if (from.openHour && from.t !== null && from.status !== null) {
+    const h = floorHour(from.t);
+    byHour.set(h, { hour: iso(h), seconds: new Map(), endStatus: from.status });
+  }
+  const add = (start: number, to: number, status: string) => {
+    for (let t = start; t < to; ) {
       const h = floorHour(t);
       const end = Math.min(to, h + HOUR_MS);
       const slot = byHour.get(h);
@@ -415,8 +540,8 @@ export function hourlyFromEvents(
       t = end;
     }
   };
-  let status = carried;
-  let t = previousCutoffMs;
+  let status = from.status;
+  let t = from.t;
   for (const e of events) {
     const at = Math.max(Date.parse(e.occurred_at), previousCutoffMs ?? Number.NEGATIVE_INFINITY);
     const h = floorHour(at);
@@ -427,6 +552,35 @@ export function hourlyFromEvents(
     t = at;
     byHour.get(h)!.endStatus = status;
   }
-  if (status !== null && t !== null) add(t, Math.min(floorHour(t) + HOUR_MS, cutoffMs), status);
-  return [...byHour.values()].sort((a, b) => (a.hour < b.hour ? -1 : 1));
+  const hours = [...byHour.values()].sort((a, b) => (a.hour < b.hour ? -1 : 1));
+  return { hours, status: status!, t: t! };
+}
+
+/** The seconds from `t` to the end of its hour (or the cutoff). */
+function tailOfHour(t: number, cutoffMs: number): { hour: string; seconds: number } {
+  const h = floorHour(t);
+  return { hour: iso(h), seconds: Math.round((Math.min(h + HOUR_MS, cutoffMs) - t) / 1000) };
+}
+
+/**
+ * The changed hours of one EVSE between the previous cutoff (or its first event) and the cutoff:
+ * seconds per status within each hour that holds an event, and the status the hour ends in. What
+ * rollupStatusEvents writes, computed from all of an EVSE's events at once (tests compare the two).
+ */
+export function hourlyFromEvents(
+  events: { new_status: string; occurred_at: string }[],
+  carried: string | null,
+  previousCutoffMs: number | null,
+  cutoffMs: number,
+): RolledHour[] {
+  if (events.length === 0) return [];
+  const rolled = rollHours(
+    { status: carried, t: previousCutoffMs, openHour: false },
+    events,
+    previousCutoffMs,
+  );
+  const tail = tailOfHour(rolled.t, cutoffMs);
+  const last = rolled.hours.find((h) => h.hour === tail.hour)!;
+  last.seconds.set(rolled.status, (last.seconds.get(rolled.status) ?? 0) + tail.seconds);
+  return rolled.hours;
 }
