@@ -365,10 +365,15 @@ const UPSERT_ROLLUP_STATE = `INSERT INTO evse_status_rollup (evse_pk, status, at
  * from that cutoff.
  */
 export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<RollupResult> {
-  const resumed = await readMetaValue(db, ROLLUP_RUNNING_KEY);
+  // One read of both (the Worker asks on every Cron invocation, nearly always to learn it is done).
+  const marks = await db.all<{ key: string; value: string }>(
+    'SELECT key, value FROM meta WHERE key IN (?, ?)',
+    [ROLLUP_RUNNING_KEY, ROLLUP_WATERMARK_KEY],
+  );
+  const resumed = marks.find((m) => m.key === ROLLUP_RUNNING_KEY)?.value ?? null;
+  const previous = marks.find((m) => m.key === ROLLUP_WATERMARK_KEY)?.value ?? null;
   const retentionMs = (opts.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
   const cutoff = resumed ?? iso(floorHour(opts.now.getTime() - retentionMs));
-  const previous = await rollupWatermark(db);
   const result: RollupResult = { cutoff, evses: 0, eventsDeleted: 0, hourlyRows: 0 };
   if (previous !== null && previous >= cutoff) return result;
   if (resumed === null) await db.batch([setMetaStmt(ROLLUP_RUNNING_KEY, cutoff)]);
@@ -414,11 +419,6 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
     };
   }
   return result;
-}
-
-async function readMetaValue(db: Db, key: string): Promise<string | null> {
-  const row = await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key]);
-  return row?.value ?? null;
 }
 
 /**
