@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writePublishableSnapshot } from '../../src/db/queries/dump-sqlite.js';
 import { statusesQueuedAfter } from '../../src/db/queries/ocpi-outbox.js';
 import {
   hourlyFromEvents,
@@ -349,6 +350,18 @@ describe('the rollup by id', () => {
       await db.close();
     },
   );
+
+  it('leaves its bookkeeping out of the publishable .sqlite snapshot', async () => {
+    const db = await open('rollup-snapshot.db');
+    await rollupStatusEvents(db, { now: firstNow, retentionDays });
+    expect(await db.get('SELECT count(*) AS n FROM evse_status_rollup')).toEqual({ n: 3 });
+    const snapshot = join(dir, 'snapshot.sqlite');
+    await writePublishableSnapshot(db, snapshot);
+    await db.close();
+    const dump = new Database(snapshot, { readonly: true });
+    expect(dump.prepare('SELECT count(*) AS n FROM evse_status_rollup').get()).toEqual({ n: 0 });
+    dump.close();
+  });
 
   it('interrupted after any of its transactions, the next run finishes it as if it had not been', async () => {
     const db = await open('rollup-counted.db');

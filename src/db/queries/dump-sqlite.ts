@@ -26,6 +26,8 @@ const REDUCE = [
   'DELETE FROM location_refs WHERE location_pk NOT IN (SELECT pk FROM locations)',
   'DELETE FROM evse_status_events WHERE evse_pk NOT IN (SELECT pk FROM evses)',
   'DELETE FROM evse_status_hourly WHERE evse_pk NOT IN (SELECT pk FROM evses)',
+  // Where the hourly rollup stands per EVSE: our bookkeeping (as meta is), and it names EVSEs removed above.
+  'DELETE FROM evse_status_rollup',
   `DELETE FROM tariffs WHERE removed_at IS NOT NULL OR source_id NOT IN (${REPUBLISHABLE_SOURCES})`,
   `DELETE FROM quarantine WHERE source_id NOT IN (${REPUBLISHABLE_SOURCES})`,
   `DELETE FROM sync_runs WHERE source_id NOT IN (${REPUBLISHABLE_SOURCES})`,
