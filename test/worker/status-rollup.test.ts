@@ -68,6 +68,16 @@ describe('the status rollup on Workers', () => {
     expect(evse).not.toBeNull();
     const events = () => count('SELECT count(*) AS n FROM evse_status_events WHERE evse_pk = ?', evse!.pk);
     expect(await events()).toBe(3);
+    // Written through D1, they form the EVSE's chain (prev_id, evses.last_event_id) as on Node.
+    const chain = await env.DB.prepare(
+      `SELECT s.id, s.prev_id, e.last_event_id FROM evse_status_events s JOIN evses e ON e.pk = s.evse_pk
+       WHERE s.evse_pk = ? ORDER BY s.id`,
+    )
+      .bind(evse!.pk)
+      .all<{ id: number; prev_id: number | null; last_event_id: number }>();
+    const ids = chain.results.map((r) => r.id);
+    expect(chain.results.map((r) => r.prev_id)).toEqual([null, ids[0], ids[1]]);
+    expect(chain.results[0]!.last_event_id).toBe(ids[2]);
 
     // A trigger today leaves them alone: they were received now, inside the window.
     await fireCron(bindings);
