@@ -106,6 +106,15 @@ function records(): Location[] {
     location('ENDED', { ...at(8), lifecycle: 'removed' }),
     // Keys the store folds together, and fractional power: left to the refresh.
     location('TWICE', { ...at(9), evses: [evse('T-1', null, 'AVAILABLE'), evse('t-1', null, 'CHARGING')] }),
+    location('PLUGTWICE', {
+      ...at(11),
+      evses: [
+        {
+          ...evse('PT-1', null),
+          connectors: [tariffed([]), { ...tariffed([], 'CHADEMO', 50_000), id: '1' }],
+        },
+      ],
+    }),
     location('FRACTION', {
       ...at(10),
       evses: [{ ...evse('W-1', null), connectors: [tariffed([], 'IEC_62196_T2', 7_359.5)] }],
@@ -140,7 +149,7 @@ describe('read-model rows built from the records of new locations', () => {
 
   it('are built from the record except where the store would fold keys or sum fractions', () => {
     const built = records().map((l) => [l.id, loneSiteRow(pkOf(l), 'cpo', l) != null]);
-    expect(built.filter(([, b]) => !b).map(([id]) => id)).toEqual(['TWICE', 'FRACTION']);
+    expect(built.filter(([, b]) => !b).map(([id]) => id)).toEqual(['TWICE', 'PLUGTWICE', 'FRACTION']);
   });
 
   it('hold what the refresh over the tables writes, column for column', async () => {
@@ -154,8 +163,9 @@ describe('read-model rows built from the records of new locations', () => {
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
     const row = (id: string) => byId.get(pkOf(location(id)));
-    // Six published new locations and the seed; FREE's tariff id matches case-insensitively.
-    expect(rows.length).toBe(8);
+    // Eight published new locations (three through the refresh) and the seed; FREE's tariff id
+    // matches case-insensitively.
+    expect(rows.length).toBe(9);
     expect([row('RICH')?.free, row('FREE')?.free, row('RICH')?.evse_count]).toEqual([0, 1, 6]);
     expect(JSON.parse(row('RICH')!.statuses)).toEqual([
       [0, '2026-01-04T00:00:00Z', 2],
@@ -163,7 +173,7 @@ describe('read-model rows built from the records of new locations', () => {
       [2, '2026-01-03T00:00:00Z', 1],
     ]);
     await expectRefreshFindsNothing(t.db);
-    expect(await expectFromScratch(t.db)).toBe(8);
+    expect(await expectFromScratch(t.db)).toBe(9);
   });
 
   it('stay current through the changes that follow: rewrites, dedupe, tariffs and licences', async () => {
