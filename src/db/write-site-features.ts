@@ -269,11 +269,8 @@ export const FIRST_SPARE_POS = '4503599627370496';
 const changed = (columns: string[], to = 'excluded') =>
   columns.map((c) => `site_features.${c} IS NOT ${to}.${c}`).join(' OR ');
 
-/**
- * The upsert of the rows of `f`, a CTE named in `withClause` with the columns `id`, STORED and
- * `feature` (or the columns FEATURE reads, with `feature` = FEATURE).
- */
-export const upsertSiteFeaturesSql = (withClause: string, feature = 'feature') => `WITH ${withClause},
+const upsertSql = (kind: Kind) => `WITH ${KEYS},
+  f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)}),
   placed AS (SELECT *, row_number() OVER (PARTITION BY pos ORDER BY id) = 1
     AND NOT EXISTS (SELECT 1 FROM site_features o WHERE o.rowid = pos) AS place_free
     FROM (SELECT *, ${sitePosSql('f')} AS pos FROM f))
@@ -281,17 +278,10 @@ INSERT INTO site_features (rowid, id, ${STORED.join(', ')}, feature, rev)
 SELECT CASE WHEN place_free THEN pos ELSE
     (SELECT max(coalesce(max(rowid), 0), ${FIRST_SPARE_POS}) FROM site_features)
     + row_number() OVER (PARTITION BY place_free ORDER BY id) END,
-  id, ${STORED.join(', ')}, ${feature}, random() FROM placed WHERE true
+  id, ${STORED.join(', ')}, ${FEATURE}, random() FROM placed WHERE true
 ON CONFLICT (id) DO UPDATE SET ${[...STORED, 'feature'].map((c) => `${c} = excluded.${c}`).join(', ')},
   rev = CASE WHEN ${changed([...STORED, 'feature'].filter((c) => !UNLISTED.has(c)))} THEN random() ELSE site_features.rev END
 WHERE ${changed([...STORED, 'feature'])}`;
-
-const upsertSql = (kind: Kind) =>
-  upsertSiteFeaturesSql(
-    `${KEYS},
-  f AS MATERIALIZED (SELECT ${summaryColumns(kind)} ${candidates(kind)})`,
-    FEATURE,
-  );
 
 // Sites of the keys that are no longer published go, and so do sites that moved to another cell
 // (to come back at their new place); the others are upserted.

@@ -2,7 +2,6 @@
 // one batch, alone or with the pages held with it (pending-pages.ts): every location of the page
 // lands with all its EVSEs and connectors, or none does.
 
-import { type LoneSiteRow, loneSiteRow, upsertLoneSiteRowsStmts } from '../db/lone-site-rows.js';
 import {
   heldStatuses,
   keepSeenStmt,
@@ -27,38 +26,26 @@ import { type RunCounters, zeroCounters } from './run-record.js';
  */
 const REFRESH_CHUNK = 100;
 
-/**
- * A location a page writes, with its cell (spatial-key.ts), by which its site is refreshed, and its
- * read-model row when the record alone gives it (db/lone-site-rows.ts: a location not held before).
- */
+/** A location a page writes, with its cell (spatial-key.ts), by which its site is refreshed. */
 export interface WrittenLocation {
   pk: string;
   cell: number;
-  row: LoneSiteRow | null;
 }
 
-const byCell = (a: WrittenLocation, b: WrittenLocation) =>
-  a.cell - b.cell || (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0);
-
 /**
- * The read model of the written locations' sites, run after all the batch's other writes, in cell
- * order: the B-trees it writes are keyed by place (site_features' rowid and spread index,
- * site_tiles, tile_cells), so consecutive statements then write neighbouring leaves instead of
- * leaves all over each tree. Measured (`npm run bench -- sync`, 210k EVSEs, four pairs interleaved
- * with refreshes per page in key order, load 1.2-2.9): 22.4 / 23.8 / 21.8 / 25.0 s against 32.8 /
- * 21.8 / 25.7 / 26.8 s; the page transactions 16.6 / 18.8 s against 19.2 / 19.8 s in the two pairs
- * timed per statement. Rows built from the records go first, then the refresh of the others,
- * REFRESH_CHUNK locations a statement.
+ * The read model of the written locations' sites, REFRESH_CHUNK locations a statement, run after
+ * all the batch's other writes, in cell order: the B-trees it writes are keyed by place
+ * (site_features' rowid and spread index, site_tiles, tile_cells), so consecutive statements then
+ * write neighbouring leaves instead of leaves all over each tree. Measured (`npm run bench -- sync`,
+ * 210k EVSEs, four pairs interleaved with refreshes per page in key order, load 1.2-2.9): 22.4 /
+ * 23.8 / 21.8 / 25.0 s against 32.8 / 21.8 / 25.7 / 26.8 s; the page transactions 16.6 / 18.8 s
+ * against 19.2 / 19.8 s in the two pairs timed per statement.
  */
 function refreshWrittenStmts(written: readonly WrittenLocation[]): Stmt[] {
-  const sorted = [...written].sort(byCell);
-  const rows: LoneSiteRow[] = [];
-  const pks: string[] = [];
-  for (const w of sorted) {
-    if (w.row) rows.push(w.row);
-    else pks.push(w.pk);
-  }
-  const out = upsertLoneSiteRowsStmts(rows);
+  const pks = [...written]
+    .sort((a, b) => a.cell - b.cell || (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0))
+    .map((w) => w.pk);
+  const out: Stmt[] = [];
   for (let i = 0; i < pks.length; i += REFRESH_CHUNK) {
     out.push(...refreshSiteFeaturesStmts({ locationPks: pks.slice(i, i + REFRESH_CHUNK) }));
   }
@@ -295,11 +282,7 @@ async function pageWriteStmts(page: PreparedPage, written: WrittenLocation[]): P
         refreshSite: false,
       }),
     );
-    written.push({
-      pk,
-      cell: cellOf(value.lat, value.lon),
-      row: held ? null : loneSiteRow(pk, ctx.sourceId, value),
-    });
+    written.push({ pk, cell: cellOf(value.lat, value.lon) });
     stmts.push(...replaceRefsStmts(pk, refs.get(pk) ?? []));
   }
   return stmts;
