@@ -304,6 +304,13 @@ export const evseStatusEvents = sqliteTable(
      * up simply ends at the first id that is gone.
      */
     prevId: integer('prev_id'),
+    /**
+     * Id of the same EVSE's last event before the UTC day of this one's occurred_at (the previous
+     * event's day_prev_id when that is of the same day, else its id; null: none is held). A skip
+     * pointer a day at a time: a reader of a window far back hops over the newer days' events
+     * instead of walking each (rawTimeline). Written by the same INSERT as the event, no index.
+     */
+    dayPrevId: integer('day_prev_id'),
   },
   // No index at all: every index here is written once more per status change, and one keyed by
   // EVSE (status_events_evse_time, dropped in 0014) put each event of a group commit on another

@@ -7,6 +7,7 @@ import type { Connector, Evse } from '../model/types.js';
 import type { Stmt } from './types.js';
 import {
   connectorUpsertStmt,
+  dayPrevOf,
   evseUpsertStmt,
   maxPowerOf,
   relinkLocationTariffsStmts,
@@ -52,10 +53,11 @@ const UPDATE_EVSE_STATUS_FLIPS_LIVENESS = `${UPDATE_EVSE_STATUS} AND NOT ${SAME_
 // The status change's event, on the conditions of UPDATE_EVSE_STATUS after it (a PATCH answered
 // "not applied" leaves no event either, as in the general path), with one read of the EVSE row
 // instead of the subqueries of the general event statement (write-location.ts), which also
-// serves EVSEs not stored yet. It links the event to the EVSE's previous one (prev_id).
+// serves EVSEs not stored yet. It links the event to the EVSE's previous one (prev_id) and to its
+// last one of an earlier day (day_prev_id: one more read, of the previous event by rowid).
 const INSERT_STATUS_CHANGE = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
-  occurred_at, received_at, via, prev_id)
-SELECT pk, ?, status, ?, ?, ?, ?, last_event_id FROM evses
+  occurred_at, received_at, via, prev_id, day_prev_id)
+SELECT pk, ?, status, ?, ?, ?, ?, last_event_id, ${dayPrevOf('evses.last_event_id')} FROM evses
 WHERE pk = ? AND status IS NOT ? AND ${NOT_NEWER}`;
 
 /** OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). */
@@ -96,6 +98,7 @@ export function evseStatusStmts(
         occurredAt,
         ctx.now,
         ctx.via,
+        occurredAt,
         evsePk,
         status,
         occurredAt,

@@ -28,10 +28,22 @@ export interface WriteContext {
   refreshSite?: boolean;
 }
 
+/**
+ * The day_prev_id of a new event (schema.ts): from the EVSE's previous event (the one `prevIdSql`
+ * names), its own day_prev_id when it is of the same UTC day as the new event's occurred_at (the
+ * one `?`), else its id; null when it is not held. One read of that event by rowid, no index.
+ */
+export const dayPrevOf = (prevIdSql: string) =>
+  `(SELECT CASE WHEN substr(p.occurred_at, 1, 10) = substr(?, 1, 10) THEN p.day_prev_id ELSE p.id END
+  FROM evse_status_events p WHERE p.id = ${prevIdSql})`;
+
 // Every event statement links its event to the EVSE's previous one (prev_id, the EVSE row's
-// last_event_id), and the EVSE statement after it makes the event the head (UPSERT_EVSE).
+// last_event_id) and to its last one of an earlier day (day_prev_id), and the EVSE statement after
+// it makes the event the head (UPSERT_EVSE).
+const LAST_EVENT_OF = '(SELECT last_event_id FROM evses WHERE pk = ?)';
 const INSERT_EVENT_PLAIN = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
-  occurred_at, received_at, via, prev_id) VALUES (?,?,?,?,?,?,?,(SELECT last_event_id FROM evses WHERE pk = ?))`;
+  occurred_at, received_at, via, prev_id, day_prev_id)
+  VALUES (?,?,?,?,?,?,?,${LAST_EVENT_OF},${dayPrevOf(LAST_EVENT_OF)})`;
 
 const UPSERT_LOCATION = `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, license,
   lifecycle, name, address,
@@ -81,8 +93,8 @@ ON CONFLICT(pk) DO UPDATE SET uid=excluded.uid, evse_id=excluded.evse_id, evse_i
 // Records a status change only when it is one: a different status that is not older than ours.
 // Runs before the EVSE upsert in the same batch so it sees the previous row.
 const INSERT_STATUS_EVENT = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
-  occurred_at, received_at, via, prev_id)
-SELECT ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?, (SELECT last_event_id FROM evses WHERE pk = ?)
+  occurred_at, received_at, via, prev_id, day_prev_id)
+SELECT ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?, ${LAST_EVENT_OF}, ${dayPrevOf(LAST_EVENT_OF)}
 WHERE NOT EXISTS (SELECT 1 FROM evses WHERE pk = ? AND (status = ? OR status_updated_at > ?))`;
 
 export const UPSERT_CONNECTOR = `INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, format,
@@ -190,7 +202,7 @@ function evseStatusStmts(
   return [
     {
       sql: INSERT_EVENT_PLAIN,
-      params: [epk, pk, prev?.status ?? null, status, occurredAt, ctx.now, ctx.via, epk],
+      params: [epk, pk, prev?.status ?? null, status, occurredAt, ctx.now, ctx.via, epk, occurredAt, epk],
     },
   ];
 }
@@ -321,6 +333,8 @@ export function statusEventStmts(
         occurredAt,
         ctx.now,
         ctx.via,
+        evsePk,
+        occurredAt,
         evsePk,
         evsePk,
         status,

@@ -3,7 +3,9 @@
 // (with and without the statuses held beforehand), the short status PATCH path and the general EVSE
 // push. Every reader of events by EVSE is checked against a from-scratch computation over all the
 // events sorted: history's raw timeline, the outbox's old statuses, and the rollup, whole, in chunks
-// of any size, and interrupted anywhere and run again.
+// of any size, and interrupted anywhere and run again. The day skip pointers (day_prev_id) are
+// checked against their definition, and the readers that hop by them against all events sorted for
+// windows far back across many days, on day boundaries, and over days without events.
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +40,7 @@ interface Event {
   id: number;
   evse_pk: string;
   prev_id: number | null;
+  day_prev_id: number | null;
   old_status: string | null;
   new_status: string;
   occurred_at: string;
@@ -130,6 +133,31 @@ function sortedOf(events: Event[], evsePk: string): Event[] {
     .sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : a.id - b.id));
 }
 
+/** From scratch: the id of the EVSE's last event of a UTC day before this event's, else null. */
+function dayPrevOf(events: Event[], e: Event): number | null {
+  const before = sortedOf(events, e.evse_pk).filter(
+    (x) => x.occurred_at.slice(0, 10) < e.occurred_at.slice(0, 10),
+  );
+  return before.length > 0 ? before[before.length - 1]!.id : null;
+}
+
+/** rawTimeline against all the events sorted, for these EVSEs and window. */
+async function expectTimelineAsSorted(db: Db, events: Event[], pks: string[], start: string, end: string) {
+  const got = await rawTimeline(db, pks, start, end);
+  const atStart = new Map<string, string>();
+  const expected: { evse_pk: string; new_status: string; occurred_at: string }[] = [];
+  for (const e of [...pks].sort()) {
+    const mine = sortedOf(events, e);
+    const before = mine.filter((x) => x.occurred_at <= start);
+    if (before.length > 0) atStart.set(e, before[before.length - 1]!.new_status);
+    for (const x of mine)
+      if (x.occurred_at > start && x.occurred_at < end)
+        expected.push({ evse_pk: x.evse_pk, new_status: x.new_status, occurred_at: x.occurred_at });
+  }
+  expect(got.atStart, `${start} - ${end}`).toEqual(atStart);
+  expect(got.events, `${start} - ${end}`).toEqual(expected);
+}
+
 async function open(name: string): Promise<Db> {
   const file = join(dir, name);
   copyFileSync(seeded, file);
@@ -191,20 +219,14 @@ describe('the chain of an EVSE events', () => {
       const start = first - HOUR + Math.floor(rnd() * (last - first + 2 * HOUR));
       const end = start + Math.floor(rnd() * 30 * HOUR);
       const pks = k % 3 === 0 ? evsePks.slice(0, 1) : [...evsePks, 'no-such-evse'];
-      const got = await rawTimeline(db, pks, at(start), at(end));
-      const atStart = new Map<string, string>();
-      const expected: { evse_pk: string; new_status: string; occurred_at: string }[] = [];
-      for (const e of [...pks].sort()) {
-        const mine = sortedOf(events, e);
-        const before = mine.filter((x) => x.occurred_at <= at(start));
-        if (before.length > 0) atStart.set(e, before[before.length - 1]!.new_status);
-        for (const x of mine)
-          if (x.occurred_at > at(start) && x.occurred_at < at(end))
-            expected.push({ evse_pk: x.evse_pk, new_status: x.new_status, occurred_at: x.occurred_at });
-      }
-      expect(got.atStart).toEqual(atStart);
-      expect(got.events).toEqual(expected);
+      await expectTimelineAsSorted(db, events, pks, at(start), at(end));
     }
+  });
+
+  it('links every event to its EVSE last one of an earlier UTC day, through every writer', async () => {
+    const days = new Set(events.map((e) => e.occurred_at.slice(0, 10)));
+    expect(days.size).toBeGreaterThan(3);
+    for (const e of events) expect(e.day_prev_id, `event ${e.id}`).toBe(dayPrevOf(events, e));
   });
 
   it('the outbox finds the old status of a queued change as a search of all events does', async () => {
@@ -214,6 +236,143 @@ describe('the chain of an EVSE events', () => {
       const afterId = queued[k]!.id;
       const got = await statusesQueuedAfter(db, CLIENT, pk, afterId);
       // The statement before the chain, which searched every event of the EVSE.
+      const rows = await db.all<{
+        uid: string;
+        status: string;
+        occurred_at: string;
+        old_status: string | null;
+      }>(
+        `SELECT e.uid, q.status, q.occurred_at,
+           (SELECT s.old_status FROM evse_status_events s WHERE s.evse_pk = q.evse_pk
+              AND s.occurred_at = q.occurred_at AND s.new_status = q.status ORDER BY s.id DESC LIMIT 1) AS old_status
+         FROM (SELECT min(id) AS id, evse_pk, status, occurred_at FROM ocpi_outbox
+               WHERE client_id = ? AND object_pk = ? AND kind = 'evse_status' AND id > ? GROUP BY evse_pk) q
+         JOIN evses e ON e.pk = q.evse_pk JOIN locations l ON l.pk = e.location_pk
+         WHERE e.removed_at IS NULL AND l.removed_at IS NULL`,
+        [CLIENT, pk, afterId],
+      );
+      const expected = new Map(
+        rows.map((r) => [
+          r.uid,
+          r.old_status === null
+            ? { status: r.status, asOf: r.occurred_at }
+            : { status: r.old_status, asOf: iso(Date.parse(r.occurred_at) - 1000) },
+        ]),
+      );
+      expect(got, `after ${afterId}`).toEqual(expected);
+    }
+  });
+});
+
+describe('the day skips of the chain', () => {
+  let db: Db;
+  let events: Event[];
+  const DAY = 24 * HOUR;
+  beforeAll(async () => {
+    db = await open('days.db');
+    // After the history's four days: EVSE 0 silent for 9 days, then changes on the day boundaries
+    // (the last second of a day, its midnight) through the short PATCH path, the general push and
+    // pulls with and without held statuses; EVSE 1 changes once a day for 20 days; EVSE 2 none.
+    const last = (await allEvents(db)).at(-1)!;
+    const t0 = Date.parse(`${last.occurred_at.slice(0, 10)}T00:00:00Z`) + DAY;
+    const statuses = ['AVAILABLE', 'CHARGING', 'BLOCKED', 'OUTOFORDER'];
+    const moments: [number, number][] = [];
+    for (let d = 0; d < 20; d++) moments.push([t0 + d * DAY + ((d * 7919) % 80_000) * 1000, 1]);
+    for (const [d, s] of [
+      [9, -1],
+      [10, 0],
+      [10, 1],
+      [12, 0],
+      [12, 3600],
+      [13, -1],
+      [13, 0],
+      [17, -1],
+      [19, 43_200],
+    ] as const)
+      moments.push([t0 + d * DAY + s * 1000, 0]);
+    moments.sort((a, b) => a[0] - b[0]);
+    let n = 0;
+    for (const [t, i] of moments) {
+      const status = statuses[n++ % 4]!;
+      const ctx = { now: at(t + 500), via: 'push' as const };
+      if (i === 1 || n % 3 === 0) {
+        await db.batch(evseStatusStmts(evsePks[i]!, { locationPk: pk }, status, at(t), ctx));
+      } else if (n % 3 === 1) {
+        const evse = { ...loc.evses[i]!, status: status as Evse['status'], lastUpdated: at(t) };
+        await db.batch(writeEvseStmts(evsePks[i]!, evse, { locationPk: pk }, ctx));
+      } else {
+        const held = n % 2 === 0 ? await heldOf(db) : undefined;
+        // A pull lists every EVSE; the others' statuses are older than ours (no event for them).
+        const evses = loc.evses.map((e, k) =>
+          k === 0
+            ? { ...e, status: status as Evse['status'], lastUpdated: at(t) }
+            : { ...e, lastUpdated: at(t0 - DAY) },
+        );
+        const pull = { ...loc, evses, lastUpdated: at(t) };
+        await db.batch(
+          writeLocationStmts(pull, {
+            sourceId: SOURCE,
+            now: ctx.now,
+            via: 'pull',
+            runId: 2,
+            contentHash: `d${n}`,
+            held,
+          }),
+        );
+      }
+    }
+    events = await allEvents(db);
+  }, 60_000);
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('each event names its EVSE last one of an earlier day, over silent days and day boundaries', async () => {
+    const mine = sortedOf(events, evsePks[0]!);
+    expect(mine.some((e) => e.occurred_at.endsWith('T00:00:00Z'))).toBe(true);
+    expect(mine.some((e) => e.occurred_at.endsWith('T23:59:59Z'))).toBe(true);
+    expect(new Set(events.map((e) => e.occurred_at.slice(0, 10))).size).toBeGreaterThan(20);
+    for (const e of events) expect(e.day_prev_id, `event ${e.id}`).toBe(dayPrevOf(events, e));
+    for (const e of evsePks)
+      expect(sortedOf(events, e).map((x) => x.id)).toEqual(
+        events.filter((x) => x.evse_pk === e).map((x) => x.id),
+      );
+  });
+
+  it('raw timelines far back, across many days and on day boundaries, equal all events sorted', async () => {
+    const rnd = seededRandom(5);
+    const first = Date.parse(events[0]!.occurred_at.slice(0, 10));
+    const last = Date.parse(events[events.length - 1]!.occurred_at);
+    const pks = [...evsePks, 'no-such-evse'];
+    for (let k = 0; k < 60; k++) {
+      // Whole UTC days (a status day dump), days from a boundary second, and any window.
+      const day = first + Math.floor(rnd() * ((last - first) / DAY + 2)) * DAY;
+      const [start, end] =
+        k % 3 === 0
+          ? [day, day + DAY]
+          : k % 3 === 1
+            ? [day - 1000, day + Math.floor(rnd() * 3) * DAY + 1000]
+            : [day + Math.floor(rnd() * DAY), day + Math.floor(rnd() * 5 * DAY)];
+      await expectTimelineAsSorted(
+        db,
+        events,
+        k % 4 === 0 ? pks.slice(k % 3, (k % 3) + 1) : pks,
+        at(start),
+        at(end),
+      );
+    }
+    for (const e of events) {
+      const t = Date.parse(e.occurred_at);
+      await expectTimelineAsSorted(db, events, pks, at(t), at(t + 1000));
+      await expectTimelineAsSorted(db, events, pks, at(t - 1000), at(t));
+    }
+  });
+
+  it('the outbox finds the old status of changes queued days ago as a search of all events does', async () => {
+    const queued = await db.all<{ id: number }>('SELECT id FROM ocpi_outbox ORDER BY id');
+    for (let k = 0; k < queued.length; k += 5) {
+      const afterId = queued[k]!.id;
+      const got = await statusesQueuedAfter(db, CLIENT, pk, afterId);
       const rows = await db.all<{
         uid: string;
         status: string;
@@ -454,6 +613,58 @@ describe('migration 0014', () => {
       "SELECT name FROM pragma_index_list('evse_status_events')",
     );
     expect(indexes).toEqual([]);
+    await db.close();
+  });
+});
+
+describe('migration 0015', () => {
+  it('gives the events an atlas at 0014 wrote their day skip pointers, over silent days and boundaries', async () => {
+    // The migrations up to 0014, then events chained as the code of then wrote them (prev_id only).
+    const before = join(dir, 'migrations-0014');
+    cpSync(MIGRATIONS_DIR, before, { recursive: true });
+    rmSync(join(before, '0015_status_event_day_skip.sql'));
+    const journal = JSON.parse(readFileSync(join(before, 'meta/_journal.json'), 'utf8'));
+    journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 14);
+    writeFileSync(join(before, 'meta/_journal.json'), JSON.stringify(journal));
+    const file = join(dir, 'migrated-0015.db');
+    const old = new Database(file);
+    migrate(drizzle(old), { migrationsFolder: before });
+    const insertEvent = old.prepare(
+      `INSERT INTO evse_status_events (evse_pk, location_pk, new_status, occurred_at, received_at, via, prev_id)
+       VALUES (?, 'L', ?, ?, ?, 'pull', ?)`,
+    );
+    const rnd = seededRandom(13);
+    const heads = new Map<string, number>();
+    let t = T0 - 1000;
+    for (let k = 0; k < 200; k++) {
+      // Mostly minutes apart, sometimes days (no events for days), often on a day's first second.
+      const r = rnd();
+      t =
+        r < 0.1
+          ? t + Math.floor(1 + rnd() * 5) * 24 * HOUR
+          : r < 0.2
+            ? Math.ceil((t + 1) / (24 * HOUR)) * 24 * HOUR
+            : t + 60_000 * Math.floor(1 + rnd() * 240);
+      const e = ['a', 'b', 'c', 'a'][Math.floor(rnd() * 4)]!;
+      const id = insertEvent.run(e, STATUSES[k % 4], at(t), at(t), heads.get(e) ?? null).lastInsertRowid;
+      heads.set(e, Number(id));
+    }
+    // An older part rolled up: the chain (and its day skips) end at an id that is gone.
+    old.prepare('DELETE FROM evse_status_events WHERE id <= 20').run();
+    old.close();
+
+    const db = openSqlite(file);
+    const events = await allEvents(db);
+    expect(new Set(events.map((e) => e.occurred_at.slice(0, 10))).size).toBeGreaterThan(10);
+    expect(events.some((e) => e.occurred_at.endsWith('T00:00:00Z'))).toBe(true);
+    const gone = [...events.filter((e) => e.day_prev_id !== null && e.day_prev_id <= 20)];
+    expect(gone.length).toBeGreaterThan(0);
+    for (const e of events) {
+      const mine = sortedOf(events, e.evse_pk);
+      // Held events: the definition; events whose earlier days are all gone: the first's prev_id.
+      const expected = dayPrevOf(events, e) ?? mine[0]!.prev_id;
+      expect(e.day_prev_id, `event ${e.id}`).toBe(expected);
+    }
     await db.close();
   });
 });

@@ -116,7 +116,8 @@ export async function statusesQueuedAfter(
 /**
  * The old status of each queued change: that of the EVSE's newest event of that status and time,
  * found by walking back along its chain of events (schema.ts) from its newest to that time. The
- * walk is as long as the changes made since, which a client's queue holds anyway.
+ * walk is as long as the changes made since, which a client's queue holds anyway; over the days
+ * after that time's UTC day it hops a day at a time (day_prev_id: none of their events can match).
  */
 async function oldStatuses(
   db: Db,
@@ -132,13 +133,17 @@ async function oldStatuses(
     new_status: string;
     occurred_at: string;
   }>(
-    `WITH RECURSIVE walk(evse_pk, id, prev_id, old_status, new_status, occurred_at, since) AS (
-       SELECT s.evse_pk, s.id, s.prev_id, s.old_status, s.new_status, s.occurred_at, json_extract(j.value, '$[1]')
+    `WITH RECURSIVE walk(evse_pk, id, prev_id, day_prev_id, old_status, new_status, occurred_at, since) AS (
+       SELECT s.evse_pk, s.id, s.prev_id, s.day_prev_id, s.old_status, s.new_status, s.occurred_at,
+         json_extract(j.value, '$[1]')
        FROM json_each(?) j JOIN evses e ON e.pk = json_extract(j.value, '$[0]')
        JOIN evse_status_events s ON s.id = e.last_event_id AND s.evse_pk = e.pk
        UNION ALL
-       SELECT s.evse_pk, s.id, s.prev_id, s.old_status, s.new_status, s.occurred_at, w.since
-       FROM walk w JOIN evse_status_events s ON s.id = w.prev_id AND s.evse_pk = w.evse_pk
+       SELECT s.evse_pk, s.id, s.prev_id, s.day_prev_id, s.old_status, s.new_status, s.occurred_at, w.since
+       FROM walk w JOIN evse_status_events s
+         ON s.id = CASE WHEN substr(w.occurred_at, 1, 10) > substr(w.since, 1, 10) THEN w.day_prev_id
+           ELSE w.prev_id END
+         AND s.evse_pk = w.evse_pk
        WHERE w.occurred_at >= w.since
      )
      SELECT evse_pk, id, old_status, new_status, occurred_at FROM walk`,

@@ -198,17 +198,31 @@ export interface TimelineEvent {
  * evse_status_events.prev_id), one read by rowid per event. The chain's order is time order as well,
  * because an event is written only for a status not older than the EVSE's (write-location.ts,
  * write-evse.ts). It ends where its older part was rolled up.
+ *
+ * While an event's UTC day is after `lastDay` (the window's last day: every event of a later day
+ * is at or after the window's end, so not wanted), the walk hops to the EVSE's last event of an
+ * earlier day (day_prev_id) instead of the previous one: a window 20 days back reads about one
+ * event per newer day, not every newer event. Its events of those days are in the walk's output
+ * no more, only the hops, which the caller drops as after the window.
  */
-const WALK_BACK = `WITH RECURSIVE walk(evse_pk, id, prev_id, new_status, occurred_at) AS (
-  SELECT s.evse_pk, s.id, s.prev_id, s.new_status, s.occurred_at
+const WALK_BACK = `WITH RECURSIVE walk(evse_pk, id, prev_id, day_prev_id, new_status, occurred_at) AS (
+  SELECT s.evse_pk, s.id, s.prev_id, s.day_prev_id, s.new_status, s.occurred_at
   FROM json_each(?) j JOIN evses e ON e.pk = j.value JOIN evse_status_events s ON s.id = e.last_event_id
     AND s.evse_pk = e.pk
   UNION ALL
-  SELECT s.evse_pk, s.id, s.prev_id, s.new_status, s.occurred_at
-  FROM walk w JOIN evse_status_events s ON s.id = w.prev_id AND s.evse_pk = w.evse_pk
+  SELECT s.evse_pk, s.id, s.prev_id, s.day_prev_id, s.new_status, s.occurred_at
+  FROM walk w JOIN evse_status_events s
+    ON s.id = CASE WHEN substr(w.occurred_at, 1, 10) > ? THEN w.day_prev_id ELSE w.prev_id END
+    AND s.evse_pk = w.evse_pk
   WHERE w.occurred_at > ?
 )
 SELECT evse_pk, id, new_status, occurred_at FROM walk`;
+
+/** The UTC day of the last instant before `end` (exclusive, ISO): the last day a window holds. */
+export function lastDayBefore(end: string): string {
+  const ms = Date.parse(end);
+  return Number.isNaN(ms) ? end.slice(0, 10) : new Date(ms - 1).toISOString().slice(0, 10);
+}
 
 /** Orders events by time, then id: the order of each EVSE's chain. */
 const byTime = (a: { occurred_at: string; id: number }, b: { occurred_at: string; id: number }) =>
@@ -225,7 +239,11 @@ export async function rawTimeline(
   start: string,
   end: string,
 ): Promise<{ atStart: Map<string, string>; events: TimelineEvent[] }> {
-  const walked = await db.all<TimelineEvent & { id: number }>(WALK_BACK, [JSON.stringify(evsePks), start]);
+  const walked = await db.all<TimelineEvent & { id: number }>(WALK_BACK, [
+    JSON.stringify(evsePks),
+    lastDayBefore(end),
+    start,
+  ]);
   const atStart = new Map<string, string>();
   const carriedAt = new Map<string, { occurred_at: string; id: number }>();
   const inWindow: (TimelineEvent & { id: number })[] = [];
