@@ -55,11 +55,20 @@ beforeAll(async () => {
       }),
     ),
   );
-  // Each EVSE's chain of events, as the writers keep it (prev_id, evses.last_event_id).
+  // Each EVSE's chain of events, as the writers keep it (prev_id, its day skips day_prev_id as
+  // migration 0015 fills them, evses.last_event_id): readers walk it, so a day before the newest
+  // would come out empty without the day skips.
   await atlas.db.batch([
     {
       sql: `UPDATE evse_status_events SET prev_id = w.prev
         FROM (SELECT id, lag(id) OVER (PARTITION BY evse_pk ORDER BY id) AS prev FROM evse_status_events) w
+        WHERE w.id = evse_status_events.id`,
+      params: [],
+    },
+    {
+      sql: `UPDATE evse_status_events SET day_prev_id = w.dp
+        FROM (SELECT id, first_value(prev_id) OVER (PARTITION BY evse_pk, substr(occurred_at, 1, 10) ORDER BY id)
+          AS dp FROM evse_status_events) w
         WHERE w.id = evse_status_events.id`,
       params: [],
     },
