@@ -16,9 +16,10 @@ export interface WriteContext {
   runId: number | null;
   contentHash: string;
   /**
-   * What we hold of this location's EVSE statuses, read beforehand for a whole page: lets status
-   * events be decided here instead of by a per-EVSE subquery, and skips the clean-up statements of
-   * a location we do not hold yet. Absent: decided in SQL (safe for one-off writes such as pushes).
+   * What we hold of this location's EVSE statuses, read beforehand for a whole page: skips the
+   * clean-up statements of a location we do not hold yet, and the event statement of an EVSE whose
+   * held status is newer. Status events are otherwise decided in SQL against the row, as what is
+   * held may be stale by the time the page's batch runs (evseStatusStmts).
    */
   held?: { isNew: boolean; statuses: Map<string, { status: string; updatedAt: string | null }> };
   /**
@@ -41,9 +42,6 @@ export const dayPrevOf = (prevIdSql: string) =>
 // last_event_id) and to its last one of an earlier day (day_prev_id), and the EVSE statement after
 // it makes the event the head (UPSERT_EVSE).
 const LAST_EVENT_OF = '(SELECT last_event_id FROM evses WHERE pk = ?)';
-const INSERT_EVENT_PLAIN = `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
-  occurred_at, received_at, via, prev_id, day_prev_id)
-  VALUES (?,?,?,?,?,?,?,${LAST_EVENT_OF},${dayPrevOf(LAST_EVENT_OF)})`;
 
 const UPSERT_LOCATION = `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, license,
   lifecycle, name, address,
@@ -68,7 +66,9 @@ ON CONFLICT(pk) DO UPDATE SET country_code=excluded.country_code, party_id=exclu
 // The head of the EVSE's chain of events: it runs right after the EVSE's event statement, so when
 // that wrote an event, the newest event of the table is this EVSE's (read from the table, not
 // last_insert_rowid(), which D1 does not promise across the statements of a batch). When it wrote
-// none, the newest event is another EVSE's, or this EVSE's head already.
+// none, the newest event is another EVSE's, or this EVSE's head already. The head moves only with
+// the status: an event for a status the row does not take (older than ours) must never become the
+// head, or the chain leaves time order (readers walk it as time order: queries/status.ts).
 const NEWEST_EVENT_OF = `(SELECT id FROM evse_status_events WHERE id = (SELECT max(id) FROM evse_status_events)
   AND evse_pk = ?)`;
 const UPSERT_EVSE = `INSERT INTO evses (pk, location_pk, uid, evse_id, evse_id_norm, status, status_updated_at,
@@ -87,8 +87,9 @@ ON CONFLICT(pk) DO UPDATE SET uid=excluded.uid, evse_id=excluded.evse_id, evse_i
   last_updated=excluded.last_updated,
   removed_at=CASE WHEN excluded.removed_at IS NOT NULL THEN COALESCE(evses.removed_at, excluded.removed_at)
     ELSE NULL END,
-  last_event_id=CASE WHEN excluded.last_event_id > COALESCE(evses.last_event_id, 0) THEN excluded.last_event_id
-    ELSE evses.last_event_id END`;
+  last_event_id=CASE WHEN excluded.last_event_id > COALESCE(evses.last_event_id, 0)
+    AND (evses.status_updated_at IS NULL OR excluded.status_updated_at >= evses.status_updated_at)
+    THEN excluded.last_event_id ELSE evses.last_event_id END`;
 
 // Records a status change only when it is one: a different status that is not older than ours.
 // Runs before the EVSE upsert in the same batch so it sees the previous row.
@@ -195,16 +196,14 @@ function evseStatusStmts(
   occurredAt: string,
   ctx: WriteContext,
 ): Stmt[] {
-  if (!ctx.held) return statusEventStmts(epk, pk, status, occurredAt, ctx);
-  const prev = ctx.held.statuses.get(epk);
-  const changed = !prev || (prev.status !== status && !(prev.updatedAt && prev.updatedAt > occurredAt));
-  if (!changed) return [];
-  return [
-    {
-      sql: INSERT_EVENT_PLAIN,
-      params: [epk, pk, prev?.status ?? null, status, occurredAt, ctx.now, ctx.via, epk, occurredAt, epk],
-    },
-  ];
+  // What is held may be stale: a push can commit between the page's read and its batch (D1's
+  // separate round trips, or `atlas sync` in another process than the server). The row's status
+  // time only grows, so a held one newer than this status still is, and no event is due. Anything
+  // else is decided against the row in SQL: a held "changed" may be older than a push since, and a
+  // held "same status" may differ from one (the event would be lost).
+  const prev = ctx.held?.statuses.get(epk);
+  if (prev?.updatedAt && prev.updatedAt > occurredAt) return [];
+  return statusEventStmts(epk, pk, status, occurredAt, ctx);
 }
 
 export function connectorUpsertStmt(

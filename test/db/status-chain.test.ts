@@ -59,8 +59,9 @@ const at = (ms: number) => iso(Math.floor(ms / 1000) * 1000);
 /**
  * Writes a few hundred changes to three EVSEs of one location, through every writer, over four
  * days: pulls (with and without held statuses, some leaving an EVSE out, which removes it, and a
- * later one bringing it back), short-path PATCHes (some older than what is held: refused) and
- * general EVSE pushes; received in the order written.
+ * later one bringing it back; pushes committing between a page's read of its held statuses and its
+ * write), short-path PATCHes (some older than what is held: refused) and general EVSE pushes;
+ * received in the order written.
  */
 async function writeHistory(db: Db): Promise<void> {
   const rnd = seededRandom(7);
@@ -90,6 +91,15 @@ async function writeHistory(db: Db): Promise<void> {
         .map((e) => ({ ...e, status: pick(STATUSES.slice(0, 4)) as Evse['status'], lastUpdated: at(t) }));
       const pull = { ...loc, evses, lastUpdated: at(t) };
       const held = rnd() < 0.5 ? await heldOf(db) : undefined;
+      // The race of a sync page with a push (D1's stepwise sync, or a sync in another process): a
+      // push commits after the page read what it holds, newer or older than the page.
+      if (held && rnd() < 0.5) {
+        const when = t + Math.floor((rnd() - 0.5) * 2 * HOUR);
+        const j = Math.floor(rnd() * 3);
+        await db.batch(
+          evseStatusStmts(evsePks[j]!, { locationPk: pk }, pick(STATUSES), at(when), { now, via: 'push' }),
+        );
+      }
       await db.batch(
         writeLocationStmts(pull, {
           sourceId: SOURCE,
@@ -411,10 +421,11 @@ function expectedHours(
   carried: Map<string, string>,
   prevMs: number | null,
   cutoffMs: number,
+  pks: string[] = evsePks,
 ): HourlyRow[] {
   const rows: HourlyRow[] = [];
   const cutoff = iso(cutoffMs);
-  for (const e of [...evsePks].sort()) {
+  for (const e of [...pks].sort()) {
     const taken = sortedOf(events, e).filter((x) => x.occurred_at < cutoff && x.received_at < cutoff);
     for (const h of hourlyFromEvents(taken, carried.get(e) ?? null, prevMs, cutoffMs)) {
       for (const [status, seconds] of [...h.seconds].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
@@ -665,6 +676,119 @@ describe('migration 0015', () => {
       const expected = dayPrevOf(events, e) ?? mine[0]!.prev_id;
       expect(e.day_prev_id, `event ${e.id}`).toBe(expected);
     }
+    await db.close();
+  });
+});
+
+describe('a sync page written with held statuses a push made stale', () => {
+  const H = (h: number) => iso(T0 + h * HOUR);
+
+  /** One EVSE held AVAILABLE at 00:00, then a push, then a page from before or after it. */
+  async function race(push: { status: string; at: number }, page: { status: Evse['status']; at: number }) {
+    const db = openSqlite(join(dir, `race-${push.status}-${push.at}-${page.status}-${page.at}.db`));
+    const base = makeLocation(seededRandom(11), 1, { seed: 11, locations: 1 });
+    const one = (status: Evse['status'], h: number): Location => ({
+      ...base,
+      evses: [{ ...base.evses[0]!, uid: 'R1', status, lastUpdated: H(h) }],
+      lastUpdated: H(h),
+    });
+    const ctx = { sourceId: SOURCE, via: 'pull' as const, runId: 1 };
+    const racePk = locationPkOf(SOURCE, base);
+    const epk = evseKey(racePk, 'R1');
+    await db.batch(writeLocationStmts(one('AVAILABLE', 0), { ...ctx, now: H(0), contentHash: 'a' }));
+    const held = {
+      isNew: false,
+      statuses: new Map([[epk, { status: 'AVAILABLE', updatedAt: H(0) }]]),
+    };
+    await db.batch(
+      evseStatusStmts(epk, { locationPk: racePk }, push.status, H(push.at), { now: H(3), via: 'push' }),
+    );
+    await db.batch(
+      writeLocationStmts(one(page.status, page.at), { ...ctx, now: H(3), contentHash: 'b', held }),
+    );
+    const events = await allEvents(db);
+    const row = await db.get<{ status: string; last_event_id: number }>(
+      'SELECT status, last_event_id FROM evses WHERE pk = ?',
+      [epk],
+    );
+    return { db, epk, events, row: row! };
+  }
+
+  it.each([
+    // The page is older than the push: its event must not become the head (the reviewer's probe).
+    [
+      { status: 'CHARGING', at: 2 },
+      { status: 'OUTOFORDER' as const, at: 1 },
+      'CHARGING',
+      ['AVAILABLE', 'CHARGING'],
+    ],
+    // The page is newer and says what was held: a change from the push's status all the same.
+    [
+      { status: 'CHARGING', at: 1 },
+      { status: 'AVAILABLE' as const, at: 2 },
+      'AVAILABLE',
+      ['AVAILABLE', 'CHARGING', 'AVAILABLE'],
+    ],
+    // The page is newer and says what the push said: no second event.
+    [
+      { status: 'CHARGING', at: 1 },
+      { status: 'CHARGING' as const, at: 2 },
+      'CHARGING',
+      ['AVAILABLE', 'CHARGING'],
+    ],
+  ])(
+    'push %o then page %o: the row and the head of its chain agree, in time order',
+    async (push, page, status, chain) => {
+      const { db, epk, events, row } = await race(push, page);
+      expect(row.status).toBe(status);
+      expect(events.map((e) => e.new_status)).toEqual(chain);
+      expect(row.last_event_id).toBe(events[events.length - 1]!.id);
+      expect(events.map((e) => e.prev_id)).toEqual([null, ...events.slice(0, -1).map((e) => e.id)]);
+      expect(events.map((e) => e.old_status)).toEqual([null, ...chain.slice(0, -1)]);
+      expect(events.map((e) => e.id)).toEqual(sortedOf(events, epk).map((e) => e.id));
+      for (const start of [0.5, 1, 1.5, 2, 2.5])
+        await expectTimelineAsSorted(db, events, [epk], H(start), H(4));
+      // The rollup walks the chain: its hours equal those of all the events sorted.
+      const now = new Date(T0 + 31 * 86_400_000 + 5 * HOUR);
+      await rollupStatusEvents(db, { now, retentionDays: 30 });
+      expect(await hourly(db)).toEqual(expectedHours(events, new Map(), null, T0 + 29 * HOUR, [epk]));
+      await db.close();
+    },
+  );
+
+  it('EVSE uids of a new location that fold to one EVSE keep the newer status at the head', async () => {
+    const db = openSqlite(join(dir, 'fold.db'));
+    const base = makeLocation(seededRandom(12), 1, { seed: 12, locations: 1 });
+    const e0 = base.evses[0]!;
+    const folded: Location = {
+      ...base,
+      evses: [
+        { ...e0, uid: 'T-1', status: 'AVAILABLE', lastUpdated: H(10) },
+        { ...e0, uid: 't-1', status: 'CHARGING', lastUpdated: H(5) },
+      ],
+      lastUpdated: H(10),
+    };
+    const foldPk = locationPkOf(SOURCE, folded);
+    const epk = evseKey(foldPk, 'T-1');
+    expect(evseKey(foldPk, 't-1')).toBe(epk);
+    await db.batch(
+      writeLocationStmts(folded, {
+        sourceId: SOURCE,
+        now: H(10),
+        via: 'pull',
+        runId: 1,
+        contentHash: 'a',
+        held: { isNew: true, statuses: new Map() },
+      }),
+    );
+    const events = await allEvents(db);
+    const row = await db.get<{ status: string; last_event_id: number }>(
+      'SELECT status, last_event_id FROM evses WHERE pk = ?',
+      [epk],
+    );
+    expect(row).toEqual({ status: 'AVAILABLE', last_event_id: events[events.length - 1]!.id });
+    expect(events.map((e) => e.new_status)).toEqual(['AVAILABLE']);
+    await expectTimelineAsSorted(db, events, [epk], H(6), H(12));
     await db.close();
   });
 });
