@@ -46,15 +46,17 @@ function atlasFor(env: WorkerBindings): Atlas {
     const settings = parseWorkerSettings(env);
     const sources = workerSources(env);
     const log = consoleLogger(settings.LOG_LEVEL, { service: 'atlas' });
+    // One Db for the isolate's requests: what a query remembers of its database (statusDaySpan)
+    // lasts beyond one request.
+    const db = d1Db(env.DB);
     const app = createApp({
-      getDb: () => d1Db(env.DB),
+      getDb: () => db,
       log,
       sources,
       publicUrl: settings.ATLAS_PUBLIC_URL,
       staleAfterS: settings.ATLAS_STALE_AFTER_S,
       http: { mapAsset: workerMapAssets(env.ASSETS), docsAsset: workerDocsAssets(env.ASSETS) },
     });
-    const db = d1Db(env.DB);
     const triggers = Promise.all([ensureOutboxTriggers(db), ensureSiteFreeTriggers(db)]).then(() => {});
     // A failure is answered (503) and tried again by the next request, not remembered.
     triggers.catch(() => built.delete(env));

@@ -168,6 +168,31 @@ async function expectTimelineAsSorted(db: Db, events: Event[], pks: string[], st
   expect(got.events, `${start} - ${end}`).toEqual(expected);
 }
 
+/**
+ * What statusesQueuedAfter answers, by the statement before the chain, which searched every event
+ * of the EVSE for the old status of its first change queued after `afterId`.
+ */
+async function queuedOldStatusesBySearch(db: Db, afterId: number) {
+  const rows = await db.all<{ uid: string; status: string; occurred_at: string; old_status: string | null }>(
+    `SELECT e.uid, q.status, q.occurred_at,
+       (SELECT s.old_status FROM evse_status_events s WHERE s.evse_pk = q.evse_pk
+          AND s.occurred_at = q.occurred_at AND s.new_status = q.status ORDER BY s.id DESC LIMIT 1) AS old_status
+     FROM (SELECT min(id) AS id, evse_pk, status, occurred_at FROM ocpi_outbox
+           WHERE client_id = ? AND object_pk = ? AND kind = 'evse_status' AND id > ? GROUP BY evse_pk) q
+     JOIN evses e ON e.pk = q.evse_pk JOIN locations l ON l.pk = e.location_pk
+     WHERE e.removed_at IS NULL AND l.removed_at IS NULL`,
+    [CLIENT, pk, afterId],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.uid,
+      r.old_status === null
+        ? { status: r.status, asOf: r.occurred_at }
+        : { status: r.old_status, asOf: iso(Date.parse(r.occurred_at) - 1000) },
+    ]),
+  );
+}
+
 async function open(name: string): Promise<Db> {
   const file = join(dir, name);
   copyFileSync(seeded, file);
@@ -245,31 +270,7 @@ describe('the chain of an EVSE events', () => {
     for (let k = 0; k < queued.length; k += 7) {
       const afterId = queued[k]!.id;
       const got = await statusesQueuedAfter(db, CLIENT, pk, afterId);
-      // The statement before the chain, which searched every event of the EVSE.
-      const rows = await db.all<{
-        uid: string;
-        status: string;
-        occurred_at: string;
-        old_status: string | null;
-      }>(
-        `SELECT e.uid, q.status, q.occurred_at,
-           (SELECT s.old_status FROM evse_status_events s WHERE s.evse_pk = q.evse_pk
-              AND s.occurred_at = q.occurred_at AND s.new_status = q.status ORDER BY s.id DESC LIMIT 1) AS old_status
-         FROM (SELECT min(id) AS id, evse_pk, status, occurred_at FROM ocpi_outbox
-               WHERE client_id = ? AND object_pk = ? AND kind = 'evse_status' AND id > ? GROUP BY evse_pk) q
-         JOIN evses e ON e.pk = q.evse_pk JOIN locations l ON l.pk = e.location_pk
-         WHERE e.removed_at IS NULL AND l.removed_at IS NULL`,
-        [CLIENT, pk, afterId],
-      );
-      const expected = new Map(
-        rows.map((r) => [
-          r.uid,
-          r.old_status === null
-            ? { status: r.status, asOf: r.occurred_at }
-            : { status: r.old_status, asOf: iso(Date.parse(r.occurred_at) - 1000) },
-        ]),
-      );
-      expect(got, `after ${afterId}`).toEqual(expected);
+      expect(got, `after ${afterId}`).toEqual(await queuedOldStatusesBySearch(db, afterId));
     }
   });
 });
@@ -383,30 +384,7 @@ describe('the day skips of the chain', () => {
     for (let k = 0; k < queued.length; k += 5) {
       const afterId = queued[k]!.id;
       const got = await statusesQueuedAfter(db, CLIENT, pk, afterId);
-      const rows = await db.all<{
-        uid: string;
-        status: string;
-        occurred_at: string;
-        old_status: string | null;
-      }>(
-        `SELECT e.uid, q.status, q.occurred_at,
-           (SELECT s.old_status FROM evse_status_events s WHERE s.evse_pk = q.evse_pk
-              AND s.occurred_at = q.occurred_at AND s.new_status = q.status ORDER BY s.id DESC LIMIT 1) AS old_status
-         FROM (SELECT min(id) AS id, evse_pk, status, occurred_at FROM ocpi_outbox
-               WHERE client_id = ? AND object_pk = ? AND kind = 'evse_status' AND id > ? GROUP BY evse_pk) q
-         JOIN evses e ON e.pk = q.evse_pk JOIN locations l ON l.pk = e.location_pk
-         WHERE e.removed_at IS NULL AND l.removed_at IS NULL`,
-        [CLIENT, pk, afterId],
-      );
-      const expected = new Map(
-        rows.map((r) => [
-          r.uid,
-          r.old_status === null
-            ? { status: r.status, asOf: r.occurred_at }
-            : { status: r.old_status, asOf: iso(Date.parse(r.occurred_at) - 1000) },
-        ]),
-      );
-      expect(got, `after ${afterId}`).toEqual(expected);
+      expect(got, `after ${afterId}`).toEqual(await queuedOldStatusesBySearch(db, afterId));
     }
   });
 });
@@ -520,6 +498,39 @@ describe('the rollup by id', () => {
       await db.close();
     },
   );
+
+  // Independent of hourlyFromEvents (which shares rollHours with the rollup): from the events
+  // alone, each EVSE is covered from its first rolled instant to the cutoff without a gap, so an
+  // hour with rows holds 3,600 s across its statuses, or from that first instant on.
+  it('gives each EVSE hour with rows exactly the seconds it covers, never more than 3,600', async () => {
+    const db = await open('rollup-covered.db');
+    await rollupStatusEvents(db, { now: firstNow, retentionDays });
+    await rollupStatusEvents(db, { now: secondNow, retentionDays });
+    const c1 = cutoffOf(firstNow);
+    const c2 = cutoffOf(secondNow);
+    const firstRolled = new Map<string, number>();
+    for (const e of events) {
+      const t = Date.parse(e.occurred_at);
+      const r = Date.parse(e.received_at);
+      // Taken by the first run as dated, or by the second from its previous cutoff on.
+      const from = t < c1 && r < c1 ? t : t < c2 && r < c2 ? Math.max(t, c1) : null;
+      if (from !== null) firstRolled.set(e.evse_pk, Math.min(firstRolled.get(e.evse_pk) ?? from, from));
+    }
+    const sums = new Map<string, number>();
+    for (const r of await hourly(db)) {
+      const key = `${r.evse_pk}|${r.hour}`;
+      sums.set(key, (sums.get(key) ?? 0) + r.seconds);
+    }
+    expect(sums.size).toBeGreaterThan(20);
+    for (const [key, seconds] of sums) {
+      const [evse, hour] = key.split('|') as [string, string];
+      const start = Date.parse(hour);
+      expect(start + HOUR, key).toBeLessThanOrEqual(c2);
+      expect(seconds, key).toBeLessThanOrEqual(3600);
+      expect(seconds, key).toBe((start + HOUR - Math.max(start, firstRolled.get(evse)!)) / 1000);
+    }
+    await db.close();
+  });
 
   it('leaves its bookkeeping out of the publishable .sqlite snapshot', async () => {
     const db = await open('rollup-snapshot.db');
