@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildNode, NODE_FLAGS } from '../scripts/build-node.mjs';
+import { buildNode, nodeFlagsFor } from '../scripts/build-node.mjs';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
@@ -38,7 +38,9 @@ removeOrphans();
 // Two levels below the project root, as the bundles find ../../migrations from there.
 const out = mkdtempSync(join(DIST, `run-${process.pid}-`));
 const cli = join(buildNode(relative(join(DIST, '..'), out)), 'cli.js');
-const child = spawn(process.execPath, [...NODE_FLAGS, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+// `atlas sync` gets a larger young generation than the server (nodeFlagsFor says why).
+const flags = nodeFlagsFor(process.argv[2]);
+const child = spawn(process.execPath, [...flags, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
   rmSync(out, { recursive: true, force: true });

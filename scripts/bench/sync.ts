@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { iso } from '../../src/model/iso-time.js';
-import { NODE_FLAGS } from '../build-node.mjs';
+import { SYNC_NODE_FLAGS } from '../build-node.mjs';
 import { type SyntheticLocation, syntheticFeed } from './ocpi-feed.js';
 import { figure, peakRssFigure, times } from './summary.js';
 
@@ -43,9 +43,9 @@ function runChild(args: string[]): Promise<{
     const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(
       process.execPath,
-      // With the Node options `atlas sync` and the server run under (bin/atlas.mjs), so the peak
-      // is the one a deployment sees: V8's own heap growth let garbage pile up to ~145 MB of heap.
-      [...NODE_FLAGS, ...extra, '--import', 'tsx', 'scripts/bench/sync-child.ts', ...args],
+      // With the Node options `atlas sync` runs under (bin/atlas.mjs), so the peak is the one a
+      // deployment sees: V8's own heap growth let garbage pile up to ~145 MB of heap.
+      [...SYNC_NODE_FLAGS, ...extra, '--import', 'tsx', 'scripts/bench/sync-child.ts', ...args],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
