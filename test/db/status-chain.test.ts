@@ -172,7 +172,7 @@ async function expectTimelineAsSorted(db: Db, events: Event[], pks: string[], st
  * What statusesQueuedAfter answers, by the statement before the chain, which searched every event
  * of the EVSE for the old status of its first change queued after `afterId`.
  */
-async function queuedOldStatusesBySearch(db: Db, afterId: number) {
+async function queuedOldStatusesBySearch(db: Db, afterId: number, locationPk = pk) {
   const rows = await db.all<{ uid: string; status: string; occurred_at: string; old_status: string | null }>(
     `SELECT e.uid, q.status, q.occurred_at,
        (SELECT s.old_status FROM evse_status_events s WHERE s.evse_pk = q.evse_pk
@@ -181,7 +181,7 @@ async function queuedOldStatusesBySearch(db: Db, afterId: number) {
            WHERE client_id = ? AND object_pk = ? AND kind = 'evse_status' AND id > ? GROUP BY evse_pk) q
      JOIN evses e ON e.pk = q.evse_pk JOIN locations l ON l.pk = e.location_pk
      WHERE e.removed_at IS NULL AND l.removed_at IS NULL`,
-    [CLIENT, pk, afterId],
+    [CLIENT, locationPk, afterId],
   );
   return new Map(
     rows.map((r) => [
@@ -801,5 +801,182 @@ describe('a sync page written with held statuses a push made stale', () => {
     expect(events.map((e) => e.new_status)).toEqual(['AVAILABLE']);
     await expectTimelineAsSorted(db, events, [epk], H(6), H(12));
     await db.close();
+  });
+});
+
+describe('migration 0016', () => {
+  /** migrations/ up to and including `last`, as an older atlas had them. */
+  function migrationsUpTo(last: number): string {
+    const out = join(dir, `migrations-${last}`);
+    cpSync(MIGRATIONS_DIR, out, { recursive: true });
+    const journal = JSON.parse(readFileSync(join(out, 'meta/_journal.json'), 'utf8'));
+    for (const e of journal.entries.filter((e: { idx: number }) => e.idx > last))
+      rmSync(join(out, `${e.tag}.sql`));
+    journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= last);
+    writeFileSync(join(out, 'meta/_journal.json'), JSON.stringify(journal));
+    return out;
+  }
+
+  const EVSES = ['a', 'b', 'c', 'd'];
+  const firstNow = new Date(T0 + 32 * 86_400_000);
+  let file: string;
+  let before: Event[];
+
+  // A database at 0015 whose chains an older atlas wrote out of time order: each event linked to
+  // its EVSE's newest id as the writers of then did (prev_id the head, day_prev_id by the writers'
+  // rule, old_status the head's), some dated before the head (by up to 3 hours, or the same second);
+  // EVSE d always in time order. Each change is queued for an OCPI client as the outbox trigger
+  // does, and the oldest ids are gone (rolled up) so some chains end at an id no longer held.
+  beforeAll(() => {
+    file = join(dir, 'migrated-0016.db');
+    const old = new Database(file);
+    migrate(drizzle(old), { migrationsFolder: migrationsUpTo(15) });
+    old.exec(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
+        facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+      VALUES ('L', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`);
+    for (const e of EVSES)
+      old
+        .prepare(
+          `INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions) VALUES (?, 'L', ?, 'AVAILABLE', '[]', '[]')`,
+        )
+        .run(e, e);
+    const insertEvent = old.prepare(
+      `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status, occurred_at, received_at, via,
+         prev_id, day_prev_id) VALUES (?, 'L', ?, ?, ?, ?, 'push', ?, ?)`,
+    );
+    const queue = old.prepare(
+      `INSERT INTO ocpi_outbox (client_id, kind, object_pk, evse_pk, status, occurred_at)
+       VALUES (?, 'evse_status', 'L', ?, ?, ?)`,
+    );
+    const rnd = seededRandom(17);
+    const heads = new Map<string, { id: number; at: string; status: string; dayPrev: number | null }>();
+    let t = T0 + 13 * 60_000;
+    for (let k = 0; k < 400; k++) {
+      t += Math.floor(rnd() * 40 * 60_000) + 1000;
+      const evse = EVSES[Math.floor(rnd() * 4)]!;
+      const head = heads.get(evse);
+      const r = rnd();
+      const when =
+        head && evse !== 'd' && r < 0.25
+          ? r < 0.05
+            ? head.at
+            : at(Math.min(t, Date.parse(head.at)) - Math.floor(rnd() * 3 * HOUR))
+          : at(t);
+      const status = STATUSES[Math.floor(rnd() * 4)]!;
+      const dayPrev = !head ? null : head.at.slice(0, 10) === when.slice(0, 10) ? head.dayPrev : head.id;
+      const id = Number(
+        insertEvent.run(evse, head?.status ?? null, status, when, at(t + 500), head?.id ?? null, dayPrev)
+          .lastInsertRowid,
+      );
+      queue.run(CLIENT, evse, status, when);
+      heads.set(evse, { id, at: when, status, dayPrev });
+    }
+    for (const [e, h] of heads) old.prepare('UPDATE evses SET last_event_id = ? WHERE pk = ?').run(h.id, e);
+    old.prepare('DELETE FROM evse_status_events WHERE id <= 12').run();
+    before = old.prepare('SELECT * FROM evse_status_events ORDER BY id').all() as Event[];
+    old.close();
+  }, 60_000);
+
+  async function migrated(name: string): Promise<Db> {
+    copyFileSync(file, join(dir, name));
+    return openSqlite(join(dir, name));
+  }
+
+  it('relinks each chain in (occurred_at, id) order, and leaves chains in order as they were', async () => {
+    const backward = before.filter((e) => {
+      const p = before.find((x) => x.id === e.prev_id);
+      return (
+        p !== undefined && (p.occurred_at > e.occurred_at || (p.occurred_at === e.occurred_at && p.id > e.id))
+      );
+    });
+    expect(new Set(backward.map((e) => e.evse_pk))).toEqual(new Set(['a', 'b', 'c']));
+    // Ties in time too, which the chain orders by id.
+    const ties = before.filter((e) =>
+      before.some((x) => x.id !== e.id && x.evse_pk === e.evse_pk && x.occurred_at === e.occurred_at),
+    );
+    expect(ties.length).toBeGreaterThan(1);
+    const db = await migrated('relinked.db');
+    const events = await allEvents(db);
+    const held = new Set(events.map((e) => e.id));
+    expect(events.map((e) => ({ ...e, prev_id: 0, day_prev_id: 0 }))).toEqual(
+      before.map((e) => ({ ...e, prev_id: 0, day_prev_id: 0 })),
+    );
+    for (const evse of EVSES) {
+      const sorted = sortedOf(events, evse);
+      const head = await db.get<{ id: number }>('SELECT last_event_id AS id FROM evses WHERE pk = ?', [evse]);
+      expect(head!.id, evse).toBe(sorted[sorted.length - 1]!.id);
+      const walked: number[] = [];
+      for (let id: number | null = head!.id; id !== null && held.has(id); ) {
+        walked.push(id);
+        id = events.find((e) => e.id === id)!.prev_id;
+      }
+      expect(walked.reverse(), evse).toEqual(sorted.map((e) => e.id));
+    }
+    for (const e of events) {
+      const expected = dayPrevOf(events, e);
+      // None held before its day: null, or a pointer to an event rolled up (the same to a reader).
+      if (expected === null)
+        expect(e.day_prev_id === null || !held.has(e.day_prev_id), `event ${e.id}`).toBe(true);
+      else expect(e.day_prev_id, `event ${e.id}`).toBe(expected);
+    }
+    const d = (list: Event[]) => list.filter((e) => e.evse_pk === 'd');
+    expect(d(events)).toEqual(d(before));
+    const leftovers = await db.all("SELECT name FROM sqlite_master WHERE name LIKE 'status_chain_repair%'");
+    expect(leftovers).toEqual([]);
+    await db.close();
+  });
+
+  it('raw timelines and the outbox walk then equal all events sorted', async () => {
+    const db = await migrated('read.db');
+    const events = await allEvents(db);
+    const rnd = seededRandom(19);
+    const first = Date.parse(events[0]!.occurred_at) - 3 * HOUR;
+    const last = Date.parse(events[events.length - 1]!.occurred_at);
+    for (let k = 0; k < 60; k++) {
+      const start = first + Math.floor(rnd() * (last - first + 2 * HOUR));
+      const end = start + Math.floor(rnd() * (k % 2 === 0 ? 3 : 40) * HOUR);
+      await expectTimelineAsSorted(
+        db,
+        events,
+        k % 3 === 0 ? ['a'] : [...EVSES, 'no-such-evse'],
+        at(start),
+        at(end),
+      );
+    }
+    for (const e of events)
+      await expectTimelineAsSorted(db, events, EVSES, e.occurred_at, at(Date.parse(e.occurred_at) + 1000));
+    const queued = await db.all<{ id: number }>('SELECT id FROM ocpi_outbox ORDER BY id');
+    for (let k = 0; k < queued.length; k += 3) {
+      const afterId = queued[k]!.id;
+      const got = await statusesQueuedAfter(db, CLIENT, 'L', afterId);
+      expect(got, `after ${afterId}`).toEqual(await queuedOldStatusesBySearch(db, afterId, 'L'));
+    }
+    await db.close();
+  });
+
+  it('the rollup gives the hours of all events sorted, and never counts a second twice across chunks', async () => {
+    const cutoffMs = Math.floor((firstNow.getTime() - 30 * 86_400_000) / HOUR) * HOUR;
+    const db = await migrated('rollup.db');
+    const events = await allEvents(db);
+    const taken = events.filter((e) => e.occurred_at < iso(cutoffMs) && e.received_at < iso(cutoffMs));
+    expect(taken.length).toBeGreaterThan(100);
+    expect(taken.length).toBeLessThan(events.length);
+    await rollupStatusEvents(db, { now: firstNow, retentionDays: 30 });
+    expect(await hourly(db)).toEqual(expectedHours(events, new Map(), null, cutoffMs, EVSES));
+    await db.close();
+    // A chunk an event: an event older than one an earlier chunk took counts from that one's time.
+    const one = await migrated('rollup-1.db');
+    await rollupStatusEvents(one, { now: firstNow, retentionDays: 30, chunk: 1 });
+    const sums = new Map<string, number>();
+    for (const r of await hourly(one))
+      sums.set(`${r.evse_pk}|${r.hour}`, (sums.get(`${r.evse_pk}|${r.hour}`) ?? 0) + r.seconds);
+    expect(sums.size).toBeGreaterThan(20);
+    for (const [key, seconds] of sums) {
+      const [evse, hour] = key.split('|') as [string, string];
+      const start = Date.parse(hour);
+      const from = Date.parse(taken.find((e) => e.evse_pk === evse)!.occurred_at);
+      expect(seconds, key).toBe((Math.min(start + HOUR, cutoffMs) - Math.max(start, from)) / 1000);
+    }
+    await one.close();
   });
 });

@@ -197,7 +197,8 @@ export interface TimelineEvent {
  * first one at or before `until` (ISO): a walk back along each EVSE's chain (evses.last_event_id,
  * evse_status_events.prev_id), one read by rowid per event. The chain's order is time order as well,
  * because an event is written only for a status not older than the EVSE's (write-location.ts,
- * write-evse.ts). It ends where its older part was rolled up.
+ * write-evse.ts; migration 0016 relinked what older atlases wrote out of it). It ends where its
+ * older part was rolled up.
  *
  * While an event's UTC day is after `lastDay` (the window's last day: every event of a later day
  * is at or after the window's end, so not wanted), the walk hops to the EVSE's last event of an
@@ -447,6 +448,9 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
 async function rollupChunk(db: Db, scanned: RawEvent[], afterId: number, w: RollupWindow) {
   const taken = scanned.filter((e) => e.occurred_at < w.cutoff);
   const byEvse = groupBy(taken, (e) => e.evse_pk);
+  // Ids are arrival order, which is time order for an EVSE's events since b09037d; an older atlas
+  // wrote some out of it (migration 0016 put their chains back in order, not their ids).
+  for (const list of byEvse.values()) list.sort(byTime);
   const states = new Map<string, RollupState>();
   if (byEvse.size > 0) {
     const rows = await db.all<RollupState & { evse_pk: string }>(
@@ -561,7 +565,14 @@ function rollHours(
   let status = from.status;
   let t = from.t;
   for (const e of events) {
-    const at = Math.max(Date.parse(e.occurred_at), previousCutoffMs ?? Number.NEGATIVE_INFINITY);
+    // Never before the time already rolled: a late event (dated before the previous cutoff, or,
+    // written by an older atlas out of time order, before an earlier chunk's last event of its
+    // EVSE) counts from there, so no second is counted twice.
+    const at = Math.max(
+      Date.parse(e.occurred_at),
+      previousCutoffMs ?? Number.NEGATIVE_INFINITY,
+      t ?? Number.NEGATIVE_INFINITY,
+    );
     const h = floorHour(at);
     if (!byHour.has(h)) byHour.set(h, { hour: iso(h), seconds: new Map(), endStatus: e.new_status });
     if (status !== null && t !== null) add(t, at, status);
