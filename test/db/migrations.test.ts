@@ -96,4 +96,44 @@ describe('schema and migrations', () => {
     expect(triggers).toEqual([]);
     await db.close();
   });
+
+  it('a database ANALYZEd before location_tariffs gets its statistics, and the site-free lookup goes by party', async () => {
+    // migrations/ up to 0016, a file ANALYZEd with its links written after (as the bench databases
+    // and any file ANALYZEd before 0012 are): statistics for every table but location_tariffs.
+    const dir = testDir('atlas-migrations-stats-');
+    const old = join(dir, 'migrations');
+    cpSync(MIGRATIONS_DIR, old, { recursive: true });
+    const journal = JSON.parse(readFileSync(join(old, 'meta/_journal.json'), 'utf8'));
+    type Entry = { idx: number; tag: string };
+    const first = journal.entries.find((e: Entry) => e.tag.endsWith('_analyze_location_tariffs')).idx;
+    for (const e of journal.entries.filter((e: Entry) => e.idx >= first)) rmSync(join(old, `${e.tag}.sql`));
+    journal.entries = journal.entries.filter((e: Entry) => e.idx < first);
+    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal));
+    const file = join(dir, 'atlas.db');
+    const sqlite = new Database(file);
+    migrate(drizzle(sqlite), { migrationsFolder: old });
+    // Four parties of 500 locations, each location linked to the same three tariff ids.
+    const location = sqlite.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id,
+        publish, lat, lon, cell, facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+      VALUES (?, 's', ?, 'ABC', ?, 1, 52.5, 13.4, ?, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`);
+    for (let k = 0; k < 2000; k++) location.run(`L${k}`, ['DE', 'FR', 'NL', 'BE'][k % 4], `${k}`, k);
+    sqlite.exec('ANALYZE');
+    sqlite.exec(`INSERT INTO location_tariffs (location_pk, tariff_id)
+      SELECT l.pk, t.value FROM locations l, json_each('["T-FREE","T-STD","T-DC"]') t`);
+    const lookup = `EXPLAIN QUERY PLAN SELECT l.pk FROM location_tariffs lt JOIN locations l ON l.pk = lt.location_pk
+      WHERE lt.tariff_id = 'T-STD' AND l.source_id = 's' AND l.country_code = 'DE' AND l.party_id = 'ABC'`;
+    const plan = (db: Database.Database) =>
+      (db.prepare(lookup).all() as { detail: string }[]).map((r) => r.detail).join(' / ');
+    // What the site-free triggers' lookup did as migrated: every link of the id, all parties.
+    expect(plan(sqlite)).toMatch(/^SEARCH lt USING INDEX location_tariffs_tariff/);
+    sqlite.close();
+
+    await openSqlite(file).close();
+    const migrated = new Database(file, { readonly: true });
+    expect(
+      migrated.prepare("SELECT stat FROM sqlite_stat1 WHERE tbl = 'location_tariffs' ORDER BY idx").all(),
+    ).toEqual([{ stat: '6000 2000' }, { stat: '6000 3 1' }]);
+    expect(plan(migrated)).toMatch(/^SEARCH l USING INDEX locations_natural_key/);
+    migrated.close();
+  });
 });
