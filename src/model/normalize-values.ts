@@ -180,7 +180,13 @@ export function readEnumList(
   }
   const out: string[] = [];
   for (let i = 0; i < v.length; i++) {
-    const value = readEnum(v[i], known, w, path, `${key}[${i}]`);
+    // A known member as sent needs no path for a warning (a string per element otherwise).
+    const e = v[i];
+    if (typeof e === 'string' && known.has(e)) {
+      out.push(e);
+      continue;
+    }
+    const value = readEnum(e, known, w, path, `${key}[${i}]`);
     if (value !== null) out.push(value);
   }
   return out;
@@ -202,6 +208,38 @@ interface ParsedDateTime {
   hadOffset: boolean;
   hadSpace: boolean;
 }
+
+/** The digit at `i` of `s` as a number (0-9 for a digit, anything else out of that range). */
+const digitAt = (s: string, i: number) => s.charCodeAt(i) - 48;
+
+const isDigitAt = (s: string, i: number) => {
+  const d = digitAt(s, i);
+  return d >= 0 && d <= 9;
+};
+
+/**
+ * `s` itself when it is already in our form, `YYYY-MM-DDTHH:MM:SSZ` with a real date, a real time
+ * and seconds below 60 (what nearly every CPO sends), else null: then parseDateTime decides. The
+ * same answer as parseDateTime's (test/model/canonical-timestamps.test.ts) without its regex's
+ * groups and a new string. The sync bench's feed (70k locations, ~490k timestamps) parsed and
+ * normalized a page of 1,000 at a time: normalizing took 240-331 ms against 528-735 ms with the
+ * regex for every timestamp (three runs each, interleaved, GC included).
+ */
+function canonicalUtc(s: string): string | null {
+  if (s.length !== 20 || s.charCodeAt(19) !== 90 /* Z */ || s.charCodeAt(10) !== 84 /* T */) return null;
+  for (const i of DIGITS_OF_CANONICAL) if (!isDigitAt(s, i)) return null;
+  if (s[4] !== '-' || s[7] !== '-' || s[13] !== ':' || s[16] !== ':') return null;
+  const month = digitAt(s, 5) * 10 + digitAt(s, 6);
+  const day = digitAt(s, 8) * 10 + digitAt(s, 9);
+  if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]!) return null;
+  if (month === 2 && day === 29) return null; // leap years: parseDateTime's Date check decides
+  const hour = digitAt(s, 11) * 10 + digitAt(s, 12);
+  const minute = digitAt(s, 14) * 10 + digitAt(s, 15);
+  const second = digitAt(s, 17) * 10 + digitAt(s, 18);
+  return hour > 23 || minute > 59 || second > 59 ? null : s;
+}
+
+const DIGITS_OF_CANONICAL = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 function parseDateTime(s: string): ParsedDateTime | null {
   const m = DATE_TIME.exec(s);
@@ -232,6 +270,7 @@ function parseDateTime(s: string): ParsedDateTime | null {
  */
 export function toUtcIso(s: string): string | null {
   if (s === lastRead) return lastUtcIso;
+  if (canonicalUtc(s) !== null) return s;
   const read = parseDateTime(CANONICAL.test(s) ? s : s.trim())?.iso ?? null;
   lastRead = s;
   lastUtcIso = read;
@@ -252,6 +291,7 @@ export function readDateTime(
   key: string,
   required = false,
 ): string | null {
+  if (typeof v === 'string' && canonicalUtc(v) !== null) return v;
   if (typeof v !== 'string' || v.trim() === '') {
     if (v !== undefined && v !== null && v !== '')
       warn(w, path + key, 'wrong_type', `${describe(v)} where a DateTime is expected`);
