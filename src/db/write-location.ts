@@ -16,10 +16,11 @@ export interface WriteContext {
   runId: number | null;
   contentHash: string;
   /**
-   * What we hold of this location's EVSE statuses, read beforehand for a whole page: skips the
-   * clean-up statements of a location we do not hold yet, and the event statement of an EVSE whose
-   * held status is newer. Status events are otherwise decided in SQL against the row, as what is
-   * held may be stale by the time the page's batch runs (evseStatusStmts).
+   * What we hold of this location's EVSE statuses, read beforehand for a whole page: skips the event
+   * statement of an EVSE whose held status is newer. Status events are otherwise decided in SQL
+   * against the row, as what is held may be stale by the time the page's batch runs
+   * (evseStatusStmts). isNew: the page read the location as not held, and its batch runs
+   * newLocationsCleanUpStmts for it before these statements instead of their own clean-up.
    */
   held?: { isNew: boolean; statuses: Map<string, { status: string; updatedAt: string | null }> };
   /**
@@ -122,6 +123,47 @@ const INSERT_LOCATION_TARIFFS = `INSERT OR IGNORE INTO location_tariffs (locatio
 /** The same, read from the connectors as stored: after a write of some of them (write-evse.ts). */
 const RELINK_LOCATION_TARIFFS = `INSERT OR IGNORE INTO location_tariffs (location_pk, tariff_id)
   SELECT c.location_pk, j.value FROM connectors c, json_each(c.tariff_ids) j WHERE c.location_pk = ?`;
+
+/** A JSON list bound to `IN (SELECT value FROM json_each(?))`. */
+const IN_LIST = 'IN (SELECT value FROM json_each(?))';
+
+/**
+ * The clean-up of locations a sync page read as not held, all of them in three statements that run
+ * before their writes: a push may have created one between the page's read and its batch (D1's
+ * stepwise sync, `atlas sync` in another process than the server), and what that push wrote and the
+ * page no longer lists goes as for a held location (absent EVSEs flagged removed, their connectors
+ * and the old tariff links deleted; the page's writes then add its own). For a location that is
+ * still new each is an index probe to an empty range, where a clean-up per location would be three
+ * statements more for each of a full sync's 70k new locations. Bound: JSON lists of the locations
+ * and of every EVSE and connector pk they list.
+ */
+export function newLocationsCleanUpStmts(
+  locs: readonly { pk: string; value: Location }[],
+  now: string,
+): Stmt[] {
+  if (locs.length === 0) return [];
+  const evsePks: string[] = [];
+  const connectorPks: string[] = [];
+  for (const { pk, value } of locs)
+    for (const evse of value.evses) {
+      const epk = evseKey(pk, evse.uid);
+      evsePks.push(epk);
+      for (const c of evse.connectors) connectorPks.push(connectorKey(epk, c.id));
+    }
+  const pks = JSON.stringify(locs.map((l) => l.pk));
+  return [
+    { sql: `DELETE FROM location_tariffs WHERE location_pk ${IN_LIST}`, params: [pks] },
+    {
+      sql: `UPDATE evses SET removed_at = ?, max_power_w = NULL
+        WHERE location_pk ${IN_LIST} AND removed_at IS NULL AND pk NOT ${IN_LIST}`,
+      params: [now, pks, JSON.stringify(evsePks)],
+    },
+    {
+      sql: `DELETE FROM connectors WHERE location_pk ${IN_LIST} AND pk NOT ${IN_LIST}`,
+      params: [pks, JSON.stringify(connectorPks)],
+    },
+  ];
+}
 
 /** Makes location_tariffs of location `pk` equal to what its stored connectors reference. */
 export function relinkLocationTariffsStmts(pk: string): Stmt[] {

@@ -12,7 +12,12 @@ import {
 } from '../db/queries/sync-page.js';
 import { cellOf } from '../db/spatial-key.js';
 import type { BatchOptions, Db, Stmt } from '../db/types.js';
-import { locationPkOf, touchLocationStmt, writeLocationStmts } from '../db/write-location.js';
+import {
+  locationPkOf,
+  newLocationsCleanUpStmts,
+  touchLocationStmt,
+  writeLocationStmts,
+} from '../db/write-location.js';
 import { refreshSiteFeaturesStmts } from '../db/write-site-features.js';
 import { tariffPkOf, writeTariffStmts } from '../db/write-tariff.js';
 import { hash64 } from '../model/ids.js';
@@ -261,6 +266,13 @@ async function pageWriteStmts(page: PreparedPage, written: WrittenLocation[]): P
   const statuses = await heldStatuses(
     ctx.db,
     toWrite.filter((k) => stored.has(k.pk)).map((k) => k.pk),
+  );
+  // Not held when read is no promise that it is not by the batch: the clean-up is decided in SQL.
+  stmts.push(
+    ...newLocationsCleanUpStmts(
+      toWrite.filter((k) => !stored.has(k.pk)),
+      ctx.now,
+    ),
   );
   for (const { pk, value, hash } of unique) {
     const held = stored.get(pk);

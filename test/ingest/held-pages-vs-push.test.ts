@@ -4,6 +4,7 @@
 // pull does not list is not live. Each case failed when a held page had been read against the store
 // as it arrived rather than when its batch is built (review of d55c320).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/types.js';
 import { applyLocationPage, ocpiItem, queueLocationPage } from '../../src/ingest/apply-page.js';
 import { PendingPages } from '../../src/ingest/pending-pages.js';
 import { startRun, zeroCounters } from '../../src/ingest/run-record.js';
@@ -149,5 +150,81 @@ describe('a push between a sync page and its commit', () => {
       [evseKey(locationKey('cpo-nl', 'NL', 'TNM', 'P2'), 'E1')],
     );
     expect(e1?.removed_at).toBeNull();
+  });
+
+  // D1's stepwise sync, or `atlas sync` in another process than the server: the push commits after
+  // the page read what it holds and before its batch, so the page takes the location for a new one.
+  it('cleans up what the newer pull no longer lists of a location a push created after the page read it', async () => {
+    const pk = locationKey('cpo-nl', 'NL', 'TNM', 'P3');
+    const withTariffs = (raw: Record<string, unknown>, ids: string[]) => {
+      for (const e of raw.evses as { connectors: Record<string, unknown>[] }[])
+        for (const c of e.connectors) c.tariff_ids = ids;
+      return raw;
+    };
+    const pushed = withTariffs(
+      ocpiLocation('2.2.1', {
+        id: 'P3',
+        lat: 52.1,
+        lon: 5.1,
+        lastUpdated: '2025-03-01T10:00:00Z',
+        evses: [
+          { uid: 'E1', status: 'AVAILABLE' },
+          { uid: 'E2', status: 'AVAILABLE' },
+        ],
+      }),
+      ['T-PUSH'],
+    );
+    const pulled = withTariffs(
+      ocpiLocation('2.2.1', {
+        id: 'P3',
+        lat: 52.1,
+        lon: 5.1,
+        lastUpdated: '2025-03-01T11:00:00Z',
+        evses: [{ uid: 'E1', status: 'CHARGING' }],
+      }),
+      ['T-PULL'],
+    );
+    let pushes = 0;
+    // The page's read of what it holds (storedHashes), then the push, then the page's batch.
+    const racing: Db = new Proxy(atlas.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'all') return Reflect.get(target, prop, receiver);
+        return async (sql: string, params?: unknown[]) => {
+          const rows = await target.all(sql, params);
+          if (pushes === 0 && /FROM locations WHERE pk IN/.test(sql)) {
+            pushes++;
+            const put = await atlas.push('PUT', '2.2.1', '/NL/TNM/P3', pushed);
+            expect([200, 201]).toContain(put.status);
+          }
+          return rows;
+        };
+      },
+    });
+    const ctx = { ...(await ctxAt('2025-03-01T11:00:00Z')), db: racing };
+    const pending = new PendingPages(racing, ctx.counters, async () => {});
+    await queueLocationPage([ocpiItem(pulled, (r) => normalizeLocation(r, '2.2.1'))], ctx, pending);
+    await pending.flush();
+    expect(pushes).toBe(1);
+
+    // As if the push had come first: the pull flags E2 removed, drops its connector and the
+    // pushed tariff link.
+    const evses = await atlas.db.all<{ uid: string; status: string; removed: number }>(
+      'SELECT uid, status, removed_at IS NOT NULL AS removed FROM evses WHERE location_pk = ? ORDER BY uid',
+      [pk],
+    );
+    expect(evses).toEqual([
+      { uid: 'E1', status: 'CHARGING', removed: 0 },
+      { uid: 'E2', status: 'AVAILABLE', removed: 1 },
+    ]);
+    const connectors = await atlas.db.all<{ evse_pk: string }>(
+      'SELECT evse_pk FROM connectors WHERE location_pk = ?',
+      [pk],
+    );
+    expect(connectors).toEqual([{ evse_pk: evseKey(pk, 'E1') }]);
+    const links = await atlas.db.all<{ tariff_id: string }>(
+      'SELECT tariff_id FROM location_tariffs WHERE location_pk = ?',
+      [pk],
+    );
+    expect(links).toEqual([{ tariff_id: 'T-PULL' }]);
   });
 });
