@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema.js';
 import { MIGRATIONS_DIR, openSqlite } from '../../src/db/sqlite.js';
+import { databaseAt, migrationsUpTo } from '../helpers/old-migrations.js';
 import { testDir } from '../helpers/test-dir.js';
 
 const tables = (Object.values(schema) as unknown[]).filter(
@@ -61,17 +60,8 @@ describe('schema and migrations', () => {
     // migrations/ as it was before location_tariffs, applied to a file that then holds one location
     // written then.
     const dir = testDir('atlas-migrations-before-links-');
-    const old = join(dir, 'migrations');
-    cpSync(MIGRATIONS_DIR, old, { recursive: true });
-    const journal = JSON.parse(readFileSync(join(old, 'meta/_journal.json'), 'utf8'));
-    type Entry = { idx: number; tag: string };
-    const first = journal.entries.find((e: Entry) => e.tag.endsWith('_location_tariffs')).idx;
-    for (const e of journal.entries.filter((e: Entry) => e.idx >= first)) rmSync(join(old, `${e.tag}.sql`));
-    journal.entries = journal.entries.filter((e: Entry) => e.idx < first);
-    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal));
     const file = join(dir, 'atlas.db');
-    const sqlite = new Database(file);
-    migrate(drizzle(sqlite), { migrationsFolder: old });
+    const sqlite = databaseAt(file, migrationsUpTo(dir, { before: '_location_tariffs' }));
     sqlite.exec(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
         facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
       VALUES ('L1', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '');
@@ -101,17 +91,8 @@ describe('schema and migrations', () => {
     // migrations/ up to 0016, a file ANALYZEd with its links written after (as the bench databases
     // and any file ANALYZEd before 0012 are): statistics for every table but location_tariffs.
     const dir = testDir('atlas-migrations-stats-');
-    const old = join(dir, 'migrations');
-    cpSync(MIGRATIONS_DIR, old, { recursive: true });
-    const journal = JSON.parse(readFileSync(join(old, 'meta/_journal.json'), 'utf8'));
-    type Entry = { idx: number; tag: string };
-    const first = journal.entries.find((e: Entry) => e.tag.endsWith('_analyze_location_tariffs')).idx;
-    for (const e of journal.entries.filter((e: Entry) => e.idx >= first)) rmSync(join(old, `${e.tag}.sql`));
-    journal.entries = journal.entries.filter((e: Entry) => e.idx < first);
-    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal));
     const file = join(dir, 'atlas.db');
-    const sqlite = new Database(file);
-    migrate(drizzle(sqlite), { migrationsFolder: old });
+    const sqlite = databaseAt(file, migrationsUpTo(dir, { before: '_analyze_location_tariffs' }));
     // Four parties of 500 locations, each location linked to the same three tariff ids.
     const location = sqlite.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id,
         publish, lat, lon, cell, facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)

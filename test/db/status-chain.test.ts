@@ -6,12 +6,10 @@
 // of any size, and interrupted anywhere and run again. The day skip pointers (day_prev_id) are
 // checked against their definition, and the readers that hop by them against all events sorted for
 // windows far back across many days, on day boundaries, and over days without events.
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePublishableSnapshot } from '../../src/db/queries/dump-sqlite.js';
 import { statusesQueuedAfter } from '../../src/db/queries/ocpi-outbox.js';
@@ -21,13 +19,14 @@ import {
   rawTimeline,
   rollupStatusEvents,
 } from '../../src/db/queries/status.js';
-import { MIGRATIONS_DIR, openSqlite } from '../../src/db/sqlite.js';
+import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db, Stmt } from '../../src/db/types.js';
 import { evseStatusStmts, writeEvseStmts } from '../../src/db/write-evse.js';
 import { locationPkOf, writeLocationStmts } from '../../src/db/write-location.js';
 import { evseKey } from '../../src/model/ids.js';
 import { iso } from '../../src/model/iso-time.js';
 import type { Evse, Location } from '../../src/model/types.js';
+import { databaseAt, migrationsUpTo } from '../helpers/old-migrations.js';
 import { makeLocation, seededRandom } from '../helpers/synthetic-atlas.js';
 
 const HOUR = 3_600_000;
@@ -586,15 +585,8 @@ describe('the rollup by id', () => {
 describe('migration 0014', () => {
   it('links the events an older atlas wrote and carries each EVSE status of its rolled-up hours', async () => {
     // The migrations up to 0013, then events, EVSEs and hourly rows as the code of then wrote them.
-    const before = join(dir, 'migrations-0013');
-    cpSync(MIGRATIONS_DIR, before, { recursive: true });
-    rmSync(join(before, '0014_status_event_chain.sql'));
-    const journal = JSON.parse(readFileSync(join(before, 'meta/_journal.json'), 'utf8'));
-    journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 13);
-    writeFileSync(join(before, 'meta/_journal.json'), JSON.stringify(journal));
     const file = join(dir, 'migrated.db');
-    const old = new Database(file);
-    migrate(drizzle(old), { migrationsFolder: before });
+    const old = databaseAt(file, migrationsUpTo(dir, 13));
     const insertEvse = old.prepare(
       `INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions) VALUES (?, 'L', ?, 'AVAILABLE', '[]', '[]')`,
     );
@@ -642,15 +634,8 @@ describe('migration 0014', () => {
 describe('migration 0015', () => {
   it('gives the events an atlas at 0014 wrote their day skip pointers, over silent days and boundaries', async () => {
     // The migrations up to 0014, then events chained as the code of then wrote them (prev_id only).
-    const before = join(dir, 'migrations-0014');
-    cpSync(MIGRATIONS_DIR, before, { recursive: true });
-    rmSync(join(before, '0015_status_event_day_skip.sql'));
-    const journal = JSON.parse(readFileSync(join(before, 'meta/_journal.json'), 'utf8'));
-    journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 14);
-    writeFileSync(join(before, 'meta/_journal.json'), JSON.stringify(journal));
     const file = join(dir, 'migrated-0015.db');
-    const old = new Database(file);
-    migrate(drizzle(old), { migrationsFolder: before });
+    const old = databaseAt(file, migrationsUpTo(dir, 14));
     const insertEvent = old.prepare(
       `INSERT INTO evse_status_events (evse_pk, location_pk, new_status, occurred_at, received_at, via, prev_id)
        VALUES (?, 'L', ?, ?, ?, 'pull', ?)`,
@@ -805,18 +790,6 @@ describe('a sync page written with held statuses a push made stale', () => {
 });
 
 describe('migration 0016', () => {
-  /** migrations/ up to and including `last`, as an older atlas had them. */
-  function migrationsUpTo(last: number): string {
-    const out = join(dir, `migrations-${last}`);
-    cpSync(MIGRATIONS_DIR, out, { recursive: true });
-    const journal = JSON.parse(readFileSync(join(out, 'meta/_journal.json'), 'utf8'));
-    for (const e of journal.entries.filter((e: { idx: number }) => e.idx > last))
-      rmSync(join(out, `${e.tag}.sql`));
-    journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= last);
-    writeFileSync(join(out, 'meta/_journal.json'), JSON.stringify(journal));
-    return out;
-  }
-
   const EVSES = ['a', 'b', 'c', 'd'];
   const firstNow = new Date(T0 + 32 * 86_400_000);
   let file: string;
@@ -829,8 +802,7 @@ describe('migration 0016', () => {
   // does, and the oldest ids are gone (rolled up) so some chains end at an id no longer held.
   beforeAll(() => {
     file = join(dir, 'migrated-0016.db');
-    const old = new Database(file);
-    migrate(drizzle(old), { migrationsFolder: migrationsUpTo(15) });
+    const old = databaseAt(file, migrationsUpTo(dir, 15));
     old.exec(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
         facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
       VALUES ('L', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`);
