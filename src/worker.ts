@@ -66,6 +66,18 @@ function atlasFor(env: WorkerBindings): Atlas {
   return atlas;
 }
 
+/**
+ * The Workers runtime compresses a response itself when the client takes it, also one the app
+ * already compressed (its Content-Encoding says so): every JSON answer, tile and page went out
+ * gzip inside gzip, and browsers showed the map page as binary. `encodeBody: 'manual'` tells it
+ * the body is encoded as its headers say (a Workers extension of ResponseInit, hence the cast).
+ */
+function sentAsEncoded(res: Response): Response {
+  if (!res.headers.has('content-encoding')) return res;
+  const init = { status: res.status, statusText: res.statusText, headers: res.headers, encodeBody: 'manual' };
+  return new Response(res.body, init as ResponseInit);
+}
+
 export default {
   fetch(request: Request, env: WorkerBindings, ctx: ExecutionContext): Response | Promise<Response> {
     let atlas: Atlas;
@@ -82,7 +94,7 @@ export default {
     }
     const { app, triggers } = atlas;
     return triggers.then(
-      () => app.fetch(request, env, ctx),
+      async () => sentAsEncoded(await app.fetch(request, env, ctx)),
       (err: unknown) => {
         atlas.log.error({ err: { message: String(err) } }, 'outbox triggers could not be created');
         return Response.json(errorBody('unavailable', 'the database is not ready; try again'), {

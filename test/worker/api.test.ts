@@ -16,6 +16,18 @@ beforeAll(async () => {
 });
 
 describe('the public API on Workers', () => {
+  it.each([
+    ['/v1/sources', (body: string) => JSON.parse(body)],
+    ['/map', (body: string) => expect(body).toMatch(/^<!doctype html>/i)],
+  ])('sends %s compressed once to a client that takes gzip', async (path, check) => {
+    // The app compresses itself (Content-Encoding gzip); the runtime must not compress that again.
+    const res = await exports.default.fetch(`http://atlas.test${path}`, {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
+    expect(res.status).toBe(200);
+    check(await res.text());
+  });
+
   it('answers /healthz', async () => {
     const res = await get('/healthz');
     expect(res.status).toBe(200);
