@@ -53,7 +53,7 @@ export const COMMANDS = {
       '  --format pmtiles                                  the map tiles as one PMTiles v3 archive (zooms 0-12)',
       '  --format status --out DIR                         the daily status dumps (every day by default)',
       '  --date YYYY-MM-DD                                 with --format status: only these days',
-      'FILE ending in .gz is gzip-compressed; the licence text goes beside it as FILE.LICENSE.txt.',
+      'FILE ending in .gz is gzip-compressed (not a PMTiles archive: its tiles are already); the licence text goes beside it as FILE.LICENSE.txt.',
     ],
     options: {
       format: { type: 'string' },
