@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `atlas` command (and `npm start`, `npm run atlas`): builds the CLI as plain JavaScript
-// (scripts/build-node.mjs, about a second) and runs it with the server's Node options, so the
+// (scripts/build-node.mjs, about a second) and runs it with the Node options of its command
+// (nodeFlagsFor: `atlas sync` gets larger semi-spaces than the server), so the
 // server and its worker threads run compiled modules, not tsx. A stop signal sent to this process
 // (npm passes SIGTERM to it) is passed on, so the server shuts down as it would if signalled itself.
 //

@@ -43,8 +43,9 @@ function runChild(args: string[]): Promise<{
     const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(
       process.execPath,
-      // With the Node options `atlas sync` runs under (bin/atlas.mjs), so the peak is the one a
-      // deployment sees: V8's own heap growth let garbage pile up to ~145 MB of heap.
+      // With the Node options `atlas sync` runs under (bin/atlas.mjs), so the peak is the one
+      // `atlas sync` sees (a server's in-process syncs keep the server's smaller semi-spaces): V8's
+      // own heap growth let garbage pile up to ~145 MB of heap.
       [...SYNC_NODE_FLAGS, ...extra, '--import', 'tsx', 'scripts/bench/sync-child.ts', ...args],
       {
         stdio: ['ignore', 'pipe', 'inherit'],

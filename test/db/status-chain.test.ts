@@ -951,4 +951,47 @@ describe('migration 0016', () => {
     }
     await one.close();
   });
+
+  it('the rollup carries the newest status by time when it comes before an older event by id, in any chunks', async () => {
+    // EVSE a's events in id order as an older atlas wrote them: the one of 09:00 after the one of
+    // 10:00, the one of 12:00 after the one of 12:30. Rolled a chunk at a time, the older ones
+    // come after the newer ones they were superseded by.
+    const events: [string, string][] = [
+      ['2026-03-01T10:00:00Z', 'CHARGING'],
+      ['2026-03-01T09:00:00Z', 'BLOCKED'],
+      ['2026-03-01T12:30:00Z', 'OUTOFORDER'],
+      ['2026-03-01T12:00:00Z', 'AVAILABLE'],
+    ];
+    for (const chunk of [1, 2, 2000]) {
+      const old = databaseAt(join(dir, `superseded-${chunk}.db`), migrationsUpTo(dir, 15));
+      old.exec(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
+          facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+        VALUES ('L', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '');
+        INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions)
+        VALUES ('a', 'L', 'a', 'AVAILABLE', '[]', '[]')`);
+      let prev: number | null = null;
+      for (const [when, status] of events) {
+        prev = Number(
+          old
+            .prepare(`INSERT INTO evse_status_events (evse_pk, location_pk, new_status, occurred_at, received_at, via,
+               prev_id) VALUES ('a', 'L', ?, ?, ?, 'push', ?)`)
+            .run(status, when, when, prev).lastInsertRowid,
+        );
+      }
+      old.prepare("UPDATE evses SET last_event_id = ? WHERE pk = 'a'").run(prev);
+      old.close();
+      const db = openSqlite(join(dir, `superseded-${chunk}.db`));
+      await rollupStatusEvents(db, { now: firstNow, retentionDays: 30, chunk });
+      const state = await db.get<{ status: string }>(
+        "SELECT status FROM evse_status_rollup WHERE evse_pk = 'a'",
+      );
+      expect(state?.status, `chunk ${chunk}`).toBe('OUTOFORDER');
+      const rows = await hourly(db);
+      expect(rows.at(-1)?.end_status, `chunk ${chunk}`).toBe('OUTOFORDER');
+      const perHour = new Map<string, number>();
+      for (const r of rows) perHour.set(r.hour, (perHour.get(r.hour) ?? 0) + r.seconds);
+      for (const [hour, seconds] of perHour) expect(seconds, hour).toBeLessThanOrEqual(3600);
+      await db.close();
+    }
+  });
 });

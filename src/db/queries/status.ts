@@ -381,7 +381,8 @@ const UPSERT_ROLLUP_STATE = `INSERT INTO evse_status_rollup (evse_pk, status, at
  * hour, are added once every chunk is done. The run's cutoff is recorded before its first chunk,
  * so a run interrupted anywhere is finished, with that cutoff, by the next. Only events also
  * *received* before the cutoff are taken; a late event, dated before the previous cutoff, counts
- * from that cutoff.
+ * from that cutoff. An event older than one a chunk before it rolled for its EVSE (written out of
+ * time order by an older atlas, migration 0016) was superseded by that one, and is skipped.
  */
 export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<RollupResult> {
   // One read of both (the Worker asks on every Cron invocation, nearly always to learn it is done).
@@ -564,15 +565,17 @@ function rollHours(
   };
   let status = from.status;
   let t = from.t;
+  // The newest event this run rolled for the EVSE in an earlier chunk (its events are in time order
+  // within a chunk). One older than it, which an older atlas wrote out of time order (a higher id),
+  // was superseded by it: it is skipped, not moved forward to take the status over.
+  let newest = from.openHour ? from.t : null;
   for (const e of events) {
-    // Never before the time already rolled: a late event (dated before the previous cutoff, or,
-    // written by an older atlas out of time order, before an earlier chunk's last event of its
-    // EVSE) counts from there, so no second is counted twice.
-    const at = Math.max(
-      Date.parse(e.occurred_at),
-      previousCutoffMs ?? Number.NEGATIVE_INFINITY,
-      t ?? Number.NEGATIVE_INFINITY,
-    );
+    const when = Date.parse(e.occurred_at);
+    if (newest !== null && when < newest) continue;
+    newest = when;
+    // A late event (dated before the previous cutoff) counts from there, so no second is counted
+    // twice; it is the EVSE's newest, so it takes the status.
+    const at = Math.max(when, previousCutoffMs ?? Number.NEGATIVE_INFINITY);
     const h = floorHour(at);
     if (!byHour.has(h)) byHour.set(h, { hour: iso(h), seconds: new Map(), endStatus: e.new_status });
     if (status !== null && t !== null) add(t, at, status);
