@@ -994,4 +994,42 @@ describe('migration 0016', () => {
       await db.close();
     }
   });
+
+  it('the rollup carries the newer of two late events of an EVSE, in any chunks', async () => {
+    // Both dated before the first run's cutoff and received after it, in time order: the second run
+    // counts both from that cutoff, and the newer one's status is carried.
+    for (const chunk of [1, 2000]) {
+      const db = openSqlite(join(dir, `late-${chunk}.db`));
+      await db.batch([
+        {
+          sql: `INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
+            facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+            VALUES ('L', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`,
+          params: [],
+        },
+        {
+          sql: `INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions)
+            VALUES ('a', 'L', 'a', 'AVAILABLE', '[]', '[]')`,
+          params: [],
+        },
+      ]);
+      const event = (when: string, received: string, status: string) => ({
+        sql: `INSERT INTO evse_status_events (evse_pk, location_pk, new_status, occurred_at, received_at, via)
+          VALUES ('a', 'L', ?, ?, ?, 'push')`,
+        params: [status, when, received],
+      });
+      await db.batch([event('2026-03-01T10:00:00Z', '2026-03-01T10:00:00Z', 'CHARGING')]);
+      await rollupStatusEvents(db, { now: new Date('2026-04-01T00:00:00Z'), retentionDays: 30, chunk });
+      await db.batch([
+        event('2026-03-01T20:00:00Z', '2026-03-05T00:00:00Z', 'BLOCKED'),
+        event('2026-03-01T21:00:00Z', '2026-03-05T00:00:01Z', 'OUTOFORDER'),
+      ]);
+      await rollupStatusEvents(db, { now: new Date('2026-04-05T00:00:00Z'), retentionDays: 30, chunk });
+      const state = await db.get<{ status: string }>(
+        "SELECT status FROM evse_status_rollup WHERE evse_pk = 'a'",
+      );
+      expect(state?.status, `chunk ${chunk}`).toBe('OUTOFORDER');
+      await db.close();
+    }
+  });
 });

@@ -565,17 +565,14 @@ function rollHours(
   };
   let status = from.status;
   let t = from.t;
-  // The newest event this run rolled for the EVSE in an earlier chunk (its events are in time order
-  // within a chunk). One older than it, which an older atlas wrote out of time order (a higher id),
-  // was superseded by it: it is skipped, not moved forward to take the status over.
-  let newest = from.openHour ? from.t : null;
   for (const e of events) {
-    const when = Date.parse(e.occurred_at);
-    if (newest !== null && when < newest) continue;
-    newest = when;
     // A late event (dated before the previous cutoff) counts from there, so no second is counted
-    // twice; it is the EVSE's newest, so it takes the status.
-    const at = Math.max(when, previousCutoffMs ?? Number.NEGATIVE_INFINITY);
+    // twice. One before the time already rolled (an earlier chunk's last event of its EVSE: an
+    // older atlas wrote some out of time order, with a higher id) was superseded by that event: it
+    // is skipped, not moved forward to take the status over. Compared as counted, so two late
+    // events in different chunks both count from the cutoff and the newer takes the status.
+    const at = Math.max(Date.parse(e.occurred_at), previousCutoffMs ?? Number.NEGATIVE_INFINITY);
+    if (t !== null && at < t) continue;
     const h = floorHour(at);
     if (!byHour.has(h)) byHour.set(h, { hour: iso(h), seconds: new Map(), endStatus: e.new_status });
     if (status !== null && t !== null) add(t, at, status);
