@@ -59,24 +59,37 @@ function cpoSites(n: number, spacingM: number): Location[] {
   );
 }
 
+/** The LAKD feed (a national access point) and the OCM sample of the same country, written. */
+async function writeLakdAndOcm(into: TestDb): Promise<{ lakd: Location[]; ocm: Location[] }> {
+  const feed = loadFeed('lakd@2023-07-04');
+  const lakd = feed.locations.flatMap((raw) => {
+    const r = normalizeLocation(raw, feed.version);
+    return r.ok ? [r.value] : [];
+  });
+  await into.write('lt-lakd', 'ocpi', lakd);
+  const ocm: Location[] = [];
+  const refs: Record<string, ExternalRef[]> = {};
+  for (const id of OCM_SAMPLE_IDS) {
+    for (const r of parseRegister('ocm', sharedText(`lt-ocm-export-sample/OCM-${id}.json`))) {
+      if (!r.ok) continue;
+      ocm.push(r.location);
+      refs[r.location.id] = r.externalRefs;
+    }
+  }
+  await into.write('lt-ocm', 'ocm', ocm, refs);
+  return { lakd, ocm };
+}
+
+/** Each location's site and the site's document, as a run left them. */
+async function grouping(db: TestDb['db']) {
+  return db.all<{ pk: string; site_id: string | null; fields: string | null }>(
+    'SELECT l.pk, l.site_id, s.fields FROM locations l LEFT JOIN sites s ON s.id = l.site_id ORDER BY l.pk',
+  );
+}
+
 describe('dedupeSites on the database', () => {
   it('groups the LAKD feed and the OCM sample into sites and links each location to its site', async () => {
-    const feed = loadFeed('lakd@2023-07-04');
-    const lakd = feed.locations.flatMap((raw) => {
-      const r = normalizeLocation(raw, feed.version);
-      return r.ok ? [r.value] : [];
-    });
-    await t.write('lt-lakd', 'ocpi', lakd);
-    const ocm: Location[] = [];
-    const refs: Record<string, ExternalRef[]> = {};
-    for (const id of OCM_SAMPLE_IDS) {
-      for (const r of parseRegister('ocm', sharedText(`lt-ocm-export-sample/OCM-${id}.json`))) {
-        if (!r.ok) continue;
-        ocm.push(r.location);
-        refs[r.location.id] = r.externalRefs;
-      }
-    }
-    await t.write('lt-ocm', 'ocm', ocm, refs);
+    const { lakd, ocm } = await writeLakdAndOcm(t);
     const result = await dedupeSites(t.db, {
       sourceKinds: { 'lt-lakd': 'nap' },
       now: '2026-02-01T00:00:00Z',
@@ -227,6 +240,39 @@ describe('dedupeSites on the database', () => {
     expect(await changedLocationPks(t.db)).toEqual([]);
     const full = await dedupeSites(t.db, { now: '2026-02-07T00:00:00Z' });
     expect(full.sitesWritten).toBe(0);
+  });
+
+  it('takes a change larger than a part in parts, one batch each, and ends where one full run does', async () => {
+    // Parts of one record: every site with two members has them in different parts.
+    const { lakd, ocm } = await writeLakdAndOcm(t);
+    const changed = await changedLocationPks(t.db);
+    expect(changed).toHaveLength(lakd.length + ocm.length);
+    let batches = 0;
+    const counted = new Proxy(t.db, {
+      get: (db, key) =>
+        key === 'batch'
+          ? (...args: Parameters<typeof db.batch>) => {
+              batches++;
+              return db.batch(...args);
+            }
+          : Reflect.get(db, key),
+    });
+    const options = { sourceKinds: { 'lt-lakd': 'nap' as const }, now: '2026-02-01T00:00:00Z' };
+    const parts = await dedupeSites(counted, { ...options, changedNear: changed, partSize: 1 });
+    expect(parts.mode).toBe('incremental');
+    expect(batches).toBeGreaterThanOrEqual(changed.length);
+    expect(await changedLocationPks(t.db)).toEqual([]);
+
+    const whole = await openTestDb();
+    try {
+      await writeLakdAndOcm(whole);
+      const full = await dedupeSites(whole.db, options);
+      expect(full.mode).toBe('full');
+      expect(await grouping(t.db)).toEqual(await grouping(whole.db));
+      expect(parts.merges + parts.splits).toBe(full.merges + full.splits);
+    } finally {
+      await whole.close();
+    }
   });
 
   it('marks a site removed when its last member goes, and takes a member out of its site', async () => {
