@@ -1,7 +1,9 @@
-// Runs one sync of the bench source in a fresh process, so its peak RSS is the sync's alone.
+// Runs one sync of the bench source in a fresh process, so its peak RSS is the sync's alone; or,
+// with `--mode dedupe`, the dedupe a server runs after its syncs (every changed record).
 // Prints one JSON line: { ms, counters, status, maxRssMb }.
 import { parseArgs } from 'node:util';
 import { openSqlite } from '../../src/db/sqlite.js';
+import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
 import type { OcpiSourceConfig } from '../../src/ingest/sources-file.js';
 import { syncOcpiSource } from '../../src/ingest/sync-source.js';
@@ -35,13 +37,22 @@ const source: OcpiSourceConfig = {
 };
 await upsertSources(db, [source], new Date().toISOString());
 const started = performance.now();
-const result = await syncOcpiSource(
-  source,
-  { db, client: createOcpiClient({}), clock: () => new Date(), log: silentLogger },
-  { mode: values.mode === 'incremental' ? 'incremental' : 'full', overlapSeconds: 0 },
-);
+const result =
+  values.mode === 'dedupe'
+    ? await dedupeAll()
+    : await syncOcpiSource(
+        source,
+        { db, client: createOcpiClient({}), clock: () => new Date(), log: silentLogger },
+        { mode: values.mode === 'incremental' ? 'incremental' : 'full', overlapSeconds: 0 },
+      );
 const ms = performance.now() - started;
 await db.close();
 process.stdout.write(
   `${JSON.stringify({ ms, status: result.status, error: result.error, counters: result.counters, maxRssMb: ownPeakRssMb() })}\n`,
 );
+
+/** What the sync runner does after a sync that changed data (src/jobs/sync-runner.ts). */
+async function dedupeAll() {
+  const r = await dedupeSites(db, { changedNear: await changedLocationPks(db) });
+  return { status: 'ok', error: null, counters: { records: r.records, sites_written: r.sitesWritten } };
+}
