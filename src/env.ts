@@ -4,23 +4,65 @@ import { z } from 'zod';
 /** An IPv4 address or CIDR block, or an IPv6 address (src/api/http/client-address.ts reads them). */
 const PROXY_ENTRY = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$/;
 
+/**
+ * A whole number written in decimal, from `min` to `max`. Not z.coerce.number(), which reads an
+ * empty value (`PORT=` from an unset variable in a compose file) as 0, a random port, and "0x1F90"
+ * or " 80 " as numbers, and whose "expected number, received NaN" does not say what was wrong.
+ */
+function wholeNumber(min: number, max?: number) {
+  const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+  return z.string().transform((s, ctx) => {
+    const n = decimal(s);
+    if (Number.isInteger(n) && n >= min && n <= (max ?? Number.MAX_SAFE_INTEGER)) return n;
+    return invalidNumber(ctx, s, `a whole number ${range}`);
+  });
+}
+
+/** A number above 0 written in decimal, with a fraction or not (why not z.coerce: wholeNumber). */
+function positiveNumber() {
+  return z.string().transform((s, ctx) => {
+    const n = decimal(s);
+    if (n > 0 && n <= Number.MAX_SAFE_INTEGER) return n;
+    return invalidNumber(ctx, s, 'a number above 0');
+  });
+}
+
+/** The number written in decimal (as `1500`, `1.5e3`); NaN for hex, blanks, "Infinity", "". */
+function decimal(s: string): number {
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : Number.NaN;
+}
+
+/** The issue of a value that is not `what`; an empty one (an unset variable passed on) says so. */
+function invalidNumber(ctx: z.RefinementCtx, s: string, what: string): never {
+  const message =
+    s === '' ? `is empty: unset it for the default, or give ${what}` : `${JSON.stringify(s)} is not ${what}`;
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+}
+
+/** Days from now that still make a date (JavaScript's dates end 100,000,000 days from 1970). */
+const DATE_RANGE_DAYS = 100_000_000;
+
+/** The longest setTimeout: Node fires a longer one after 1 ms (every heavy request would get 503 at once). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: wholeNumber(0, 65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
-  ATLAS_DB: z.string().min(1).default('data/atlas.db'),
-  ATLAS_SOURCES: z.string().min(1).optional(),
+  ATLAS_DB: z.string().min(1, 'is empty: unset it for the default data/atlas.db').default('data/atlas.db'),
+  ATLAS_SOURCES: z.string().min(1, 'is empty: unset it for the demo source').optional(),
   /** Public base URL of this instance, announced to CPOs in the credentials handshake. */
   ATLAS_PUBLIC_URL: z.url().optional(),
   /** How many sources may sync at the same time. */
-  ATLAS_SYNC_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  ATLAS_SYNC_CONCURRENCY: wholeNumber(1).default(2),
   /** Rows of a sync's location pages written to one transaction (src/ingest/pending-pages.ts); 0 = a page each. */
-  ATLAS_SYNC_BATCH_ROWS: z.coerce.number().int().min(0).default(28_000),
+  ATLAS_SYNC_BATCH_ROWS: wholeNumber(0).default(28_000),
   /** Seconds after which an EVSE status counts as stale. */
-  ATLAS_STALE_AFTER_S: z.coerce.number().int().positive().default(900),
+  ATLAS_STALE_AFTER_S: wholeNumber(1, DATE_RANGE_DAYS * 86_400).default(900),
   /** JSON file of site pairs to always or never merge (docs/dedupe.md). */
-  ATLAS_DEDUPE_OVERRIDES: z.string().min(1).optional(),
+  ATLAS_DEDUPE_OVERRIDES: z.string().min(1, 'is empty: unset it for none').optional(),
   /** Days raw EVSE status events are kept before they are rolled up into hourly figures. */
-  ATLAS_STATUS_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  ATLAS_STATUS_RETENTION_DAYS: wholeNumber(1, DATE_RANGE_DAYS).default(30),
   /**
    * Let a CPO registering with us name a versions URL on loopback, private or link-local addresses
    * (docs/security.md). Off by default; the demo turns it on for its own loopback CPO.
@@ -37,19 +79,19 @@ const envSchema = z.object({
     .default('0')
     .transform((v) => v === '1' || v === 'true'),
   /** Requests a client may make at once (the rate limiter's bucket). */
-  ATLAS_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(120),
+  ATLAS_RATE_LIMIT_BURST: wholeNumber(1).default(120),
   /** Requests per second a client may sustain. */
-  ATLAS_RATE_LIMIT_PER_S: z.coerce.number().positive().default(10),
+  ATLAS_RATE_LIMIT_PER_S: positiveNumber().default(10),
   /**
    * Worker threads rendering heavy reads (bbox pages, tiles, OGC items, SSE replay pages) off the
    * event loop, each with a read-only connection; statistics get one more of their own. 0:
    * everything in process. Unset: one fewer than the cores (read-workers.ts defaultReadWorkers).
    */
-  ATLAS_READ_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
+  ATLAS_READ_WORKERS: wholeNumber(0, 16).optional(),
   /** Heavy requests (those above, statistics) one client may have in flight; beyond it 429. */
-  ATLAS_HEAVY_PER_CLIENT: z.coerce.number().int().positive().default(8),
+  ATLAS_HEAVY_PER_CLIENT: wholeNumber(1).default(8),
   /** A heavy request waiting longer than this (ms) for a worker gets 503 with Retry-After. */
-  ATLAS_HEAVY_WAIT_MS: z.coerce.number().int().positive().default(10_000),
+  ATLAS_HEAVY_WAIT_MS: wholeNumber(1, MAX_TIMER_MS).default(10_000),
   /**
    * Reverse proxies (addresses or IPv4 CIDR blocks, comma-separated) whose client-address header is
    * believed for rate limiting. Empty by default: the socket address counts, the header is ignored.

@@ -1,5 +1,4 @@
 // The embedded default: better-sqlite3 in WAL mode, migrated by drizzle's migrator.
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { makeFolder } from './make-folder.js';
 import { OUTBOX_TRIGGERS } from './outbox-triggers.js';
 import * as schema from './schema.js';
 import { SITE_FEATURES_GEN_TRIGGERS } from './site-features-gen.js';
@@ -38,7 +38,7 @@ export interface OpenSqliteOptions {
 }
 
 export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (file !== ':memory:') makeFolder(dirname(resolve(file)));
   const sqlite = new Database(file, { readonly: options.readonly ?? false });
   if (!options.readonly) {
     sqlite.pragma('journal_mode = WAL');
@@ -239,7 +239,7 @@ function wrapSqlite(sqlite: Database.Database, orm: AtlasOrm): Db {
       }
     },
     async snapshotTo(path: string) {
-      mkdirSync(dirname(resolve(path)), { recursive: true });
+      makeFolder(dirname(resolve(path)));
       prepare('VACUUM INTO ?').run(path);
     },
     async checkpoint(mode = 'passive') {

@@ -61,12 +61,17 @@ export function parseOverrides(text: string, fileName: string): Overrides {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new OverridesFileError(`overrides file ${fileName} is not valid JSON: ${(err as Error).message}`);
+    throw new OverridesFileError(
+      `dedupe overrides file ${fileName} (ATLAS_DEDUPE_OVERRIDES) is not valid JSON: ${(err as Error).message}`,
+    );
   }
   const parsed = overridesSchema.safeParse(json);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(file)'}: ${i.message}`);
-    throw new OverridesFileError(`overrides file ${fileName} is invalid:\n${lines.join('\n')}`);
+    // One line (the CLI prints the first line of a message only), every entry at fault.
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
+    throw new OverridesFileError(
+      `dedupe overrides file ${fileName} (ATLAS_DEDUPE_OVERRIDES) is invalid: ${problems.join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -137,7 +137,9 @@ export function parseSourcesFile(text: string, fileName: string): SourceConfig[]
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new SourcesFileError(`sources file ${fileName} is not valid JSON: ${(err as Error).message}`);
+    throw new SourcesFileError(
+      `sources file ${fileName} (ATLAS_SOURCES) is not valid JSON: ${jsonSyntaxProblem(err, text)}`,
+    );
   }
   const parsed = sourcesFile.safeParse(json, { error: missingField });
   if (!parsed.success) {
@@ -146,6 +148,23 @@ export function parseSourcesFile(text: string, fileName: string): SourceConfig[]
     throw new SourcesFileError(`sources file ${fileName} (ATLAS_SOURCES) is invalid: ${problems.join('; ')}`);
   }
   return parsed.data;
+}
+
+/**
+ * Where JSON.parse stopped, in words that quote none of the file: V8 quotes up to ten characters
+ * around an unexpected one (`Unexpected token 'S', ..."token":SECRET-TOK"... is not valid JSON`),
+ * which for an unquoted token is the token, printed to a terminal or a log. Its other messages name
+ * the syntax expected and a position, which is kept as a line and column.
+ */
+function jsonSyntaxProblem(err: unknown, text: string): string {
+  const message = (err as Error).message;
+  const at = /(?: in JSON)? at position (\d+)/.exec(message);
+  if (!at) {
+    if (message.startsWith('Unexpected end')) return 'it ends too early';
+    return 'an unexpected character, such as a value without its quotes (not shown: it may be a token)';
+  }
+  const before = text.slice(0, Number(at[1])).split('\n');
+  return `${message.slice(0, at.index)} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 function formatPath(json: unknown, path: PropertyKey[]): string {

@@ -8,12 +8,13 @@
 // every second; researchers do not need a dump newer than a few minutes): then the old file is still
 // served while a new one builds in the background.
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApiError } from '../api/errors.js';
 import { dataVersion } from '../api/http/data-version.js';
 import type { DumpFile } from '../api/http/options.js';
+import { makeFolder } from '../db/make-folder.js';
 import type { Db } from '../db/types.js';
 import { buildDumpFileInChild, databaseFile } from './dump-build.js';
 
@@ -90,7 +91,7 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
 
 export function createDumpStore(opts: DumpStoreOptions) {
   const freshMs = opts.freshMs ?? 10 * 60_000;
-  mkdirSync(opts.dir, { recursive: true });
+  makeFolder(opts.dir);
   let built: Built | null = null;
   let building: Promise<Built> | null = null;
   let serial = 0;

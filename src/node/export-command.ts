@@ -5,7 +5,7 @@
 // beside it as FILE.LICENSE.txt (a .gz or .csv has no room for it). `status` writes the daily
 // status dumps of /v1/dumps/status into the directory PATH (every day, or the `--date`s given),
 // with LICENSE.txt. Every file is written under a temporary name and renamed when complete.
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +18,7 @@ import { type DumpJob, dumpBody, type SiteDumpFormat } from '../api/dump-jobs.js
 import { ApiError } from '../api/errors.js';
 import { type DayRange, statusDay, statusDays } from '../api/status-dumps/day.js';
 import { STATUS_TABLES, statusCsv, statusParquet } from '../api/status-dumps/files.js';
+import { makeFolder } from '../db/make-folder.js';
 import { countPublishedSites, republishableSources } from '../db/queries/dump-sources.js';
 import { writePublishableSnapshot } from '../db/queries/dump-sqlite.js';
 import type { Db } from '../db/types.js';
@@ -180,7 +181,7 @@ async function exportStatus(db: Db, opts: ExportOptions, now: Date): Promise<num
     opts.log.write(`export: ${err.message}\n`);
     return 2;
   }
-  mkdirSync(opts.out, { recursive: true });
+  makeFolder(opts.out);
   const bar = progressBar(opts, 'files');
   bar?.start(days.length * STATUS_TABLES.length * 2, 0);
   let files = 0;

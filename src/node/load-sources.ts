@@ -7,12 +7,7 @@ import type { Overrides } from '../dedupe/types.js';
 import { parseSourcesFile, type SourceConfig, SourcesFileError } from '../ingest/sources-file.js';
 
 export function loadSourcesFile(file: string): SourceConfig[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SourcesFileError(`sources file ${file} cannot be read: ${(err as Error).message}`);
-  }
+  const text = readSettingsFile(`sources file ${file} (ATLAS_SOURCES)`, file);
   // A register's local path is read relative to the sources file, wherever the atlas is started.
   return parseSourcesFile(text, file).map((s) =>
     'url' in s && !/^https?:\/\//i.test(s.url) ? { ...s, url: resolve(dirname(file), s.url) } : s,
@@ -21,11 +16,24 @@ export function loadSourcesFile(file: string): SourceConfig[] {
 
 /** The dedupe overrides file (ATLAS_DEDUPE_OVERRIDES); a bad file stops startup naming it. */
 export function loadOverridesFile(file: string): Overrides {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SourcesFileError(`dedupe overrides file ${file} cannot be read: ${(err as Error).message}`);
-  }
+  const text = readSettingsFile(`dedupe overrides file ${file} (ATLAS_DEDUPE_OVERRIDES)`, file);
   return parseOverrides(text, file);
+}
+
+/** Why a settings file could not be read, by error code; Node's own message otherwise. */
+const READ_PROBLEMS: Record<string, string> = {
+  ENOENT: 'there is no such file',
+  EISDIR: 'it is a folder, not a file',
+  EACCES: 'it is not readable by this user',
+  EPERM: 'it is not readable by this user',
+  ENOTDIR: 'a part of its path is a file, not a folder',
+};
+
+function readSettingsFile(what: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = READ_PROBLEMS[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message;
+    throw new SourcesFileError(`${what} cannot be read: ${reason}`);
+  }
 }

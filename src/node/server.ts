@@ -102,7 +102,7 @@ async function closeServer(server: NodeServer, shutdown: AbortController): Promi
   });
 }
 
-/** Listens on HOST:PORT; a port in use or not ours to take is a one-line StartupError. */
+/** Listens on HOST:PORT; a port in use or not ours to take, or a HOST we cannot listen on, is a one-line StartupError. */
 function listen(
   fetch: Parameters<typeof serve>[0]['fetch'],
   env: Env,
@@ -126,6 +126,9 @@ function listen(
         );
       } else if (err.code === 'EADDRNOTAVAIL') {
         reject(new StartupError(`${env.HOST} is not an address of this machine (HOST)`));
+      } else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+        // A name is looked up before listening; a typo or a number such as 999.1.1.1 ends here.
+        reject(new StartupError(`${env.HOST} is neither an address nor a name that resolves to one (HOST)`));
       } else reject(err);
     });
   });

@@ -109,6 +109,7 @@ const NODE_ALLOWED = [
   /^src\/node\.ts$/,
   /^src\/cli\.ts$/,
   /^src\/db\/sqlite\.ts$/,
+  /^src\/db\/make-folder\.ts$/,
   /^src\/db\/queries\/dump-sqlite\.ts$/,
 ];
 

@@ -133,7 +133,7 @@ describe('demo server', () => {
 
 describe('startup with a bad sources file', () => {
   it.each([
-    ['{ not json', /sources file .*bad\.json is not valid JSON/],
+    ['{ not json', /sources file .*bad\.json \(ATLAS_SOURCES\) is not valid JSON: .* at line 1, column 3$/],
     [
       JSON.stringify([{ id: 'x', name: 'X', token: 't' }]),
       /sources file .*bad\.json \(ATLAS_SOURCES\) is invalid: \[0\] \(id "x"\)\.versions_url: is missing$/,

@@ -5,10 +5,23 @@ export interface CliRun {
   code: number | null;
   out: string;
   err: string;
+  /** The child was still running after the run's time limit and was killed. */
+  timedOut: boolean;
 }
 
-/** `env` is the child's whole environment; `uid` runs it as that user (and group). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, uid?: number): Promise<CliRun> {
+/** Below vitest's testTimeout (60 s), so a command that hangs fails its test and leaves no process. */
+const TIME_LIMIT_MS = 50_000;
+
+/**
+ * `env` is the child's whole environment; `uid` runs it as that user (and group); a child still
+ * running after `timeLimitMs` is killed (SIGKILL) and the run says so.
+ */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  uid?: number,
+  timeLimitMs = TIME_LIMIT_MS,
+): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
       env,
@@ -17,12 +30,20 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, uid?: number): Pr
     });
     let out = '';
     let err = '';
+    let timedOut = false;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeLimitMs);
     child.stdout.on('data', (d) => {
       out += d;
     });
     child.stderr.on('data', (d) => {
       err += d;
     });
-    child.on('exit', (code) => resolve({ code, out, err }));
+    child.on('exit', (code) => {
+      clearTimeout(limit);
+      resolve({ code, out, err, timedOut });
+    });
   });
 }

@@ -32,10 +32,27 @@ describe('sources file', () => {
     expect(s).toMatchObject({ type: 'bnetza-csv', url: 'x.csv' });
   });
 
-  it('rejects invalid JSON naming the file', () => {
-    expect(() => parseSourcesFile('{ not json', '/etc/atlas/sources.json')).toThrowError(
-      /sources file \/etc\/atlas\/sources.json is not valid JSON/,
+  it('rejects invalid JSON naming the file, the setting and the line and column', () => {
+    expect(() => parseSourcesFile('[\n  { not json', '/etc/atlas/sources.json')).toThrowError(
+      /^sources file \/etc\/atlas\/sources.json \(ATLAS_SOURCES\) is not valid JSON: .* at line 2, column 5$/,
     );
+  });
+
+  it('rejects invalid JSON without quoting the file: an unquoted token is not printed', () => {
+    const token = 'secret-unquoted-token';
+    for (const text of [
+      `[{"id": "a", "token": ${token}}]`,
+      `[{"id": "a", "token": "${token}" "name": "A"}]`,
+    ]) {
+      let error: unknown;
+      try {
+        parseSourcesFile(text, 'sources.json');
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(SourcesFileError);
+      expect((error as Error).message).not.toMatch(/secret|unquoted/);
+    }
   });
 
   it('names the file, the entry and the field when versions_url is missing', () => {
