@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { serve } from '@hono/node-server';
 import { createFakeCpo, FAULT_MODES, type FaultMode } from '../src/fake-cpo/app.js';
 import { demoLocations } from '../src/fake-cpo/demo-data.js';
+import { demoLocationAt } from '../src/fake-cpo/demo-live.js';
 import type { OcpiVersion } from '../src/model/types.js';
 import { SUPPORTED_VERSIONS } from '../src/ocpi/client/discovery.js';
 import { unwrapOcpiBody } from '../src/ocpi/envelope.js';
@@ -99,6 +100,8 @@ const cpo = createFakeCpo({
   fault: values.fault as FaultMode | undefined,
   faultOptions: { page: wholeNumber('fault-page', values['fault-page'], 2) },
   registration: values.register ? { tokenA: values.register } : undefined,
+  // The demo's statuses as of now (simulated), as the built-in demo source serves them.
+  locationAt: demo ? demoLocationAt : undefined,
 });
 
 const server = serve(

@@ -72,6 +72,11 @@ export interface FakeCpoOptions {
   /** Endpoints listed before the standard ones in version details (e.g. a RECEIVER interface). */
   extraEndpoints?: { identifier: string; url: string; role?: 'SENDER' | 'RECEIVER' }[];
   now?: () => Date;
+  /**
+   * How a location reads at `now` (the demo's simulated statuses, demo-live.ts), applied to each
+   * location as it is served, before date_from/date_to. Default: served as given.
+   */
+  locationAt?: (location: unknown, now: Date) => unknown;
   /** For the registration callback. Default: global fetch. */
   fetch?: FetchLike;
 }
@@ -300,8 +305,22 @@ function listHandler(p: Peer, module: ListModule) {
         interrupted.headers,
       );
     const base = `${p.baseOf(c)}/ocpi/${version}/${module}`;
-    return servePage(c, p, planPage(p.state[module], paging, base, query), hits ? fault : undefined, fault);
+    return servePage(
+      c,
+      p,
+      planPage(servedList(p, module), paging, base, query),
+      hits ? fault : undefined,
+      fault,
+    );
   };
+}
+
+/** The module's objects as the CPO holds them at this moment. */
+function servedList(p: Peer, module: ListModule): unknown[] {
+  const at = p.opts.locationAt;
+  if (module !== 'locations' || !at) return p.state[module];
+  const now = p.now();
+  return p.state.locations.map((l) => at(l, now));
 }
 
 /** The page as the CPO would serve it without faults. */
@@ -355,7 +374,8 @@ function objectHandler(p: Peer) {
     const same = (a: unknown, b: string) =>
       typeof a === 'string' && (version === '2.1.1' ? a === b : a.toLowerCase() === b.toLowerCase());
     const { id, evse, connector } = c.req.param();
-    const location = p.state.locations.find((l) => same((l as { id?: unknown }).id, id));
+    const held = p.state.locations.find((l) => same((l as { id?: unknown }).id, id));
+    const location = held && p.opts.locationAt ? p.opts.locationAt(held, p.now()) : held;
     const evseObject = evse
       ? listOf(location, 'evses').find((e) => same((e as { uid?: unknown }).uid, evse))
       : location;

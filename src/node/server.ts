@@ -42,13 +42,19 @@ export function createLogger(level: Env['LOG_LEVEL'], destination?: pino.Destina
   return pino({ level, base: { service: 'atlas' } }, destination) as unknown as Logger;
 }
 
+/** What tests may hold still in a server; everything else comes from the env. */
+export interface ServerClocks {
+  /** The time the built-in demo source simulates its statuses for. Default: the clock. */
+  demo?: () => Date;
+}
+
 /** Opens the database and the sources (the demo source when ATLAS_SOURCES is unset). */
-export async function openAtlas(env: Env, log: Logger): Promise<AtlasContext> {
+export async function openAtlas(env: Env, log: Logger, clocks: ServerClocks = {}): Promise<AtlasContext> {
   const sources = env.ATLAS_SOURCES ? loadSourcesFile(env.ATLAS_SOURCES) : [];
   const overrides = env.ATLAS_DEDUPE_OVERRIDES ? loadOverridesFile(env.ATLAS_DEDUPE_OVERRIDES) : undefined;
   // Before the demo CPO starts, so a database that cannot be opened leaves nothing running.
   const db = openDatabase(env.ATLAS_DB);
-  const demo = env.ATLAS_SOURCES ? null : await startDemoSource();
+  const demo = env.ATLAS_SOURCES ? null : await startDemoSource(clocks.demo);
   if (demo) sources.push(demo.source);
   // A database written before the read model existed (or by an older shape of it) gets it built.
   if (await ensureSiteFeatures(db)) log.info({}, 'site read model rebuilt');
@@ -146,8 +152,9 @@ export interface RunningServer {
 export async function startServer(
   env: Env,
   log: Logger = createLogger(env.LOG_LEVEL),
+  clocks: ServerClocks = {},
 ): Promise<RunningServer> {
-  const atlas = await openAtlas(env, log);
+  const atlas = await openAtlas(env, log, clocks);
   const shutdown = new AbortController();
   const lastAnswers = await lastAnswersOf(env, atlas, log);
   const heavy = startHeavyReads({

@@ -2,14 +2,19 @@
 // driven by playwright-core, against a real server on loopback whose data arrived through the OCPI
 // push receiver. Checks are made on the pixels of screenshots: cluster circles at a low zoom, site
 // circles at a high one, a pushed status change recolouring a site; plus a popup on click, no
-// request off loopback and no console error. Screenshots are written to screenshots/map/.
+// request off loopback and no console error. And the map of a server started as `npm start` starts
+// it, on the built-in demo source: its sites in status colours, not all grey (stale). Screenshots
+// are written to screenshots/map/.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SITE_MIN_ZOOM } from '../../src/api/tiles/build-tile.js';
 import { CLUSTER_COLOUR, STATUS_COLOURS } from '../../src/api/tiles/tilejson.js';
+import { parseEnv } from '../../src/env.js';
 import { mapAssetReader } from '../../src/node/http-hooks.js';
+import { createLogger, startServer } from '../../src/node/server.js';
 import { seededRandom } from '../helpers/synthetic-atlas.js';
 import { type Atlas, ocpiLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
 
@@ -90,10 +95,14 @@ function push(id: string, lat: number, lon: number, status: string, name: string
 }
 
 /** A page that records console errors, page errors and every request not to our loopback server. */
-async function openPage(hash: string, viewport = { width: 1000, height: 700 }): Promise<Page> {
+async function openPage(
+  hash: string,
+  viewport = { width: 1000, height: 700 },
+  server = atlas.url,
+): Promise<Page> {
   const page = await browser.newPage();
   await page.setViewportSize(viewport);
-  const origin = new URL(atlas.url).origin;
+  const origin = new URL(server).origin;
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
@@ -102,7 +111,7 @@ async function openPage(hash: string, viewport = { width: 1000, height: 700 }): 
     const url = r.url();
     if (!url.startsWith(`${origin}/`) && !/^(data|blob):/.test(url)) problems.push(`left loopback: ${url}`);
   });
-  await page.goto(`${atlas.url}/map#${hash}`);
+  await page.goto(`${server}/map#${hash}`);
   await waitForIdle(page);
   return page;
 }
@@ -264,6 +273,30 @@ describe('the map page in Chromium', () => {
     await waitForIdle(page);
     await page.screenshot({ path: join(SCREENSHOTS, 'phone.png') });
     await page.close();
+  });
+
+  it('shows the demo sites of `npm start` in status colours, not all grey', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-demo-map-'));
+    // As `npm start` starts it: no ATLAS_SOURCES, so the built-in demo source on the real clock.
+    const demo = await startServer(
+      parseEnv({ PORT: '0', HOST: '127.0.0.1', ATLAS_DB: join(dir, 'atlas.db'), LOG_LEVEL: 'silent' }),
+      createLogger('silent'),
+    );
+    let page: Page | undefined;
+    try {
+      await demo.firstSync;
+      // Utrecht, where the demo's sites are, one zoom above the first that draws sites.
+      page = await openPage(`${SITE_MIN_ZOOM + 1}/52.0907/5.1214`, undefined, demo.url);
+      const { counts } = await pixels(page, 'demo-z12', STATUS_COLOURS);
+      expect(counts.available).toBeGreaterThan(500);
+      expect(counts.occupied).toBeGreaterThan(200);
+      expect(counts.available! + counts.occupied!).toBeGreaterThan(counts.unknown! * 3);
+    } finally {
+      // Before the server: its live stream would log a refused reconnect as a console error.
+      await page?.close();
+      await demo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('made no request off loopback and logged no console error', () => {

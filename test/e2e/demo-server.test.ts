@@ -12,6 +12,10 @@ import { createLogger, type RunningServer, startServer } from '../../src/node/se
 let dir: string;
 let server: RunningServer;
 const logLines: string[] = [];
+// The demo CPO's clock (its statuses are simulated from it): held still, so a re-sync sees the same
+// data, and moved on by a test below. It starts behind the real one, so moving it up to the real
+// time never stamps a status in the future.
+const demoClock = { ms: Date.now() - 180_000 };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
@@ -24,6 +28,7 @@ beforeAll(async () => {
   server = await startServer(
     parseEnv({ PORT: '0', HOST: '127.0.0.1', ATLAS_DB: join(dir, 'nested', 'atlas.db'), LOG_LEVEL: 'debug' }),
     createLogger('debug', sink),
+    { demo: () => new Date(demoClock.ms) },
   );
   await server.firstSync;
 });
@@ -74,6 +79,31 @@ describe('demo server', () => {
     expect(one.body.type).toBe('Feature');
     expect(one.body.properties.evses.length).toBeGreaterThan(0);
     expect(one.body.properties.evses[0].connectors.length).toBeGreaterThan(0);
+  });
+
+  it('answers availability with the demo statuses fresh, not unknown or stale', async () => {
+    const { status, body } = await get('/v1/availability?bbox=4.9,51.9,5.4,52.3');
+    expect(status).toBe(200);
+    const column = (name: string) => body.fields.indexOf(name) as number;
+    const rows = body.evses as unknown[][];
+    const published = demoLocations().locations.filter((l) => l.publish);
+    expect(rows).toHaveLength(published.flatMap((l) => l.evses).length);
+    expect(rows.filter((r) => r[column('stale')] === true)).toEqual([]);
+    const count = (s: string) => rows.filter((r) => r[column('status')] === s).length;
+    expect(count('AVAILABLE')).toBeGreaterThan(rows.length / 3);
+    expect(count('CHARGING')).toBeGreaterThan(rows.length / 5);
+    for (const r of rows) {
+      const age = Date.now() - Date.parse(r[column('since')] as string);
+      expect(age).toBeLessThan(body.stale_after_s * 1000);
+    }
+    // A location's EVSEs carry the same fresh statuses.
+    for (const f of (await get('/v1/locations?limit=10')).body.features) {
+      const one = (await get(`/v1/locations/${f.id}`)).body;
+      expect(one.properties.evses.length).toBeGreaterThan(0);
+      for (const e of one.properties.evses) {
+        expect(Date.now() - Date.parse(e.status_updated_at)).toBeLessThan(body.stale_after_s * 1000);
+      }
+    }
   });
 
   it('filters by bbox: every feature inside, none outside missing', async () => {
@@ -128,6 +158,26 @@ describe('demo server', () => {
     expect(logLines.length).toBeGreaterThan(5);
     expect(logLines.join('')).not.toContain(token);
     expect(logLines.join('')).not.toContain(Buffer.from(token).toString('base64'));
+  });
+});
+
+describe('the demo statuses over time', () => {
+  it('moves a few statuses by the next incremental pull, seen as changes by availability', async () => {
+    const { body: before } = await get('/v1/availability?bbox=4.9,51.9,5.4,52.3');
+    demoClock.ms += 180_000;
+    const result = await server.atlas.runner.run(server.atlas.sources[0]!, 'incremental');
+    expect(result?.status).toBe('ok');
+    expect(result?.kind).toBe('incremental');
+    expect(result?.counters.upserted).toBeGreaterThan(0);
+    const { body: changes } = await get(`/v1/availability?bbox=4.9,51.9,5.4,52.3&since=${before.cursor}`);
+    expect(changes.full).toBe(false);
+    const column = (name: string) => changes.fields.indexOf(name) as number;
+    expect(changes.evses.length).toBeGreaterThan(0);
+    const was = new Map((before.evses as unknown[][]).map((r) => [r[0], r[column('status')]]));
+    for (const r of changes.evses as unknown[][]) {
+      expect(r[column('status')]).not.toBe(was.get(r[0]));
+      expect(r[column('stale')]).toBe(false);
+    }
   });
 });
 

@@ -15,6 +15,8 @@ import { startServer } from '../../src/node/server.js';
 const dir = mkdtempSync(join(tmpdir(), 'atlas-stats-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const db = join(dir, 'atlas.db');
+// The demo source simulates its statuses from its clock: held still, every server sees the same data.
+const demoNow = new Date();
 
 /** Starts a server, runs `body` on it, stops it; returns what it logged as `msg (n answers)`. */
 async function withServer(body: (url: string) => Promise<void>): Promise<string[]> {
@@ -29,6 +31,7 @@ async function withServer(body: (url: string) => Promise<void>): Promise<string[
   const server = await startServer(
     parseEnv({ PORT: '0', HOST: '127.0.0.1', ATLAS_DB: db, ATLAS_READ_WORKERS: '1', LOG_LEVEL: 'silent' }),
     log,
+    { demo: () => demoNow },
   );
   try {
     await server.firstSync;
