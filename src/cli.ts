@@ -13,6 +13,7 @@ import {
   parseCommand,
 } from './node/cli-commands.js';
 import { clientsCommand } from './node/clients-command.js';
+import { exitOnFailure } from './node/exit-on-failure.js';
 import { EXPORT_FORMATS, exportCommand } from './node/export-command.js';
 import { openDatabase } from './node/open-database.js';
 import { createLogger, openAtlas, startServer } from './node/server.js';
@@ -138,13 +139,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Settings problems (StartupError, sources file, environment) carry a one-line message that
-    // names the setting; anything else is a bug, and its first line is still more use than a trace.
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`atlas: ${message.split('\n')[0]}\n`);
-    process.exit(1);
-  },
-);
+main(process.argv.slice(2)).then((code) => process.exit(code), exitOnFailure);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliRun, runCli } from '../helpers/run-cli.js';
+import { type CliRun, runCli, runEntry } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-cli-help-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -138,6 +138,16 @@ describe('settings that stop the atlas', () => {
       );
     },
   );
+
+  it('the server entry src/node.ts stops the same way: one line, no stack trace', async () => {
+    const env = { ...process.env, ATLAS_DB: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
+    const r = await runEntry('src/node.ts', [], env, undefined, STOPS_WITHIN_MS);
+    expect(r.timedOut, 'still running: killed').toBe(false);
+    expect(r.code).toBe(1);
+    expect(oneLine(r)).toBe(
+      `atlas: cannot open the database ${dir} (ATLAS_DB): it is a folder; name a file in it, such as atlas.db`,
+    );
+  });
 
   it('a database path that is a folder: one line naming ATLAS_DB', async () => {
     expect(await stops(['sources'], { ATLAS_DB: dir })).toBe(

@@ -1,4 +1,5 @@
-// Runs `atlas` (src/cli.ts) as a child process, as a user would, and collects what it printed.
+// Runs `atlas` (src/cli.ts) or another Node entry as a child process, as a user would, and collects
+// what it printed.
 import { spawn } from 'node:child_process';
 
 export interface CliRun {
@@ -22,8 +23,19 @@ export function runCli(
   uid?: number,
   timeLimitMs = TIME_LIMIT_MS,
 ): Promise<CliRun> {
+  return runEntry('src/cli.ts', args, env, uid, timeLimitMs);
+}
+
+/** The same for another Node entry of the atlas (src/node.ts). */
+export function runEntry(
+  entry: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  uid?: number,
+  timeLimitMs = TIME_LIMIT_MS,
+): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(uid === undefined ? {} : { uid, gid: uid }),
