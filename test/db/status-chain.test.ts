@@ -6,7 +6,7 @@
 // of any size, and interrupted anywhere and run again. The day skip pointers (day_prev_id) are
 // checked against their definition, and the readers that hop by them against all events sorted for
 // windows far back across many days, on day boundaries, and over days without events.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,7 +19,7 @@ import {
   rawTimeline,
   rollupStatusEvents,
 } from '../../src/db/queries/status.js';
-import { openSqlite } from '../../src/db/sqlite.js';
+import { MIGRATIONS_DIR, openSqlite } from '../../src/db/sqlite.js';
 import type { Db, Stmt } from '../../src/db/types.js';
 import { evseStatusStmts, writeEvseStmts } from '../../src/db/write-evse.js';
 import { locationPkOf, writeLocationStmts } from '../../src/db/write-location.js';
@@ -140,6 +140,18 @@ function sortedOf(events: Event[], evsePk: string): Event[] {
   return events
     .filter((e) => e.evse_pk === evsePk)
     .sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : a.id - b.id));
+}
+
+/** The ids of a chain walked back from `head` by prev_id while held, oldest first. */
+function walkedIds(events: Event[], head: number | null): number[] {
+  const walked: number[] = [];
+  for (let id = head; id !== null; ) {
+    const e = events.find((x) => x.id === id);
+    if (!e) break;
+    walked.push(e.id);
+    id = e.prev_id;
+  }
+  return walked.reverse();
 }
 
 /** From scratch: the id of the EVSE's last event of a UTC day before this event's, else null. */
@@ -877,12 +889,7 @@ describe('migration 0016', () => {
       const sorted = sortedOf(events, evse);
       const head = await db.get<{ id: number }>('SELECT last_event_id AS id FROM evses WHERE pk = ?', [evse]);
       expect(head!.id, evse).toBe(sorted[sorted.length - 1]!.id);
-      const walked: number[] = [];
-      for (let id: number | null = head!.id; id !== null && held.has(id); ) {
-        walked.push(id);
-        id = events.find((e) => e.id === id)!.prev_id;
-      }
-      expect(walked.reverse(), evse).toEqual(sorted.map((e) => e.id));
+      expect(walkedIds(events, head!.id), evse).toEqual(sorted.map((e) => e.id));
     }
     for (const e of events) {
       const expected = dayPrevOf(events, e);
@@ -1033,3 +1040,225 @@ describe('migration 0016', () => {
     }
   });
 });
+
+describe('migration 0018', () => {
+  // Chains an older atlas linked in id order, whose rollup then deleted the events dated before its
+  // cutoff (10:00 on March 1st) whatever their ids: an event in the middle of a chain is gone and
+  // the events before it are cut off from the head. One EVSE a shape; ids as written, [time, gone].
+  const D1 = '2026-03-01';
+  const D2 = '2026-03-02';
+  const D3 = '2026-03-03';
+  const SHAPES: Record<string, [string, boolean][]> = {
+    // The reviewer's case: 10:00, 09:00 (gone), 11:00 linked to it. Walked: [11:00] alone.
+    hole: [
+      [`${D1}T10:00:00Z`, false],
+      [`${D1}T09:00:00Z`, true],
+      [`${D1}T11:00:00Z`, false],
+    ],
+    // Two holes: three starts.
+    twoHoles: [
+      [`${D1}T10:00:00Z`, false],
+      [`${D1}T09:00:00Z`, true],
+      [`${D1}T10:30:00Z`, false],
+      [`${D1}T09:30:00Z`, true],
+      [`${D1}T11:00:00Z`, false],
+      [`${D1}T11:30:00Z`, false],
+    ],
+    // A hole in a chain also out of time order: the 11:00 event belongs between 10:00 and 12:00.
+    outOfOrder: [
+      [`${D1}T11:00:00Z`, false],
+      [`${D1}T09:00:00Z`, true],
+      [`${D1}T10:00:00Z`, false],
+      [`${D1}T12:00:00Z`, false],
+    ],
+    // Across days: the next days' day skips name the gone event, so a walk to March 1st hops to it.
+    days: [
+      [`${D1}T10:00:00Z`, false],
+      [`${D1}T09:00:00Z`, true],
+      [`${D2}T08:00:00Z`, false],
+      [`${D2}T09:00:00Z`, false],
+      [`${D3}T01:00:00Z`, false],
+      [`${D3}T00:00:00Z`, false],
+    ],
+    // The head itself gone: one start, and nothing walked.
+    lostHead: [
+      [`${D1}T10:30:00Z`, false],
+      [`${D1}T09:00:00Z`, true],
+    ],
+    // In time order with its oldest events rolled up: left as it was, byte for byte.
+    whole: [
+      [`${D1}T08:00:00Z`, true],
+      [`${D1}T09:00:00Z`, true],
+      [`${D1}T10:00:00Z`, false],
+      [`${D2}T10:00:00Z`, false],
+    ],
+  };
+  const EVSES = Object.keys(SHAPES);
+  let file: string;
+  let before: Event[];
+  let beforeHeads: Map<string, number>;
+
+  /** A database before 0018 with location L and `evses`, open on the driver. */
+  function databaseBefore0018(name: string, evses: string[]): Database.Database {
+    const old = databaseAt(join(dir, name), migrationsUpTo(dir, { before: '_status_event_chain_starts' }));
+    old.exec(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
+        facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+      VALUES ('L', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`);
+    const insertEvse = old.prepare(
+      `INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions) VALUES (?, 'L', ?, 'AVAILABLE', '[]', '[]')`,
+    );
+    for (const e of evses) insertEvse.run(e, e);
+    return old;
+  }
+
+  // The shapes' events interleaved by id across the EVSEs, each linked as the writers of then did
+  // (prev_id the head, day_prev_id by the writers' rule, old_status the head's), queued for an OCPI
+  // client as the outbox trigger does; then the gone ones deleted.
+  beforeAll(() => {
+    file = join(dir, 'migrated-0018.db');
+    const old = databaseBefore0018('migrated-0018.db', EVSES);
+    const insertEvent = old.prepare(
+      `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status, occurred_at, received_at, via,
+         prev_id, day_prev_id) VALUES (?, 'L', ?, ?, ?, ?, 'push', ?, ?)`,
+    );
+    const queue = old.prepare(
+      `INSERT INTO ocpi_outbox (client_id, kind, object_pk, evse_pk, status, occurred_at)
+       VALUES (?, 'evse_status', 'L', ?, ?, ?)`,
+    );
+    const heads = new Map<string, { id: number; at: string; status: string; dayPrev: number | null }>();
+    const gone: number[] = [];
+    for (let k = 0; k < Math.max(...EVSES.map((e) => SHAPES[e]!.length)); k++) {
+      for (const [n, evse] of EVSES.entries()) {
+        const step = SHAPES[evse]![k];
+        if (!step) continue;
+        const [when, rolled] = step;
+        const head = heads.get(evse);
+        const status = STATUSES[(k + n) % 4]!;
+        const dayPrev = !head ? null : head.at.slice(0, 10) === when.slice(0, 10) ? head.dayPrev : head.id;
+        const id = Number(
+          insertEvent.run(evse, head?.status ?? null, status, when, when, head?.id ?? null, dayPrev)
+            .lastInsertRowid,
+        );
+        queue.run(CLIENT, evse, status, when);
+        heads.set(evse, { id, at: when, status, dayPrev });
+        if (rolled) gone.push(id);
+      }
+    }
+    for (const [e, h] of heads) old.prepare('UPDATE evses SET last_event_id = ? WHERE pk = ?').run(h.id, e);
+    old
+      .prepare('DELETE FROM evse_status_events WHERE id IN (SELECT value FROM json_each(?))')
+      .run(JSON.stringify(gone));
+    before = old.prepare('SELECT * FROM evse_status_events ORDER BY id').all() as Event[];
+    beforeHeads = new Map([...heads].map(([e, h]) => [e, h.id]));
+    old.close();
+  });
+
+  async function migrated(name: string): Promise<Db> {
+    copyFileSync(file, join(dir, name));
+    return openSqlite(join(dir, name));
+  }
+
+  it('relinks each cut chain in (occurred_at, id) order, and leaves a whole one as it was', async () => {
+    // What the readers had before: a chain from the head missing held events (or all of them).
+    for (const evse of EVSES.filter((e) => e !== 'whole')) {
+      expect(walkedIds(before, beforeHeads.get(evse)!).length, evse).toBeLessThan(
+        sortedOf(before, evse).length,
+      );
+    }
+    const db = await migrated('relinked-0018.db');
+    const events = await allEvents(db);
+    const held = new Set(events.map((e) => e.id));
+    expect(events.map((e) => ({ ...e, prev_id: 0, day_prev_id: 0 }))).toEqual(
+      before.map((e) => ({ ...e, prev_id: 0, day_prev_id: 0 })),
+    );
+    for (const evse of EVSES) {
+      const sorted = sortedOf(events, evse);
+      const head = await db.get<{ id: number }>('SELECT last_event_id AS id FROM evses WHERE pk = ?', [evse]);
+      expect(head!.id, evse).toBe(sorted.at(-1)!.id);
+      expect(walkedIds(events, head!.id), evse).toEqual(sorted.map((e) => e.id));
+      // The first held event keeps its pointer to an event rolled up (none, to a reader).
+      expect(sorted[0]!.prev_id === null || !held.has(sorted[0]!.prev_id), evse).toBe(true);
+    }
+    for (const e of events) {
+      const expected = dayPrevOf(events, e);
+      if (expected === null)
+        expect(e.day_prev_id === null || !held.has(e.day_prev_id), `event ${e.id}`).toBe(true);
+      else expect(e.day_prev_id, `event ${e.id}`).toBe(expected);
+    }
+    const whole = (list: Event[]) => list.filter((e) => e.evse_pk === 'whole');
+    expect(whole(events)).toEqual(whole(before));
+    const leftovers = await db.all("SELECT name FROM sqlite_master WHERE name LIKE 'status_chain_repair%'");
+    expect(leftovers).toEqual([]);
+    await db.close();
+  });
+
+  it('raw timelines and the outbox walk then equal all events sorted, on every second and day', async () => {
+    const db = await migrated('read-0018.db');
+    const events = await allEvents(db);
+    const windows: [string, string][] = [];
+    for (const e of events) {
+      const t = Date.parse(e.occurred_at);
+      windows.push(
+        [e.occurred_at, at(t + 1000)],
+        [at(t - 1000), e.occurred_at],
+        [at(t - 1000), at(t + HOUR)],
+      );
+    }
+    for (const day of [D1, D2, D3])
+      windows.push([`${day}T00:00:00Z`, iso(Date.parse(`${day}T00:00:00Z`) + 24 * HOUR)]);
+    windows.push([`${D1}T00:00:00Z`, `${D3}T12:00:00Z`]);
+    for (const [start, end] of windows) {
+      await expectTimelineAsSorted(db, events, [...EVSES, 'no-such-evse'], start, end);
+      for (const evse of EVSES) await expectTimelineAsSorted(db, events, [evse], start, end);
+    }
+    const queued = await db.all<{ id: number }>('SELECT id FROM ocpi_outbox ORDER BY id');
+    for (const q of queued) {
+      const got = await statusesQueuedAfter(db, CLIENT, 'L', q.id - 1);
+      expect(got, `after ${q.id - 1}`).toEqual(await queuedOldStatusesBySearch(db, q.id - 1, 'L'));
+    }
+    await db.close();
+  });
+
+  it('writes nothing to a whole database, run once or twice', async () => {
+    // The history written by today's writers, its older part rolled up: one start an EVSE.
+    const db = await open('whole-0018.db');
+    await rollupStatusEvents(db, { now: new Date(T0 + 32 * 86_400_000), retentionDays: 30 });
+    const events = await allEvents(db);
+    expect(events.length).toBeGreaterThan(20);
+    expect(events.filter((e) => e.prev_id !== null && !events.some((x) => x.id === e.prev_id))).toHaveLength(
+      3,
+    );
+    await db.close();
+    const sqlite = new Database(join(dir, 'whole-0018.db'));
+    for (let run = 0; run < 2; run++) expect(run0018(sqlite), `run ${run}`).toEqual({ written: 0 });
+    sqlite.close();
+    // And a database migrated above, repaired: whole now.
+    copyFileSync(file, join(dir, 'again-0018.db'));
+    (await openSqlite(join(dir, 'again-0018.db'))).close();
+    const again = new Database(join(dir, 'again-0018.db'));
+    expect(run0018(again)).toEqual({ written: 0 });
+    again.close();
+  });
+
+  it('migrates a database without events', async () => {
+    databaseBefore0018('empty-0018.db', ['a', 'b']).close();
+    const db = openSqlite(join(dir, 'empty-0018.db'));
+    expect(await db.all('SELECT pk, last_event_id FROM evses ORDER BY pk')).toEqual([
+      { pk: 'a', last_event_id: null },
+      { pk: 'b', last_event_id: null },
+    ]);
+    expect(await db.all("SELECT name FROM sqlite_master WHERE name LIKE 'status_chain_repair%'")).toEqual([]);
+    await db.close();
+  });
+});
+
+/** Runs 0018's statements on a database as the migrator would; the rows it changed outside its own tables. */
+function run0018(sqlite: Database.Database): { written: number } {
+  const sql = readFileSync(join(MIGRATIONS_DIR, '0018_status_event_chain_starts.sql'), 'utf8');
+  let written = 0;
+  for (const stmt of sql.split('--> statement-breakpoint')) {
+    const changes = sqlite.prepare(stmt).run().changes;
+    if (/^\s*(UPDATE|DELETE)/m.test(stmt.replace(/^--.*$/gm, ''))) written += changes;
+  }
+  return { written };
+}

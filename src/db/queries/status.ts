@@ -197,8 +197,8 @@ export interface TimelineEvent {
  * first one at or before `until` (ISO): a walk back along each EVSE's chain (evses.last_event_id,
  * evse_status_events.prev_id), one read by rowid per event. The chain's order is time order as well,
  * because an event is written only for a status not older than the EVSE's (write-location.ts,
- * write-evse.ts; migration 0016 relinked what older atlases wrote out of it). It ends where its
- * older part was rolled up.
+ * write-evse.ts; migrations 0016 and 0018 relinked what older atlases wrote out of it, or cut). It
+ * ends where its older part was rolled up.
  *
  * While an event's UTC day is after `lastDay` (the window's last day: every event of a later day
  * is at or after the window's end, so not wanted), the walk hops to the EVSE's last event of an

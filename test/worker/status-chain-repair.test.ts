@@ -1,0 +1,75 @@
+// Migration 0018 on D1 with something to repair (the migrations of apply-migrations.ts ran on an
+// empty database, where it only counts): the reviewer's cut chain and a head rolled up, written as
+// an older atlas left them, then 0018's statements as `wrangler d1 migrations apply` runs them.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+
+/** Ids as written, [time, rolled up]: walked from the head, only the last event is reached. */
+const SHAPES: Record<string, [string, boolean][]> = {
+  hole: [
+    ['2026-03-01T10:00:00Z', false],
+    ['2026-03-01T09:00:00Z', true],
+    ['2026-03-02T11:00:00Z', false],
+  ],
+  lostHead: [
+    ['2026-03-01T10:30:00Z', false],
+    ['2026-03-01T09:00:00Z', true],
+  ],
+};
+
+describe('migration 0018 on D1', () => {
+  it('relinks a chain cut by a rolled-up event, and an EVSE whose head was rolled up', async () => {
+    await env.DB.batch([
+      env.DB.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
+          facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+        VALUES ('L', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`),
+      ...Object.keys(SHAPES).map((e) =>
+        env.DB.prepare(
+          `INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions) VALUES (?, 'L', ?, 'AVAILABLE', '[]', '[]')`,
+        ).bind(e, e),
+      ),
+    ]);
+    const gone: number[] = [];
+    for (const [evse, steps] of Object.entries(SHAPES)) {
+      let prev: number | null = null;
+      for (const [when, rolled] of steps) {
+        const row: { id: number } | null = await env.DB.prepare(
+          `INSERT INTO evse_status_events (evse_pk, location_pk, new_status, occurred_at, received_at, via, prev_id)
+           VALUES (?, 'L', 'CHARGING', ?, ?, 'push', ?) RETURNING id`,
+        )
+          .bind(evse, when, when, prev)
+          .first<{ id: number }>();
+        prev = row!.id;
+        if (rolled) gone.push(prev);
+      }
+      await env.DB.prepare('UPDATE evses SET last_event_id = ? WHERE pk = ?').bind(prev, evse).run();
+    }
+    await env.DB.prepare('DELETE FROM evse_status_events WHERE id IN (SELECT value FROM json_each(?))')
+      .bind(JSON.stringify(gone))
+      .run();
+
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith('0018_'))!;
+    for (const sql of migration.queries) await env.DB.prepare(sql).run();
+
+    for (const evse of Object.keys(SHAPES)) {
+      const held = await env.DB.prepare(
+        'SELECT id, prev_id FROM evse_status_events WHERE evse_pk = ? ORDER BY occurred_at, id',
+      )
+        .bind(evse)
+        .all<{ id: number; prev_id: number | null }>();
+      const ids = held.results.map((r) => r.id);
+      const head = await env.DB.prepare('SELECT last_event_id AS id FROM evses WHERE pk = ?')
+        .bind(evse)
+        .first<{ id: number }>();
+      expect(head!.id, evse).toBe(ids.at(-1));
+      expect(
+        held.results.slice(1).map((r) => r.prev_id),
+        evse,
+      ).toEqual(ids.slice(0, -1));
+    }
+    const left = await env.DB.prepare(
+      "SELECT name FROM sqlite_master WHERE name LIKE 'status_chain_repair%'",
+    ).all();
+    expect(left.results).toEqual([]);
+  });
+});
