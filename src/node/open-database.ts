@@ -42,14 +42,17 @@ function openProblem(err: unknown): string {
 }
 
 /**
- * What SQLite would not say clearly: a folder is only SQLITE_CANTOPEN to it, and a file this user
- * cannot write it opens read-only without a word, to fail at the first write far from here
- * ("attempt to write a readonly database"). Anything else, the open itself reports.
+ * What SQLite would not say clearly: a folder is only SQLITE_CANTOPEN to it, a device such as
+ * /dev/null a "disk I/O error", and a file this user cannot write it opens read-only without a
+ * word, to fail at the first write far from here ("attempt to write a readonly database").
+ * Anything else, the open itself reports.
  */
 function fileProblem(file: string): string | null {
   if (file === ':memory:') return null;
   try {
-    if (statSync(file).isDirectory()) return 'it is a folder; name a file in it, such as atlas.db';
+    const stat = statSync(file);
+    if (stat.isDirectory()) return 'it is a folder; name a file in it, such as atlas.db';
+    if (!stat.isFile()) return 'it is not a regular file (a device, a pipe or a socket)';
     accessSync(file, constants.W_OK);
     return null;
   } catch (err) {

@@ -155,6 +155,16 @@ describe('settings that stop the atlas', () => {
     );
   });
 
+  it.runIf(existsSync('/dev/null'))(
+    'a database path that is a device: one line naming ATLAS_DB',
+    async () => {
+      // SQLite said "disk I/O error".
+      expect(await stops(['sources'], { ATLAS_DB: '/dev/null' })).toBe(
+        'atlas: cannot open the database /dev/null (ATLAS_DB): it is not a regular file (a device, a pipe or a socket)',
+      );
+    },
+  );
+
   it('a path through a file: one line naming ATLAS_DB', async () => {
     writeFileSync(join(dir, 'a-file'), '');
     const r = await atlas(['export', '--format', 'csv', '--out', join(dir, 'x.csv')], {
