@@ -13,14 +13,14 @@ afterEach(async () => {
 });
 
 const stamp = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const feed = (status: string) => [
+const feed = (status: string, lastUpdated = stamp) => [
   ocpiLocation('2.2.1', {
     id: 'F1',
     cc: 'NL',
     pid: 'DEM',
     lat: 52.09,
     lon: 5.12,
-    lastUpdated: stamp,
+    lastUpdated,
     evses: [{ uid: 'E1', status }],
   }),
 ];
@@ -66,6 +66,44 @@ describe('a full pull', () => {
     // A tile would count this AVAILABLE as fresh until the year 9999.
     expect(await statuses()).toBe(JSON.stringify([[0, future, 1]]));
     await h.db.batch(await forgetFutureTimesStmts(h.db, h.source.id, '2030-01-01T00:00:00Z'));
-    expect(await statuses()).toBe('[]');
+    // Brought back to the time of its newest event, the pull's.
+    expect(await statuses()).toBe(JSON.stringify([[0, stamp, 1]]));
   });
+
+  // A CPO's clock a year ahead: its pull wrote the EVSE's events dated then, at the head of the
+  // EVSE's chain of events. The next full pull forgets that time; the event it writes must not be
+  // linked to a newer one (readers walk the chain as time order, the rollup by id would cut it).
+  it.each([
+    ['BLOCKED', 'a status of its own'],
+    ['CHARGING', 'the status stamped ahead'],
+  ])(
+    'keeps the chain of events in time order when it takes %s (%s) after an EVSE stamped ahead',
+    async (status) => {
+      const ahead = new Date(Date.now() + 365 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const later = new Date(Date.now() - 1800_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      h = await startHarness({ locations: feed('AVAILABLE') });
+      expect((await h.sync('full')).status).toBe('ok');
+      h.cpo.setData(feed('CHARGING', ahead));
+      expect((await h.sync('full')).status).toBe('ok');
+      const events = () =>
+        h!.db.all<{ id: number; prev_id: number | null; new_status: string; occurred_at: string }>(
+          'SELECT id, prev_id, new_status, occurred_at FROM evse_status_events ORDER BY id',
+        );
+      expect((await events()).map((e) => e.occurred_at)).toEqual([stamp, ahead]);
+
+      h.cpo.setData(feed(status, later));
+      expect((await h.sync('full')).status).toBe('ok');
+      const held = await events();
+      // The event dated ahead is gone; the pull's follows the one before it, and is the head.
+      expect(held.map((e) => [e.new_status, e.occurred_at])).toEqual([
+        ['AVAILABLE', stamp],
+        [status, later],
+      ]);
+      expect(held[1]!.prev_id).toBe(held[0]!.id);
+      const evse = await h.db.get<{ status: string; status_updated_at: string; last_event_id: number }>(
+        'SELECT status, status_updated_at, last_event_id FROM evses',
+      );
+      expect(evse).toEqual({ status, status_updated_at: later, last_event_id: held[1]!.id });
+    },
+  );
 });

@@ -1,8 +1,11 @@
 // Migration 0018 on D1 with something to repair (the migrations of apply-migrations.ts ran on an
 // empty database, where it only counts): the reviewer's cut chain and a head rolled up, written as
 // an older atlas left them, then 0018's statements as `wrangler d1 migrations apply` runs them.
+// And a full pull's repair of an EVSE stamped ahead, which takes its events dated ahead off its chain.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { d1Db } from '../../src/db/d1.js';
+import { forgetFutureTimesStmts } from '../../src/db/queries/future-timestamps.js';
 
 /** Ids as written, [time, rolled up]: walked from the head, only the last event is reached. */
 const SHAPES: Record<string, [string, boolean][]> = {
@@ -71,5 +74,47 @@ describe('migration 0018 on D1', () => {
       "SELECT name FROM sqlite_master WHERE name LIKE 'status_chain_repair%'",
     ).all();
     expect(left.results).toEqual([]);
+  });
+
+  it('takes the events dated ahead of a full pull off the chain of an EVSE stamped ahead', async () => {
+    await env.DB.batch([
+      env.DB.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
+          facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+        VALUES ('F', 'src', 'DE', 'ABC', '2', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`),
+      env.DB.prepare(`INSERT INTO evses (pk, location_pk, uid, status, status_updated_at, capabilities,
+          parking_restrictions) VALUES ('ahead', 'F', 'ahead', 'CHARGING', '2027-06-01T00:00:00Z', '[]', '[]')`),
+    ]);
+    let prev: number | null = null;
+    const ids: number[] = [];
+    for (const [when, status] of [
+      ['2026-03-01T10:00:00Z', 'AVAILABLE'],
+      ['2027-05-01T00:00:00Z', 'BLOCKED'],
+      ['2027-06-01T00:00:00Z', 'CHARGING'],
+    ]) {
+      const row: { id: number } | null = await env.DB.prepare(
+        `INSERT INTO evse_status_events (evse_pk, location_pk, new_status, occurred_at, received_at, via, prev_id)
+         VALUES ('ahead', 'F', ?, ?, ?, 'pull', ?) RETURNING id`,
+      )
+        .bind(status, when, when, prev)
+        .first<{ id: number }>();
+      prev = row!.id;
+      ids.push(prev);
+    }
+    await env.DB.prepare("UPDATE evses SET last_event_id = ? WHERE pk = 'ahead'").bind(prev).run();
+
+    const db = d1Db(env.DB);
+    await db.batch(await forgetFutureTimesStmts(db, 'src', '2026-12-07T00:00:00Z'));
+    const held = await env.DB.prepare("SELECT id FROM evse_status_events WHERE evse_pk = 'ahead'").all<{
+      id: number;
+    }>();
+    expect(held.results.map((r) => r.id)).toEqual([ids[0]]);
+    const evse = await env.DB.prepare(
+      "SELECT status, status_updated_at, last_event_id FROM evses WHERE pk = 'ahead'",
+    ).first();
+    expect(evse).toEqual({
+      status: 'AVAILABLE',
+      status_updated_at: '2026-03-01T10:00:00Z',
+      last_event_id: ids[0],
+    });
   });
 });
