@@ -20,12 +20,20 @@ const SHAPES: Record<string, [string, boolean][]> = {
   ],
 };
 
+/** A location `pk` of source `source` (its OCPI id the same), with what the table requires. */
+const insertLocation = (pk: string, source: string) =>
+  env.DB.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
+      facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+    VALUES (?, ?, 'DE', 'ABC', ?, 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`).bind(
+    pk,
+    source,
+    pk,
+  );
+
 describe('migration 0018 on D1', () => {
   it('relinks a chain cut by a rolled-up event, and an EVSE whose head was rolled up', async () => {
     await env.DB.batch([
-      env.DB.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
-          facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
-        VALUES ('L', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`),
+      insertLocation('L', 's'),
       ...Object.keys(SHAPES).map((e) =>
         env.DB.prepare(
           `INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions) VALUES (?, 'L', ?, 'AVAILABLE', '[]', '[]')`,
@@ -78,9 +86,7 @@ describe('migration 0018 on D1', () => {
 
   it('takes the events dated ahead of a full pull off the chain of an EVSE stamped ahead', async () => {
     await env.DB.batch([
-      env.DB.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
-          facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
-        VALUES ('F', 'src', 'DE', 'ABC', '2', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '')`),
+      insertLocation('F', 'src'),
       env.DB.prepare(`INSERT INTO evses (pk, location_pk, uid, status, status_updated_at, capabilities,
           parking_restrictions) VALUES ('ahead', 'F', 'ahead', 'CHARGING', '2027-06-01T00:00:00Z', '[]', '[]')`),
     ]);
