@@ -5,13 +5,16 @@ import { z } from 'zod';
 const PROXY_ENTRY = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$/;
 
 /**
- * A whole number written in decimal, from `min` to `max`. Not z.coerce.number(), which reads an
- * empty value (`PORT=` from an unset variable in a compose file) as 0, a random port, and "0x1F90"
- * or " 80 " as numbers, and whose "expected number, received NaN" does not say what was wrong.
+ * A whole number written in decimal, from `min` to `max` (the Worker's bindings too). Not
+ * z.coerce.number(), which reads an empty value (`PORT=` from an unset variable in a compose file)
+ * as 0, a random port, and "0x1F90" or " 80 " as numbers, and whose "expected number, received
+ * NaN" does not say what was wrong.
  */
-function wholeNumber(min: number, max?: number) {
+export function wholeNumber(min: number, max?: number) {
   const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
-  return z.string().transform((s, ctx) => {
+  // A number too: wrangler.toml's [vars] hand an unquoted value to the Worker as one.
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const s = String(v);
     const n = decimal(s);
     if (Number.isInteger(n) && n >= min && n <= (max ?? Number.MAX_SAFE_INTEGER)) return n;
     return invalidNumber(ctx, s, `a whole number ${range}`);
@@ -41,10 +44,10 @@ function invalidNumber(ctx: z.RefinementCtx, s: string, what: string): never {
 }
 
 /** Days from now that still make a date (JavaScript's dates end 100,000,000 days from 1970). */
-const DATE_RANGE_DAYS = 100_000_000;
+export const DATE_RANGE_DAYS = 100_000_000;
 
 /** The longest setTimeout: Node fires a longer one after 1 ms (every heavy request would get 503 at once). */
-const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_MS = 2_147_483_647;
 
 const envSchema = z.object({
   PORT: wholeNumber(0, 65535).default(8080),

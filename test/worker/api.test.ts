@@ -3,7 +3,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import type { FeatureCollection, Point } from 'geojson';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { base64Token } from '../../src/ocpi/client/auth.js';
 import worker from '../../src/worker.js';
 import { syncToCompletion } from './cron.js';
@@ -118,6 +118,37 @@ describe('the public API on Workers', () => {
     const res = await get('/v1/dumps/sites.sqlite.gz');
     expect(res.status).toBe(501);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_implemented');
+  });
+
+  it.each([
+    // An unset variable passed on: read as 0 retries before, without a word.
+    ['ATLAS_HTTP_RETRIES', ''],
+    // Beyond a timer's range: accepted before.
+    ['ATLAS_HTTP_TIMEOUT_MS', '3000000000'],
+  ])('answers "misconfigured" for %s=%j, and logs why, naming the binding', async (name, value) => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const wrong = { ...env, [name]: value };
+      const res = await worker.fetch(
+        new Request('http://atlas.test/healthz'),
+        wrong,
+        createExecutionContext(),
+      );
+      expect(res.status).toBe(500);
+      expect(logged.mock.calls.map((c) => String(c[0])).join('\n')).toContain(`${name}: `);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it('takes a number binding as wrangler.toml gives an unquoted value', async () => {
+    const numeric = { ...env, ATLAS_SYNC_STEPS: 4 as unknown as string };
+    const res = await worker.fetch(
+      new Request('http://atlas.test/healthz'),
+      numeric,
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(200);
   });
 
   it('answers 500 "misconfigured" when a binding is invalid, without echoing the bindings', async () => {
