@@ -19,10 +19,14 @@ export interface WriteContext {
    * What we hold of this location's EVSE statuses, read beforehand for a whole page: skips the event
    * statement of an EVSE whose held status is newer. Status events are otherwise decided in SQL
    * against the row, as what is held may be stale by the time the page's batch runs
-   * (evseStatusStmts). isNew: the page read the location as not held, and its batch runs
-   * newLocationsCleanUpStmts for it before these statements instead of their own clean-up.
+   * (evseStatusStmts).
    */
-  held?: { isNew: boolean; statuses: Map<string, { status: string; updatedAt: string | null }> };
+  held?: { statuses: Map<string, { status: string; updatedAt: string | null }> };
+  /**
+   * false: the caller puts one absentCleanUpStmts for all the locations of its batch before their
+   * writes (a sync page) instead of three statements per location. Default true.
+   */
+  cleanUp?: boolean;
   /**
    * false: the caller appends one refreshSiteFeaturesStmts for all the locations of its batch (a
    * sync page) instead of one per location. Default true.
@@ -107,15 +111,6 @@ ON CONFLICT(pk) DO UPDATE SET connector_id=excluded.connector_id, standard=exclu
   max_amperage=excluded.max_amperage, max_power_w=excluded.max_power_w, tariff_ids=excluded.tariff_ids,
   terms_and_conditions=excluded.terms_and_conditions, last_updated=excluded.last_updated`;
 
-/**
- * Ids that are no longer in the record are written as a JSON list, so one statement covers any count.
- * Their connectors are deleted beside (DELETE_ABSENT_CONNECTORS), so their power goes too: an EVSE
- * a status PATCH brings back must not lift its location's max power with connectors it lost.
- */
-const REMOVE_ABSENT_EVSES = `UPDATE evses SET removed_at = ?, max_power_w = NULL
-WHERE location_pk = ? AND removed_at IS NULL AND pk NOT IN (SELECT value FROM json_each(?))`;
-const DELETE_ABSENT_CONNECTORS = `DELETE FROM connectors
-WHERE location_pk = ? AND pk NOT IN (SELECT value FROM json_each(?))`;
 const DELETE_LOCATION_TARIFFS = 'DELETE FROM location_tariffs WHERE location_pk = ?';
 /** The location's tariff ids, as a JSON list: one statement for any count (OR IGNORE: ids differing in case). */
 const INSERT_LOCATION_TARIFFS = `INSERT OR IGNORE INTO location_tariffs (location_pk, tariff_id)
@@ -128,19 +123,22 @@ const RELINK_LOCATION_TARIFFS = `INSERT OR IGNORE INTO location_tariffs (locatio
 const IN_LIST = 'IN (SELECT value FROM json_each(?))';
 
 /**
- * The clean-up of locations a sync page read as not held, all of them in three statements that run
- * before their writes: a push may have created one between the page's read and its batch (D1's
- * stepwise sync, `atlas sync` in another process than the server), and what that push wrote and the
- * page no longer lists goes as for a held location (absent EVSEs flagged removed, their connectors
- * and the old tariff links deleted; the page's writes then add its own). For a location that is
- * still new each is an index probe to an empty range, where a clean-up per location would be three
- * statements more for each of a full sync's 70k new locations. Bound: JSON lists of the locations
- * and of every EVSE and connector pk they list.
+ * What is stored of the locations about to be written and their new versions no longer list goes,
+ * for any count of locations in three statements: absent EVSEs flagged removed, their connectors
+ * and all the old tariff links deleted (the writes then add the versions' own). The writes of a
+ * location touch only the EVSEs and connectors it lists, so these run before them, as the tariff
+ * links' delete must. A sync page runs them for every location it writes, as read or not: a push
+ * may have created one between the page's read and its batch (D1's stepwise sync, `atlas sync` in
+ * another process than the server), and what that push wrote and the page no longer lists goes as
+ * in the serial order push, then pull. For a location still new each is an index probe to an empty
+ * range (location_tariffs pk, evses_location, connectors_location), where three statements per
+ * location would be three more for each of a full sync's 70k new ones. A push writes its location
+ * as a list of one. Bound: JSON lists of the locations and of every EVSE and connector pk they list
+ * (three parameters at most, D1's limit is 100). Absent EVSEs lose their power with their
+ * connectors: an EVSE a status PATCH brings back must not lift its location's max power with
+ * connectors it lost.
  */
-export function newLocationsCleanUpStmts(
-  locs: readonly { pk: string; value: Location }[],
-  now: string,
-): Stmt[] {
+export function absentCleanUpStmts(locs: readonly { pk: string; value: Location }[], now: string): Stmt[] {
   if (locs.length === 0) return [];
   const evsePks: string[] = [];
   const connectorPks: string[] = [];
@@ -193,13 +191,10 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
   const pk = locationPkOf(ctx.sourceId, loc);
   const cell = cellOf(loc.lat, loc.lon);
   let locMax: number | null = null;
-  const evsePks: string[] = [];
-  const connectorPks: string[] = [];
   const evseStmts: Stmt[] = [];
   const tariffIds = new Set<string>();
   for (const evse of loc.evses) {
     const epk = evseKey(pk, evse.uid);
-    evsePks.push(epk);
     const max = maxPowerOf(evse);
     // Live EVSEs only, as every EVSE-level write counts it (REFRESH_LOCATION_POWER in write-evse.ts).
     if (max != null && evse.status !== 'REMOVED' && (locMax == null || max > locMax)) locMax = max;
@@ -207,22 +202,15 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
     evseStmts.push(...evseStatusStmts(epk, pk, evse.status, occurredAt, ctx));
     evseStmts.push(evseUpsertStmt(epk, pk, evse, max, ctx, loc.lastUpdated));
     for (const c of evse.connectors) {
-      const cpk = connectorKey(epk, c.id);
-      connectorPks.push(cpk);
-      evseStmts.push(connectorUpsertStmt(cpk, epk, pk, c));
+      evseStmts.push(connectorUpsertStmt(connectorKey(epk, c.id), epk, pk, c));
       for (const t of c.tariffIds) tariffIds.add(t);
     }
   }
-  const stmts: Stmt[] = [locationUpsertStmt(pk, cell, loc, locMax, ctx)];
-  const isNew = ctx.held?.isNew ?? false;
-  if (!isNew) stmts.push({ sql: DELETE_LOCATION_TARIFFS, params: [pk] });
+  const stmts = ctx.cleanUp === false ? [] : absentCleanUpStmts([{ pk, value: loc }], ctx.now);
+  stmts.push(locationUpsertStmt(pk, cell, loc, locMax, ctx));
   if (tariffIds.size > 0)
     stmts.push({ sql: INSERT_LOCATION_TARIFFS, params: [pk, JSON.stringify([...tariffIds])] });
   stmts.push(...evseStmts);
-  if (!isNew) {
-    stmts.push({ sql: REMOVE_ABSENT_EVSES, params: [ctx.now, pk, JSON.stringify(evsePks)] });
-    stmts.push({ sql: DELETE_ABSENT_CONNECTORS, params: [pk, JSON.stringify(connectorPks)] });
-  }
   if (ctx.refreshSite !== false) stmts.push(...refreshSiteFeaturesStmts({ locationPks: [pk] }));
   return stmts;
 }

@@ -13,8 +13,8 @@ import {
 import { cellOf } from '../db/spatial-key.js';
 import type { BatchOptions, Db, Stmt } from '../db/types.js';
 import {
+  absentCleanUpStmts,
   locationPkOf,
-  newLocationsCleanUpStmts,
   touchLocationStmt,
   writeLocationStmts,
 } from '../db/write-location.js';
@@ -267,13 +267,9 @@ async function pageWriteStmts(page: PreparedPage, written: WrittenLocation[]): P
     ctx.db,
     toWrite.filter((k) => stored.has(k.pk)).map((k) => k.pk),
   );
-  // Not held when read is no promise that it is not by the batch: the clean-up is decided in SQL.
-  stmts.push(
-    ...newLocationsCleanUpStmts(
-      toWrite.filter((k) => !stored.has(k.pk)),
-      ctx.now,
-    ),
-  );
+  // Not held when read is no promise that it is not by the batch: the clean-up of every location
+  // written is decided in SQL, before their writes.
+  stmts.push(...absentCleanUpStmts(toWrite, ctx.now));
   for (const { pk, value, hash } of unique) {
     const held = stored.get(pk);
     if (held && held.hash === hash && !held.removed) {
@@ -290,7 +286,8 @@ async function pageWriteStmts(page: PreparedPage, written: WrittenLocation[]): P
         via: 'pull',
         runId: ctx.runId,
         contentHash: hash,
-        held: { isNew: !held, statuses },
+        held: { statuses },
+        cleanUp: false,
         refreshSite: false,
       }),
     );

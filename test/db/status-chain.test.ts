@@ -128,7 +128,6 @@ async function heldOf(db: Db) {
     [pk],
   );
   return {
-    isNew: rows.length === 0,
     statuses: new Map(rows.map((r) => [r.pk, { status: r.status, updatedAt: r.status_updated_at }])),
   };
 }
@@ -705,7 +704,6 @@ describe('a sync page written with held statuses a push made stale', () => {
     const epk = evseKey(racePk, 'R1');
     await db.batch(writeLocationStmts(one('AVAILABLE', 0), { ...ctx, now: H(0), contentHash: 'a' }));
     const held = {
-      isNew: false,
       statuses: new Map([[epk, { status: 'AVAILABLE', updatedAt: H(0) }]]),
     };
     await db.batch(
@@ -786,7 +784,7 @@ describe('a sync page written with held statuses a push made stale', () => {
         via: 'pull',
         runId: 1,
         contentHash: 'a',
-        held: { isNew: true, statuses: new Map() },
+        held: { statuses: new Map() },
       }),
     );
     const events = await allEvents(db);
