@@ -8,6 +8,7 @@ import type { Db } from '../../src/db/types.js';
 import { applyLocationPage, ocpiItem, queueLocationPage } from '../../src/ingest/apply-page.js';
 import { PendingPages } from '../../src/ingest/pending-pages.js';
 import { startRun, zeroCounters } from '../../src/ingest/run-record.js';
+import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
 import { evseKey, locationKey } from '../../src/model/ids.js';
 import { normalizeLocation } from '../../src/model/normalize-location.js';
 import { type Atlas, ocpiLocation, startAtlas } from '../ocpi/receiver/push-harness.js';
@@ -53,6 +54,41 @@ async function pullAround(items: ReturnType<typeof item>[], between: () => Promi
   await between();
   await pending.flush();
 }
+
+/**
+ * Pulls `items` as one held page at 11:00 with `push` committed right after the page's read of what
+ * it holds (storedHashes) and before its batch: D1's stepwise sync, or `atlas sync` in another
+ * process than the server. Returns the page's run context (its id, counters and seen records).
+ */
+async function pullWithPushAfterRead(items: ReturnType<typeof item>[], push: () => Promise<void>) {
+  let pushes = 0;
+  const racing: Db = new Proxy(atlas.db, {
+    get(target, prop, receiver) {
+      if (prop !== 'all') return Reflect.get(target, prop, receiver);
+      return async (sql: string, params?: unknown[]) => {
+        const rows = await target.all(sql, params);
+        if (pushes === 0 && /FROM locations WHERE pk IN/.test(sql)) {
+          pushes++;
+          await push();
+        }
+        return rows;
+      };
+    },
+  });
+  const ctx = { ...(await ctxAt('2025-03-01T11:00:00Z')), db: racing };
+  const pending = new PendingPages(racing, ctx.counters, async () => {});
+  await queueLocationPage(items, ctx, pending);
+  await pending.flush();
+  expect(pushes).toBe(1);
+  return ctx;
+}
+
+/** The EVSEs of location `pk` as a user sees them: uid, status, flagged removed or not. */
+const evsesOf = (pk: string) =>
+  atlas.db.all<{ uid: string; status: string; removed: number }>(
+    'SELECT uid, status, removed_at IS NOT NULL AS removed FROM evses WHERE location_pk = ? ORDER BY uid',
+    [pk],
+  );
 
 /** The status events of E1 chain (each starts where the one before ended) and end at its status. */
 async function expectEventsChain(): Promise<void> {
@@ -184,34 +220,14 @@ describe('a push between a sync page and its commit', () => {
       }),
       ['T-PULL'],
     );
-    let pushes = 0;
-    // The page's read of what it holds (storedHashes), then the push, then the page's batch.
-    const racing: Db = new Proxy(atlas.db, {
-      get(target, prop, receiver) {
-        if (prop !== 'all') return Reflect.get(target, prop, receiver);
-        return async (sql: string, params?: unknown[]) => {
-          const rows = await target.all(sql, params);
-          if (pushes === 0 && /FROM locations WHERE pk IN/.test(sql)) {
-            pushes++;
-            const put = await atlas.push('PUT', '2.2.1', '/NL/TNM/P3', pushed);
-            expect([200, 201]).toContain(put.status);
-          }
-          return rows;
-        };
-      },
+    await pullWithPushAfterRead([ocpiItem(pulled, (r) => normalizeLocation(r, '2.2.1'))], async () => {
+      const put = await atlas.push('PUT', '2.2.1', '/NL/TNM/P3', pushed);
+      expect([200, 201]).toContain(put.status);
     });
-    const ctx = { ...(await ctxAt('2025-03-01T11:00:00Z')), db: racing };
-    const pending = new PendingPages(racing, ctx.counters, async () => {});
-    await queueLocationPage([ocpiItem(pulled, (r) => normalizeLocation(r, '2.2.1'))], ctx, pending);
-    await pending.flush();
-    expect(pushes).toBe(1);
 
     // As if the push had come first: the pull flags E2 removed, drops its connector and the
     // pushed tariff link.
-    const evses = await atlas.db.all<{ uid: string; status: string; removed: number }>(
-      'SELECT uid, status, removed_at IS NOT NULL AS removed FROM evses WHERE location_pk = ? ORDER BY uid',
-      [pk],
-    );
+    const evses = await evsesOf(pk);
     expect(evses).toEqual([
       { uid: 'E1', status: 'CHARGING', removed: 0 },
       { uid: 'E2', status: 'AVAILABLE', removed: 1 },
@@ -226,5 +242,63 @@ describe('a push between a sync page and its commit', () => {
       [pk],
     );
     expect(links).toEqual([{ tariff_id: 'T-PULL' }]);
+  });
+
+  // The page read P4 as held with its own content hash, so it only touches it (touchLocationStmt);
+  // a push then changed it before the page's batch. The push is the newer data and stays, and the
+  // touch still marks P4 listed by the run, so the end of the full pull does not remove it.
+  it('keeps a push that changed a location the page only touches, and the run still lists it', async () => {
+    const pk = locationKey('cpo-nl', 'NL', 'TNM', 'P4');
+    const page = () => [
+      item(
+        'P4',
+        [{ uid: 'E1', status: 'AVAILABLE', lastUpdated: '2025-03-01T10:00:00Z' }],
+        '2025-03-01T10:00:00Z',
+      ),
+    ];
+    await applyLocationPage(page(), await ctxAt('2025-03-01T10:00:00Z'));
+    const ctx = await pullWithPushAfterRead(page(), async () => {
+      const put = await atlas.push(
+        'PUT',
+        '2.2.1',
+        '/NL/TNM/P4',
+        ocpiLocation('2.2.1', {
+          id: 'P4',
+          name: 'Pushed name',
+          lat: 52.1,
+          lon: 5.1,
+          lastUpdated: '2025-03-01T10:30:00Z',
+          evses: [
+            { uid: 'E1', status: 'CHARGING' },
+            { uid: 'E2', status: 'AVAILABLE' },
+          ],
+        }),
+      );
+      expect(put.status).toBe(200);
+    });
+    expect(ctx.counters).toMatchObject({ unchanged: 1, upserted: 0 });
+
+    const note = await applyFullPullRemovals(
+      atlas.db,
+      'cpo-nl',
+      0.5,
+      ctx.runId,
+      ctx.seen.size,
+      false,
+      '2025-03-01T11:05:00Z',
+      ctx.counters,
+    );
+    expect(note).toBeNull();
+    expect(ctx.counters.removed).toBe(0);
+    const loc = await atlas.db.get<{ name: string; removed_at: string | null; last_seen_run: number }>(
+      'SELECT name, removed_at, last_seen_run FROM locations WHERE pk = ?',
+      [pk],
+    );
+    expect(loc).toEqual({ name: 'Pushed name', removed_at: null, last_seen_run: ctx.runId });
+    const evses = await evsesOf(pk);
+    expect(evses).toEqual([
+      { uid: 'E1', status: 'CHARGING', removed: 0 },
+      { uid: 'E2', status: 'AVAILABLE', removed: 0 },
+    ]);
   });
 });
