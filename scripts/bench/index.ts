@@ -1,8 +1,19 @@
 // `npm run bench [-- NAME...]`: runs the benchmarks one after another, each printing its figures
-// next to a baseline measured in the same run, then every figure that has a target in one table. Names: sync, push, sse, api, dedupe, tiles, researchers, ocpi-out, load.
+// next to a baseline measured in the same run, then every figure that has a target in one table. Names: sync, push, sse, api, dedupe, tiles, researchers, ocpi-out, load, stats.
 import { printSummary } from './summary.js';
 
-const ALL = ['sync', 'push', 'sse', 'api', 'dedupe', 'tiles', 'researchers', 'ocpi-out', 'load'] as const;
+const ALL = [
+  'sync',
+  'push',
+  'sse',
+  'api',
+  'dedupe',
+  'tiles',
+  'researchers',
+  'ocpi-out',
+  'load',
+  'stats',
+] as const;
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(ALL as readonly string[]).includes(w));

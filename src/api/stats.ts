@@ -257,12 +257,17 @@ export const operatorsApp = resourceApp().openapi(
         operators: items.map((r) => ({
           name: r.key,
           ...counts(r),
-          countries: (r.countries ?? '')
-            .split(',')
-            .filter(Boolean)
-            .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc))
-            // group_concat's order follows the query plan: sorted, the answer does not.
-            .sort(),
+          // A location without a country counts under its party's (alpha-2): once the codes are
+          // alpha-3, one country may be listed twice. group_concat's order follows the query plan:
+          // sorted, the answer does not.
+          countries: [
+            ...new Set(
+              (r.countries ?? '')
+                .split(',')
+                .filter(Boolean)
+                .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc)),
+            ),
+          ].sort(),
         })),
         next,
       },

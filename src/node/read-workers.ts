@@ -196,8 +196,8 @@ export interface HeavyReadSettings extends ReadWorkerData {
 }
 
 /**
- * Statistics are precomputed: the statistics worker computes /v1/stats as the server starts (90 s
- * on 1M EVSEs on a loaded 2-core machine), and from then on answers it from that result, refreshed
+ * Statistics are precomputed: the statistics worker computes /v1/stats as the server starts (7 s of
+ * CPU on 1M EVSEs, 90 s on a loaded 2-core machine before session 16), and from then on answers it from that result, refreshed
  * in the background at most once a minute (fresh-for.ts). A request meanwhile waits at most
  * ATLAS_HEAVY_WAIT_MS (503 `busy` after it); once a client had an answer, a request the busy
  * worker does not answer within a second gets the last one (last-answers.ts). `renew` computes

@@ -121,14 +121,27 @@ describe('/v1/stats and /v1/operators', () => {
 
   it('lists operators by name with counts, paged', async () => {
     const names: string[] = [];
+    const countries: Record<string, string[]> = {};
     let next: string | null = url('/v1/operators?limit=2');
     while (next) {
       const body: Json = await (await fetch(next)).json();
       names.push(...body.operators.map((o: Json) => o.name));
+      for (const o of body.operators) countries[o.name] = o.countries;
       next = body.next;
     }
     const expected = [...new Set(m.published.map((l) => l.operator_name as string))].sort();
     expect(names).toEqual(expected);
+    // Each country once, whether its locations name it (alpha-3) or only their party's (alpha-2).
+    const alpha3: Record<string, string> = { DE: 'DEU', FR: 'FRA', NL: 'NLD', BE: 'BEL' };
+    const countriesOf = (name: string) =>
+      [
+        ...new Set(
+          m.published
+            .filter((l) => l.operator_name === name)
+            .map((l) => (l.country as string | null) ?? alpha3[l.country_code as string]),
+        ),
+      ].sort();
+    expect(countries).toEqual(Object.fromEntries(expected.map((n) => [n, countriesOf(n)])));
   });
 });
 

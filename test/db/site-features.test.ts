@@ -25,8 +25,7 @@ import { siteFeaturesFromScratch } from '../helpers/site-features-reference.js';
 import { ocpiSourceConfig } from '../helpers/source-config.js';
 import {
   applyPushSteps,
-  ocpiConnector,
-  type PushStep,
+  pushesOfEveryKind,
   putTwoEvseLocation,
   startAtlas,
 } from '../ocpi/receiver/push-harness.js';
@@ -280,24 +279,7 @@ describe('the site read model after OCPI pushes', () => {
 
       // Within the receiver's 5 minutes of clock skew for every step below.
       atlas.clock.set('2025-03-01T12:08:00Z');
-      const steps: PushStep[] = [
-        ['PATCH', '/NL/TNM/A/E1', { status: 'CHARGING', last_updated: at(2) }],
-        [
-          'PUT',
-          '/NL/TNM/A/E3',
-          {
-            uid: 'E3',
-            status: 'AVAILABLE',
-            capabilities: [],
-            last_updated: at(3),
-            connectors: [ocpiConnector(v, '1', 50_000, at(3))],
-          },
-        ],
-        ['PUT', '/NL/TNM/A/E3/2', ocpiConnector(v, '2', 7_400, at(4))],
-        ['PATCH', '/NL/TNM/A/E3/1', { max_electric_power: 150_000, last_updated: at(5) }],
-        ['PATCH', '/NL/TNM/A', { name: 'Renamed', last_updated: at(6) }],
-        ['PATCH', '/NL/TNM/B/E2', { status: 'REMOVED', last_updated: at(7) }],
-      ];
+      const steps = pushesOfEveryKind(at);
       await applyPushSteps(atlas, steps, () => expectReadModelCurrent(atlas.db));
       // Concurrent pushes commit together (the write queue merges their refreshes into one).
       const burst = await Promise.all(

@@ -45,6 +45,9 @@ export const PARITY_QUERIES = [
   '/v1/tariffs',
   '/v1/operators',
   '/v1/stats',
+  // Each dimension's own query once more, filtered (the statistics read in pk order: stats.ts).
+  '/v1/stats/by-connector?country=NLD',
+  '/v1/stats/by-power-class?country=NLD',
   // Vector tiles over Delft: cluster zooms, site zooms, a filter, an empty tile, a bad one; and
   // their TileJSON and style (compared as base64 where binary, see parity-context.ts).
   '/v1/tiles/0/0/0.mvt',

@@ -275,6 +275,33 @@ export async function applyPushSteps(atlas: Atlas, steps: PushStep[], check: () 
   }
 }
 
+/**
+ * One push of every kind the receiver applies to locations A and B of putTwoEvseLocation (2.2.1):
+ * status PATCH, EVSE PUT, connector PUT and PATCH, Location PATCH (name and operator), and a status
+ * PATCH to REMOVED. `at(m)` gives the push times, minute m.
+ */
+export function pushesOfEveryKind(at: (minute: number) => string): PushStep[] {
+  const v = '2.2.1';
+  return [
+    ['PATCH', '/NL/TNM/A/E1', { status: 'CHARGING', last_updated: at(2) }],
+    [
+      'PUT',
+      '/NL/TNM/A/E3',
+      {
+        uid: 'E3',
+        status: 'AVAILABLE',
+        capabilities: [],
+        last_updated: at(3),
+        connectors: [ocpiConnector(v, '1', 50_000, at(3))],
+      },
+    ],
+    ['PUT', '/NL/TNM/A/E3/2', ocpiConnector(v, '2', 7_400, at(4))],
+    ['PATCH', '/NL/TNM/A/E3/1', { max_electric_power: 150_000, last_updated: at(5) }],
+    ['PATCH', '/NL/TNM/A', { name: 'Renamed', operator: { name: 'Renamed' }, last_updated: at(6) }],
+    ['PATCH', '/NL/TNM/B/E2', { status: 'REMOVED', last_updated: at(7) }],
+  ];
+}
+
 /** A 2.2.1 PUT of location L1 (Utrecht) with one EVSE, E1, AVAILABLE. */
 export function putOneEvseLocation(atlas: Atlas, lastUpdated: string) {
   return atlas.push(
