@@ -1260,3 +1260,48 @@ function run0018(sqlite: Database.Database): { written: number } {
   }
   return { written };
 }
+
+describe('the rollup of a chain relinked against its ids', () => {
+  it('takes the older events before one it takes off the chain too, so no second start is left', async () => {
+    // As an older atlas wrote them, in id order: 09:00; 08:00 received late (10:30, after the
+    // cutoff of 10:00); 11:00. 0016 relinks them 08:00, 09:00, 11:00; the rollup takes 09:00 alone
+    // by id, and 11:00's link would name an event gone, 08:00 a second start.
+    const events: [string, string][] = [
+      ['2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z'],
+      ['2026-03-01T08:00:00Z', '2026-03-01T10:30:00Z'],
+      ['2026-03-01T11:00:00Z', '2026-03-01T11:00:00Z'],
+    ];
+    for (const chunk of [1, 2000]) {
+      const file = join(dir, `relinked-rollup-${chunk}.db`);
+      const old = databaseAt(file, migrationsUpTo(dir, 15));
+      old.exec(`INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions)
+        VALUES ('a', 'L', 'a', 'AVAILABLE', '[]', '[]')`);
+      let prev: number | null = null;
+      for (const [when, received] of events) {
+        prev = Number(
+          old
+            .prepare(`INSERT INTO evse_status_events (evse_pk, location_pk, new_status, occurred_at, received_at, via,
+               prev_id) VALUES ('a', 'L', 'CHARGING', ?, ?, 'push', ?)`)
+            .run(when, received, prev).lastInsertRowid,
+        );
+      }
+      old.prepare("UPDATE evses SET last_event_id = ? WHERE pk = 'a'").run(prev);
+      old.close();
+      const db = openSqlite(file);
+      const r = await rollupStatusEvents(db, {
+        now: new Date('2026-03-31T10:00:00Z'),
+        retentionDays: 30,
+        chunk,
+      });
+      const held = await allEvents(db);
+      expect(
+        held.map((e) => e.occurred_at),
+        `chunk ${chunk}`,
+      ).toEqual(['2026-03-01T11:00:00Z']);
+      expect(r.eventsDeleted, `chunk ${chunk}`).toBe(2);
+      const head = await db.get<{ id: number }>("SELECT last_event_id AS id FROM evses WHERE pk = 'a'");
+      expect(walkedIds(held, head!.id), `chunk ${chunk}`).toEqual(held.map((e) => e.id));
+      await db.close();
+    }
+  });
+});

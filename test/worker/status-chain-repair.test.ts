@@ -1,11 +1,13 @@
 // Migration 0018 on D1 with something to repair (the migrations of apply-migrations.ts ran on an
 // empty database, where it only counts): the reviewer's cut chain and a head rolled up, written as
 // an older atlas left them, then 0018's statements as `wrangler d1 migrations apply` runs them.
-// And a full pull's repair of an EVSE stamped ahead, which takes its events dated ahead off its chain.
+// And a full pull's repair of an EVSE stamped ahead, which takes its events dated ahead off its chain,
+// and the rollup of a chain relinked against its ids, which takes the events superseded with it.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { d1Db } from '../../src/db/d1.js';
 import { forgetFutureTimesStmts } from '../../src/db/queries/future-timestamps.js';
+import { rollupStatusEvents } from '../../src/db/queries/status.js';
 
 /** Ids as written, [time, rolled up]: walked from the head, only the last event is reached. */
 const SHAPES: Record<string, [string, boolean][]> = {
@@ -122,5 +124,39 @@ describe('migration 0018 on D1', () => {
       status_updated_at: '2026-03-01T10:00:00Z',
       last_event_id: ids[0],
     });
+  });
+
+  it('rolls up a chain relinked against its ids without leaving a second start', async () => {
+    // 08:00 (received after the cutoff), 09:00, 11:00, linked in time order against their ids; in
+    // April, after the events above, which this rollup takes too.
+    await env.DB.batch([
+      insertLocation('R', 'src'),
+      env.DB.prepare(`INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions)
+        VALUES ('relinked', 'R', 'relinked', 'CHARGING', '[]', '[]')`),
+    ]);
+    const ids: number[] = [];
+    for (const [when, received] of [
+      ['2026-04-01T09:00:00Z', '2026-04-01T09:00:00Z'],
+      ['2026-04-01T08:00:00Z', '2026-04-01T10:30:00Z'],
+      ['2026-04-01T11:00:00Z', '2026-04-01T11:00:00Z'],
+    ]) {
+      const row = await env.DB.prepare(
+        `INSERT INTO evse_status_events (evse_pk, location_pk, new_status, occurred_at, received_at, via)
+         VALUES ('relinked', 'R', 'CHARGING', ?, ?, 'push') RETURNING id`,
+      )
+        .bind(when, received)
+        .first<{ id: number }>();
+      ids.push(row!.id);
+    }
+    await env.DB.batch([
+      env.DB.prepare('UPDATE evse_status_events SET prev_id = ? WHERE id = ?').bind(ids[1], ids[0]),
+      env.DB.prepare('UPDATE evse_status_events SET prev_id = ? WHERE id = ?').bind(ids[0], ids[2]),
+      env.DB.prepare("UPDATE evses SET last_event_id = ? WHERE pk = 'relinked'").bind(ids[2]),
+    ]);
+    await rollupStatusEvents(d1Db(env.DB), { now: new Date('2026-05-01T10:00:00Z'), retentionDays: 30 });
+    const held = await env.DB.prepare("SELECT id FROM evse_status_events WHERE evse_pk = 'relinked'").all<{
+      id: number;
+    }>();
+    expect(held.results.map((r) => r.id)).toEqual([ids[2]]);
   });
 });

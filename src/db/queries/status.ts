@@ -342,6 +342,7 @@ interface RawEvent {
   new_status: string;
   occurred_at: string;
   received_at: string;
+  prev_id: number | null;
 }
 
 /** What one rollup takes: events dated and received before `cutoff`, with ids up to `maxId`. */
@@ -362,6 +363,24 @@ interface RollupState {
 const UPSERT_HOURLY = `INSERT INTO evse_status_hourly (evse_pk, hour, status, seconds, end_status) VALUES (?,?,?,?,?)
   ON CONFLICT(evse_pk, hour, status) DO UPDATE SET seconds = seconds + excluded.seconds,
     end_status = excluded.end_status`;
+/**
+ * Deletes the events before the ones a chunk takes in their chains (each [prev_id, EVSE, time of
+ * the taken event]), and theirs, walked back by rowid while not newer. Only an older atlas's events
+ * are such (migrations 0016 and 0018 put them in time order against their ids): one with a higher
+ * id than the event it precedes, not taken because received after the cutoff, would be left with
+ * the events after the taken one cut from it: a second start of the chain, lost to its readers.
+ * Older than an event this run rolled, it was superseded by that one (rollHours skips such).
+ */
+const DELETE_SUPERSEDED = `DELETE FROM evse_status_events WHERE id IN (
+  WITH RECURSIVE older(id, evse_pk, occurred_at, prev_id) AS (
+    SELECT p.id, p.evse_pk, p.occurred_at, p.prev_id FROM json_each(?) j
+    JOIN evse_status_events p ON p.id = json_extract(j.value, '$[0]') AND p.evse_pk = json_extract(j.value, '$[1]')
+      AND p.occurred_at <= json_extract(j.value, '$[2]')
+    UNION ALL
+    SELECT p.id, p.evse_pk, p.occurred_at, p.prev_id FROM older o
+    JOIN evse_status_events p ON p.id = o.prev_id AND p.evse_pk = o.evse_pk AND p.occurred_at <= o.occurred_at
+  )
+  SELECT id FROM older)`;
 const UPSERT_ROLLUP_STATE = `INSERT INTO evse_status_rollup (evse_pk, status, at, open) VALUES (?,?,?,1)
   ON CONFLICT(evse_pk) DO UPDATE SET status = excluded.status, at = excluded.at, open = 1`;
 
@@ -408,7 +427,7 @@ export async function rollupStatusEvents(db: Db, opts: RollupOptions): Promise<R
   let afterId = 0;
   for (;;) {
     const rows = await db.all<RawEvent>(
-      `SELECT id, evse_pk, new_status, occurred_at, received_at FROM evse_status_events
+      `SELECT id, evse_pk, new_status, occurred_at, received_at, prev_id FROM evse_status_events
        WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
       [afterId, window.maxId, chunk],
     );
@@ -489,12 +508,23 @@ async function rollupChunk(db: Db, scanned: RawEvent[], afterId: number, w: Roll
     }
     stmts.push({ sql: UPSERT_ROLLUP_STATE, params: [pk, rolled.status, iso(rolled.t)] });
   }
+  // A previous event with a higher id: only an older atlas wrote such (see DELETE_SUPERSEDED).
+  const takenIds = new Set(taken.map((e) => e.id));
+  const before = taken.filter((e) => e.prev_id !== null && e.prev_id > e.id && !takenIds.has(e.prev_id));
+  if (before.length > 0) {
+    stmts.push({
+      sql: DELETE_SUPERSEDED,
+      params: [JSON.stringify(before.map((e) => [e.prev_id, e.evse_pk, e.occurred_at]))],
+    });
+  }
   stmts.push({
     sql: `DELETE FROM evse_status_events WHERE id > ? AND id <= ? AND occurred_at < ? AND received_at < ?`,
     params: [afterId, scanned[scanned.length - 1]!.id, w.cutoff, w.cutoff],
   });
   const changed = await db.batch(stmts);
-  return { hourlyRows, evses, eventsDeleted: changed[changed.length - 1] ?? 0 };
+  const deleted =
+    (changed[changed.length - 1] ?? 0) + (before.length > 0 ? (changed[changed.length - 2] ?? 0) : 0);
+  return { hourlyRows, evses, eventsDeleted: deleted };
 }
 
 /**
