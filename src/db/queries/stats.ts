@@ -43,13 +43,15 @@ const EVSE_CONNECTORS = 'c.location_pk = e.location_pk AND c.evse_pk = e.pk';
  * one location needs are mostly those the one before it read. In the order of the scan that finds
  * the locations (by cell or by source), each lookup landed on pages of its own, mostly page-cache
  * misses read from the OS. Measured on 1M EVSEs (`npm run bench -- stats`, two runs): each query 2.4-5.3 s
- * of CPU before, 1.0-1.7 s after; the five of /v1/stats 15.9-17.3 s before, 6.8-7.0 s after. MATERIALIZED keeps SQLite from folding it into the outer query,
- * which drops the order; the copy costs ~25 MB of temporary pages while the query runs (SQLite's
- * default cache for a temporary table, then a file), against ~45 MB with `per` materialized too,
- * which saved a further 0.3 s (the EVSE count is evaluated twice per location when folded).
+ * of CPU before, 1.0-1.9 s after; the five of /v1/stats 15.9-17.3 s before, ~7 s after.
+ * NOT MATERIALIZED: SQLite then reads it as a co-routine fed by a sorter, whose memory is bounded
+ * by the connection's page cache (8 MB in a read worker) before it spills to a file. MATERIALIZED
+ * was as fast but copied the rows into a temporary table with SQLite's default 16 MB cache: +25 MB
+ * at the peak of a read worker, which took the load bench's server over its 256 MB (264 MB against
+ * 227 MB in the same window); this way the bench process peaks 129-130 MB against 142-148 MB.
  */
 const publishedInPkOrder = (columns: string, where: string) =>
-  `pl AS MATERIALIZED (SELECT l.pk, ${siteKeySql('l')} AS site, ${columns} FROM locations l WHERE ${where} ORDER BY l.pk)`;
+  `pl AS NOT MATERIALIZED (SELECT l.pk, ${siteKeySql('l')} AS site, ${columns} FROM locations l WHERE ${where} ORDER BY l.pk)`;
 
 /** `per`: each row of `pl` with its EVSEs, connectors and power. */
 const PER_LOCATION = `per AS (SELECT pl.*,
@@ -68,8 +70,8 @@ const PER_LOCATION_SUMS = `coalesce(sum(pl.evses), 0) AS evses, coalesce(sum(pl.
  * counted by index lookups per location rather than by joining every EVSE and grouping the join.
  * That bounds the query's memory: the previous join materialised the EVSEs and their connector
  * counts (1M rows each at 1M EVSEs) with automatic indexes on both, and its temporary B-trees took
- * ~95 MB beside the connection for the totals alone. What is left in memory is the published locations in pk order
- * (publishedInPkOrder), one set of distinct site keys (two or three per connector type) and the
+ * ~95 MB beside the connection for the totals alone. What is left in memory is the sorter that puts the published
+ * locations in pk order (publishedInPkOrder), one set of distinct site keys (two or three per connector type) and the
  * GROUP BY's sorter, each bounded by a page cache.
  * Installed power is the sum of each EVSE's strongest connector (an EVSE charges one vehicle at a
  * time); per connector type it is the sum of that type's connectors.
