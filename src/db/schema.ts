@@ -376,7 +376,10 @@ export const sites = sqliteTable(
   },
   (t) => [
     index('sites_cell').on(t.cell),
-    index('sites_merged_into').on(t.mergedInto),
+    // Only merged rows: a live-site query's `merged_into IS NULL` cannot use it, which without
+    // statistics (a deployment's file) the planner did for every live-site list, in place of
+    // sites_spread or the id order (test/db/unanalyzed-plans.test.ts).
+    index('sites_merged_into').on(t.mergedInto).where(sql`merged_into IS NOT NULL`),
     // Live sites by id bucket, then cell: the same spread scan as locations_spread.
     index('sites_spread').on(sql`unicode(id)`, t.cell, t.lat, t.lon, t.id).where(sql`merged_into IS NULL`),
   ],

@@ -59,11 +59,18 @@ export async function oldestEventId(db: Db): Promise<number | null> {
   return row?.id ?? null;
 }
 
+/**
+ * The area's EVSEs: its locations first (by cell ranges or ids), then each one's EVSEs. CROSS JOIN
+ * fixes that order: without statistics (a deployment's file) the planner walked all of evses in pk
+ * order for the LIMIT instead (1M-EVSE copy: a 0.3° box's snapshot 6.6 s against 5 ms).
+ */
+const AREA_EVSES = 'locations l CROSS JOIN evses e ON e.location_pk = l.pk';
+
 /** Current status of the published, not removed EVSEs in the area; at most `limit` + 1 rows. */
 export async function currentStatuses(db: Db, area: StatusArea, limit: number): Promise<EvseStatusRow[]> {
   const w = areaWhere(area);
   return db.all<EvseStatusRow>(
-    `SELECT ${STATUS_COLUMNS} FROM evses e JOIN locations l ON l.pk = e.location_pk
+    `SELECT ${STATUS_COLUMNS} FROM ${AREA_EVSES}
      WHERE ${w.sql} AND e.removed_at IS NULL ORDER BY e.pk LIMIT ?`,
     [...w.params, limit + 1],
   );
@@ -180,7 +187,7 @@ export async function publishedEvse(
 export async function evsesInArea(db: Db, bbox: Bbox, limit: number): Promise<HistoryEvse[]> {
   const w = areaWhere({ bbox });
   return db.all<HistoryEvse>(
-    `SELECT ${HISTORY_EVSE_COLUMNS} FROM evses e JOIN locations l ON l.pk = e.location_pk
+    `SELECT ${HISTORY_EVSE_COLUMNS} FROM ${AREA_EVSES}
      WHERE ${w.sql} AND e.removed_at IS NULL ORDER BY e.pk LIMIT ?`,
     [...w.params, limit + 1],
   );
