@@ -16,8 +16,10 @@
 -- counting as none. Today's writers make no second start: each links a new event to the head and
 -- writes one only for a status not older than the EVSE's, so an EVSE's ids are in time order, and
 -- the rollup deletes a prefix by id of the events received before its cutoff: a prefix in time of
--- each chain. Not so where ids and time order differ: chains 0016 or this put in time order (events
--- an older atlas wrote, while still held), and docs/ocpi-push.md (Chain starts) for the rest.
+-- each chain. Where ids and time order differ (events an older atlas wrote, put in time order by
+-- 0016 or this, while still held), the rollup deletes the superseded older events with the ones it
+-- takes since bd993b1, so it leaves no second start there either: docs/ocpi-push.md (Chain starts).
+-- (This paragraph was corrected after 0018 landed; comments only, the statements are as applied.)
 -- Cost on copies of the 1M-EVSE bench database (1,000,001 events, one an EVSE; load 2.3-3.0):
 -- nothing to repair, 0.19 s for the statements (0.52 s on a cold file), 0.57 s for the first open
 -- that applies them (3 ms an open after), VmHWM 113-118 MB; with 1,000 EVSEs cut as above (an
