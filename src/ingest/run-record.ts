@@ -45,7 +45,7 @@ export async function startRun(
   // still marked running is one whose process died (SIGKILL, a crash): close it for source health.
   await db.batch([
     closeInterruptedRunsStmt(db, sourceId, startedAt),
-    ...(kind === 'full' ? await forgetFutureTimesStmts(db, sourceId, aheadLimit(startedAt)) : []),
+    ...(kind === 'full' ? await forgetFutureTimesStmts(db, sourceId, aheadLimit(startedAt), startedAt) : []),
   ]);
   return insertRun(db, { sourceId, kind, startedAt, dateFrom });
 }

@@ -65,7 +65,9 @@ describe('a full pull', () => {
       (await h!.db.get<{ statuses: string }>('SELECT statuses FROM site_features'))!.statuses;
     // A tile would count this AVAILABLE as fresh until the year 9999.
     expect(await statuses()).toBe(JSON.stringify([[0, future, 1]]));
-    await h.db.batch(await forgetFutureTimesStmts(h.db, h.source.id, '2030-01-01T00:00:00Z'));
+    await h.db.batch(
+      await forgetFutureTimesStmts(h.db, h.source.id, '2030-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+    );
     // Brought back to the time of its newest event, the pull's.
     expect(await statuses()).toBe(JSON.stringify([[0, stamp, 1]]));
   });
@@ -76,6 +78,7 @@ describe('a full pull', () => {
   it.each([
     ['BLOCKED', 'a status of its own'],
     ['CHARGING', 'the status stamped ahead'],
+    ['AVAILABLE', 'the status before'],
   ])(
     'keeps the chain of events in time order when it takes %s (%s) after an EVSE stamped ahead',
     async (status) => {
@@ -86,24 +89,35 @@ describe('a full pull', () => {
       h.cpo.setData(feed('CHARGING', ahead));
       expect((await h.sync('full')).status).toBe('ok');
       const events = () =>
-        h!.db.all<{ id: number; prev_id: number | null; new_status: string; occurred_at: string }>(
-          'SELECT id, prev_id, new_status, occurred_at FROM evse_status_events ORDER BY id',
-        );
+        h!.db.all<{
+          id: number;
+          prev_id: number | null;
+          old_status: string | null;
+          new_status: string;
+          occurred_at: string;
+        }>('SELECT id, prev_id, old_status, new_status, occurred_at FROM evse_status_events ORDER BY id');
       expect((await events()).map((e) => e.occurred_at)).toEqual([stamp, ahead]);
 
       h.cpo.setData(feed(status, later));
       expect((await h.sync('full')).status).toBe('ok');
       const held = await events();
-      // The event dated ahead is gone; the pull's follows the one before it, and is the head.
-      expect(held.map((e) => [e.new_status, e.occurred_at])).toEqual([
-        ['AVAILABLE', stamp],
-        [status, later],
+      // The event dated ahead is gone. The status going back to the one before is an event of its
+      // own (CHARGING went out to the live feeds and the outbox with its event), dated as that one;
+      // the pull's, if its status differs, follows and is the head.
+      expect(held.map((e) => [e.old_status, e.new_status, e.occurred_at])).toEqual([
+        [null, 'AVAILABLE', stamp],
+        ['CHARGING', 'AVAILABLE', stamp],
+        ...(status === 'AVAILABLE' ? [] : [['AVAILABLE', status, later]]),
       ]);
-      expect(held[1]!.prev_id).toBe(held[0]!.id);
+      for (let i = 1; i < held.length; i++) expect(held[i]!.prev_id).toBe(held[i - 1]!.id);
       const evse = await h.db.get<{ status: string; status_updated_at: string; last_event_id: number }>(
         'SELECT status, status_updated_at, last_event_id FROM evses',
       );
-      expect(evse).toEqual({ status, status_updated_at: later, last_event_id: held[1]!.id });
+      expect(evse).toEqual({
+        status,
+        status_updated_at: later,
+        last_event_id: held.at(-1)!.id,
+      });
     },
   );
 });

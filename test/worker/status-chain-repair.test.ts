@@ -111,18 +111,28 @@ describe('migration 0018 on D1', () => {
     await env.DB.prepare("UPDATE evses SET last_event_id = ? WHERE pk = 'ahead'").bind(prev).run();
 
     const db = d1Db(env.DB);
-    await db.batch(await forgetFutureTimesStmts(db, 'src', '2026-12-07T00:00:00Z'));
-    const held = await env.DB.prepare("SELECT id FROM evse_status_events WHERE evse_pk = 'ahead'").all<{
+    await db.batch(await forgetFutureTimesStmts(db, 'src', '2026-12-07T00:00:00Z', '2026-03-02T00:00:00Z'));
+    const held = await env.DB.prepare(
+      "SELECT id, prev_id, old_status, new_status, occurred_at FROM evse_status_events WHERE evse_pk = 'ahead' ORDER BY id",
+    ).all<{
       id: number;
+      prev_id: number | null;
+      old_status: string;
+      new_status: string;
+      occurred_at: string;
     }>();
-    expect(held.results.map((r) => r.id)).toEqual([ids[0]]);
+    // The events dated ahead are gone; the status going back is an event of its own after the head.
+    expect(held.results.map((r) => r.id)[0]).toBe(ids[0]);
+    expect(held.results.slice(1).map((r) => [r.prev_id, r.old_status, r.new_status, r.occurred_at])).toEqual([
+      [ids[0], 'CHARGING', 'AVAILABLE', '2026-03-01T10:00:00Z'],
+    ]);
     const evse = await env.DB.prepare(
       "SELECT status, status_updated_at, last_event_id FROM evses WHERE pk = 'ahead'",
     ).first();
     expect(evse).toEqual({
       status: 'AVAILABLE',
       status_updated_at: '2026-03-01T10:00:00Z',
-      last_event_id: ids[0],
+      last_event_id: held.results[1]!.id,
     });
   });
 

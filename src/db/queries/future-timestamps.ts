@@ -12,6 +12,10 @@
 // id) later cuts from the chain (migration 0018). So those events go, the head moves back to the
 // EVSE's newest event not beyond `limit`, and the status and its time become that event's (none
 // held: the time is forgotten, the status kept), so the next event is not older than the head.
+// Where that event's status differs from the one stamped ahead, an event saying so is written at
+// the head (dated as that event, received `now`): the status stamped ahead went out to the live
+// feeds and the push outbox with its event, and a status that goes back without an event would
+// never reach them (the next pull writes none when it reports the status before).
 import type { Db, Stmt } from '../types.js';
 import { refreshSiteFeaturesStmts } from '../write-site-features.js';
 
@@ -57,9 +61,18 @@ async function eventsAhead(db: Db, locationPks: string[], limit: string) {
   return { ids: [...ids], heads };
 }
 
-export async function forgetFutureTimesStmts(db: Db, sourceId: string, limit: string): Promise<Stmt[]> {
+/** The EVSEs whose heads moved back (JSON of eventsAhead's heads), as `pk IN (...)` of alias `v`. */
+const MOVED_BACK = "v.pk IN (SELECT json_extract(value, '$[0]') FROM json_each(?))";
+
+export async function forgetFutureTimesStmts(
+  db: Db,
+  sourceId: string,
+  limit: string,
+  now: string,
+): Promise<Stmt[]> {
   const locationPks = await stampedAhead(db, sourceId, limit);
   const ahead = await eventsAhead(db, locationPks, limit);
+  const heads = JSON.stringify(ahead.heads);
   const offTheChain: Stmt[] = [
     {
       sql: 'DELETE FROM evse_status_events WHERE id IN (SELECT value FROM json_each(?))',
@@ -69,7 +82,22 @@ export async function forgetFutureTimesStmts(db: Db, sourceId: string, limit: st
       sql: `UPDATE evses SET last_event_id = json_extract(m.value, '$[2]')
         FROM json_each(?) m WHERE evses.pk = json_extract(m.value, '$[0]')
           AND evses.last_event_id = json_extract(m.value, '$[1]')`,
-      params: [JSON.stringify(ahead.heads)],
+      params: [heads],
+    },
+    // The status going back, after the head it goes back to (same time, so the same day's skip).
+    {
+      sql: `INSERT INTO evse_status_events (evse_pk, location_pk, old_status, new_status, occurred_at,
+          received_at, via, prev_id, day_prev_id)
+        SELECT v.pk, v.location_pk, v.status, s.new_status, s.occurred_at, ?, 'pull', s.id, s.day_prev_id
+        FROM evses v JOIN evse_status_events s ON s.id = v.last_event_id AND s.evse_pk = v.pk
+        WHERE ${MOVED_BACK} AND v.status IS NOT s.new_status`,
+      params: [now, heads],
+    },
+    {
+      sql: `UPDATE evses SET last_event_id = c.id FROM (SELECT e.evse_pk, e.id FROM evses v
+          JOIN evse_status_events e ON e.evse_pk = v.pk AND e.prev_id = v.last_event_id WHERE ${MOVED_BACK}) c
+        WHERE evses.pk = c.evse_pk`,
+      params: [heads],
     },
   ];
   return [
