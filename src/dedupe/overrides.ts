@@ -5,7 +5,9 @@
 //
 //   { "always": [["lt-lakd:2430", "lt-ocm:267697"]],
 //     "never":  [[{ "source": "nl-ndw", "id": "32413", "country_code": "NL", "party_id": "CKE" }, "osm:991"]] }
+
 import { z } from 'zod';
+import { jsonSyntaxProblem } from '../model/json-syntax.js';
 import type { Overrides, RecordSelector } from './types.js';
 
 const selectorText = z
@@ -62,7 +64,7 @@ export function parseOverrides(text: string, fileName: string): Overrides {
     json = JSON.parse(text);
   } catch (err) {
     throw new OverridesFileError(
-      `dedupe overrides file ${fileName} (ATLAS_DEDUPE_OVERRIDES) is not valid JSON: ${(err as Error).message}`,
+      `dedupe overrides file ${fileName} (ATLAS_DEDUPE_OVERRIDES) is not valid JSON: ${jsonSyntaxProblem(err, text)}`,
     );
   }
   const parsed = overridesSchema.safeParse(json);

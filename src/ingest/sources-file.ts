@@ -1,6 +1,8 @@
 // The sources file (ATLAS_SOURCES): validated once at startup, with errors that name the file and
 // the field, so an operator can fix it without reading code.
+
 import { z } from 'zod';
+import { jsonSyntaxProblem } from '../model/json-syntax.js';
 import { cronProblem } from './cron-schedule.js';
 import { registerMapping } from './registers/mapped/config.js';
 
@@ -148,23 +150,6 @@ export function parseSourcesFile(text: string, fileName: string): SourceConfig[]
     throw new SourcesFileError(`sources file ${fileName} (ATLAS_SOURCES) is invalid: ${problems.join('; ')}`);
   }
   return parsed.data;
-}
-
-/**
- * Where JSON.parse stopped, in words that quote none of the file: V8 quotes up to ten characters
- * around an unexpected one (`Unexpected token 'S', ..."token":SECRET-TOK"... is not valid JSON`),
- * which for an unquoted token is the token, printed to a terminal or a log. Its other messages name
- * the syntax expected and a position, which is kept as a line and column.
- */
-function jsonSyntaxProblem(err: unknown, text: string): string {
-  const message = (err as Error).message;
-  const at = /(?: in JSON)? at position (\d+)/.exec(message);
-  if (!at) {
-    if (message.startsWith('Unexpected end')) return 'it ends too early';
-    return 'an unexpected character, such as a value without its quotes (not shown: it may be a token)';
-  }
-  const before = text.slice(0, Number(at[1])).split('\n');
-  return `${message.slice(0, at.index)} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 function formatPath(json: unknown, path: PropertyKey[]): string {

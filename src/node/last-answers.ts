@@ -1,6 +1,6 @@
 // Statistics while their worker is busy computing them. The statistics worker answers /v1/stats
 // from its freshness cache in milliseconds (fresh-for.ts), but a refresh holds its thread for the
-// whole computation (7 s of CPU on 1M EVSEs, 44-90 s on a loaded machine before session 16; a minute apart), and every statistics request meanwhile
+// whole computation (16-17 s of CPU on 1M EVSEs before session 16, 7-8 s since, in the stats bench; 44-90 s of wall time on a loaded machine before; a minute apart), and every statistics request meanwhile
 // waited ATLAS_HEAVY_WAIT_MS for a 503 `busy`. The event loop keeps the last answer to each such
 // request instead, and serves it when the worker has not answered within a second: the same
 // bytes the worker's cache would have given a moment earlier, with an `Age` header saying how old.

@@ -196,8 +196,9 @@ export interface HeavyReadSettings extends ReadWorkerData {
 }
 
 /**
- * Statistics are precomputed: the statistics worker computes /v1/stats as the server starts (7 s of
- * CPU on 1M EVSEs, 90 s on a loaded 2-core machine before session 16), and from then on answers it from that result, refreshed
+ * Statistics are precomputed: the statistics worker computes /v1/stats as the server starts (7-8 s of
+ * CPU on 1M EVSEs, 16-17 s before session 16; 90 s of wall time on a loaded 2-core machine before),
+ * and from then on answers it from that result, refreshed
  * in the background at most once a minute (fresh-for.ts). A request meanwhile waits at most
  * ATLAS_HEAVY_WAIT_MS (503 `busy` after it); once a client had an answer, a request the busy
  * worker does not answer within a second gets the last one (last-answers.ts). `renew` computes

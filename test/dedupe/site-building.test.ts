@@ -234,4 +234,12 @@ describe('overrides file', () => {
     );
     expect(() => parseOverrides('{', 'o.json')).toThrow(OverridesFileError);
   });
+
+  it('says where its JSON breaks without quoting the file', () => {
+    const parse = () => parseOverrides('{"always": [["a:1", b:2]]}', 'o.json');
+    expect(parse).toThrow(OverridesFileError);
+    expect(parse).toThrow(/is not valid JSON: an unexpected character/);
+    expect(parse).not.toThrow(/b:2/);
+    expect(() => parseOverrides('{"always": [["a:1" "b:2"]]}', 'o.json')).toThrow(/ at line 1, column 20$/);
+  });
 });

@@ -1,6 +1,6 @@
 // Answers that are costly to compute and do not need to follow every write: statistics took 1.9 s
-// on a loaded laptop and 90 s on a loaded 2-core machine (1M EVSEs; 7 s of CPU since session 16
-// read the locations in pk order), and every push (a status change
+// on a loaded laptop and 90 s on a loaded 2-core machine (1M EVSEs, wall time; in the stats
+// bench 16-17 s of CPU before session 16 read the locations in pk order, 7-8 s since), and every push (a status change
 // every few ms) moved the data version. Here an answer is computed at most once per `ms` of the
 // app's clock per database and key, and never again in a request's path once there is one:
 //
