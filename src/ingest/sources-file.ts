@@ -134,20 +134,23 @@ const sourcesFile = z
 export class SourcesFileError extends Error {}
 
 /** Parses the sources file's text; throws SourcesFileError naming the file and the field at fault. */
-export function parseSourcesFile(text: string, fileName: string): SourceConfig[] {
+/** `origin` names where the text came from in messages: Node's file and setting by default. */
+export function parseSourcesFile(
+  text: string,
+  fileName: string,
+  origin = `sources file ${fileName} (ATLAS_SOURCES)`,
+): SourceConfig[] {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new SourcesFileError(
-      `sources file ${fileName} (ATLAS_SOURCES) is not valid JSON: ${jsonSyntaxProblem(err, text)}`,
-    );
+    throw new SourcesFileError(`${origin} is not valid JSON: ${jsonSyntaxProblem(err, text)}`);
   }
   const parsed = sourcesFile.safeParse(json, { error: missingField });
   if (!parsed.success) {
     // One line (the CLI prints it as it is), naming the setting, the file and every field at fault.
     const problems = parsed.error.issues.map((issue) => `${formatPath(json, issue.path)}: ${issue.message}`);
-    throw new SourcesFileError(`sources file ${fileName} (ATLAS_SOURCES) is invalid: ${problems.join('; ')}`);
+    throw new SourcesFileError(`${origin} is invalid: ${problems.join('; ')}`);
   }
   return parsed.data;
 }

@@ -14,7 +14,7 @@ export function tokenBindingName(sourceId: string, kind: 'TOKEN' | 'PUSH_TOKEN' 
 export function workerSources(env: WorkerBindings): SourceConfig[] {
   const text = env.ATLAS_SOURCES_JSON;
   if (typeof text !== 'string' || text.trim() === '') return [];
-  const sources = parseSourcesFile(text, 'ATLAS_SOURCES_JSON');
+  const sources = parseSourcesFile(text, 'ATLAS_SOURCES_JSON', 'the ATLAS_SOURCES_JSON binding');
   // parseSourcesFile has checked the cron expressions, as on Node.
   return sources.map((s) => {
     if (s.type !== 'ocpi') return s;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSourcesFile, SourcesFileError } from '../../src/ingest/sources-file.js';
+import type { WorkerBindings } from '../../src/workers/env.js';
+import { workerSources } from '../../src/workers/sources.js';
 
 const ok = {
   id: 'cpo-a',
@@ -30,6 +32,12 @@ describe('sources file', () => {
       'f',
     );
     expect(s).toMatchObject({ type: 'bnetza-csv', url: 'x.csv' });
+  });
+
+  it('names the Workers binding, not a Node setting, for the sources it reads on Workers', () => {
+    const env = { ATLAS_SOURCES_JSON: '[{ "id": "x" }]' } as unknown as WorkerBindings;
+    expect(() => workerSources(env)).toThrowError(/^the ATLAS_SOURCES_JSON binding is invalid: /);
+    expect(() => workerSources(env)).not.toThrowError(/\(ATLAS_SOURCES\)/);
   });
 
   it('rejects invalid JSON naming the file, the setting and the line and column', () => {
