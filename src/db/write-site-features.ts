@@ -181,15 +181,16 @@ function summaryColumns(kind: Kind): string {
 
 /**
  * Sites of the given kind among the keys that are published (the same rule as the list query).
- * `+x.merged_into` keeps the planner on the id: without statistics (a new database) it walked
- * every live site through sites_merged_into in each statement, which made a first dedupe's refresh
- * quadratic (20k locations: the refresh's DELETE 2.5 -> 1.85 s, the site upsert 4.0-4.4 -> 3.3 s).
+ * Found by id: before migration 0019 made sites_merged_into partial (merged rows only), the planner
+ * of a database without statistics walked every live site through it for `merged_into IS NULL` in
+ * each statement, which made a first dedupe's refresh quadratic (20k locations: the refresh's
+ * DELETE 2.5 -> 1.85 s, the site upsert 4.0-4.4 -> 3.3 s; test/db/evse-index-plans.test.ts).
  */
 function candidates(kind: Kind): string {
   return kind === 'lone'
     ? `FROM locations x WHERE x.pk IN (SELECT id FROM keys) AND ${publishedSql('x')}
         AND (x.site_id IS NULL OR NOT EXISTS (SELECT 1 FROM sites s WHERE s.id = x.site_id AND s.merged_into IS NULL))`
-    : `FROM sites x WHERE x.id IN (SELECT id FROM keys) AND +x.merged_into IS NULL
+    : `FROM sites x WHERE x.id IN (SELECT id FROM keys) AND x.merged_into IS NULL
         AND EXISTS (SELECT 1 FROM locations l WHERE ${members('site')})`;
 }
 
