@@ -134,11 +134,14 @@ const sourcesFile = z
 export class SourcesFileError extends Error {}
 
 /** Parses the sources file's text; throws SourcesFileError naming the file and the field at fault. */
+/** How messages name a sources file on Node: the file and its setting. */
+export const sourcesFileOrigin = (fileName: string) => `sources file ${fileName} (ATLAS_SOURCES)`;
+
 /** `origin` names where the text came from in messages: Node's file and setting by default. */
 export function parseSourcesFile(
   text: string,
   fileName: string,
-  origin = `sources file ${fileName} (ATLAS_SOURCES)`,
+  origin = sourcesFileOrigin(fileName),
 ): SourceConfig[] {
   let json: unknown;
   try {

@@ -4,10 +4,15 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseOverrides } from '../dedupe/overrides.js';
 import type { Overrides } from '../dedupe/types.js';
-import { parseSourcesFile, type SourceConfig, SourcesFileError } from '../ingest/sources-file.js';
+import {
+  parseSourcesFile,
+  type SourceConfig,
+  SourcesFileError,
+  sourcesFileOrigin,
+} from '../ingest/sources-file.js';
 
 export function loadSourcesFile(file: string): SourceConfig[] {
-  const text = readSettingsFile(`sources file ${file} (ATLAS_SOURCES)`, file);
+  const text = readSettingsFile(sourcesFileOrigin(file), file);
   // A register's local path is read relative to the sources file, wherever the atlas is started.
   return parseSourcesFile(text, file).map((s) =>
     'url' in s && !/^https?:\/\//i.test(s.url) ? { ...s, url: resolve(dirname(file), s.url) } : s,
