@@ -7,7 +7,7 @@
 //     "never":  [[{ "source": "nl-ndw", "id": "32413", "country_code": "NL", "party_id": "CKE" }, "osm:991"]] }
 
 import { z } from 'zod';
-import { jsonSyntaxProblem } from '../model/json-syntax.js';
+import { parseSettingsJson } from '../model/json-syntax.js';
 import type { Overrides, RecordSelector } from './types.js';
 
 const selectorText = z
@@ -59,15 +59,13 @@ export class OverridesFileError extends Error {}
 
 /** Parses the overrides file's text; throws OverridesFileError naming the file and the entry at fault. */
 export function parseOverrides(text: string, fileName: string): Overrides {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
+  const read = parseSettingsJson(text);
+  if ('problem' in read) {
     throw new OverridesFileError(
-      `dedupe overrides file ${fileName} (ATLAS_DEDUPE_OVERRIDES) is not valid JSON: ${jsonSyntaxProblem(err, text)}`,
+      `dedupe overrides file ${fileName} (ATLAS_DEDUPE_OVERRIDES) is not valid JSON: ${read.problem}`,
     );
   }
-  const parsed = overridesSchema.safeParse(json);
+  const parsed = overridesSchema.safeParse(read.json);
   if (!parsed.success) {
     // One line (the CLI prints the first line of a message only), every entry at fault.
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);

@@ -2,7 +2,7 @@
 // the field, so an operator can fix it without reading code.
 
 import { z } from 'zod';
-import { jsonSyntaxProblem } from '../model/json-syntax.js';
+import { parseSettingsJson } from '../model/json-syntax.js';
 import { cronProblem } from './cron-schedule.js';
 import { registerMapping } from './registers/mapped/config.js';
 
@@ -133,22 +133,21 @@ const sourcesFile = z
 
 export class SourcesFileError extends Error {}
 
-/** Parses the sources file's text; throws SourcesFileError naming the file and the field at fault. */
 /** How messages name a sources file on Node: the file and its setting. */
 export const sourcesFileOrigin = (fileName: string) => `sources file ${fileName} (ATLAS_SOURCES)`;
 
-/** `origin` names where the text came from in messages: Node's file and setting by default. */
+/**
+ * Parses the sources file's text; throws SourcesFileError naming the file and the field at fault.
+ * `origin` names where the text came from in messages: Node's file and setting by default.
+ */
 export function parseSourcesFile(
   text: string,
   fileName: string,
   origin = sourcesFileOrigin(fileName),
 ): SourceConfig[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new SourcesFileError(`${origin} is not valid JSON: ${jsonSyntaxProblem(err, text)}`);
-  }
+  const read = parseSettingsJson(text);
+  if ('problem' in read) throw new SourcesFileError(`${origin} is not valid JSON: ${read.problem}`);
+  const { json } = read;
   const parsed = sourcesFile.safeParse(json, { error: missingField });
   if (!parsed.success) {
     // One line (the CLI prints it as it is), naming the setting, the file and every field at fault.

@@ -40,6 +40,11 @@ describe('sources file', () => {
     expect(() => workerSources(env)).not.toThrowError(/\(ATLAS_SOURCES\)/);
   });
 
+  it('reads the Workers binding past a leading byte order mark, as the Node file', () => {
+    const env = { ATLAS_SOURCES_JSON: `\uFEFF${JSON.stringify([ok])}` } as unknown as WorkerBindings;
+    expect(workerSources(env)).toMatchObject([{ id: 'cpo-a', token: 'secret-token-a' }]);
+  });
+
   it('rejects invalid JSON naming the file, the setting and the line and column', () => {
     expect(() => parseSourcesFile('[\n  { not json', '/etc/atlas/sources.json')).toThrowError(
       /^sources file \/etc\/atlas\/sources.json \(ATLAS_SOURCES\) is not valid JSON: .* at line 2, column 5$/,

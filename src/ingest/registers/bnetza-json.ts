@@ -3,6 +3,7 @@
 // dates like 04.08.2016. 11 of 1,822 charge points in the subset carry an evse_id.
 
 import { z } from 'zod';
+import { stripBom } from '../../model/byte-order-mark.js';
 import type { DataWarning, Evse, Location, OpeningTimes } from '../../model/types.js';
 import { BNETZA_PARTY_ID, chargePointEvse, germanStreetAddress } from './bnetza-common.js';
 import { checkPlace, coordinateWarnings, GERMANY, parseDecimal } from './coordinates.js';
@@ -17,7 +18,7 @@ import {
 } from './location-builders.js';
 import { operatorAliasRefs } from './operator-alias-refs.js';
 import { lastUpdatedWarnings, rawId, schemaProblem } from './record-checks.js';
-import { errorMessage, stripBom } from './source-text.js';
+import { errorMessage } from './source-text.js';
 import type { ParsedRecord } from './types.js';
 
 const textish = z.union([z.string(), z.number()]).nullish();

@@ -3,6 +3,8 @@
 // station's rows are not adjacent (measured: 26,527 restarts in the 56,507-row file), so the whole
 // file is grouped before any Location is yielded. In NDJSON values are typed; in CSV all are text,
 // so every field is read through the tolerant accessors below.
+
+import { stripBom } from '../../model/byte-order-mark.js';
 import { alpha2ToAlpha3 } from '../../model/countries.js';
 import type { Connector, DataWarning, Evse, Location } from '../../model/types.js';
 import { inferPowerType, UNNAMED_CONNECTOR } from './connector-standards.js';
@@ -21,7 +23,7 @@ import {
   twentyFourSeven,
 } from './location-builders.js';
 import { lastUpdatedWarnings } from './record-checks.js';
-import { errorMessage, nonBlankLines, stripBom } from './source-text.js';
+import { errorMessage, nonBlankLines } from './source-text.js';
 import type { ParsedRecord } from './types.js';
 
 const PARTY_ID = 'IRV';

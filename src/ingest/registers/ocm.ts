@@ -4,6 +4,7 @@
 // connections, not charge points (NumberOfPoints is often absent or disagrees), so that is the closest
 // honest mapping.
 import { z } from 'zod';
+import { stripBom } from '../../model/byte-order-mark.js';
 import { alpha2ToAlpha3 } from '../../model/countries.js';
 import type {
   BusinessDetails,
@@ -36,7 +37,7 @@ import {
 } from './ocm-tables.js';
 import { operatorAliasRefs, titleParts } from './operator-alias-refs.js';
 import { lastUpdatedWarnings, rawId, schemaProblem } from './record-checks.js';
-import { errorMessage, stripBom } from './source-text.js';
+import { errorMessage } from './source-text.js';
 import type { ExternalRef, ParsedRecord, RegisterParseOptions } from './types.js';
 
 const PARTY_ID = 'OCM';

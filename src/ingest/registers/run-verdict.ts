@@ -2,7 +2,7 @@
 // file's records are quarantined, the run fails, with a reason that names the real problem: a
 // layout the importer does not expect (the columns it needs, the columns found, the separator),
 // not the per-record symptom ("Breitengrad: missing") repeated thousands of times.
-import { stripBom } from './source-text.js';
+import { stripBom } from '../../model/byte-order-mark.js';
 import type { ImportSummary, RegisterFormat } from './types.js';
 
 /** Columns a CSV format cannot do without. */

@@ -1,9 +1,6 @@
 // Helpers on a register's whole text, shared by the JSON and NDJSON formats.
 
-/** The Köln CSV, the 2023 AFDC CSV and OCPI feed "punkt" start with a UTF-8 BOM; JSON.parse rejects it. */
-export function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
+import { stripBom } from '../../model/byte-order-mark.js';
 
 /** Non-blank lines with their 1-based numbers, without splitting the whole text at once (IRVE is 71 MB). */
 export function* nonBlankLines(text: string): Generator<{ line: string; lineNo: number }> {

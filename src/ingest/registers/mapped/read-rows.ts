@@ -1,10 +1,12 @@
 // A mapped register file as rows: CSV records keyed by header name, or JSON / NDJSON objects read
 // by dotted path. Also answers whether a column or path exists at all, so a mapping naming a column
 // the file lacks fails the run at first read with the columns that are there.
+
+import { stripBom } from '../../../model/byte-order-mark.js';
 import type { QuarantineReason } from '../../../model/types.js';
 import { readCsvTable } from '../csv.js';
 import { fieldCountProblem } from '../record-checks.js';
-import { errorMessage, nonBlankLines, stripBom } from '../source-text.js';
+import { errorMessage, nonBlankLines } from '../source-text.js';
 import type { RegisterMapping } from './config.js';
 
 export type Level = 'location' | 'evse' | 'connector';
