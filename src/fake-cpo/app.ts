@@ -74,7 +74,8 @@ export interface FakeCpoOptions {
   now?: () => Date;
   /**
    * How a location reads at `now` (the demo's simulated statuses, demo-live.ts), applied to each
-   * location as it is served, before date_from/date_to. Default: served as given.
+   * location as it is served, before date_from/date_to; all pages of one crawl as of its first
+   * page's clock (crawlClock). Default: served as given.
    */
   locationAt?: (location: unknown, now: Date) => unknown;
   /** For the registration callback. Default: global fetch. */
@@ -100,6 +101,9 @@ interface FakeState extends CredentialsState {
   tariffs: unknown[];
   faultHits: Map<string, number>;
 }
+
+/** Our own Link parameter: the clock a crawl of live locations is served as of (crawlClock). */
+export const AS_OF_PARAM = 'as_of';
 
 // Digest §1: GET {locations}/{location_id}[/{evse_uid}[/{connector_id}]].
 const OBJECT_PATH = '/ocpi/:version/locations/:id/:evse?/:connector?';
@@ -305,22 +309,39 @@ function listHandler(p: Peer, module: ListModule) {
         interrupted.headers,
       );
     const base = `${p.baseOf(c)}/ocpi/${version}/${module}`;
+    const live = module === 'locations' && p.opts.locationAt ? crawlClock(p, query) : null;
+    if (typeof live === 'string') return p.send(c, failure(200, 2001, live));
+    const list = live ? p.state.locations.map((l) => p.opts.locationAt!(l, live.at)) : p.state[module];
     return servePage(
       c,
       p,
-      planPage(servedList(p, module), paging, base, query),
+      planPage(list, paging, base, live?.linkQuery ?? query),
       hits ? fault : undefined,
       fault,
     );
   };
 }
 
-/** The module's objects as the CPO holds them at this moment. */
-function servedList(p: Peer, module: ListModule): unknown[] {
-  const at = p.opts.locationAt;
-  if (module !== 'locations' || !at) return p.state[module];
-  const now = p.now();
-  return p.state.locations.map((l) => at(l, now));
+/**
+ * The time a crawl of live locations (`locationAt`) is served as of: the first page's clock, which
+ * its Link carries to the next pages as AS_OF_PARAM. Rebuilt at each page's own clock, a location
+ * entering the date_from window mid-crawl shifted every later offset by one: the location at the
+ * page boundary came twice and the one that entered not at all until the next pull (review of
+ * session 16, item 5). One clock per crawl makes every page a cut of one list, as the spec's paging
+ * assumes (digest §3); what changes after it has a later last_updated, so the next pull's date_from
+ * (the previous start, minus an overlap) takes it.
+ */
+function crawlClock(
+  p: Peer,
+  query: Record<string, string>,
+): { at: Date; linkQuery: Record<string, string> } | string {
+  const asOf = query[AS_OF_PARAM];
+  if (asOf === undefined) {
+    const at = p.now();
+    return { at, linkQuery: { ...query, [AS_OF_PARAM]: at.toISOString() } };
+  }
+  const ms = parseOcpiDateTime(asOf);
+  return ms === null ? `${AS_OF_PARAM}: an OCPI DateTime` : { at: new Date(ms), linkQuery: query };
 }
 
 /** The page as the CPO would serve it without faults. */

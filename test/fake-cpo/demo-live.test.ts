@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_STALE_AFTER_S } from '../../src/api/availability.js';
 import { createFakeCpo } from '../../src/fake-cpo/app.js';
 import { type DemoLocation, demoLocations } from '../../src/fake-cpo/demo-data.js';
-import { CONFIRM_EVERY_S, demoLocationAt } from '../../src/fake-cpo/demo-live.js';
+import { CONFIRM_EVERY_S, demoLocationAt, liveDemoLocation } from '../../src/fake-cpo/demo-live.js';
 import { createOcpiClient } from '../../src/ocpi/client/index.js';
 import { pullPages } from '../../src/ocpi/client/pages.js';
 
@@ -13,8 +13,11 @@ const T = Date.parse('2026-12-07T20:00:00Z');
 const TOKEN = 'demo-token';
 const seeded = demoLocations().locations;
 
-/** The demo CPO with its clock at `clock.ms`, and a pull of its locations. */
-function demoCpo() {
+/**
+ * The demo CPO with its clock at `clock.ms`, and a pull of its locations; `stepMs`: how far the
+ * clock moves on after each request, so a pull's pages are served at different times.
+ */
+function demoCpo(stepMs = 0) {
   const clock = { ms: T };
   const cpo = createFakeCpo({
     locations: seeded,
@@ -23,7 +26,12 @@ function demoCpo() {
     now: () => new Date(clock.ms),
     locationAt: demoLocationAt,
   });
-  const client = createOcpiClient({ fetch: async (url, init) => cpo.app.request(url, init), retries: 0 });
+  const fetch = async (url: string, init?: RequestInit) => {
+    const res = await cpo.app.request(url, init);
+    clock.ms += stepMs;
+    return res;
+  };
+  const client = createOcpiClient({ fetch, retries: 0 });
   const pull = async (dateFrom?: string) => {
     const out: DemoLocation[] = [];
     const options = { token: TOKEN, tokenEncoding: 'base64', version: '2.2.1', dateFrom } as const;
@@ -35,6 +43,8 @@ function demoCpo() {
   return { clock, pull, cpo };
 }
 
+/** An OCPI DateTime, as our client sends date_from. */
+const stamp = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const ageS = (stamp: string, nowMs: number) => (nowMs - Date.parse(stamp)) / 1000;
 const statusOf = (locations: DemoLocation[]) =>
   new Map(locations.flatMap((l) => l.evses.map((e) => [e.uid, e] as const)));
@@ -108,6 +118,29 @@ describe('the demo CPO with simulated statuses', () => {
     const movedIds = after.filter((l, i) => JSON.stringify(l) !== JSON.stringify(before[i])).map((l) => l.id);
     expect(movedIds.length).toBeGreaterThan(0);
     expect(movedIds.filter((id) => !pulledIds.has(id))).toEqual([]);
+  });
+
+  it('serves an incremental pull as of its first page: every location once, across status changes between pages', async () => {
+    const { clock, pull } = demoCpo(5_000);
+    const since = stamp(T - 60_000);
+    /** The date_from window as the demo CPO holds it at `ms`, in its served order. */
+    const windowAt = (ms: number) =>
+      seeded.map((l) => liveDemoLocation(l, new Date(ms))).filter((l) => l.last_updated >= since);
+    const ids = (list: DemoLocation[]) => list.map((l) => l.id);
+    // What makes a rebuilt list skip: at the second page's clock a location has entered the window
+    // before that page's offset (50), shifting the rest by one.
+    const atFirstPage = windowAt(T);
+    const atSecondPage = windowAt(T + 5_000);
+    const entered = atSecondPage.filter((l) => !ids(atFirstPage).includes(l.id));
+    expect(entered.some((l) => atSecondPage.indexOf(l) < 50)).toBe(true);
+
+    const pulled = await pull(since);
+    expect(clock.ms - T).toBeGreaterThanOrEqual(3 * 5_000); // three pages or more, 5 s apart
+    expect(ids(pulled)).toEqual(ids(atFirstPage));
+    expect(pulled).toEqual(atFirstPage);
+    // What entered after the first page is in the next pull, from this pull's start.
+    const next = ids(await pull(stamp(T)));
+    expect(ids(entered).filter((id) => !next.includes(id))).toEqual([]);
   });
 
   it('serves a single location with the same simulated statuses as the list', async () => {
