@@ -85,6 +85,29 @@ const availabilitySchema = z
   })
   .openapi('Availability');
 
+/**
+ * Rows an answer may read on the event loop; a request that may read more goes to a read worker on
+ * Node (src/node/heavy-reads.ts). Before any SQL runs only the limit bounds what an answer reads: a
+ * snapshot reads at most `limit` + 1 EVSEs of its area, and a walk of changes at most `limit` + 1
+ * status events whatever its area. A box's size says little of its EVSEs: the bench database spreads
+ * ~1,300 over a tenth of a square degree, while in the IRVE file (../shared) one such square of Paris
+ * holds 3,384 of France's 56,507 points. Measured on the 1M-EVSE database (session 17, warm): ~10 us a
+ * row read, so 1,000 rows ~10 ms; at the default limit (20,000) a world box's snapshot 0.2 s (its
+ * refusal, which had read every EVSE, 1.1-1.9 s) and a walk of 20,000 changes 0.17-0.25 s.
+ */
+export const IN_PROCESS_ROWS = 1_000;
+
+/**
+ * Whether a query to /v1/availability may read more than IN_PROCESS_ROWS rows. A snapshot of listed
+ * locations (at most MAX_LOCATION_IDS) does not; nor does a query this route refuses (a cheap 400).
+ */
+export function availabilityMayReadMuch(query: Record<string, string>): boolean {
+  const q = availabilityQuery.safeParse(query);
+  if (!q.success || q.data.limit <= IN_PROCESS_ROWS) return false;
+  if (q.data.since !== undefined) return q.data.bbox !== undefined || q.data.locations !== undefined;
+  return q.data.bbox !== undefined && q.data.locations === undefined;
+}
+
 function areaOf(q: { bbox?: StatusArea['bbox']; locations?: string[] }): StatusArea {
   if (!q.bbox && !q.locations) {
     throw new ApiError(400, 'invalid_parameter', 'bbox or locations: one of them is required');

@@ -1,6 +1,7 @@
 // Heavy reads never run on the event loop that answers everyone: a bbox page, a tile, an OGC items
-// page or the statistics are rendered by a worker thread (read-workers.ts), and how many run at
-// once is capped per route class ("lane") rather than weighed by a cost guessed in advance.
+// page, the statistics or an availability answer allowed to read more than 1,000 rows (its limit:
+// availability.ts IN_PROCESS_ROWS) are rendered by a worker thread (read-workers.ts), and how many
+// run at once is capped per route class ("lane") rather than weighed by a cost guessed in advance.
 // Measured on the 1M-EVSE database (in process, a loaded machine): a page of 100 sites 2 ms, of
 // 1,000 sites 58 ms, with a connector filter up to 1.5 s, an OGC CQL2 page 230 ms, /v1/stats
 // minutes with a cold cache. No weight known before the query runs fits that spread; a cap on
@@ -12,6 +13,7 @@
 // in the worker's freshness cache for the retry); a statistics request the worker has not answered
 // within a second gets the last answer to it, if there is one (last-answers.ts). Identical requests
 // in flight share one rendering.
+import { availabilityMayReadMuch } from '../api/availability.js';
 import { errorBody } from '../api/errors.js';
 import { type OffloadedAnswer, ownedCopy } from '../api/http/options.js';
 import type { Bbox } from '../model/geo.js';
@@ -74,14 +76,24 @@ const LANES: [RegExp, Lane][] = [
 ];
 
 /**
+ * Routes whose cost shows in the query, not the path: on the lane only when the query says so
+ * (/v1/availability with a limit over 1,000; a smaller limit, or a list of locations, stays here).
+ */
+const LANES_BY_QUERY: [RegExp, Lane, (query: URLSearchParams) => boolean][] = [
+  [/^\/v1\/availability\/?$/, 'pages', (q) => availabilityMayReadMuch(Object.fromEntries(q))],
+];
+
+/**
  * Answers that follow the data by the minute, not by the write (stats.ts STATS_FRESH_MS), so an
  * earlier one may stand in while the worker is busy; the others (operators, the by-* counts) are
  * exact per data version and cached as such.
  */
 const FRESH_BY_THE_MINUTE = /^\/v1\/stats\/?$/;
 
-/** The lane of a public GET path, or null for a route cheap enough to answer in process. */
-export function heavyLaneOf(path: string): Lane | null {
+/** The lane of a public GET, or null for a request cheap enough to answer in process. */
+export function heavyLaneOf(path: string, query = new URLSearchParams()): Lane | null {
+  const byQuery = LANES_BY_QUERY.find(([re]) => re.test(path));
+  if (byQuery) return byQuery[2](query) ? byQuery[1] : null;
   return LANES.find(([re]) => re.test(path))?.[1] ?? null;
 }
 
@@ -138,7 +150,7 @@ class HeavyReads {
   readonly offload = (req: Request, client: string): Promise<OffloadedAnswer> | null => {
     const url = new URL(req.url);
     const path = url.pathname;
-    const lane = heavyLaneOf(path);
+    const lane = heavyLaneOf(path, url.searchParams);
     if (!lane || req.method !== 'GET') return null;
     const held = this.perClient.get(client) ?? 0;
     if (held >= this.opts.perClient) return Promise.resolve(this.perClientRefusal());

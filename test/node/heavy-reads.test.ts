@@ -362,6 +362,49 @@ describe('heavy reads capped per route class', () => {
     expect(heavyLaneOf('/healthz')).toBeNull();
     expect(heavyLaneOf('/v1/dumps/sites.sqlite.gz')).toBeNull();
   });
+
+  it('sends /v1/availability to the page workers when its limit lets it read more than 1,000 rows', () => {
+    const lane = (query: string) => heavyLaneOf('/v1/availability', new URLSearchParams(query));
+    // The default limit (20,000): a world box, a city box, a walk of changes whatever the area.
+    expect(lane('bbox=-180,-90,180,90')).toBe('pages');
+    expect(lane('bbox=4.8,52.3,4.95,52.4')).toBe('pages');
+    expect(lane('bbox=4.8,52.3,4.95,52.4&since=5')).toBe('pages');
+    expect(lane('locations=a,b&since=5')).toBe('pages');
+    expect(lane('bbox=-180,-90,180,90&limit=1001')).toBe('pages');
+    // At most 1,000 rows, at most MAX_LOCATION_IDS locations, or a query refused at once: here.
+    expect(lane('bbox=-180,-90,180,90&limit=1000')).toBeNull();
+    expect(lane('bbox=-180,-90,180,90&since=5&limit=1000')).toBeNull();
+    expect(lane('locations=a,b')).toBeNull();
+    expect(lane('bbox=-180,-90,180,90&locations=a,b')).toBeNull();
+    expect(lane('bbox=nonsense')).toBeNull();
+    expect(lane('')).toBeNull();
+    expect(heavyLaneOf('/v1/availability/stream', new URLSearchParams('bbox=-180,-90,180,90'))).toBeNull();
+  });
+
+  it('renders a world box of /v1/availability away from the event loop, which answers /healthz meanwhile', async () => {
+    const gate = gatedExecutor();
+    const served = await serveWithCaps(gate);
+    try {
+      const world = get(`${served.url}/v1/availability?bbox=-180,-90,180,90`);
+      // On the event loop the answer would come first, and the gate would never see it.
+      const first = await Promise.race([
+        gate.startedCount(1).then(() => 'worker'),
+        world.then(() => 'event loop'),
+      ]);
+      expect(first).toBe('worker');
+      expect(gate.started).toEqual(['?bbox=-180,-90,180,90']);
+      expect((await get(`${served.url}/healthz`, '127.0.0.2')).status).toBe(200);
+      // A small limit stays on the event loop while the page slot is held.
+      const small = await get(`${served.url}/v1/availability?bbox=-180,-90,180,90&limit=1000`, '127.0.0.2');
+      expect(small.status).toBe(200);
+      expect(gate.started).toHaveLength(1);
+      gate.releaseAll();
+      expect(JSON.parse((await world).body)).toEqual({ rendered: '?bbox=-180,-90,180,90' });
+    } finally {
+      gate.releaseAll();
+      await served.close();
+    }
+  });
 });
 
 describe('heavy reads on worker threads', () => {
@@ -494,6 +537,41 @@ describe('heavy reads on worker threads', () => {
     } finally {
       await served.close();
       await heavy!.close();
+    }
+  });
+
+  it('answers /v1/availability on a page thread with the bytes the event loop would', async () => {
+    const heavy = startHeavyReads({ file, pageWorkers: 1 })!;
+    const offloaded = createApp({
+      getDb: () => db,
+      http: { rateLimit: false, responseCache: false, offload: heavy.offload },
+    });
+    const served = await serveApp(offloaded);
+    try {
+      for (const path of [
+        '/v1/availability?bbox=-180,-90,180,90',
+        '/v1/availability?bbox=5,52,6,53&since=0',
+        '/v1/availability?bbox=-180,-90,180,90&limit=1001&since=999999',
+      ]) {
+        const theirs = await fetch(served.url + path);
+        const body = await theirs.text();
+        expect(theirs.status, path).toBe(200);
+        // The same request in process, at the time the worker answered it (stale flags follow it).
+        const at = new Date(JSON.parse(body).generated_at);
+        const inProcess = createApp({
+          getDb: () => db,
+          clock: () => at,
+          http: { rateLimit: false, responseCache: false },
+        });
+        const mine = await inProcess.request(served.url + path);
+        expect(body, path).toBe(await mine.text());
+        expect(theirs.headers.get('etag')).toBe(mine.headers.get('etag'));
+      }
+      // A page thread answered them (it reports its memory with each answer).
+      expect(Object.keys(heavy.memory())).toContain('pages/0');
+    } finally {
+      await served.close();
+      await heavy.close();
     }
   });
 

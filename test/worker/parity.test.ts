@@ -22,7 +22,7 @@ describe('the Worker serves the same bytes as the Node build for the same feed',
   for (const expected of parity.cases) {
     it(`GET ${expected.path}`, async () => {
       const res = await exports.default.fetch(parity.nodeUrl + expected.path);
-      const body = await comparableBody(res);
+      const body = await comparableBody(res, expected.path);
       expect({ status: res.status, contentType: res.headers.get('content-type') }).toEqual({
         status: expected.status,
         contentType: expected.contentType,

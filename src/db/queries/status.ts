@@ -66,12 +66,19 @@ export async function oldestEventId(db: Db): Promise<number | null> {
  */
 const AREA_EVSES = 'locations l CROSS JOIN evses e ON e.location_pk = l.pk';
 
-/** Current status of the published, not removed EVSEs in the area; at most `limit` + 1 rows. */
+/**
+ * Current status of the published, not removed EVSEs in the area, by id; at most `limit` + 1 rows.
+ * More than `limit` rows means the caller refuses the area (too many EVSEs), so only an area of at
+ * most `limit` EVSEs needs them in order: the inner LIMIT stops reading at `limit` + 1 EVSEs, and
+ * only those are sorted. With ORDER BY e.pk on the join itself, a world box's refusal read and
+ * sorted every EVSE first (1M-EVSE database, limit 20,000: 1.1-1.9 s, now bounded by the limit).
+ */
 export async function currentStatuses(db: Db, area: StatusArea, limit: number): Promise<EvseStatusRow[]> {
   const w = areaWhere(area);
   return db.all<EvseStatusRow>(
-    `SELECT ${STATUS_COLUMNS} FROM ${AREA_EVSES}
-     WHERE ${w.sql} AND e.removed_at IS NULL ORDER BY e.pk LIMIT ?`,
+    `WITH area AS MATERIALIZED (SELECT ${STATUS_COLUMNS} FROM ${AREA_EVSES}
+       WHERE ${w.sql} AND e.removed_at IS NULL LIMIT ?)
+     SELECT * FROM area ORDER BY evse_pk`,
     [...w.params, limit + 1],
   );
 }
