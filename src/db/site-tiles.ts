@@ -60,10 +60,11 @@ const insertSite = (s: string) =>
 
 const deleteSite = (s: string) => `DELETE FROM site_tiles WHERE ${inCellOf(s)};`;
 
-const updateSite = (s: string) => {
-  const fields = fieldsOf(s);
-  const set = FIELDS.slice(1).map((f, i) => `${f} = ${fields[i + 1]}`);
-  return `UPDATE site_tiles SET ${set.join(', ')} WHERE ${inCellOf(s)};`;
+/** The row of OLD, in place, to NEW's fields: its id too (a lone row renamed to its site's, write-site-features.ts). */
+const updateSite = () => {
+  const fields = fieldsOf('NEW');
+  const set = FIELDS.map((f, i) => `${f} = ${fields[i]}`);
+  return `UPDATE site_tiles SET ${set.join(', ')} WHERE ${inCellOf('OLD')};`;
 };
 
 const samePlace = 'OLD.lat IS NEW.lat AND OLD.lon IS NEW.lon';
@@ -73,7 +74,7 @@ export const SITE_TILE_TRIGGERS: Record<string, string> = {
   site_insert: `AFTER INSERT ON site_features BEGIN ${insertSite('NEW')} END`,
   site_delete: `AFTER DELETE ON site_features BEGIN ${deleteSite('OLD')} END`,
   // A site that stays in place keeps its slot; one that moves takes a slot in its new cell.
-  site_update: `AFTER UPDATE ON site_features WHEN ${samePlace} BEGIN ${updateSite('NEW')} END`,
+  site_update: `AFTER UPDATE ON site_features WHEN ${samePlace} BEGIN ${updateSite()} END`,
   site_move: `AFTER UPDATE ON site_features WHEN NOT (${samePlace}) BEGIN ${deleteSite('OLD')} ${insertSite('NEW')} END`,
 };
 

@@ -26,8 +26,9 @@ const ZOOMS = JSON.stringify(Array.from({ length: CELL_MAX_ZOOM + 1 }, (_, z) =>
 /**
  * Bump when a trigger body or the cell rule changes: the next setup drops and rebuilds all. The
  * setup builds and keeps `site_tiles` too (src/db/site-tiles.ts), on the same `tile_rows`.
+ * 5: the sites layer's update follows a row renamed in place (its id changes).
  */
-export const TILE_CELLS_VERSION = 4;
+export const TILE_CELLS_VERSION = 5;
 const trigger = (what: string, version = TILE_CELLS_VERSION) => `tile_cells_v${version}_${what}`;
 const TRIGGER_KINDS = [
   'insert',

@@ -22,7 +22,9 @@ import type { Location } from '../../src/model/types.js';
 import { buildAtlas } from '../api/atlas-fixture.js';
 import { connector, evse, location, offset, openTestDb, type TestDb } from '../dedupe/builders.js';
 import { siteFeaturesFromScratch } from '../helpers/site-features-reference.js';
+import { siteTilesFromScratch, storedSiteTiles } from '../helpers/site-tiles-reference.js';
 import { ocpiSourceConfig } from '../helpers/source-config.js';
+import { storedTileCells, tileCellsFromScratch } from '../helpers/tile-cells-reference.js';
 import {
   applyPushSteps,
   pushesOfEveryKind,
@@ -255,6 +257,39 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     // B moves (another cell): it is stored again, at its new place.
     await t.write('swlb', 'ocpi', [{ ...b!, ...offset(b!.lat, b!.lon, 2000, 0) }]);
     expect(await expectReadModelCurrent(t.db)).toBe(2);
+  });
+
+  it("takes a location's lone row over for its new site in place: no row comes or goes but the twin's", async () => {
+    t = await openTestDb();
+    const sites = richSites(6);
+    await t.write('swlb', 'ocpi', sites);
+    // A register record 6 m from site 3: dedupe groups the two, and the site stands where site 3 does.
+    await t.write('bnetza', 'bnetza-json', [
+      location('R1', {
+        ...offset(sites[3]!.lat, sites[3]!.lon, 6, 0),
+        partyId: 'BNA',
+        name: sites[3]!.name,
+        address: sites[3]!.address,
+        evses: [evse('R1-1', 'DE*SLB*E1003')],
+      }),
+    ]);
+    // The rows the first dedupe deletes and inserts (each moves the cluster cells and the sites layer).
+    await t.db.batch(
+      [
+        'CREATE TEMP TABLE churn (what TEXT NOT NULL)',
+        "CREATE TEMP TRIGGER churn_insert AFTER INSERT ON site_features BEGIN INSERT INTO churn VALUES ('insert'); END",
+        "CREATE TEMP TRIGGER churn_delete AFTER DELETE ON site_features BEGIN INSERT INTO churn VALUES ('delete'); END",
+      ].map((sql) => ({ sql, params: [] })),
+    );
+    await dedupeSites(t.db, { now: '2026-02-01T00:00:00Z', changedNear: await changedLocationPks(t.db) });
+    const churn = await t.db.all<{ what: string; n: number }>(
+      'SELECT what, count(*) AS n FROM churn GROUP BY what',
+    );
+    expect(churn).toEqual([{ what: 'delete', n: 1 }]);
+    expect(await t.db.get("SELECT count(*) AS n FROM site_features WHERE kind = 'lone'")).toEqual({ n: 0 });
+    expect(await expectReadModelCurrent(t.db)).toBe(6);
+    expect(await storedTileCells(t.db)).toEqual(await tileCellsFromScratch(t.db));
+    expect(await storedSiteTiles(t.db)).toEqual(await siteTilesFromScratch(t.db));
   });
 
   it('equals a build from scratch on the synthetic atlas (sites with and without rows, removals)', async () => {
