@@ -1,5 +1,5 @@
 // `npm run bench [-- NAME...]`: runs the benchmarks one after another, each printing its figures
-// next to a baseline measured in the same run, then every figure that has a target in one table. Names: sync, push, sse, api, dedupe, tiles, researchers, ocpi-out, load, stats.
+// next to a baseline measured in the same run, then every figure that has a target in one table. Names: sync, push, sse, api, dedupe, tiles, researchers, ocpi-out, load, stats, availability.
 import { printSummary } from './summary.js';
 
 const ALL = [
@@ -13,6 +13,7 @@ const ALL = [
   'ocpi-out',
   'load',
   'stats',
+  'availability',
 ] as const;
 
 const wanted = process.argv.slice(2);

@@ -44,7 +44,7 @@ function boxPath(k: number, filter = ''): string {
 const STATS = ['', '?country=DEU', '?country=FRA', '?country=NLD', '?connector=IEC_62196_T2_COMBO'];
 
 /** The server's own figures: event-loop delay (ms) and peak memory (MB). */
-interface ServerFigures {
+export interface ServerFigures {
   loop: {
     p50: number;
     p99: number;
@@ -59,7 +59,7 @@ interface ServerFigures {
   childrenMb: number[];
 }
 
-interface Server {
+export interface Server {
   url: string;
   stop(): Promise<ServerFigures>;
 }
@@ -71,11 +71,11 @@ function profileArgs(): string[] {
 }
 
 /** The server child built as `npm start` builds the server: plain JavaScript, workers beside it. */
-function buildServerChild(): string {
+export function buildServerChild(): string {
   return join(buildNode('dist/bench', ['scripts/bench/load-server-child.ts']), 'load-server-child.js');
 }
 
-async function startServer(serverChild: string, file: string, workers: number): Promise<Server> {
+export async function startServer(serverChild: string, file: string, workers: number): Promise<Server> {
   // The .sqlite dump's build writes GBs of temporary files there: removed with the server.
   const tmp = mkdtempSync(join(tmpdir(), 'atlas-load-'));
   const child = spawn(
@@ -275,7 +275,7 @@ async function sseReplays(
   };
 }
 
-interface Probe {
+export interface Probe {
   count: number;
   errors: number;
   p50: number;
@@ -283,10 +283,11 @@ interface Probe {
   max: number;
 }
 
-function healthProbe(url: string): Promise<Probe> {
+/** /healthz polled from 127.0.0.2 by a process of its own for `seconds`. */
+export function healthProbe(url: string, seconds = SECONDS): Promise<Probe> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'scripts/bench/load-probe-child.ts', url, String(SECONDS)],
+    ['--import', 'tsx', 'scripts/bench/load-probe-child.ts', url, String(seconds)],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
