@@ -55,7 +55,7 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
   // peak (a full sync of 210k EVSEs peaked at 298 MB with 64 MB, 260 MB with 32), and a sync's
   // scattered index pages outgrow any cache that size anyway, so the OS page cache serves the
   // misses at no measurable cost to its rate (npm run bench -- sync).
-  sqlite.pragma(`cache_size = ${-1024 * (options.cacheMb ?? (options.readonly ? 64 : 16))}`);
+  sqlite.pragma(`cache_size = ${-1024 * (options.cacheMb ?? (options.readonly ? 64 : WRITER_CACHE_MB))}`);
   // Checkpoint less often: a hot index page rewritten by many page-sized transactions is then
   // copied back to the database file once instead of once per checkpoint (measured: sync bench).
   sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_FRAMES}`);
@@ -82,6 +82,9 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Db {
 /** The page cache of a scan through eachRow, in KB. */
 const SCAN_CACHE_KB = 1024;
 
+/** A writer's page cache, in MB (see the cache_size comment in openSqlite). */
+export const WRITER_CACHE_MB = 16;
+
 /** WAL frames after which a commit checkpoints (SQLite's wal_autocheckpoint). */
 const AUTOCHECKPOINT_FRAMES = 10_000;
 /**
@@ -93,7 +96,7 @@ const AUTOCHECKPOINT_FRAMES = 10_000;
  * With ~4 sync pages a batch (src/ingest/pending-pages.ts) the WAL peaks at ~285 MB; 120,000 frames
  * let it reach ~550-600 MB for no clear gain (21.4 / 23.8 s against 24.7 / 23.4 s, interleaved).
  */
-const BULK_AUTOCHECKPOINT_FRAMES = 40_000;
+export const BULK_AUTOCHECKPOINT_FRAMES = 40_000;
 
 // The background checkpointer's thread: plain JavaScript (no TypeScript loader, no app modules), one
 // connection that runs a PASSIVE checkpoint whenever it is told. PASSIVE never waits for the writer
