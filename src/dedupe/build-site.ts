@@ -57,7 +57,10 @@ export interface SiteMember {
   content_hash?: string | null;
   /** The licence the record states for itself, when it does. */
   license?: string;
-  /** False when that licence forbids republishing: the record is in the site but lent it no field. */
+  /**
+   * False when that licence, or its source's, forbids republishing: the record is in the site but
+   * lent it no field.
+   */
   lends_fields?: false;
 }
 
@@ -74,7 +77,13 @@ export type SiteDocument = SiteFields & {
 
 type Member = { rec: SourceRecord; role: RecordRole };
 
-const lendsFields = (rec: SourceRecord) => rec.license == null || licenseAllowsRepublishing(rec.license);
+/**
+ * Whether a record may lend its site a field (its place included): neither its source's licence nor
+ * its own forbids republishing. Without this a source with no licence placed and named the sites it
+ * shared with a licensed one (real data: chargecloud's Ludwigsburg feed against the BNetzA register).
+ */
+const lendsFields = (rec: SourceRecord) =>
+  rec.sourceRepublishable !== false && (rec.license == null || licenseAllowsRepublishing(rec.license));
 
 function byPrecedence(a: Member, b: Member): number {
   if (a.role.rank !== b.role.rank) return a.role.rank - b.role.rank;
@@ -155,8 +164,8 @@ export function buildSiteDocument(
     }))
     .sort(byPrecedence);
   if (members.length === 0) throw new Error('a site needs at least one member');
-  // A record whose own licence forbids republishing helps find the site but lends it nothing; a
-  // site made of such records only is never served, so its document may use them.
+  // A record whose own or source's licence forbids republishing helps find the site but lends it
+  // nothing; a site made of such records only is never served, so its document may use them.
   const open = members.filter((m) => lendsFields(m.rec));
   const lenders = open.length > 0 ? open : members;
   const first = lenders[0]!;

@@ -350,6 +350,7 @@ function recordFromRow(r: LocationRow): LoadedRecord {
     refs: [],
     lastUpdated: r.last_updated,
     license: r.license,
+    sourceRepublishable: r.source_open === 1,
     siteId: r.site_id,
     contentHash: r.content_hash,
   };

@@ -60,6 +60,8 @@ export interface SourceRecord {
   lastUpdated: string;
   /** The licence the record states for itself (null or absent: its source's). */
   license?: string | null;
+  /** False when its source's licence forbids republishing (or it has none): the record lends no field. */
+  sourceRepublishable?: boolean;
 }
 
 /** An override names a record by its source and the source's own id (optionally its OCPI party). */

@@ -8,11 +8,13 @@
 import type { Db } from '../types.js';
 import { chunked } from './json-list.js';
 import type { LocationRow as StoredLocationRow } from './locations.js';
+import { licenseAllowsSql } from './publication.js';
 
 /**
  * Records that take part: held, not unpublished by their CPO, not decommissioned (a removed site
  * must not lend its place to a live one). A record whose licence forbids republishing does take
- * part (it is evidence of place), but lends no field to its site (build-site.ts).
+ * part (it is evidence of place), but lends no field to its site (build-site.ts), and so does a
+ * record of a source whose licence forbids it (`source_open`).
  */
 export const LIVE = "l.removed_at IS NULL AND l.publish = 1 AND l.lifecycle <> 'removed'";
 
@@ -45,6 +47,8 @@ export type LocationRow = Pick<
 > & {
   source_type: string;
   content_hash: string;
+  /** 1 when the source's licence allows republishing (publication.ts), else 0. */
+  source_open: number;
 };
 
 export interface EvseIdRow {
@@ -78,7 +82,8 @@ export interface LiveRows {
 const LOCATIONS_SQL = `SELECT l.pk, l.source_id, COALESCE(s.type, 'ocpi') AS source_type, l.country_code, l.party_id,
   l.ocpi_id, l.name, l.address, l.city, l.postal_code, l.country, l.lat, l.lon, l.operator_name, l.operator_website,
   l.owner_name, l.parking_type, l.time_zone, l.facilities, l.opening_times, l.max_power_w, l.last_updated, l.site_id,
-  l.content_hash, l.license FROM locations l LEFT JOIN sources s ON s.id = l.source_id WHERE ${LIVE}`;
+  l.content_hash, l.license, ${licenseAllowsSql('s.license')} AS source_open
+  FROM locations l LEFT JOIN sources s ON s.id = l.source_id WHERE ${LIVE}`;
 const EVSES_SQL =
   'SELECT location_pk, evse_id_norm, status, status_updated_at FROM evses WHERE removed_at IS NULL';
 const CONNECTORS_SQL = 'SELECT location_pk, standard, power_type, max_power_w FROM connectors WHERE true';
@@ -195,18 +200,24 @@ export async function refProviderCounts(db: Db) {
   );
 }
 
+/** Whether a record may lend its site fields now (build-site.ts lendsFields), on aliases l and src. */
+const LENDS = `(${licenseAllowsSql('src.license')} AND (l.license IS NULL OR ${licenseAllowsSql('l.license')}))`;
+
 /**
  * Live locations whose dedupe input changed since they were last grouped: new ones (no site yet),
- * gone ones still in a site, and those whose content hash differs from the one their site recorded.
+ * gone ones still in a site, those whose content hash differs from the one their site recorded,
+ * and those whose site recorded them as lending fields or not when now they would not or would
+ * (their source's licence changed, or the site was built before a source's licence counted).
  * Meant for the call after a sync: `dedupeSites(db, { changedNear: await changedLocationPks(db) })`.
  */
 export async function changedLocationPks(db: Db): Promise<string[]> {
   const rows = await db.all<{ pk: string }>(
-    `SELECT l.pk FROM locations l LEFT JOIN sites s ON s.id = l.site_id
+    `SELECT l.pk FROM locations l LEFT JOIN sites s ON s.id = l.site_id LEFT JOIN sources src ON src.id = l.source_id
      WHERE (${LIVE} AND (
               l.site_id IS NULL OR s.id IS NULL OR NOT EXISTS (
                 SELECT 1 FROM json_each(s.fields, '$.members') m
-                WHERE json_extract(m.value, '$.pk') = l.pk AND json_extract(m.value, '$.content_hash') = l.content_hash)))
+                WHERE json_extract(m.value, '$.pk') = l.pk AND json_extract(m.value, '$.content_hash') = l.content_hash
+                  AND (json_extract(m.value, '$.lends_fields') IS NOT 0) = ${LENDS})))
         OR (NOT (${LIVE}) AND l.site_id IS NOT NULL)`,
   );
   return rows.map((r) => r.pk);

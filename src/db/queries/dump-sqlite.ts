@@ -43,6 +43,11 @@ const REDUCE = [
      FROM json_each(sites.fields, '$.members') m WHERE json_extract(m.value, '$.lends_fields') IS NOT 0
        AND json_extract(m.value, '$.source') IN (SELECT id FROM sources)))
    WHERE json_type(fields, '$.members') = 'array'`,
+  // Resolved fields taken from a source that left the dump, as the API drops them
+  // (publishableFields in queries/sites.ts): a document built before its source lost its licence.
+  `UPDATE sites SET fields = (SELECT json_group_object(f.key, json(f.value)) FROM json_each(sites.fields) f
+     WHERE f.type <> 'object' OR json_extract(f.value, '$.source') IS NULL
+       OR json_extract(f.value, '$.source') IN (SELECT id FROM sources))`,
   'UPDATE sources SET endpoints = NULL, token_encoding = NULL, token_encoding_note = NULL, parties = NULL',
   'DELETE FROM meta',
 ];
