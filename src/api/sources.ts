@@ -108,7 +108,10 @@ const quarantinePageSchema = z
         object_type: z.string(),
         record_id: text,
         reason: z.object({ field: z.string(), rule: z.string(), message: z.string() }),
-        raw: z.unknown().openapi({ description: 'the record as the source sent it' }),
+        raw: z.unknown().openapi({
+          description:
+            'the record as the source sent it; null when the source may not be republished (`published: false`)',
+        }),
         quarantined_at: z.string(),
       }),
     ),
@@ -253,6 +256,9 @@ export const sourcesApp = resourceApp()
       if (!s) throw notFound(`source ${JSON.stringify(id)}`);
       const rows = await quarantineOf(db, s.id, q.after ?? 0, q.limit);
       const last = rows[rows.length - 1];
+      // A record is the source's data: without a licence that allows it, the reason is shown, never
+      // the record (as the .sqlite dump leaves these rows out).
+      const published = licenseAllowsRepublishing(s.license);
       return c.json(
         {
           source: s.id,
@@ -262,7 +268,7 @@ export const sourcesApp = resourceApp()
             object_type: r.object_type,
             record_id: r.record_id,
             reason: { field: r.field, rule: r.rule, message: r.message },
-            raw: JSON.parse(r.raw) as unknown,
+            raw: published ? (JSON.parse(r.raw) as unknown) : null,
             quarantined_at: r.created_at,
           })),
           next:

@@ -45,6 +45,10 @@ const OPEN = { lat: 50.9375, lon: 6.9603 };
 const CLOSED = { lat: 50.9376, lon: 6.9605 };
 const OPEN_POI = poi(2001, OPEN.lat, OPEN.lon, 'Licensed Place', '2024-01-02T03:04:05Z');
 const CLOSED_POI = poi(3001, CLOSED.lat, CLOSED.lon, 'Unlicensed Place', '2025-06-07T08:09:10Z');
+// At 0,0: quarantined, with the raw record kept for source health.
+const broken = (id: number, title: string) => poi(id, 0, 0, title, '2025-01-01T00:00:00Z');
+const OPEN_FILE = [OPEN_POI, broken(2002, 'Licensed Broken')];
+const CLOSED_FILE = [CLOSED_POI, broken(3002, 'Unlicensed Broken')];
 
 let dir: string;
 let db: Db;
@@ -56,9 +60,9 @@ async function get(path: string) {
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
 }
 
-function source(id: string, poiJson: object, license?: string): RegisterSourceConfig {
+function source(id: string, pois: object[], license?: string): RegisterSourceConfig {
   const file = join(dir, `${id}.json`);
-  writeFileSync(file, JSON.stringify([poiJson]));
+  writeFileSync(file, JSON.stringify(pois));
   return {
     id,
     name: id,
@@ -74,7 +78,7 @@ function source(id: string, poiJson: object, license?: string): RegisterSourceCo
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'atlas-unlicensed-'));
   db = openSqlite(join(dir, 'atlas.db'));
-  const sources = [source('open', OPEN_POI, 'CC-BY-4.0'), source('closed', CLOSED_POI)];
+  const sources = [source('open', OPEN_FILE, 'CC-BY-4.0'), source('closed', CLOSED_FILE)];
   await upsertSources(db, sources, new Date().toISOString());
   for (const s of sources) {
     const run = await syncRegisterSource(s, { db, clock: () => new Date(), log: silentLogger, readText });
@@ -142,6 +146,21 @@ describe('a site with a member from a source without a licence', () => {
     }
   });
 
+  it('shows why its quarantined records were refused, but not the records themselves', async () => {
+    const page = async (id: string) => {
+      const res = await get(`/v1/sources/${id}/quarantine`);
+      expect(res.status).toBe(200);
+      return { text: res.body.toString(), body: JSON.parse(res.body.toString()) };
+    };
+    const closed = await page('closed');
+    expect(closed.body.records).toHaveLength(1);
+    expect(closed.body.records[0]).toMatchObject({ record_id: '3002', raw: null });
+    expect(closed.body.records[0].reason.field).toBe('AddressInfo.Latitude');
+    expect(closed.text).not.toContain('Unlicensed');
+    const open = await page('open');
+    expect(open.body.records[0].raw.AddressInfo.Title).toBe('Licensed Broken');
+  });
+
   it.each(['geojson', 'csv'])('is placed at the licensed member in the %s dump', async (format) => {
     const res = await get(`/v1/dumps/sites.${format}.gz`);
     expect(res.status).toBe(200);
@@ -160,7 +179,7 @@ describe('a source whose licence changes', () => {
     return { at: site.geometry.coordinates, name: site.properties.name };
   };
   const relicense = async (license?: string) => {
-    const sources = [source('open', OPEN_POI, 'CC-BY-4.0'), source('closed', CLOSED_POI, license)];
+    const sources = [source('open', OPEN_FILE, 'CC-BY-4.0'), source('closed', CLOSED_FILE, license)];
     await upsertSources(db, sources, new Date().toISOString());
     await dedupeSites(db, { changedNear: await changedLocationPks(db) });
   };
