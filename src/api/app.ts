@@ -50,7 +50,20 @@ export function createApp(deps: AppDeps) {
   const ocpi = createOcpiApp(deps);
   app.route('/ocpi', ocpi.app);
 
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length === 0) {
+      return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+    }
+    c.header('Allow', allow.join(', '));
+    return c.json(
+      errorBody(
+        'method_not_allowed',
+        `${c.req.method} is not served at ${c.req.path} (${allow.join(', ')} are)`,
+      ),
+      405,
+    );
+  });
   app.onError((err, c) => {
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
@@ -71,3 +84,16 @@ export function createApp(deps: AppDeps) {
 }
 
 export type AtlasApp = ReturnType<typeof createApp>;
+
+const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * The methods some route serves at this path (middleware aside), for the 405 a request with
+ * another method gets (RFC 9110 15.5.6: a resource that exists is not a 404); HEAD goes with GET.
+ */
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
+  const allow = ROUTE_METHODS.filter((m) =>
+    app.router.match(m, path)[0].some(([[, route]]) => route.method === m),
+  );
+  return allow.includes('GET') ? [...allow, 'HEAD'] : allow;
+}

@@ -90,3 +90,30 @@ describe('/healthz and the rate limiter', () => {
     await db.close();
   });
 });
+
+describe('a method no route serves', () => {
+  it('is a 405 naming the methods served where the path exists, and a 404 elsewhere', async () => {
+    const db = openSqlite(':memory:');
+    const app = createApp({ getDb: () => db, http: { rateLimit: false } });
+    for (const [method, path] of [
+      ['POST', '/v1/sites'],
+      ['DELETE', '/v1/sites/abc'],
+      ['PUT', '/v1/dumps/sites.csv.gz'],
+      ['PATCH', '/v1/tiles/1/0/0.mvt'],
+      ['POST', '/ogc/collections'],
+      ['POST', '/healthz'],
+    ]) {
+      const res = await app.request(path!, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, HEAD');
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('method_not_allowed');
+      expect(body.error.message).toContain(path);
+    }
+    const none = await app.request('/v1/nothing-here', { method: 'POST' });
+    expect(none.status).toBe(404);
+    expect(none.headers.get('allow')).toBeNull();
+    expect((await app.request('/v1/sites?limit=1', { method: 'HEAD' })).status).toBe(200);
+    await db.close();
+  });
+});
