@@ -45,8 +45,17 @@ const runSchema = z
 const countsSchema = z
   .object({
     locations: count,
-    published_locations: count,
+    published_locations: count.openapi({
+      description:
+        'held records that pass the per-record rules (publish flag, life cycle, own licence); none of them is served while the source is `published: false`',
+    }),
     removed_locations: count,
+    decommissioned_locations: count.openapi({
+      description: 'held with life cycle `removed`: kept, never published',
+    }),
+    license_withheld_locations: count.openapi({
+      description: 'held, but their own licence forbids republishing (e.g. a NonCommercial OCM provider)',
+    }),
     evses: count,
     tariffs: count,
     quarantined: count,
