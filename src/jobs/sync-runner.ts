@@ -47,6 +47,12 @@ export interface SyncRunner {
   running(): string[];
   /** Resolves when the dedupe runs queued so far are done. */
   settled(): Promise<void>;
+  /**
+   * Queues a dedupe of the records whose grouping is out of date (changedLocationPks), as a sync
+   * that wrote something does: for a start whose syncs wrote nothing, when a source's licence
+   * changed (what its records may lend their sites).
+   */
+  regroup(): Promise<void>;
 }
 
 export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
@@ -82,6 +88,7 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     },
     running: () => [...active],
     settled: () => dedupe.settled(),
+    regroup: () => dedupe.afterSync(),
   };
 }
 

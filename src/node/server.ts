@@ -267,7 +267,9 @@ function startBackground(
   // served for a minute: when the first sync changed anything they are computed again, queued
   // before any request made after this resolves (not awaited: 90 s on 1M EVSEs).
   const firstSync = atlas.runner.runAll(enabled, 'auto').then(async (r) => {
-    await atlas.runner.settled();
+    // Also when no sync wrote anything: the sites of a source whose licence changed since the last
+    // start (what its records may lend) are regrouped (one scan when nothing is out of date).
+    await atlas.runner.regroup();
     if (r.some(changedData)) void renewStatistics?.();
     return r;
   });

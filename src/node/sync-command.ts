@@ -26,7 +26,8 @@ export async function syncCommand(
   let results: SyncResult[];
   try {
     results = await atlas.runner.runAll(chosen, opts.mode, progress?.onProgress);
-    await atlas.runner.settled();
+    // Also when no run wrote anything: a source whose licence changed has its sites regrouped.
+    await atlas.runner.regroup();
   } finally {
     progress?.stop();
   }
