@@ -33,7 +33,13 @@ const powerClassSql = (col: string) => {
 /** The EVSEs of location `pl` that are not removed (index evses_location). */
 const LIVE_EVSES = 'e.location_pk = pl.pk AND e.removed_at IS NULL';
 
-/** The connectors of EVSE `e`, found by its location first (index connectors_location: see publishedInPkOrder). */
+/**
+ * The connectors of EVSE `e`, found by its location first (index connectors_location: see
+ * publishedInPkOrder). Joined as `evses e CROSS JOIN connectors c`: without planner statistics (a
+ * deployment's file) SQLite took the connectors first, by location alone, and then each one's EVSE
+ * by pk, a read at random per connector (1M-EVSE copy without sqlite_stat1, warm, median of 3: the
+ * by-connector query 6.5 s of CPU against 2.3 s this way).
+ */
 const EVSE_CONNECTORS = 'c.location_pk = e.location_pk AND c.evse_pk = e.pk';
 
 /**
@@ -49,14 +55,21 @@ const EVSE_CONNECTORS = 'c.location_pk = e.location_pk AND c.evse_pk = e.pk';
  * was as fast but copied the rows into a temporary table with SQLite's default 16 MB cache: +25 MB
  * at the peak of a read worker, which took the load bench's server over its 256 MB (264 MB against
  * 227 MB in the same window); this way the bench process peaks 129-130 MB against 142-148 MB.
+ * NOT INDEXED: the sorter is fed by a scan of the table in storage order. Nothing else pins it: once
+ * the publication test's source_id took its unary + (8e04af1), no index served the WHERE, and the
+ * planner, with or without statistics, read the locations through their pk index for the ORDER BY,
+ * every row at random and no sorter (1M-EVSE copy, warm, median of 3 per query, CPU: the five of
+ * /v1/stats 10.0 s with statistics, 19.6 s without, against 7.0 / 7.5 s this way). A source filter
+ * scans the table too (~0.35 s of CPU for 400k locations) rather than letting statistics choose.
+ * test/db/unanalyzed-plans.test.ts fails if the co-routine, its sorter or this scan is lost.
  */
 const publishedInPkOrder = (columns: string, where: string) =>
-  `pl AS NOT MATERIALIZED (SELECT l.pk, ${siteKeySql('l')} AS site, ${columns} FROM locations l WHERE ${where} ORDER BY l.pk)`;
+  `pl AS NOT MATERIALIZED (SELECT l.pk, ${siteKeySql('l')} AS site, ${columns} FROM locations l NOT INDEXED WHERE ${where} ORDER BY l.pk)`;
 
 /** `per`: each row of `pl` with its EVSEs, connectors and power. */
 const PER_LOCATION = `per AS (SELECT pl.*,
     (SELECT count(*) FROM evses e WHERE ${LIVE_EVSES}) AS evses,
-    (SELECT count(*) FROM evses e JOIN connectors c ON ${EVSE_CONNECTORS} WHERE ${LIVE_EVSES}) AS connectors,
+    (SELECT count(*) FROM evses e CROSS JOIN connectors c ON ${EVSE_CONNECTORS} WHERE ${LIVE_EVSES}) AS connectors,
     (SELECT sum(e.max_power_w) FROM evses e WHERE ${LIVE_EVSES}) AS installed_w
   FROM pl)`;
 
@@ -85,14 +98,14 @@ export async function statsBy(db: Db, dim: StatsDimension, filter: LocationFilte
   if (dim === 'connector') {
     sql = `${pl} SELECT c.standard AS key, ${counts}, count(DISTINCT pl.pk) AS locations,
         count(DISTINCT c.evse_pk) AS evses, count(*) AS connectors, sum(c.max_power_w) AS installed_w
-      FROM pl JOIN evses e ON ${LIVE_EVSES} JOIN connectors c ON ${EVSE_CONNECTORS}
+      FROM pl CROSS JOIN evses e ON ${LIVE_EVSES} CROSS JOIN connectors c ON ${EVSE_CONNECTORS}
       GROUP BY c.standard ORDER BY connectors DESC, key`;
   } else if (dim === 'power_class') {
     // Keyed by the EVSE: locations without EVSEs have no power class.
     sql = `${pl} SELECT ${powerClassSql('e.max_power_w')} AS key, ${counts}, count(DISTINCT pl.pk) AS locations,
         count(*) AS evses, coalesce(sum((SELECT count(*) FROM connectors c WHERE ${EVSE_CONNECTORS})), 0) AS connectors,
         sum(e.max_power_w) AS installed_w
-      FROM pl JOIN evses e ON ${LIVE_EVSES} GROUP BY 1 ORDER BY evses DESC, key`;
+      FROM pl CROSS JOIN evses e ON ${LIVE_EVSES} GROUP BY 1 ORDER BY evses DESC, key`;
   } else {
     // Locations without EVSEs still count as sites and locations.
     const key = dim === 'total' ? 'NULL' : dim === 'country' ? 'upper(pl.country)' : 'pl.operator_name';

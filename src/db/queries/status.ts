@@ -8,10 +8,13 @@
 import type { Bbox } from '../../model/geo.js';
 import { groupBy } from '../../model/group-by.js';
 import { iso } from '../../model/iso-time.js';
+import { cellRanges } from '../spatial-key.js';
 import type { Db, Stmt } from '../types.js';
 import { bboxFilter, type EvseRow } from './locations.js';
 import { setMetaStmt } from './meta.js';
 import { PUBLISHED } from './publication.js';
+import { splitAtAntimeridian } from './spread-scan.js';
+import { SqlParams } from './sql-params.js';
 
 /** Where a status query looks: a box, or a list of location ids (public ids = location pks). */
 export interface StatusArea {
@@ -190,14 +193,29 @@ export async function publishedEvse(
   );
 }
 
-/** Published, not removed EVSEs in a box, with rated power and position: the occupancy population. */
+/**
+ * Published, not removed EVSEs in a box, with rated power and position: the occupancy population.
+ * The box's locations are read range by range (its cell ranges from json_each, then locations_tile,
+ * which covers the box and publication tests), then each one's EVSEs; CROSS JOIN and INDEXED BY fix
+ * that plan. Written as one OR of ranges, the planner ORed a range search per cell range with
+ * statistics, but without them (a deployment's file) it scanned all of locations_tile for the 18
+ * ranges of a 2 x 1.5 degree box. 1M-EVSE copy, warm, median of 3, CPU, without / with statistics:
+ * that box (24k EVSEs) 284 / 194 ms before, 188 / 170 ms this way; a box across the antimeridian
+ * 126 / 17 ms before, 16 / 15 ms this way.
+ */
 export async function evsesInArea(db: Db, bbox: Bbox, limit: number): Promise<HistoryEvse[]> {
-  const w = areaWhere({ bbox });
-  return db.all<HistoryEvse>(
-    `SELECT ${HISTORY_EVSE_COLUMNS} FROM ${AREA_EVSES}
-     WHERE ${w.sql} AND e.removed_at IS NULL ORDER BY e.pk LIMIT ?`,
-    [...w.params, limit + 1],
-  );
+  const p = new SqlParams();
+  const boxes = splitAtAntimeridian(bbox);
+  const parts = boxes.map((b) => {
+    const ranges = p.add(JSON.stringify(cellRanges(b, boxes.length === 1 ? 24 : 12)));
+    return `SELECT ${HISTORY_EVSE_COLUMNS}
+      FROM json_each(${ranges}) r CROSS JOIN locations l INDEXED BY locations_tile CROSS JOIN evses e ON e.location_pk = l.pk
+      WHERE l.cell BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')
+        AND l.lat BETWEEN ${p.add(b.minLat)} AND ${p.add(b.maxLat)} AND l.lon BETWEEN ${p.add(b.minLon)} AND ${p.add(b.maxLon)}
+        AND ${PUBLISHED} AND e.removed_at IS NULL`;
+  });
+  const s = p.bind(`SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY pk LIMIT ${p.add(limit + 1)}`);
+  return db.all<HistoryEvse>(s.sql, s.params);
 }
 
 export interface TimelineEvent {
