@@ -13,6 +13,7 @@ import {
 import type { Db } from '../db/types.js';
 import { alpha2ToAlpha3 } from '../model/countries.js';
 import { errorResponses, jsonOk } from './geojson-schemas.js';
+import { dataVersion } from './http/data-version.js';
 import { freshFor } from './http/fresh-for.js';
 import { resourceApp } from './http/validation.js';
 import { limitParam } from './params.js';
@@ -80,6 +81,17 @@ async function dimension<D extends keyof typeof DIMENSIONS>(
 ): Promise<ReturnType<(typeof DIMENSIONS)[D]['rows']>> {
   const rows = await statsBy(db, dim as StatsDimension, filterOf(q));
   return DIMENSIONS[dim].rows(rows) as ReturnType<(typeof DIMENSIONS)[D]['rows']>;
+}
+
+/** One dimension's rows, for /v1/stats/by-*, as the counts stand (STATS_FRESH_MS). */
+function countedDimension<D extends keyof typeof DIMENSIONS>(
+  db: Db,
+  now: Date,
+  url: string,
+  dim: D,
+  q: z.infer<typeof statsQuery>,
+) {
+  return counted(db, now, url, () => dimension(db, dim, q));
 }
 
 const countsShape = {
@@ -157,11 +169,25 @@ const byRoute = <K extends string, S extends z.ZodType>(
   });
 
 /**
- * Statistics follow the data by the minute, not by the write (fresh-for.ts): a push moves the data
- * version every few milliseconds, and the full statistics take seconds on a large database.
+ * Every statistics answer (`/v1/stats`, `/v1/stats/by-*`, `/v1/operators`) is computed again only
+ * once the counts' version moved (a write that may change a count: src/db/counts-changes.ts; a
+ * status push never does), and then at most once a minute of the app's clock, in the background,
+ * the last answer served meanwhile (fresh-for.ts): each query takes seconds on a large database,
+ * and a sync moves the counts at every page.
  */
 export const STATS_FRESH_MS = 60_000;
-const statsFresh = freshFor<z.input<typeof statsSchema>>(STATS_FRESH_MS);
+const statsFresh = freshFor<object>(STATS_FRESH_MS);
+
+/** The answer to `url` as the counts stand, computed by `compute` when due (STATS_FRESH_MS). */
+async function counted<T extends object>(
+  db: Db,
+  now: Date,
+  url: string,
+  compute: () => Promise<T>,
+): Promise<T> {
+  const version = await dataVersion(db, now, '', 'counts');
+  return statsFresh(db, url, now, version.etag, compute) as Promise<T>;
+}
 
 export const statsApp = resourceApp()
   .openapi(
@@ -180,7 +206,7 @@ export const statsApp = resourceApp()
     async (c) => {
       const q = c.req.valid('query');
       const db = c.get('db');
-      const body = await statsFresh(db, `all?${new URL(c.req.url).search}`, c.get('now'), async () => {
+      const body = await counted(db, c.get('now'), c.req.url, async () => {
         const [total] = await statsBy(db, 'total', filterOf(q));
         return {
           totals: total ? counts(total) : null,
@@ -201,11 +227,35 @@ export const statsApp = resourceApp()
       'by_country',
       byCountrySchema,
     ),
-    async (c) => c.json({ by_country: await dimension(c.get('db'), 'country', c.req.valid('query')) }, 200),
+    async (c) =>
+      c.json(
+        {
+          by_country: await countedDimension(
+            c.get('db'),
+            c.get('now'),
+            c.req.url,
+            'country',
+            c.req.valid('query'),
+          ),
+        },
+        200,
+      ),
   )
   .openapi(
     byRoute('/by-operator', 'getStatisticsByOperator', 'Counts by operator', 'by_operator', byOperatorSchema),
-    async (c) => c.json({ by_operator: await dimension(c.get('db'), 'operator', c.req.valid('query')) }, 200),
+    async (c) =>
+      c.json(
+        {
+          by_operator: await countedDimension(
+            c.get('db'),
+            c.get('now'),
+            c.req.url,
+            'operator',
+            c.req.valid('query'),
+          ),
+        },
+        200,
+      ),
   )
   .openapi(
     byRoute(
@@ -216,7 +266,18 @@ export const statsApp = resourceApp()
       byConnectorSchema,
     ),
     async (c) =>
-      c.json({ by_connector: await dimension(c.get('db'), 'connector', c.req.valid('query')) }, 200),
+      c.json(
+        {
+          by_connector: await countedDimension(
+            c.get('db'),
+            c.get('now'),
+            c.req.url,
+            'connector',
+            c.req.valid('query'),
+          ),
+        },
+        200,
+      ),
   )
   .openapi(
     byRoute(
@@ -227,8 +288,50 @@ export const statsApp = resourceApp()
       byPowerClassSchema,
     ),
     async (c) =>
-      c.json({ by_power_class: await dimension(c.get('db'), 'power_class', c.req.valid('query')) }, 200),
+      c.json(
+        {
+          by_power_class: await countedDimension(
+            c.get('db'),
+            c.get('now'),
+            c.req.url,
+            'power_class',
+            c.req.valid('query'),
+          ),
+        },
+        200,
+      ),
   );
+
+/** A page of operators with the link to the next one (null on the last). */
+async function operatorPage(db: Db, url: string, q: z.infer<typeof operatorsQuery>) {
+  const rows = await operatorStats(db, filterOf(q), q.cursor?.k, q.limit + 1);
+  const items = rows.slice(0, q.limit);
+  let next: string | null = null;
+  const last = items[items.length - 1];
+  if (rows.length > q.limit && last?.key) {
+    const nextUrl = new URL(url);
+    nextUrl.searchParams.set('cursor', encodeCursor({ k: last.key }));
+    next = nextUrl.toString();
+  }
+  return {
+    operators: items.map((r) => ({
+      name: r.key,
+      ...counts(r),
+      // A location without a country counts under its party's (alpha-2): once the codes are
+      // alpha-3, one country may be listed twice. group_concat's order follows the query plan:
+      // sorted, the answer does not.
+      countries: [
+        ...new Set(
+          (r.countries ?? '')
+            .split(',')
+            .filter(Boolean)
+            .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc)),
+        ),
+      ].sort(),
+    })),
+    next,
+  };
+}
 
 export const operatorsApp = resourceApp().openapi(
   createRoute({
@@ -242,36 +345,9 @@ export const operatorsApp = resourceApp().openapi(
   }),
   async (c) => {
     const q = c.req.valid('query');
-    const rows = await operatorStats(c.get('db'), filterOf(q), q.cursor?.k, q.limit + 1);
-    const items = rows.slice(0, q.limit);
-    let next: string | null = null;
-    const last = items[items.length - 1];
-    if (rows.length > q.limit && last?.key) {
-      const url = new URL(c.req.url);
-      url.searchParams.set('cursor', encodeCursor({ k: last.key }));
-      next = url.toString();
-      c.header('Link', `<${next}>; rel="next"`);
-    }
-    return c.json(
-      {
-        operators: items.map((r) => ({
-          name: r.key,
-          ...counts(r),
-          // A location without a country counts under its party's (alpha-2): once the codes are
-          // alpha-3, one country may be listed twice. group_concat's order follows the query plan:
-          // sorted, the answer does not.
-          countries: [
-            ...new Set(
-              (r.countries ?? '')
-                .split(',')
-                .filter(Boolean)
-                .map((cc) => (cc.length === 2 ? (alpha2ToAlpha3(cc) ?? cc) : cc)),
-            ),
-          ].sort(),
-        })),
-        next,
-      },
-      200,
-    );
+    const db = c.get('db');
+    const page = await counted(db, c.get('now'), c.req.url, () => operatorPage(db, c.req.url, q));
+    if (page.next) c.header('Link', `<${page.next}>; rel="next"`);
+    return c.json(page, 200);
   },
 );

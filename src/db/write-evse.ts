@@ -4,6 +4,7 @@
 // a pull, only with via = 'push'.
 import { connectorKey } from '../model/ids.js';
 import type { Connector, Evse } from '../model/types.js';
+import { bumpCountsVersionWhereStmt } from './queries/data-version.js';
 import type { Stmt } from './types.js';
 import {
   connectorUpsertStmt,
@@ -144,6 +145,23 @@ export function statusApplied(changes: number[]): boolean {
 export function statusOnlyRefresh(list: readonly Stmt[], changes: readonly number[]): string | null {
   if (list[2]?.sql !== UPDATE_EVSE_STATUS_FLIPS_LIVENESS || changes[2] !== 0) return null;
   return list[0]!.params[0] as string;
+}
+
+/**
+ * For a list of evseStatusStmts written alone (counts-changes.ts aloneCountsStmts): the counts'
+ * bump to run before it, which moves the version only when the list will remove or bring back its
+ * EVSE: UPDATE_EVSE_STATUS_FLIPS_LIVENESS's condition on the row as it stands. Null for any other list.
+ */
+export function livenessFlipCountsStmt(list: readonly Stmt[], now: string): Stmt | null {
+  const flip = list[2];
+  if (flip?.sql !== UPDATE_EVSE_STATUS_FLIPS_LIVENESS) return null;
+  // The flip's WHERE parameters: the EVSE's pk, NOT_NEWER's two times, SAME_LIVENESS's status.
+  const where = flip.params.slice(7);
+  return bumpCountsVersionWhereStmt(
+    now,
+    `EXISTS (SELECT 1 FROM evses WHERE pk = ? AND ${NOT_NEWER} AND NOT ${SAME_LIVENESS})`,
+    where,
+  );
 }
 
 function connectorStmt(c: Connector, evsePk: string, locationPk: string): Stmt {

@@ -5,7 +5,7 @@
 // Full run: every live published location. Incremental run (`changedNear`): only the sites near
 // the changed records are reconsidered (incremental-region.ts); a large change in parts.
 
-import { bumpDataVersionStmt } from '../db/queries/data-version.js';
+import { bumpCountsVersionStmt, bumpDataVersionStmt } from '../db/queries/data-version.js';
 import {
   changedLocationPks,
   type LocationRow,
@@ -117,8 +117,9 @@ async function dedupeOnce(
     // The read model of every site whose members, fields or liveness changed, and of the records
     // that joined or left one (in the same batch, after the writes above).
     stmts.push(...refreshSiteFeaturesStmts(touchedByPlan(plan, scope, incremental)));
-    // Sites changed outside a sync run: bump the data version so ETags and cached answers move on.
-    stmts.push(bumpDataVersionStmt(now));
+    // Sites changed outside a sync run: bump the data version so ETags and cached answers move on,
+    // and the counts' version, as sites are counted (src/db/counts-changes.ts).
+    stmts.push(bumpDataVersionStmt(now), bumpCountsVersionStmt(now));
   }
   await db.batch(stmts);
   return {

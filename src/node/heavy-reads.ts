@@ -15,6 +15,7 @@
 // in flight share one rendering.
 import { availabilityMayReadMuch } from '../api/availability.js';
 import { errorBody } from '../api/errors.js';
+import { STATISTICS_PATH } from '../api/http/data-version.js';
 import { type OffloadedAnswer, ownedCopy } from '../api/http/options.js';
 import type { Bbox } from '../model/geo.js';
 import { DEFAULT_LAST_ANSWERS, type LastAnswerOptions, LastAnswers } from './last-answers.js';
@@ -83,13 +84,6 @@ const LANES_BY_QUERY: [RegExp, Lane, (query: URLSearchParams) => boolean][] = [
   [/^\/v1\/availability\/?$/, 'pages', (q) => availabilityMayReadMuch(Object.fromEntries(q))],
 ];
 
-/**
- * Answers that follow the data by the minute, not by the write (stats.ts STATS_FRESH_MS), so an
- * earlier one may stand in while the worker is busy; the others (operators, the by-* counts) are
- * exact per data version and cached as such.
- */
-const FRESH_BY_THE_MINUTE = /^\/v1\/stats\/?$/;
-
 /** The lane of a public GET, or null for a request cheap enough to answer in process. */
 export function heavyLaneOf(path: string, query = new URLSearchParams()): Lane | null {
   const byQuery = LANES_BY_QUERY.find(([re]) => re.test(path));
@@ -156,7 +150,9 @@ class HeavyReads {
     if (held >= this.opts.perClient) return Promise.resolve(this.perClientRefusal());
     const read: ReadRequest = { url: req.url, accept: req.headers.get('accept') };
     const key = `${read.url}|${read.accept ?? ''}`;
-    const last = FRESH_BY_THE_MINUTE.test(path) ? this.last : null;
+    // Statistics follow the counts by the minute, not by the write (stats.ts STATS_FRESH_MS), so an
+    // earlier answer may stand in while their worker is busy.
+    const last = STATISTICS_PATH.test(path) ? this.last : null;
     // Statistics hold no link to the host they were asked at: their last answers are kept by path,
     // query and Accept, so a server restarted on another port or name still finds them.
     const lastKey = `${path}${url.search}|${read.accept ?? ''}`;

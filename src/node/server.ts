@@ -208,8 +208,9 @@ export async function startServer(
 async function lastAnswersOf(env: Env, atlas: AtlasContext, log: Logger) {
   if (env.ATLAS_DB === ':memory:') return null;
   const path = answerFilePath(env.ATLAS_DB);
-  // The build is left out: a deploy changes the code, not the data the answers were computed from.
-  const version = async () => (await dataVersion(atlas.db, new Date(), '')).etag;
+  // The counts' version, which the statistics follow (stats.ts); the build is left out: a deploy
+  // changes the code, not the data the answers were computed from.
+  const version = async () => (await dataVersion(atlas.db, new Date(), '', 'counts')).etag;
   const restored = await restoreAnswers(path, await version(), log);
   if (restored.length > 0)
     log.info({ path, answers: restored.length }, 'statistics restored from the last server');

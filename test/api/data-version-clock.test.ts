@@ -9,6 +9,7 @@ import type { Db } from '../../src/db/types.js';
 
 const INPUTS: DataVersionInputs = {
   meta: null,
+  counts: null,
   runs: '1:5:0:0',
   run_at: '2026-03-01T11:00:00.000Z',
   running: 0,

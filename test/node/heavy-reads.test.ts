@@ -198,37 +198,44 @@ describe('heavy reads capped per route class', () => {
       return a;
     };
     const text = (a: OffloadedAnswer) => new TextDecoder().decode(a.body!);
+    const done = <T>(p: Promise<T>) => {
+      const state = { done: false };
+      void p.then(() => {
+        state.done = true;
+      });
+      return state;
+    };
     try {
       const first = await answered('/v1/stats', 1);
       expect(first.headers.age).toBeUndefined();
-      await answered('/v1/operators', 2);
-      // The worker is now held (a refresh of a minute): a later statistics request gets the last
-      // answer, while operators (exact per data version) asked before it still wait for the worker.
+      const byCountry = await answered('/v1/stats/by-country?source=a', 2);
+      await answered('/v1/stats/occupancy', 3);
+      // The worker is now held (a refresh of a minute): later statistics requests (every one that
+      // counts: stats.ts STATS_FRESH_MS) get the last answer, while occupancy asked before them
+      // (it follows the clock) still waits for the worker.
       const busy = ask('/v1/stats');
-      await gate.startedCount(3);
-      let operatorsDone = false;
-      const operators = ask('/v1/operators').then((a) => {
-        operatorsDone = true;
-        return a;
-      });
+      await gate.startedCount(4);
+      const occupancy = ask('/v1/stats/occupancy');
+      const busyByCountry = ask('/v1/stats/by-country?source=a');
       const stats = ask('/v1/stats?country=NL');
       const stood = await busy;
       expect(stood.status).toBe(200);
       expect(text(stood)).toBe(text(first));
       expect(stood.headers.age).toBe('0');
-      // A query nobody had an answer to waits too (its patience ran out after the operators').
-      let statsDone = false;
-      void stats.then(() => {
-        statsDone = true;
-      });
+      expect(text(await busyByCountry)).toBe(text(byCountry));
+      // Occupancy waits, and so does a query nobody had an answer to (its patience ran out after it).
+      const [occupancyState, statsState] = [done(occupancy), done(stats)];
       await new Promise((r) => setTimeout(r, 60));
-      expect({ operatorsDone, statsDone }).toEqual({ operatorsDone: false, statsDone: false });
-      for (let n = 4; n <= 5; n++) {
+      expect({ occupancy: occupancyState.done, stats: statsState.done }).toEqual({
+        occupancy: false,
+        stats: false,
+      });
+      for (let n = 5; n <= 7; n++) {
         gate.releaseAll();
         await gate.startedCount(n);
       }
       gate.releaseAll();
-      expect((await operators).status).toBe(200);
+      expect((await occupancy).status).toBe(200);
       expect(text(await stats)).toEqual(JSON.stringify({ rendered: '?country=NL' }));
     } finally {
       gate.releaseAll();

@@ -7,9 +7,23 @@
 // licence changes. A run that changed nothing leaves it alone. Writers outside sync runs (push
 // receiver, dedupe) bump `meta.data_version` (bumpDataVersionStmt in
 // src/db/queries/data-version.ts) to be seen at once.
+//
+// The statistics (STATISTICS_PATH) follow the counts' version instead: the same inputs without the
+// status events and the pushes' data version, with the counts' own version in `meta`, which only
+// the writes that may change a count move (src/db/counts-changes.ts). A push CPO's status PATCHes
+// move the data version every few milliseconds and the counts' version never.
 import { type DataVersionInputs, dataVersionInputs } from '../../db/queries/data-version.js';
 import type { Db } from '../../db/types.js';
 import { hash64 } from '../../model/ids.js';
+
+/** Answers that count (statistics): they follow the counts' version. */
+export const STATISTICS_PATH = /^\/v1\/(stats(\/by-[a-z-]+)?|operators)\/?$/;
+
+/**
+ * What a version follows: `data`, what the API serves; `runs`, that and every sync run, even one
+ * that wrote nothing (answers that report runs: source health); `counts`, what the statistics count.
+ */
+export type Follows = 'data' | 'runs' | 'counts';
 
 export interface DataVersion {
   etag: string;
@@ -20,7 +34,7 @@ export interface DataVersion {
 interface Seen {
   stamp: string;
   inputs: DataVersionInputs;
-  /** By build and withRuns, when they do not depend on the clock (versionOf). */
+  /** By build and what they follow, when they do not depend on the clock (versionOf). */
   versions: Map<string, DataVersion>;
   /**
    * The last version made that depends on the clock (a run writing, a stamp ahead of now), and the
@@ -47,22 +61,43 @@ async function seenOf(db: Db): Promise<Seen> {
   return fresh;
 }
 
-/**
- * `build` separates deployments: new code may render the same data differently. `withRuns`: the
- * answer reports sync runs themselves (source health), so every run counts, even one that wrote nothing.
- */
-export async function dataVersion(db: Db, now: Date, build: string, withRuns = false): Promise<DataVersion> {
+/** `build` separates deployments: new code may render the same data differently. */
+export async function dataVersion(
+  db: Db,
+  now: Date,
+  build: string,
+  follows: Follows = 'data',
+): Promise<DataVersion> {
   const seen = await seenOf(db);
-  const key = `${build}|${withRuns}`;
+  const key = `${build}|${follows}`;
   const known = seen.versions.get(key);
   if (known) return known;
   const second = Math.floor(now.getTime() / 1000);
   const c = seen.clocked;
   if (c?.key === key && c.second === second) return c.version;
-  const { version, clockFree } = versionOf(seen.inputs, now, build, withRuns);
+  const { version, clockFree } = versionOf(seen.inputs, now, build, follows);
   if (clockFree) seen.versions.set(key, version);
   else seen.clocked = { key, second, version };
   return version;
+}
+
+/** A version value's time (bumpDataVersionStmt's values begin with it). */
+const timeOf = (value: string | null) => value?.split('/')[0] ?? null;
+
+/** The inputs a version follows, and the times its Last-Modified is the latest of. */
+function followed(r: DataVersionInputs, follows: Follows): { parts: unknown[]; stamps: (string | null)[] } {
+  if (follows === 'counts')
+    return {
+      parts: ['counts', r.counts, r.runs, r.site_event, r.licenses],
+      stamps: [r.run_at, timeOf(r.counts)],
+    };
+  const parts: unknown[] = [r.meta, r.runs, r.event, r.site_event, r.licenses];
+  const stamps = [r.run_at, r.event_at, timeOf(r.meta)];
+  if (follows === 'runs') {
+    parts.push(r.activity, r.source_at);
+    stamps.push(r.activity_at, r.source_at);
+  }
+  return { parts, stamps };
 }
 
 /** The version, and whether it holds whatever the clock says (no run writing, no stamp ahead of now). */
@@ -70,15 +105,11 @@ function versionOf(
   r: DataVersionInputs,
   now: Date,
   build: string,
-  withRuns: boolean,
+  follows: Follows,
 ): { version: DataVersion; clockFree: boolean } {
-  const parts = [build, r.meta, r.runs, r.event, r.site_event, r.licenses];
-  if (withRuns) parts.push(r.activity, r.source_at);
-  const key = parts.join('|');
-  const metaAt = r.meta?.split('/')[0] ?? null;
+  const { parts, stamps } = followed(r, follows);
+  const key = [build, ...parts].join('|');
   // While a run is writing, data may change at any moment: say "modified now".
-  const stamps = [r.run_at, r.event_at, metaAt];
-  if (withRuns) stamps.push(r.activity_at, r.source_at);
   let last = r.running > 0 ? now.getTime() : 0;
   for (const s of stamps) {
     const t = s == null ? Number.NaN : Date.parse(s);

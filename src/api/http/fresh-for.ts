@@ -1,13 +1,15 @@
 // Answers that are costly to compute and do not need to follow every write: statistics took 1.9 s
 // on a loaded laptop and 90 s on a loaded 2-core machine (1M EVSEs, wall time; in the stats
-// bench 16-17 s of CPU before session 16 read the locations in pk order, 7-8 s since), and every push (a status change
-// every few ms) moved the data version. Here an answer is computed at most once per `ms` of the
+// bench 16-17 s of CPU before session 16 read the locations in pk order, 7-8 s since). Each answer
+// is kept with the version of what it was computed from (for the statistics, the counts' version:
+// data-version.ts), and computed again only when that version moved, at most once per `ms` of the
 // app's clock per database and key, and never again in a request's path once there is one:
 //
 // - the first request for a key computes it; concurrent requests wait for that computation;
-// - within `ms` of it, the answer is served as is;
-// - later, the last answer is still served (stale) while ONE recomputation runs in the background,
-//   started after the stale answer went out; its result then replaces it.
+// - while the version holds, the answer is served as is, however old;
+// - once it moved, the answer is still served (stale) until it is `ms` old; then ONE recomputation
+//   runs in the background, started after the stale answer went out, and its result replaces it.
+//   A write stream that moves the version at every page (a sync) costs one computation a minute.
 import type { Db } from '../../db/types.js';
 
 interface Entry<T> {
@@ -17,8 +19,10 @@ interface Entry<T> {
    * would start the next computation at once and keep the statistics worker busy without end.
    */
   at: number;
-  /** App clock when the computation started: a clock set back before it expires the answer. */
+  /** App clock when the computation started: a clock set back before it makes the answer due. */
   startedAt: number;
+  /** The version of the data it was computed from (read before the computation started). */
+  version: string;
   value: Promise<T>;
   settled: boolean;
   refreshing: boolean;
@@ -44,9 +48,22 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
   const byDb = new WeakMap<Db, Map<string, Entry<T>>>();
   caches.add(byDb);
 
-  function start(entries: Map<string, Entry<T>>, key: string, at: number, compute: () => Promise<T>) {
+  function start(
+    entries: Map<string, Entry<T>>,
+    key: string,
+    at: number,
+    version: string,
+    compute: () => Promise<T>,
+  ) {
     const wallStart = Date.now();
-    const entry: Entry<T> = { at, startedAt: at, value: compute(), settled: false, refreshing: false };
+    const entry: Entry<T> = {
+      at,
+      startedAt: at,
+      version,
+      value: compute(),
+      settled: false,
+      refreshing: false,
+    };
     entries.set(key, entry);
     entry.value.then(
       () => {
@@ -64,6 +81,7 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
     key: string,
     stale: Entry<T>,
     at: number,
+    version: string,
     compute: () => Promise<T>,
   ) {
     stale.refreshing = true;
@@ -73,6 +91,7 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
         entries.set(key, {
           at: at + (Date.now() - wallStart),
           startedAt: at,
+          version,
           value: Promise.resolve(v),
           settled: true,
           refreshing: false,
@@ -83,7 +102,8 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
     );
   }
 
-  return (db: Db, key: string, now: Date, compute: () => Promise<T>): Promise<T> => {
+  /** `version`: of the data the answer would be computed from now. */
+  return (db: Db, key: string, now: Date, version: string, compute: () => Promise<T>): Promise<T> => {
     let entries = byDb.get(db);
     if (!entries) {
       entries = new Map();
@@ -92,11 +112,11 @@ export function freshFor<T>(ms: number, maxKeys = 256) {
     const hit = entries.get(key);
     const t = now.getTime();
     if (hit) {
-      const expired = t - hit.at >= ms || t < hit.startedAt;
-      if (expired && hit.settled && !hit.refreshing) refresh(entries, key, hit, t, compute);
+      const due = hit.version !== version && (t - hit.at >= ms || t < hit.startedAt);
+      if (due && hit.settled && !hit.refreshing) refresh(entries, key, hit, t, version, compute);
       return hit.value;
     }
     if (entries.size >= maxKeys) entries.clear();
-    return start(entries, key, t, compute);
+    return start(entries, key, t, version, compute);
   };
 }

@@ -12,7 +12,7 @@ import {
   isCompressible,
   negotiateEncoding,
 } from './compression.js';
-import { type DataVersion, dataVersion } from './data-version.js';
+import { type DataVersion, dataVersion, type Follows, STATISTICS_PATH } from './data-version.js';
 import {
   DEFAULT_RATE_LIMIT,
   DEFAULT_RESPONSE_CACHE,
@@ -100,10 +100,9 @@ const STREAMED = /^\/v1\/dumps\/(?!(LICENSE\.txt|status\/index\.json)?$)/;
  * be reused while the data version holds. Availability and history compute staleness from the
  * current time and are not cached here.
  */
-// /v1/stats itself is left out: it has its own freshness rule (stats.ts STATS_FRESH_MS), which a
-// body cached per data version would hide.
-const CACHEABLE =
-  /^\/(v1\/(sites|locations|tariffs|operators)(\/[^/]*)?|v1\/stats\/by-[a-z-]+\/?|v1\/(tiles|style)\.json|openapi\.json)$/;
+// The statistics are left out: they have their own freshness rule (stats.ts STATS_FRESH_MS), an
+// answer served stale while it is counted again, which a body cached per version would then keep.
+const CACHEABLE = /^\/(v1\/(sites|locations|tariffs)(\/[^/]*)?|v1\/(tiles|style)\.json|openapi\.json)$/;
 
 /** Live streams and health checks are never conditional or cached. */
 function isLive(c: Context): boolean {
@@ -124,6 +123,10 @@ const CLOCK_DEPENDENT = /^\/v1\/(availability(\/.*)?|evses\/.+|stats\/occupancy\
 /** Answers that report sync runs themselves: every run changes them, even one that wrote nothing. */
 const REPORTS_RUNS = /^\/v1\/sources(\/.*)?$/;
 
+/** The version an answer at `path` follows (data-version.ts). */
+const followedBy = (path: string): Follows =>
+  STATISTICS_PATH.test(path) ? 'counts' : REPORTS_RUNS.test(path) ? 'runs' : 'data';
+
 /** Tiles are revalidated on every use (a 304 when unchanged), so a status push shows in the next one. */
 const cacheControlOf = (path: string) =>
   path.startsWith('/v1/tiles/') ? 'public, no-cache' : DEFAULT_CACHE_CONTROL;
@@ -136,9 +139,9 @@ const cacheControlOf = (path: string) =>
  * compares them with the app's). Not for answers that follow the clock or report sync runs.
  */
 export async function renderedOkHeaders(db: Db, now: Date, path: string): Promise<Record<string, string>> {
-  if (CLOCK_DEPENDENT.test(path) || REPORTS_RUNS.test(path))
-    throw new Error(`${path}: its version follows more`);
-  const v = await dataVersion(db, now, BUILD, false);
+  if (CLOCK_DEPENDENT.test(path) || followedBy(path) !== 'data')
+    throw new Error(`${path}: its version follows more or other than the data`);
+  const v = await dataVersion(db, now, BUILD);
   return {
     'access-control-allow-origin': '*',
     'access-control-expose-headers': EXPOSED,
@@ -243,7 +246,7 @@ class PublicHttp {
       stampCommonHeaders(c, false);
       return undefined;
     }
-    const dataV = await dataVersion(c.get('db'), c.get('now'), BUILD, REPORTS_RUNS.test(c.req.path));
+    const dataV = await dataVersion(c.get('db'), c.get('now'), BUILD, followedBy(c.req.path));
     const v = CLOCK_DEPENDENT.test(c.req.path) ? this.withClockOf(dataV, c.get('now')) : dataV;
     const enc = negotiateEncoding(c.req.header('accept-encoding'), this.opts.brotli != null);
     const key = `${c.req.url}|${enc}`;

@@ -5,6 +5,7 @@
 // only after the commit that holds it. Should the transaction as a whole fail (a full disk), its
 // pushes are retried one by one, so each gets its own answer.
 
+import { aloneCountsStmts, groupCountsStmts } from '../../db/counts-changes.js';
 import { bumpDataVersionStmt } from '../../db/queries/data-version.js';
 import type { Db, GroupResult, Stmt } from '../../db/types.js';
 import { statusOnlyRefresh } from '../../db/write-evse.js';
@@ -35,22 +36,32 @@ const afterIo: (run: () => void) => void =
 const expand = (slots: number[], changes: number[]) => slots.map((at) => (at < 0 ? 0 : changes[at]!));
 
 /** One push alone, in its own transaction (D1; the fallback when a group's transaction fails). */
-const writeAlone = (db: Db, stmts: Stmt[]) =>
-  db.batch([...stmts, bumpDataVersionStmt(new Date().toISOString())]);
+async function writeAlone(db: Db, stmts: Stmt[]): Promise<number[]> {
+  const now = new Date().toISOString();
+  const counts = aloneCountsStmts(stmts, now);
+  const changes = await db.batch([...counts.before, ...stmts, ...counts.after, bumpDataVersionStmt(now)]);
+  // The caller's statements' change counts, as it numbers them.
+  return changes.slice(counts.before.length, counts.before.length + stmts.length);
+}
 
 async function commitGroup(db: Db, part: Pending[]): Promise<void> {
-  // Pushes change what the API serves outside sync runs: one data-version bump per commit, and one
-  // read-model refresh for all the sites the group touched (status PATCHes come in bursts per site),
-  // of their status columns only where the group's writes to them were status changes that kept
-  // their EVSE set (known once the lists have run).
+  // Pushes change what the API serves outside sync runs: one data-version bump per commit (and a
+  // counts' bump when a push may have changed a count: counts-changes.ts), and one read-model
+  // refresh for all the sites the group touched (status PATCHes come in bursts per site), of their
+  // status columns only where the group's writes to them were status changes that kept their EVSE
+  // set (known once the lists have run).
   const { lists, slots, targets } = mergeSiteRefreshes(part.map((p) => p.stmts));
-  const tail = (results: GroupResult[]) => [
-    ...groupRefreshStmts(
-      targets,
-      results.map((r, k) => (r.ok ? statusOnlyRefresh(lists[k]!, r.changes) : null)),
-    ),
-    bumpDataVersionStmt(new Date().toISOString()),
-  ];
+  const tail = (results: GroupResult[]) => {
+    const now = new Date().toISOString();
+    return [
+      ...groupRefreshStmts(
+        targets,
+        results.map((r, k) => (r.ok ? statusOnlyRefresh(lists[k]!, r.changes) : null)),
+      ),
+      ...groupCountsStmts(lists, results, now),
+      bumpDataVersionStmt(now),
+    ];
+  };
   try {
     const done = await db.batchGroup!(lists, tail);
     part.forEach((p, k) => {

@@ -1,11 +1,36 @@
 // The data version in `meta`, for writers that change what the API serves outside a sync run
 // (push receiver, dedupe): bumping it changes every ETag at once (src/api/http/data-version.ts).
+// Beside it the counts' version, which the statistics follow: moved only by the writes that can
+// change a count (src/db/counts-changes.ts).
 import type { Db, Stmt } from '../types.js';
 import { setMetaStmt } from './meta.js';
 
+/** A version value: the time first (Last-Modified is read from it), then a random tail. */
+const versionValue = (now: string) => `${now}/${Math.random().toString(36).slice(2)}`;
+
 export function bumpDataVersionStmt(now: string): Stmt {
-  // The time comes first: Last-Modified is read from it.
-  return setMetaStmt('data_version', `${now}/${Math.random().toString(36).slice(2)}`);
+  return setMetaStmt('data_version', versionValue(now));
+}
+
+/** The meta key of the counts' version. */
+export const COUNTS_VERSION_KEY = 'counts_version';
+
+/** Moves the counts' version (only where src/db/counts-changes.ts says a count may have changed). */
+export function bumpCountsVersionStmt(now: string): Stmt {
+  return setMetaStmt(COUNTS_VERSION_KEY, versionValue(now));
+}
+
+/**
+ * The same bump, made only when `condition` (SQL, its parameters `params`) holds as it runs: for a
+ * write whose effect on the counts is decided by the row it will change (a status PATCH written
+ * where change counts come too late: D1).
+ */
+export function bumpCountsVersionWhereStmt(now: string, condition: string, params: unknown[]): Stmt {
+  return {
+    sql: `INSERT INTO meta (key, value) SELECT '${COUNTS_VERSION_KEY}', ? WHERE ${condition}
+  ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+    params: [versionValue(now), ...params],
+  };
 }
 
 // Sync runs still open among the latest this many are looked at; more concurrent runs than that
@@ -26,6 +51,7 @@ const recentRuns = (onlyChanging: boolean) =>
  */
 const VERSION_SQL = `SELECT
   (SELECT value FROM meta WHERE key = 'data_version') AS meta,
+  (SELECT value FROM meta WHERE key = '${COUNTS_VERSION_KEY}') AS counts,
   (SELECT group_concat(id || ':' || upserted || ':' || removed || ':' || tariffs_upserted) FROM ${recentRuns(true)}) AS runs,
   (SELECT max(coalesce(finished_at, started_at)) FROM ${recentRuns(true)}) AS run_at,
   (SELECT count(*) FROM ${recentRuns(true)} WHERE status = 'running') AS running,
@@ -39,6 +65,7 @@ const VERSION_SQL = `SELECT
 
 export interface DataVersionInputs {
   meta: string | null;
+  counts: string | null;
   runs: string | null;
   run_at: string | null;
   running: number;

@@ -240,8 +240,11 @@ export async function dumpStore(db: Db): Promise<Record<string, unknown[]>> {
   ]) {
     out[table] = await db.all(`SELECT * FROM ${table} ORDER BY 1, 2`);
   }
-  // The data version is a cache validator, not data: a refused or stale push may bump it.
-  out.meta = await db.all(`SELECT * FROM meta WHERE key <> 'data_version' ORDER BY 1`);
+  // The data and counts' versions are cache validators, not data: a refused or stale push may bump
+  // the one, and the general path of a status PATCH bumps the other where the short path need not.
+  out.meta = await db.all(
+    `SELECT * FROM meta WHERE key NOT IN ('data_version', 'counts_version') ORDER BY 1`,
+  );
   return out;
 }
 
