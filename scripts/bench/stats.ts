@@ -6,6 +6,10 @@
 //
 //   flock /work/quiet.lock nice -n 5 npm run bench -- stats     (BENCH_STATS_COUNTRY=DEU times the
 //   queries filtered by a country instead; BENCH_STATS_PASSES, default 2)
+//
+// The bench database is ANALYZEd when built; a deployment's file never is. BENCH_STATS_FILE times the
+// queries on another file instead, e.g. a copy of the bench database with its statistics emptied
+// (`DELETE FROM sqlite_stat1; DELETE FROM sqlite_stat4;` on the copy).
 import { readFileSync } from 'node:fs';
 import { filterOf } from '../../src/api/query-params.js';
 import { operatorStats, type StatsDimension, statsBy } from '../../src/db/queries/stats.js';
@@ -45,7 +49,7 @@ const floor = (db: Db) =>
 const vmHwmMb = () => Number(readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)![1]) / 1024;
 
 export async function run(): Promise<void> {
-  const file = await syntheticBenchDb(EVSES, log);
+  const file = process.env.BENCH_STATS_FILE ?? (await syntheticBenchDb(EVSES, log));
   const db = openSqlite(file, { readonly: true, migrate: false, cacheMb: 8 });
   const country = process.env.BENCH_STATS_COUNTRY;
   const filter = filterOf({ country: country ? [country] : undefined });
