@@ -91,11 +91,7 @@ beforeAll(async () => {
     const run = await syncRegisterSource(s, { db, clock: () => new Date(), log: silentLogger, readText });
     expect(run.status).toBe('ok');
   }
-  const pair = [
-    { source: 'open', id: '2001' },
-    { source: 'closed', id: '3001' },
-  ] as const;
-  await dedupeSites(db, { overrides: { always: [[...pair]], never: [] } });
+  await dedupeSites(db, { overrides: { always: [[...PAIR]], never: [] } });
   const openPk = locationPkOf('open', { countryCode: 'DE', partyId: 'OCM', id: '2001' });
   const row = await db.get<{ site_id: string }>('SELECT site_id FROM locations WHERE pk = ?', [openPk]);
   siteId = row!.site_id;
