@@ -117,3 +117,24 @@ describe('a method no route serves', () => {
     await db.close();
   });
 });
+
+describe('parameter messages a user reads', () => {
+  it('say a missing or repeated bbox is required once, and a huge limit is over the maximum', async () => {
+    const db = openSqlite(':memory:');
+    const app = createApp({ getDb: () => db, http: { rateLimit: false } });
+    const message = async (path: string) => {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(400);
+      return ((await res.json()) as { error: { message: string } }).error.message;
+    };
+    expect(await message('/v1/stats/occupancy')).toBe(
+      'bbox: required: minLon,minLat,maxLon,maxLat (4 numbers)',
+    );
+    expect(await message('/v1/sites?bbox=1,2,3,4&bbox=1,2,3,4')).toBe(
+      'bbox: give it once: minLon,minLat,maxLon,maxLat (4 numbers)',
+    );
+    expect(await message('/v1/sites?limit=99999999999999999999')).toBe('limit: must be at most 10000');
+    expect(await message('/v1/sites?limit=0')).toBe('limit: must be at least 1');
+    await db.close();
+  });
+});
