@@ -90,8 +90,8 @@ const SYNC_COMMIT_LOCATIONS = Math.ceil(ROW_BUDGET / (1 + 2 * EVSES_PER));
  * (hashes, so each index write lands on a random leaf) and committed as a sync commits, once with
  * readable keys for comparison. Both run with the cache and checkpoint interval of the sync's
  * batches (its background checkpointer aside), so they differ from each other in the keys alone:
- * about what INTEGER keys in insertion order could take off the sync's own inserts (session 17,
- * 10,000 frames: 7.2 s readable against 11.0-12.6 s hashed, two runs at load ~3.5).
+ * about what INTEGER keys in insertion order could take off the sync's own inserts (session 17's
+ * two combined runs: 8.20 s readable against 13.09 s hashed, and 6.63 against 10.14 s).
  */
 function rawInsert(file: string, feed: SyntheticLocation[], layout: RawLayout): number {
   const { triggers, keys, perCommit = feed.length } = layout;
