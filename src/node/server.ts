@@ -270,7 +270,7 @@ function startBackground(
   const firstSync = atlas.runner.runAll(enabled, 'auto').then(async (r) => {
     // Also when no sync wrote anything: the sites of a source whose licence changed since the last
     // start (what its records may lend) are regrouped (one scan when nothing is out of date).
-    await atlas.runner.regroup();
+    await atlas.runner.regroup(r);
     if (r.some(changedData)) void renewStatistics?.();
     return r;
   });

@@ -27,7 +27,7 @@ export async function syncCommand(
   try {
     results = await atlas.runner.runAll(chosen, opts.mode, progress?.onProgress);
     // Also when no run wrote anything: a source whose licence changed has its sites regrouped.
-    await atlas.runner.regroup();
+    await atlas.runner.regroup(results);
   } finally {
     progress?.stop();
   }
