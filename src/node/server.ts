@@ -1,5 +1,7 @@
 // Assembles the atlas on Node: SQLite file, sources, sync runner, cron, HTTP server.
-import { serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { dataVersion } from '../api/http/data-version.js';
@@ -25,6 +27,7 @@ import { loadOverridesFile, loadSourcesFile } from './load-sources.js';
 import { openDatabase, StartupError } from './open-database.js';
 import { readText } from './read-text.js';
 import { startHeavyReads } from './read-workers.js';
+import { answerClientErrors, MAX_REQUEST_HEAD_BYTES, refusedRequestHandler } from './refused-requests.js';
 import { scheduleSources, scheduleStatusRollup } from './schedule.js';
 
 export interface AtlasContext {
@@ -86,37 +89,44 @@ export async function openAtlas(env: Env, log: Logger, clocks: ServerClocks = {}
   };
 }
 
-type NodeServer = ReturnType<typeof serve>;
-
 /**
  * Ends open event streams first (their chunked body gets its last chunk: `curl` exits 0, not 18),
  * then stops listening; server.close() also closes idle keep-alive sockets. A client that does not
  * let go within a few seconds is cut.
  */
-async function closeServer(server: NodeServer, shutdown: AbortController): Promise<void> {
+async function closeServer(server: Server, shutdown: AbortController): Promise<void> {
   shutdown.abort();
   await new Promise<void>((resolve) => {
     const cut = setTimeout(() => {
-      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.closeAllConnections();
     }, 3_000);
     cut.unref();
     server.close(() => {
       clearTimeout(cut);
       resolve();
     });
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    server.closeIdleConnections();
   });
 }
 
-/** Listens on HOST:PORT; a port in use or not ours to take, or a HOST we cannot listen on, is a one-line StartupError. */
+/**
+ * Listens on HOST:PORT; a port in use or not ours to take, or a HOST we cannot listen on, is a
+ * one-line StartupError. Requests refused before the app (too long, not HTTP, a URL that cannot
+ * be read) are answered in the API's error body (refused-requests.ts).
+ */
 function listen(
-  fetch: Parameters<typeof serve>[0]['fetch'],
+  fetch: Parameters<typeof getRequestListener>[0],
   env: Env,
-): Promise<{ server: NodeServer; port: number }> {
+  log: Logger,
+): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
-    const s = serve({ fetch, hostname: env.HOST, port: env.PORT }, (info) =>
-      resolve({ server: s, port: info.port }),
-    );
+    const listener = getRequestListener(fetch, {
+      hostname: env.HOST,
+      errorHandler: refusedRequestHandler(log),
+    });
+    const s = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, listener);
+    answerClientErrors(s, log);
+    s.listen(env.PORT, env.HOST, () => resolve({ server: s, port: (s.address() as AddressInfo).port }));
     s.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
         reject(
@@ -171,9 +181,9 @@ export async function startServer(
     offload: heavy?.offload,
     streamReplay: heavy?.replayEvents,
   });
-  let listening: { server: NodeServer; port: number };
+  let listening: { server: Server; port: number };
   try {
-    listening = await listen(app.fetch, env);
+    listening = await listen(app.fetch, env, log);
   } catch (err) {
     await heavy?.close();
     await atlas.close();
