@@ -1,7 +1,7 @@
 // The occupancy population (evsesInArea: a box's cell ranges joined to locations_tile, then each
 // location's EVSEs) against the brute-force model of the synthetic atlas: the published locations
 // in the box, by their own position, and their EVSEs that are not removed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evsesInArea } from '../../src/db/queries/status.js';
 import type { Bbox } from '../../src/model/geo.js';
 import { type Atlas, buildAtlas, inBbox, loadTruth, model } from '../api/atlas-fixture.js';
@@ -37,5 +37,29 @@ describe('the occupancy population of a box', () => {
     // One more than asked for tells the caller the box holds too many.
     expect((await evsesInArea(atlas.db, box, want.length - 1)).map((e) => e.pk)).toEqual(want);
     expect(await evsesInArea(atlas.db, box, want.length - 2)).toHaveLength(want.length - 1);
+  });
+});
+
+describe('the occupancy population of a box over its limit', () => {
+  // A box over the limit is refused (too_many_evses): the LIMIT stops the read at limit + 1 EVSEs and
+  // only those are sorted. Sorted on the union itself, a world box on 1M EVSEs read and sorted all of
+  // them before the refusal (1.3-2.0 s on the statistics worker).
+  it('is read up to the limit first, then sorted', async () => {
+    const all = vi.spyOn(atlas.db, 'all');
+    try {
+      await evsesInArea(atlas.db, { minLon: -180, minLat: -90, maxLon: 180, maxLat: 90 }, 10);
+      const [sql, params] = all.mock.calls.find(([s]) => /CROSS JOIN evses/.test(s))!;
+      const plan = await atlas.db.all<{ parent: number; detail: string }>(
+        `EXPLAIN QUERY PLAN ${sql}`,
+        params,
+      );
+      expect(plan.filter((p) => p.parent === 0).map((p) => p.detail)).toEqual([
+        'MATERIALIZE area',
+        'SCAN area',
+        'USE TEMP B-TREE FOR ORDER BY',
+      ]);
+    } finally {
+      all.mockRestore();
+    }
   });
 });

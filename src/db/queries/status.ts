@@ -202,6 +202,10 @@ export async function publishedEvse(
  * ranges of a 2 x 1.5 degree box. 1M-EVSE copy, warm, median of 3, CPU, without / with statistics:
  * that box (24k EVSEs) 284 / 194 ms before, 188 / 170 ms this way; a box across the antimeridian
  * 126 / 17 ms before, 16 / 15 ms this way.
+ * At most `limit` + 1 rows, sorted by pk only when there are no more than that (the caller refuses
+ * a box over its limit): the LIMIT sits in a MATERIALIZED CTE, as in currentStatuses, so a world
+ * box stops reading at `limit` + 1 EVSEs instead of reading and sorting all of them first
+ * (1M-EVSE file, limit 50,000: 1.5-1.7 s -> 0.29-0.30 s; boxes under the limit unchanged).
  */
 export async function evsesInArea(db: Db, bbox: Bbox, limit: number): Promise<HistoryEvse[]> {
   const p = new SqlParams();
@@ -214,7 +218,10 @@ export async function evsesInArea(db: Db, bbox: Bbox, limit: number): Promise<Hi
         AND l.lat BETWEEN ${p.add(b.minLat)} AND ${p.add(b.maxLat)} AND l.lon BETWEEN ${p.add(b.minLon)} AND ${p.add(b.maxLon)}
         AND ${PUBLISHED} AND e.removed_at IS NULL`;
   });
-  const s = p.bind(`SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY pk LIMIT ${p.add(limit + 1)}`);
+  const s = p.bind(
+    `WITH area AS MATERIALIZED (${parts.join(' UNION ALL ')} LIMIT ${p.add(limit + 1)})
+     SELECT * FROM area ORDER BY pk`,
+  );
   return db.all<HistoryEvse>(s.sql, s.params);
 }
 
