@@ -14,7 +14,7 @@ import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
 import type { Feature, Point } from 'geojson';
 import type { Db } from '../db/types.js';
-import { type DumpProgress, siteBatches } from './dump-formats.js';
+import { type DumpProgress, licenceMembers, siteBatches } from './dump-formats.js';
 import { hilbertOrder, NODE_SIZE, packedRTree } from './fgb-index.js';
 import type { FeatureSpool } from './http/options.js';
 import { type ColumnKind, SITE_COLUMNS, siteRow } from './site-table.js';
@@ -70,7 +70,7 @@ const COLUMNS: ColumnMeta[] = SITE_COLUMNS.map((c) => ({
 }));
 
 /** The size-prefixed header: columns, envelope, count, index node size and EPSG:4326. */
-function header(count: number, envelope: number[], description: string): Uint8Array {
+function header(count: number, envelope: number[], description: string, metadata: string): Uint8Array {
   const b = new flatbuffers.Builder(1024);
   const cols = COLUMNS.map((c) => {
     const name = b.createString(c.name);
@@ -86,12 +86,14 @@ function header(count: number, envelope: number[], description: string): Uint8Ar
   const env = Header.createEnvelopeVector(b, envelope);
   const name = b.createString('sites');
   const desc = b.createString(description);
+  const meta = b.createString(metadata);
   Crs.startCrs(b);
   Crs.addCode(b, 4326);
   const crs = Crs.endCrs(b);
   Header.startHeader(b);
   Header.addName(b, name);
   Header.addDescription(b, desc);
+  Header.addMetadata(b, meta);
   Header.addEnvelope(b, env);
   Header.addGeometryType(b, GeometryType.Point);
   Header.addColumns(b, columns);
@@ -227,7 +229,7 @@ function envelopeOf(p: Positions): number[] {
 }
 
 /** Header and index of the spooled features, and the order to stream them in. */
-function layout(p: Positions, description: string) {
+function layout(p: Positions, description: string, metadata: string) {
   const xs = p.xs.subarray(0, p.n);
   const ys = p.ys.subarray(0, p.n);
   const envelope = envelopeOf(p);
@@ -244,7 +246,7 @@ function layout(p: Positions, description: string) {
     at += p.sizes[k]!;
   }
   const index = p.n > 0 ? packedRTree(sx, sy, offsets) : new Uint8Array(0);
-  return { head: [MAGIC, header(p.n, envelope, description), index], order };
+  return { head: [MAGIC, header(p.n, envelope, description, metadata), index], order };
 }
 
 /** Features read back from the spool per this many, in Hilbert order. */
@@ -264,7 +266,8 @@ export function fgbDump(
       async pull(controller) {
         if (!order) {
           pos = await spoolFeatures(db, spool, onProgress);
-          const l = layout(pos, description);
+          // The header's metadata (free-form JSON in FlatGeobuf): whom the data must credit.
+          const l = layout(pos, description, JSON.stringify(await licenceMembers(db)));
           order = l.order;
           for (const part of l.head) controller.enqueue(part);
           return;

@@ -51,6 +51,40 @@ export function attributionLine(sources: DumpSource[]): string {
   return sources.map((s) => `${s.attribution ?? s.name} (${s.license})`).join('; ');
 }
 
+/** Whom a dump must credit, as it travels inside the file: the GeoJSON's top-level members, the Parquet key-value metadata, the FlatGeobuf header's metadata. */
+export interface LicenceMembers {
+  attribution: string;
+  licenses: {
+    source: string;
+    name: string;
+    license: string;
+    attribution: string | null;
+    record_licenses?: DumpSource['recordLicenses'];
+  }[];
+}
+
+export async function licenceMembers(db: Db): Promise<LicenceMembers> {
+  const sources = await republishableSources(db);
+  return {
+    attribution: attributionLine(sources),
+    licenses: sources.map((s) => ({
+      source: s.id,
+      name: s.name,
+      license: s.license,
+      attribution: s.attribution,
+      ...(s.recordLicenses.length > 0 ? { record_licenses: s.recordLicenses } : {}),
+    })),
+  };
+}
+
+/** The same as Parquet key-value metadata (a reader shows them with the file's schema). */
+export function licenceKeyValues(m: LicenceMembers): { key: string; value: string }[] {
+  return [
+    { key: 'attribution', value: m.attribution },
+    { key: 'licenses', value: JSON.stringify(m.licenses) },
+  ];
+}
+
 export interface DumpBatch {
   features: Feature<Point>[];
   /** One row per live EVSE of the batch's sites (CSV only). */
@@ -149,20 +183,12 @@ export type DumpProgress = (sitesWritten: number) => void;
 async function dumpHead(db: Db, format: TextDumpFormat, now: Date): Promise<string> {
   if (format === 'csv') return `${CSV_COLUMNS.join(',')}\r\n`;
   if (format === 'ndjson') return '';
-  const sources = await republishableSources(db);
   // RFC 7946 §6.1 allows foreign members: the attribution travels inside the file.
   const json = JSON.stringify({
     type: 'FeatureCollection',
     name: 'sites',
     generated_at: now.toISOString(),
-    attribution: attributionLine(sources),
-    licenses: sources.map((s) => ({
-      source: s.id,
-      name: s.name,
-      license: s.license,
-      attribution: s.attribution,
-      ...(s.recordLicenses.length > 0 ? { record_licenses: s.recordLicenses } : {}),
-    })),
+    ...(await licenceMembers(db)),
   });
   return `${json.slice(0, -1)},"features":[\n`;
 }

@@ -7,7 +7,7 @@ import type { Feature, Point } from 'geojson';
 import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Db } from '../db/types.js';
-import { type DumpProgress, siteBatches } from './dump-formats.js';
+import { type DumpProgress, licenceKeyValues, licenceMembers, siteBatches } from './dump-formats.js';
 import { type ColumnKind, SITE_COLUMNS, siteRow } from './site-table.js';
 
 export const ROW_GROUP = 10_000;
@@ -162,7 +162,10 @@ export function parquetDump(db: Db, onProgress?: DumpProgress): ReadableStream<U
         }
         if (group.rows > 0) await writer.write({ columnData: group.columnData(), rowGroupSize: ROW_GROUP });
         if (last) {
-          writer.kvMetadata = [{ key: 'geo', value: geoMetadata(written > 0 ? box : [0, 0, 0, 0]) }];
+          writer.kvMetadata = [
+            { key: 'geo', value: geoMetadata(written > 0 ? box : [0, 0, 0, 0]) },
+            ...licenceKeyValues(await licenceMembers(db)),
+          ];
           await writer.finish();
           done = true;
         }

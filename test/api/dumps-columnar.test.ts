@@ -1,12 +1,14 @@
 // The columnar dumps, read by readers nobody here wrote: GDAL's FlatGeobuf driver reads sites.fgb
 // (count, attribute types, values, and a -spat query through its spatial index), hyparquet reads
 // sites.parquet (rows, columns, the GeoParquet `geo` metadata and decoded geometries); both match
-// the GeoJSON dump feature for feature, and neither carries unpublishable data.
+// the GeoJSON dump feature for feature, neither carries unpublishable data, and both carry the
+// GeoJSON dump's attribution and licences inside the file.
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROW_GROUP } from '../../src/api/dump-parquet.js';
@@ -18,6 +20,8 @@ const run = promisify(execFile);
 let atlas: Atlas;
 /** The GeoJSON dump's features by id: the reference both files must match. */
 let reference: Map<string, Json>;
+/** The GeoJSON dump's `attribution` and `licenses`: whom both files must credit, inside them too. */
+let credits: { attribution: string; licenses: Json[] };
 
 async function download(name: string): Promise<{ res: Response; bytes: Buffer }> {
   const res = await fetch(`${atlas.server.url}/v1/dumps/${name}`);
@@ -29,8 +33,12 @@ async function download(name: string): Promise<{ res: Response; bytes: Buffer }>
 beforeAll(async () => {
   atlas = await buildAtlas({ locations: 350, seed: 99, http: nodeHttpOptions({ rateLimit: false }) });
   const { bytes } = await download('sites.geojson.gz');
-  const features = JSON.parse(gunzipSync(bytes).toString('utf8')).features as Json[];
+  const dump = JSON.parse(gunzipSync(bytes).toString('utf8'));
+  const features = dump.features as Json[];
   reference = new Map(features.map((f) => [String(f.id), f]));
+  credits = { attribution: dump.attribution, licenses: dump.licenses };
+  // The fixture's sources with and without a republishable licence: only the former are credited.
+  expect(credits.licenses.map((l) => l.source).sort()).toEqual(['open-a', 'open-b']);
 }, 60_000);
 
 afterAll(async () => {
@@ -78,6 +86,17 @@ describe('/v1/dumps/sites.fgb', () => {
     }
   });
 
+  it("carries the GeoJSON dump's attribution and licences in its header metadata", async () => {
+    let metadata: string | null | undefined;
+    const features = deserialize(new Uint8Array(readFileSync(file)), {
+      headerMetaFn: (h) => {
+        metadata = h.metadata;
+      },
+    });
+    await features.next();
+    expect(JSON.parse(metadata!)).toEqual(credits);
+  });
+
   it('answers a box query through its spatial index with exactly the features in the box', async () => {
     const box = [0, 40, 12, 55];
     const { stdout } = await run('ogrinfo', ['-ro', '-so', '-spat', ...box.map(String), file, 'sites']);
@@ -114,6 +133,12 @@ describe('/v1/dumps/sites.parquet', () => {
     expect(col.bbox).toEqual([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]);
     expect(Number(md.num_rows)).toBe(reference.size);
     expect(md.row_groups.length).toBe(Math.ceil(reference.size / ROW_GROUP));
+  });
+
+  it("carries the GeoJSON dump's attribution and licences as key-value metadata", () => {
+    const kv = new Map(parquetMetadata(file).key_value_metadata!.map((k) => [k.key, k.value]));
+    expect(kv.get('attribution')).toBe(credits.attribution);
+    expect(JSON.parse(kv.get('licenses')!)).toEqual(credits.licenses);
   });
 
   it('has the GeoJSON dump rows, columns and geometries', async () => {

@@ -233,6 +233,15 @@ describe('/v1/dumps/status/{date}.csv.gz and .parquet: status intervals', () => 
     expect(got).toEqual(expectedIntervals(date));
     const m1 = rows.find((r) => r.evse_id === 'NL*TNM*EM1')!;
     expect([m1.latitude, m1.longitude]).toEqual([48.14, 11.58]);
+    // Whom the data must credit travels inside the file, as in the sites' dumps.
+    const kv = new Map(meta.key_value_metadata!.map((k) => [k.key, k.value]));
+    expect(
+      JSON.parse(kv.get('licenses')!).map((l: { source: string; license: string }) => [l.source, l.license]),
+    ).toEqual([
+      ['cpo-de', 'CC0-1.0'],
+      ['cpo-nl', 'CC0-1.0'],
+    ]);
+    expect(kv.get('attribution')).toMatch(/\(CC0-1\.0\).*\(CC0-1\.0\)/);
   });
 });
 

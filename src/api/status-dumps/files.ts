@@ -4,7 +4,7 @@ import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Db } from '../../db/types.js';
 import { iso } from '../../model/iso-time.js';
-import { csvField } from '../dump-formats.js';
+import { csvField, licenceKeyValues, licenceMembers } from '../dump-formats.js';
 import { type CellHourRow, type DayChunk, type DayRange, type IntervalRow, statusDayChunks } from './day.js';
 
 export const STATUS_TABLES = ['intervals', 'occupancy'] as const;
@@ -146,7 +146,7 @@ export function statusParquet(db: Db, day: DayRange, table: StatusTable): Readab
   ];
   const bytes = new ByteWriter();
   const writer = new ParquetWriter({ writer: bytes, schema, createdBy: 'open charging atlas' });
-  writer.kvMetadata = [{ key: 'open_charging_atlas', value: JSON.stringify({ table, date: day.date }) }];
+  const kv = [{ key: 'open_charging_atlas', value: JSON.stringify({ table, date: day.date }) }];
   // Column values of the group being filled; a chunk's rows are turned into them at once.
   let columns: unknown[][] = spec.columns.map(() => []);
   let rows = 0;
@@ -167,6 +167,8 @@ export function statusParquet(db: Db, day: DayRange, table: StatusTable): Readab
     }
     if (!chunk) {
       if (rows > 0) await flush();
+      // Whom the data must credit; the footer is written last, so it is read here.
+      writer.kvMetadata = [...kv, ...licenceKeyValues(await licenceMembers(db))];
       await writer.finish();
     }
     const out = new Uint8Array(bytes.buffer, 0, bytes.index).slice();
