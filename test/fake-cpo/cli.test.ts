@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoLocations } from '../../src/fake-cpo/demo-data.js';
 import { createOcpiClient, discover, pullPages } from '../../src/ocpi/client/index.js';
+import { SHARED_DATA_DIR } from '../helpers/feeds.js';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
@@ -53,12 +54,19 @@ function run(args: string[]) {
 async function pullAll(versionsUrl: string, token: string) {
   const client = createOcpiClient({ timeoutMs: 5_000 });
   const found = await discover({ versionsUrl, token }, client);
-  const ids: string[] = [];
-  for await (const page of pullPages(found.endpoints.locations!, { token, ...found }, client)) {
-    ids.push(...page.items.map((l) => (l as { id: string }).id));
-  }
-  return { found, ids };
+  const pull = async (url: string | undefined) => {
+    const items: Record<string, unknown>[] = [];
+    if (url)
+      for await (const page of pullPages(url, { token, ...found }, client))
+        items.push(...(page.items as Record<string, unknown>[]));
+    return items;
+  };
+  const locations = await pull(found.endpoints.locations);
+  const tariffs = await pull(found.endpoints.tariffs);
+  return { found, ids: locations.map((l) => l.id as string), locations, tariffs };
 }
+
+const shared = (file: string) => join(SHARED_DATA_DIR, file);
 
 describe('npm run fake-cpo', () => {
   it('serves the demo data on 127.0.0.1 and prints the versions URL and token', async () => {
@@ -93,6 +101,51 @@ describe('npm run fake-cpo', () => {
     );
     const printed = await run(['--data', file, '--page-size', '2']).ready;
     expect((await pullAll(printed.versions_url!, printed.token!)).ids).toEqual(some.map((l) => l.id));
+  });
+
+  it("serves chargecloud's {next, items} page: its locations, and the tariffs inside its EVSEs as Tariffs", async () => {
+    const cli = run(['--data', shared('de-ludwigsburg-multisource/chargecloud_ludwigsburg_request_1.json')]);
+    const printed = await cli.ready;
+    expect(cli.output().stdout).toContain('100 locations, 5 tariffs');
+    expect(cli.output().stdout).toContain('"party_id": "SLB"');
+    const { ids, locations, tariffs } = await pullAll(printed.versions_url!, printed.token!);
+    expect(ids).toHaveLength(100);
+    expect(new Set(ids).size).toBe(100);
+    expect(tariffs).toHaveLength(5);
+    // Every connector names tariffs that are served, and no EVSE keeps its embedded copy.
+    const served = new Set(tariffs.map((t) => t.id));
+    const evses = locations.flatMap((l) => l.evses as Record<string, unknown>[]);
+    expect(evses.filter((e) => 'tariffs' in e)).toEqual([]);
+    const named = evses.flatMap((e) =>
+      (e.connectors as { tariff_ids?: string[] }[]).flatMap((c) => c.tariff_ids ?? []),
+    );
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((id) => !served.has(id))).toEqual([]);
+  });
+
+  it("serves NDW's details file as OCPI locations around its raw EVSEs, with its tariffs", async () => {
+    const cli = run(['--data', shared('nl-ndw-derived-delft-nijmegen/delft.details.json.gz')]);
+    const { locations, tariffs } = await pullAll((await cli.ready).versions_url!, 'fake-cpo-token');
+    expect(locations).toHaveLength(850);
+    expect(tariffs).toHaveLength(36);
+    expect(
+      locations.every((l) => typeof (l.coordinates as { latitude: unknown }).latitude === 'string'),
+    ).toBe(true);
+  });
+
+  it('refuses a file of another shape, saying what it found and what it reads', async () => {
+    const cli = run(['--data', shared('de-ludwigsburg-multisource/chargeit_swlb_full_data.json')]);
+    expect(await cli.exited).toBe(2);
+    const { stderr } = cli.output();
+    expect(stderr).toContain('found an object with keys operator');
+    expect(stderr).toContain("chargecloud's {next, items} page");
+    expect(stderr).toContain('docs/registers.md');
+  });
+
+  it('refuses a list that is not OCPI Locations (voltrelli: camelCase keys)', async () => {
+    const cli = run(['--data', shared('ocm-captured-ocpi-feeds/ocpi_locations-voltrelli.json')]);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output().stderr).toContain('not OCPI: 307 of 307 records use camelCase keys');
   });
 
   it('refuses an unknown fault mode with the list of modes', async () => {
