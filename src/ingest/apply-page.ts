@@ -155,25 +155,58 @@ async function countedOnCommit(ctx: PageContext, build: (page: PageContext) => P
   Object.assign(ctx.counters, after);
 }
 
-export function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
-  return countedOnCommit(ctx, async (page) => ({
-    stmts: await locationBatchStmts([preparePage(items, page)]),
-    options: LOCATION_PAGE_BATCH,
-  }));
+export async function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
+  const page = preparePage(items, { ...ctx, counters: zeroCounters() });
+  await commitLocationPages([page], async (stmts) => {
+    const after = addedCounters(ctx.counters, page.ctx.counters);
+    if (ctx.trailer) stmts.push(...ctx.trailer(after));
+    await ctx.db.batch(stmts, LOCATION_PAGE_BATCH);
+    Object.assign(ctx.counters, after);
+  });
 }
+
+/**
+ * Builds the batch of prepared location pages (locationBatchStmts) and has `commit` run it, with
+ * the pages' counters as the build left them. A location that was new when read is inserted
+ * (WriteContext.fresh); should the batch find one held after all (a push or another process wrote
+ * it between the read and the batch), it fails on that primary key, and the same pages are read and
+ * built again with every location upserted, their counters as before the first build.
+ */
+export async function commitLocationPages(
+  pages: readonly PreparedPage[],
+  commit: (stmts: Stmt[]) => Promise<void>,
+): Promise<void> {
+  const counters = pages.map((p) => ({ ...p.ctx.counters }));
+  try {
+    await commit(await locationBatchStmts(pages, 'insert new'));
+  } catch (error) {
+    if (!RECORD_KEY_CLASH.test(error instanceof Error ? error.message : String(error))) throw error;
+    for (const [i, p] of pages.entries()) Object.assign(p.ctx.counters, counters[i]);
+    await commit(await locationBatchStmts(pages, 'upsert all'));
+  }
+}
+
+/**
+ * The error of an insert of a location, EVSE or connector that is held (its primary key, or a
+ * location's natural key), as better-sqlite3 and D1 both word it.
+ */
+const RECORD_KEY_CLASH = /UNIQUE constraint failed: (locations|evses|connectors)\./;
 
 /**
  * The statements of one batch of prepared location pages, read against the store now: each page's
  * writes, then the read-model refresh of every site they touched. Run them with nothing but
- * microtasks in between (pageWriteStmts says why).
+ * microtasks in between (pageWriteStmts says why). `insert new`: locations not held when read are
+ * inserted (commitLocationPages).
  */
-export async function locationBatchStmts(pages: readonly PreparedPage[]): Promise<Stmt[]> {
+async function locationBatchStmts(pages: readonly PreparedPage[], mode: WriteMode): Promise<Stmt[]> {
   const stmts: Stmt[] = [];
   const written: WrittenLocation[] = [];
-  for (const page of pages) for (const s of await pageWriteStmts(page, written)) stmts.push(s);
+  for (const page of pages) for (const s of await pageWriteStmts(page, written, mode)) stmts.push(s);
   for (const s of refreshWrittenStmts(written)) stmts.push(s);
   return stmts;
 }
+
+type WriteMode = 'insert new' | 'upsert all';
 
 /** A location page's batch: many small statements, one of many written back to back. */
 export const LOCATION_PAGE_BATCH = { smallStatements: true, bulk: true } as const;
@@ -251,7 +284,11 @@ function preparePage(items: PageItem[], ctx: PageContext): PreparedPage {
  * runs them with nothing but microtasks in between: a push committed between these reads and that
  * write would be overwritten by a write built on what it replaced.
  */
-async function pageWriteStmts(page: PreparedPage, written: WrittenLocation[]): Promise<Stmt[]> {
+async function pageWriteStmts(
+  page: PreparedPage,
+  written: WrittenLocation[],
+  mode: WriteMode,
+): Promise<Stmt[]> {
   const { unique, refs, ctx } = page;
   const stmts = [...page.stmts];
   const stored = await storedHashes(
@@ -289,6 +326,7 @@ async function pageWriteStmts(page: PreparedPage, written: WrittenLocation[]): P
         held: { statuses },
         cleanUp: false,
         refreshSite: false,
+        fresh: mode === 'insert new' && held === undefined,
       }),
     );
     written.push({ pk, cell: cellOf(value.lat, value.lon) });

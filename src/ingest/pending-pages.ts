@@ -17,8 +17,8 @@
 import type { Db, Stmt } from '../db/types.js';
 import {
   addedCounters,
+  commitLocationPages,
   LOCATION_PAGE_BATCH,
-  locationBatchStmts,
   type PageQueue,
   type PreparedPage,
 } from './apply-page.js';
@@ -74,12 +74,13 @@ export class PendingPages implements PageQueue {
     this.#pks = new Set();
     this.#rows = 0;
     // From the first read to the batch, nothing but microtasks: see the header.
-    const stmts = await locationBatchStmts(pages);
-    const after = pages.reduce((sum, { ctx }) => addedCounters(sum, ctx.counters), this.counters);
-    for (const s of this.trailer(after)) stmts.push(s);
-    // A failed write (disk full) leaves the run counting none of these pages' rows.
-    if (stmts.length > 0) await this.db.batch(stmts, LOCATION_PAGE_BATCH);
-    Object.assign(this.counters, after);
+    await commitLocationPages(pages, async (stmts) => {
+      const after = pages.reduce((sum, { ctx }) => addedCounters(sum, ctx.counters), this.counters);
+      for (const s of this.trailer(after)) stmts.push(s);
+      // A failed write (disk full) leaves the run counting none of these pages' rows.
+      if (stmts.length > 0) await this.db.batch(stmts, LOCATION_PAGE_BATCH);
+      Object.assign(this.counters, after);
+    });
     await this.committed();
   }
 }
