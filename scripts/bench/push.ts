@@ -21,6 +21,7 @@ import {
 } from '../../src/ingest/registers/location-builders.js';
 import { iso } from '../../src/model/iso-time.js';
 import type { Location } from '../../src/model/types.js';
+import { processCpuSeconds } from './peak-memory.js';
 import {
   BENCH_PARTY,
   seedBenchSource,
@@ -139,8 +140,12 @@ export async function run(): Promise<void> {
     );
     const { child, port } = await startBenchAtlas(SELF, file);
     let result: autocannon.Result;
+    let serverCpu: number | null = null;
     try {
+      const cpuAtStart = processCpuSeconds(child.pid!);
       result = await pushLoad(port);
+      const cpuAtEnd = processCpuSeconds(child.pid!);
+      if (cpuAtStart !== null && cpuAtEnd !== null) serverCpu = cpuAtEnd - cpuAtStart;
     } finally {
       await stopBenchAtlas(child);
     }
@@ -162,6 +167,13 @@ export async function run(): Promise<void> {
         'p50 ms': result.latency.p50,
         'p99 ms': result.latency.p99,
         note: `${ok} answered 2xx, ${result.non2xx} other, ${result.errors} errors; ${pushEvents} applied`,
+      },
+      {
+        measure: 'server CPU per applied PATCH (us, all its threads)',
+        'per second': serverCpu === null ? 'n/a' : Math.round((serverCpu * 1e6) / pushEvents),
+        'p50 ms': '',
+        'p99 ms': '',
+        note: serverCpu === null ? '' : `${serverCpu.toFixed(1)} s of CPU over the ${SECONDS} s`,
       },
       {
         measure: `baseline: better-sqlite3 UPDATE loop (${BASELINE_SECONDS} s)`,

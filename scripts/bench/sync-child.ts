@@ -1,6 +1,7 @@
 // Runs one sync of the bench source in a fresh process, so its peak RSS is the sync's alone; or,
 // with `--mode dedupe`, the dedupe a server runs after its syncs (every changed record).
-// Prints one JSON line: { ms, counters, status, maxRssMb }.
+// Prints one JSON line: { ms, cpuMs, counters, status, maxRssMb }; cpuMs is the process's CPU time (all its
+// threads, user and system) over the same span, less moved by other load on the machine than ms.
 import { parseArgs } from 'node:util';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
@@ -37,6 +38,7 @@ const source: OcpiSourceConfig = {
 };
 await upsertSources(db, [source], new Date().toISOString());
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 const result =
   values.mode === 'dedupe'
     ? await dedupeAll()
@@ -46,9 +48,10 @@ const result =
         { mode: values.mode === 'incremental' ? 'incremental' : 'full', overlapSeconds: 0 },
       );
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuAtStart);
 await db.close();
 process.stdout.write(
-  `${JSON.stringify({ ms, status: result.status, error: result.error, counters: result.counters, maxRssMb: ownPeakRssMb() })}\n`,
+  `${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, status: result.status, error: result.error, counters: result.counters, maxRssMb: ownPeakRssMb() })}\n`,
 );
 
 /** What the sync runner does after a sync that changed data (src/jobs/sync-runner.ts). */
