@@ -6,7 +6,7 @@ import { publishedEvse } from '../db/queries/status.js';
 import { loadTimelines } from '../live/evse-timelines.js';
 import { secondsWithin } from '../live/timeline.js';
 import { normalizeEvseId } from '../model/ids.js';
-import { iso } from '../model/iso-time.js';
+import { isCalendarDate, iso } from '../model/iso-time.js';
 import { toUtcIso } from '../model/normalize-values.js';
 import { ApiError, notFound } from './errors.js';
 import { errorResponses, notFoundResponse } from './geojson-schemas.js';
@@ -17,7 +17,7 @@ const MAX_RANGE_DAYS = 92;
 
 /** A date-time (UTC when it names no zone, as OCPI reads them) or a date (its UTC midnight). */
 const instant = z.string().transform((s, ctx) => {
-  const utc = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : toUtcIso(s);
+  const utc = /^\d{4}-\d{2}-\d{2}$/.test(s) ? (isCalendarDate(s) ? `${s}T00:00:00Z` : null) : toUtcIso(s);
   if (utc === null) {
     ctx.addIssue({
       code: 'custom',

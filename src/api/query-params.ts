@@ -4,7 +4,7 @@ import { z } from '@hono/zod-openapi';
 import type { LocationFilter } from '../db/queries/locations.js';
 import { alpha2ToAlpha3, alpha3ToAlpha2 } from '../model/countries.js';
 import { type Bbox, latDegreesFor } from '../model/geo.js';
-import { iso } from '../model/iso-time.js';
+import { isCalendarDate, iso } from '../model/iso-time.js';
 import { LIFECYCLES } from '../model/lifecycle.js';
 import { CONNECTOR_TYPE, canonicalConnectorType } from '../model/ocpi-enums.js';
 import type { Lifecycle } from '../model/types.js';
@@ -72,7 +72,8 @@ const ISO_DATE_TIME =
 export const dateTimeParam = z.string().transform((s, ctx) => {
   const m = ISO_DATE_TIME.exec(s.trim());
   // A date-time without zone is UTC, as OCPI DateTimes are.
-  const ms = m ? Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}${m[3] ?? 'Z'}`) : Number.NaN;
+  const ms =
+    m && isCalendarDate(m[1]!) ? Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}${m[3] ?? 'Z'}`) : Number.NaN;
   if (!Number.isFinite(ms)) {
     ctx.addIssue({
       code: 'custom',

@@ -17,3 +17,14 @@ export function iso(at: Date | number): string {
   lastIso = spelled;
   return spelled;
 }
+
+/**
+ * `YYYY-MM-DD` names a day of the calendar. Date.parse rolls an impossible day over instead of
+ * refusing it ("2026-02-30" is March 2, "2026-11-31" December 1), so a parameter read with it
+ * alone silently meant another day.
+ */
+export function isCalendarDate(ymd: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ymd)) return false;
+  const ms = Date.parse(`${ymd}T00:00:00Z`);
+  return Number.isFinite(ms) && iso(ms).slice(0, 10) === ymd;
+}

@@ -26,6 +26,8 @@
 //
 // Errors carry the 1-based character position where the input stopped making sense.
 
+import { isCalendarDate } from '../../model/iso-time.js';
+
 export type Literal =
   | { kind: 'string'; value: string }
   | { kind: 'number'; value: number }
@@ -319,7 +321,7 @@ class Parser {
         ? /^\d{4}-\d{2}-\d{2}$/.test(tok.v)
         : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(tok.v);
     const ms = Date.parse(form === 'DATE' ? `${tok.v}T00:00:00Z` : tok.v);
-    if (!ok || !Number.isFinite(ms)) {
+    if (!ok || !Number.isFinite(ms) || !isCalendarDate(tok.v.slice(0, 10))) {
       throw new Cql2Error(
         `${form} needs ${form === 'DATE' ? 'YYYY-MM-DD' : 'an RFC 3339 instant such as 2024-05-01T00:00:00Z'}`,
         tok.at,

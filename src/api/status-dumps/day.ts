@@ -7,7 +7,7 @@ import { type DayEvse, dayEvses, statusDaySpan } from '../../db/queries/status-d
 import type { Db } from '../../db/types.js';
 import { loadTimelines } from '../../live/evse-timelines.js';
 import { addToBuckets, type Bucket, bucketStarts, emptyBuckets } from '../../live/timeline.js';
-import { iso } from '../../model/iso-time.js';
+import { isCalendarDate, iso } from '../../model/iso-time.js';
 import { ApiError, notFound } from '../errors.js';
 import { figures, population } from '../stats-occupancy.js';
 
@@ -64,15 +64,14 @@ export interface DayRange {
 
 /** `YYYY-MM-DD` as a real calendar date, or a 400. */
 export function parseDay(date: string): number {
-  const ms = Date.parse(`${date}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !Number.isFinite(ms) || iso(ms).slice(0, 10) !== date) {
+  if (!isCalendarDate(date)) {
     throw new ApiError(
       400,
       'invalid_parameter',
       `date: ${JSON.stringify(date)} is not a YYYY-MM-DD calendar date`,
     );
   }
-  return ms;
+  return Date.parse(`${date}T00:00:00Z`);
 }
 
 /**
