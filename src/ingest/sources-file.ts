@@ -68,11 +68,24 @@ const ocpiSource = z
   })
   .superRefine(checkSchedules);
 
+/**
+ * A register is read as one file, whole, on every run (a full snapshot: what it no longer lists
+ * may be removed), so a folder, a list or a pattern is refused with this; docs/registers.md says how
+ * to join files.
+ */
+export const REGISTER_URL_IS_ONE_FILE =
+  "a register's url is one file (a local path or an http(s) URL); join several files into one, or give each its own source (docs/registers.md#one-file-per-register)";
+
 const registerSource = z
   .object({
     ...common,
     type: z.enum(REGISTER_TYPES),
-    url: z.string().min(1),
+    url: z
+      .string({
+        error: (issue) =>
+          Array.isArray(issue.input) ? `is one file, not a list: ${REGISTER_URL_IS_ONE_FILE}` : undefined,
+      })
+      .min(1),
     /**
      * A run whose quarantined share of records reaches this fails (source health, CLI exit code):
      * 1 = only when every record is quarantined; 0.9 = when nine in ten are.

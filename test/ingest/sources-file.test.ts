@@ -34,6 +34,13 @@ describe('sources file', () => {
     expect(s).toMatchObject({ type: 'bnetza-csv', url: 'x.csv' });
   });
 
+  it("refuses a list of files as a register's url, saying that a register is one file", () => {
+    const text = JSON.stringify([{ id: 'ocm-lt', name: 'OCM', type: 'ocm', url: ['a.json', 'b.json'] }]);
+    expect(() => parseSourcesFile(text, 'sources.json')).toThrowError(
+      /\[0\] \(id "ocm-lt"\)\.url: is one file, not a list: a register's url is one file .*#one-file-per-register/,
+    );
+  });
+
   it('names the Workers binding, not a Node setting, for the sources it reads on Workers', () => {
     const env = { ATLAS_SOURCES_JSON: '[{ "id": "x" }]' } as unknown as WorkerBindings;
     expect(() => workerSources(env)).toThrowError(/^the ATLAS_SOURCES_JSON binding is invalid: /);

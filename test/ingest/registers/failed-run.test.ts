@@ -25,7 +25,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(text: string, extra: Partial<RegisterSourceConfig> = {}) {
+/** A run of a register whose file holds `text`; `url` (relative to its folder) points elsewhere. */
+async function run(text: string, extra: Partial<RegisterSourceConfig> = {}, url?: string) {
   if (db) await db.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = mkdtempSync(join(tmpdir(), 'atlas-failed-run-'));
@@ -36,7 +37,7 @@ async function run(text: string, extra: Partial<RegisterSourceConfig> = {}) {
     id: 'bnetza',
     name: 'BNetzA',
     type: 'bnetza-csv',
-    url: file,
+    url: url === undefined ? file : join(dir, url),
     license: 'CC-BY-4.0',
     enabled: true,
     schedule: '0 * * * *',
@@ -81,5 +82,21 @@ describe('a run that quarantines its records', () => {
     const { result } = await run(text, { fail_quarantined_share: 0.7 });
     expect(result.status).toBe('failed');
     expect(result.error).toContain('3 of 4 records quarantined');
+  });
+});
+
+// docs/registers.md "One file per register": a register's url is one file, and what a user tries
+// instead (a folder of files, a pattern) fails the run saying so.
+describe('a register url that is not one file', () => {
+  it('fails the run when it is a folder, saying that a register is one file', async () => {
+    const { result, runRow } = await run([HEADER, ROW].join('\n'), {}, '.');
+    expect(result.status).toBe('failed');
+    expect(runRow?.error).toMatch(/ is a folder: a register's url is one file .*#one-file-per-register/);
+  });
+
+  it('fails the run when it is a pattern, saying that patterns are not expanded', async () => {
+    const { result } = await run([HEADER, ROW].join('\n'), {}, '*.csv');
+    expect(result.status).toBe('failed');
+    expect(result.error).toContain("(patterns are not expanded): a register's url is one file");
   });
 });

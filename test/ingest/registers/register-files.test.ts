@@ -68,6 +68,17 @@ describe('open register files in ../shared/data', () => {
     );
   });
 
+  it('imports the 9 OCM POI files joined into one array (docs/registers.md) as the 9 files', async () => {
+    const dir = sharedData('lt-ocm-export-sample');
+    const files = readdirSync(dir).filter((f) => /^OCM-\d+\.json$/.test(f));
+    const joined = JSON.stringify(files.map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'))));
+    const { list, row } = await importFile('lt-ocm-export-sample (joined)', 'ocm', joined);
+    delete counts['lt-ocm-export-sample (joined)'];
+    const one = await Promise.all(files.map((f) => readRegisterFile('ocm', `${dir}/${f}`)));
+    expect(list).toEqual(one.flatMap((records) => [...records]));
+    expect(row).toMatchObject({ read: 9, imported: 9, evses: 17 });
+  });
+
   it('imports all 292 rows of the Köln BNetzA CSV, one Location per row', async () => {
     const file = sharedData('de-bnetza-koeln-csv', 'Ladesaeulenregister.csv');
     const lines = readFileSync(file, 'utf8')
