@@ -3,6 +3,7 @@
 // answers only `/` and `/by-*`, so both mount under /v1/stats.
 
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import {
   operatorStats,
   POWER_CLASS_BOUNDS_KW,
@@ -12,6 +13,7 @@ import {
 } from '../db/queries/stats.js';
 import type { Db } from '../db/types.js';
 import { alpha2ToAlpha3 } from '../model/countries.js';
+import type { AppEnv } from './deps.js';
 import { errorResponses, jsonOk } from './geojson-schemas.js';
 import { dataVersion } from './http/data-version.js';
 import { freshFor } from './http/fresh-for.js';
@@ -85,13 +87,11 @@ async function dimension<D extends keyof typeof DIMENSIONS>(
 
 /** One dimension's rows, for /v1/stats/by-*, as the counts stand (STATS_FRESH_MS). */
 function countedDimension<D extends keyof typeof DIMENSIONS>(
-  db: Db,
-  now: Date,
-  url: string,
+  c: Context<AppEnv>,
   dim: D,
   q: z.infer<typeof statsQuery>,
 ) {
-  return counted(db, now, url, () => dimension(db, dim, q));
+  return counted(c, () => dimension(c.get('db'), dim, q));
 }
 
 const countsShape = {
@@ -178,15 +178,23 @@ const byRoute = <K extends string, S extends z.ZodType>(
 export const STATS_FRESH_MS = 60_000;
 const statsFresh = freshFor<object>(STATS_FRESH_MS);
 
-/** The answer to `url` as the counts stand, computed by `compute` when due (STATS_FRESH_MS). */
-async function counted<T extends object>(
-  db: Db,
-  now: Date,
-  url: string,
-  compute: () => Promise<T>,
-): Promise<T> {
+/**
+ * The answer to the request as the counts stand, computed by `compute` when due (STATS_FRESH_MS),
+ * dated with the Last-Modified of the counts it was computed from: served stale for up to a minute
+ * after a change, it carried the new counts' date, so a client revalidating with If-Modified-Since
+ * alone got a 304 for the fresh answer and kept the stale one until the next change.
+ */
+async function counted<T extends object>(c: Context<AppEnv>, compute: () => Promise<T>): Promise<T> {
+  const db = c.get('db');
+  const now = c.get('now');
   const version = await dataVersion(db, now, '', 'counts');
-  return statsFresh(db, url, now, version.etag, compute) as Promise<T>;
+  const dated = async () => ({ body: await compute(), lastModified: version.lastModified.toUTCString() });
+  const answer = (await statsFresh(db, c.req.url, now, version.etag, dated)) as {
+    body: T;
+    lastModified: string;
+  };
+  c.header('Last-Modified', answer.lastModified);
+  return answer.body;
 }
 
 export const statsApp = resourceApp()
@@ -206,7 +214,7 @@ export const statsApp = resourceApp()
     async (c) => {
       const q = c.req.valid('query');
       const db = c.get('db');
-      const body = await counted(db, c.get('now'), c.req.url, async () => {
+      const body = await counted(c, async () => {
         const [total] = await statsBy(db, 'total', filterOf(q));
         return {
           totals: total ? counts(total) : null,
@@ -230,13 +238,7 @@ export const statsApp = resourceApp()
     async (c) =>
       c.json(
         {
-          by_country: await countedDimension(
-            c.get('db'),
-            c.get('now'),
-            c.req.url,
-            'country',
-            c.req.valid('query'),
-          ),
+          by_country: await countedDimension(c, 'country', c.req.valid('query')),
         },
         200,
       ),
@@ -246,13 +248,7 @@ export const statsApp = resourceApp()
     async (c) =>
       c.json(
         {
-          by_operator: await countedDimension(
-            c.get('db'),
-            c.get('now'),
-            c.req.url,
-            'operator',
-            c.req.valid('query'),
-          ),
+          by_operator: await countedDimension(c, 'operator', c.req.valid('query')),
         },
         200,
       ),
@@ -268,13 +264,7 @@ export const statsApp = resourceApp()
     async (c) =>
       c.json(
         {
-          by_connector: await countedDimension(
-            c.get('db'),
-            c.get('now'),
-            c.req.url,
-            'connector',
-            c.req.valid('query'),
-          ),
+          by_connector: await countedDimension(c, 'connector', c.req.valid('query')),
         },
         200,
       ),
@@ -290,13 +280,7 @@ export const statsApp = resourceApp()
     async (c) =>
       c.json(
         {
-          by_power_class: await countedDimension(
-            c.get('db'),
-            c.get('now'),
-            c.req.url,
-            'power_class',
-            c.req.valid('query'),
-          ),
+          by_power_class: await countedDimension(c, 'power_class', c.req.valid('query')),
         },
         200,
       ),
@@ -346,7 +330,7 @@ export const operatorsApp = resourceApp().openapi(
   async (c) => {
     const q = c.req.valid('query');
     const db = c.get('db');
-    const page = await counted(db, c.get('now'), c.req.url, () => operatorPage(db, c.req.url, q));
+    const page = await counted(c, () => operatorPage(db, c.req.url, q));
     if (page.next) c.header('Link', `<${page.next}>; rel="next"`);
     return c.json(page, 200);
   },

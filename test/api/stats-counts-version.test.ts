@@ -144,6 +144,38 @@ describe('the statistics and the counts they follow', () => {
   });
 });
 
+describe('the validators of a statistics answer served stale', () => {
+  it('date it by the counts it was computed from, so If-Modified-Since alone gets the fresh one', async () => {
+    atlas = await startAtlas();
+    await putTwoEvseLocation(atlas, 'A', 52.09, 5.12, '2025-03-01T11:00:00Z');
+    const first = await answers();
+    // A count moves (a new EVSE) in a later second of the app's clock than the first answers' date.
+    atlas.clock.advance(5);
+    const [method, path, body] = pushesOfEveryKind(
+      (m) => `2025-03-01T11:${String(m).padStart(2, '0')}:00Z`,
+    )[1]!;
+    expect((await atlas.push(method, '2.2.1', path, body)).body.status_code).toBe(1000);
+    atlas.clock.advance(61);
+    const stale = await answers();
+    await settle();
+    expect((await bodies())['/v1/stats']).not.toEqual(stale['/v1/stats']!.body);
+    for (const p of PATHS) {
+      // The last answer while the recomputation runs, with the date it was given before.
+      expect(stale[p]!.body, p).toEqual(first[p]!.body);
+      expect(stale[p]!.lastModified, p).toBe(first[p]!.lastModified);
+      // A client that holds it and revalidates by date alone gets the new counts, not a 304.
+      const res = await fetch(`${atlas.url}${p}`, {
+        headers: { 'If-Modified-Since': stale[p]!.lastModified! },
+      });
+      expect(res.status, p).toBe(200);
+      expect(await res.json(), p).toEqual(await (await fetch(`${atlas.url}${p}`)).json());
+      expect(Date.parse(res.headers.get('last-modified')!)).toBeGreaterThan(
+        Date.parse(stale[p]!.lastModified!),
+      );
+    }
+  });
+});
+
 function sortedInAll(all: Record<string, unknown>) {
   return Object.fromEntries(Object.entries(all).map(([p, b]) => [p, sortedIn(b)]));
 }

@@ -334,7 +334,10 @@ class PublicHttp {
     if (!c.res.headers.has('last-modified')) c.res.headers.set('Last-Modified', v.lastModified.toUTCString());
     if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', cacheControlOf(c.req.path));
     const etag = c.res.headers.get('etag');
-    if (!etag || !notModified(c, etag, v.lastModified)) return false;
+    // A handler may date its answer itself (statistics served from counts before the last change,
+    // stats.ts): If-Modified-Since is compared with the date the client was given.
+    const lastModified = new Date(c.res.headers.get('last-modified')!);
+    if (!etag || !notModified(c, etag, lastModified)) return false;
     // Bytes a handler or worker rendered are not read as a stream (a read worker's may be lent).
     if (!c.get('renderedBody')) await c.res.body?.cancel();
     this.releaseNow(c);
