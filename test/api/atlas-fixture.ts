@@ -1,6 +1,6 @@
 // A synthetic atlas in a temp SQLite file, served over real HTTP, plus a brute-force model of what
 // the API should answer, computed in plain JS from the raw tables (not through the API's SQL).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '@placemarkio/check-geojson';
@@ -10,7 +10,7 @@ import { licenseAllowsRepublishing } from '../../src/db/queries/publication.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db, Stmt } from '../../src/db/types.js';
 import type { Bbox } from '../../src/model/geo.js';
-import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { closeServed, type ServedApp, serveApp } from '../helpers/serve.js';
 import {
   locationStmts,
   removeStmts,
@@ -64,11 +64,7 @@ export async function buildAtlas(opts: {
     file,
     db,
     server,
-    async close() {
-      await server.close();
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => closeServed({ server, db, dir }),
   };
 }
 

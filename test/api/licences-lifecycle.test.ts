@@ -2,26 +2,17 @@
 // every public answer and dump while the source's other POIs are served; a decommissioned POI is
 // kept and flagged but never published; LICENSE.txt names every licence the dump carries. Real
 // sync of a register file, real dedupe, the real app on loopback, gzip dumps read back.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { VectorTile } from '@mapbox/vector-tile';
 import Database from 'better-sqlite3';
 import { PbfReader } from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.js';
-import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
 import { locationPkOf } from '../../src/db/write-location.js';
-import { dedupeSites } from '../../src/dedupe/run-dedupe.js';
-import { upsertSources } from '../../src/ingest/source-state.js';
-import type { RegisterSourceConfig } from '../../src/ingest/sources-file.js';
-import { syncRegisterSource } from '../../src/ingest/sync-register.js';
-import { silentLogger } from '../../src/log.js';
-import { nodeHttpOptions } from '../../src/node/http-hooks.js';
-import { readText } from '../../src/node/read-text.js';
-import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { type RegisterAtlas, serveRegisterAtlas } from '../helpers/register-atlas.js';
+import type { ServedApp } from '../helpers/serve.js';
 
 const GERMANY = 87;
 const connection = (id: number) => ({
@@ -69,6 +60,7 @@ const POIS = [
 const pkOf = (id: number) => locationPkOf('ocm', { countryCode: 'DE', partyId: 'OCM', id: String(id) });
 const NC_IDS = [1002, 1003, 1007];
 
+let atlas: RegisterAtlas;
 let dir: string;
 let db: Db;
 let server: ServedApp;
@@ -105,43 +97,24 @@ async function dump(format: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'atlas-licence-'));
-  const file = join(dir, 'ocm.json');
-  writeFileSync(file, JSON.stringify(POIS));
-  db = openSqlite(join(dir, 'atlas.db'));
-  const source = {
-    id: 'ocm',
+  const config = {
     name: 'Open Charge Map',
-    type: 'ocm',
-    url: file,
     license: 'CC-BY-SA-4.0',
     attribution: 'Open Charge Map contributors',
-    enabled: true,
-    schedule: '0 * * * *',
-    full_schedule: '0 3 * * *',
-  } satisfies RegisterSourceConfig;
-  await upsertSources(db, [source], new Date().toISOString());
-  const run = await syncRegisterSource(source, { db, clock: () => new Date(), log: silentLogger, readText });
-  expect(run.status).toBe('ok');
-  await dedupeSites(db, {
-    overrides: {
-      always: [
-        [
-          { source: 'ocm', id: '1001' },
-          { source: 'ocm', id: '1003' },
-        ],
+  };
+  atlas = await serveRegisterAtlas(
+    [{ id: 'ocm', pois: POIS, config }],
+    [
+      [
+        { source: 'ocm', id: '1001' },
+        { source: 'ocm', id: '1003' },
       ],
-      never: [],
-    },
-  });
-  server = await serveApp(createApp({ getDb: () => db, http: nodeHttpOptions({ rateLimit: false }) }));
+    ],
+  );
+  ({ dir, db, server } = atlas);
 });
 
-afterAll(async () => {
-  await server?.close();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => atlas?.close());
 
 describe('licences per record', () => {
   it('stores each POI with its provider licence and keeps the NonCommercial ones', async () => {

@@ -4,26 +4,21 @@
 // (CC BY 4.0), and /v1/sites, the site itself, the tiles and every dump placed such a site at
 // chargecloud's coordinates; the `.sqlite` dump also carried chargecloud's name, operator and
 // statuses in `sites.fields`. Real register syncs, real dedupe, the real app on loopback.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.js';
-import { openSqlite } from '../../src/db/sqlite.js';
 import type { Db } from '../../src/db/types.js';
 import { locationPkOf } from '../../src/db/write-location.js';
-import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
+import { changedLocationPks } from '../../src/dedupe/run-dedupe.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
-import type { RegisterSourceConfig } from '../../src/ingest/sources-file.js';
-import { syncRegisterSource } from '../../src/ingest/sync-register.js';
 import { createSyncRunner } from '../../src/jobs/sync-runner.js';
 import { silentLogger } from '../../src/log.js';
-import { nodeHttpOptions } from '../../src/node/http-hooks.js';
 import { readText } from '../../src/node/read-text.js';
 import { createOcpiClient } from '../../src/ocpi/client/index.js';
-import { type ServedApp, serveApp } from '../helpers/serve.js';
+import { type RegisterAtlas, registerSource, serveRegisterAtlas } from '../helpers/register-atlas.js';
+import type { ServedApp } from '../helpers/serve.js';
 
 const GERMANY = 87;
 const poi = (id: number, lat: number, lon: number, title: string, updated: string) => ({
@@ -52,11 +47,14 @@ const broken = (id: number, title: string) => poi(id, 0, 0, title, '2025-01-01T0
 const OPEN_FILE = [OPEN_POI, broken(2002, 'Licensed Broken')];
 const CLOSED_FILE = [CLOSED_POI, broken(3002, 'Unlicensed Broken')];
 
+const LICENSED = { license: 'CC-BY-4.0', attribution: 'someone' };
+
 const PAIR = [
   { source: 'open', id: '2001' },
   { source: 'closed', id: '3001' },
 ] as const;
 
+let atlas: RegisterAtlas;
 let dir: string;
 let db: Db;
 let server: ServedApp;
@@ -67,44 +65,23 @@ async function get(path: string) {
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
 }
 
-function source(id: string, pois: object[], license?: string): RegisterSourceConfig {
-  const file = join(dir, `${id}.json`);
-  writeFileSync(file, JSON.stringify(pois));
-  return {
-    id,
-    name: id,
-    type: 'ocm',
-    url: file,
-    ...(license ? { license, attribution: 'someone' } : {}),
-    enabled: true,
-    schedule: '0 * * * *',
-    full_schedule: '0 3 * * *',
-  } satisfies RegisterSourceConfig;
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'atlas-unlicensed-'));
-  db = openSqlite(join(dir, 'atlas.db'));
-  const sources = [source('open', OPEN_FILE, 'CC-BY-4.0'), source('closed', CLOSED_FILE)];
-  await upsertSources(db, sources, new Date().toISOString());
-  for (const s of sources) {
-    const run = await syncRegisterSource(s, { db, clock: () => new Date(), log: silentLogger, readText });
-    expect(run.status).toBe('ok');
-  }
-  await dedupeSites(db, { overrides: { always: [[...PAIR]], never: [] } });
+  atlas = await serveRegisterAtlas(
+    [
+      { id: 'open', pois: OPEN_FILE, config: LICENSED },
+      { id: 'closed', pois: CLOSED_FILE },
+    ],
+    [[PAIR[0], PAIR[1]]],
+  );
+  ({ dir, db, server } = atlas);
   const openPk = locationPkOf('open', { countryCode: 'DE', partyId: 'OCM', id: '2001' });
   const row = await db.get<{ site_id: string }>('SELECT site_id FROM locations WHERE pk = ?', [openPk]);
   siteId = row!.site_id;
   const closedPk = locationPkOf('closed', { countryCode: 'DE', partyId: 'OCM', id: '3001' });
   expect(await db.get('SELECT site_id FROM locations WHERE pk = ?', [closedPk])).toEqual({ site_id: siteId });
-  server = await serveApp(createApp({ getDb: () => db, http: nodeHttpOptions({ rateLimit: false }) }));
 });
 
-afterAll(async () => {
-  await server?.close();
-  await db?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => atlas?.close());
 
 describe('a site with a member from a source without a licence', () => {
   it('is placed at the licensed member, in the list and in the site itself', async () => {
@@ -183,7 +160,14 @@ describe('a source whose licence changes', () => {
   };
   // As `atlas serve` and `atlas sync` do after their syncs, which here write nothing.
   const relicense = async (license?: string) => {
-    const sources = [source('open', OPEN_FILE, 'CC-BY-4.0'), source('closed', CLOSED_FILE, license)];
+    const sources = [
+      registerSource(dir, { id: 'open', pois: OPEN_FILE, config: LICENSED }),
+      registerSource(dir, {
+        id: 'closed',
+        pois: CLOSED_FILE,
+        config: license ? { ...LICENSED, license } : {},
+      }),
+    ];
     await upsertSources(db, sources, new Date().toISOString());
     const runner = createSyncRunner({
       db,

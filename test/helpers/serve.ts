@@ -1,5 +1,6 @@
 // Serves any Hono app (or fetch handler) on 127.0.0.1 on a free port, for tests that need real
 // HTTP: headers, streaming, timeouts, a peer calling back. Always close() it in afterEach/afterAll.
+import { rmSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 
 export interface ServedApp {
@@ -30,4 +31,11 @@ export function serveApp(app: {
     );
     server.once('error', reject);
   });
+}
+
+/** Closes a served test database: the server, then the database, then removes its folder. */
+export async function closeServed(parts: { server: ServedApp; db: { close(): Promise<void> }; dir: string }) {
+  await parts.server.close();
+  await parts.db.close();
+  rmSync(parts.dir, { recursive: true, force: true });
 }
