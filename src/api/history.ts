@@ -40,12 +40,26 @@ const historyQuery = z.strictObject(timeRangeQuery);
 
 const historySchema = z
   .object({
-    evse: z.object({ id: z.string(), evse_id: z.string().nullable(), uid: z.string(), location: z.string() }),
+    evse: z.object({
+      id: z.string(),
+      evse_id: z.string().nullable(),
+      uid: z.string(),
+      location: z.string(),
+      known_since: z
+        .string()
+        .nullable()
+        .openapi({
+          description:
+            'when the atlas first held this EVSE (its location), from an OCPI feed: its history starts there, ' +
+            'whatever older date its first status carried; null for a register, which reports no live status',
+        }),
+    }),
     from: z.string(),
     to: z.string(),
-    intervals: z
-      .array(z.object({ status: z.string(), from: z.string(), to: z.string() }))
-      .openapi({ description: 'exact intervals (time with no known status is left out)' }),
+    intervals: z.array(z.object({ status: z.string(), from: z.string(), to: z.string() })).openapi({
+      description:
+        'exact intervals (time with no known status is left out: before known_since, and all of a register EVSE)',
+    }),
     hourly: z.array(z.object({ hour: z.string(), seconds: z.record(z.string(), z.number()) })).openapi({
       description:
         'rolled-up hours (older than the raw window) in which the status changed: seconds per status',
@@ -106,7 +120,7 @@ export const historyApp = resourceApp().openapi(
     const evse = await publishedEvse(db, id, normalizeEvseId(id));
     if (!evse) throw notFound(`EVSE ${JSON.stringify(id)}`);
 
-    const pieces = (await loadTimelines(db, [evse.pk], from, to)).get(evse.pk) ?? [];
+    const pieces = (await loadTimelines(db, [evse], from, to)).get(evse.pk) ?? [];
     const intervals: { status: string; from: string; to: string }[] = [];
     const hourly: { hour: string; seconds: Record<string, number> }[] = [];
     const seconds: Record<string, number> = {};
@@ -124,7 +138,13 @@ export const historyApp = resourceApp().openapi(
     const unknown = Math.max(0, Math.round((to - from) / 1000 - known));
     return c.json(
       {
-        evse: { id: evse.pk, evse_id: evse.evse_id, uid: evse.uid, location: evse.location_pk },
+        evse: {
+          id: evse.pk,
+          evse_id: evse.evse_id,
+          uid: evse.uid,
+          location: evse.location_pk,
+          known_since: evse.known_since,
+        },
         from: iso(from),
         to: iso(to),
         intervals,

@@ -192,8 +192,7 @@ export const occupancyApp = resourceApp().openapi(
         `more than ${MAX_EVSES} EVSEs in this box: use a smaller bbox`,
       );
     }
-    const pks = evses.map((e) => e.pk);
-    const timelines = await loadTimelines(db, pks, w.starts[0]!, w.to);
+    const timelines = await loadTimelines(db, evses, w.starts[0]!, w.to);
     const header = {
       from: iso(w.starts[0]!),
       to: iso(w.to),

@@ -100,6 +100,23 @@ export function piecesFromHours(
   return mergeSpans(out);
 }
 
+/**
+ * The pieces of [from, to) with the time before `since` (when the atlas first held the EVSE's
+ * status, KNOWN_SINCE in src/db/queries/status.ts) made unknown, so a status dated before we learned
+ * it counts only from then. A span across `since` is cut there; a rolled-up hour across it is kept
+ * whole (the order within an hour is not kept), one wholly before it becomes unknown.
+ */
+export function knownFrom(pieces: Piece[], since: number, from: number, to: number): Piece[] {
+  const out: Piece[] = [];
+  const unknown = (start: number, end: number): Piece => ({ kind: 'span', start, end, status: null });
+  for (const p of pieces) {
+    if (p.end <= since) out.push(unknown(Math.max(p.start, from), Math.min(p.end, to)));
+    else if (p.start >= since || p.kind === 'hour') out.push(p);
+    else out.push(unknown(p.start, since), { ...p, start: since });
+  }
+  return mergeSpans(out);
+}
+
 /** Joins touching spans of the same status (also across the seam of rolled-up and raw time). */
 export function mergeSpans(pieces: Piece[]): Piece[] {
   const out: Piece[] = [];

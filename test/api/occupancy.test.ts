@@ -38,6 +38,8 @@ const BOX = '5.0,52.0,5.2,52.2';
  */
 beforeAll(async () => {
   atlas = await startAtlas({ now: '2025-03-01T12:00:00Z' });
+  // Each push arrives when it happens: history starts when the atlas first held an EVSE.
+  atlas.clock.set('2025-03-01T10:00:00Z');
   const put = await atlas.push(
     'PUT',
     '2.2.1',
@@ -55,6 +57,7 @@ beforeAll(async () => {
     }),
   );
   expect(put.status).toBe(201);
+  atlas.clock.set('2025-03-01T10:30:00Z');
   const b = await atlas.push(
     'PUT',
     '2.2.1',
@@ -74,12 +77,14 @@ beforeAll(async () => {
     ['E1', 'AVAILABLE', '10:45'],
     ['E2', 'BLOCKED', '11:30'],
   ]) {
+    atlas.clock.set(`2025-03-01T${at}:00Z`);
     const res = await atlas.push('PATCH', '2.2.1', `/NL/TNM/A/${uid}`, {
       status,
       last_updated: `2025-03-01T${at}:00Z`,
     });
     expect(res.body.status_code).toBe(1000);
   }
+  atlas.clock.set('2025-03-01T12:00:00Z');
 });
 afterAll(async () => {
   await atlas.close();

@@ -57,6 +57,8 @@ beforeAll(async () => {
   atlas = await startAtlas({ now: NOW });
   const first = Date.parse('2025-03-01T06:00:00Z');
   const locStamp = '2025-03-01T06:00:00Z';
+  // Each push arrives when it happens: history starts when the atlas first held an EVSE.
+  atlas.clock.set(locStamp);
   const spec = (uids: EvseScript[]) =>
     uids.map((e) => ({ uid: e.uid, status: 'AVAILABLE', powerW: e.kw * 1000, lastUpdated: locStamp }));
   await put('/NL/TNM/A', undefined, {
@@ -107,6 +109,7 @@ beforeAll(async () => {
   }
   script.sort((a, b) => a.at - b.at);
   for (const s of script) {
+    atlas.clock.ms = s.at;
     const res = await atlas.push(
       'PATCH',
       '2.2.1',
@@ -117,6 +120,7 @@ beforeAll(async () => {
     expect(res.body.status_code).toBe(1000);
     s.e.changes.push({ status: s.status, at: s.at });
   }
+  atlas.clock.set(NOW);
 }, 60_000);
 
 afterAll(async () => {

@@ -37,8 +37,15 @@ async function served(path: string): Promise<Buffer> {
 beforeAll(async () => {
   atlas = await buildAtlas({ locations: 120, seed: 31, http: nodeHttpOptions({ rateLimit: false }) });
   // The fixture's own status events span years; they are replaced by a few changes of 30 EVSEs over
-  // the last three days (written as the receiver records them), so the export has four days.
-  await atlas.db.batch([{ sql: 'DELETE FROM evse_status_events', params: [] }]);
+  // the last three days (written as the receiver records them), so the export has four days: the
+  // atlas first held the locations at the first of those days (status history starts there).
+  await atlas.db.batch([
+    { sql: 'DELETE FROM evse_status_events', params: [] },
+    {
+      sql: 'UPDATE locations SET first_seen_at = ?',
+      params: [`${new Date(firstDay).toISOString().slice(0, 19)}Z`],
+    },
+  ]);
   const evses = await atlas.db.all<{ pk: string; location_pk: string }>(
     'SELECT e.pk, e.location_pk FROM evses e JOIN locations l ON l.pk = e.location_pk ORDER BY e.pk LIMIT 30',
   );

@@ -75,13 +75,14 @@ export function parseDay(date: string): number {
 }
 
 /**
- * The days with exact status data: from the day of the first raw event (or the first whole day
- * after the rollup watermark, before which only hourly aggregates are kept) up to today.
+ * The days with exact status data: from the day the atlas first held a location of an OCPI feed
+ * (or the first whole day after the rollup watermark, before which only hourly aggregates are
+ * kept) up to today.
  */
 export async function statusDays(db: Db, now: number): Promise<DayRange[]> {
   const span = await statusDaySpan(db);
-  if (span.firstEventAt === null) return [];
-  let first = Math.floor(Date.parse(span.firstEventAt) / DAY_MS) * DAY_MS;
+  if (span.firstKnownAt === null) return [];
+  let first = Math.floor(Date.parse(span.firstKnownAt) / DAY_MS) * DAY_MS;
   if (span.watermark !== null)
     first = Math.max(first, Math.ceil(Date.parse(span.watermark) / DAY_MS) * DAY_MS);
   const out: DayRange[] = [];
@@ -104,7 +105,7 @@ export async function statusDay(db: Db, date: string, now: number): Promise<DayR
   const start = parseDay(date);
   const days = await statusDays(db, now);
   const first = days[0];
-  if (!first) throw notFound(`status of ${date}: no status events recorded yet; status`);
+  if (!first) throw notFound(`status of ${date}: no OCPI feed's status recorded yet; status`);
   if (start < first.start || start >= now) {
     const last = days[days.length - 1]!;
     throw new ApiError(
@@ -184,12 +185,7 @@ export async function* statusDayChunks(db: Db, day: DayRange): AsyncGenerator<Da
     if (evses.length === 0) break;
     const last = evses[evses.length - 1]!;
     cursor = { cell: last.cell, pk: last.pk };
-    const timelines = await loadTimelines(
-      db,
-      evses.map((e) => e.pk),
-      day.start,
-      day.end,
-    );
+    const timelines = await loadTimelines(db, evses, day.start, day.end);
     const chunk: DayChunk = { intervals: [], cells: [] };
     for (const e of evses) {
       const pieces = timelines.get(e.pk) ?? [];

@@ -1,62 +1,75 @@
-// What the daily status dumps read: the span of days the raw status events cover, and the EVSEs
-// of published locations that existed on a day, in grid-cell order so a caller can finish one cell
+// What the daily status dumps read: the span of days with status history, and the EVSEs of
+// published locations that existed on a day, in grid-cell order so a caller can finish one cell
 // of the occupancy rollup before it reads the next.
 import type { Db } from '../types.js';
 import { PUBLISHED } from './publication.js';
-import { ROLLUP_RUNNING_KEY, ROLLUP_WATERMARK_KEY } from './status.js';
+import { KNOWN_SINCE, ROLLUP_RUNNING_KEY, ROLLUP_WATERMARK_KEY } from './status.js';
 
 export interface StatusDaySpan {
-  /** Earliest occurred_at of a raw event (null: no events). */
-  firstEventAt: string | null;
-  /** Everything before this instant is held as hourly aggregates only (null: nothing rolled up). */
+  /**
+   * When the atlas first held a location of an OCPI feed (null: never): status history starts
+   * there (KNOWN_SINCE in status.ts), whatever older dates its events or a register's carry.
+   */
+  firstKnownAt: string | null;
+  /**
+   * Everything before this instant is held as hourly aggregates only, or is being rolled up into
+   * them (the running rollup's cutoff); null: nothing rolled up.
+   */
   watermark: string | null;
 }
 
-/** What statusDaySpan last learned of a database: the span as of its newest event id then. */
+/** What statusDaySpan last learned of a database: its answer as of the newest location then. */
 interface SpanMark {
-  maxId: number | null;
-  watermark: string | null;
-  running: string | null;
-  firstEventAt: string | null;
+  maxRowid: number | null;
+  /** The ids of the OCPI sources, space-separated: a change of the set scans again. */
+  live: string | null;
+  firstKnownAt: string | null;
 }
 
 const known = new WeakMap<Db, SpanMark>();
 
+/** Locations of OCPI feeds, by rowid range. */
+const LIVE_LOCATIONS = `FROM locations l WHERE l.rowid > ? AND l.rowid <= ?
+  AND l.source_id IN (SELECT id FROM sources WHERE type = 'ocpi')`;
+
 /**
- * The span, exact, without a scan of the table on every call: min(occurred_at) over the whole
- * table (there is no index on occurred_at: each would cost every status change a write; 3M events
- * took ~230 ms a call) is taken once per Db, then only over the ids added since (a rowid range).
- * That is exact because ids only grow (AUTOINCREMENT, one writer at a time: an id at or below the
- * newest one read is never added later), and events are deleted only by the rollup, which records
- * its running cutoff before its first delete and a later watermark after its last: a call that
- * reads another watermark, or a running rollup, scans again (and remembers nothing mid-run).
+ * The span, exact, without a scan of the locations on every call: min(first_seen_at) over the
+ * locations of OCPI sources is taken once per Db, then only over the rows added since (a rowid
+ * range). That is exact because a new location's first_seen_at is the time it was written (never
+ * earlier than a row before it), its rowid the next one, and the atlas deletes no location (only
+ * the .sqlite dump's copy does); a change of which sources are OCPI feeds scans again. Before
+ * session 18 the span came from min(occurred_at) of the events, which are dated by their records:
+ * registers' last edits made it 5,978 days long.
  */
 export async function statusDaySpan(db: Db): Promise<StatusDaySpan> {
-  const mark = await db.get<Omit<SpanMark, 'firstEventAt'>>(
-    `SELECT (SELECT max(id) FROM evse_status_events) AS maxId,
+  const mark = await db.get<{
+    maxRowid: number | null;
+    live: string | null;
+    watermark: string | null;
+    running: string | null;
+  }>(
+    `SELECT (SELECT max(rowid) FROM locations) AS maxRowid,
+       (SELECT group_concat(id, ' ') FROM (SELECT id FROM sources WHERE type = 'ocpi' ORDER BY id)) AS live,
        (SELECT value FROM meta WHERE key = ?) AS watermark, (SELECT value FROM meta WHERE key = ?) AS running`,
     [ROLLUP_WATERMARK_KEY, ROLLUP_RUNNING_KEY],
   );
-  const now: Omit<SpanMark, 'firstEventAt'> = {
-    maxId: mark?.maxId ?? null,
-    watermark: mark?.watermark ?? null,
-    running: mark?.running ?? null,
-  };
+  const maxRowid = mark?.maxRowid ?? null;
+  const live = mark?.live ?? null;
   const before = known.get(db);
-  const still = before !== undefined && now.running === null && before.watermark === now.watermark;
-  const fromId = still ? (before.maxId ?? 0) : 0;
-  let firstEventAt = still ? before.firstEventAt : null;
-  if (now.maxId !== null && now.maxId > fromId) {
+  const still = before !== undefined && before.live === live;
+  const fromRowid = still ? (before.maxRowid ?? 0) : 0;
+  let firstKnownAt = still ? before.firstKnownAt : null;
+  if (live !== null && maxRowid !== null && maxRowid > fromRowid) {
     const row = await db.get<{ first: string | null }>(
-      'SELECT min(occurred_at) AS first FROM evse_status_events WHERE id > ? AND id <= ?',
-      [fromId, now.maxId],
+      `SELECT min(l.first_seen_at) AS first ${LIVE_LOCATIONS}`,
+      [fromRowid, maxRowid],
     );
     const added = row?.first ?? null;
-    if (added !== null && (firstEventAt === null || added < firstEventAt)) firstEventAt = added;
+    if (added !== null && (firstKnownAt === null || added < firstKnownAt)) firstKnownAt = added;
   }
-  if (now.running === null) known.set(db, { ...now, firstEventAt });
-  else known.delete(db);
-  return { firstEventAt, watermark: now.watermark };
+  known.set(db, { maxRowid, live, firstKnownAt });
+  const cutoffs = [mark?.watermark ?? null, mark?.running ?? null].filter((c): c is string => c !== null);
+  return { firstKnownAt, watermark: cutoffs.length === 0 ? null : cutoffs.sort()[cutoffs.length - 1]! };
 }
 
 export interface DayEvse {
@@ -69,6 +82,8 @@ export interface DayEvse {
   lon: number;
   /** The location's Morton key (src/db/spatial-key.ts). */
   cell: number;
+  /** Since when its status is history (KNOWN_SINCE in status.ts; null: never). */
+  known_since: string | null;
 }
 
 /** Keyset position in (cell, pk) order. */
@@ -91,7 +106,8 @@ export async function dayEvses(
   const params = cursor ? [cursor.cell, cursor.cell, cursor.pk] : [];
   return db.all<DayEvse>(
     `SELECT e.pk, e.location_pk, l.source_id, e.evse_id, e.max_power_w, COALESCE(e.lat, l.lat) AS lat,
-       COALESCE(e.lon, l.lon) AS lon, l.cell
+       COALESCE(e.lon, l.lon) AS lon, l.cell,
+       ${KNOWN_SINCE} AS known_since
      FROM locations l JOIN evses e ON e.location_pk = l.pk
      WHERE ${PUBLISHED} AND (e.removed_at IS NULL OR e.removed_at > ?) ${after}
      ORDER BY l.cell, e.pk LIMIT ?`,

@@ -162,14 +162,26 @@ export async function eventsAfter(
 // ---------------------------------------------------------------------------------------------
 // History and occupancy
 
+/**
+ * Since when an EVSE of location `l` has a status history (ISO; null: never): the time the atlas
+ * first held its location, when its source is an OCPI feed. A status is history only from when we
+ * learned it, not from the date a record carries: a first pull lists an EVSE with its CPO's
+ * last_updated, which may be years old ("AVAILABLE since 2019"), and a register dates its records
+ * by their last edit (2010-2025 on the five registers of ../shared/data). Registers (every other
+ * source type) report no live status at all: their EVSEs' UNKNOWN is a placeholder
+ * (ingest/registers/location-builders.ts), and a file read once a day is no record of status over
+ * time. Read by rawTimeline's callers through loadTimelines (src/live/evse-timelines.ts).
+ */
+export const KNOWN_SINCE = `(SELECT l.first_seen_at FROM sources src WHERE src.id = l.source_id AND src.type = 'ocpi')`;
+
 /** An EVSE with the place its history is shown at (its own position, else its location's). */
 export type HistoryEvse = Pick<
   EvseRow,
   'pk' | 'location_pk' | 'uid' | 'evse_id' | 'status' | 'status_updated_at' | 'max_power_w'
-> & { lat: number; lon: number };
+> & { lat: number; lon: number; known_since: string | null };
 
 const HISTORY_EVSE_COLUMNS = `e.pk, e.location_pk, e.uid, e.evse_id, e.status, e.status_updated_at, e.max_power_w,
-  COALESCE(e.lat, l.lat) AS lat, COALESCE(e.lon, l.lon) AS lon`;
+  COALESCE(e.lat, l.lat) AS lat, COALESCE(e.lon, l.lon) AS lon, ${KNOWN_SINCE} AS known_since`;
 
 /**
  * A published EVSE by our id, or else by its eMI3 evse_id (compared without separators); when
@@ -201,7 +213,8 @@ export async function publishedEvse(
  * statistics, but without them (a deployment's file) it scanned all of locations_tile for the 18
  * ranges of a 2 x 1.5 degree box. 1M-EVSE copy, warm, median of 3, CPU, without / with statistics:
  * that box (24k EVSEs) 284 / 194 ms before, 188 / 170 ms this way; a box across the antimeridian
- * 126 / 17 ms before, 16 / 15 ms this way.
+ * 126 / 17 ms before, 16 / 15 ms this way. Each location's row is read for its known_since
+ * (first_seen_at is not in locations_tile): that box, with statistics, median of 7, 126 -> 181 ms.
  * At most `limit` + 1 rows, sorted by pk only when there are no more than that (the caller refuses
  * a box over its limit): the LIMIT sits in a MATERIALIZED CTE, as in currentStatuses, so a world
  * box stops reading at `limit` + 1 EVSEs instead of reading and sorting all of them first
