@@ -71,6 +71,16 @@ export interface DedupeSitesResult {
  */
 const INCREMENTAL_LIMIT = 5000;
 
+/**
+ * A run's batch keeps SQLite's statement journal in memory (db/types.ts BatchOptions): its writes
+ * to tables with triggers (locations, site_features) each take one, and past 64 KB the rest of the
+ * transaction wrote it to a temporary file, page by page. Every statement is bounded by a chunk of
+ * ids (WRITE_CHUNK, the refresh's CHUNK), none rewrites a table, so each journal stays small.
+ * Measured on the sync bench's dedupe (20k new locations, interleaved with the batch as before, load
+ * 3-4.6): 5.78 / 6.32 s -> 4.62 / 5.29 s.
+ */
+const DEDUPE_BATCH = { smallStatements: true } as const;
+
 export async function dedupeSites(db: Db, given: DedupeSitesOptions = {}): Promise<DedupeSitesResult> {
   const options = { ...given, now: given.now ?? iso(new Date()) };
   const changed = options.changedNear;
@@ -121,7 +131,7 @@ async function dedupeOnce(
     // and the counts' version, as sites are counted (src/db/counts-changes.ts).
     stmts.push(bumpDataVersionStmt(now), bumpCountsVersionStmt(now));
   }
-  await db.batch(stmts);
+  await db.batch(stmts, DEDUPE_BATCH);
   return {
     mode: incremental ? 'incremental' : 'full',
     records: scope.records.length,

@@ -11,6 +11,7 @@ import {
   ensureSiteFeatures,
   FIRST_SPARE_POS,
   refreshSiteFeaturesStmts,
+  SUMMARY_PATHS_SQL,
   sitePosSql,
 } from '../../src/db/write-site-features.js';
 import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
@@ -59,6 +60,20 @@ async function expectReadModelCurrent(db: Db): Promise<number> {
   expect(got).toEqual(new Map([...want].map(([id, f]) => [id, JSON.stringify(f)])));
   expect(await expectSpreadLayout(db)).toEqual([]);
   return want.size;
+}
+
+/**
+ * Every live site with one published member has the summary the general path computes for it, each
+ * stored column; returns how many there are.
+ */
+async function expectSinglesAsGeneral(db: Db): Promise<number> {
+  const ids = await db.all<{ id: string }>('SELECT id FROM sites WHERE merged_into IS NULL');
+  const params = ['[]', '[]', JSON.stringify(ids.map((r) => r.id)), null, null];
+  const single = await db.all<{ id: string }>(SUMMARY_PATHS_SQL.single, params);
+  const general = await db.all<{ id: string }>(SUMMARY_PATHS_SQL.general, params);
+  const singles = new Set(single.map((r) => r.id));
+  expect(single).toEqual(general.filter((r) => singles.has(r.id)));
+  return single.length;
 }
 
 const BASE = { lat: 48.8923, lon: 9.1833 };
@@ -119,6 +134,7 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     );
     expect(grouped!.n).toBe(1);
     expect(await expectReadModelCurrent(t.db)).toBe(9);
+    expect(await expectSinglesAsGeneral(t.db)).toBe(8);
 
     // A pull page that changes statuses, drops an EVSE and moves site 5 next to site 4.
     const changed = sites.map((s, i) =>
@@ -155,6 +171,8 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     const register = ocpiSourceConfig({ id: 'bnetza', versions_url: 'http://127.0.0.1:9/', token: 'x' });
     await upsertSources(t.db, [{ ...register, license: 'proprietary' }], '2026-02-06T00:00:00Z');
     expect(await expectReadModelCurrent(t.db)).toBe(7);
+    // Site 3 and the register's twin: one published member left, read as a single.
+    expect(await expectSinglesAsGeneral(t.db)).toBe(7);
     await upsertSources(t.db, [register], '2026-02-07T00:00:00Z');
     expect(await expectReadModelCurrent(t.db)).toBe(8);
 
@@ -226,6 +244,7 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     await t.write('other', 'ocpi', [location('TW', { ...at(4), partyId: 'XYZ', lifecycle: 'removed' })]);
     await dedupeSites(t.db, { now: '2026-02-01T00:00:00Z' });
     expect(await expectReadModelCurrent(t.db)).toBe(8);
+    expect(await expectSinglesAsGeneral(t.db)).toBe(8);
     await t.write('mix', 'ocpi', [{ ...records[4]!, lifecycle: 'removed' }]);
     expect(await expectReadModelCurrent(t.db)).toBe(7);
   });
@@ -274,11 +293,12 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
       }),
     ]);
     // The rows the first dedupe deletes and inserts (each moves the cluster cells and the sites layer).
+    // Not TEMP: the dedupe's batch sets temp_store, which drops the connection's temp schema.
     await t.db.batch(
       [
-        'CREATE TEMP TABLE churn (what TEXT NOT NULL)',
-        "CREATE TEMP TRIGGER churn_insert AFTER INSERT ON site_features BEGIN INSERT INTO churn VALUES ('insert'); END",
-        "CREATE TEMP TRIGGER churn_delete AFTER DELETE ON site_features BEGIN INSERT INTO churn VALUES ('delete'); END",
+        'CREATE TABLE churn (what TEXT NOT NULL)',
+        "CREATE TRIGGER churn_insert AFTER INSERT ON site_features BEGIN INSERT INTO churn VALUES ('insert'); END",
+        "CREATE TRIGGER churn_delete AFTER DELETE ON site_features BEGIN INSERT INTO churn VALUES ('delete'); END",
       ].map((sql) => ({ sql, params: [] })),
     );
     await dedupeSites(t.db, { now: '2026-02-01T00:00:00Z', changedNear: await changedLocationPks(t.db) });
@@ -296,6 +316,7 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     const atlas = await buildAtlas({ locations: 400, seed: 7 });
     try {
       expect(await expectReadModelCurrent(atlas.db)).toBeGreaterThan(200);
+      expect(await expectSinglesAsGeneral(atlas.db)).toBeGreaterThan(5);
     } finally {
       await atlas.close();
     }
