@@ -47,6 +47,8 @@ export interface DumpStoreOptions {
 interface Built {
   path: string;
   version: string;
+  /** The Last-Modified of the data version it was built from (read before the build). */
+  lastModified: Date;
   at: number;
   etag: string;
   size: number;
@@ -104,14 +106,15 @@ export function createDumpStore(opts: DumpStoreOptions) {
         signal: opts.signal,
       }));
 
-  function build(db: Db, version: string): Promise<Built> {
+  function build(db: Db, version: string, lastModified: Date): Promise<Built> {
     building ??= (async () => {
       opts.onBuild?.();
       const path = join(opts.dir, `${opts.name ?? 'sites.sqlite.gz'}-${++serial}`);
       await writeWhole(() => write(db, `${path}.part`), path);
       // Requests still reading the previous file keep their open descriptor; the name goes.
       if (built) rmSync(built.path, { force: true });
-      built = { path, version, at: Date.now(), etag: await fileHash(path), size: statSync(path).size };
+      const etag = await fileHash(path);
+      built = { path, version, lastModified, at: Date.now(), etag, size: statSync(path).size };
       return built;
     })().finally(() => {
       building = null;
@@ -120,8 +123,8 @@ export function createDumpStore(opts: DumpStoreOptions) {
   }
 
   /** Waits for the first build at most maxWaitMs; the build goes on for the next requests. */
-  async function firstBuild(db: Db, version: string): Promise<Built> {
-    const running = build(db, version);
+  async function firstBuild(db: Db, version: string, lastModified: Date): Promise<Built> {
+    const running = build(db, version, lastModified);
     const done = await within(running, opts.maxWaitMs ?? 15_000);
     if (done) return done;
     // A failed build is reported to the request that waits for it, not left unhandled here.
@@ -134,17 +137,19 @@ export function createDumpStore(opts: DumpStoreOptions) {
 
   return {
     async file(db: Db): Promise<DumpFile> {
-      const version = (await dataVersion(db, new Date(), '')).etag;
+      const v = await dataVersion(db, new Date(), '');
+      const version = v.etag;
       let file = built;
-      if (!file) file = await firstBuild(db, version);
+      if (!file) file = await firstBuild(db, version, v.lastModified);
       else if (file.version !== version && Date.now() - file.at >= freshMs) {
         // Serve what we have; the next requests get the new one once it is there.
-        build(db, version).catch(() => undefined);
+        build(db, version, v.lastModified).catch(() => undefined);
       }
-      const { path, etag, size } = file;
+      const { path, etag, size, lastModified } = file;
       return {
         etag,
         size,
+        lastModified,
         read: (start, end) =>
           Readable.toWeb(createReadStream(path, { start, end })) as unknown as ReadableStream<Uint8Array>,
       };

@@ -101,6 +101,25 @@ describe('the .sqlite dump', () => {
   });
 });
 
+describe('the validators of a dump served after the data changed', () => {
+  it('date it by the data it was built from, not by the data that has moved on since', async () => {
+    const first = await fetch(`${served.url}/v1/dumps/sites.sqlite.gz`);
+    await first.arrayBuffer();
+    const built = first.headers.get('last-modified')!;
+    // The data moves in a later second; the file built before is still served (fresh for an hour).
+    await new Promise((r) => setTimeout(r, 1_100));
+    await push('A3');
+    const sites = await fetch(`${served.url}/v1/sites`);
+    await sites.arrayBuffer();
+    expect(Date.parse(sites.headers.get('last-modified')!)).toBeGreaterThan(Date.parse(built));
+    const again = await fetch(`${served.url}/v1/dumps/sites.sqlite.gz`);
+    await again.arrayBuffer();
+    expect(again.headers.get('etag')).toBe(first.headers.get('etag'));
+    expect(again.headers.get('last-modified')).toBe(built);
+    expect(builds).toBe(1);
+  });
+});
+
 describe('a first build that takes long', () => {
   it('answers 503 with Retry-After instead of holding the request, then serves the built file', async () => {
     let finish!: () => void;

@@ -34,6 +34,12 @@ export interface DumpFile {
   /** A strong validator: a hash of the file's bytes. */
   etag: string;
   size: number;
+  /**
+   * The date of the data it was built from. A file is served for a while after the data changed
+   * (until a newer one is built): dated by the request's data version, an old file took the new
+   * data's date, and `wget -N` or If-Modified-Since then kept it after the new one was built.
+   */
+  lastModified?: Date;
   /** Bytes start..end (inclusive). */
   read(start: number, end: number): ReadableStream<Uint8Array>;
 }

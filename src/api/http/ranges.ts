@@ -34,7 +34,8 @@ export type FileAnswer =
 
 /** A 200 of the whole file or a 206 of the asked range, with Accept-Ranges and the file's ETag. */
 export function fileAnswer(headersIn: Headers, file: DumpFile, headers: Record<string, string>): FileAnswer {
-  const base = { ...headers, 'Accept-Ranges': 'bytes', ETag: file.etag };
+  const base: Record<string, string> = { ...headers, 'Accept-Ranges': 'bytes', ETag: file.etag };
+  if (file.lastModified) base['Last-Modified'] = file.lastModified.toUTCString();
   const range = rangeStillApplies(headersIn.get('if-range') ?? undefined, file.etag)
     ? parseRange(headersIn.get('range') ?? undefined, file.size)
     : null;
