@@ -185,6 +185,9 @@ describe('refusals in the OCPI envelope', () => {
       'limit=1.5',
       'date_from=yesterday',
       'date_to=2026-13-45T00:00:00Z',
+      // A day the calendar does not have: Date.parse alone rolled it over to March 2.
+      'date_from=2026-02-30T00:00:00Z',
+      'date_to=2026-11-31T10:00:00',
       'date_from=2026-01-02T00:00:00Z&date_to=2026-01-01T00:00:00Z',
     ]) {
       const r = await get(`2.2.1/sender/locations?${q}`, tokenC);
