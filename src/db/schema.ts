@@ -87,6 +87,12 @@ export const locations = sqliteTable(
     lastUpdated: text('last_updated').notNull(),
     /** Hash of the normalized record: an identical re-pull is counted as unchanged, not rewritten. */
     contentHash: text('content_hash').notNull(),
+    /**
+     * Hash of what the statistics count of the record (src/db/counts-hash.ts), as its last whole
+     * write stored it; null once a push below it may have changed a count. A pull whose record
+     * differs from the stored one only elsewhere (statuses) leaves the counts' version alone.
+     */
+    countsHash: text('counts_hash'),
     removedAt: text('removed_at'),
     siteId: text('site_id'),
     /** Id of the last sync run that saw this record: a completed full pull removes the unseen. */

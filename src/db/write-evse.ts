@@ -4,7 +4,6 @@
 // a pull, only with via = 'push'.
 import { connectorKey } from '../model/ids.js';
 import type { Connector, Evse } from '../model/types.js';
-import { bumpCountsVersionWhereStmt } from './queries/data-version.js';
 import type { Stmt } from './types.js';
 import {
   connectorUpsertStmt,
@@ -61,8 +60,13 @@ const INSERT_STATUS_CHANGE = `INSERT INTO evse_status_events (evse_pk, location_
 SELECT pk, ?, status, ?, ?, ?, ?, last_event_id, ${dayPrevOf('evses.last_event_id')} FROM evses
 WHERE pk = ? AND status IS NOT ? AND ${NOT_NEWER}`;
 
-/** OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). */
-const BUMP_LOCATION = 'UPDATE locations SET last_updated = MAX(last_updated, ?) WHERE pk = ?';
+/**
+ * OCPI 2.2+: a change below a Location also sets the parents' last_updated (SPEC-DIGEST §1). An
+ * EVSE or connector write may change a count: the location's counts hash (counts-hash.ts) no
+ * longer says what is stored, so the next pull of it moves the counts' version.
+ */
+const BUMP_LOCATION =
+  'UPDATE locations SET last_updated = MAX(last_updated, ?), counts_hash = NULL WHERE pk = ?';
 const BUMP_EVSE = "UPDATE evses SET last_updated = MAX(COALESCE(last_updated, ''), ?) WHERE pk = ?";
 
 // The parent of an EVSE whose status was just taken (nothing when UPDATE_EVSE_STATUS refused an
@@ -148,20 +152,31 @@ export function statusOnlyRefresh(list: readonly Stmt[], changes: readonly numbe
 }
 
 /**
- * For a list of evseStatusStmts written alone (counts-changes.ts aloneCountsStmts): the counts'
- * bump to run before it, which moves the version only when the list will remove or bring back its
- * EVSE: UPDATE_EVSE_STATUS_FLIPS_LIVENESS's condition on the row as it stands. Null for any other list.
+ * For a list of evseStatusStmts written alone (counts-changes.ts aloneCountsStmts): its location,
+ * and the condition (SQL and parameters) on which it will remove or bring back its EVSE:
+ * UPDATE_EVSE_STATUS_FLIPS_LIVENESS's, on the row as it stands before the list runs. Null for any
+ * other list.
  */
-export function livenessFlipCountsStmt(list: readonly Stmt[], now: string): Stmt | null {
+export function livenessFlipOf(
+  list: readonly Stmt[],
+): { locationPk: string; condition: string; params: unknown[] } | null {
   const flip = list[2];
   if (flip?.sql !== UPDATE_EVSE_STATUS_FLIPS_LIVENESS) return null;
-  // The flip's WHERE parameters: the EVSE's pk, NOT_NEWER's two times, SAME_LIVENESS's status.
-  const where = flip.params.slice(7);
-  return bumpCountsVersionWhereStmt(
-    now,
-    `EXISTS (SELECT 1 FROM evses WHERE pk = ? AND ${NOT_NEWER} AND NOT ${SAME_LIVENESS})`,
-    where,
-  );
+  return {
+    locationPk: list[0]!.params[0] as string,
+    condition: `EXISTS (SELECT 1 FROM evses WHERE pk = ? AND ${NOT_NEWER} AND NOT ${SAME_LIVENESS})`,
+    // The flip's WHERE parameters: the EVSE's pk, NOT_NEWER's two times, SAME_LIVENESS's status.
+    params: flip.params.slice(7),
+  };
+}
+
+/**
+ * For a group commit: the location of a list of evseStatusStmts that, run with these change
+ * counts, removed or brought back its EVSE. Null for any other list, or when it did not.
+ */
+export function livenessFlipped(list: readonly Stmt[], changes: readonly number[]): string | null {
+  if (list[2]?.sql !== UPDATE_EVSE_STATUS_FLIPS_LIVENESS || changes[2] !== 1) return null;
+  return list[0]!.params[0] as string;
 }
 
 function connectorStmt(c: Connector, evsePk: string, locationPk: string): Stmt {

@@ -16,6 +16,7 @@
 import { connectorKey, evseKey, locationKey, normalizeEvseId } from '../model/ids.js';
 import { lifecycleOf } from '../model/lifecycle.js';
 import type { Evse, Location } from '../model/types.js';
+import { countsHashOf } from './counts-hash.js';
 import { cellOf } from './spatial-key.js';
 import type { Stmt } from './types.js';
 import { refreshSiteFeaturesStmts } from './write-site-features.js';
@@ -27,6 +28,8 @@ export interface WriteContext {
   via: 'pull' | 'push';
   runId: number | null;
   contentHash: string;
+  /** countsHashOf(the location), when the caller has it already (a sync page); else computed here. */
+  countsHash?: string;
   /**
    * What we hold of this location's EVSE statuses, read beforehand for a whole page: skips the event
    * statement of an EVSE whose held status is newer. Status events are otherwise decided in SQL
@@ -72,8 +75,8 @@ const LOCATION_ROW = `locations (pk, source_id, country_code, party_id, ocpi_id,
   lifecycle, name, address,
   city, postal_code, state, country, lat, lon, cell, parking_type, time_zone, operator_name, operator_website,
   suboperator_name, owner_name, facilities, opening_times, charging_when_closed, warnings, max_power_w,
-  last_updated, content_hash, removed_at, last_seen_run, first_seen_at, synced_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)`;
+  last_updated, content_hash, counts_hash, removed_at, last_seen_run, first_seen_at, synced_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)`;
 const INSERT_LOCATION = `INSERT OR FAIL INTO ${LOCATION_ROW}`;
 const UPSERT_LOCATION = `INSERT INTO ${LOCATION_ROW}
 ON CONFLICT(pk) DO UPDATE SET country_code=excluded.country_code, party_id=excluded.party_id,
@@ -85,7 +88,7 @@ ON CONFLICT(pk) DO UPDATE SET country_code=excluded.country_code, party_id=exclu
   suboperator_name=excluded.suboperator_name, owner_name=excluded.owner_name, facilities=excluded.facilities,
   opening_times=excluded.opening_times, charging_when_closed=excluded.charging_when_closed,
   warnings=excluded.warnings, max_power_w=excluded.max_power_w, last_updated=excluded.last_updated,
-  content_hash=excluded.content_hash, removed_at=NULL, last_seen_run=excluded.last_seen_run,
+  content_hash=excluded.content_hash, counts_hash=excluded.counts_hash, removed_at=NULL, last_seen_run=excluded.last_seen_run,
   synced_at=excluded.synced_at`;
 
 // Status only moves forward in time: a pull or push older than what we hold (e.g. a pull page
@@ -337,6 +340,7 @@ function locationUpsertStmt(
       locMax,
       loc.lastUpdated,
       ctx.contentHash,
+      ctx.countsHash ?? countsHashOf(loc),
       ctx.runId,
       ctx.now,
       ctx.now,

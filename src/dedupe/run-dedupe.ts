@@ -128,8 +128,10 @@ async function dedupeOnce(
     // that joined or left one (in the same batch, after the writes above).
     stmts.push(...refreshSiteFeaturesStmts(touchedByPlan(plan, scope, incremental)));
     // Sites changed outside a sync run: bump the data version so ETags and cached answers move on,
-    // and the counts' version, as sites are counted (src/db/counts-changes.ts).
-    stmts.push(bumpDataVersionStmt(now), bumpCountsVersionStmt(now));
+    // and the counts' version when what the statistics count as sites may have changed
+    // (src/db/counts-changes.ts).
+    stmts.push(bumpDataVersionStmt(now));
+    if (!incremental || regroups(plan, scope)) stmts.push(bumpCountsVersionStmt(now));
   }
   await db.batch(stmts, DEDUPE_BATCH);
   return {
@@ -180,7 +182,26 @@ type SitePlan = ReturnType<typeof assignSiteIds> & {
   previous: Map<string, string | null>;
   siteRows: SiteRow[];
   assignments: [string, string][];
+  /** Site rows written that were not live before (new, or merged away): their members' site key may change. */
+  sitesRevived: number;
 };
+
+/**
+ * Whether an incremental run's writes may change what the statistics count as sites (a location's
+ * site key: queries/sites.ts siteKeySql): a location moved to another site or out of one, a site
+ * merged, removed or made live. A run that only rewrites sites' documents (a member's new content
+ * hash after a pull that changed its statuses) does not.
+ */
+function regroups(plan: SitePlan, scope: Scope): boolean {
+  return (
+    plan.assignments.length > 0 ||
+    plan.mergedInto.size > 0 ||
+    plan.vanished.length > 0 ||
+    plan.events.length > 0 ||
+    plan.sitesRevived > 0 ||
+    scope.goneWithSite.length > 0
+  );
+}
 
 /** Stable ids for the clusters, and the site rows and memberships that differ from what is stored. */
 async function planSites(
@@ -204,6 +225,7 @@ async function planSites(
   const stored = await storedSites(db, plan.ids);
   const siteRows: SiteRow[] = [];
   const assignments: [string, string][] = [];
+  let sitesRevived = 0;
   clusters.forEach((members, k) => {
     const id = plan.ids[k]!;
     for (const pk of members) if (previous.get(pk) !== id) assignments.push([pk, id]);
@@ -219,9 +241,10 @@ async function planSites(
     const held = stored.get(id);
     if (held && held.fields === text && held.lat === lat && held.lon === lon && held.merged_into === null)
       return;
+    if (!held || held.merged_into !== null) sitesRevived++;
     siteRows.push([id, lat, lon, cellOf(lat, lon), text]);
   });
-  return { ...plan, previous, siteRows, assignments };
+  return { ...plan, previous, siteRows, assignments, sitesRevived };
 }
 
 function writeStmts(db: Db, plan: SitePlan, now: string): Stmt[] {

@@ -2,6 +2,8 @@
 // one batch, alone or with the pages held with it (pending-pages.ts): every location of the page
 // lands with all its EVSEs and connectors, or none does.
 
+import { pullCountsStmts } from '../db/counts-changes.js';
+import { countsHashOf } from '../db/counts-hash.js';
 import {
   heldStatuses,
   keepSeenStmt,
@@ -305,8 +307,11 @@ async function pageWriteStmts(
     toWrite.filter((k) => stored.has(k.pk)).map((k) => k.pk),
   );
   // Not held when read is no promise that it is not by the batch: the clean-up of every location
-  // written is decided in SQL, before their writes.
+  // written is decided in SQL, before their writes, and so is whether they change a count.
   stmts.push(...absentCleanUpStmts(toWrite, ctx.now));
+  const countsHashes = new Map(toWrite.map(({ pk, value }) => [pk, countsHashOf(value)]));
+  const arriving = toWrite.some(({ pk }) => stored.get(pk)?.removed !== false);
+  stmts.push(...pullCountsStmts(countsHashes, arriving, ctx.now));
   for (const { pk, value, hash } of unique) {
     const held = stored.get(pk);
     if (held && held.hash === hash && !held.removed) {
@@ -323,6 +328,7 @@ async function pageWriteStmts(
         via: 'pull',
         runId: ctx.runId,
         contentHash: hash,
+        countsHash: countsHashes.get(pk),
         held: { statuses },
         cleanUp: false,
         refreshSite: false,

@@ -1,6 +1,8 @@
 // One sync run of one OCPI source: discover, pull Locations and Tariffs page by page, write the
 // pages as they arrive (Locations a few pages to a transaction, pending-pages.ts), and only after a
 // complete full pull mark what the feed no longer lists.
+
+import { bumpCountsVersionStmt } from '../db/queries/data-version.js';
 import {
   heldLocationCount,
   removeUnseenLocationsStmts,
@@ -327,6 +329,8 @@ export async function applyFullPullRemovals(
   const unseen = await unseenLocationPks(db, sourceId, runId);
   const removals = removeUnseenLocationsStmts(db, unseen, sourceId, runId, now);
   const stmts: Stmt[] = [...removals, ...refreshSiteFeaturesStmts({ locationPks: unseen })];
+  // A removed location is no longer counted (src/db/counts-changes.ts).
+  if (unseen.length > 0) stmts.push(bumpCountsVersionStmt(now));
   // Tariffs vanish only through a full pull of the tariffs module itself (spec §3).
   if (tariffsPulled) stmts.push(removeUnseenTariffsStmt(db, sourceId, runId, now));
   const changes = await db.batch(stmts);

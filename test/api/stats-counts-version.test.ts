@@ -3,8 +3,15 @@
 // push that may change a count moves the version, is counted at the next refresh, and every
 // answer then equals a count from scratch.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { StatsRow } from '../../src/db/queries/stats.js';
-import { statsFromScratch } from '../helpers/stats-reference.js';
+import {
+  STATS_PATHS,
+  settle,
+  sortedInAll,
+  statsAnswers,
+  statsBodies,
+  statsBodiesFromScratch,
+  countsVersion as storedCountsVersion,
+} from '../helpers/stats-answers.js';
 import {
   type Atlas,
   pushesOfEveryKind,
@@ -15,83 +22,11 @@ import {
 let atlas: Atlas;
 afterEach(() => atlas.close());
 
-const DIMENSIONS = [
-  ['country', 'by_country', 'country'],
-  ['operator', 'by_operator', 'operator'],
-  ['connector', 'by_connector', 'standard'],
-  ['power_class', 'by_power_class', 'power_class_kw'],
-] as const;
-const PATHS = [
-  '/v1/stats',
-  ...DIMENSIONS.map(([, key]) => `/v1/stats/${key.replaceAll('_', '-')}`),
-  '/v1/operators',
-];
-
-interface Answer {
-  body: unknown;
-  etag: string | null;
-  lastModified: string | null;
-}
-
-async function answers(): Promise<Record<string, Answer>> {
-  const out: Record<string, Answer> = {};
-  for (const path of PATHS) {
-    const res = await fetch(`${atlas.url}${path}`);
-    expect(res.status, path).toBe(200);
-    out[path] = {
-      body: await res.json(),
-      etag: res.headers.get('etag'),
-      lastModified: res.headers.get('last-modified'),
-    };
-  }
-  return out;
-}
-
-const bodies = async () => Object.fromEntries(Object.entries(await answers()).map(([p, a]) => [p, a.body]));
-
-/** A background recomputation (fresh-for.ts) starts on a later turn and runs to its end. */
-const settle = () => new Promise((r) => setTimeout(r, 50));
-
-const kw = (w: number | null) => (w == null ? 0 : Math.round(w / 100) / 10);
-const counts = (r: Omit<StatsRow, 'key'>) => ({
-  sites: r.sites,
-  locations: r.locations,
-  evses: r.evses,
-  connectors: r.connectors,
-  installed_kw: kw(r.installed_w),
-});
-/** Rows in a fixed order: the API's order is by count, ties by key, which the reference does not give. */
-const sorted = (rows: object[]) => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-const sortedIn = (body: unknown) =>
-  Object.fromEntries(Object.entries(body as object).map(([k, v]) => [k, Array.isArray(v) ? sorted(v) : v]));
-
+const answers = () => statsAnswers(atlas.url);
+const bodies = () => statsBodies(atlas.url);
 /** Every path's answer as counted from scratch over the raw tables (the locations are in NLD). */
-async function fromScratch(): Promise<Record<string, unknown>> {
-  const want = await statsFromScratch(atlas.db);
-  const by = Object.fromEntries(
-    DIMENSIONS.map(([dim, key, name]) => [
-      key,
-      sorted(want.statsBy(dim, {}).map((r) => ({ [name]: r.key ?? r.key2 ?? null, ...counts(r) }))),
-    ]),
-  );
-  const [total] = want.statsBy('total', {});
-  return sortedInAll({
-    '/v1/stats': { totals: counts(total!), ...by },
-    ...Object.fromEntries(
-      DIMENSIONS.map(([, key]) => [`/v1/stats/${key.replaceAll('_', '-')}`, { [key]: by[key] }]),
-    ),
-    '/v1/operators': {
-      operators: want
-        .operators({})
-        .map(({ key, countries, ...r }) => ({ name: key, ...counts(r), countries })),
-      next: null,
-    },
-  });
-}
-
-const countsVersion = async () =>
-  (await atlas.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'counts_version'"))?.value ??
-  null;
+const fromScratch = () => statsBodiesFromScratch(atlas.db);
+const countsVersion = () => storedCountsVersion(atlas.db);
 
 describe('the statistics and the counts they follow', () => {
   it('recompute nothing for a stream of status PATCHes, whatever the clock, and keep their validators', async () => {
@@ -159,7 +94,7 @@ describe('the validators of a statistics answer served stale', () => {
     const stale = await answers();
     await settle();
     expect((await bodies())['/v1/stats']).not.toEqual(stale['/v1/stats']!.body);
-    for (const p of PATHS) {
+    for (const p of STATS_PATHS) {
       // The last answer while the recomputation runs, with the date it was given before.
       expect(stale[p]!.body, p).toEqual(first[p]!.body);
       expect(stale[p]!.lastModified, p).toBe(first[p]!.lastModified);
@@ -175,7 +110,3 @@ describe('the validators of a statistics answer served stale', () => {
     }
   });
 });
-
-function sortedInAll(all: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(all).map(([p, b]) => [p, sortedIn(b)]));
-}

@@ -52,6 +52,10 @@ function dyingAtBigBatch(db: D1Database, size: number): D1Database {
   });
 }
 
+const countsVersion = async () =>
+  (await env.DB.prepare("SELECT value FROM meta WHERE key = 'counts_version'").first<{ value: string }>())
+    ?.value;
+
 const lease = () =>
   env.DB.prepare(`SELECT value FROM meta WHERE key = 'sync_lease'`).first<{ value: string }>();
 
@@ -165,6 +169,9 @@ describe('a sync split into steps across Cron invocations', () => {
     expect(
       await count('SELECT count(*) AS n FROM locations WHERE source_id = ? AND removed_at IS NULL', SOURCE),
     ).toBe(parity.feedLocations);
+    // Each page wrote its locations' counts hashes and moved the counts' version (all were new).
+    expect(await count('SELECT count(*) AS n FROM locations WHERE counts_hash IS NULL')).toBe(0);
+    expect(await countsVersion()).toMatch(/^2030-06-03T10:\d\d:/);
     const source = await env.DB.prepare(
       'SELECT last_success_at, last_full_success_at FROM sources WHERE id = ?',
     )
@@ -182,6 +189,7 @@ describe('a sync split into steps across Cron invocations', () => {
   });
 
   it('starts an incremental run with date_from when the schedule is due again', async () => {
+    const version = await countsVersion();
     await fireCron(env, minute(30));
     const all = await runs(SOURCE);
     expect(all).toHaveLength(2);
@@ -195,6 +203,7 @@ describe('a sync split into steps across Cron invocations', () => {
     for (let n = 31; (await runs(SOURCE))[1]!.status === 'running' && n < 40; n++)
       await fireCron(env, minute(n));
     expect((await runs(SOURCE))[1]).toMatchObject({ status: 'ok', upserted: 0, removed: 0 });
+    expect(await countsVersion()).toBe(version);
   });
 
   it(`closes a run as failed after ${MAX_STEP_ATTEMPTS} failed attempts, keeping every location`, async () => {

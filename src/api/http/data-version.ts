@@ -8,10 +8,11 @@
 // receiver, dedupe) bump `meta.data_version` (bumpDataVersionStmt in
 // src/db/queries/data-version.ts) to be seen at once.
 //
-// The statistics (STATISTICS_PATH) follow the counts' version instead: the same inputs without the
-// status events and the pushes' data version, with the counts' own version in `meta`, which only
-// the writes that may change a count move (src/db/counts-changes.ts). A push CPO's status PATCHes
-// move the data version every few milliseconds and the counts' version never.
+// The statistics (STATISTICS_PATH) follow the counts' version instead: the counts' own version in
+// `meta`, which only the writes that may change a count move (src/db/counts-changes.ts), the site
+// events and the sources' licences; not the sync runs' counters, the status events or the pushes'
+// data version. A push CPO's status PATCHes move the data version every few milliseconds, and a
+// pull whose records changed only in their statuses moves the runs; neither moves the counts'.
 import { type DataVersionInputs, dataVersionInputs } from '../../db/queries/data-version.js';
 import type { Db } from '../../db/types.js';
 import { hash64 } from '../../model/ids.js';
@@ -84,20 +85,23 @@ export async function dataVersion(
 /** A version value's time (bumpDataVersionStmt's values begin with it). */
 const timeOf = (value: string | null) => value?.split('/')[0] ?? null;
 
-/** The inputs a version follows, and the times its Last-Modified is the latest of. */
-function followed(r: DataVersionInputs, follows: Follows): { parts: unknown[]; stamps: (string | null)[] } {
+/**
+ * The inputs a version follows, the times its Last-Modified is the latest of, and whether a run
+ * writing makes it "modified now" (not the counts': a run's pages move them by their own stamps).
+ */
+function followed(
+  r: DataVersionInputs,
+  follows: Follows,
+): { parts: unknown[]; stamps: (string | null)[]; running: number } {
   if (follows === 'counts')
-    return {
-      parts: ['counts', r.counts, r.runs, r.site_event, r.licenses],
-      stamps: [r.run_at, timeOf(r.counts)],
-    };
+    return { parts: ['counts', r.counts, r.site_event, r.licenses], stamps: [timeOf(r.counts)], running: 0 };
   const parts: unknown[] = [r.meta, r.runs, r.event, r.site_event, r.licenses];
   const stamps = [r.run_at, r.event_at, timeOf(r.meta)];
   if (follows === 'runs') {
     parts.push(r.activity, r.source_at);
     stamps.push(r.activity_at, r.source_at);
   }
-  return { parts, stamps };
+  return { parts, stamps, running: r.running };
 }
 
 /** The version, and whether it holds whatever the clock says (no run writing, no stamp ahead of now). */
@@ -107,10 +111,10 @@ function versionOf(
   build: string,
   follows: Follows,
 ): { version: DataVersion; clockFree: boolean } {
-  const { parts, stamps } = followed(r, follows);
+  const { parts, stamps, running } = followed(r, follows);
   const key = [build, ...parts].join('|');
   // While a run is writing, data may change at any moment: say "modified now".
-  let last = r.running > 0 ? now.getTime() : 0;
+  let last = running > 0 ? now.getTime() : 0;
   for (const s of stamps) {
     const t = s == null ? Number.NaN : Date.parse(s);
     if (Number.isFinite(t) && t > last) last = t;
@@ -121,6 +125,6 @@ function versionOf(
   const lastModified = new Date(Math.floor(Math.min(last, now.getTime()) / 1000) * 1000);
   return {
     version: { etag: `W/"${hash64(key)}"`, lastModified },
-    clockFree: r.running === 0 && last <= now.getTime(),
+    clockFree: running === 0 && last <= now.getTime(),
   };
 }

@@ -229,7 +229,6 @@ export function ocpiConnector(
 export async function dumpStore(db: Db): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const table of [
-    'locations',
     'evses',
     'connectors',
     'location_tariffs',
@@ -241,7 +240,10 @@ export async function dumpStore(db: Db): Promise<Record<string, unknown[]>> {
     out[table] = await db.all(`SELECT * FROM ${table} ORDER BY 1, 2`);
   }
   // The data and counts' versions are cache validators, not data: a refused or stale push may bump
-  // the one, and the general path of a status PATCH bumps the other where the short path need not.
+  // the one, and the general path of a status PATCH bumps the other where the short path need not;
+  // it also clears a location's counts hash (src/db/counts-hash.ts), which the short path keeps.
+  const locations = await db.all<Record<string, unknown>>('SELECT * FROM locations ORDER BY 1, 2');
+  out.locations = locations.map(({ counts_hash: _countsHash, ...row }) => row);
   out.meta = await db.all(
     `SELECT * FROM meta WHERE key NOT IN ('data_version', 'counts_version') ORDER BY 1`,
   );

@@ -95,6 +95,7 @@ async function published(db: Db, opts: Compare = {}) {
       cell,
       warnings,
       content_hash,
+      counts_hash,
       removed_at,
       site_id,
       last_seen_run,

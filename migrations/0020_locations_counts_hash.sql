@@ -1,0 +1,1 @@
+ALTER TABLE `locations` ADD `counts_hash` text;
