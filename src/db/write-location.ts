@@ -50,9 +50,9 @@ export interface WriteContext {
   /**
    * true: the location was not held when its page was read, so its rows are inserted, not upserted
    * (see the header). One held after all (a push between the read and the batch, or another process)
-   * fails the batch on its primary key, which is then built again with upserts (commitLocationPages
-   * in src/ingest/apply-page.ts). An EVSE or connector the location lists twice is upserted the second
-   * time. Default false.
+   * fails the batch on its key (primary or natural), and the batch is built again with upserts
+   * (commitLocationPages in src/ingest/apply-page.ts). An EVSE or connector the location lists
+   * twice is upserted the second time. Default false.
    */
   fresh?: boolean;
 }

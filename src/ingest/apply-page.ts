@@ -151,7 +151,12 @@ export function addedCounters(counters: RunCounters, more: RunCounters): RunCoun
 async function countedOnCommit(ctx: PageContext, build: (page: PageContext) => Promise<PageBatch>) {
   const page: PageContext = { ...ctx, counters: zeroCounters() };
   const { stmts, options } = await build(page);
-  const after = addedCounters(ctx.counters, page.counters);
+  await commitCounted(ctx, page.counters, stmts, options);
+}
+
+/** Commits a page's statements with the context's trailer, then adds the page's counts to the run's. */
+async function commitCounted(ctx: PageContext, page: RunCounters, stmts: Stmt[], options?: BatchOptions) {
+  const after = addedCounters(ctx.counters, page);
   if (ctx.trailer) stmts.push(...ctx.trailer(after));
   if (stmts.length > 0) await ctx.db.batch(stmts, options);
   Object.assign(ctx.counters, after);
@@ -159,12 +164,9 @@ async function countedOnCommit(ctx: PageContext, build: (page: PageContext) => P
 
 export async function applyLocationPage(items: PageItem[], ctx: PageContext): Promise<void> {
   const page = preparePage(items, { ...ctx, counters: zeroCounters() });
-  await commitLocationPages([page], async (stmts) => {
-    const after = addedCounters(ctx.counters, page.ctx.counters);
-    if (ctx.trailer) stmts.push(...ctx.trailer(after));
-    await ctx.db.batch(stmts, LOCATION_PAGE_BATCH);
-    Object.assign(ctx.counters, after);
-  });
+  await commitLocationPages([page], (stmts) =>
+    commitCounted(ctx, page.ctx.counters, stmts, LOCATION_PAGE_BATCH),
+  );
 }
 
 /**
