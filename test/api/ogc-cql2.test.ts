@@ -202,6 +202,55 @@ describe('CQL2 text filters on locations', () => {
   });
 });
 
+describe('datetime as OGC API - Features Part 1 reads it', () => {
+  /** The locations whose last_updated lies in [from, to] (inclusive strings of YYYY-MM-DDTHH:MM:SSZ). */
+  const within = (from: string, to: string) =>
+    locations
+      .filter((f) => f.properties.last_updated >= from && f.properties.last_updated <= to)
+      .map((f) => String(f.id))
+      .sort();
+
+  it('a date alone is its whole day, as an instant and as either end of an interval (equal ends too)', async () => {
+    const some = locations[Math.floor(locations.length / 2)]!.properties.last_updated as string;
+    const day = some.slice(0, 10);
+    const wholeDay = within(`${day}T00:00:00Z`, `${day}T23:59:59Z`);
+    // At least one that is not at midnight, or the day would read the same as its first instant.
+    expect(wholeDay).toContain(String(locations[Math.floor(locations.length / 2)]!.id));
+    expect(some.slice(11)).not.toBe('00:00:00Z');
+    expect((await ogcIds('locations', { datetime: day })).sort()).toEqual(wholeDay);
+    expect((await ogcIds('locations', { datetime: `${day}/${day}` })).sort()).toEqual(wholeDay);
+    expect((await ogcIds('locations', { datetime: `../${day}` })).sort()).toEqual(
+      within('0000', `${day}T23:59:59Z`),
+    );
+    expect((await ogcIds('locations', { datetime: `${day}/..` })).sort()).toEqual(
+      within(`${day}T00:00:00Z`, '9999'),
+    );
+    // A date-time end is that second, not its day; equal date-time ends are that one second.
+    expect((await ogcIds('locations', { datetime: `${day}/${some}` })).sort()).toEqual(
+      within(`${day}T00:00:00Z`, some),
+    );
+    expect((await ogcIds('locations', { datetime: `${some}/${some}` })).sort()).toEqual(within(some, some));
+  });
+
+  it.each([
+    ['2024-06-01T00:00:00Z/2024-05-01T00:00:00Z', /end "2024-05-01T00:00:00Z" is before the start/],
+    ['2024-06-01T00:00:01Z/2024-06-01T00:00:00Z', /is before the start/],
+    ['2024-06-02/2024-06-01', /end "2024-06-01" is before the start "2024-06-02"/],
+    ['2024-06-02T00:00:00Z/2024-06-01', /is before the start/],
+  ])('refuses %s', async (datetime, message) => {
+    for (const collection of ['sites', 'locations']) {
+      const res = await fetch(
+        `${atlas.server.url}/ogc/collections/${collection}/items?${new URLSearchParams({ datetime })}`,
+      );
+      const body = (await res.json()) as Json;
+      expect(res.status).toBe(400);
+      expect(body.error.code).toBe('invalid_parameter');
+      expect(body.error.message).toMatch(/^datetime: /);
+      expect(body.error.message).toMatch(message);
+    }
+  });
+});
+
 describe('bad filters are 400s that say where they fail', () => {
   it.each([
     ['foo = 1', /unknown property "foo".*position 1/],

@@ -50,7 +50,11 @@ const ITEMS_PARAMETERS = [
     maximum: MAX_LIMIT,
     default: DEFAULT_LIMIT,
   }),
-  param('datetime', 'An instant or interval (start/end, .. for open) on last_updated', { type: 'string' }),
+  param(
+    'datetime',
+    'An instant or interval (start/end, .. for an open end) on last_updated; a date alone is its whole day; an end before the start is a 400',
+    { type: 'string' },
+  ),
   param('filter', 'A CQL2 text filter on the queryables (see /queryables)', { type: 'string' }),
   param('filter-lang', 'cql2-text; cql-text, the draft name GDAL 3.6 sends, is read the same way', {
     type: 'string',

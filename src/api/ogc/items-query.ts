@@ -3,6 +3,7 @@
 
 import type { LocationFilter } from '../../db/queries/locations.js';
 import type { Bbox } from '../../model/geo.js';
+import { iso } from '../../model/iso-time.js';
 import { ApiError } from '../errors.js';
 import { bboxParam } from '../params.js';
 import { dateTimeParam } from '../query-params.js';
@@ -80,24 +81,50 @@ function instantOf(s: string, what: string): string {
   return parsed.data;
 }
 
-/** datetime (an instant or a closed or half-open interval) as conditions on last_updated. */
+const SECOND = 1000;
+const DAY = 86_400_000;
+
+/**
+ * What one side of `datetime` covers, as [from, until) in ms: a date-time its second (the stored
+ * resolution), a date alone its whole day, as a date is a day long in OGC API's temporal model
+ * (`2026-01-01/2026-01-31` holds what changed on the 31st too).
+ */
+function spanOf(s: string, what: string): [number, number] {
+  const from = Date.parse(instantOf(s, what));
+  return [from, from + (/^\d{4}-\d{2}-\d{2}$/.test(s.trim()) ? DAY : SECOND)];
+}
+
+/**
+ * datetime on last_updated: an instant, or an interval start/end where `..` or nothing is an open
+ * end (OGC API - Features Part 1, /req/core/fc-time-definition). Features whose last_updated falls
+ * in it are selected (/req/core/fc-time-response); an interval that ends before it starts selects
+ * nothing by mistake, so it is refused, and equal ends are the one instant (or day) they name.
+ */
 function datetimeFilter(s: string): Cql2 {
   const at = 1;
   const prop: Scalar = { kind: 'property', name: 'last_updated', at };
-  const instant = (v: string): Scalar => ({ kind: 'instant', value: v, form: 'TIMESTAMP' });
+  const instant = (ms: number): Scalar => ({ kind: 'instant', value: iso(ms), form: 'TIMESTAMP' });
+  const cond = (cmp: '>=' | '<=', ms: number): Cql2 => ({
+    op: 'compare',
+    cmp,
+    left: prop,
+    right: instant(ms),
+    at,
+  });
   const parts = s.split('/');
-  if (parts.length === 1) {
-    return { op: 'compare', cmp: '=', left: prop, right: instant(instantOf(s, 'instant')), at };
-  }
-  if (parts.length !== 2) throw bad('datetime', 'an instant or an interval start/end');
-  const open = (v: string) => v === '..' || v === '';
-  const [from, to] = parts as [string, string];
+  if (parts.length > 2) throw bad('datetime', 'an instant or an interval start/end');
+  const open = (v: string) => parts.length === 2 && (v === '..' || v === '');
+  const [from, to = from] = parts as [string, string?];
   if (open(from) && open(to)) throw bad('datetime', 'an interval needs a start or an end');
+  const start = open(from) ? null : spanOf(from, parts.length === 1 ? 'instant' : 'start');
+  const end = open(to) ? null : parts.length === 1 ? start : spanOf(to, 'end');
+  if (start && end && start[0] >= end[1]) {
+    throw bad('datetime', `the end ${JSON.stringify(to)} is before the start ${JSON.stringify(from)}`);
+  }
   const conds: Cql2[] = [];
-  if (!open(from))
-    conds.push({ op: 'compare', cmp: '>=', left: prop, right: instant(instantOf(from, 'start')), at });
-  if (!open(to))
-    conds.push({ op: 'compare', cmp: '<=', left: prop, right: instant(instantOf(to, 'end')), at });
+  if (start) conds.push(cond('>=', start[0]));
+  // Stored instants are whole seconds: up to the span's last second is up to its end.
+  if (end) conds.push(cond('<=', end[1] - SECOND));
   return conds.length === 1 ? conds[0]! : { op: 'and', args: conds };
 }
 
