@@ -293,3 +293,65 @@ describe('bad filters are 400s that say where they fail', () => {
     }
   });
 });
+
+describe('LIKE escapes, decided alike by the database and by the features', () => {
+  let small: Atlas;
+  /** The city each of the first published locations is given, so that the patterns below have text to tell apart. */
+  const CITIES = ['100%', '100x', 'a_b', 'axb', 'A_B', 'C:\\dir', 'C:/dir', '🔌 Hub', 'x Hub', 'ab\\%'];
+  let idOf: Map<string, string>;
+
+  beforeAll(async () => {
+    small = await buildAtlas({ locations: 60, seed: 4242 });
+    const body = (await (await fetch(`${small.server.url}/v1/locations?limit=100`)).json()) as Json;
+    const ids: string[] = body.features.slice(0, CITIES.length).map((f: Json) => String(f.id));
+    await small.db.batch(
+      ids.map((id, i) => ({ sql: 'UPDATE locations SET city = ? WHERE pk = ?', params: [CITIES[i], id] })),
+    );
+    idOf = new Map(CITIES.map((c, i) => [c, ids[i]!]));
+  }, 60_000);
+
+  afterAll(async () => {
+    await small?.close();
+  });
+
+  async function ids(collection: string, filter: string): Promise<string[]> {
+    const res = await fetch(
+      `${small.server.url}/ogc/collections/${collection}/items?${new URLSearchParams({ filter, limit: '1000' })}`,
+    );
+    const body = (await res.json()) as Json;
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    return body.features.map((f: Json) => String(f.id)).sort();
+  }
+
+  it.each([
+    ["city LIKE '100\\%'", ['100%']],
+    ["city LIKE 'a\\_b'", ['a_b']],
+    ["city LIKE 'C:\\\\dir'", ['C:\\dir']],
+    ["city LIKE '%\\\\\\%'", ['ab\\%']],
+    ["city LIKE '_ Hub'", ['🔌 Hub', 'x Hub']],
+  ])('%s', async (filter, cities) => {
+    const expected = cities.map((c) => idOf.get(c)!).sort();
+    // Pushed to SQL (a top-level LIKE on a stored column) and decided on the features alone (under OR).
+    expect(await ids('locations', filter)).toEqual(expected);
+    expect(await ids('locations', `(${filter}) OR FALSE`)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      "city LIKE 'abc\\'",
+      /LIKE pattern 'abc\\': the \\ at its character 4 ends it, but only escapes %, _ or \\/,
+    ],
+    ["city LIKE 'a\\bc'", /the \\ at its character 2 is before "b"/],
+    ["city NOT LIKE '\\'", /ends it/],
+  ])('refuses a malformed pattern: %s', async (filter, message) => {
+    for (const collection of ['sites', 'locations']) {
+      const res = await fetch(
+        `${small.server.url}/ogc/collections/${collection}/items?${new URLSearchParams({ filter })}`,
+      );
+      const body = (await res.json()) as Json;
+      expect(res.status).toBe(400);
+      expect(body.error.code).toBe('invalid_filter');
+      expect(body.error.message).toMatch(message);
+    }
+  });
+});

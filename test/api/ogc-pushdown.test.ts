@@ -45,10 +45,28 @@ describe('the database share of an items filter', () => {
     expect(prefilter('sites', { filter: "country = 'DEU'" })).toEqual({});
   });
 
+  it('LIKE on a locations column served as stored goes to the database, escapes as written', () => {
+    expect(
+      prefilter('locations', {
+        filter:
+          "city LIKE '100\\%' AND operator LIKE 'Ion_%' AND name LIKE 'x%' AND source_location_id LIKE 'a%'",
+      }),
+    ).toEqual({
+      likes: [
+        { column: 'city', pattern: '100\\%' },
+        { column: 'operator_name', pattern: 'Ion_%' },
+        { column: 'ocpi_id', pattern: 'a%' },
+      ],
+    });
+    // A site's name, city and operator are what dedupe resolved, not a member's column.
+    expect(prefilter('sites', { filter: "city LIKE 'Utrecht'" })).toEqual({});
+  });
+
   it('nothing under OR or NOT, and no upper bound on power, is pushed', () => {
     for (const filter of [
       "last_updated > TIMESTAMP('2024-01-01T00:00:00Z') OR evse_count > 2",
       "NOT (last_updated > TIMESTAMP('2024-01-01T00:00:00Z'))",
+      "city NOT LIKE 'x%'",
       'max_power_kw < 50',
       "last_updated <> TIMESTAMP('2024-01-01T00:00:00Z')",
       'evse_count > 2',

@@ -140,16 +140,21 @@ const CMP: Record<string, (d: number) => boolean> = {
   '>=': (d) => d >= 0,
 };
 
+/**
+ * A LIKE pattern (its escapes checked by the parser) as a regular expression. `u`: `_` is one
+ * character, as in SQLite's LIKE, also outside the BMP (without it, one UTF-16 half of an emoji).
+ */
 function likeRegex(pattern: string): RegExp {
   let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\' && i + 1 < pattern.length) out += escapeRegex(pattern[++i]!);
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch === '\\') out += escapeRegex(chars[++i]!);
     else if (ch === '%') out += '.*';
     else if (ch === '_') out += '.';
     else out += escapeRegex(ch);
   }
-  return new RegExp(`^${out}$`, 's');
+  return new RegExp(`^${out}$`, 'su');
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

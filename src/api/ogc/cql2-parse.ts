@@ -24,6 +24,8 @@
 //   property    = identifier | '"' identifier '"'
 //   string      = "'" { character | "''" } "'"
 //
+// A LIKE pattern's \ escapes only %, _ and \ (checkLikePattern).
+//
 // Errors carry the 1-based character position where the input stopped making sense.
 
 import { isCalendarDate } from '../../model/iso-time.js';
@@ -260,6 +262,7 @@ class Parser {
     if (this.acceptKeyword('LIKE')) {
       const pattern = this.peek();
       if (pattern.t !== 'string') this.fail('a quoted pattern');
+      checkLikePattern(pattern.v, pattern.at);
       this.pos++;
       return { op: 'like', subject, pattern: pattern.v, at };
     }
@@ -421,6 +424,26 @@ class Parser {
     if (tok.t !== 'number') this.fail('a number');
     this.pos++;
     return tok.v;
+  }
+}
+
+/**
+ * CQL2's LIKE escapes (OGC 21-065r2, advanced comparison operators): `\` makes the next `%`, `_`
+ * or `\` literal. A `\` before anything else, or at the end, escapes nothing: which text was meant
+ * is a guess (a literal backslash? a typo?), so it is refused rather than matched one way.
+ */
+function checkLikePattern(pattern: string, at: number): void {
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] !== '\\') continue;
+    const next = pattern[i + 1];
+    if (next === '%' || next === '_' || next === '\\') {
+      i++;
+      continue;
+    }
+    throw new Cql2Error(
+      `LIKE pattern '${pattern}': the \\ at its character ${i + 1} ${next === undefined ? 'ends it' : `is before ${JSON.stringify(next)}`}, but only escapes %, _ or \\ (write \\\\ for a backslash)`,
+      at,
+    );
   }
 }
 

@@ -9,8 +9,10 @@
 // - max_power_kw >=, >, = or BETWEEN a number: features round to 0.1 kW, so the row's strongest
 //   connector is at least the bound minus 50 W;
 // - country = or IN strings, on locations only (a site's country is resolved by dedupe from its
-//   records, which need not be a published location's column).
-import type { LocationFilter } from '../../db/queries/locations.js';
+//   records, which need not be a published location's column);
+// - LIKE on the locations' text properties served as stored (not `name`, which falls back to the
+//   address; not on sites, whose values dedupe resolves), with its `\` escapes as SQL's ESCAPE.
+import type { LikeColumn, LocationFilter } from '../../db/queries/locations.js';
 import type { CompOp, Cql2, Scalar } from './cql2-parse.js';
 
 const FLIP: Record<CompOp, CompOp> = { '=': '=', '<>': '<>', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
@@ -34,7 +36,18 @@ interface Bounds {
   updatedTo?: number;
   minKw?: number;
   countries?: string[];
+  likes?: { column: LikeColumn; pattern: string }[];
 }
+
+/** A locations feature's property and the column it is served from unchanged (location-features.ts). */
+const LIKE_COLUMNS: Record<string, LikeColumn> = {
+  address: 'address',
+  city: 'city',
+  postal_code: 'postal_code',
+  operator: 'operator_name',
+  source_location_id: 'ocpi_id',
+  source: 'source_id',
+};
 
 function addBound(b: Bounds, name: string, cmp: CompOp, value: Scalar): void {
   if (name === 'last_updated') {
@@ -61,6 +74,9 @@ function collect(node: Cql2, b: Bounds): void {
   } else if (node.op === 'between' && node.subject.kind === 'property') {
     addBound(b, node.subject.name, '>=', node.low);
     addBound(b, node.subject.name, '<=', node.high);
+  } else if (node.op === 'like' && node.subject.kind === 'property') {
+    const column = LIKE_COLUMNS[node.subject.name];
+    if (column) b.likes = [...(b.likes ?? []), { column, pattern: node.pattern }];
   } else if (node.op === 'in' && node.subject.kind === 'property' && node.subject.name === 'country') {
     const values = node.list.map((s) => (s.kind === 'string' ? s.value : null));
     if (values.every((v) => v !== null)) b.countries ??= values as string[];
@@ -79,5 +95,6 @@ export function pushdownFilter(tree: Cql2 | null, collection: 'sites' | 'locatio
   if (b.countries && collection === 'locations') {
     f.countries = b.countries.map((c) => ({ alpha3: c.toUpperCase(), alpha2: null }));
   }
+  if (b.likes && collection === 'locations') f.likes = b.likes;
   return f;
 }

@@ -100,7 +100,15 @@ export interface LocationFilter {
   updatedUntil?: string;
   /** The row's strongest connector (locations.max_power_w) at least this: a cheap prefilter. */
   rowMaxPowerAtLeastW?: number;
+  /**
+   * Text columns matching LIKE patterns whose escape character is `\` (CQL2's). SQLite's LIKE
+   * folds ASCII case, so it keeps every case-sensitive match and more: a prefilter, not a decision.
+   */
+  likes?: { column: LikeColumn; pattern: string }[];
 }
+
+/** The location columns a LIKE may be pushed to: those served as they are stored. */
+export type LikeColumn = 'address' | 'city' | 'postal_code' | 'operator_name' | 'ocpi_id' | 'source_id';
 
 /**
  * Whether a live connector of the location (alias) references a no-cost tariff of its party: the
@@ -167,6 +175,8 @@ export function filterConditions(f: LocationFilter, alias: string, p: SqlParams)
   if (f.updatedSince) out.push(`${l}.last_updated >= ${p.add(f.updatedSince)}`);
   if (f.updatedUntil) out.push(`${l}.last_updated <= ${p.add(f.updatedUntil)}`);
   if (f.rowMaxPowerAtLeastW != null) out.push(`${l}.max_power_w >= ${p.add(f.rowMaxPowerAtLeastW)}`);
+  // SQLite's LIKE has no escape character unless told: without ESCAPE, `\%` is a backslash and a wildcard.
+  for (const like of f.likes ?? []) out.push(`${l}.${like.column} LIKE ${p.add(like.pattern)} ESCAPE '\\'`);
   return out;
 }
 
