@@ -168,6 +168,37 @@ describe('/ogc/collections/{id}/items', () => {
     expect(backward).toEqual(forward);
   });
 
+  it('gives numberMatched on every unfiltered sites page, and on the last page of any walk by links', async () => {
+    let url: string | undefined = '/ogc/collections/sites/items?limit=40';
+    while (url) {
+      const { body } = await get(url);
+      expect(body.numberMatched).toBe(sites.length);
+      url = link(body, 'next')?.href.slice(atlas.server.url.length);
+    }
+
+    const filtered = `/ogc/collections/locations/items?limit=7&filter=${encodeURIComponent('evse_count >= 2')}`;
+    const pages: Json[] = [(await get(filtered)).body];
+    while (link(pages.at(-1), 'next')) {
+      pages.push((await get(link(pages.at(-1), 'next').href.slice(atlas.server.url.length))).body);
+    }
+    const total = pages.reduce((n, p) => n + p.numberReturned, 0);
+    expect(pages.length).toBeGreaterThan(3);
+    // Not known until the walk ends, where it is what was returned along it.
+    expect(pages.slice(0, -1).map((p) => p.numberMatched)).toEqual(pages.slice(0, -1).map(() => undefined));
+    expect(pages.at(-1).numberMatched).toBe(total);
+    // Back three pages by prev links, forward again by next: the last page counts the same.
+    let page = pages.at(-1);
+    for (let i = 0; i < 3; i++)
+      page = (await get(link(page, 'prev').href.slice(atlas.server.url.length))).body;
+    while (link(page, 'next'))
+      page = (await get(link(page, 'next').href.slice(atlas.server.url.length))).body;
+    expect(page.numberMatched).toBe(total);
+    // A first page that is the last one.
+    const whole = (await get(filtered.replace('limit=7', 'limit=1000'))).body;
+    expect(whole.numberMatched).toBe(total);
+    expect(whole.numberReturned).toBe(total);
+  });
+
   it('answers GeoJSON with numberReturned, timeStamp and self, alternate and collection links', async () => {
     const { res, body } = await get('/ogc/collections/locations/items?limit=3');
     expect(res.headers.get('content-type')).toMatch(/^application\/geo\+json/);

@@ -65,6 +65,9 @@ const ITEMS_PARAMETERS = [
   param('cursor', 'Opaque: follow the next and prev links', { type: 'string' }),
 ];
 
+const FEATURES =
+  'Features; numberMatched on the last page of a walk by the next and prev links, and on every page of the unfiltered sites collection';
+
 /** One collection's items, with an equality filter parameter per queryable (how GDAL finds them). */
 function itemsPath(col: OgcCollection) {
   const filters = Object.entries(col.queryables)
@@ -79,7 +82,7 @@ function itemsPath(col: OgcCollection) {
     get: {
       summary: `${col.title}, paged`,
       parameters: [...ITEMS_PARAMETERS, ...filters],
-      responses: { 200: json('Features', 'application/geo+json'), 400: error },
+      responses: { 200: json(FEATURES, 'application/geo+json'), 400: error },
     },
   };
 }
@@ -141,7 +144,7 @@ const CORE_PATHS = {
     get: {
       summary: 'Features, paged',
       parameters: [collectionId, ...ITEMS_PARAMETERS],
-      responses: { 200: json('Features', 'application/geo+json'), 400: error, 404: error },
+      responses: { 200: json(FEATURES, 'application/geo+json'), 400: error, 404: error },
     },
   },
   '/collections/{collectionId}/items/{featureId}': {

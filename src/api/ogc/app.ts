@@ -185,6 +185,10 @@ async function items(c: Ctx, col: OgcCollection): Promise<Response> {
   const html = wantsHtml(c);
   const q = parseItemsQuery(c.req.query(), col.queryables, col.id);
   const page = await itemsPage(c.get('db'), col, q);
+  // numberMatched (optional in Part 1) only where it costs no count of the matches: the last page of
+  // a walk by our links, or any page of a collection read unfiltered whose size is stored.
+  const matched =
+    page.matched ?? (q.box || q.match ? undefined : ((await col.count(c.get('db'))) ?? undefined));
   const type = html ? HTML : GEOJSON;
   const links: Link[] = [
     ...selfLinks(c, html, GEOJSON),
@@ -206,6 +210,7 @@ async function items(c: Ctx, col: OgcCollection): Promise<Response> {
     JSON.stringify({
       type: 'FeatureCollection',
       timeStamp: c.get('now').toISOString(),
+      ...(matched === undefined ? {} : { numberMatched: matched }),
       numberReturned: page.features.length,
       features: page.features,
       links,

@@ -13,6 +13,7 @@ import {
   type Extent,
   locationIdsBefore,
   publishedExtent,
+  publishedSiteCount,
   sitePointsBefore,
 } from '../../db/queries/ogc-items.js';
 import { findSite, type SitePoint, sitePoints } from '../../db/queries/sites.js';
@@ -55,6 +56,8 @@ export interface OgcCollection {
     limit: number,
     filter: LocationFilter,
   ): Promise<ItemKey[]>;
+  /** How many items the collection holds unfiltered, when that is cheap to know (else null). */
+  count(db: Db): Promise<number | null>;
   /** The features of these keys, in the same order. */
   features(db: Db, keys: ItemKey[]): Promise<Feature<Point>[]>;
   find(db: Db, id: string): Promise<ItemLookup>;
@@ -89,6 +92,7 @@ const sites: OgcCollection = {
   extent: (db) => publishedExtent(db, true),
   after: (db, box, after, limit, filter) => sitePoints(db, { bbox: box, filter, after, limit }),
   before: (db, box, before, limit, filter) => sitePointsBefore(db, box, before, limit, filter),
+  count: publishedSiteCount,
   features: (db, keys) => siteList(db, keys as SitePoint[]),
   async find(db, id) {
     const found = await findSite(db, id);
@@ -124,6 +128,9 @@ const locations: OgcCollection = {
   async before(db, box, before, limit, filter) {
     return (await locationIdsBefore(db, box, before, limit, filter)).map((id) => ({ id, kind: 'lone' }));
   },
+  // Published locations have no stored count: counting them reads every location row (the
+  // publication rule is on each), too much for a page of a 1M-EVSE atlas.
+  count: async () => null,
   features: (db, keys) =>
     locationFeatures(
       db,

@@ -11,6 +11,8 @@ export interface ItemsPage {
   features: Feature<Point>[];
   next: ItemCursor | null;
   prev: ItemCursor | null;
+  /** Every match of the query, when known without counting: the last page, reached by counted links. */
+  matched?: number;
 }
 
 /** Rows read per round when a filter decides: large enough that a selective filter needs few rounds. */
@@ -42,22 +44,32 @@ export async function itemsPage(db: Db, col: OgcCollection, q: ItemsQuery): Prom
   const found = await collect(db, col, q, dir, q.cursor?.k);
   const more = found.length > q.limit;
   const page = found.slice(0, q.limit);
-  if (dir === 'before') {
-    page.reverse();
-    const first = page[0];
-    const last = page[page.length - 1];
-    return {
-      features: page,
-      prev: more && first ? { dir: 'before', k: String(first.id) } : null,
-      next: last ? { dir: 'after', k: String(last.id) } : null,
-    };
-  }
+  // Matches before this page: none on the first page (also one read backwards to the start), else
+  // what the cursor counted, if it did.
+  const upTo = q.cursor?.n;
+  const before =
+    !q.cursor || (dir === 'before' && !more)
+      ? 0
+      : upTo === undefined
+        ? undefined
+        : Math.max(0, dir === 'before' ? upTo - page.length : upTo);
+  const counted = (c: ItemCursor): ItemCursor => (before === undefined ? { dir: c.dir, k: c.k } : c);
+  if (dir === 'before') page.reverse();
   const first = page[0];
   const last = page[page.length - 1];
+  const through = (before ?? 0) + page.length;
+  if (dir === 'before') {
+    return {
+      features: page,
+      prev: more && first ? counted({ dir: 'before', k: String(first.id), n: before }) : null,
+      next: last ? counted({ dir: 'after', k: String(last.id), n: through }) : null,
+    };
+  }
   return {
     features: page,
-    next: more && last ? { dir: 'after', k: String(last.id) } : null,
+    next: more && last ? counted({ dir: 'after', k: String(last.id), n: through }) : null,
     // A page reached through a cursor has matches before it.
-    prev: q.cursor && first ? { dir: 'before', k: String(first.id) } : null,
+    prev: q.cursor && first ? counted({ dir: 'before', k: String(first.id), n: before }) : null,
+    ...(more || before === undefined ? {} : { matched: through }),
   };
 }

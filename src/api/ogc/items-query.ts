@@ -32,6 +32,11 @@ export const ITEMS_PARAMETERS = [
 export interface ItemCursor {
   dir: 'after' | 'before';
   k: string;
+  /**
+   * How many matches come before the cursor's place (after: up to and including k; before: before
+   * k), counted along the pages followed, so the last page knows the total (numberMatched).
+   */
+  n?: number;
 }
 
 export interface ItemsQuery {
@@ -48,10 +53,8 @@ export interface ItemsQuery {
 const bad = (name: string, message: string) => new ApiError(400, 'invalid_parameter', `${name}: ${message}`);
 
 export function encodeItemCursor(c: ItemCursor): string {
-  return btoa(JSON.stringify([c.dir === 'after' ? 'a' : 'b', c.k]))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
+  const fields = [c.dir === 'after' ? 'a' : 'b', c.k, ...(c.n === undefined ? [] : [c.n])];
+  return btoa(JSON.stringify(fields)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
 function decodeItemCursor(s: string): ItemCursor {
@@ -61,7 +64,11 @@ function decodeItemCursor(s: string): ItemCursor {
     if (!Array.isArray(v) || (v[0] !== 'a' && v[0] !== 'b') || typeof v[1] !== 'string' || !v[1]) {
       throw new Error('bad');
     }
-    return { dir: v[0] === 'a' ? 'after' : 'before', k: v[1] };
+    // A cursor without a count (given out before numberMatched was) pages as well, uncounted.
+    if (v.length > 3 || (v.length === 3 && !(Number.isSafeInteger(v[2]) && v[2] >= 0)))
+      throw new Error('bad');
+    const dir = v[0] === 'a' ? 'after' : 'before';
+    return v.length === 3 ? { dir, k: v[1], n: v[2] as number } : { dir, k: v[1] };
   } catch {
     throw bad('cursor', 'not a cursor of this API (follow the next and prev links as given)');
   }

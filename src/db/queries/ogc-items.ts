@@ -1,6 +1,7 @@
 // What /ogc reads beyond the /v1 queries: pages in descending id order (the `prev` links; the
 // ascending pages reuse the spread scans of sites.ts and locations.ts) and the collections' extents.
 import type { Bbox } from '../../model/geo.js';
+import { TILE_CELLS_READY } from '../tile-cells.js';
 import type { Db } from '../types.js';
 import { bboxCondition, filterConditions, type LocationFilter } from './locations.js';
 import { PUBLISHED } from './publication.js';
@@ -111,4 +112,16 @@ export async function publishedExtent(db: Db, withSites: boolean): Promise<Exten
     bbox: [down(box[0]), down(box[1]), up(box[2]), up(box[3])],
     interval: [loc.t0 as string, loc.t1 as string],
   };
+}
+
+/**
+ * How many sites the unfiltered `sites` collection holds, from the cluster cells of zoom 0 (at most
+ * 64 rows, kept by triggers on the read model: docs/tiles.md) rather than a count over every site;
+ * null while the cells are not built (a Worker before its first scheduled run).
+ */
+export async function publishedSiteCount(db: Db): Promise<number | null> {
+  const row = await db.get<{ n: number | null }>(
+    `SELECT (SELECT coalesce(sum(sites), 0) FROM tile_cells WHERE zoom = 0) AS n WHERE EXISTS (${TILE_CELLS_READY})`,
+  );
+  return row?.n ?? null;
 }
