@@ -49,6 +49,17 @@ describe('GDAL OAPIF client', () => {
     expect(stdout).toMatch(/2: locations \(title: Source locations\) \(Point\)/);
   });
 
+  it("ogrinfo -so counts sites from the first page's numberMatched, not by paging through them", async () => {
+    const v1 = (await pageThrough(`${server.url}/v1/sites?limit=10000`)).features;
+    const before = requests.length;
+    const { stdout } = await run('ogrinfo', ['-ro', '-so', `OAPIF:${server.url}/ogc`, 'sites']);
+    expect(Number(/Feature Count: (\d+)/.exec(stdout)?.[1])).toBe(v1.length);
+    const pages = requests.slice(before).filter((u) => u.pathname === '/ogc/collections/sites/items');
+    // One page of 10 (GDAL's default) to learn the fields; without the count, one per 10 sites.
+    expect(v1.length).toBeGreaterThan(100);
+    expect(pages.length).toBe(1);
+  });
+
   it('ogr2ogr pages through sites and gets exactly the count of /v1/sites', async () => {
     const v1 = (await pageThrough(`${server.url}/v1/sites?limit=10000`)).features;
     const before = requests.length;
