@@ -100,6 +100,31 @@ describe('GDAL OAPIF client', () => {
   });
 });
 
+// What GDAL 3.6 writes into its draft cql-text that CQL2 does not have: ILIKE, and date-times
+// cut short by its SerializeDateTime ('2024-05-01T' for a date).
+describe('GDAL -where clauses the server reads as GDAL meant them', () => {
+  it.each([
+    ["operator ILIKE 'enbw%'", (p: Json) => /^enbw/i.test(String(p.operator ?? ''))],
+    ["last_updated >= '2024-05-01'", (p: Json) => p.last_updated >= '2024-05-01T00:00:00Z'],
+    [
+      "last_updated < '2024/08/01 00:00:00' AND operator ILIKE '%o%'",
+      (p: Json) => p.last_updated < '2024-08-01T00:00:00Z' && /o/i.test(String(p.operator ?? '')),
+    ],
+  ])('%s', async (where, brute) => {
+    const expected = (await pageThrough(`${server.url}/v1/sites?limit=10000`)).features.filter((f: Json) =>
+      brute(f.properties),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    const before = requests.length;
+    const got = await translate('sites', ['-oo', 'PAGE_SIZE=1000', '-where', where]);
+    const filtered = requests
+      .slice(before)
+      .filter((u) => u.pathname === '/ogc/collections/sites/items' && u.searchParams.has('filter'));
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(new Set(got.map((f) => f.properties.id))).toEqual(new Set(expected.map((f: Json) => f.id)));
+  });
+});
+
 /** Every feature of an /ogc query, following its next links (pageThrough reads the /v1 `next` member). */
 async function ogcAll(bbox: string, filter: string): Promise<Json[]> {
   const out: Json[] = [];

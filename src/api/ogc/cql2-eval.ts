@@ -144,7 +144,7 @@ const CMP: Record<string, (d: number) => boolean> = {
  * A LIKE pattern (its escapes checked by the parser) as a regular expression. `u`: `_` is one
  * character, as in SQLite's LIKE, also outside the BMP (without it, one UTF-16 half of an emoji).
  */
-function likeRegex(pattern: string): RegExp {
+function likeRegex(pattern: string, caseInsensitive: boolean): RegExp {
   let out = '';
   const chars = [...pattern];
   for (let i = 0; i < chars.length; i++) {
@@ -154,7 +154,7 @@ function likeRegex(pattern: string): RegExp {
     else if (ch === '_') out += '.';
     else out += escapeRegex(ch);
   }
-  return new RegExp(`^${out}$`, 'su');
+  return new RegExp(`^${out}$`, caseInsensitive ? 'sui' : 'su');
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -197,7 +197,7 @@ function compileNode(node: Cql2): Eval {
       };
     }
     case 'like': {
-      const re = likeRegex(node.pattern);
+      const re = likeRegex(node.pattern, node.caseInsensitive === true);
       return (f) => {
         const v = scalarValue(node.subject, f);
         return v == null ? null : re.test(String(v));

@@ -10,7 +10,7 @@
 //   primary     = "(" or ")" | "TRUE" | "FALSE" | spatial | predicate
 //   spatial     = "S_INTERSECTS" "(" geomArg "," geomArg ")"
 //   predicate   = scalar ( compOp scalar
-//                        | [ "NOT" ] "LIKE" string
+//                        | [ "NOT" ] "LIKE" string          (and "ILIKE" in the draft cql-text)
 //                        | [ "NOT" ] "BETWEEN" scalar "AND" scalar
 //                        | [ "NOT" ] "IN" "(" scalar { "," scalar } ")"
 //                        | "IS" [ "NOT" ] "NULL" )
@@ -52,7 +52,7 @@ export type Cql2 =
   | { op: 'not'; arg: Cql2 }
   | { op: 'const'; value: boolean }
   | { op: 'compare'; cmp: CompOp; left: Scalar; right: Scalar; at: number }
-  | { op: 'like'; subject: Scalar; pattern: string; at: number }
+  | { op: 'like'; subject: Scalar; pattern: string; caseInsensitive?: true; at: number }
   | { op: 'between'; subject: Scalar; low: Scalar; high: Scalar; at: number }
   | { op: 'in'; subject: Scalar; list: Scalar[]; at: number }
   | { op: 'isNull'; subject: Scalar; at: number }
@@ -153,7 +153,11 @@ const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
 class Parser {
   private pos = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    /** The draft CQL text GDAL 3.6 sends, which has ILIKE (CQL2 has CASEI() instead). */
+    private readonly draft: boolean,
+  ) {}
 
   private peek(): Token {
     return this.tokens[this.pos]!;
@@ -236,7 +240,7 @@ class Parser {
 
   private startsPredicateTail(tok: Token): boolean {
     if (tok.t === 'punct') return COMPARISONS.has(tok.v);
-    return ['LIKE', 'BETWEEN', 'IN', 'IS', 'NOT'].some((k) => this.isKeyword(k, tok));
+    return ['LIKE', 'ILIKE', 'BETWEEN', 'IN', 'IS', 'NOT'].some((k) => this.isKeyword(k, tok));
   }
 
   private predicate(): Cql2 {
@@ -259,12 +263,19 @@ class Parser {
   }
 
   private predicateTail(subject: Scalar, at: number, negated: boolean): Cql2 {
-    if (this.acceptKeyword('LIKE')) {
+    const insensitive = this.draft && this.acceptKeyword('ILIKE');
+    if (insensitive || this.acceptKeyword('LIKE')) {
       const pattern = this.peek();
       if (pattern.t !== 'string') this.fail('a quoted pattern');
       checkLikePattern(pattern.v, pattern.at);
       this.pos++;
-      return { op: 'like', subject, pattern: pattern.v, at };
+      return {
+        op: 'like',
+        subject,
+        pattern: pattern.v,
+        ...(insensitive ? { caseInsensitive: true } : {}),
+        at,
+      };
     }
     if (this.acceptKeyword('BETWEEN')) {
       const low = this.scalar();
@@ -447,8 +458,12 @@ function checkLikePattern(pattern: string, at: number): void {
   }
 }
 
-/** The filter's syntax tree; throws Cql2Error with the position where it fails. */
-export function parseCql2(text: string): Cql2 {
+/**
+ * The filter's syntax tree; throws Cql2Error with the position where it fails. `draft`: read the
+ * draft CQL text of OGC API - Features Part 3 that GDAL 3.6 sends (`filter-lang=cql-text`), which
+ * also has `ILIKE`, a LIKE that ignores case.
+ */
+export function parseCql2(text: string, options: { draft?: boolean } = {}): Cql2 {
   if (text.trim() === '') throw new Cql2Error('the filter is empty', 1);
-  return new Parser(tokenize(text)).filter();
+  return new Parser(tokenize(text), options.draft ?? false).filter();
 }

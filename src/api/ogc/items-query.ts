@@ -157,6 +157,15 @@ function propertyFilter(name: string, value: string, q: Queryables): Cql2 {
 }
 
 /**
+ * GDAL 3.6 (SerializeDateTime in its OAPIF driver) writes a date alone as `2025-01-01T` and an hour
+ * as `2025-01-01T10Z`: read them as that day's midnight and that hour.
+ */
+function gdalDateTime(s: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(?:(\d{2})Z)?$/.exec(s);
+  return m ? `${m[1]}T${m[2] ?? '00'}:00:00Z` : s;
+}
+
+/**
  * The draft CQL text that GDAL 3.6 sends (`filter-lang=cql-text`) writes a date-time as a quoted
  * string: read such a string compared with a date-time queryable as a TIMESTAMP.
  */
@@ -172,7 +181,7 @@ function draftInstants(node: Cql2, q: Queryables): void {
 
 function asInstant(s: Scalar): Scalar {
   if (s.kind !== 'string') return s;
-  const parsed = dateTimeParam.safeParse(s.value);
+  const parsed = dateTimeParam.safeParse(gdalDateTime(s.value));
   return parsed.success ? { kind: 'instant', value: parsed.data, form: 'TIMESTAMP' } : s;
 }
 
@@ -184,7 +193,7 @@ function cqlFilter(query: Record<string, string>, q: Queryables): Cql2 | null {
   if (crs != null && crs !== CRS84) throw bad('filter-crs', `only ${CRS84} is supported`);
   if (text == null) return null;
   try {
-    const tree = parseCql2(text);
+    const tree = parseCql2(text, { draft: lang === 'cql-text' });
     if (lang === 'cql-text') draftInstants(tree, q);
     compileCql2(tree, q);
     return tree;

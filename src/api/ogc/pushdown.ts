@@ -74,7 +74,8 @@ function collect(node: Cql2, b: Bounds): void {
   } else if (node.op === 'between' && node.subject.kind === 'property') {
     addBound(b, node.subject.name, '>=', node.low);
     addBound(b, node.subject.name, '<=', node.high);
-  } else if (node.op === 'like' && node.subject.kind === 'property') {
+  } else if (node.op === 'like' && !node.caseInsensitive && node.subject.kind === 'property') {
+    // Not ILIKE: SQLite folds ASCII case only, so 'é%' would lose 'École'.
     const column = LIKE_COLUMNS[node.subject.name];
     if (column) b.likes = [...(b.likes ?? []), { column, pattern: node.pattern }];
   } else if (node.op === 'in' && node.subject.kind === 'property' && node.subject.name === 'country') {
