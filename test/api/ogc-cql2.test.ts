@@ -188,6 +188,30 @@ describe('CQL2 text filters on locations', () => {
     expect((await ogcIds('locations', { filter })).sort()).toEqual(expected.sort());
   });
 
+  it('a TIMESTAMP with a fraction of a second lies between two stored seconds and equals neither', async () => {
+    const some = locations[7]!.properties.last_updated as string;
+    const half = `${some.slice(0, 19)}.5Z`;
+    const ids = (keep: (t: string) => boolean) =>
+      locations
+        .filter((f) => keep(f.properties.last_updated))
+        .map((f) => String(f.id))
+        .sort();
+    const cases: [string, string[]][] = [
+      [`last_updated < TIMESTAMP('${half}')`, ids((t) => t <= some)],
+      [`last_updated >= TIMESTAMP('${half}')`, ids((t) => t > some)],
+      [
+        `last_updated BETWEEN TIMESTAMP('${half}') AND TIMESTAMP('2099-01-01T00:00:00Z')`,
+        ids((t) => t > some),
+      ],
+      [`last_updated IN (TIMESTAMP('${half}'), TIMESTAMP('${some}'))`, ids((t) => t === some)],
+      [`last_updated = TIMESTAMP('${half}')`, []],
+    ];
+    expect(ids((t) => t === some).length).toBeGreaterThan(0);
+    for (const [filter, expected] of cases) {
+      expect((await ogcIds('locations', { filter })).sort(), filter).toEqual(expected);
+    }
+  });
+
   it('datetime intervals match the brute-force filter, closed and half-open', async () => {
     for (const datetime of ['2024-02-01T00:00:00Z/2024-05-31T12:00:00Z', '../2024-04-01T00:00:00Z']) {
       const [from, to] = datetime.split('/') as [string, string];

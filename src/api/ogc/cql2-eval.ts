@@ -121,6 +121,19 @@ function scalarValue(s: Scalar, f: Feature<Point>): Value {
   return s.value;
 }
 
+/**
+ * The values of a node's operands as it compares them: instants as milliseconds when a literal
+ * has a fraction of a second (its text no longer sorts with the stored `…SSZ`), else as they are.
+ */
+function operandsReader(operands: Scalar[]): (s: Scalar, f: Feature<Point>) => Value {
+  const fractional = operands.some((s) => s.kind === 'instant' && s.value.length > 20);
+  if (!fractional) return scalarValue;
+  return (s, f) => {
+    const v = scalarValue(s, f);
+    return typeof v === 'string' ? Date.parse(v) : v;
+  };
+}
+
 function compare(a: Value, b: Value): number | null {
   if (a == null || b == null) return null;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -191,8 +204,9 @@ function compileNode(node: Cql2): Eval {
       return () => node.value;
     case 'compare': {
       const test = CMP[node.cmp]!;
+      const value = operandsReader([node.left, node.right]);
       return (f) => {
-        const d = compare(scalarValue(node.left, f), scalarValue(node.right, f));
+        const d = compare(value(node.left, f), value(node.right, f));
         return d === null ? null : test(d);
       };
     }
@@ -203,13 +217,15 @@ function compileNode(node: Cql2): Eval {
         return v == null ? null : re.test(String(v));
       };
     }
-    case 'between':
+    case 'between': {
+      const value = operandsReader([node.subject, node.low, node.high]);
       return (f) => {
-        const v = scalarValue(node.subject, f);
-        const lo = compare(v, scalarValue(node.low, f));
-        const hi = compare(v, scalarValue(node.high, f));
+        const v = value(node.subject, f);
+        const lo = compare(v, value(node.low, f));
+        const hi = compare(v, value(node.high, f));
         return lo === null || hi === null ? null : lo >= 0 && hi <= 0;
       };
+    }
     case 'in':
       return inList(node);
     case 'isNull':
@@ -258,11 +274,12 @@ function negation(arg: Eval): Eval {
 }
 
 function inList(node: Extract<Cql2, { op: 'in' }>): Eval {
+  const value = operandsReader([node.subject, ...node.list]);
   return (f) => {
-    const v = scalarValue(node.subject, f);
+    const v = value(node.subject, f);
     let unknown = v == null;
     for (const item of node.list) {
-      const d = compare(v, scalarValue(item, f));
+      const d = compare(v, value(item, f));
       if (d === 0) return true;
       if (d === null) unknown = true;
     }

@@ -34,6 +34,7 @@ export type Literal =
   | { kind: 'string'; value: string }
   | { kind: 'number'; value: number }
   | { kind: 'boolean'; value: boolean }
+  /** `YYYY-MM-DDTHH:MM:SSZ`, or `YYYY-MM-DDTHH:MM:SS.sssZ` for a TIMESTAMP with a fraction. */
   | { kind: 'instant'; value: string; form: 'DATE' | 'TIMESTAMP' };
 
 export type Scalar = Literal | { kind: 'property'; name: string; at: number };
@@ -343,7 +344,11 @@ class Parser {
     }
     this.pos++;
     this.expectPunct(')');
-    return { kind: 'instant', value: `${new Date(ms).toISOString().slice(0, 19)}Z`, form };
+    // To the millisecond when a fraction is given: stored instants are whole seconds, so
+    // TIMESTAMP('…00.5Z') lies between two of them (and equals none).
+    const value =
+      ms % 1000 === 0 ? `${new Date(ms).toISOString().slice(0, 19)}Z` : new Date(ms).toISOString();
+    return { kind: 'instant', value, form };
   }
 
   private spatial(): Cql2 {
