@@ -256,6 +256,16 @@ describe('datetime as OGC API - Features Part 1 reads it', () => {
     expect((await ogcIds('locations', { datetime: `${some}/${some}` })).sort()).toEqual(within(some, some));
   });
 
+  it('a date-time with a fraction of a second is that instant, between two stored seconds', async () => {
+    const some = locations[7]!.properties.last_updated as string;
+    const half = `${some.slice(0, 19)}.5Z`;
+    expect((await ogcIds('locations', { datetime: `${half}/..` })).sort()).toEqual(
+      within(`${some}~`, '9999'),
+    );
+    expect((await ogcIds('locations', { datetime: `../${half}` })).sort()).toEqual(within('0000', some));
+    expect(await ogcIds('locations', { datetime: half })).toEqual([]);
+  });
+
   it.each([
     ['2024-06-01T00:00:00Z/2024-05-01T00:00:00Z', /end "2024-05-01T00:00:00Z" is before the start/],
     ['2024-06-01T00:00:01Z/2024-06-01T00:00:00Z', /is before the start/],

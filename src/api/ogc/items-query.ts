@@ -92,13 +92,16 @@ const SECOND = 1000;
 const DAY = 86_400_000;
 
 /**
- * What one side of `datetime` covers, as [from, until) in ms: a date-time its second (the stored
- * resolution), a date alone its whole day, as a date is a day long in OGC API's temporal model
- * (`2026-01-01/2026-01-31` holds what changed on the 31st too).
+ * What one side of `datetime` covers, as [first, last] ms: a date-time its instant (to the
+ * millisecond: `…00.5Z` lies between two stored seconds), a date alone its whole day, as a date is
+ * a day long in OGC API's temporal model (`2026-01-01/2026-01-31` holds what changed on the 31st).
  */
 function spanOf(s: string, what: string): [number, number] {
-  const from = Date.parse(instantOf(s, what));
-  return [from, from + (/^\d{4}-\d{2}-\d{2}$/.test(s.trim()) ? DAY : SECOND)];
+  const second = Date.parse(instantOf(s, what));
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s.trim())) return [second, second + DAY - 1];
+  const fraction = /T?\d{2}:\d{2}:\d{2}(\.\d+)/.exec(s)?.[1];
+  const at = second + (fraction ? Number(fraction) * SECOND : 0);
+  return [at, at];
 }
 
 /**
@@ -125,13 +128,13 @@ function datetimeFilter(s: string): Cql2 {
   if (open(from) && open(to)) throw bad('datetime', 'an interval needs a start or an end');
   const start = open(from) ? null : spanOf(from, parts.length === 1 ? 'instant' : 'start');
   const end = open(to) ? null : parts.length === 1 ? start : spanOf(to, 'end');
-  if (start && end && start[0] >= end[1]) {
+  if (start && end && start[0] > end[1]) {
     throw bad('datetime', `the end ${JSON.stringify(to)} is before the start ${JSON.stringify(from)}`);
   }
+  // Stored instants are whole seconds: the first at or after the start, the last at or before the end.
   const conds: Cql2[] = [];
-  if (start) conds.push(cond('>=', start[0]));
-  // Stored instants are whole seconds: up to the span's last second is up to its end.
-  if (end) conds.push(cond('<=', end[1] - SECOND));
+  if (start) conds.push(cond('>=', Math.ceil(start[0] / SECOND) * SECOND));
+  if (end) conds.push(cond('<=', Math.floor(end[1] / SECOND) * SECOND));
   return conds.length === 1 ? conds[0]! : { op: 'and', args: conds };
 }
 
