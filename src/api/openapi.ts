@@ -62,27 +62,40 @@ const ASSETS: Record<string, string> = {
   'favicon-32x32.png': 'image/png',
 };
 
-const INIT_JS = `window.addEventListener('load', function () {
-  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });
+const initJs = (url: string) => `window.addEventListener('load', function () {
+  window.ui = SwaggerUIBundle({ url: '${url}', dom_id: '#swagger-ui', deepLinking: true });
 });
 `;
 
-const DOCS_HTML = `<!doctype html>
+/** The page's scripts: /docs shows this API's document, /ogc/api?f=html the OGC API's. */
+const INIT_SCRIPTS: Record<string, string> = {
+  'init.js': initJs('/openapi.json'),
+  'init-ogc.js': initJs('/ogc/api'),
+};
+
+/** A Swagger UI page of one API document; its script (INIT_SCRIPTS) names the document again. */
+export const docsHtml = (
+  title: string,
+  documentUrl: string,
+  script: 'init.js' | 'init-ogc.js',
+) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Open charging atlas API</title>
+<title>${title}</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
 </head>
 <body>
-<div id="swagger-ui"><p>API description: <a href="/openapi.json">/openapi.json</a></p></div>
+<div id="swagger-ui"><p>API description: <a href="${documentUrl}">${documentUrl}</a></p></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/docs/assets/init.js"></script>
+<script src="/docs/assets/${script}"></script>
 </body>
 </html>
 `;
+
+const DOCS_HTML = docsHtml('Open charging atlas API', '/openapi.json', 'init.js');
 
 const documentSchema = z
   .looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }) })
@@ -150,9 +163,8 @@ export function createDocsApp(opts: HttpOptions, document: () => ApiDocument) {
     .openapi(docsPageRoute, (c) => c.html(DOCS_HTML))
     .openapi(docsAssetRoute, async (c) => {
       const { file } = c.req.valid('param');
-      if (file === 'init.js') {
-        return c.body(INIT_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
-      }
+      const init = INIT_SCRIPTS[file];
+      if (init) return c.body(init, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
       const type = ASSETS[file];
       const body = type && opts.docsAsset ? await opts.docsAsset(file) : null;
       if (!type || body == null) throw notFound(`docs asset ${JSON.stringify(file)}`);

@@ -42,6 +42,23 @@ describe('/ogc landing page, conformance and API definition', () => {
     }
   });
 
+  it("documents the OGC API itself as HTML: service-doc is the definition's Swagger UI page", async () => {
+    const { body } = await get('/ogc');
+    const doc = link(body, 'service-doc');
+    expect(doc.href).toBe(`${atlas.server.url}/ogc/api?f=html`);
+    for (const [path, accept] of [['/ogc/api?f=html'], ['/ogc/api', 'text/html,*/*;q=0.8']] as const) {
+      const page = await get(path, accept);
+      expect(page.res.headers.get('content-type'), path).toMatch(/^text\/html/);
+      expect(page.body).toContain('<script src="/docs/assets/init-ogc.js"></script>');
+    }
+    const init = await get('/docs/assets/init-ogc.js');
+    expect(init.res.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(init.body).toContain("url: '/ogc/api'");
+    // What the page's script asks for (Swagger UI sends Accept: application/json) is the definition.
+    const definition = await get('/ogc/api', 'application/json,*/*');
+    expect(definition.body.paths['/collections/sites/items']).toBeTruthy();
+  });
+
   it('declares Core, GeoJSON, HTML, OpenAPI, filtering and the CQL2 classes implemented', async () => {
     const { body } = await get('/ogc/conformance');
     expect(body.conformsTo).toEqual(CONFORMANCE);

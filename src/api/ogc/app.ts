@@ -6,6 +6,7 @@ import { type DumpSource, republishableSources } from '../../db/queries/dump-sou
 import type { AppEnv } from '../deps.js';
 import { attributionLine } from '../dump-formats.js';
 import { ApiError, notFound } from '../errors.js';
+import { docsHtml } from '../openapi.js';
 import { ogcApiDocument } from './api-document.js';
 import { COLLECTIONS, type OgcCollection } from './collections.js';
 import { documentHtml, featuresHtml, type Link } from './html.js';
@@ -254,7 +255,7 @@ export const ogcApp = new Hono<AppEnv>()
           },
           {
             rel: 'service-doc',
-            href: `${new URL(c.req.url).origin}/docs`,
+            href: `${base}/api?f=html`,
             type: HTML,
             title: 'API documentation',
           },
@@ -276,6 +277,10 @@ export const ogcApp = new Hono<AppEnv>()
   })
   .get('/api', (c) => {
     onlyF(c);
+    c.header('Vary', 'Accept');
+    // The HTML encoding (/req/html/definition) of the definition is its Swagger UI page.
+    if (wantsHtml(c))
+      return c.html(docsHtml('Open charging atlas: OGC API - Features', '/ogc/api?f=json', 'init-ogc.js'));
     c.header('Content-Type', `${OPENAPI}; charset=utf-8`);
     return c.body(JSON.stringify(ogcApiDocument(baseOf(c))));
   })
