@@ -125,10 +125,18 @@ ON CONFLICT(pk) DO UPDATE SET uid=excluded.uid, evse_id=excluded.evse_id, evse_i
 
 // Records a status change only when it is one: a different status that is not older than ours.
 // Runs before the EVSE upsert in the same batch so it sees the previous row.
-const INSERT_STATUS_EVENT = `INSERT OR FAIL INTO evse_status_events (evse_pk, location_pk, old_status, new_status,
-  occurred_at, received_at, via, prev_id, day_prev_id)
+const STATUS_EVENT_COLUMNS = `evse_status_events (evse_pk, location_pk, old_status, new_status,
+  occurred_at, received_at, via, prev_id, day_prev_id)`;
+const INSERT_STATUS_EVENT = `INSERT OR FAIL INTO ${STATUS_EVENT_COLUMNS}
 SELECT ?, ?, (SELECT status FROM evses WHERE pk = ?), ?, ?, ?, ?, ${LAST_EVENT_OF}, ${dayPrevOf(LAST_EVENT_OF)}
 WHERE NOT EXISTS (SELECT 1 FROM evses WHERE pk = ? AND (status = ? OR status_updated_at > ?))`;
+
+// The first event of an EVSE the batch inserts (WriteContext.fresh): what INSERT_STATUS_EVENT
+// writes when no row is held, without its four lookups of that row (one held after all fails the
+// batch on the EVSE's insert, which comes next: the batch is then built again with upserts).
+// Measured per statement on a full sync (70k locations, 210k EVSEs): the events' statement took
+// ~2.3 s of ~21 s.
+const INSERT_FIRST_STATUS_EVENT = `INSERT OR FAIL INTO ${STATUS_EVENT_COLUMNS} VALUES (?, ?, NULL, ?, ?, ?, ?, NULL, NULL)`;
 
 const CONNECTOR_ROW = `connectors (pk, evse_pk, location_pk, connector_id, standard, format,
   power_type, max_voltage, max_amperage, max_power_w, tariff_ids, terms_and_conditions, last_updated)
@@ -235,8 +243,10 @@ export function writeLocationStmts(loc: Location, ctx: WriteContext): Stmt[] {
     // Live EVSEs only, as every EVSE-level write counts it (REFRESH_LOCATION_POWER in write-evse.ts).
     if (max != null && evse.status !== 'REMOVED' && (locMax == null || max > locMax)) locMax = max;
     const occurredAt = evse.lastUpdated ?? loc.lastUpdated;
-    evseStmts.push(...evseStatusStmts(epk, pk, evse.status, occurredAt, ctx));
-    evseStmts.push(evseUpsertStmt(epk, pk, evse, max, ctx, loc.lastUpdated, firstInsert(epk)));
+    const insert = firstInsert(epk);
+    if (insert) evseStmts.push(firstStatusEventStmt(epk, pk, evse.status, occurredAt, ctx));
+    else evseStmts.push(...evseStatusStmts(epk, pk, evse.status, occurredAt, ctx));
+    evseStmts.push(evseUpsertStmt(epk, pk, evse, max, ctx, loc.lastUpdated, insert));
     for (const c of evse.connectors) {
       const cpk = connectorKey(epk, c.id);
       evseStmts.push(connectorUpsertStmt(cpk, epk, pk, c, firstInsert(cpk)));
@@ -380,6 +390,20 @@ export function evseUpsertStmt(
       removed,
       epk,
     ],
+  };
+}
+
+/** The first event of an EVSE this write inserts (INSERT_FIRST_STATUS_EVENT). */
+function firstStatusEventStmt(
+  evsePk: string,
+  locationPk: string,
+  status: string,
+  occurredAt: string,
+  ctx: Pick<WriteContext, 'now' | 'via'>,
+): Stmt {
+  return {
+    sql: INSERT_FIRST_STATUS_EVENT,
+    params: [evsePk, locationPk, status, occurredAt, ctx.now, ctx.via],
   };
 }
 
