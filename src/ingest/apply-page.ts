@@ -343,7 +343,7 @@ async function pageWriteStmts(
       }),
     );
     written.push({ pk, cell: cellOf(value.lat, value.lon), fresh });
-    stmts.push(...replaceRefsStmts(pk, refs.get(pk) ?? []));
+    stmts.push(...replaceRefsStmts(pk, refs.get(pk) ?? [], fresh));
   }
   return stmts;
 }

@@ -57,12 +57,17 @@ export function touchTariffStmt(runId: number, now: string, pk: string): Stmt {
 const INSERT_REF =
   'INSERT OR IGNORE INTO location_refs (location_pk, kind, value, provider) VALUES (?,?,?,?)';
 
-/** The location's stated references, replacing what it stated before. */
-export function replaceRefsStmts(pk: string, refs: readonly ExternalRef[]): Stmt[] {
-  return [
-    { sql: 'DELETE FROM location_refs WHERE location_pk = ?', params: [pk] },
-    ...refs.map((ref) => ({ sql: INSERT_REF, params: [pk, ref.kind, ref.value, ref.provider ?? null] })),
-  ];
+/**
+ * The location's stated references, replacing what it stated before; `fresh`: a location the batch
+ * inserts (WriteContext.fresh), which stated none, so nothing is deleted (a statement per location
+ * of a first sync, most of which state no references at all).
+ */
+export function replaceRefsStmts(pk: string, refs: readonly ExternalRef[], fresh = false): Stmt[] {
+  const added = refs.map((ref) => ({
+    sql: INSERT_REF,
+    params: [pk, ref.kind, ref.value, ref.provider ?? null],
+  }));
+  return fresh ? added : [{ sql: 'DELETE FROM location_refs WHERE location_pk = ?', params: [pk] }, ...added];
 }
 
 /** Content hashes of records we already hold (one bound JSON list: D1's parameter limit). */
