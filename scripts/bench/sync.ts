@@ -124,8 +124,9 @@ function rawInsert(file: string, feed: SyntheticLocation[], layout: RawLayout): 
      VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?,0,?,'[]','[]',?,'',?,?)`,
   );
   const evse = db.prepare(
-    `INSERT INTO evses (pk, location_pk, uid, evse_id, status, capabilities, parking_restrictions, last_updated)
-     VALUES (?,?,?,?,?,?,'[]',?)`,
+    `INSERT INTO evses (pk, location_pk, uid, evse_id, status, capabilities, parking_restrictions, last_updated,
+       first_seen_at)
+     VALUES (?,?,?,?,?,?,'[]',?,?)`,
   );
   const conn = db.prepare(
     `INSERT INTO connectors (pk, evse_pk, location_pk, connector_id, standard, format, power_type, max_voltage,
@@ -166,7 +167,16 @@ function rawInsert(file: string, feed: SyntheticLocation[], layout: RawLayout): 
       );
       for (const e of l.evses) {
         const epk = key.evse(pk, e.uid);
-        evse.run(epk, pk, e.uid, e.evse_id, e.status, JSON.stringify(e.capabilities), e.last_updated);
+        evse.run(
+          epk,
+          pk,
+          e.uid,
+          e.evse_id,
+          e.status,
+          JSON.stringify(e.capabilities),
+          e.last_updated,
+          l.last_updated,
+        );
         for (const c of e.connectors) {
           conn.run(
             key.connector(epk, c.id),

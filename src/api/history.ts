@@ -50,8 +50,9 @@ const historySchema = z
         .nullable()
         .openapi({
           description:
-            'when the atlas first held this EVSE (its location), from an OCPI feed: its history starts there, ' +
-            'whatever older date its first status carried; null for a register, which reports no live status',
+            'when the atlas first held this EVSE (the pull or push that first listed it, also when its location ' +
+            'was held before), from an OCPI feed: its history starts there, whatever older date its first status ' +
+            'carried; null for a register, which reports no live status',
         }),
     }),
     from: z.string(),

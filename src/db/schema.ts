@@ -147,6 +147,15 @@ export const evses = sqliteTable(
      * an event, in the same batch; it may name an event since rolled up (the chain then ends).
      */
     lastEventId: integer('last_event_id'),
+    /**
+     * When the atlas first held this EVSE (ISO): set by the INSERT of every writer (a pull page, a
+     * push, a register run), never by an upsert's update, so it stays when the EVSE is rewritten,
+     * removed or comes back. An OCPI EVSE's status history starts there (KNOWN_SINCE in
+     * queries/status.ts): one added to a location held since January counts from when we saw it,
+     * not from January. Migration 0021 filled it from the location's first_seen_at for the EVSEs
+     * held before. Nullable only because SQLite adds no NOT NULL column without a constant default.
+     */
+    firstSeenAt: text('first_seen_at'),
   },
   (t) => [
     // Every EVSE of a location with what list summaries, filters and the per-site counts of vector

@@ -101,10 +101,12 @@ ON CONFLICT(pk) DO UPDATE SET country_code=excluded.country_code, party_id=exclu
 // head, or the chain leaves time order (readers walk it as time order: queries/status.ts).
 const NEWEST_EVENT_OF = `(SELECT id FROM evse_status_events WHERE id = (SELECT max(id) FROM evse_status_events)
   AND evse_pk = ?)`;
+// first_seen_at is set by the INSERT alone: UPSERT_EVSE's DO UPDATE leaves it, so an EVSE keeps
+// the time the atlas first held it through every later write, at no statement of its own.
 const EVSE_ROW = `evses (pk, location_pk, uid, evse_id, evse_id_norm, status, status_updated_at,
   status_via, capabilities, floor_level, physical_reference, lat, lon, parking_restrictions, max_power_w,
-  last_updated, removed_at, last_event_id)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,${NEWEST_EVENT_OF})`;
+  last_updated, removed_at, last_event_id, first_seen_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,${NEWEST_EVENT_OF},?)`;
 const INSERT_EVSE = `INSERT OR FAIL INTO ${EVSE_ROW}`;
 const UPSERT_EVSE = `INSERT INTO ${EVSE_ROW}
 ON CONFLICT(pk) DO UPDATE SET uid=excluded.uid, evse_id=excluded.evse_id, evse_id_norm=excluded.evse_id_norm,
@@ -389,6 +391,7 @@ export function evseUpsertStmt(
       evse.lastUpdated,
       removed,
       epk,
+      ctx.now,
     ],
   };
 }

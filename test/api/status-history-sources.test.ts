@@ -74,6 +74,13 @@ describe('status history of registers and feeds', () => {
     expect(res.body.evse.known_since).toBeNull();
     expect(res.body.intervals).toEqual([]);
     expect(res.body.seconds).toEqual({ unknown: 122_400 });
+    // Its run still records when the atlas first held each EVSE, as every writer does.
+    expect(
+      await atlas.db.all(
+        `SELECT e.first_seen_at, count(*) > 100 AS many FROM evses e JOIN locations l ON l.pk = e.location_pk
+         WHERE l.source_id = 'koeln' GROUP BY 1`,
+      ),
+    ).toEqual([{ first_seen_at: '2026-12-01T10:00:00Z', many: 1 }]);
   });
 
   it("days start when a feed's location was first held, and a day holds only the feed's intervals", async () => {

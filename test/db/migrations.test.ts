@@ -87,6 +87,29 @@ describe('schema and migrations', () => {
     await db.close();
   });
 
+  it("a database written before evses.first_seen_at gets each EVSE's from its location's", async () => {
+    const dir = testDir('atlas-migrations-evse-first-seen-');
+    const file = join(dir, 'atlas.db');
+    const sqlite = databaseAt(file, migrationsUpTo(dir, { before: '_evses_first_seen_at' }));
+    const location = sqlite.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id,
+        publish, lat, lon, cell, facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
+      VALUES (?, 's', 'NL', 'TNM', ?, 1, 52.1, 5.1, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', ?, '')`);
+    location.run('L1', '1', '2026-01-05T08:00:00Z');
+    location.run('L2', '2', '2026-03-07T09:30:00Z');
+    sqlite.exec(`INSERT INTO evses (pk, location_pk, uid, status, capabilities, parking_restrictions)
+      VALUES ('E1', 'L1', 'u1', 'AVAILABLE', '[]', '[]'), ('E2', 'L1', 'u2', 'AVAILABLE', '[]', '[]'),
+        ('E3', 'L2', 'u1', 'CHARGING', '[]', '[]')`);
+    sqlite.close();
+
+    const db = openSqlite(file);
+    expect(await db.all('SELECT pk, first_seen_at FROM evses ORDER BY pk')).toEqual([
+      { pk: 'E1', first_seen_at: '2026-01-05T08:00:00Z' },
+      { pk: 'E2', first_seen_at: '2026-01-05T08:00:00Z' },
+      { pk: 'E3', first_seen_at: '2026-03-07T09:30:00Z' },
+    ]);
+    await db.close();
+  });
+
   it('a database ANALYZEd before location_tariffs gets its statistics, and the site-free lookup goes by party', async () => {
     // migrations/ up to 0016, a file ANALYZEd with its links written after (as the bench databases
     // and any file ANALYZEd before 0012 are): statistics for every table but location_tariffs.

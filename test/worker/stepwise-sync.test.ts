@@ -172,6 +172,12 @@ describe('a sync split into steps across Cron invocations', () => {
     // Each page wrote its locations' counts hashes and moved the counts' version (all were new).
     expect(await count('SELECT count(*) AS n FROM locations WHERE counts_hash IS NULL')).toBe(0);
     expect(await countsVersion()).toMatch(/^2030-06-03T10:\d\d:/);
+    // Each EVSE records when the atlas first held it: the invocation that wrote its new location.
+    expect(await count('SELECT count(*) AS n FROM evses')).toBeGreaterThan(parity.feedLocations);
+    expect(
+      await count(`SELECT count(*) AS n FROM evses e JOIN locations l ON l.pk = e.location_pk
+        WHERE e.first_seen_at IS NOT l.first_seen_at OR e.first_seen_at NOT LIKE '2030-06-03T10:%'`),
+    ).toBe(0);
     const source = await env.DB.prepare(
       'SELECT last_success_at, last_full_success_at FROM sources WHERE id = ?',
     )

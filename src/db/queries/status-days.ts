@@ -7,8 +7,10 @@ import { KNOWN_SINCE, ROLLUP_RUNNING_KEY, ROLLUP_WATERMARK_KEY } from './status.
 
 export interface StatusDaySpan {
   /**
-   * When the atlas first held a location of an OCPI feed (null: never): status history starts
-   * there (KNOWN_SINCE in status.ts), whatever older dates its events or a register's carry.
+   * When the atlas first held a location of an OCPI feed (null: never): status history starts no
+   * earlier, whatever older dates its events or a register's carry. Each EVSE's starts at its own
+   * first_seen_at (KNOWN_SINCE in status.ts), never before its location's: a location's EVSEs are
+   * first written with it or after it. Read from the locations, far fewer than the EVSEs.
    */
   firstKnownAt: string | null;
   /**

@@ -163,16 +163,20 @@ export async function eventsAfter(
 // History and occupancy
 
 /**
- * Since when an EVSE of location `l` has a status history (ISO; null: never): the time the atlas
- * first held its location, when its source is an OCPI feed. A status is history only from when we
- * learned it, not from the date a record carries: a first pull lists an EVSE with its CPO's
- * last_updated, which may be years old ("AVAILABLE since 2019"), and a register dates its records
- * by their last edit (2010-2025 on the five registers of ../shared/data). Registers (every other
- * source type) report no live status at all: their EVSEs' UNKNOWN is a placeholder
+ * Since when an EVSE `e` of location `l` has a status history (ISO; null: never): the time the atlas
+ * first held that EVSE (evses.first_seen_at, set when its row is first written), when its source is
+ * an OCPI feed. A status is history only from when we learned it, not from the date a record
+ * carries: a first pull lists an EVSE with its CPO's last_updated, which may be years old
+ * ("AVAILABLE since 2019"), and a register dates its records by their last edit (2010-2025 on the
+ * five registers of ../shared/data). Per EVSE, not per location: an EVSE added in June to a location
+ * held since January counts from June, whatever date its first status carries. Registers (every
+ * other source type) report no live status at all: their EVSEs' UNKNOWN is a placeholder
  * (ingest/registers/location-builders.ts), and a file read once a day is no record of status over
- * time. Read by rawTimeline's callers through loadTimelines (src/live/evse-timelines.ts).
+ * time. It reads nothing of the location's row but its source_id, which locations_tile holds, so
+ * the occupancy population reads no location row (evsesInArea). Read by rawTimeline's callers
+ * through loadTimelines (src/live/evse-timelines.ts).
  */
-export const KNOWN_SINCE = `(SELECT l.first_seen_at FROM sources src WHERE src.id = l.source_id AND src.type = 'ocpi')`;
+export const KNOWN_SINCE = `(SELECT e.first_seen_at FROM sources src WHERE src.id = l.source_id AND src.type = 'ocpi')`;
 
 /** An EVSE with the place its history is shown at (its own position, else its location's). */
 export type HistoryEvse = Pick<
