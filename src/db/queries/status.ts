@@ -173,10 +173,12 @@ export async function eventsAfter(
  * other source type) report no live status at all: their EVSEs' UNKNOWN is a placeholder
  * (ingest/registers/location-builders.ts), and a file read once a day is no record of status over
  * time. It reads nothing of the location's row but its source_id, which locations_tile holds, so
- * the occupancy population reads no location row (evsesInArea). Read by rawTimeline's callers
- * through loadTimelines (src/live/evse-timelines.ts).
+ * the occupancy population reads no location row (evsesInArea). The OCPI sources are listed once
+ * per statement (a LIST SUBQUERY), not looked up per EVSE as a correlated subquery did: the 24k-EVSE
+ * box of the 1M-EVSE file, CPU, median of 41 alternating runs, 193 against 202 ms, 187 without
+ * known_since. Read by rawTimeline's callers through loadTimelines (src/live/evse-timelines.ts).
  */
-export const KNOWN_SINCE = `(SELECT e.first_seen_at FROM sources src WHERE src.id = l.source_id AND src.type = 'ocpi')`;
+export const KNOWN_SINCE = `CASE WHEN l.source_id IN (SELECT id FROM sources WHERE type = 'ocpi') THEN e.first_seen_at END`;
 
 /** An EVSE with the place its history is shown at (its own position, else its location's). */
 export type HistoryEvse = Pick<
@@ -217,9 +219,11 @@ export async function publishedEvse(
  * statistics, but without them (a deployment's file) it scanned all of locations_tile for the 18
  * ranges of a 2 x 1.5 degree box. 1M-EVSE copy, warm, median of 3, CPU, without / with statistics:
  * that box (24k EVSEs) 284 / 194 ms before, 188 / 170 ms this way; a box across the antimeridian
- * 126 / 17 ms before, 16 / 15 ms this way. Each location's row is read for its known_since
- * (first_seen_at is not in locations_tile): that box, with statistics, median of 7, 126 -> 181 ms.
- * At most `limit` + 1 rows, sorted by pk only when there are no more than that (the caller refuses
+ * 126 / 17 ms before, 16 / 15 ms this way. No location's row is read: known_since is the EVSE's
+ * (KNOWN_SINCE), and session 18's, its location's first_seen_at, read each location's row too (that
+ * box, with statistics, median of 7, 126 -> 181 ms). That box, CPU, median of 21 runs alternating in
+ * one process at load 3.4-3.7: 175 ms without known_since, 218 ms with the location's, 187 ms with
+ * the EVSE's (docs/api.md, "What counts as status history"). At most `limit` + 1 rows, sorted by pk only when there are no more than that (the caller refuses
  * a box over its limit): the LIMIT sits in a MATERIALIZED CTE, as in currentStatuses, so a world
  * box stops reading at `limit` + 1 EVSEs instead of reading and sorting all of them first
  * (1M-EVSE file, limit 50,000: 1.5-1.7 s -> 0.29-0.30 s; boxes under the limit unchanged).
