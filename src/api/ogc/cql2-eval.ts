@@ -5,6 +5,7 @@ import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon';
 import type { Feature, MultiPolygon, Point, Polygon } from 'geojson';
 import type { Bbox } from '../../model/geo.js';
 import { type Cql2, Cql2Error, type GeometryLiteral, type Scalar } from './cql2-parse.js';
+import { likeMatcher } from './like-matcher.js';
 
 export type QueryableType = 'string' | 'integer' | 'number' | 'date-time' | 'geometry';
 
@@ -153,25 +154,6 @@ const CMP: Record<string, (d: number) => boolean> = {
   '>=': (d) => d >= 0,
 };
 
-/**
- * A LIKE pattern (its escapes checked by the parser) as a regular expression. `u`: `_` is one
- * character, as in SQLite's LIKE, also outside the BMP (without it, one UTF-16 half of an emoji).
- */
-function likeRegex(pattern: string, caseInsensitive: boolean): RegExp {
-  let out = '';
-  const chars = [...pattern];
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i]!;
-    if (ch === '\\') out += escapeRegex(chars[++i]!);
-    else if (ch === '%') out += '.*';
-    else if (ch === '_') out += '.';
-    else out += escapeRegex(ch);
-  }
-  return new RegExp(`^${out}$`, caseInsensitive ? 'sui' : 'su');
-}
-
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 function geometryTest(g: GeometryLiteral): (lon: number, lat: number) => boolean {
   if (g.kind === 'point') return (lon, lat) => lon === g.coordinates[0] && lat === g.coordinates[1];
   if (g.kind === 'bbox') {
@@ -211,10 +193,10 @@ function compileNode(node: Cql2): Eval {
       };
     }
     case 'like': {
-      const re = likeRegex(node.pattern, node.caseInsensitive === true);
+      const matches = likeMatcher(node.pattern, node.caseInsensitive === true);
       return (f) => {
         const v = scalarValue(node.subject, f);
-        return v == null ? null : re.test(String(v));
+        return v == null ? null : matches(String(v));
       };
     }
     case 'between': {
