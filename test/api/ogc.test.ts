@@ -28,6 +28,12 @@ afterAll(async () => {
   await atlas?.close();
 });
 
+/** The URL of a path of the OGC API definition, its parameters filled in. */
+const urlOf = (path: string) => {
+  const concrete = path.replace('{collectionId}', 'sites').replace('{featureId}', String(sites[0].id));
+  return `${atlas.server.url}/ogc${concrete === '/' ? '' : concrete}`;
+};
+
 describe('/ogc landing page, conformance and API definition', () => {
   it('links to itself, its HTML, the API definition, the conformance and the collections', async () => {
     const { res, body } = await get('/ogc');
@@ -71,11 +77,18 @@ describe('/ogc landing page, conformance and API definition', () => {
     expect(body.openapi).toBe('3.0.3');
     const items = body.paths['/collections/{collectionId}/items'].get.parameters;
     expect(items.find((p: Json) => p.name === 'limit').schema.maximum).toBe(10_000);
-    for (const path of Object.keys(body.paths)) {
-      const concrete = path.replace('{collectionId}', 'sites').replace('{featureId}', String(sites[0].id));
-      expect((await fetch(`${atlas.server.url}/ogc${concrete === '/' ? '' : concrete}`)).status, path).toBe(
-        200,
-      );
+    for (const path of Object.keys(body.paths)) expect((await fetch(urlOf(path))).status, path).toBe(200);
+  });
+
+  it('lists the f parameter on every path that answers f=html with HTML', async () => {
+    const { body } = await get('/ogc/api');
+    for (const [path, item] of Object.entries(body.paths as Record<string, Json>)) {
+      const res = await fetch(`${urlOf(path)}?f=html`);
+      if (!res.headers.get('content-type')?.startsWith('text/html')) continue;
+      expect(
+        (item.get.parameters ?? []).map((p: Json) => p.name),
+        path,
+      ).toContain('f');
     }
   });
 

@@ -119,7 +119,8 @@ const CORE_PATHS = {
   },
   '/api': {
     get: {
-      summary: 'This definition',
+      summary: "This definition; as HTML, its Swagger UI page (the landing page's service-doc)",
+      parameters: [f],
       responses: { 200: json('OpenAPI', 'application/vnd.oai.openapi+json;version=3.0') },
     },
   },
