@@ -345,9 +345,12 @@ class Parser {
     this.pos++;
     this.expectPunct(')');
     // To the millisecond when a fraction is given: stored instants are whole seconds, so
-    // TIMESTAMP('…00.5Z') lies between two of them (and equals none).
-    const value =
-      ms % 1000 === 0 ? `${new Date(ms).toISOString().slice(0, 19)}Z` : new Date(ms).toISOString();
+    // TIMESTAMP('…00.5Z') lies between two of them (and equals none). One under a millisecond,
+    // which Date.parse drops (…00.0004Z), is read as …00.001Z: between the same two.
+    const fraction = /\.\d*[1-9]/.test(tok.v);
+    const value = !fraction
+      ? `${new Date(ms).toISOString().slice(0, 19)}Z`
+      : new Date(ms % 1000 === 0 ? ms + 1 : ms).toISOString();
     return { kind: 'instant', value, form };
   }
 
