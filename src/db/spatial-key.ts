@@ -6,7 +6,9 @@ import type { Bbox } from '../model/geo.js';
 // Bbox is declared in model/geo.ts; re-exported for code written before it moved there.
 export type { Bbox };
 
-const BITS = 16;
+/** The grid has 2^GRID_BITS columns and rows. */
+export const GRID_BITS = 16;
+const BITS = GRID_BITS;
 const SIDE = 1 << BITS;
 
 function gridX(lon: number): number {
@@ -84,7 +86,8 @@ export function cellRanges(box: Bbox, maxRanges = 24): [number, number][] {
   return mergeRanges(done);
 }
 
-function quadRange(x: number, y: number, level: number): [number, number] {
+/** The key range of the quad of side 2^level whose lowest column and row are x, y (multiples of its side). */
+export function quadRange(x: number, y: number, level: number): [number, number] {
   const from = interleave(x, y);
   const span = 2 ** (2 * level);
   return [from, from + span - 1];

@@ -161,4 +161,22 @@ describe('the public API on Workers', () => {
     });
     expect(text).not.toContain(parity.token);
   });
+
+  // The box comes from cell-range probes in a VALUES list (src/db/queries/cell-box.ts): statements
+  // D1 must run as better-sqlite3 does.
+  it('gives /ogc/collections the box of the published locations', async () => {
+    const all = (await (await get('/v1/locations?limit=10000')).json()) as FeatureCollection<Point>;
+    expect(all.features.length).toBeGreaterThan(0);
+    const res = await get('/ogc/collections/locations');
+    expect(res.status).toBe(200);
+    const { extent } = (await res.json()) as {
+      extent: { spatial: { bbox: number[][] }; temporal: { interval: unknown[][] } };
+    };
+    const lons = all.features.map((f) => f.geometry.coordinates[0]!);
+    const lats = all.features.map((f) => f.geometry.coordinates[1]!);
+    // Features carry 7 decimals; the box is the stored positions' rounded outwards to 7.
+    const want = [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
+    for (const [i, v] of extent.spatial.bbox[0]!.entries()) expect(Math.abs(v - want[i]!)).toBeLessThan(2e-7);
+    expect(extent.temporal.interval).toEqual([[null, null]]);
+  });
 });

@@ -3,6 +3,7 @@
 import type { Bbox } from '../../model/geo.js';
 import { TILE_CELLS_READY } from '../tile-cells.js';
 import type { Db } from '../types.js';
+import { cellBox } from './cell-box.js';
 import { bboxCondition, filterConditions, type LocationFilter } from './locations.js';
 import { PUBLISHED } from './publication.js';
 import { memberMatches, NO_SITE, type SitePoint } from './sites.js';
@@ -80,37 +81,49 @@ export async function locationIdsBefore(
   return (await db.all<Row>(q.sql, q.params)).map((r) => r.pk);
 }
 
+// A published location in cells r.a..r.b, and (for `sites`) a live site there with a published
+// member: the position dedupe chose for a site is one of its members', but not always a published one.
+export const LOCATION_IN_CELLS = `EXISTS (SELECT 1 FROM locations l WHERE l.cell BETWEEN r.a AND r.b AND ${PUBLISHED})`;
+export const SITE_IN_CELLS = `EXISTS (SELECT 1 FROM sites s WHERE s.cell BETWEEN r.a AND r.b AND s.merged_into IS NULL
+  AND EXISTS (SELECT 1 FROM locations l WHERE l.site_id = s.id AND ${PUBLISHED}))`;
+const locationRows = (cells: string) =>
+  `SELECT l.lat, l.lon FROM locations l WHERE l.cell IN (${cells}) AND ${PUBLISHED}`;
+const siteRows = (cells: string) =>
+  `SELECT s.lat, s.lon FROM sites s WHERE s.cell IN (${cells}) AND s.merged_into IS NULL
+   AND EXISTS (SELECT 1 FROM locations l WHERE l.site_id = s.id AND ${PUBLISHED})`;
+
 export interface Extent {
   bbox: [number, number, number, number] | null;
-  interval: [string | null, string | null];
+  /** Always open at both ends: see publishedExtent. */
+  interval: [null, null];
 }
 
 /**
- * Where and when the published data lies: the box of the published locations (and of live sites,
- * whose position dedupe chose) and the range of their last_updated.
+ * Where the published data lies: the box of the published locations (and of live sites, whose
+ * position dedupe chose), exact, from the cell index (./cell-box.ts: ~130 index probes, 54-64 ms on
+ * 1M EVSEs, against one scan of every location: 1.0-1.6 s warm).
+ *
+ * The time range is left open (null, null: "unbounded" in OGC API - Features). Its exact ends are the
+ * min and max last_updated of the published locations, which no index orders: a scan, the cost this
+ * replaces, or an index on last_updated, which every location write would keep (+0.9 % of SQLite's
+ * work in a full sync, the project's one unmet figure). The items' `datetime` filter still selects
+ * on last_updated exactly (docs/ogc.md).
  */
 export async function publishedExtent(db: Db, withSites: boolean): Promise<Extent> {
-  const loc = await db.get<Record<string, number | string | null>>(
-    `SELECT min(l.lon) AS w, min(l.lat) AS s, max(l.lon) AS e, max(l.lat) AS n,
-       min(l.last_updated) AS t0, max(l.last_updated) AS t1 FROM locations l WHERE ${PUBLISHED}`,
-  );
-  if (loc?.w == null) return { bbox: null, interval: [null, null] };
-  let box = [loc.w, loc.s, loc.e, loc.n] as [number, number, number, number];
-  if (withSites) {
-    const s = await db.get<Record<string, number | null>>(
-      `SELECT min(s.lon) AS w, min(s.lat) AS s, max(s.lon) AS e, max(s.lat) AS n FROM sites s
-       WHERE s.merged_into IS NULL AND EXISTS (SELECT 1 FROM locations l WHERE l.site_id = s.id AND ${PUBLISHED})`,
-    );
-    if (s?.w != null) {
-      box = [Math.min(box[0], s.w), Math.min(box[1], s.s!), Math.max(box[2], s.e!), Math.max(box[3], s.n!)];
-    }
-  }
+  const box = withSites
+    ? await cellBox(
+        db,
+        `(${LOCATION_IN_CELLS} OR ${SITE_IN_CELLS})`,
+        (c) => `${locationRows(c)} UNION ALL ${siteRows(c)}`,
+      )
+    : await cellBox(db, LOCATION_IN_CELLS, locationRows);
+  if (!box) return { bbox: null, interval: [null, null] };
   // Outwards to the 7 decimals features carry, so every rounded position lies inside.
   const down = (v: number) => Math.floor(v * 1e7) / 1e7;
   const up = (v: number) => Math.ceil(v * 1e7) / 1e7;
   return {
     bbox: [down(box[0]), down(box[1]), up(box[2]), up(box[3])],
-    interval: [loc.t0 as string, loc.t1 as string],
+    interval: [null, null],
   };
 }
 
