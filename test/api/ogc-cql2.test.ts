@@ -328,6 +328,29 @@ describe('bad filters are 400s that say where they fail', () => {
     await expectRefused(atlas, { filter }, 'invalid_filter', message, ['sites']);
   });
 
+  it('refuses parentheses and NOTs nested deeper than 100, which ran the parser out of stack (a 500)', async () => {
+    // Parentheses unencoded, as a URL may carry them: 3,000 deep is 6 KB of query.
+    for (const filter of [
+      `${'('.repeat(3000)}evse_count>1${')'.repeat(3000)}`,
+      `${'NOT('.repeat(1500)}evse_count>1${')'.repeat(1500)}`,
+    ]) {
+      const res = await fetch(`${atlas.server.url}/ogc/collections/sites/items?filter=${filter}`);
+      const body = (await res.json()) as Json;
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(body.error.code).toBe('invalid_filter');
+      expect(body.error.message).toMatch(/nests parentheses and NOTs deeper than 100 at position \d+/);
+    }
+    await expectRefused(
+      atlas,
+      { filter: `${'('.repeat(101)}evse_count>1${')'.repeat(101)}` },
+      'invalid_filter',
+      /deeper than 100/,
+    );
+    expect(
+      (await ogcIds('sites', { filter: `${'('.repeat(100)}evse_count>1${')'.repeat(100)}` })).length,
+    ).toBeGreaterThan(0);
+  });
+
   it('refuses another filter language and another filter CRS', async () => {
     for (const q of [
       'filter=evse_count>1&filter-lang=cql2-json',

@@ -152,8 +152,16 @@ const RESERVED = new Set(
 );
 const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
+/**
+ * How deep parentheses and NOTs may nest. Each level is a few frames of this recursive parser and
+ * of the passes over the tree after it: 3,000 parentheses (6 KB of query) ran out of stack, a
+ * RangeError answered as a 500. A hand-written filter needs a handful.
+ */
+const MAX_DEPTH = 100;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(
     private readonly tokens: Token[],
     /** The draft CQL text GDAL 3.6 sends, which has ILIKE (CQL2 has CASEI() instead). */
@@ -217,15 +225,27 @@ class Parser {
     return args.length === 1 ? args[0]! : { op: 'and', args };
   }
 
+  /** Parses one level deeper (MAX_DEPTH). */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_DEPTH) {
+      throw new Cql2Error(`the filter nests parentheses and NOTs deeper than ${MAX_DEPTH}`, this.peek().at);
+    }
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
   private not(): Cql2 {
-    if (this.acceptKeyword('NOT')) return { op: 'not', arg: this.not() };
+    if (this.acceptKeyword('NOT')) return { op: 'not', arg: this.nested(() => this.not()) };
     return this.primary();
   }
 
   private primary(): Cql2 {
     const tok = this.peek();
     if (this.acceptPunct('(')) {
-      const inner = this.or();
+      const inner = this.nested(() => this.or());
       this.expectPunct(')');
       return inner;
     }
