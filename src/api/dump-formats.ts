@@ -47,7 +47,7 @@ export function licenseText(sources: DumpSource[], generatedAt: string): string 
   return lines.join('\n');
 }
 
-export function attributionLine(sources: DumpSource[]): string {
+export function attributionLine(sources: Pick<DumpSource, 'attribution' | 'name' | 'license'>[]): string {
   return sources.map((s) => `${s.attribution ?? s.name} (${s.license})`).join('; ');
 }
 

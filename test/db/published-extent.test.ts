@@ -3,6 +3,7 @@
 // pages, dedupe, a page that moves records, a full pull's removals, a source's licence change, and
 // OCPI pushes; and that none of its statements reads every location or site.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
 import { probeStatements } from '../../src/db/queries/cell-box.js';
 import { LOCATION_IN_CELLS, publishedExtent, SITE_IN_CELLS } from '../../src/db/queries/ogc-items.js';
 import { cellOf } from '../../src/db/spatial-key.js';
@@ -187,6 +188,16 @@ describe('the collections extent reads', () => {
     expect(plans.length).toBeGreaterThan(0);
     expect(plans.filter((line) => /^SCAN [ls]\b|AUTOMATIC/.test(line))).toEqual([]);
     expect(plans).toContain('SEARCH l USING COVERING INDEX locations_tile (cell>? AND cell<?)');
+  });
+
+  it('neither /ogc/collections nor /ogc/collections/{id} reads every location or site', async () => {
+    const plans = await plansOf(async (db) => {
+      const app = createApp({ getDb: () => db });
+      for (const path of ['/ogc/collections', '/ogc/collections/sites', '/ogc/collections/locations'])
+        expect((await app.request(path)).status, path).toBe(200);
+    });
+    // The licences of records (a walk of every location by source) are the dumps' concern, not theirs.
+    expect(plans.filter((line) => /^SCAN [ls]\b|AUTOMATIC/.test(line))).toEqual([]);
   });
 
   // Past ~100 quads a statement SQLite took the VALUES list for a large table and built an automatic

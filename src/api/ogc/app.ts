@@ -2,7 +2,7 @@
 // and locations, so QGIS, GDAL and other OGC clients open the atlas directly.
 import type { Feature, Point } from 'geojson';
 import { type Context, Hono } from 'hono';
-import { type DumpSource, republishableSources } from '../../db/queries/dump-sources.js';
+import { type CreditedSource, creditedSources } from '../../db/queries/dump-sources.js';
 import type { AppEnv } from '../deps.js';
 import { attributionLine } from '../dump-formats.js';
 import { ApiError, notFound } from '../errors.js';
@@ -106,7 +106,7 @@ function collectionOf(id: string): OgcCollection {
 const licenseHref = (license: string) =>
   /^https?:\/\//.test(license) ? license : `https://spdx.org/licenses/${encodeURIComponent(license)}.html`;
 
-function licenseLinks(c: Ctx, sources: DumpSource[]): Link[] {
+function licenseLinks(c: Ctx, sources: CreditedSource[]): Link[] {
   return [
     {
       rel: 'license',
@@ -122,7 +122,7 @@ function licenseLinks(c: Ctx, sources: DumpSource[]): Link[] {
   ];
 }
 
-async function collectionDoc(c: Ctx, col: OgcCollection, sources: DumpSource[]) {
+async function collectionDoc(c: Ctx, col: OgcCollection, sources: CreditedSource[]) {
   const base = baseOf(c);
   const extent = await col.extent(c.get('db'));
   const href = `${base}/collections/${col.id}`;
@@ -286,7 +286,7 @@ export const ogcApp = new Hono<AppEnv>()
   })
   .get('/collections', async (c) => {
     onlyF(c);
-    const sources = await republishableSources(c.get('db'));
+    const sources = await creditedSources(c.get('db'));
     const collections = [];
     for (const col of Object.values(COLLECTIONS)) collections.push(await collectionDoc(c, col, sources));
     return respond(c, { links: selfLinks(c, wantsHtml(c)), collections }, 'Collections');
@@ -294,7 +294,7 @@ export const ogcApp = new Hono<AppEnv>()
   .get('/collections/:id', async (c) => {
     onlyF(c);
     const col = collectionOf(c.req.param('id'));
-    const doc = await collectionDoc(c, col, await republishableSources(c.get('db')));
+    const doc = await collectionDoc(c, col, await creditedSources(c.get('db')));
     return respond(c, doc, col.title);
   })
   .get('/collections/:id/queryables', (c) => {
