@@ -13,6 +13,13 @@ const tables = (Object.values(schema) as unknown[]).filter(
   (v): v is SQLiteTable => typeof v === 'object' && v !== null && Symbol.for('drizzle:IsDrizzleTable') in v,
 );
 
+/** A database file migrated as migrations/ was before the migration whose tag ends with `before`. */
+function databaseBefore(before: string) {
+  const dir = testDir(`atlas-migrations${before.replaceAll('_', '-')}-`);
+  const file = join(dir, 'atlas.db');
+  return { file, sqlite: databaseAt(file, migrationsUpTo(dir, { before })) };
+}
+
 describe('schema and migrations', () => {
   it('drizzle-kit finds nothing to generate: the committed migrations match src/db/schema.ts', () => {
     const out = testDir('atlas-migrations-');
@@ -59,9 +66,7 @@ describe('schema and migrations', () => {
   it('a database written before location_tariffs gets its tariff links from its connectors, and no trigger of the old table', async () => {
     // migrations/ as it was before location_tariffs, applied to a file that then holds one location
     // written then.
-    const dir = testDir('atlas-migrations-before-links-');
-    const file = join(dir, 'atlas.db');
-    const sqlite = databaseAt(file, migrationsUpTo(dir, { before: '_location_tariffs' }));
+    const { file, sqlite } = databaseBefore('_location_tariffs');
     sqlite.exec(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id, publish, lat, lon, cell,
         facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
       VALUES ('L1', 's', 'DE', 'ABC', '1', 1, 52.5, 13.4, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', '', '');
@@ -88,9 +93,7 @@ describe('schema and migrations', () => {
   });
 
   it("a database written before evses.first_seen_at gets each EVSE's from its location's", async () => {
-    const dir = testDir('atlas-migrations-evse-first-seen-');
-    const file = join(dir, 'atlas.db');
-    const sqlite = databaseAt(file, migrationsUpTo(dir, { before: '_evses_first_seen_at' }));
+    const { file, sqlite } = databaseBefore('_evses_first_seen_at');
     const location = sqlite.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id,
         publish, lat, lon, cell, facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
       VALUES (?, 's', 'NL', 'TNM', ?, 1, 52.1, 5.1, 0, '[]', '[]', '2026-01-01T00:00:00Z', '', ?, '')`);
@@ -113,9 +116,7 @@ describe('schema and migrations', () => {
   it('a database ANALYZEd before location_tariffs gets its statistics, and the site-free lookup goes by party', async () => {
     // migrations/ up to 0016, a file ANALYZEd with its links written after (as the bench databases
     // and any file ANALYZEd before 0012 are): statistics for every table but location_tariffs.
-    const dir = testDir('atlas-migrations-stats-');
-    const file = join(dir, 'atlas.db');
-    const sqlite = databaseAt(file, migrationsUpTo(dir, { before: '_analyze_location_tariffs' }));
+    const { file, sqlite } = databaseBefore('_analyze_location_tariffs');
     // Four parties of 500 locations, each location linked to the same three tariff ids.
     const location = sqlite.prepare(`INSERT INTO locations (pk, source_id, country_code, party_id, ocpi_id,
         publish, lat, lon, cell, facilities, warnings, last_updated, content_hash, first_seen_at, synced_at)
