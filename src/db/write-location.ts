@@ -136,8 +136,8 @@ WHERE NOT EXISTS (SELECT 1 FROM evses WHERE pk = ? AND (status = ? OR status_upd
 // The first event of an EVSE the batch inserts (WriteContext.fresh): what INSERT_STATUS_EVENT
 // writes when no row is held, without its four lookups of that row (one held after all fails the
 // batch on the EVSE's insert, which comes next: the batch is then built again with upserts).
-// Measured per statement on a full sync (70k locations, 210k EVSEs): the events' statement took
-// ~2.3 s of ~21 s.
+// Measured with callgrind (a first sync of 5,000 locations): 4,709 M instructions in SQLite against
+// 5,176 M with the general statement; each lookup is a descent of the EVSEs' hashed primary key.
 const INSERT_FIRST_STATUS_EVENT = `INSERT OR FAIL INTO ${STATUS_EVENT_COLUMNS} VALUES (?, ?, NULL, ?, ?, ?, ?, NULL, NULL)`;
 
 const CONNECTOR_ROW = `connectors (pk, evse_pk, location_pk, connector_id, standard, format,
