@@ -9,8 +9,6 @@ import { LOCATION_IN_CELLS, publishedExtent, SITE_IN_CELLS } from '../../src/db/
 import { cellOf } from '../../src/db/spatial-key.js';
 import type { Db } from '../../src/db/types.js';
 import { dedupeSites } from '../../src/dedupe/run-dedupe.js';
-import { zeroCounters } from '../../src/ingest/run-record.js';
-import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
 import type { Location } from '../../src/model/types.js';
 import { buildAtlas } from '../api/atlas-fixture.js';
 import { evse, location, offset, openTestDb, type TestDb } from '../dedupe/builders.js';
@@ -95,12 +93,7 @@ describe('the collections extent after writes', () => {
     await expectExtentCurrent(t.db);
 
     // The full pull listed 7 of 8: the westmost, S0, is removed; its site keeps R1.
-    const counters = zeroCounters();
-    const run = await t.db.get<{ run: number }>(
-      "SELECT max(last_seen_run) AS run FROM locations WHERE source_id = 'swlb'",
-    );
-    await applyFullPullRemovals(t.db, 'swlb', 0, run!.run, 7, false, '2026-02-03T00:00:00Z', counters);
-    expect(counters.removed).toBe(1);
+    expect(await t.removeUnlisted('swlb', 7, '2026-02-03T00:00:00Z')).toBe(1);
     await expectExtentCurrent(t.db);
 
     // The far record's source loses its licence: R1 and R2 are no longer served.

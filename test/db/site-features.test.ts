@@ -15,9 +15,7 @@ import {
   sitePosSql,
 } from '../../src/db/write-site-features.js';
 import { changedLocationPks, dedupeSites } from '../../src/dedupe/run-dedupe.js';
-import { zeroCounters } from '../../src/ingest/run-record.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
-import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
 import { evseKey, locationKey } from '../../src/model/ids.js';
 import type { Location } from '../../src/model/types.js';
 import { buildAtlas } from '../api/atlas-fixture.js';
@@ -153,12 +151,7 @@ describe('the site read model after pulls, removals, dedupe and licence changes'
     await expectReadModelCurrent(t.db);
 
     // The full pull above listed 7 of 8: the eighth is removed, with its site.
-    const counters = zeroCounters();
-    const run = await t.db.get<{ run: number }>(
-      "SELECT max(last_seen_run) AS run FROM locations WHERE source_id = 'swlb'",
-    );
-    await applyFullPullRemovals(t.db, 'swlb', 0, run!.run, 7, false, '2026-02-03T00:00:00Z', counters);
-    expect(counters.removed).toBe(1);
+    expect(await t.removeUnlisted('swlb', 7, '2026-02-03T00:00:00Z')).toBe(1);
     expect(await expectReadModelCurrent(t.db)).toBe(8);
 
     // Incremental dedupe regroups site 5 with site 4; a full run afterwards changes nothing.

@@ -7,9 +7,7 @@ import type { LocationFilter } from '../../src/db/queries/locations.js';
 import { operatorStats, type StatsDimension, type StatsRow, statsBy } from '../../src/db/queries/stats.js';
 import type { Db } from '../../src/db/types.js';
 import { dedupeSites } from '../../src/dedupe/run-dedupe.js';
-import { zeroCounters } from '../../src/ingest/run-record.js';
 import { upsertSources } from '../../src/ingest/source-state.js';
-import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
 import type { ModelFilter } from '../api/atlas-fixture.js';
 import { buildAtlas } from '../api/atlas-fixture.js';
 import { connector, evse, location, offset, openTestDb } from '../dedupe/builders.js';
@@ -152,12 +150,7 @@ describe('the statistics after pulls, removals, dedupe and licence changes', () 
       );
       await t.write('swlb', 'ocpi', changed.slice(0, 8));
       await expectStatsCurrent(t.db);
-      const counters = zeroCounters();
-      const run = await t.db.get<{ run: number }>(
-        "SELECT max(last_seen_run) AS run FROM locations WHERE source_id = 'swlb'",
-      );
-      await applyFullPullRemovals(t.db, 'swlb', 0, run!.run, 8, false, '2026-02-03T00:00:00Z', counters);
-      expect(counters.removed).toBe(1);
+      expect(await t.removeUnlisted('swlb', 8, '2026-02-03T00:00:00Z')).toBe(1);
       await expectStatsCurrent(t.db);
 
       // The register's licence is withdrawn, then restored as another licence.

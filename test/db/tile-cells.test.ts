@@ -9,8 +9,6 @@ import { createApp } from '../../src/api/app.js';
 import { ensureTileCells, TILE_CELLS_VERSION } from '../../src/db/tile-cells.js';
 import type { Db } from '../../src/db/types.js';
 import { dedupeSites } from '../../src/dedupe/run-dedupe.js';
-import { zeroCounters } from '../../src/ingest/run-record.js';
-import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
 import type { Location } from '../../src/model/types.js';
 import { buildAtlas } from '../api/atlas-fixture.js';
 import { connector, evse, location, offset, openTestDb, type TestDb } from '../dedupe/builders.js';
@@ -95,12 +93,7 @@ describe('tile cells after pulls, removals and dedupe', () => {
     expect(await expectCellsCurrent(t.db)).toBe(10);
 
     // The full pull listed 7 of 8: the eighth is removed.
-    const counters = zeroCounters();
-    const run = await t.db.get<{ run: number }>(
-      "SELECT max(last_seen_run) AS run FROM locations WHERE source_id = 'swlb'",
-    );
-    await applyFullPullRemovals(t.db, 'swlb', 0, run!.run, 7, false, '2026-02-03T00:00:00Z', counters);
-    expect(counters.removed).toBe(1);
+    expect(await t.removeUnlisted('swlb', 7, '2026-02-03T00:00:00Z')).toBe(1);
     expect(await expectCellsCurrent(t.db)).toBe(9);
 
     // Lost triggers (a table rebuilt by a migration) or a new version: set up again, same cells.

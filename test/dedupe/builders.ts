@@ -9,6 +9,7 @@ import { recordFromLocation } from '../../src/dedupe/source-record.js';
 import type { SourceRecord } from '../../src/dedupe/types.js';
 import { applyLocationPage, type PageItem } from '../../src/ingest/apply-page.js';
 import { zeroCounters } from '../../src/ingest/run-record.js';
+import { applyFullPullRemovals } from '../../src/ingest/sync-source.js';
 import type { Connector, Evse, ExternalRef, Location } from '../../src/model/types.js';
 
 export function connector(
@@ -104,6 +105,11 @@ export interface TestDb {
   ): Promise<void>;
   /** Marks locations of a source removed, as a full pull that no longer lists them does. */
   remove(sourceId: string, pks: string[]): Promise<void>;
+  /**
+   * A full pull's end for the source's last written page, which listed `listed` locations: what it
+   * did not list is removed (applyFullPullRemovals, no suspect-ratio guard). Returns how many.
+   */
+  removeUnlisted(sourceId: string, listed: number, now: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -141,6 +147,15 @@ export async function openTestDb(): Promise<TestDb> {
           params: [JSON.stringify(pks)],
         },
       ]);
+    },
+    async removeUnlisted(sourceId, listed, now) {
+      const counters = zeroCounters();
+      const last = await db.get<{ run: number }>(
+        'SELECT max(last_seen_run) AS run FROM locations WHERE source_id = ?',
+        [sourceId],
+      );
+      await applyFullPullRemovals(db, sourceId, 0, last!.run, listed, false, now, counters);
+      return counters.removed;
     },
     async close() {
       await db.close();
