@@ -8,8 +8,7 @@ export type { Bbox };
 
 /** The grid has 2^GRID_BITS columns and rows. */
 export const GRID_BITS = 16;
-const BITS = GRID_BITS;
-const SIDE = 1 << BITS;
+const SIDE = 1 << GRID_BITS;
 
 function gridX(lon: number): number {
   return Math.min(SIDE - 1, Math.max(0, Math.floor(((lon + 180) / 360) * SIDE)));
@@ -48,7 +47,7 @@ export function cellRanges(box: Bbox, maxRanges = 24): [number, number][] {
   const x1 = gridX(box.maxLon);
   const y0 = gridY(box.minLat);
   const y1 = gridY(box.maxLat);
-  let frontier: { x: number; y: number; level: number }[] = [{ x: 0, y: 0, level: BITS }];
+  let frontier: { x: number; y: number; level: number }[] = [{ x: 0, y: 0, level: GRID_BITS }];
   const done: [number, number][] = [];
   // Breadth-first, so that when the budget runs out every open quad is of similar size.
   while (frontier.length > 0) {

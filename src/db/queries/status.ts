@@ -223,7 +223,8 @@ export async function publishedEvse(
  * (KNOWN_SINCE), and session 18's, its location's first_seen_at, read each location's row too (that
  * box, with statistics, median of 7, 126 -> 181 ms). That box, CPU, median of 21 runs alternating in
  * one process at load 3.4-3.7: 175 ms without known_since, 218 ms with the location's, 187 ms with
- * the EVSE's (docs/api.md, "What counts as status history"). At most `limit` + 1 rows, sorted by pk only when there are no more than that (the caller refuses
+ * the EVSE's (docs/api.md, "What counts as status history").
+ * At most `limit` + 1 rows, sorted by pk only when there are no more than that (the caller refuses
  * a box over its limit): the LIMIT sits in a MATERIALIZED CTE, as in currentStatuses, so a world
  * box stops reading at `limit` + 1 EVSEs instead of reading and sorting all of them first
  * (1M-EVSE file, limit 50,000: 1.5-1.7 s -> 0.29-0.30 s; boxes under the limit unchanged).
